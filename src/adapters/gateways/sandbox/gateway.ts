@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import { typeid } from 'typeid-js';
+import type { DB } from '../../postgres/schema.ts';
+import { GatewayUnreachableError, type CardDetails, type ChargeOutcome, type ChargeRequest, type PaymentGateway } from '../../../app/ports.ts';
+import { TEST_TOKENS } from './tokens.ts';
+
+type ChargeRow = { id: string; status: string; decline_code: string | null; token: string };
+
+/**
+ * An in-process payment processor behind the same interface as real gateways. It keeps its own
+ * books (schema `sandbox`, written outside Rebill's transactions, as a remote processor would):
+ * a charge is recorded once per idempotency key, and a repeated call with that key answers with
+ * the first outcome instead of charging again. `tok_timeout` records the charge and then never
+ * answers, like a processor whose response is lost on the wire.
+ */
+export class SandboxGateway implements PaymentGateway {
+  readonly name = 'sandbox';
+
+  constructor(private readonly db: Kysely<DB>, private readonly opts: { noAnswerDelayMs?: number } = {}) {}
+
+  async inspectToken(token: string): Promise<CardDetails | null> {
+    return TEST_TOKENS[token]?.card ?? null;
+  }
+
+  async charge(req: ChargeRequest): Promise<ChargeOutcome> {
+    const t = TEST_TOKENS[req.token];
+    if (!t) return { status: 'failed', chargeId: null, declineCode: 'invalid_token', message: 'No such token.', retryable: false };
+    if (req.amount <= 0n) return { status: 'failed', chargeId: null, declineCode: 'invalid_amount', message: 'Amount must be positive.', retryable: false };
+    const b = t.behaviour;
+    const inserted = await this.db.insertInto('sandbox.charges').values({
+      idempotency_key: req.idempotencyKey, id: typeid('ch').toString(), token: req.token, amount: req.amount, currency: req.currency,
+      status: b.kind === 'decline' ? 'failed' : 'succeeded', decline_code: b.kind === 'decline' ? b.code : null, reference: req.reference,
+    }).onConflict((oc) => oc.column('idempotency_key').doNothing()).returning(['id', 'status', 'decline_code', 'token']).executeTakeFirst();
+    const row = inserted ?? await this.find(req.idempotencyKey);
+    if (!row) throw new Error('sandbox charge vanished');
+    if (inserted && b.kind === 'no_answer') {
+      if (this.opts.noAnswerDelayMs) await new Promise((r) => setTimeout(r, this.opts.noAnswerDelayMs));
+      throw new GatewayUnreachableError('sandbox: no answer (tok_timeout)');
+    }
+    return outcome(row);
+  }
+
+  async retrieve(idempotencyKey: string): Promise<ChargeOutcome | null> {
+    const row = await this.find(idempotencyKey);
+    return row ? outcome(row) : null;
+  }
+
+  private async find(key: string): Promise<ChargeRow | undefined> {
+    return await this.db.selectFrom('sandbox.charges').select(['id', 'status', 'decline_code', 'token']).where('idempotency_key', '=', key).executeTakeFirst();
+  }
+}
+
+function outcome(row: ChargeRow): ChargeOutcome {
+  if (row.status === 'succeeded') return { status: 'succeeded', chargeId: row.id };
+  const b = TEST_TOKENS[row.token]?.behaviour;
+  const d = b && b.kind === 'decline' ? b : { code: row.decline_code ?? 'generic_decline', message: 'Your card was declined.', retryable: false };
+  return { status: 'failed', chargeId: row.id, declineCode: d.code, message: d.message, retryable: d.retryable };
+}

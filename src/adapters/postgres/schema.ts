@@ -1,0 +1,99 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Row types of the tables in migrations/, as Kysely sees them. */
+type Json = ColumnType<unknown, string, string>;
+type Ts = Date;
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface AccountsTable { id: string; name: string; created_at: Generated<Ts> }
+export interface ApiKeysTable {
+  account_id: string; id: string; role: string; secret_hash: string; secret_hint: string;
+  created_at: Generated<Ts>; revoked_at: Ts | null;
+}
+export interface TestClocksTable {
+  account_id: string; id: string; name: string | null; frozen_time: Ts; status: string;
+  created_at: Ts; updated_at: Ts;
+}
+export interface CustomersTable {
+  account_id: string; id: string; email: string | null; name: string | null; metadata: Json;
+  test_clock_id: string | null; default_payment_method_id: string | null;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface ProductsTable {
+  account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
+  metadata: Json; created_at: Ts; updated_at: Ts;
+}
+export interface PricesTable {
+  account_id: string; id: string; product_id: string; currency: string; billing_scheme: string;
+  unit_amount: bigint | null; unit_amount_decimal: string | null; tiers_mode: string | null;
+  tiers: Json | null; transform_quantity: Json | null; recurring_interval: string | null;
+  recurring_interval_count: number | null; active: Defaulted<boolean>; nickname: string | null;
+  metadata: Json; created_at: Ts;
+}
+export interface PaymentMethodsTable {
+  account_id: string; id: string; customer_id: string; gateway: string; gateway_token: string;
+  brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null; created_at: Ts;
+}
+export interface SubscriptionsTable {
+  account_id: string; id: string; customer_id: string; test_clock_id: string | null; status: string;
+  currency: string; recurring_interval: string; recurring_interval_count: number;
+  billing_cycle_anchor: Ts; current_period_start: Ts; current_period_end: Ts;
+  trial_start: Ts | null; trial_end: Ts | null; cancel_at_period_end: Defaulted<boolean>;
+  canceled_at: Ts | null; ended_at: Ts | null; latest_invoice_id: string | null;
+  default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface SubscriptionItemsTable {
+  account_id: string; id: string; subscription_id: string; price_id: string; quantity: number; created_at: Ts;
+}
+export interface InvoicesTable {
+  account_id: string; id: string; customer_id: string; subscription_id: string | null; status: string;
+  billing_reason: string; currency: string; subtotal: bigint; total: bigint; amount_due: bigint;
+  amount_paid: Defaulted<bigint>; amount_remaining: bigint; period_start: Ts; period_end: Ts;
+  attempt_count: Defaulted<number>; finalized_at: Ts | null; paid_at: Ts | null; voided_at: Ts | null;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface InvoiceLinesTable {
+  account_id: string; id: string; invoice_id: string; price_id: string | null; description: string;
+  quantity: number; amount: bigint; unit_amount_decimal: string | null; period_start: Ts; period_end: Ts;
+}
+export interface PaymentAttemptsTable {
+  account_id: string; id: string; invoice_id: string; customer_id: string; payment_method_id: string | null;
+  test_clock_id: string | null; gateway: string; idempotency_key: string; amount: bigint; currency: string;
+  status: string; decline_code: string | null; failure_message: string | null; gateway_charge_id: string | null;
+  recover_at: Ts | null; created_at: Ts; updated_at: Ts;
+}
+export interface EventsTable {
+  account_id: string; id: string; type: string; object_id: string; data: Json; request_id: string | null; created_at: Ts;
+}
+export interface AuditLogTable {
+  account_id: string; id: string; actor: string; action: string; object_type: string; object_id: string;
+  before: Json | null; after: Json | null; request_id: string | null; at: Ts; recorded_at: Generated<Ts>;
+}
+export interface IdempotencyKeysTable {
+  account_id: string; key: string; request_hash: string; method: string; path: string;
+  status_code: number | null; response: string | null; created_at: Generated<Ts>;
+}
+export interface SandboxChargesTable {
+  idempotency_key: string; id: string; token: string; amount: bigint; currency: string; status: string;
+  decline_code: string | null; reference: string | null; created_at: Generated<Ts>;
+}
+
+export interface DB {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  test_clocks: TestClocksTable;
+  customers: CustomersTable;
+  products: ProductsTable;
+  prices: PricesTable;
+  payment_methods: PaymentMethodsTable;
+  subscriptions: SubscriptionsTable;
+  subscription_items: SubscriptionItemsTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  payment_attempts: PaymentAttemptsTable;
+  events: EventsTable;
+  audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
+  'sandbox.charges': SandboxChargesTable;
+}

@@ -1,0 +1,69 @@
+import type { Transaction } from 'kysely';
+import type { DB } from '../../adapters/postgres/schema.ts';
+import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
+import { nowFor } from '../time.ts';
+import { settleAttempt } from './collect.ts';
+
+type Claimed = { account_id: string; id: string; idempotency_key: string; amount: bigint; currency: string; invoice_id: string; token: string | null };
+
+/**
+ * Settles an attempt whose outcome was never recorded (timeout, crash between commit and the
+ * gateway's answer). The gateway is asked about the attempt's key; if it never saw the key the
+ * charge is sent again with the same key, which the gateway deduplicates — so the invoice is
+ * charged exactly once whatever happened before.
+ */
+async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
+  let outcome: ChargeOutcome | null;
+  try {
+    outcome = await deps.gateway.retrieve(a.idempotency_key);
+    if (!outcome && a.token) {
+      outcome = await deps.gateway.charge({ idempotencyKey: a.idempotency_key, token: a.token, amount: a.amount, currency: a.currency, reference: a.invoice_id });
+    }
+  } catch (err) {
+    if (!(err instanceof GatewayUnreachableError)) throw err;
+    outcome = null;
+  }
+  if (!outcome) {
+    await deps.db.updateTable('payment_attempts').set({ status: 'unknown' })
+      .where('account_id', '=', a.account_id).where('id', '=', a.id).where('status', '=', 'pending').execute();
+    return 'unknown';
+  }
+  await settleAttempt(deps, systemActor(a.account_id), a.account_id, a.id, outcome);
+  return 'settled';
+}
+
+/** Takes a lease on the attempt (pushes recover_at forward) so only one worker asks at a time. */
+async function lease(deps: Deps, tx: Transaction<DB>, accountId: string, id: string, now: Date): Promise<Claimed> {
+  const a = await tx.updateTable('payment_attempts').set({ recover_at: new Date(now.getTime() + deps.recoveryDelayMs) })
+    .where('account_id', '=', accountId).where('id', '=', id).returning(['account_id', 'id', 'idempotency_key', 'amount', 'currency', 'invoice_id', 'payment_method_id'])
+    .executeTakeFirstOrThrow();
+  const pm = a.payment_method_id ? await tx.selectFrom('payment_methods').select('gateway_token')
+    .where('account_id', '=', accountId).where('id', '=', a.payment_method_id).executeTakeFirst() : undefined;
+  return { ...a, token: pm?.gateway_token ?? null };
+}
+
+/** Real time: recovers the oldest overdue unsettled attempt not held by another worker. */
+export async function recoverNextAttempt(deps: Deps): Promise<boolean> {
+  const now = deps.clock.now();
+  const claimed = await deps.db.transaction().execute(async (tx) => {
+    const a = await tx.selectFrom('payment_attempts').select(['account_id', 'id'])
+      .where('status', 'in', ['pending', 'unknown']).where('test_clock_id', 'is', null).where('recover_at', '<=', now)
+      .orderBy('recover_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
+    return a ? await lease(deps, tx, a.account_id, a.id, now) : undefined;
+  });
+  if (!claimed) return false;
+  await recover(deps, claimed);
+  return true;
+}
+
+/** Test clocks: recovers one named attempt if it is still unsettled and due at the clock's time. */
+export async function recoverAttempt(deps: Deps, accountId: string, attemptId: string): Promise<'settled' | 'unknown' | 'not_due'> {
+  const claimed = await deps.db.transaction().execute(async (tx) => {
+    const a = await tx.selectFrom('payment_attempts').select(['test_clock_id', 'recover_at', 'status'])
+      .where('account_id', '=', accountId).where('id', '=', attemptId).forUpdate().executeTakeFirstOrThrow();
+    const now = await nowFor(deps, tx, accountId, a.test_clock_id);
+    if (!['pending', 'unknown'].includes(a.status) || !a.recover_at || a.recover_at > now) return undefined;
+    return await lease(deps, tx, accountId, attemptId, now);
+  });
+  return claimed ? await recover(deps, claimed) : 'not_due';
+}

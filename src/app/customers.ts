@@ -1,0 +1,74 @@
+import { newId } from '../domain/ids.ts';
+import { notFound } from './errors.ts';
+import { paginate, type Page } from './pagination.ts';
+import type { Actor, Deps } from './ports.ts';
+import { nowFor } from './time.ts';
+import { command } from './unit-of-work.ts';
+import { customerView } from './views.ts';
+
+export type CustomerInput = {
+  email?: string | null; name?: string | null; metadata?: Record<string, string>;
+  test_clock?: string | null; invoice_settings?: { default_payment_method?: string | null };
+};
+
+export async function createCustomer(deps: Deps, actor: Actor, input: CustomerInput) {
+  return await command(deps, actor, async (u) => {
+    if (input.test_clock) {
+      const clock = await u.tx.selectFrom('test_clocks').select('id')
+        .where('account_id', '=', u.accountId).where('id', '=', input.test_clock).executeTakeFirst();
+      if (!clock) throw notFound('test clock', input.test_clock, 'test_clock');
+    }
+    // A payment method belongs to a customer, so a new customer cannot name one as default.
+    if (input.invoice_settings?.default_payment_method) {
+      throw notFound('payment method', input.invoice_settings.default_payment_method, 'invoice_settings[default_payment_method]');
+    }
+    const now = await nowFor(deps, u.tx, u.accountId, input.test_clock ?? null);
+    const row = await u.tx.insertInto('customers').values({
+      account_id: u.accountId, id: newId('customer'), email: input.email ?? null, name: input.name ?? null,
+      metadata: JSON.stringify(input.metadata ?? {}), test_clock_id: input.test_clock ?? null,
+      default_payment_method_id: null, created_at: now, updated_at: now,
+    }).returningAll().executeTakeFirstOrThrow();
+    const view = customerView(row);
+    u.audit('customer.created', 'customer', row.id, null, view, now);
+    u.emit('customer.created', row.id, view, now);
+    return view;
+  });
+}
+
+export async function updateCustomer(deps: Deps, actor: Actor, id: string, input: Omit<CustomerInput, 'test_clock'>) {
+  return await command(deps, actor, async (u) => {
+    const before = await u.tx.selectFrom('customers').selectAll()
+      .where('account_id', '=', u.accountId).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw notFound('customer', id, 'id');
+    const pm = input.invoice_settings?.default_payment_method;
+    if (pm) {
+      const owned = await u.tx.selectFrom('payment_methods').select('id')
+        .where('account_id', '=', u.accountId).where('id', '=', pm).where('customer_id', '=', id).executeTakeFirst();
+      if (!owned) throw notFound('payment method', pm, 'invoice_settings[default_payment_method]');
+    }
+    const now = await nowFor(deps, u.tx, u.accountId, before.test_clock_id);
+    const row = await u.tx.updateTable('customers').set({
+      ...(input.email !== undefined ? { email: input.email } : {}),
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.metadata !== undefined ? { metadata: JSON.stringify(input.metadata) } : {}),
+      ...(pm !== undefined ? { default_payment_method_id: pm } : {}),
+      updated_at: now, version: before.version + 1,
+    }).where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const view = customerView(row);
+    u.audit('customer.updated', 'customer', id, customerView(before), view, now);
+    u.emit('customer.updated', id, view, now);
+    return view;
+  });
+}
+
+export async function getCustomer(deps: Deps, accountId: string, id: string) {
+  const row = await deps.db.selectFrom('customers').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('customer', id, 'id');
+  return customerView(row);
+}
+
+export async function listCustomers(deps: Deps, accountId: string, page: Page & { email?: string | undefined }) {
+  let q = deps.db.selectFrom('customers').selectAll().where('account_id', '=', accountId);
+  if (page.email) q = q.where('email', '=', page.email);
+  return await paginate(q, 'id', page, customerView);
+}

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../adapters/clock.ts';
+import type { DB } from '../adapters/postgres/schema.ts';
+
+/** What a gateway said about one charge. */
+export type ChargeOutcome =
+  | { status: 'succeeded'; chargeId: string }
+  | { status: 'failed'; chargeId: string | null; declineCode: string; message: string; retryable: boolean };
+
+export type ChargeRequest = {
+  idempotencyKey: string;
+  token: string;
+  amount: bigint;     // minor units; the adapter converts to the gateway's unit if it differs
+  currency: string;   // lower-case ISO 4217
+  reference: string;  // our invoice id, for the gateway's records
+};
+
+export type CardDetails = { brand: string; last4: string; exp_month: number; exp_year: number };
+
+/**
+ * A payment processor. `charge` must be safe to call again with the same idempotency key: the
+ * processor answers with the first outcome and never charges twice.
+ */
+export interface PaymentGateway {
+  readonly name: string;
+  /** Throws GatewayUnreachableError when no answer came back; the outcome is then unknown. */
+  charge(req: ChargeRequest): Promise<ChargeOutcome>;
+  /** What the processor knows about a key, or null when it never saw it. */
+  retrieve(idempotencyKey: string): Promise<ChargeOutcome | null>;
+  /** Card details for a reusable token, or null when the token is not valid. */
+  inspectToken(token: string): Promise<CardDetails | null>;
+}
+
+/** No answer from the gateway: timeout or connection loss. The charge may or may not exist. */
+export class GatewayUnreachableError extends Error {
+  constructor(message: string) { super(message); this.name = 'GatewayUnreachableError'; }
+}
+
+export type Deps = {
+  db: Kysely<DB>;
+  clock: Clock;
+  gateway: PaymentGateway;
+  log: Logger;
+  /** How long a payment attempt may stay pending/unknown before recovery asks the gateway. */
+  recoveryDelayMs: number;
+};
+
+/** Who is acting, for the audit log and for scoping every query. */
+export type Actor = { accountId: string; actor: string; requestId: string | null };
+
+export const systemActor = (accountId: string): Actor => ({ accountId, actor: 'system:billing', requestId: null });

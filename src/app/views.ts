@@ -1,0 +1,112 @@
+import type { Selectable } from 'kysely';
+import type * as S from '../adapters/postgres/schema.ts';
+
+/**
+ * API representations of stored rows. Timestamps are RFC 3339 UTC strings; amounts are integers
+ * in minor units (bigint internally; every stored amount is capped far below 2^53).
+ */
+export const iso = (t: Date | null | undefined): string | null => (t ? t.toISOString() : null);
+export function num(x: bigint | null | undefined): number | null {
+  if (x === null || x === undefined) return null;
+  if (x > BigInt(Number.MAX_SAFE_INTEGER) || x < -BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`amount ${x} exceeds the safe JSON range`);
+  return Number(x);
+}
+const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+
+export type Row<T extends keyof S.DB> = Selectable<S.DB[T]>;
+
+export const customerView = (c: Row<'customers'>) => ({
+  id: c.id, object: 'customer', email: c.email, name: c.name, metadata: json(c.metadata),
+  test_clock: c.test_clock_id, invoice_settings: { default_payment_method: c.default_payment_method_id },
+  created: iso(c.created_at), updated: iso(c.updated_at),
+});
+
+export const productView = (p: Row<'products'>) => ({
+  id: p.id, object: 'product', name: p.name, description: p.description, active: p.active,
+  metadata: json(p.metadata), created: iso(p.created_at), updated: iso(p.updated_at),
+});
+
+type StoredTier = { up_to: number | null; unit_amount: string | null; unit_amount_decimal: string | null; flat_amount: string | null; flat_amount_decimal: string | null };
+
+export const priceView = (p: Row<'prices'>) => ({
+  id: p.id, object: 'price', product: p.product_id, currency: p.currency, active: p.active, nickname: p.nickname,
+  billing_scheme: p.billing_scheme, unit_amount: num(p.unit_amount),
+  unit_amount_decimal: p.unit_amount_decimal === null ? null : trimDecimal(p.unit_amount_decimal),
+  tiers_mode: p.tiers_mode,
+  tiers: p.tiers === null ? null : (json(p.tiers) as StoredTier[]).map((t) => ({
+    up_to: t.up_to, unit_amount: t.unit_amount === null ? null : Number(t.unit_amount),
+    unit_amount_decimal: t.unit_amount_decimal, flat_amount: t.flat_amount === null ? null : Number(t.flat_amount),
+    flat_amount_decimal: t.flat_amount_decimal,
+  })),
+  transform_quantity: p.transform_quantity === null ? null : json(p.transform_quantity),
+  recurring: p.recurring_interval ? { interval: p.recurring_interval, interval_count: p.recurring_interval_count } : null,
+  type: p.recurring_interval ? 'recurring' : 'one_time',
+  metadata: json(p.metadata), created: iso(p.created_at),
+});
+
+/** numeric(30,12) comes back padded with zeros; show the shortest exact form. */
+export function trimDecimal(s: string): string {
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+export const paymentMethodView = (m: Row<'payment_methods'>) => ({
+  id: m.id, object: 'payment_method', customer: m.customer_id, type: 'card', gateway: m.gateway,
+  card: { brand: m.brand, last4: m.last4, exp_month: m.exp_month, exp_year: m.exp_year },
+  created: iso(m.created_at),
+});
+
+export const subscriptionItemView = (i: Row<'subscription_items'>, price: Row<'prices'> | undefined) => ({
+  id: i.id, object: 'subscription_item', price: price ? priceView(price) : i.price_id, quantity: i.quantity,
+  created: iso(i.created_at),
+});
+
+export const subscriptionView = (s: Row<'subscriptions'>, items: ReturnType<typeof subscriptionItemView>[]) => ({
+  id: s.id, object: 'subscription', customer: s.customer_id, status: s.status, currency: s.currency,
+  items: { object: 'list', data: items },
+  billing_cycle_anchor: iso(s.billing_cycle_anchor),
+  current_period_start: iso(s.current_period_start), current_period_end: iso(s.current_period_end),
+  trial_start: iso(s.trial_start), trial_end: iso(s.trial_end),
+  cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
+  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id,
+  test_clock: s.test_clock_id, metadata: json(s.metadata),
+  created: iso(s.created_at), updated: iso(s.updated_at),
+});
+
+export const invoiceLineView = (l: Row<'invoice_lines'>) => ({
+  id: l.id, object: 'line_item', amount: num(l.amount), quantity: l.quantity, description: l.description,
+  price: l.price_id, unit_amount_decimal: l.unit_amount_decimal === null ? null : trimDecimal(l.unit_amount_decimal),
+  period: { start: iso(l.period_start), end: iso(l.period_end) },
+});
+
+export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]) => ({
+  id: i.id, object: 'invoice', customer: i.customer_id, subscription: i.subscription_id, status: i.status,
+  billing_reason: i.billing_reason, currency: i.currency,
+  lines: { object: 'list', data: lines.map(invoiceLineView) },
+  subtotal: num(i.subtotal), total: num(i.total), amount_due: num(i.amount_due),
+  amount_paid: num(i.amount_paid), amount_remaining: num(i.amount_remaining),
+  period_start: iso(i.period_start), period_end: iso(i.period_end), attempt_count: i.attempt_count,
+  finalized_at: iso(i.finalized_at), paid_at: iso(i.paid_at), voided_at: iso(i.voided_at),
+  created: iso(i.created_at), updated: iso(i.updated_at),
+});
+
+export const paymentAttemptView = (a: Row<'payment_attempts'>) => ({
+  id: a.id, object: 'payment', invoice: a.invoice_id, customer: a.customer_id, payment_method: a.payment_method_id,
+  gateway: a.gateway, amount: num(a.amount), currency: a.currency, status: a.status,
+  decline_code: a.decline_code, failure_message: a.failure_message, gateway_charge_id: a.gateway_charge_id,
+  created: iso(a.created_at), updated: iso(a.updated_at),
+});
+
+export const testClockView = (c: Row<'test_clocks'>) => ({
+  id: c.id, object: 'test_clock', name: c.name, frozen_time: iso(c.frozen_time), status: c.status,
+  created: iso(c.created_at), updated: iso(c.updated_at),
+});
+
+export const eventView = (e: Row<'events'>) => ({
+  id: e.id, object: 'event', type: e.type, data: json(e.data), request: e.request_id, created: iso(e.created_at),
+});
+
+export const auditView = (a: Row<'audit_log'>) => ({
+  id: a.id, object: 'audit_entry', actor: a.actor, action: a.action,
+  object_type: a.object_type, object_id: a.object_id, before: json(a.before), after: json(a.after),
+  request_id: a.request_id, at: iso(a.at), recorded_at: iso(a.recorded_at),
+});

@@ -1,0 +1,83 @@
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { migrate } from '../adapters/postgres/migrate.ts';
+import { connect } from '../adapters/postgres/pool.ts';
+import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts.ts';
+import { loadConfig } from '../config.ts';
+import { buildServer } from '../http/server.ts';
+import { openDatabase, openRuntime } from '../runtime.ts';
+import { startWorker } from '../worker/worker.ts';
+
+const program = new Command().name('rebill').description('Rebill: subscription billing and payment automation');
+
+function onShutdown(fn: () => Promise<void>) {
+  let closing = false;
+  const handler = () => {
+    if (closing) return;
+    closing = true;
+    fn().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+async function run(opts: { api: boolean; worker: boolean }) {
+  const config = loadConfig();
+  const rt = await openRuntime(config, { poolSize: 10 + config.workerConcurrency });
+  const { deps } = rt;
+  let app: Awaited<ReturnType<typeof buildServer>> | null = null;
+  if (opts.api) {
+    const boot = await ensureDefaultAccount(deps.db, config.bootstrapKey);
+    app = await buildServer(deps, { logLevel: config.logLevel });
+    const address = await app.listen({ port: config.port, host: config.host });
+    console.log(`Rebill API listening on ${address}  (OpenAPI: ${address}/v1/openapi.json)`);
+    if (boot.created) console.log(`Account ${boot.account.id} created. Admin API key (shown once): ${boot.key?.secret}`);
+    else if (boot.key) console.log(`Bootstrap key added as an admin key of ${boot.account.id}.`);
+  }
+  const worker = opts.worker ? startWorker(deps, { concurrency: config.workerConcurrency, pollMs: config.pollMs }) : null;
+  if (worker) console.log(`Billing worker running (${config.workerConcurrency} loops).`);
+  onShutdown(async () => { await app?.close(); await worker?.stop(); await rt.close(); });
+}
+
+program.command('start').description('API and worker in one process (embedded PostgreSQL without DATABASE_URL)')
+  .action(() => run({ api: true, worker: true }));
+program.command('serve').description('API only').action(() => run({ api: true, worker: false }));
+program.command('worker').description('billing worker only').action(() => run({ api: false, worker: true }));
+
+/** Opens the database for a one-shot admin command and closes it after. */
+async function withDb<T>(fn: (db: ReturnType<typeof connect>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const { url, embedded } = await openDatabase(config, pino({ level: 'warn' }), 2);
+  const database = connect(url, { max: 2 });
+  try {
+    await migrate(database.pool);
+    return await fn(database);
+  } finally {
+    await database.close();
+    await embedded?.stop();
+  }
+}
+
+program.command('migrate').description('apply database migrations').action(async () => {
+  const applied = await withDb(async (d) => await migrate(d.pool));
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
+});
+
+program.command('accounts').description('manage accounts').command('create').requiredOption('--name <name>', 'account name')
+  .action(async (o: { name: string }) => {
+    const r = await withDb(async (d) => await createAccount(d.db, o.name));
+    console.log(`account ${r.account.id}\nadmin key (shown once): ${r.key.secret}`);
+  });
+
+program.command('keys').description('manage API keys').command('create')
+  .requiredOption('--account <id>', 'account id').requiredOption('--role <role>', 'admin | finance | support | read_only | agent')
+  .action(async (o: { account: string; role: string }) => {
+    const role = parseRole(o.role);
+    const k = await withDb(async (d) => await createApiKey(d.db, o.account, role));
+    console.log(`key ${k.id} (${k.role}) for ${k.account}\nsecret (shown once): ${k.secret}`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import path from 'node:path';
+
+/** Every setting Rebill reads from the environment, in one place (the README's table mirrors it). */
+export type Config = {
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  dataDir: string;
+  bootstrapKey: string | undefined;
+  logLevel: string;
+  workerConcurrency: number;
+  pollMs: number;
+  recoveryDelayMs: number;
+};
+
+function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    port: int('PORT', 4000, env),
+    host: env.HOST || '127.0.0.1',
+    dataDir: path.resolve(env.REBILL_DATA_DIR || '.rebill'),
+    bootstrapKey: env.REBILL_BOOTSTRAP_KEY || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    workerConcurrency: int('REBILL_WORKER_CONCURRENCY', 2, env),
+    pollMs: int('REBILL_POLL_MS', 1000, env),
+    recoveryDelayMs: int('REBILL_RECOVERY_DELAY_MS', 60_000, env),
+  };
+}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../adapters/postgres/schema.ts';
+import { DomainError } from '../domain/errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest { idempotency?: { key: string; replay: boolean } }
+}
+
+/** Key order must not change the fingerprint of a body. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)]));
+  return v;
+}
+
+const fingerprint = (req: FastifyRequest) =>
+  createHash('sha256').update(`${req.method} ${req.routeOptions.url ?? ''} ${req.url.split('?')[0]}\n${JSON.stringify(canonical(req.body ?? null))}`).digest('hex');
+
+// A first request that died without answering must not hold its key forever.
+const ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * Idempotency-Key on writes: the first request with a key reserves it and stores its response;
+ * a repeat with the same body gets that response again and writes nothing; a repeat with another
+ * body is refused with 409. Server errors release the key so the client can retry.
+ */
+export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    const key = req.headers['idempotency-key'];
+    if (req.method !== 'POST' || key === undefined || !req.principal) return;
+    if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
+      throw new DomainError('invalid_request_error', 'idempotency_key_invalid', 'Idempotency-Key must be 1–255 characters.', 'Idempotency-Key');
+    }
+    const accountId = req.principal.accountId;
+    const hash = fingerprint(req);
+    const path = req.url.split('?')[0]!;
+    const reserved = await db.insertInto('idempotency_keys').values({ account_id: accountId, key, request_hash: hash, method: req.method, path, status_code: null, response: null })
+      .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).returning('key').executeTakeFirst();
+    if (reserved) { req.idempotency = { key, replay: false }; return; }
+    const prior = await db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
+    if (!prior) throw new DomainError('conflict_error', 'idempotency_key_in_use', 'That Idempotency-Key is being used by a request still in progress.', 'Idempotency-Key');
+    if (prior.request_hash !== hash) {
+      throw new DomainError('idempotency_error', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.', 'Idempotency-Key');
+    }
+    if (prior.status_code === null) {
+      if (Date.now() - prior.created_at.getTime() < ABANDONED_AFTER_MS) {
+        throw new DomainError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', 'Idempotency-Key');
+      }
+      req.idempotency = { key, replay: false };
+      return;
+    }
+    req.idempotency = { key, replay: true };
+    return reply.status(prior.status_code).header('idempotent-replayed', 'true').type('application/json')
+      .send(prior.response);
+  });
+
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const idem = req.idempotency;
+    if (!idem || idem.replay || !req.principal) return payload;
+    const accountId = req.principal.accountId;
+    if (reply.statusCode >= 500) {
+      await db.deleteFrom('idempotency_keys').where('account_id', '=', accountId).where('key', '=', idem.key).execute();
+    } else {
+      await db.updateTable('idempotency_keys').set({ status_code: reply.statusCode, response: typeof payload === 'string' ? payload : JSON.stringify(payload ?? null) })
+        .where('account_id', '=', accountId).where('key', '=', idem.key).execute();
+    }
+    return payload;
+  });
+}

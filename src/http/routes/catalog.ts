@@ -1,0 +1,59 @@
+import { Type } from '@sinclair/typebox';
+import { createPrice, createProduct, getPrice, getProduct, listPrices, listProducts } from '../../app/catalog.ts';
+import type { Deps } from '../../app/ports.ts';
+import { actorOf } from '../auth.ts';
+import { Amount, DecimalAmount, Id, IdParams, ListQuery, Metadata, pageOf } from '../schemas.ts';
+import type { App } from './types.ts';
+
+const Tier = Type.Object({
+  up_to: Type.Union([Type.Integer({ minimum: 1, maximum: 1e12 }), Type.Literal('inf'), Type.Null()]),
+  unit_amount: Type.Optional(Amount), unit_amount_decimal: Type.Optional(DecimalAmount),
+  flat_amount: Type.Optional(Amount), flat_amount_decimal: Type.Optional(DecimalAmount),
+}, { additionalProperties: false });
+
+export function catalogRoutes(app: App, deps: Deps) {
+  app.post('/v1/products', {
+    config: { permission: 'catalog' },
+    schema: {
+      tags: ['products'], summary: 'Create a product',
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 256 }), description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+        active: Type.Optional(Type.Boolean()), metadata: Type.Optional(Metadata),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => await createProduct(deps, actorOf(req), req.body));
+
+  app.get('/v1/products', { schema: { tags: ['products'], summary: 'List products', querystring: ListQuery() } },
+    async (req) => await listProducts(deps, actorOf(req).accountId, pageOf(req.query)));
+  app.get('/v1/products/:id', { schema: { tags: ['products'], summary: 'Retrieve a product', params: IdParams } },
+    async (req) => await getProduct(deps, actorOf(req).accountId, req.params.id));
+
+  app.post('/v1/prices', {
+    config: { permission: 'catalog' },
+    schema: {
+      tags: ['prices'], summary: 'Create a price',
+      body: Type.Object({
+        product: Id('prod'), currency: Type.String({ minLength: 3, maxLength: 3 }),
+        unit_amount: Type.Optional(Amount), unit_amount_decimal: Type.Optional(DecimalAmount),
+        billing_scheme: Type.Optional(Type.Union([Type.Literal('per_unit'), Type.Literal('tiered')])),
+        tiers_mode: Type.Optional(Type.Union([Type.Literal('graduated'), Type.Literal('volume')])),
+        tiers: Type.Optional(Type.Array(Tier, { minItems: 1, maxItems: 50 })),
+        transform_quantity: Type.Optional(Type.Object({
+          divide_by: Type.Integer({ minimum: 1, maximum: 1e9 }), round: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+        }, { additionalProperties: false })),
+        recurring: Type.Optional(Type.Object({
+          interval: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month'), Type.Literal('year')]),
+          interval_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+        }, { additionalProperties: false })),
+        nickname: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+        metadata: Type.Optional(Metadata),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => await createPrice(deps, actorOf(req), req.body));
+
+  app.get('/v1/prices', {
+    schema: { tags: ['prices'], summary: 'List prices', querystring: ListQuery({ product: Type.Optional(Type.String({ maxLength: 64 })) }) },
+  }, async (req) => await listPrices(deps, actorOf(req).accountId, { ...pageOf(req.query), product: req.query.product }));
+  app.get('/v1/prices/:id', { schema: { tags: ['prices'], summary: 'Retrieve a price', params: IdParams } },
+    async (req) => await getPrice(deps, actorOf(req).accountId, req.params.id));
+}

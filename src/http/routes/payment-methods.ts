@@ -1,0 +1,24 @@
+import { Type } from '@sinclair/typebox';
+import { attachPaymentMethod, listPaymentMethods } from '../../app/payment-methods.ts';
+import type { Deps } from '../../app/ports.ts';
+import { actorOf } from '../auth.ts';
+import { Id, ListQuery, pageOf } from '../schemas.ts';
+import type { App } from './types.ts';
+
+export function paymentMethodRoutes(app: App, deps: Deps) {
+  const tags = ['payment_methods'];
+  app.post('/v1/payment_methods', {
+    config: { permission: 'write' },
+    schema: {
+      tags, summary: 'Attach a gateway token to a customer (card numbers are refused)',
+      body: Type.Object({
+        customer: Id('cus'), token: Type.String({ minLength: 1, maxLength: 255, description: 'A gateway token, e.g. tok_visa in the sandbox' }),
+        set_default: Type.Optional(Type.Boolean()),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => await attachPaymentMethod(deps, actorOf(req), req.body));
+
+  app.get('/v1/payment_methods', {
+    schema: { tags, summary: "List a customer's payment methods", querystring: ListQuery({ customer: Id('cus') }) },
+  }, async (req) => await listPaymentMethods(deps, actorOf(req).accountId, { ...pageOf(req.query), customer: req.query.customer }));
+}

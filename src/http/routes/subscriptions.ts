@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+import type { Deps } from '../../app/ports.ts';
+import { cancelSubscription, createSubscription, getSubscription, listSubscriptions } from '../../app/subscriptions.ts';
+import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
+import { actorOf } from '../auth.ts';
+import { Id, IdParams, ListQuery, Metadata, Timestamp, pageOf } from '../schemas.ts';
+import type { App } from './types.ts';
+
+export function subscriptionRoutes(app: App, deps: Deps) {
+  const tags = ['subscriptions'];
+  app.post('/v1/subscriptions', {
+    config: { permission: 'write' },
+    schema: {
+      tags, summary: 'Subscribe a customer',
+      body: Type.Object({
+        customer: Id('cus'),
+        items: Type.Array(Type.Object({ price: Id('price'), quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })) }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
+        trial_period_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 730 })),
+        trial_end: Type.Optional(Timestamp),
+        billing_cycle_anchor: Type.Optional(Timestamp),
+        default_payment_method: Type.Optional(Id('pm')),
+        metadata: Type.Optional(Metadata),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => await createSubscription(deps, actorOf(req), req.body));
+
+  app.get('/v1/subscriptions', {
+    schema: {
+      tags, summary: 'List subscriptions',
+      querystring: ListQuery({ customer: Type.Optional(Type.String({ maxLength: 64 })), status: Type.Optional(Type.Union(SUBSCRIPTION_STATUSES.map((s) => Type.Literal(s)))) }),
+    },
+  }, async (req) => await listSubscriptions(deps, actorOf(req).accountId, { ...pageOf(req.query), customer: req.query.customer, status: req.query.status }));
+
+  app.get('/v1/subscriptions/:id', { schema: { tags, summary: 'Retrieve a subscription', params: IdParams } },
+    async (req) => await getSubscription(deps, actorOf(req).accountId, req.params.id));
+
+  app.post('/v1/subscriptions/:id/cancel', {
+    config: { permission: 'write' },
+    schema: {
+      tags, summary: 'Cancel now, or at the end of the current period', params: IdParams,
+      body: Type.Optional(Type.Object({ at_period_end: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+    },
+  }, async (req) => await cancelSubscription(deps, actorOf(req), req.params.id, req.body ?? {}));
+}

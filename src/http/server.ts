@@ -1,0 +1,70 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyRequest } from 'fastify';
+import type { Deps } from '../app/ports.ts';
+import { findCardNumber } from '../domain/card-number.ts';
+import { DomainError } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import { authHook } from './auth.ts';
+import { handleError } from './errors.ts';
+import { registerIdempotency } from './idempotency.ts';
+import { catalogRoutes } from './routes/catalog.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { invoiceRoutes } from './routes/invoices.ts';
+import { paymentMethodRoutes } from './routes/payment-methods.ts';
+import { recordRoutes } from './routes/records.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { testClockRoutes } from './routes/test-clocks.ts';
+
+/** The HTTP API: thin routes over the application services. */
+export async function buildServer(deps: Deps, opts: { logLevel?: string } = {}) {
+  const app = Fastify({
+    logger: {
+      level: opts.logLevel ?? 'info',
+      // Query strings and headers stay out of logs: they may carry keys or card data.
+      serializers: { req: (req: FastifyRequest) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
+      redact: ['req.headers.authorization'],
+    },
+    genReqId: () => newId('request'),
+    bodyLimit: 1_048_576,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Rebill API', version: '1', description: 'Subscription billing and payment automation. Amounts are integers in minor units.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Your secret API key' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+
+  app.setErrorHandler(handleError);
+  app.addHook('onRequest', async (req, reply) => { reply.header('request-id', req.id); });
+  app.addHook('onRequest', authHook(deps.db));
+  // Refuse raw card numbers anywhere in the input before anything can store or log them.
+  app.addHook('preValidation', async (req) => {
+    const where = findCardNumber(req.body) ?? findCardNumber(req.query);
+    if (where) throw new DomainError('invalid_request_error', 'card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', where);
+  });
+  registerIdempotency(app, deps.db);
+
+  app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => {
+    await deps.db.selectFrom('accounts').select('id').limit(1).execute();
+    return { ok: true };
+  });
+
+  customerRoutes(app, deps);
+  catalogRoutes(app, deps);
+  paymentMethodRoutes(app, deps);
+  subscriptionRoutes(app, deps);
+  invoiceRoutes(app, deps);
+  testClockRoutes(app, deps);
+  recordRoutes(app, deps);
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({
+    error: { type: 'invalid_request_error', code: 'route_missing', message: `No route ${req.method} ${req.url.split('?')[0]}`, param: null },
+  }));
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import pg from 'pg';
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from './adapters/clock.ts';
+import { SandboxGateway } from './adapters/gateways/sandbox/gateway.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from './adapters/postgres/embedded.ts';
+import { migrate } from './adapters/postgres/migrate.ts';
+import { connect, withDatabase, type Database } from './adapters/postgres/pool.ts';
+import type { Deps, PaymentGateway } from './app/ports.ts';
+import type { Config } from './config.ts';
+
+export type Runtime = { database: Database; deps: Deps; embedded: EmbeddedServer | null; url: string; close: () => Promise<void> };
+
+/** Creates `name` on the server behind `url` unless it exists. */
+export async function ensureDatabase(url: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The database: DATABASE_URL when set, otherwise an embedded PostgreSQL under the data directory. */
+export async function openDatabase(config: Config, log: Logger, poolSize: number): Promise<{ url: string; embedded: EmbeddedServer | null }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: null };
+  log.info({ dir: config.dataDir }, 'no DATABASE_URL: starting embedded PostgreSQL');
+  const embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
+  await ensureDatabase(embedded.url, 'rebill');
+  void poolSize;
+  return { url: withDatabase(embedded.url, 'rebill'), embedded };
+}
+
+export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
+  return {
+    db: database.db,
+    clock: overrides.clock ?? systemClock,
+    gateway: overrides.gateway ?? new SandboxGateway(database.db),
+    log,
+    recoveryDelayMs: config.recoveryDelayMs,
+  };
+}
+
+export async function openRuntime(config: Config, opts: { poolSize?: number; applicationName?: string } = {}): Promise<Runtime> {
+  const log = pino({ level: config.logLevel });
+  const { url, embedded } = await openDatabase(config, log, opts.poolSize ?? 10);
+  const database = connect(url, { max: opts.poolSize ?? 10, applicationName: opts.applicationName ?? 'rebill' });
+  await migrate(database.pool);
+  const deps = makeDeps(database, log, config);
+  return {
+    database, deps, embedded, url,
+    close: async () => { await database.close(); await embedded?.stop(); },
+  };
+}

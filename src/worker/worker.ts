@@ -1,0 +1,52 @@
+import { processNextDue } from '../app/billing/process-due.ts';
+import { recoverNextAttempt } from '../app/billing/recover.ts';
+import type { Deps } from '../app/ports.ts';
+
+export type WorkerHandle = { stop: () => Promise<void>; done: Promise<void>; processed: () => number };
+
+/**
+ * Background billing: `concurrency` loops, each claiming one due subscription (or one
+ * unsettled payment attempt) at a time with row locks, so any number of loops in any number of
+ * processes never work on the same row. A loop sleeps `pollMs` only when nothing is due.
+ */
+export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: number; exitWhenIdle?: boolean }): WorkerHandle {
+  let running = true;
+  let count = 0;
+  const sleepers = new Set<() => void>();
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    const wake = () => { clearTimeout(t); sleepers.delete(wake); resolve(); };
+    const t = setTimeout(wake, ms);
+    sleepers.add(wake);
+  });
+
+  async function loop(n: number) {
+    let failures = 0;
+    while (running) {
+      try {
+        const did = (await processNextDue(deps)) || (await recoverNextAttempt(deps));
+        failures = 0;
+        if (did) { count++; continue; }
+        if (opts.exitWhenIdle) return;
+        await sleep(opts.pollMs);
+      } catch (err) {
+        failures++;
+        deps.log.error({ err, loop: n }, 'billing worker step failed');
+        if (opts.exitWhenIdle && failures > 5) throw err;
+        await sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 8)));
+      }
+    }
+  }
+  const done = Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, (_, i) => loop(i))).then(() => undefined);
+  return {
+    done,
+    processed: () => count,
+    stop: async () => { running = false; for (const wake of [...sleepers]) wake(); await done; },
+  };
+}
+
+/** Works until nothing is due, then resolves with how many items were processed. */
+export async function drain(deps: Deps, concurrency = 1): Promise<number> {
+  const w = startWorker(deps, { concurrency, pollMs: 0, exitWhenIdle: true });
+  await w.done;
+  return w.processed();
+}
