@@ -1,0 +1,47 @@
+import { describe, it } from 'vitest';
+import { harness } from '../support.ts';
+import { ok, monthlyPrice } from '../builders.ts';
+
+describe('probe', async () => {
+  const h = await harness();
+  it('p', async () => {
+    console.log(h.app.printRoutes({ commonPrefix: false }));
+    const doc = await h.call('GET', '/v1/openapi.json', undefined, { key: null });
+    console.log(doc.status, doc.body.openapi, Object.keys(doc.body.paths), JSON.stringify(doc.body.paths['/v1/subscriptions/{id}/cancel']).slice(0, 600));
+    const p = await monthlyPrice(h);
+    const c = await ok(h, 'POST', '/v1/customers', {});
+    const show = async (m: string, u: string, b?: unknown, o?: any) => { const r = await h.call(m, u, b, o); console.log(m, u, JSON.stringify(b)?.slice(0, 120), '=>', r.status, JSON.stringify(r.body).slice(0, 300)); return r; };
+    await show('POST', '/v1/customers', { metadata: { ['k'.repeat(100)]: 'v' } });
+    await show('POST', '/v1/customers', { name: {} });
+    await show('POST', '/v1/customers', { metadata: [] });
+    await show('POST', '/v1/customers', '{"name":');
+    await show('POST', '/v1/customers', '{"__proto__":{"x":1}}');
+    await show('POST', '/v1/customers', 'null');
+    await show('POST', '/v1/customers', '[]');
+    await show('POST', '/v1/customers', '');
+    await show('POST', '/v1/customers', undefined);
+    await show('POST', `/v1/subscriptions/sub_x/cancel`, undefined);
+    await show('POST', `/v1/customers/4242424242424242`, {}, { headers: { 'idempotency-key': 'k1' } });
+    await show('POST', `/v1/customers?x=4242424242424242`, {});
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'usd', unit_amount: 9007199254740993 });
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'usd', unit_amount: 1e16 });
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'usd', unit_amount: 12.5 });
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'USD', unit_amount: 12 });
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'xxx', unit_amount: 12 });
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'usd', unit_amount: 12, recurring: { interval: 'fortnight' } });
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'usd', billing_scheme: 'tiered', tiers_mode: 'graduated', tiers: [{ up_to: 10, unit_amount: 1 }, { up_to: 5, unit_amount: 1 }, { up_to: 'inf', unit_amount: 1 }] });
+    await show('POST', `/v1/prices`, { product: p.product, currency: 'usd', unit_amount: 1000000000000000, recurring: { interval: 'month' } });
+    const big = (await h.call('POST', `/v1/prices`, { product: p.product, currency: 'usd', unit_amount: 1000000000000000, recurring: { interval: 'month' } })).body;
+    await show('POST', '/v1/payment_methods', { customer: c.id, token: 'tok_visa' });
+    await show('POST', '/v1/subscriptions', { customer: c.id, items: [{ price: big.id, quantity: 1000000 }] });
+    await show('POST', '/v1/subscriptions', { customer: c.id, items: [{ price: big.id, quantity: 9 }] });
+    const dec = (await h.call('POST', `/v1/prices`, { product: p.product, currency: 'usd', unit_amount_decimal: '999999999999999.5', recurring: { interval: 'month' } })).body;
+    await show('POST', '/v1/subscriptions', { customer: c.id, items: [{ price: dec.id, quantity: 1000000 }] });
+    await show('POST', '/v1/test_clocks', { frozen_time: '2027-01-01T00:00:00' });
+    await show('POST', '/v1/test_clocks', { frozen_time: '+275760-01-01T00:00:00Z' });
+    await show('POST', '/v1/test_clocks', { frozen_time: '9999-12-31T23:59:59Z' });
+    await show('POST', '/v1/test_clocks', { frozen_time: '0001-01-01T00:00:00Z' });
+    await show('POST', '/v1/customers', { email: 'not-an-email' });
+    await show('GET', '/v1/customers?limit=0');
+  });
+});
