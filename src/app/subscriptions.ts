@@ -5,9 +5,9 @@ import { invalid } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { nextActionAt } from '../domain/subscription-schedule.ts';
 import { transition, type SubscriptionStatus } from '../domain/subscription-status.ts';
-import { collectOrFail } from './billing/process-due.ts';
-import { sendAttempt, type PendingCharge } from './billing/collect.ts';
-import { createPeriodInvoice, type ItemWithPrice } from './billing/period-invoice.ts';
+import { sendAttempts, type PendingCharge } from './billing/collect.ts';
+import { loadItems, loadPaymentMethods, subscriptionViewWith } from './billing/load.ts';
+import { planInvoice, writeInvoicePlans, type ItemWithPrice } from './billing/plan-invoice.ts';
 import { notFound } from './errors.ts';
 import { paginate, type Page } from './pagination.ts';
 import type { Actor, Deps } from './ports.ts';
@@ -28,12 +28,7 @@ export type SubscriptionInput = {
 const MAX_INVOICE_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
 
 export async function subscriptionWithItems(db: Kysely<DB>, s: Row<'subscriptions'>) {
-  const rows = await db.selectFrom('subscription_items as si')
-    .innerJoin('prices as p', (j) => j.onRef('p.account_id', '=', 'si.account_id').onRef('p.id', '=', 'si.price_id'))
-    .selectAll('p').select(['si.id as si_id', 'si.quantity as si_quantity', 'si.created_at as si_created_at'])
-    .where('si.account_id', '=', s.account_id).where('si.subscription_id', '=', s.id).orderBy('si.id').execute();
-  return subscriptionView(s, rows.map(({ si_id, si_quantity, si_created_at, ...p }) =>
-    subscriptionItemView({ account_id: s.account_id, id: si_id, subscription_id: s.id, price_id: p.id, quantity: si_quantity, created_at: si_created_at }, p)));
+  return subscriptionViewWith(s, (await loadItems(db, [s])).get(s.id));
 }
 
 function parseTime(value: string, param: string): Date {
@@ -73,7 +68,7 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
   if (input.trial_period_days !== undefined && input.trial_end !== undefined) {
     throw invalid('parameters_exclusive', 'give trial_period_days or trial_end, not both', 'trial_end');
   }
-  let charge: PendingCharge | null = null;
+  let charges: PendingCharge[] = [];
   const created = await command(deps, actor, async (u) => {
     const customer = await u.tx.selectFrom('customers').selectAll().where('account_id', '=', u.accountId)
       .where('id', '=', input.customer).forUpdate().executeTakeFirst();
@@ -118,23 +113,24 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
     const items: ItemWithPrice[] = itemRows.map((item, i) => ({ item, price: prices[i]!.price }));
     let result = sub;
     if (!trialEnd) {
-      const invoice = await createPeriodInvoice(u, sub, items, now, periodEnd, 'subscription_create', now);
-      if (!invoice) throw new Error('a new subscription cannot already have an invoice');
-      if (invoice.total > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', 'the first invoice exceeds the largest supported amount', 'items');
-      result = await u.tx.updateTable('subscriptions').set({ latest_invoice_id: invoice.id })
-        .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      charge = await collectOrFail(deps, u, result, invoice, now);
-      if (invoice.amount_due === 0n) {
-        result = await u.tx.updateTable('subscriptions').set({ status: transition(status, 'payment_succeeded'), next_action_at: periodEnd })
-          .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      }
+      // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
+      const pm = (await loadPaymentMethods(u.tx, [sub])).get(id) ?? null;
+      const plan = planInvoice(deps, sub, items, pm, now, periodEnd, 'subscription_create', now);
+      if (plan.invoice.amount_due > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', 'the first invoice exceeds the largest supported amount', 'items');
+      const written = await writeInvoicePlans(u, [plan]);
+      charges = written.charges;
+      const paidNow = plan.collection === 'zero_amount';
+      result = await u.tx.updateTable('subscriptions').set({
+        latest_invoice_id: plan.invoice.id,
+        ...(paidNow ? { status: transition(status, 'payment_succeeded'), next_action_at: periodEnd } : {}),
+      }).where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     }
     const view = subscriptionView(result, items.map((x) => subscriptionItemView(x.item, x.price)));
     u.audit('subscription.created', 'subscription', id, null, view, now);
     u.emit('subscription.created', id, view, now);
     return result;
   });
-  if (charge) await sendAttempt(deps, actor, charge);
+  await sendAttempts(deps, actor, charges);
   return await getSubscription(deps, actor.accountId, created.id);
 }
 

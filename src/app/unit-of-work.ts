@@ -10,10 +10,17 @@ import type { Actor, Deps } from './ports.ts';
  * state change never lands without its record (and the two inserts cost one round trip each).
  */
 export class UnitOfWork {
-  private readonly audits: Record<string, unknown>[] = [];
-  private readonly events: Record<string, unknown>[] = [];
+  constructor(
+    readonly tx: Transaction<DB>,
+    readonly actor: Actor,
+    private readonly audits: Record<string, unknown>[] = [],
+    private readonly events: Record<string, unknown>[] = [],
+  ) {}
 
-  constructor(readonly tx: Transaction<DB>, readonly actor: Actor) {}
+  /** The same transaction acting for another account (a billing batch spans accounts). */
+  as(actor: Actor): UnitOfWork {
+    return new UnitOfWork(this.tx, actor, this.audits, this.events);
+  }
 
   get accountId(): string { return this.actor.accountId; }
 

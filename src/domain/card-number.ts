@@ -39,7 +39,8 @@ export function findCardNumber(value: unknown, path = ''): string | null {
   }
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (containsCardNumber(k)) return path ? `${path}[${k}]` : k;
+      // A key holding a card number is blamed on its parent: the param must not echo the number back.
+      if (containsCardNumber(k)) return path || 'body';
       const hit = findCardNumber(v, path ? `${path}[${k}]` : k);
       if (hit) return hit;
     }

@@ -2,7 +2,8 @@ import { Type, type TSchema } from '@sinclair/typebox';
 
 /** Shared request schemas. They validate requests and become the OpenAPI document. */
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
-  maxProperties: 50, description: 'Your own key-value pairs; returned as given.',
+  // TypeBox turns the key schema into a pattern and drops its maxLength; propertyNames keeps it.
+  maxProperties: 50, propertyNames: { maxLength: 40 }, description: 'Your own key-value pairs; returned as given.',
 });
 export const Id = (prefix: string) => Type.String({ minLength: 1, maxLength: 64, description: `An id beginning ${prefix}_` });
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 UTC timestamp' });

@@ -43,9 +43,12 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string } = {}) 
   app.addHook('onRequest', async (req, reply) => { reply.header('request-id', req.id); });
   app.addHook('onRequest', authHook(deps.db));
   // Refuse raw card numbers anywhere in the input before anything can store or log them.
+  // Path params count too: an id is echoed in error messages and kept with an Idempotency-Key's path.
   app.addHook('preValidation', async (req) => {
-    const where = findCardNumber(req.body) ?? findCardNumber(req.query);
+    const where = findCardNumber(req.body) ?? findCardNumber(req.query) ?? findCardNumber(req.params);
     if (where) throw new DomainError('invalid_request_error', 'card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', where);
+    // A POST whose params are all optional (cancel, pay, void, create customer) may come without a body.
+    if (req.method === 'POST' && req.body === undefined) req.body = {};
   });
   registerIdempotency(app, deps.db);
 

@@ -5,7 +5,7 @@ import type { Deps } from '../app/ports.ts';
 export type WorkerHandle = { stop: () => Promise<void>; done: Promise<void>; processed: () => number };
 
 /**
- * Background billing: `concurrency` loops, each claiming one due subscription (or one
+ * Background billing: `concurrency` loops, each claiming a batch of due subscriptions (or one
  * unsettled payment attempt) at a time with row locks, so any number of loops in any number of
  * processes never work on the same row. A loop sleeps `pollMs` only when nothing is due.
  */
@@ -23,9 +23,10 @@ export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: num
     let failures = 0;
     while (running) {
       try {
-        const did = (await processNextDue(deps)) || (await recoverNextAttempt(deps));
+        const renewed = await processNextDue(deps);
+        const recovered = renewed === 0 && (await recoverNextAttempt(deps));
         failures = 0;
-        if (did) { count++; continue; }
+        if (renewed > 0 || recovered) { count += renewed + (recovered ? 1 : 0); continue; }
         if (opts.exitWhenIdle) return;
         await sleep(opts.pollMs);
       } catch (err) {

@@ -1,133 +1,165 @@
+import { sql } from 'kysely';
 import { nextBoundaryAfter } from '../../domain/calendar.ts';
-import { dueAction, nextActionAt } from '../../domain/subscription-schedule.ts';
+import { dueAction, nextActionAt, type DueAction } from '../../domain/subscription-schedule.ts';
 import { transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { systemActor, type Deps } from '../ports.ts';
-import { nowFor } from '../time.ts';
 import { command, UnitOfWork } from '../unit-of-work.ts';
-import { invoiceView, subscriptionView, type Row } from '../views.ts';
-import { openAttempt, sendAttempt, type PendingCharge } from './collect.ts';
-import { createPeriodInvoice, loadItems, recurringOf } from './period-invoice.ts';
+import { invoiceView, type Row } from '../views.ts';
+import { sendAttempts, type PendingCharge } from './collect.ts';
+import { clockTimes, loadItems, loadPaymentMethods, subscriptionViewWith } from './load.ts';
+import { planInvoice, recurringOf, writeInvoicePlans, type InvoicePlan } from './plan-invoice.ts';
 
-export type DueResult = { subscriptionId: string; action: string; charge: PendingCharge | null } | null;
+type Sub = Row<'subscriptions'>;
+type SubUpdate = { before: Sub; after: Sub; action: DueAction };
 
 /**
- * Does what is due for one locked subscription at `now`: expire an unpaid first invoice, end a
- * trial, renew, or end at period end. Everything is written in the caller's transaction; a
- * charge, if any, is returned to be sent after commit.
+ * Does what is due for locked subscriptions, each at its own business time: renew or end a
+ * trial (invoice the next period and start collecting), end at period end, or expire an unpaid
+ * first invoice. All writes go into the caller's transaction, one statement per table for the
+ * whole batch; the charges to send after commit are returned.
  */
-export async function applyDue(deps: Deps, u: UnitOfWork, s: Row<'subscriptions'>, now: Date): Promise<DueResult> {
-  const status = s.status as SubscriptionStatus;
-  const action = dueAction({ ...s, status }, now);
-  if (!action) return null;
-  if (action === 'expire_incomplete') return await expireIncomplete(deps, u, s, now);
-  if (action === 'cancel_at_period_end') {
-    const after = await update(u, s, { status: transition(status, 'cancel'), ended_at: s.current_period_end, next_action_at: null }, now);
-    u.audit('subscription.ended', 'subscription', s.id, { status }, { status: after.status, ended_at: after.ended_at }, now);
-    u.emit('subscription.deleted', s.id, subscriptionView(after, []), now);
-    return { subscriptionId: s.id, action, charge: null };
-  }
-  // end_trial or renew: the next period starts where the current one ends.
-  const start = s.current_period_end;
-  const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
-  const nextStatus = action === 'end_trial' ? transition(status, 'trial_ended') : status;
-  const items = await loadItems(u, s.id);
-  const invoice = await createPeriodInvoice(u, s, items, start, end, 'subscription_cycle', now);
-  const after = await update(u, s, {
-    status: nextStatus, current_period_start: start, current_period_end: end,
-    next_action_at: nextActionAt({ ...s, status: nextStatus, current_period_end: end }),
-    latest_invoice_id: invoice?.id ?? s.latest_invoice_id,
-  }, now);
-  u.audit(action === 'end_trial' ? 'subscription.trial_ended' : 'subscription.renewed', 'subscription', s.id,
-    { status, current_period_start: s.current_period_start, current_period_end: s.current_period_end },
-    { status: after.status, current_period_start: start, current_period_end: end }, now);
-  u.emit('subscription.updated', s.id, subscriptionView(after, []), now,
-    { previous_attributes: { status, current_period_start: s.current_period_start, current_period_end: s.current_period_end } });
-  const charge = invoice ? await collectOrFail(deps, u, s, invoice, now) : null;
-  return { subscriptionId: s.id, action, charge };
-}
-
-/** Starts collection of a finalized invoice: pays a zero invoice, fails one without a payment method. */
-export async function collectOrFail(deps: Deps, u: UnitOfWork, s: Row<'subscriptions'>, invoice: Row<'invoices'>, now: Date): Promise<PendingCharge | null> {
-  if (invoice.amount_due === 0n) {
-    const paid = await u.tx.updateTable('invoices').set({ status: 'paid', paid_at: now, amount_remaining: 0n, updated_at: now })
-      .where('account_id', '=', u.accountId).where('id', '=', invoice.id).returningAll().executeTakeFirstOrThrow();
-    u.audit('invoice.paid', 'invoice', invoice.id, { status: 'open' }, { status: 'paid' }, now);
-    u.emit('invoice.paid', invoice.id, invoiceView(paid, []), now);
-    return null;
-  }
-  const pmId = s.default_payment_method_id ?? (await u.tx.selectFrom('customers').select('default_payment_method_id')
-    .where('account_id', '=', u.accountId).where('id', '=', s.customer_id).executeTakeFirstOrThrow()).default_payment_method_id;
-  const pm = pmId ? await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token'])
-    .where('account_id', '=', u.accountId).where('id', '=', pmId).executeTakeFirst() : undefined;
-  if (!pm) {
-    u.emit('invoice.payment_failed', invoice.id, invoiceView(invoice, []), now, { decline_code: 'no_payment_method' });
-    if (s.status !== 'incomplete') {
-      const from = s.status as SubscriptionStatus;
-      const to = from === 'trialing' ? 'past_due' : transition(from, 'payment_failed');
-      await u.tx.updateTable('subscriptions').set({ status: to }).where('account_id', '=', u.accountId).where('id', '=', s.id).execute();
-      u.audit('subscription.status_changed', 'subscription', s.id, { status: from }, { status: to }, now);
+export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s: Sub) => Date): Promise<PendingCharge[]> {
+  const due = subs.flatMap((s) => {
+    const action = dueAction({ ...s, status: s.status as SubscriptionStatus }, nowOf(s));
+    return action ? [{ s, action }] : [];
+  });
+  const renewing = due.filter((d) => d.action === 'renew' || d.action === 'end_trial').map((d) => d.s);
+  const [items, pms] = await Promise.all([loadItems(u.tx, due.map((d) => d.s)), loadPaymentMethods(u.tx, renewing)]);
+  const plans: InvoicePlan[] = [];
+  const updates: SubUpdate[] = [];
+  for (const { s, action } of due) {
+    const now = nowOf(s);
+    const status = s.status as SubscriptionStatus;
+    const touched = { updated_at: now, version: s.version + 1 };
+    if (action === 'expire_incomplete') {
+      const after = await expireIncomplete(deps, u.as(systemActor(s.account_id)), s, now);
+      if (after) updates.push({ before: s, after, action });
+      continue;
     }
-    return null;
+    if (action === 'cancel_at_period_end') {
+      updates.push({ before: s, action, after: { ...s, ...touched, status: transition(status, 'cancel'), ended_at: s.current_period_end, next_action_at: null } });
+      continue;
+    }
+    // The next period starts where the current one ends, its end computed from the anchor.
+    const start = s.current_period_end;
+    const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
+    const plan = planInvoice(deps, s, items.get(s.id) ?? [], pms.get(s.id) ?? null, start, end, 'subscription_cycle', now);
+    plans.push(plan);
+    let next = action === 'end_trial' ? transition(status, 'trial_ended') : status;
+    if (plan.collection === 'no_payment_method') next = transition(next, 'payment_failed');
+    updates.push({ before: s, action, after: {
+      ...s, ...touched, status: next, current_period_start: start, current_period_end: end, latest_invoice_id: plan.invoice.id,
+      next_action_at: nextActionAt({ ...s, status: next, current_period_end: end }),
+    } });
   }
-  return await openAttempt(deps, u, invoice, pm, s.test_clock_id, now);
+  const { written, charges } = await writeInvoicePlans(u, plans);
+  const writtenIds = new Set(written.map((p) => p.invoice.id));
+  for (const up of updates) {
+    // A period invoiced earlier keeps its invoice; the subscription still moves on.
+    if (up.after.latest_invoice_id && up.after.latest_invoice_id !== up.before.latest_invoice_id && !writtenIds.has(up.after.latest_invoice_id)) {
+      up.after.latest_invoice_id = up.before.latest_invoice_id;
+    }
+  }
+  await writeSubscriptions(u, updates.map((x) => x.after));
+  for (const { before, after, action } of updates) {
+    const w = u.as(systemActor(after.account_id));
+    const prev = { status: before.status, current_period_start: before.current_period_start, current_period_end: before.current_period_end };
+    const name = { renew: 'subscription.renewed', end_trial: 'subscription.trial_ended', cancel_at_period_end: 'subscription.ended', expire_incomplete: 'subscription.expired' }[action];
+    w.audit(name, 'subscription', after.id, prev, { status: after.status, current_period_start: after.current_period_start, current_period_end: after.current_period_end, ended_at: after.ended_at }, after.updated_at);
+    w.emit(action === 'cancel_at_period_end' ? 'subscription.deleted' : 'subscription.updated', after.id,
+      subscriptionViewWith(after, items.get(after.id)), after.updated_at, { previous_attributes: prev });
+  }
+  return charges;
 }
 
-async function expireIncomplete(deps: Deps, u: UnitOfWork, s: Row<'subscriptions'>, now: Date): Promise<DueResult> {
+/** One statement for all subscription changes of a batch. */
+async function writeSubscriptions(u: UnitOfWork, subs: Sub[]) {
+  if (subs.length === 0) return;
+  const rows = subs.map((s) => ({
+    account_id: s.account_id, id: s.id, status: s.status, current_period_start: s.current_period_start.toISOString(),
+    current_period_end: s.current_period_end.toISOString(), ended_at: s.ended_at?.toISOString() ?? null,
+    next_action_at: s.next_action_at?.toISOString() ?? null, latest_invoice_id: s.latest_invoice_id,
+    updated_at: s.updated_at.toISOString(), version: s.version,
+  }));
+  await sql`UPDATE subscriptions s SET status = v.status, current_period_start = v.current_period_start,
+      current_period_end = v.current_period_end, ended_at = v.ended_at, next_action_at = v.next_action_at,
+      latest_invoice_id = v.latest_invoice_id, updated_at = v.updated_at, version = v.version
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(account_id text, id text, status text,
+      current_period_start timestamptz, current_period_end timestamptz, ended_at timestamptz, next_action_at timestamptz,
+      latest_invoice_id text, updated_at timestamptz, version int)
+    WHERE s.account_id = v.account_id AND s.id = v.id`.execute(u.tx);
+}
+
+/** incomplete → incomplete_expired, voiding the unpaid first invoice; waits while a charge is unsettled. */
+async function expireIncomplete(deps: Deps, u: UnitOfWork, s: Sub, now: Date): Promise<Sub | null> {
   const inFlight = await u.tx.selectFrom('payment_attempts').select('id').where('account_id', '=', u.accountId)
     .where('invoice_id', '=', s.latest_invoice_id ?? '').where('status', 'in', ['pending', 'unknown']).executeTakeFirst();
   if (inFlight) {
     // A charge whose outcome is not yet known might still pay the invoice: look again after recovery.
-    await update(u, s, { next_action_at: new Date(now.getTime() + deps.recoveryDelayMs) }, now);
-    return { subscriptionId: s.id, action: 'expire_deferred', charge: null };
+    await u.tx.updateTable('subscriptions').set({ next_action_at: new Date(now.getTime() + deps.recoveryDelayMs) })
+      .where('account_id', '=', u.accountId).where('id', '=', s.id).execute();
+    return null;
   }
-  const after = await update(u, s, { status: transition(s.status as SubscriptionStatus, 'incomplete_expired'), ended_at: now, next_action_at: null }, now);
   if (s.latest_invoice_id) {
-    const voided = await u.tx.updateTable('invoices').set({ status: 'void', voided_at: now, updated_at: now })
+    const voided = await u.tx.updateTable('invoices').set({ status: 'void', voided_at: now, amount_remaining: 0n, updated_at: now })
       .where('account_id', '=', u.accountId).where('id', '=', s.latest_invoice_id).where('status', '=', 'open').returningAll().executeTakeFirst();
     if (voided) {
       u.audit('invoice.voided', 'invoice', voided.id, { status: 'open' }, { status: 'void' }, now);
       u.emit('invoice.voided', voided.id, invoiceView(voided, []), now);
     }
   }
-  u.audit('subscription.status_changed', 'subscription', s.id, { status: s.status }, { status: after.status }, now);
-  u.emit('subscription.updated', s.id, subscriptionView(after, []), now, { previous_attributes: { status: s.status } });
-  return { subscriptionId: s.id, action: 'expire_incomplete', charge: null };
+  return { ...s, status: transition(s.status as SubscriptionStatus, 'incomplete_expired'), ended_at: now, next_action_at: null, updated_at: now, version: s.version + 1 };
 }
 
-async function update(u: UnitOfWork, s: Row<'subscriptions'>, set: Partial<Row<'subscriptions'>>, now: Date) {
-  return await u.tx.updateTable('subscriptions').set({ ...set, updated_at: now, version: s.version + 1 } as never)
-    .where('account_id', '=', u.accountId).where('id', '=', s.id).returningAll().executeTakeFirstOrThrow();
-}
+// Due subscriptions claimed per transaction by a worker loop.
+export const CLAIM_BATCH = 25;
 
 /**
- * Real time: claims the most overdue subscription no other worker holds (SKIP LOCKED), applies
- * what is due, commits, then sends the charge. Returns false when nothing is due.
+ * Real time: claims up to `batch` due subscriptions that no other worker holds (SKIP LOCKED),
+ * applies what is due in one transaction, then sends the charges. Returns how many it claimed.
+ * If the batch fails, each subscription is retried on its own so one bad row cannot hold up
+ * the rest; a row that still fails is deferred and logged.
  */
-export async function processNextDue(deps: Deps): Promise<boolean> {
+export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<number> {
   const now = deps.clock.now();
-  const result = await deps.db.transaction().execute(async (tx) => {
-    const s = await tx.selectFrom('subscriptions').selectAll()
-      .where('next_action_at', '<=', now).where('test_clock_id', 'is', null)
-      .orderBy('next_action_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
-    if (!s) return undefined;
-    const u = new UnitOfWork(tx, systemActor(s.account_id));
-    const r = await applyDue(deps, u, s, now);
-    await u.flush();
-    return r;
-  });
-  if (result === undefined) return false;
-  if (result?.charge) await sendAttempt(deps, systemActor(result.charge.attempt.account_id), result.charge);
-  return true;
+  let claimed: Sub[] = [];
+  let charges: PendingCharge[];
+  try {
+    charges = await deps.db.transaction().execute(async (tx) => {
+      claimed = await tx.selectFrom('subscriptions').selectAll()
+        .where('next_action_at', '<=', now).where('test_clock_id', 'is', null)
+        .orderBy('next_action_at').limit(batch).forUpdate().skipLocked().execute();
+      if (claimed.length === 0) return [];
+      const u = new UnitOfWork(tx, systemActor(claimed[0]!.account_id));
+      const c = await applyDue(deps, u, claimed, () => now);
+      await u.flush();
+      return c;
+    });
+  } catch (err) {
+    if (claimed.length <= 1) throw err;
+    deps.log.warn({ err, batch: claimed.length }, 'billing batch failed; retrying its subscriptions one by one');
+    for (const s of claimed) {
+      try {
+        await processDueSubscription(deps, s.account_id, s.id);
+      } catch (one) {
+        deps.log.error({ err: one, subscription: s.id }, 'billing a subscription failed; deferred for 5 minutes');
+        await deps.db.updateTable('subscriptions').set({ next_action_at: new Date(now.getTime() + 300_000) })
+          .where('account_id', '=', s.account_id).where('id', '=', s.id).execute();
+      }
+    }
+    return claimed.length;
+  }
+  if (charges.length) await sendAttempts(deps, systemActor(charges[0]!.attempt.account_id), charges);
+  return claimed.length;
 }
 
-/** Test clocks: processes one named subscription if something is due at the clock's time. */
-export async function processDueSubscription(deps: Deps, accountId: string, subscriptionId: string): Promise<DueResult> {
-  const result = await command(deps, systemActor(accountId), async (u) => {
+/** One named subscription at its own business time (a test clock's, or real time). */
+export async function processDueSubscription(deps: Deps, accountId: string, subscriptionId: string): Promise<void> {
+  const charges = await command(deps, systemActor(accountId), async (u) => {
     const s = await u.tx.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId)
       .where('id', '=', subscriptionId).forUpdate().executeTakeFirstOrThrow();
-    const now = await nowFor(deps, u.tx, accountId, s.test_clock_id);
-    return await applyDue(deps, u, s, now);
+    const timeOf = await clockTimes(u.tx, deps.clock.now(), [s]);
+    return await applyDue(deps, u, [s], timeOf);
   });
-  if (result?.charge) await sendAttempt(deps, systemActor(accountId), result.charge);
-  return result;
+  if (charges.length) await sendAttempts(deps, systemActor(accountId), charges);
 }

@@ -1,0 +1,107 @@
+import type { Insertable } from 'kysely';
+import type { DB } from '../../adapters/postgres/schema.ts';
+import type { Recurring } from '../../domain/calendar.ts';
+import { periodContaining } from '../../domain/calendar.ts';
+import { newId } from '../../domain/ids.ts';
+import { buildInvoice, type DraftLine } from '../../domain/invoice-builder.ts';
+import { periodFraction } from '../../domain/proration.ts';
+import { priceModelOf } from '../catalog.ts';
+import type { Deps } from '../ports.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
+import { invoiceView, paymentAttemptView, type Row } from '../views.ts';
+import { attemptRow, type PendingCharge } from './collect.ts';
+
+export type ItemWithPrice = { item: Row<'subscription_items'>; price: Row<'prices'> };
+export type PaymentMethodRef = { id: string; gateway_token: string };
+
+export function recurringOf(s: Row<'subscriptions'>): Recurring {
+  return { interval: s.recurring_interval as Recurring['interval'], interval_count: s.recurring_interval_count };
+}
+
+/** Draft lines for one period; a period shorter than the anchor's full period is prorated. */
+export function draftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], start: Date, end: Date): DraftLine[] {
+  const full = periodContaining(s.billing_cycle_anchor, recurringOf(s), start);
+  const whole = full.start.getTime() === start.getTime() && full.end.getTime() === end.getTime();
+  const fraction = whole ? null : periodFraction(start, end, full.start, full.end);
+  return items.map(({ item, price }) => ({
+    description: `${item.quantity} × ${price.nickname ?? price.id} (${start.toISOString().slice(0, 10)} – ${end.toISOString().slice(0, 10)})${fraction ? ', prorated' : ''}`,
+    quantity: item.quantity, price_id: price.id, price: priceModelOf(price), period_start: start, period_end: end, fraction,
+  }));
+}
+
+/** How collection of a new invoice begins. */
+export type Collection = 'charge' | 'zero_amount' | 'no_payment_method';
+
+export type InvoicePlan = {
+  accountId: string;
+  subscription: Row<'subscriptions'>;
+  invoice: Insertable<DB['invoices']> & { id: string; amount_due: bigint };
+  lines: Insertable<DB['invoice_lines']>[];
+  attempt: Row<'payment_attempts'> | null;
+  token: string | null;
+  collection: Collection;
+};
+
+/**
+ * Prices one subscription period into the rows of a finalized invoice and, when there is
+ * something to collect and a card to collect it from, the payment attempt. Nothing is written.
+ */
+export function planInvoice(
+  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs'>, s: Row<'subscriptions'>, items: ItemWithPrice[], pm: PaymentMethodRef | null,
+  start: Date, end: Date, reason: string, now: Date,
+): InvoicePlan {
+  const built = buildInvoice(s.currency, draftLines(s, items, start, end));
+  const id = newId('invoice');
+  const collection: Collection = built.amount_due === 0n ? 'zero_amount' : pm ? 'charge' : 'no_payment_method';
+  const invoice = {
+    account_id: s.account_id, id, customer_id: s.customer_id, subscription_id: s.id,
+    status: collection === 'zero_amount' ? 'paid' : 'open', billing_reason: reason, currency: built.currency,
+    subtotal: built.subtotal, total: built.total, amount_due: built.amount_due, amount_paid: 0n,
+    amount_remaining: collection === 'zero_amount' ? 0n : built.amount_due, period_start: start, period_end: end,
+    attempt_count: collection === 'charge' ? 1 : 0, finalized_at: now, paid_at: collection === 'zero_amount' ? now : null,
+    voided_at: null, created_at: now, updated_at: now,
+  };
+  const lines = built.lines.map((l) => ({
+    account_id: s.account_id, id: newId('invoiceLine'), invoice_id: id, price_id: l.price_id, description: l.description,
+    quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal, period_start: l.period_start, period_end: l.period_end,
+  }));
+  const attempt = collection === 'charge' && pm
+    ? attemptRow(deps, { account_id: s.account_id, id, customer_id: s.customer_id, currency: built.currency, amount_remaining: built.amount_due }, pm.id, s.test_clock_id, now)
+    : null;
+  return { accountId: s.account_id, subscription: s, invoice, lines, attempt, token: pm?.gateway_token ?? null, collection };
+}
+
+/**
+ * Writes planned invoices with one statement per table, whatever the batch size. The unique
+ * (account, subscription, period_start) index drops a plan whose period is already invoiced;
+ * only the plans actually written are returned, with the charges to send after commit.
+ */
+export async function writeInvoicePlans(u: UnitOfWork, plans: InvoicePlan[]): Promise<{ written: InvoicePlan[]; charges: PendingCharge[] }> {
+  if (plans.length === 0) return { written: [], charges: [] };
+  const inserted = await u.tx.insertInto('invoices').values(plans.map((p) => p.invoice))
+    .onConflict((oc) => oc.columns(['account_id', 'subscription_id', 'period_start']).where('subscription_id', 'is not', null).doNothing())
+    .returningAll().execute();
+  const rows = new Map(inserted.map((r) => [r.id, r]));
+  const written = plans.filter((p) => rows.has(p.invoice.id));
+  const lines = written.flatMap((p) => p.lines);
+  const lineRows = lines.length ? await u.tx.insertInto('invoice_lines').values(lines).returningAll().execute() : [];
+  const attempts = written.flatMap((p) => (p.attempt ? [p.attempt] : []));
+  if (attempts.length) await u.tx.insertInto('payment_attempts').values(attempts).execute();
+  const charges: PendingCharge[] = [];
+  for (const p of written) {
+    const w = u.as({ ...u.actor, accountId: p.accountId });
+    const row = rows.get(p.invoice.id)!;
+    const view = invoiceView(row, lineRows.filter((l) => l.invoice_id === row.id));
+    const at = row.created_at;
+    w.audit('invoice.finalized', 'invoice', row.id, null, view, at);
+    w.emit('invoice.created', row.id, view, at);
+    w.emit('invoice.finalized', row.id, view, at);
+    if (p.collection === 'zero_amount') w.emit('invoice.paid', row.id, view, at);
+    if (p.collection === 'no_payment_method') w.emit('invoice.payment_failed', row.id, view, at, { decline_code: 'no_payment_method' });
+    if (p.attempt && p.token) {
+      w.audit('payment.created', 'payment', p.attempt.id, null, paymentAttemptView(p.attempt), at);
+      charges.push({ attempt: p.attempt, token: p.token });
+    }
+  }
+  return { written, charges };
+}

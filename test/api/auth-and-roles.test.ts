@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { createApiKey, type Role } from '../../src/app/accounts.ts';
+import { ok } from '../builders.ts';
+import { harness, tableCounts } from '../support.ts';
+
+function expectError(r: { status: number; body: any }, status: number, type: string, code: string) {
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  expect(Object.keys(r.body)).toEqual(['error']);
+  expect(Object.keys(r.body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(r.body.error).toMatchObject({ type, code });
+  expect(r.body.error.message).toEqual(expect.any(String));
+}
+
+describe('authentication', async () => {
+  const h = await harness();
+
+  it('refuses a request without Authorization (401 api_key_missing)', async () => {
+    const r = await h.call('GET', '/v1/customers', undefined, { key: null });
+    expectError(r, 401, 'authentication_error', 'api_key_missing');
+    expect(r.body.error.param).toBeNull();
+    expect(r.headers['request-id']).toMatch(/^req_/);
+  });
+
+  it('refuses a wrong, malformed or revoked key (401 api_key_invalid)', async () => {
+    const before = await tableCounts(h);
+    for (const authorization of ['Bearer rk_live_not_a_real_key_at_all', `Bearer ${h.key}x`, `Basic ${h.key}`, `Bearer ${h.key} extra`, 'Bearer', h.key]) {
+      const r = await h.call('POST', '/v1/customers', { name: 'x' }, { key: null, headers: { authorization } });
+      expectError(r, 401, 'authentication_error', 'api_key_invalid');
+    }
+    const revoked = await createApiKey(h.database.db, h.accountId, 'admin');
+    expect((await h.call('GET', '/v1/customers', undefined, { key: revoked.secret })).status).toBe(200);
+    await h.database.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [revoked.id]);
+    expectError(await h.call('GET', '/v1/customers', undefined, { key: revoked.secret }), 401, 'authentication_error', 'api_key_invalid');
+    expect(await tableCounts(h)).toEqual(before);
+  });
+
+  it('checks the key before anything else: unknown routes and bad bodies still need a key', async () => {
+    expectError(await h.call('POST', '/v1/customers', { email: 5 }, { key: null }), 401, 'authentication_error', 'api_key_missing');
+    expectError(await h.call('GET', '/v1/customers/cus_x', undefined, { key: 'rk_live_nope_nope_nope_nope' }), 401, 'authentication_error', 'api_key_invalid');
+  });
+
+  it('accepts the scheme name in any case', async () => {
+    const r = await h.call('GET', '/v1/customers', undefined, { key: null, headers: { authorization: `bearer ${h.key}` } });
+    expect(r.status).toBe(200);
+  });
+
+  it('stores keys hashed: no secret appears in the api_keys table', async () => {
+    const extra = await createApiKey(h.database.db, h.accountId, 'support');
+    const rows = await h.database.pool.query('SELECT x::text AS row, secret_hint FROM api_keys AS x');
+    expect(rows.rows.length).toBeGreaterThanOrEqual(2);
+    for (const secret of [h.key, extra.secret]) {
+      for (const r of rows.rows) {
+        expect(r.row).not.toContain(secret);
+        // Not even the part after the visible hint.
+        expect(r.row).not.toContain(secret.slice(8, -4));
+      }
+    }
+    const everywhere = await h.database.pool.query(
+      "SELECT count(*)::int AS n FROM (SELECT x::text AS t FROM api_keys x UNION ALL SELECT y::text FROM audit_log y UNION ALL SELECT z::text FROM events z) s WHERE t LIKE $1", [`%${h.key}%`]);
+    expect(everywhere.rows[0].n).toBe(0);
+  });
+});
+
+describe('roles', async () => {
+  const h = await harness();
+  const keys = {} as Record<Role, string>;
+  for (const role of ['admin', 'finance', 'support', 'read_only', 'agent'] as const) {
+    keys[role] = (await createApiKey(h.database.db, h.accountId, role)).secret;
+  }
+  const product = await ok(h, 'POST', '/v1/products', { name: 'Box' });
+  const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1000, recurring: { interval: 'month' } });
+  const customer = await ok(h, 'POST', '/v1/customers', { email: 'roles@example.com' });
+  const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+  const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-01T00:00:00Z' });
+
+  const reads = ['/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
+    `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`];
+
+  it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
+    for (const url of reads) {
+      const r = await h.call('GET', url, undefined, { key: keys[role] });
+      expect(r.status, `${role} GET ${url}`).toBe(200);
+    }
+  });
+
+  // The permission each write needs, and what each role is granted (the documented role model).
+  const GRANTED: Record<Role, string[]> = {
+    admin: ['write', 'catalog', 'billing'], finance: ['write', 'catalog', 'billing'], support: ['write'], read_only: [], agent: [],
+  };
+  const writes: { name: string; url: string; body: unknown; needs: 'write' | 'catalog' | 'billing' }[] = [
+    { name: 'create a customer', url: '/v1/customers', body: { email: 'new@example.com' }, needs: 'write' },
+    { name: 'update a customer', url: `/v1/customers/${customer.id}`, body: { name: 'Renamed' }, needs: 'write' },
+    { name: 'create a product', url: '/v1/products', body: { name: 'Another' }, needs: 'catalog' },
+    { name: 'create a price', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 5 }, needs: 'catalog' },
+    { name: 'attach a payment method', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_mastercard', set_default: false }, needs: 'write' },
+    { name: 'create a subscription', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }], trial_period_days: 30 }, needs: 'write' },
+    { name: 'create a test clock', url: '/v1/test_clocks', body: { frozen_time: '2027-01-01T00:00:00Z' }, needs: 'write' },
+    { name: 'advance a test clock', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-01-02T00:00:00Z' }, needs: 'write' },
+    { name: 'cancel a subscription', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, needs: 'write' },
+    { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },
+    { name: 'void an invoice', url: `/v1/invoices/${sub.latest_invoice}/void`, body: {}, needs: 'billing' },
+  ];
+
+  describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {
+    it.each(writes.map((w) => [w.name, w] as const))('%s', async (_n, w) => {
+      const before = await tableCounts(h);
+      const r = await h.call('POST', w.url, w.body, { key: keys[role] });
+      if (GRANTED[role].includes(w.needs)) {
+        // Allowed: the request reaches the service (which may still refuse it on its merits).
+        expect(r.status, JSON.stringify(r.body)).not.toBe(403);
+        expect(r.status).toBeLessThan(500);
+      } else {
+        expectError(r, 403, 'permission_error', 'insufficient_role');
+        expect(r.body.error.message).toContain(role);
+        expect(await tableCounts(h)).toEqual(before);
+      }
+    });
+  });
+
+  it('support cannot create prices; finance can', async () => {
+    const before = await tableCounts(h);
+    const refused = await h.call('POST', '/v1/prices', { product: product.id, currency: 'eur', unit_amount: 900 }, { key: keys.support });
+    expectError(refused, 403, 'permission_error', 'insufficient_role');
+    expect(await tableCounts(h)).toEqual(before);
+    const made = await h.call('POST', '/v1/prices', { product: product.id, currency: 'eur', unit_amount: 900 }, { key: keys.finance });
+    expect(made.status).toBe(200);
+    expect(made.body).toMatchObject({ currency: 'eur', unit_amount: 900 });
+  });
+
+  it('read_only and agent keys cannot create a customer, and the refusal writes nothing', async () => {
+    for (const role of ['read_only', 'agent'] as const) {
+      const before = await tableCounts(h);
+      const r = await h.call('POST', '/v1/customers', { email: 'nope@example.com' }, { key: keys[role], headers: { 'idempotency-key': `${role}-1` } });
+      expectError(r, 403, 'permission_error', 'insufficient_role');
+      expect(await tableCounts(h)).toEqual(before);
+      const stored = await h.database.pool.query('SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1', [`${role}-1`]);
+      expect(stored.rows[0].n).toBe(0);
+    }
+  });
+
+  it('records which key did a write', async () => {
+    const r = await h.call('POST', '/v1/customers', { email: 'bysupport@example.com' }, { key: keys.support });
+    expect(r.status).toBe(200);
+    const audit = await ok(h, 'GET', `/v1/audit_log?object_id=${r.body.id}`);
+    const supportKey = await h.database.pool.query("SELECT id FROM api_keys WHERE role = 'support'");
+    expect(audit.data[0].actor).toBe(`api_key:${supportKey.rows[0].id}`);
+  });
+
+  it('every error body has exactly type, code, message and param', async () => {
+    const responses = [
+      await h.call('GET', '/v1/customers', undefined, { key: null }),
+      await h.call('GET', '/v1/customers', undefined, { key: 'rk_live_wrong_wrong_wrong_wrong' }),
+      await h.call('POST', '/v1/products', { name: 'x' }, { key: keys.read_only }),
+      await h.call('GET', '/v1/customers/cus_nope'),
+      await h.call('POST', '/v1/customers', { nope: 1 }),
+      await h.call('GET', '/v1/customers?limit=1000'),
+      await h.call('GET', '/v1/no_such_route'),
+      await h.call('DELETE', `/v1/customers/${customer.id}`),
+      await h.call('POST', '/v1/customers', '{"x":', { headers: { 'content-type': 'application/json' } }),
+      await h.call('POST', '/v1/customers', 'name=x', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    ];
+    for (const r of responses) {
+      expect(r.status, JSON.stringify(r.body)).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+      expect(Object.keys(r.body)).toEqual(['error']);
+      expect(Object.keys(r.body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+      for (const k of ['type', 'code', 'message'] as const) expect(typeof r.body.error[k]).toBe('string');
+      expect(r.body.error.param === null || typeof r.body.error.param === 'string').toBe(true);
+    }
+    expect(responses.map((r) => r.status)).toEqual([401, 401, 403, 404, 400, 400, 404, 404, 400, 415]);
+    expect(responses[6]!.body.error.code).toBe('route_missing');
+    expect(responses[9]!.body.error.code).toBe('content_type_invalid');
+  });
+});

@@ -1,0 +1,386 @@
+import { describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/app/accounts.ts';
+import { ok } from '../builders.ts';
+import { harness, tableCounts, type Harness } from '../support.ts';
+
+/**
+ * Principle 8: bad input gets a clear error and loses nothing. Every create/update endpoint gets
+ * nasty input; each rejection must have the documented error shape, the expected code and param,
+ * and leave every business table (and the sandbox gateway's charges) exactly as it was.
+ */
+
+type Expect = { status?: number; code: string; param: string | null };
+type Case = { name: string; method?: string; url: string; body?: unknown; json?: string; headers?: Record<string, string>; key?: string } & Expect;
+
+async function snapshot(h: Harness) {
+  const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges');
+  return { ...(await tableCounts(h)), sandbox_charges: charges.rows[0].n as number };
+}
+
+function expectErrorShape(body: any) {
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(typeof body.error.type).toBe('string');
+  expect(typeof body.error.code).toBe('string');
+  expect(typeof body.error.message).toBe('string');
+  expect(body.error.message.length).toBeGreaterThan(0);
+}
+
+async function expectRejected(h: Harness, c: Case) {
+  const before = await snapshot(h);
+  const headers = { ...(c.headers ?? {}), ...(c.json !== undefined ? { 'content-type': 'application/json' } : {}) };
+  const r = await h.call(c.method ?? 'POST', c.url, c.json ?? c.body, { headers, ...(c.key ? { key: c.key } : {}) });
+  expect(r.status, JSON.stringify(r.body)).toBe(c.status ?? (c.code === 'resource_missing' ? 404 : 400));
+  expectErrorShape(r.body);
+  expect(r.body.error.type).toBe('invalid_request_error');
+  expect({ code: r.body.error.code, param: r.body.error.param }).toEqual({ code: c.code, param: c.param });
+  expect(await snapshot(h)).toEqual(before);
+  return r;
+}
+
+const CARD_NUMBERS = ['4242424242424242', '4242 4242 4242 4242', '4242-4242-4242-4242', '4000056655665556', '5555555555554444'];
+
+describe('bad input is refused with a precise error and changes nothing', async () => {
+  const h = await harness();
+  const other = await createAccount(h.database.db, 'Other');
+  const asOther = async (method: string, url: string, body?: unknown) => {
+    const r = await h.call(method, url, body, { key: other.key.secret });
+    if (r.status >= 300) throw new Error(`${method} ${url} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+
+  // Account A's objects.
+  const product = await ok(h, 'POST', '/v1/products', { name: 'Coffee box' });
+  const monthlyUsd = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 2000, recurring: { interval: 'month' } });
+  const monthlyUsd2 = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 500, recurring: { interval: 'month' } });
+  const monthlyEur = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'eur', unit_amount: 1800, recurring: { interval: 'month' } });
+  const yearlyUsd = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 20000, recurring: { interval: 'year' } });
+  const oneTime = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 900 });
+  const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-03-01T00:00:00Z', name: 'bad input' });
+  const payer = await ok(h, 'POST', '/v1/customers', { email: 'payer@example.com', test_clock: clock.id });
+  const payerPm = await ok(h, 'POST', '/v1/payment_methods', { customer: payer.id, token: 'tok_visa' });
+  const active = await ok(h, 'POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: monthlyUsd.id }] });
+  const paidInvoice = active.latest_invoice as string;
+  const noCard = await ok(h, 'POST', '/v1/customers', { email: 'nocard@example.com' });
+  const incomplete = await ok(h, 'POST', '/v1/subscriptions', { customer: noCard.id, items: [{ price: monthlyUsd.id }] });
+  const openInvoice = incomplete.latest_invoice as string;
+  const trialing = await ok(h, 'POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: monthlyUsd2.id }], trial_period_days: 7 });
+  const canceled = await ok(h, 'POST', `/v1/subscriptions/${trialing.id}/cancel`, {});
+
+  // Account B's objects, invisible to A.
+  const bProduct = await asOther('POST', '/v1/products', { name: 'Other box' });
+  const bPrice = await asOther('POST', '/v1/prices', { product: bProduct.id, currency: 'usd', unit_amount: 100, recurring: { interval: 'month' } });
+  const bClock = await asOther('POST', '/v1/test_clocks', { frozen_time: '2027-03-01T00:00:00Z' });
+  const bCustomer = await asOther('POST', '/v1/customers', { name: 'Other customer' });
+  const bPm = await asOther('POST', '/v1/payment_methods', { customer: bCustomer.id, token: 'tok_visa' });
+  const bSub = await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
+  const bInvoice = bSub.latest_invoice as string;
+
+  it('has the fixtures it relies on', () => {
+    expect(active.status).toBe('active');
+    expect(incomplete.status).toBe('incomplete');
+    expect(canceled.status).toBe('canceled');
+    expect(bSub.status).toBe('active');
+  });
+
+  const base = { product: product.id, currency: 'usd' };
+  const sub = { customer: payer.id };
+  const tiered = { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated' };
+  const cases: Record<string, Case[]> = {
+    'POST /v1/customers': [
+      { name: 'integer for a string', url: '/v1/customers', body: { name: 123 }, code: 'parameter_invalid', param: 'name' },
+      { name: 'object for a string', url: '/v1/customers', body: { name: {} }, code: 'parameter_invalid', param: 'name' },
+      { name: 'boolean email', url: '/v1/customers', body: { email: true }, code: 'parameter_invalid', param: 'email' },
+      { name: 'malformed email', url: '/v1/customers', body: { email: 'not-an-email' }, code: 'parameter_invalid', param: 'email' },
+      { name: 'array for metadata', url: '/v1/customers', body: { metadata: [] }, code: 'parameter_invalid', param: 'metadata' },
+      { name: 'number in metadata', url: '/v1/customers', body: { metadata: { plan: 1 } }, code: 'parameter_invalid', param: 'metadata[plan]' },
+      { name: 'metadata key over 40 characters', url: '/v1/customers', body: { metadata: { ['k'.repeat(41)]: 'v' } }, code: 'parameter_invalid', param: 'metadata' },
+      { name: 'metadata value over 500 characters', url: '/v1/customers', body: { metadata: { note: 'x'.repeat(501) } }, code: 'parameter_invalid', param: 'metadata[note]' },
+      { name: '51 metadata keys', url: '/v1/customers', body: { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, code: 'parameter_invalid', param: 'metadata' },
+      { name: 'unknown field', url: '/v1/customers', body: { nmae: 'typo' }, code: 'parameter_unknown', param: 'nmae' },
+      { name: 'unknown nested field', url: '/v1/customers', body: { invoice_settings: { footer: 'x' } }, code: 'parameter_unknown', param: 'invoice_settings[footer]' },
+      { name: 'unknown test clock', url: '/v1/customers', body: { test_clock: 'clock_nope' }, code: 'resource_missing', param: 'test_clock' },
+      { name: "another account's test clock", url: '/v1/customers', body: { test_clock: bClock.id }, code: 'resource_missing', param: 'test_clock' },
+      { name: 'default payment method on a new customer', url: '/v1/customers', body: { invoice_settings: { default_payment_method: payerPm.id } }, code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
+      { name: 'array body', url: '/v1/customers', body: [], code: 'parameter_invalid', param: 'body' },
+    ],
+    'POST /v1/customers/:id': [
+      { name: 'unknown id', url: '/v1/customers/cus_nope', body: { name: 'x' }, code: 'resource_missing', param: 'id' },
+      { name: "another account's customer", url: `/v1/customers/${bCustomer.id}`, body: { name: 'x' }, code: 'resource_missing', param: 'id' },
+      { name: 'id longer than 64 characters', url: `/v1/customers/cus_${'x'.repeat(80)}`, body: { name: 'x' }, code: 'parameter_invalid', param: 'id' },
+      { name: 'test clock cannot change', url: `/v1/customers/${noCard.id}`, body: { test_clock: clock.id }, code: 'parameter_unknown', param: 'test_clock' },
+      { name: 'integer email', url: `/v1/customers/${noCard.id}`, body: { email: 5 }, code: 'parameter_invalid', param: 'email' },
+      { name: 'string for metadata', url: `/v1/customers/${noCard.id}`, body: { metadata: 'plan=gold' }, code: 'parameter_invalid', param: 'metadata' },
+      { name: "another customer's payment method", url: `/v1/customers/${noCard.id}`, body: { invoice_settings: { default_payment_method: payerPm.id } }, code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
+      { name: "another account's payment method", url: `/v1/customers/${noCard.id}`, body: { invoice_settings: { default_payment_method: bPm.id } }, code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
+    ],
+    'POST /v1/products': [
+      { name: 'missing name', url: '/v1/products', body: {}, code: 'parameter_missing', param: 'name' },
+      { name: 'empty name', url: '/v1/products', body: { name: '' }, code: 'parameter_invalid', param: 'name' },
+      { name: 'integer name', url: '/v1/products', body: { name: 7 }, code: 'parameter_invalid', param: 'name' },
+      { name: 'string for boolean', url: '/v1/products', body: { name: 'x', active: 'yes' }, code: 'parameter_invalid', param: 'active' },
+      { name: 'unknown field', url: '/v1/products', body: { name: 'x', unit_amount: 100 }, code: 'parameter_unknown', param: 'unit_amount' },
+    ],
+    'POST /v1/prices': [
+      { name: 'missing product', url: '/v1/prices', body: { currency: 'usd', unit_amount: 100 }, code: 'parameter_missing', param: 'product' },
+      { name: 'missing currency', url: '/v1/prices', body: { product: product.id, unit_amount: 100 }, code: 'parameter_missing', param: 'currency' },
+      { name: 'missing amount', url: '/v1/prices', body: base, code: 'parameter_missing', param: 'unit_amount' },
+      { name: 'string for integer', url: '/v1/prices', body: { ...base, unit_amount: '100' }, code: 'parameter_invalid', param: 'unit_amount' },
+      { name: 'boolean for integer', url: '/v1/prices', body: { ...base, unit_amount: true }, code: 'parameter_invalid', param: 'unit_amount' },
+      { name: 'negative amount', url: '/v1/prices', body: { ...base, unit_amount: -1 }, code: 'parameter_invalid', param: 'unit_amount' },
+      { name: 'non-integer amount', url: '/v1/prices', body: { ...base, unit_amount: 12.5 }, code: 'parameter_invalid', param: 'unit_amount' },
+      { name: 'huge amount 1e16', url: '/v1/prices', body: { ...base, unit_amount: 1e16 }, code: 'amount_too_large', param: 'unit_amount' },
+      { name: 'amount beyond 2^53', url: '/v1/prices', json: `{"product":"${product.id}","currency":"usd","unit_amount":9007199254740993}`, code: 'amount_too_large', param: 'unit_amount' },
+      { name: 'amount beyond 2^64', url: '/v1/prices', json: `{"product":"${product.id}","currency":"usd","unit_amount":18446744073709551617}`, code: 'amount_too_large', param: 'unit_amount' },
+      { name: 'number for a decimal string', url: '/v1/prices', body: { ...base, unit_amount_decimal: 12.5 }, code: 'parameter_invalid', param: 'unit_amount_decimal' },
+      { name: 'negative decimal', url: '/v1/prices', body: { ...base, unit_amount_decimal: '-0.5' }, code: 'parameter_invalid', param: 'unit_amount_decimal' },
+      { name: 'exponent decimal', url: '/v1/prices', body: { ...base, unit_amount_decimal: '1e3' }, code: 'parameter_invalid', param: 'unit_amount_decimal' },
+      { name: 'both unit_amount and unit_amount_decimal', url: '/v1/prices', body: { ...base, unit_amount: 1, unit_amount_decimal: '1.5' }, code: 'parameter_invalid', param: 'unit_amount_decimal' },
+      { name: 'unknown currency', url: '/v1/prices', body: { ...base, currency: 'xyz', unit_amount: 100 }, code: 'currency_invalid', param: 'currency' },
+      { name: 'currency too long', url: '/v1/prices', body: { ...base, currency: 'usdd', unit_amount: 100 }, code: 'parameter_invalid', param: 'currency' },
+      { name: 'currency too short', url: '/v1/prices', body: { ...base, currency: 'us', unit_amount: 100 }, code: 'parameter_invalid', param: 'currency' },
+      { name: 'currency with symbols', url: '/v1/prices', body: { ...base, currency: 'U$D', unit_amount: 100 }, code: 'currency_invalid', param: 'currency' },
+      { name: 'integer currency', url: '/v1/prices', body: { ...base, currency: 840, unit_amount: 100 }, code: 'parameter_invalid', param: 'currency' },
+      { name: 'unknown product', url: '/v1/prices', body: { ...base, product: 'prod_nope', unit_amount: 100 }, code: 'resource_missing', param: 'product' },
+      { name: "another account's product", url: '/v1/prices', body: { ...base, product: bProduct.id, unit_amount: 100 }, code: 'resource_missing', param: 'product' },
+      { name: 'tiered without tiers', url: '/v1/prices', body: tiered, code: 'parameter_missing', param: 'tiers' },
+      { name: 'tiered without tiers_mode', url: '/v1/prices', body: { ...base, billing_scheme: 'tiered', tiers: [{ up_to: 'inf', unit_amount: 1 }] }, code: 'parameter_missing', param: 'tiers_mode' },
+      { name: 'tiers not ascending', url: '/v1/prices', body: { ...tiered, tiers: [{ up_to: 10, unit_amount: 5 }, { up_to: 5, unit_amount: 4 }, { up_to: 'inf', unit_amount: 3 }] }, code: 'parameter_invalid', param: 'tiers[1][up_to]' },
+      { name: "last tier not 'inf'", url: '/v1/prices', body: { ...tiered, tiers: [{ up_to: 10, unit_amount: 5 }, { up_to: 20, unit_amount: 4 }] }, code: 'parameter_invalid', param: 'tiers[1][up_to]' },
+      { name: "'inf' before the last tier", url: '/v1/prices', body: { ...tiered, tiers: [{ up_to: 'inf', unit_amount: 5 }, { up_to: 'inf', unit_amount: 4 }] }, code: 'parameter_invalid', param: 'tiers[0][up_to]' },
+      { name: 'tier with a negative amount', url: '/v1/prices', body: { ...tiered, tiers: [{ up_to: 10, unit_amount: -5 }, { up_to: 'inf', unit_amount: 4 }] }, code: 'parameter_invalid', param: 'tiers[0][unit_amount]' },
+      { name: 'tier with a huge amount', url: '/v1/prices', body: { ...tiered, tiers: [{ up_to: 10, unit_amount: 5 }, { up_to: 'inf', flat_amount: 1e16 }] }, code: 'amount_too_large', param: 'tiers[1][flat_amount]' },
+      { name: 'tier without any amount', url: '/v1/prices', body: { ...tiered, tiers: [{ up_to: 10, unit_amount: 5 }, { up_to: 'inf' }] }, code: 'parameter_missing', param: 'tiers[1][unit_amount]' },
+      { name: 'empty tiers', url: '/v1/prices', body: { ...tiered, tiers: [] }, code: 'parameter_invalid', param: 'tiers' },
+      { name: 'tiers on a per-unit price', url: '/v1/prices', body: { ...base, unit_amount: 1, tiers: [{ up_to: 'inf', unit_amount: 1 }] }, code: 'parameter_invalid', param: 'tiers' },
+      { name: 'transform_quantity divide_by 0', url: '/v1/prices', body: { ...base, unit_amount: 100, transform_quantity: { divide_by: 0, round: 'up' } }, code: 'parameter_invalid', param: 'transform_quantity[divide_by]' },
+      { name: 'transform_quantity bad round', url: '/v1/prices', body: { ...base, unit_amount: 100, transform_quantity: { divide_by: 5, round: 'sideways' } }, code: 'parameter_invalid', param: 'transform_quantity[round]' },
+      { name: "interval 'fortnight'", url: '/v1/prices', body: { ...base, unit_amount: 100, recurring: { interval: 'fortnight' } }, code: 'parameter_invalid', param: 'recurring[interval]' },
+      { name: 'interval_count 0', url: '/v1/prices', body: { ...base, unit_amount: 100, recurring: { interval: 'month', interval_count: 0 } }, code: 'parameter_invalid', param: 'recurring[interval_count]' },
+      { name: 'interval_count beyond ten years', url: '/v1/prices', body: { ...base, unit_amount: 100, recurring: { interval: 'year', interval_count: 11 } }, code: 'parameter_invalid', param: 'recurring[interval_count]' },
+      { name: 'recurring without interval', url: '/v1/prices', body: { ...base, unit_amount: 100, recurring: {} }, code: 'parameter_missing', param: 'recurring[interval]' },
+      { name: 'array for recurring', url: '/v1/prices', body: { ...base, unit_amount: 100, recurring: ['month'] }, code: 'parameter_invalid', param: 'recurring' },
+      { name: 'unknown field', url: '/v1/prices', body: { ...base, unit_amount: 100, interval: 'month' }, code: 'parameter_unknown', param: 'interval' },
+    ],
+    'POST /v1/payment_methods': [
+      { name: 'missing token', url: '/v1/payment_methods', body: { customer: noCard.id }, code: 'parameter_missing', param: 'token' },
+      { name: 'missing customer', url: '/v1/payment_methods', body: { token: 'tok_visa' }, code: 'parameter_missing', param: 'customer' },
+      { name: 'integer token', url: '/v1/payment_methods', body: { customer: noCard.id, token: 4242 }, code: 'parameter_invalid', param: 'token' },
+      { name: 'unknown token', url: '/v1/payment_methods', body: { customer: noCard.id, token: 'tok_nope' }, code: 'token_invalid', param: 'token' },
+      { name: 'string for boolean', url: '/v1/payment_methods', body: { customer: noCard.id, token: 'tok_visa', set_default: 'true' }, code: 'parameter_invalid', param: 'set_default' },
+      { name: 'unknown customer', url: '/v1/payment_methods', body: { customer: 'cus_nope', token: 'tok_visa' }, code: 'resource_missing', param: 'customer' },
+      { name: "another account's customer", url: '/v1/payment_methods', body: { customer: bCustomer.id, token: 'tok_visa' }, code: 'resource_missing', param: 'customer' },
+      { name: 'unknown field', url: '/v1/payment_methods', body: { customer: noCard.id, token: 'tok_visa', cvc: '123' }, code: 'parameter_unknown', param: 'cvc' },
+    ],
+    'POST /v1/subscriptions': [
+      { name: 'missing customer', url: '/v1/subscriptions', body: { items: [{ price: monthlyUsd.id }] }, code: 'parameter_missing', param: 'customer' },
+      { name: 'missing items', url: '/v1/subscriptions', body: sub, code: 'parameter_missing', param: 'items' },
+      { name: 'empty items', url: '/v1/subscriptions', body: { ...sub, items: [] }, code: 'parameter_invalid', param: 'items' },
+      { name: 'object for array', url: '/v1/subscriptions', body: { ...sub, items: { price: monthlyUsd.id } }, code: 'parameter_invalid', param: 'items' },
+      { name: 'item without price', url: '/v1/subscriptions', body: { ...sub, items: [{ quantity: 2 }] }, code: 'parameter_missing', param: 'items[0][price]' },
+      { name: 'integer price id', url: '/v1/subscriptions', body: { ...sub, items: [{ price: 42 }] }, code: 'parameter_invalid', param: 'items[0][price]' },
+      { name: 'quantity -1', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id, quantity: -1 }] }, code: 'parameter_invalid', param: 'items[0][quantity]' },
+      { name: 'quantity 1.5', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id, quantity: 1.5 }] }, code: 'parameter_invalid', param: 'items[0][quantity]' },
+      { name: 'string quantity', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id, quantity: '2' }] }, code: 'parameter_invalid', param: 'items[0][quantity]' },
+      { name: 'unknown item field', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id, discount: 5 }] }, code: 'parameter_unknown', param: 'items[0][discount]' },
+      { name: 'unknown price', url: '/v1/subscriptions', body: { ...sub, items: [{ price: 'price_nope' }] }, code: 'resource_missing', param: 'items[0][price]' },
+      { name: "another account's price", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }, { price: bPrice.id }] }, code: 'resource_missing', param: 'items[1][price]' },
+      { name: 'one-time price', url: '/v1/subscriptions', body: { ...sub, items: [{ price: oneTime.id }] }, code: 'price_not_recurring', param: 'items[0][price]' },
+      { name: 'mismatched currencies', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }, { price: monthlyEur.id }] }, code: 'currency_mismatch', param: 'items[1][price]' },
+      { name: 'mismatched intervals', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }, { price: yearlyUsd.id }] }, code: 'interval_mismatch', param: 'items[1][price]' },
+      { name: 'duplicate price', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }, { price: monthlyUsd.id }] }, code: 'parameter_invalid', param: 'items[1][price]' },
+      { name: 'trial_period_days 0', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 0 }, code: 'parameter_invalid', param: 'trial_period_days' },
+      { name: 'trial_period_days 731', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 731 }, code: 'parameter_invalid', param: 'trial_period_days' },
+      { name: 'string trial_period_days', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: '14' }, code: 'parameter_invalid', param: 'trial_period_days' },
+      { name: 'both trial_period_days and trial_end', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 7, trial_end: '2027-03-20T00:00:00Z' }, code: 'parameters_exclusive', param: 'trial_end' },
+      { name: 'trial_end in the past', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_end: '2027-02-01T00:00:00Z' }, code: 'parameter_invalid', param: 'trial_end' },
+      { name: 'trial_end not a timestamp', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_end: 'next week' }, code: 'parameter_invalid', param: 'trial_end' },
+      { name: 'billing_cycle_anchor in the past', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], billing_cycle_anchor: '2027-02-15T00:00:00Z' }, code: 'parameter_invalid', param: 'billing_cycle_anchor' },
+      { name: 'billing_cycle_anchor beyond one period', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], billing_cycle_anchor: '2027-06-01T00:00:00Z' }, code: 'parameter_invalid', param: 'billing_cycle_anchor' },
+      { name: 'unknown customer', url: '/v1/subscriptions', body: { customer: 'cus_nope', items: [{ price: monthlyUsd.id }] }, code: 'resource_missing', param: 'customer' },
+      { name: "another account's customer", url: '/v1/subscriptions', body: { customer: bCustomer.id, items: [{ price: monthlyUsd.id }] }, code: 'resource_missing', param: 'customer' },
+      { name: "another customer's payment method", url: '/v1/subscriptions', body: { customer: noCard.id, items: [{ price: monthlyUsd.id }], default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
+      { name: 'unknown field', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], coupon: 'FREE' }, code: 'parameter_unknown', param: 'coupon' },
+    ],
+    'POST /v1/subscriptions/:id/cancel': [
+      { name: 'unknown id', url: '/v1/subscriptions/sub_nope/cancel', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's subscription", url: `/v1/subscriptions/${bSub.id}/cancel`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'string for boolean', url: `/v1/subscriptions/${active.id}/cancel`, body: { at_period_end: 'yes' }, code: 'parameter_invalid', param: 'at_period_end' },
+      { name: 'unknown field', url: `/v1/subscriptions/${active.id}/cancel`, body: { prorate: true }, code: 'parameter_unknown', param: 'prorate' },
+      { name: 'already canceled', url: `/v1/subscriptions/${trialing.id}/cancel`, body: {}, code: 'subscription_status_invalid', param: null },
+    ],
+    'POST /v1/invoices/:id/pay': [
+      { name: 'unknown id', url: '/v1/invoices/in_nope/pay', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's invoice", url: `/v1/invoices/${bInvoice}/pay`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'already paid', url: `/v1/invoices/${paidInvoice}/pay`, body: {}, code: 'invoice_not_open', param: 'id' },
+      { name: 'no payment method and no body', url: `/v1/invoices/${openInvoice}/pay`, code: 'payment_method_missing', param: 'payment_method' },
+      { name: 'unknown payment method', url: `/v1/invoices/${openInvoice}/pay`, body: { payment_method: 'pm_nope' }, code: 'resource_missing', param: 'payment_method' },
+      { name: "another customer's payment method", url: `/v1/invoices/${openInvoice}/pay`, body: { payment_method: payerPm.id }, code: 'resource_missing', param: 'payment_method' },
+      { name: "another account's payment method", url: `/v1/invoices/${openInvoice}/pay`, body: { payment_method: bPm.id }, code: 'resource_missing', param: 'payment_method' },
+      { name: 'integer payment method', url: `/v1/invoices/${openInvoice}/pay`, body: { payment_method: 5 }, code: 'parameter_invalid', param: 'payment_method' },
+      { name: 'unknown field', url: `/v1/invoices/${openInvoice}/pay`, body: { amount: 100 }, code: 'parameter_unknown', param: 'amount' },
+    ],
+    'POST /v1/invoices/:id/void': [
+      { name: 'unknown id', url: '/v1/invoices/in_nope/void', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's invoice", url: `/v1/invoices/${bInvoice}/void`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'already paid', url: `/v1/invoices/${paidInvoice}/void`, code: 'invoice_not_voidable', param: 'id' },
+      { name: 'unknown field', url: `/v1/invoices/${openInvoice}/void`, body: { reason: 'oops' }, code: 'parameter_unknown', param: 'reason' },
+    ],
+    'POST /v1/test_clocks': [
+      { name: 'missing frozen_time', url: '/v1/test_clocks', body: { name: 'x' }, code: 'parameter_missing', param: 'frozen_time' },
+      { name: 'Unix ms for a timestamp', url: '/v1/test_clocks', body: { frozen_time: 1795415884824 }, code: 'parameter_invalid', param: 'frozen_time' },
+      { name: 'not a timestamp', url: '/v1/test_clocks', body: { frozen_time: 'yesterday' }, code: 'parameter_invalid', param: 'frozen_time' },
+      { name: 'February 30th', url: '/v1/test_clocks', body: { frozen_time: '2027-02-30T00:00:00Z' }, code: 'parameter_invalid', param: 'frozen_time' },
+      { name: 'no time zone', url: '/v1/test_clocks', body: { frozen_time: '2027-02-01T00:00:00' }, code: 'parameter_invalid', param: 'frozen_time' },
+      { name: 'object for a string', url: '/v1/test_clocks', body: { frozen_time: '2027-02-01T00:00:00Z', name: { en: 'x' } }, code: 'parameter_invalid', param: 'name' },
+      { name: 'unknown field', url: '/v1/test_clocks', body: { frozen_time: '2027-02-01T00:00:00Z', speed: 2 }, code: 'parameter_unknown', param: 'speed' },
+    ],
+    'POST /v1/test_clocks/:id/advance': [
+      { name: 'unknown id', url: '/v1/test_clocks/clock_nope/advance', body: { frozen_time: '2027-04-01T00:00:00Z' }, code: 'resource_missing', param: 'id' },
+      { name: "another account's clock", url: `/v1/test_clocks/${bClock.id}/advance`, body: { frozen_time: '2027-04-01T00:00:00Z' }, code: 'resource_missing', param: 'id' },
+      { name: 'missing frozen_time', url: `/v1/test_clocks/${clock.id}/advance`, body: {}, code: 'parameter_missing', param: 'frozen_time' },
+      { name: 'backwards', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-02-01T00:00:00Z' }, code: 'parameter_invalid', param: 'frozen_time' },
+      { name: 'to the same time', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-03-01T00:00:00Z' }, code: 'parameter_invalid', param: 'frozen_time' },
+      { name: 'more than two years', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2030-03-01T00:00:00Z' }, code: 'parameter_invalid', param: 'frozen_time' },
+      { name: 'array for a string', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: ['2027-04-01T00:00:00Z'] }, code: 'parameter_invalid', param: 'frozen_time' },
+    ],
+  };
+
+  for (const [endpoint, list] of Object.entries(cases)) {
+    describe(endpoint, () => {
+      it.each(list.map((c) => [c.name, c] as const))('%s', async (_name, c) => { await expectRejected(h, c); });
+    });
+  }
+
+  // Every POST endpoint, with a valid target, fed bodies that are not JSON objects.
+  // Each with a body it would accept, so only the unknown field is wrong.
+  const endpoints: [string, string, Record<string, unknown>][] = [
+    ['POST /v1/customers', '/v1/customers', {}], ['POST /v1/customers/:id', `/v1/customers/${noCard.id}`, {}],
+    ['POST /v1/products', '/v1/products', { name: 'x' }], ['POST /v1/prices', '/v1/prices', { ...base, unit_amount: 1 }],
+    ['POST /v1/payment_methods', '/v1/payment_methods', { customer: noCard.id, token: 'tok_visa' }],
+    ['POST /v1/subscriptions', '/v1/subscriptions', { ...sub, items: [{ price: monthlyUsd.id }] }],
+    ['POST /v1/subscriptions/:id/cancel', `/v1/subscriptions/${active.id}/cancel`, {}],
+    ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
+    ['POST /v1/test_clocks', '/v1/test_clocks', { frozen_time: '2027-02-01T00:00:00Z' }],
+    ['POST /v1/test_clocks/:id/advance', `/v1/test_clocks/${clock.id}/advance`, { frozen_time: '2027-04-01T00:00:00Z' }],
+  ];
+  it('covers every POST endpoint of the API', () => {
+    expect(endpoints.map(([e]) => e).sort()).toEqual(Object.keys(cases).sort());
+  });
+  describe.each(endpoints)('%s with a body that is not what it expects', (_e, url, valid) => {
+    it('malformed JSON → 400 body_invalid', async () => {
+      await expectRejected(h, { name: 'malformed', url, json: '{"name": "half', code: 'body_invalid', param: 'body' });
+    });
+    it('an array → 400 on the body', async () => {
+      await expectRejected(h, { name: 'array', url, json: '[{"name":"x"}]', code: 'parameter_invalid', param: 'body' });
+    });
+    it('a JSON string → 400 on the body', async () => {
+      await expectRejected(h, { name: 'string', url, json: '"hello"', code: 'parameter_invalid', param: 'body' });
+    });
+    it('a __proto__ key → 400, nothing polluted', async () => {
+      await expectRejected(h, { name: 'proto', url, json: '{"__proto__": {"admin": true}}', code: 'body_invalid', param: 'body' });
+      expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    });
+    it('an unknown field → 400 parameter_unknown', async () => {
+      await expectRejected(h, { name: 'unknown', url, body: { ...valid, zzz_unknown: 1 }, code: 'parameter_unknown', param: 'zzz_unknown' });
+    });
+  });
+
+  describe('raw card numbers are refused everywhere and stored nowhere', () => {
+    const cardCases: Case[] = [
+      { name: 'in a customer name (spaced)', url: '/v1/customers', body: { name: '4242 4242 4242 4242' }, code: 'card_number_refused', param: 'name' },
+      { name: 'in customer metadata', url: '/v1/customers', body: { metadata: { note: 'card 4000056655665556 exp 12/30' } }, code: 'card_number_refused', param: 'metadata[note]' },
+      { name: 'as a metadata key', url: '/v1/customers', body: { metadata: { '4242424242424242': 'x' } }, code: 'card_number_refused', param: 'metadata' },
+      { name: 'in an email', url: '/v1/customers', body: { email: '4242424242424242@example.com' }, code: 'card_number_refused', param: 'email' },
+      { name: 'in a customer update', url: `/v1/customers/${noCard.id}`, body: { name: '5555-5555-5555-4444' }, code: 'card_number_refused', param: 'name' },
+      { name: 'as a customer id in the path', url: '/v1/customers/4242424242424242', body: { name: 'x' }, code: 'card_number_refused', param: 'id' },
+      { name: 'as a query string param', url: '/v1/customers?card=4242424242424242', body: { name: 'x' }, code: 'card_number_refused', param: 'card' },
+      { name: 'in a product description', url: '/v1/products', body: { name: 'x', description: 'pay with 4242424242424242' }, code: 'card_number_refused', param: 'description' },
+      { name: 'as a price amount', url: '/v1/prices', body: { ...base, unit_amount: 4242424242424242 }, code: 'card_number_refused', param: 'unit_amount' },
+      { name: 'in a price nickname', url: '/v1/prices', body: { ...base, unit_amount: 1, nickname: '4000 0566 5566 5556' }, code: 'card_number_refused', param: 'nickname' },
+      { name: 'as a payment method token (spaced)', url: '/v1/payment_methods', body: { customer: noCard.id, token: '4242 4242 4242 4242' }, code: 'card_number_refused', param: 'token' },
+      { name: 'as a payment method token', url: '/v1/payment_methods', body: { customer: noCard.id, token: '4000056655665556' }, code: 'card_number_refused', param: 'token' },
+      { name: 'in subscription metadata', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], metadata: { pan: '4242424242424242' } }, code: 'card_number_refused', param: 'metadata[pan]' },
+      { name: 'in a test clock name', url: '/v1/test_clocks', body: { frozen_time: '2027-02-01T00:00:00Z', name: '4242424242424242' }, code: 'card_number_refused', param: 'name' },
+      { name: 'as a list filter', method: 'GET', url: '/v1/customers?email=4242424242424242', code: 'card_number_refused', param: 'email' },
+      { name: 'as an id to retrieve', method: 'GET', url: '/v1/customers/4000056655665556', code: 'card_number_refused', param: 'id' },
+      { name: 'with an Idempotency-Key', url: '/v1/customers', body: { name: '4242424242424242' }, headers: { 'idempotency-key': 'card-key-1' }, code: 'card_number_refused', param: 'name' },
+    ];
+    it.each(cardCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const r = await expectRejected(h, c);
+      const text = JSON.stringify(r.body);
+      for (const n of CARD_NUMBERS) expect(text).not.toContain(n);
+      expect(text.replace(/\D/g, '')).not.toMatch(/4242424242424242|4000056655665556|5555555555554444/);
+    });
+
+    it('no table holds any of those card numbers afterwards', async () => {
+      const tables = await h.database.pool.query<{ s: string; t: string }>(
+        "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema IN ('public', 'sandbox') AND table_type = 'BASE TABLE'");
+      expect(tables.rows.map((r) => r.t)).toEqual(expect.arrayContaining(['customers', 'audit_log', 'events', 'idempotency_keys', 'charges']));
+      for (const { s, t } of tables.rows) {
+        for (const n of CARD_NUMBERS) {
+          const r = await h.database.pool.query(`SELECT count(*)::int AS n FROM ${s}.${t} AS x WHERE x::text LIKE $1`, [`%${n}%`]);
+          expect(r.rows[0].n, `${s}.${t} holds ${n}`).toBe(0);
+        }
+      }
+      const direct = await h.database.pool.query("SELECT count(*)::int AS n FROM customers WHERE name LIKE '%4242%' OR email LIKE '%4242%' OR metadata::text LIKE '%4242%' OR metadata::text LIKE '%5556%'");
+      expect(direct.rows[0].n).toBe(0);
+    });
+
+    it('accepts digit strings that are not card numbers: a Unix-ms timestamp, an order number', async () => {
+      const before = await tableCounts(h);
+      const r = await h.call('POST', '/v1/customers', { name: 'Order 1795415884824', metadata: { signed_up_ms: '1795415884824', order: '1234567890123', phone: '+1 415 555 0100' } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.metadata).toEqual({ signed_up_ms: '1795415884824', order: '1234567890123', phone: '+1 415 555 0100' });
+      expect((await tableCounts(h)).customers).toBe(before.customers! + 1);
+      const back = await ok(h, 'GET', `/v1/customers/${r.body.id}`);
+      expect(back.metadata.signed_up_ms).toBe('1795415884824');
+    });
+  });
+
+  describe('accepted edge values keep their meaning', () => {
+    it('upper-case currency is normalized to lower case, never stored as given', async () => {
+      const p = await ok(h, 'POST', '/v1/prices', { ...base, currency: 'JPY', unit_amount: 500 });
+      expect(p.currency).toBe('jpy');
+      const stored = await h.database.pool.query('SELECT currency FROM prices WHERE id = $1', [p.id]);
+      expect(stored.rows[0].currency).toBe('jpy');
+    });
+
+    it('the largest allowed amount (1e15) is kept exactly', async () => {
+      const p = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15 });
+      expect(p.unit_amount).toBe(1_000_000_000_000_000);
+      expect((await ok(h, 'GET', `/v1/prices/${p.id}`)).unit_amount).toBe(1_000_000_000_000_000);
+    });
+
+    it('a cancel, pay or void without any body is accepted as an empty body', async () => {
+      const c = await ok(h, 'POST', '/v1/customers', {});
+      await ok(h, 'POST', '/v1/payment_methods', { customer: c.id, token: 'tok_visa' });
+      const s = await ok(h, 'POST', '/v1/subscriptions', { customer: c.id, items: [{ price: monthlyUsd.id }], trial_period_days: 3 });
+      const r = await h.call('POST', `/v1/subscriptions/${s.id}/cancel`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.status).toBe('canceled');
+    });
+  });
+
+  describe('amounts that overflow on a subscription', () => {
+    // A 1e15 price times 1,000,000 units is 1e21 minor units: beyond bigint and far beyond 2^53.
+    it('is refused and writes nothing', async () => {
+      const huge = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
+      const before = await snapshot(h);
+      const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: huge.id, quantity: 1_000_000 }] });
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      expectErrorShape(r.body);
+      expect(await snapshot(h)).toEqual(before);
+    });
+
+    // Known bug (src/app/subscriptions.ts + src/app/billing/period-invoice.ts): the total is checked
+    // only after the invoice is inserted and rendered, so the overflow surfaces as a 500.
+    // When it is fixed this test starts failing: turn `it.fails` into `it`.
+    it.fails('is a 400 amount_too_large naming items, not a 500', async () => {
+      const huge = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
+      const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: huge.id, quantity: 10 }] });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'amount_too_large', param: 'items' });
+    });
+  });
+});

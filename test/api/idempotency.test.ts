@@ -1,0 +1,209 @@
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/app/accounts.ts';
+import { ok } from '../builders.ts';
+import { harness, tableCounts, type Harness } from '../support.ts';
+
+/** Same key + same body → same response, nothing written twice; same key + other body → 409. */
+
+type Raw = { status: number; text: string; headers: Headers };
+
+/** A request whose response body is kept as the exact bytes sent. */
+async function raw(h: Harness, url: string, body: unknown, key: string | undefined, secret = h.key): Promise<Raw> {
+  const { port } = h.app.server.address() as AddressInfo;
+  const headers: Record<string, string> = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+  if (key !== undefined) headers['idempotency-key'] = key;
+  const res = await fetch(`http://127.0.0.1:${port}${url}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+async function everything(h: Harness) {
+  const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges');
+  const keys = await h.database.pool.query('SELECT count(*)::int AS n FROM idempotency_keys');
+  return { ...(await tableCounts(h)), sandbox_charges: charges.rows[0].n as number, idempotency_keys: keys.rows[0].n as number };
+}
+
+async function storedKey(h: Harness, accountId: string, key: string) {
+  const r = await h.database.pool.query('SELECT status_code, response FROM idempotency_keys WHERE account_id = $1 AND key = $2', [accountId, key]);
+  return r.rows[0] as { status_code: number | null; response: string | null } | undefined;
+}
+
+describe('Idempotency-Key on writes', async () => {
+  const h = await harness();
+  const product = await ok(h, 'POST', '/v1/products', { name: 'Coffee box' });
+  const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 2000, recurring: { interval: 'month' } });
+
+  it('replays POST /v1/customers byte for byte and writes nothing the second time', async () => {
+    const body = { email: 'idem@example.com', name: 'Idem', metadata: { source: 'test' } };
+    const first = await raw(h, '/v1/customers', body, 'cust-key-1');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const before = await everything(h);
+
+    const again = await raw(h, '/v1/customers', body, 'cust-key-1');
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('content-type')).toMatch(/^application\/json/);
+    // The same body with its keys in another order is the same request.
+    const reordered = await raw(h, '/v1/customers', { metadata: { source: 'test' }, name: 'Idem', email: 'idem@example.com' }, 'cust-key-1');
+    expect(reordered.status).toBe(200);
+    expect(reordered.text).toBe(first.text);
+    expect(await everything(h)).toEqual(before);
+    const list = await ok(h, 'GET', '/v1/customers?email=idem%40example.com');
+    expect(list.data).toHaveLength(1);
+  });
+
+  it('replays POST /v1/subscriptions without a second invoice or charge', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'sub@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    const body = { customer: customer.id, items: [{ price: price.id, quantity: 2 }] };
+    const chargesBefore = (await everything(h)).sandbox_charges;
+    const first = await raw(h, '/v1/subscriptions', body, 'sub-key-1');
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.text).status).toBe('active');
+    const afterFirst = await everything(h);
+    expect(afterFirst.sandbox_charges).toBe(chargesBefore + 1);
+
+    for (let i = 0; i < 3; i++) {
+      const again = await raw(h, '/v1/subscriptions', body, 'sub-key-1');
+      expect(again.status).toBe(200);
+      expect(again.text).toBe(first.text);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+    }
+    expect(await everything(h)).toEqual(afterFirst);
+    expect((await ok(h, 'GET', `/v1/subscriptions?customer=${customer.id}`)).data).toHaveLength(1);
+    expect((await ok(h, 'GET', `/v1/invoices?customer=${customer.id}`)).data).toHaveLength(1);
+  });
+
+  it('refuses the same key with another body (409 idempotency_key_reused) and writes nothing', async () => {
+    const first = await raw(h, '/v1/customers', { email: 'one@example.com' }, 'reuse-key');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    for (const [url, body] of [
+      ['/v1/customers', { email: 'two@example.com' }],
+      ['/v1/customers', { email: 'one@example.com', name: 'extra' }],
+      ['/v1/customers', {}],
+      ['/v1/products', { name: 'elsewhere' }],
+    ] as const) {
+      const r = await raw(h, url, body, 'reuse-key');
+      expect(r.status, r.text).toBe(409);
+      expect(JSON.parse(r.text)).toEqual({ error: { type: 'idempotency_error', code: 'idempotency_key_reused', message: expect.any(String), param: 'Idempotency-Key' } });
+      expect(r.headers.get('idempotent-replayed')).toBeNull();
+    }
+    expect(await everything(h)).toEqual(before);
+    // The original request still replays.
+    expect((await raw(h, '/v1/customers', { email: 'one@example.com' }, 'reuse-key')).text).toBe(first.text);
+  });
+
+  it('scopes keys per account: another account using the same key gets its own fresh result', async () => {
+    const other = await createAccount(h.database.db, 'Other');
+    const body = { email: 'shared@example.com' };
+    const mine = await raw(h, '/v1/customers', body, 'shared-key');
+    const theirs = await raw(h, '/v1/customers', body, 'shared-key', other.key.secret);
+    expect(mine.status).toBe(200);
+    expect(theirs.status).toBe(200);
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    expect(JSON.parse(theirs.text).id).not.toBe(JSON.parse(mine.text).id);
+    // And each account's key is independent of the other's body.
+    const otherBody = await raw(h, '/v1/products', { name: 'theirs' }, 'shared-key-2', other.key.secret);
+    const myBody = await raw(h, '/v1/customers', { email: 'mine@example.com' }, 'shared-key-2');
+    expect([otherBody.status, myBody.status]).toEqual([200, 200]);
+    const owners = await h.database.pool.query('SELECT account_id, id FROM customers WHERE email = $1 ORDER BY account_id', ['shared@example.com']);
+    expect(owners.rows.map((r) => r.account_id).sort()).toEqual([h.accountId, other.account.id].sort());
+    // A replay in each account returns that account's own object.
+    expect((await raw(h, '/v1/customers', body, 'shared-key', other.key.secret)).text).toBe(theirs.text);
+    expect((await raw(h, '/v1/customers', body, 'shared-key')).text).toBe(mine.text);
+  });
+
+  it('does not reserve a key for a request that fails validation, so a corrected retry with the key succeeds', async () => {
+    const before = await everything(h);
+    const bad = await raw(h, '/v1/customers', { email: 42 }, 'fix-me');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text).error).toMatchObject({ code: 'parameter_invalid', param: 'email' });
+    expect(await storedKey(h, h.accountId, 'fix-me')).toBeUndefined();
+    const malformed = await raw(h, '/v1/customers', '{"email":', 'fix-me');
+    expect(malformed.status).toBe(400);
+    const card = await raw(h, '/v1/customers', { name: '4242 4242 4242 4242' }, 'fix-me');
+    expect(JSON.parse(card.text).error.code).toBe('card_number_refused');
+    expect(await everything(h)).toEqual(before);
+
+    const fixed = await raw(h, '/v1/customers', { email: 'fixed@example.com' }, 'fix-me');
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers.get('idempotent-replayed')).toBeNull();
+    expect((await raw(h, '/v1/customers', { email: 'fixed@example.com' }, 'fix-me')).text).toBe(fixed.text);
+    // The invalid body is still refused for what it is, before the key is consulted.
+    const badAgain = await raw(h, '/v1/customers', { email: 42 }, 'fix-me');
+    expect(badAgain.status).toBe(400);
+    expect(JSON.parse(badAgain.text).error.code).toBe('parameter_invalid');
+  });
+
+  it('replays a 4xx from the service as the same 4xx, even once the cause is gone', async () => {
+    const first = await raw(h, '/v1/payment_methods', { customer: 'cus_does_not_exist', token: 'tok_visa' }, 'missing-key');
+    expect(first.status).toBe(404);
+    expect(JSON.parse(first.text).error).toMatchObject({ code: 'resource_missing', param: 'customer' });
+    expect(await storedKey(h, h.accountId, 'missing-key')).toMatchObject({ status_code: 404 });
+    const again = await raw(h, '/v1/payment_methods', { customer: 'cus_does_not_exist', token: 'tok_visa' }, 'missing-key');
+    expect(again.status).toBe(404);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    // A subscription refused for having no payable customer yet stays refused under its key.
+    const customer = await ok(h, 'POST', '/v1/customers', {});
+    const oneTime = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 100 });
+    const body = { customer: customer.id, items: [{ price: oneTime.id }] };
+    const refused = await raw(h, '/v1/subscriptions', body, 'sub-400');
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text).error.code).toBe('price_not_recurring');
+    const before = await everything(h);
+    const replay = await raw(h, '/v1/subscriptions', body, 'sub-400');
+    expect([replay.status, replay.text, replay.headers.get('idempotent-replayed')]).toEqual([400, refused.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+  });
+
+  it('replays a declined payment (402) without charging the card again', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'declined@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_chargeDeclined' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    expect(sub.status).toBe('incomplete');
+    const first = await raw(h, `/v1/invoices/${sub.latest_invoice}/pay`, {}, 'pay-key');
+    expect(first.status).toBe(402);
+    expect(JSON.parse(first.text).error).toMatchObject({ type: 'card_error', code: 'card_declined', decline_code: 'generic_decline' });
+    const before = await everything(h);
+    const again = await raw(h, `/v1/invoices/${sub.latest_invoice}/pay`, {}, 'pay-key');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([402, first.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+  });
+
+  it('creates one object when the same request races itself', async () => {
+    const body = { email: 'race@example.com' };
+    const results = await Promise.all(Array.from({ length: 6 }, () => raw(h, '/v1/customers', body, 'race-key')));
+    const created = results.filter((r) => r.status === 200);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((r) => JSON.parse(r.text).id)).size).toBe(1);
+    for (const r of results.filter((x) => x.status !== 200)) {
+      expect(r.status).toBe(409);
+      expect(JSON.parse(r.text).error).toMatchObject({ type: 'conflict_error', code: 'idempotency_key_in_use', param: 'Idempotency-Key' });
+    }
+    expect((await ok(h, 'GET', '/v1/customers?email=race%40example.com')).data).toHaveLength(1);
+  });
+
+  it('refuses an empty or over-long key with a clear error', async () => {
+    const before = await everything(h);
+    for (const key of ['', 'k'.repeat(256)]) {
+      const r = await raw(h, '/v1/customers', { email: 'k@example.com' }, key);
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.text).error).toMatchObject({ type: 'invalid_request_error', code: 'idempotency_key_invalid', param: 'Idempotency-Key' });
+    }
+    expect(await everything(h)).toEqual(before);
+    const longest = await raw(h, '/v1/customers', { email: 'k@example.com' }, 'k'.repeat(255));
+    expect(longest.status).toBe(200);
+  });
+
+  it('without a key, each POST is a new request', async () => {
+    const a1 = await raw(h, '/v1/customers', { email: 'nokey@example.com' }, undefined);
+    const a2 = await raw(h, '/v1/customers', { email: 'nokey@example.com' }, undefined);
+    expect(JSON.parse(a1.text).id).not.toBe(JSON.parse(a2.text).id);
+    expect((await ok(h, 'GET', '/v1/customers?email=nokey%40example.com')).data).toHaveLength(2);
+  });
+});

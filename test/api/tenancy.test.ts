@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/app/accounts.ts';
+import { ok } from '../builders.ts';
+import { harness, type Harness } from '../support.ts';
+
+/**
+ * Multi-tenancy: account B, holding a valid admin key, walks every endpoint naming account A's
+ * objects. Every lookup is a 404 indistinguishable from an unknown id, every list is empty, every
+ * write is refused, and A's data is byte-for-byte unchanged afterwards.
+ */
+
+const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
+  'invoice_lines', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys'];
+/** Routes that need no key and hold no tenant data. */
+const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
+
+/** Every row an account owns, as text, table by table. */
+async function accountData(h: Harness, accountId: string) {
+  const out: Record<string, string[]> = {};
+  for (const t of TENANT_TABLES) {
+    const order = t === 'idempotency_keys' ? 'key' : 'id';
+    const r = await h.database.pool.query(`SELECT x::text AS row FROM ${t} AS x WHERE account_id = $1 ORDER BY ${order}`, [accountId]);
+    out[t] = r.rows.map((x) => x.row as string);
+  }
+  return out;
+}
+
+/** `METHOD /path/:param` for every route the server registers (HEAD is implied by GET). */
+function registeredRoutes(tree: string): string[] {
+  const stack: string[] = [];
+  const routes: string[] = [];
+  for (const line of tree.split('\n')) {
+    const start = line.search(/[^│├└─\s]/);
+    if (start < 0) continue;
+    const depth = Math.floor(start / 4);
+    const m = /^(\S+)(?: \(([^)]*)\))?$/.exec(line.slice(start).trim());
+    if (!m) throw new Error(`cannot read route line: ${line}`);
+    stack.length = depth;
+    stack[depth] = m[1]!;
+    const path = stack.join('');
+    for (const method of (m[2] ?? '').split(',').map((x) => x.trim()).filter((x) => x && x !== 'HEAD')) routes.push(`${method} ${path}`);
+  }
+  return [...new Set(routes)].sort();
+}
+
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own'; param?: string };
+
+describe('one account cannot see or touch another account\'s objects', async () => {
+  const h = await harness();
+  const a = { accountId: h.accountId };
+
+  // Account A: one of everything.
+  const product = await ok(h, 'POST', '/v1/products', { name: 'A box' });
+  const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1500, recurring: { interval: 'month' } });
+  const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-10T00:00:00Z', name: 'A clock' });
+  const customer = await ok(h, 'POST', '/v1/customers', { email: 'a@example.com', name: 'A customer', test_clock: clock.id });
+  const pm = await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+  const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+  const invoice = await ok(h, 'GET', `/v1/invoices/${sub.latest_invoice}`);
+  const unpaidCustomer = await ok(h, 'POST', '/v1/customers', { email: 'a2@example.com' });
+  const unpaidSub = await ok(h, 'POST', '/v1/subscriptions', { customer: unpaidCustomer.id, items: [{ price: price.id }] });
+  const openInvoice = await ok(h, 'GET', `/v1/invoices/${unpaidSub.latest_invoice}`);
+  const payments = await h.database.pool.query('SELECT count(*)::int AS n FROM payment_attempts WHERE account_id = $1', [a.accountId]);
+
+  const b = await createAccount(h.database.db, 'Other merchant');
+  const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
+
+  it('account A has one of everything, with an invoice and a payment', () => {
+    expect(sub.status).toBe('active');
+    expect(invoice.status).toBe('paid');
+    expect(openInvoice.status).toBe('open');
+    expect(payments.rows[0].n).toBeGreaterThan(0);
+    expect(pm.customer).toBe(customer.id);
+  });
+
+  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id];
+
+  const reads: TenancyCase[] = [
+    { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
+    { route: 'GET /v1/products/:id', url: `/v1/products/${product.id}`, expect: 'missing' },
+    { route: 'GET /v1/prices/:id', url: `/v1/prices/${price.id}`, expect: 'missing' },
+    { route: 'GET /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${invoice.id}`, expect: 'missing' },
+    { route: 'GET /v1/test_clocks/:id', url: `/v1/test_clocks/${clock.id}`, expect: 'missing' },
+    { route: 'GET /v1/customers', url: '/v1/customers?limit=100', expect: 'empty' },
+    { route: 'GET /v1/customers', url: '/v1/customers?email=a%40example.com', expect: 'empty' },
+    { route: 'GET /v1/products', url: '/v1/products?limit=100', expect: 'empty' },
+    { route: 'GET /v1/prices', url: '/v1/prices?limit=100', expect: 'empty' },
+    { route: 'GET /v1/prices', url: `/v1/prices?product=${product.id}`, expect: 'empty' },
+    { route: 'GET /v1/subscriptions', url: '/v1/subscriptions?limit=100', expect: 'empty' },
+    { route: 'GET /v1/subscriptions', url: `/v1/subscriptions?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/invoices', url: '/v1/invoices?limit=100', expect: 'empty' },
+    { route: 'GET /v1/invoices', url: `/v1/invoices?customer=${customer.id}&status=paid`, expect: 'empty' },
+    { route: 'GET /v1/invoices', url: `/v1/invoices?subscription=${sub.id}`, expect: 'empty' },
+    { route: 'GET /v1/test_clocks', url: '/v1/test_clocks?limit=100', expect: 'empty' },
+    { route: 'GET /v1/events', url: '/v1/events?limit=100', expect: 'empty' },
+    { route: 'GET /v1/events', url: `/v1/events?object_id=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/events', url: '/v1/events?type=customer.created', expect: 'empty' },
+    { route: 'GET /v1/audit_log', url: '/v1/audit_log?limit=100', expect: 'empty' },
+    { route: 'GET /v1/audit_log', url: `/v1/audit_log?object_id=${sub.id}`, expect: 'empty' },
+    { route: 'GET /v1/payment_methods', url: `/v1/payment_methods?customer=${customer.id}`, expect: 'empty' },
+  ];
+  // Lists paged from one of A's ids must not reveal what sorts before it either.
+  for (const r of reads.filter((x) => x.expect === 'empty' && !x.url.includes('?limit=100') && !x.url.includes('&'))) {
+    reads.push({ ...r, url: `${r.url}&starting_after=${sub.id}zzzz` });
+  }
+
+  const writes: TenancyCase[] = [
+    { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { name: 'taken over' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { invoice_settings: { default_payment_method: pm.id } }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/customers', url: '/v1/customers', body: { email: 'b@example.com', test_clock: clock.id }, expect: 'missing', param: 'test_clock' },
+    { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: { payment_method: pm.id }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoices/:id/void', url: `/v1/invoices/${openInvoice.id}/void`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/test_clocks/:id/advance', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-03-01T00:00:00Z' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/prices', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 1 }, expect: 'missing', param: 'product' },
+    { route: 'POST /v1/payment_methods', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_visa' }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/subscriptions', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }] }, expect: 'missing', param: 'customer' },
+    // Objects B creates without naming A's land in B's account only.
+    { route: 'POST /v1/products', url: '/v1/products', body: { name: 'B box' }, expect: 'own' },
+    { route: 'POST /v1/test_clocks', url: '/v1/test_clocks', body: { frozen_time: '2027-01-10T00:00:00Z' }, expect: 'own' },
+  ];
+
+  it('covers every route the server registers, and the OpenAPI document lists the same routes', async () => {
+    const covered = [...new Set([...reads, ...writes].map((c) => c.route))].sort();
+    const registered = registeredRoutes(h.app.printRoutes({ commonPrefix: false }));
+    expect(registered.length).toBeGreaterThan(15);
+    expect(registered).toEqual([...covered, ...PUBLIC_ROUTES].sort());
+    const doc = await h.call('GET', '/v1/openapi.json', undefined, { key: null });
+    const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)).sort();
+    expect(documented).toEqual(covered);
+  });
+
+  it('the public routes hold no tenant data', async () => {
+    expect((await h.call('GET', '/health', undefined, { key: null })).body).toEqual({ ok: true });
+    const doc = await h.call('GET', '/v1/openapi.json', undefined, { key: null });
+    for (const id of aIds) expect(JSON.stringify(doc.body)).not.toContain(id);
+  });
+
+  describe('reads', () => {
+    it.each(reads.map((c) => [`${c.route} ${c.url}`, c] as const))('%s', async (_n, c) => {
+      const r = await asB('GET', c.url);
+      if (c.expect === 'missing') {
+        expect(r.status).toBe(404);
+        expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: 'id' });
+        // Same answer as for an id that never existed: nothing says the object exists elsewhere.
+        const fake = c.url.replace(/\/([a-z]+)_[0-9a-z]+$/, '/$1_01kzzzzzzzzzzzzzzzzzzzzzzz');
+        const unknown = await asB('GET', fake);
+        expect(unknown.status).toBe(404);
+        expect(r.body.error.message.replace(/'[^']*'/, "'?'")).toBe(unknown.body.error.message.replace(/'[^']*'/, "'?'"));
+      } else {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body).toEqual({ object: 'list', data: [], has_more: false });
+      }
+      // And A still sees it.
+      expect((await h.call('GET', c.url)).status).toBe(200);
+    });
+  });
+
+  describe('writes', () => {
+    it.each(writes.map((c) => [`${c.route} ${JSON.stringify(c.body)}`, c] as const))('%s', async (_n, c) => {
+      const before = await accountData(h, a.accountId);
+      const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges');
+      const r = await asB('POST', c.url, c.body);
+      if (c.expect === 'missing') {
+        expect(r.status, JSON.stringify(r.body)).toBe(404);
+        expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: c.param });
+      } else {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1', [r.body.id]);
+        expect(own.rows).toEqual([{ account_id: b.account.id }]);
+        expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
+      }
+      expect(await accountData(h, a.accountId)).toEqual(before);
+      expect((await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges')).rows[0].n).toBe(charges.rows[0].n);
+    });
+
+    it("B's own customer cannot subscribe to A's price or use A's payment method", async () => {
+      const mine = await asB('POST', '/v1/customers', { email: 'b@example.com' });
+      expect(mine.status).toBe(200);
+      const before = await accountData(h, a.accountId);
+      const withPrice = await asB('POST', '/v1/subscriptions', { customer: mine.body.id, items: [{ price: price.id }] });
+      expect(withPrice.status).toBe(404);
+      expect(withPrice.body.error).toMatchObject({ code: 'resource_missing', param: 'items[0][price]' });
+      const withPm = await asB('POST', `/v1/customers/${mine.body.id}`, { invoice_settings: { default_payment_method: pm.id } });
+      expect(withPm.status).toBe(404);
+      expect(withPm.body.error).toMatchObject({ code: 'resource_missing', param: 'invoice_settings[default_payment_method]' });
+      expect(await accountData(h, a.accountId)).toEqual(before);
+    });
+  });
+
+  it("afterwards B's lists hold only B's own objects and A's objects are as they were", async () => {
+    for (const c of reads.filter((x) => x.expect === 'empty')) {
+      const r = await asB('GET', c.url);
+      expect(r.status).toBe(200);
+      for (const id of aIds) expect(JSON.stringify(r.body)).not.toContain(id);
+    }
+    expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).name).toBe('A customer');
+    expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`))).toMatchObject({ status: 'active', cancel_at_period_end: false });
+    expect((await ok(h, 'GET', `/v1/invoices/${openInvoice.id}`)).status).toBe('open');
+    expect((await ok(h, 'GET', `/v1/test_clocks/${clock.id}`)).frozen_time).toBe('2027-01-10T00:00:00.000Z');
+    expect((await ok(h, 'GET', `/v1/prices?product=${product.id}`)).data).toHaveLength(1);
+    expect((await ok(h, 'GET', `/v1/payment_methods?customer=${customer.id}`)).data).toHaveLength(1);
+    const stray = await h.database.pool.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE account_id = $1 AND actor LIKE $2", [a.accountId, `api_key:${b.key.id}`]);
+    expect(stray.rows[0].n).toBe(0);
+  });
+});
