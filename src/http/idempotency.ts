@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
+import { containsCardNumber } from '../domain/card-number.ts';
 import { DomainError } from '../domain/errors.ts';
 
 declare module 'fastify' {
@@ -24,7 +25,7 @@ const ABANDONED_AFTER_MS = 60_000;
 /**
  * Idempotency-Key on writes: the first request with a key reserves it and stores its response;
  * a repeat with the same body gets that response again and writes nothing; a repeat with another
- * body is refused with 409. Server errors release the key so the client can retry.
+ * body is refused with 409. Server errors and conflicts release the key so the client can retry.
  */
 export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -32,6 +33,10 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     if (req.method !== 'POST' || key === undefined || !req.principal) return;
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
       throw new DomainError('invalid_request_error', 'idempotency_key_invalid', 'Idempotency-Key must be 1–255 characters.', 'Idempotency-Key');
+    }
+    // The key is stored, so it gets the same card-number check as the rest of the input.
+    if (containsCardNumber(key)) {
+      throw new DomainError('invalid_request_error', 'card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', 'Idempotency-Key');
     }
     const accountId = req.principal.accountId;
     const hash = fingerprint(req);
@@ -60,7 +65,9 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     const idem = req.idempotency;
     if (!idem || idem.replay || !req.principal) return payload;
     const accountId = req.principal.accountId;
-    if (reply.statusCode >= 500) {
+    // A conflict (409: a payment in flight, a clock advancing, a concurrent write) is transient:
+    // it is not the request's result, so the key is released for the client's retry.
+    if (reply.statusCode >= 500 || reply.statusCode === 409) {
       await db.deleteFrom('idempotency_keys').where('account_id', '=', accountId).where('key', '=', idem.key).execute();
     } else {
       await db.updateTable('idempotency_keys').set({ status_code: reply.statusCode, response: typeof payload === 'string' ? payload : JSON.stringify(payload ?? null) })

@@ -3,10 +3,11 @@ import { Type, type TSchema } from '@sinclair/typebox';
 /** Shared request schemas. They validate requests and become the OpenAPI document. */
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
   // TypeBox turns the key schema into a pattern and drops its maxLength; propertyNames keeps it.
-  maxProperties: 50, propertyNames: { maxLength: 40 }, description: 'Your own key-value pairs; returned as given.',
+  maxProperties: 50, propertyNames: { minLength: 1, maxLength: 40 }, description: 'Your own key-value pairs; returned as given.',
 });
 export const Id = (prefix: string) => Type.String({ minLength: 1, maxLength: 64, description: `An id beginning ${prefix}_` });
-export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 UTC timestamp' });
+// Years 1970–2999: beyond 9999 the PostgreSQL driver cannot even write a period end (a 500 after the charge).
+export const Timestamp = Type.String({ format: 'date-time', pattern: '^(19[7-9][0-9]|2[0-9]{3})-', description: 'RFC 3339 UTC timestamp, years 1970–2999' });
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const ListQuery = <T extends Record<string, TSchema>>(extra: T = {} as T) => Type.Object({

@@ -16,6 +16,26 @@ import { recordRoutes } from './routes/records.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
 
+/** The path (e.g. `metadata[note]`) of the first string or key holding U+0000, or null. */
+function findNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findNul(value[i], `${path}[${i}]`);
+      if (hit) return hit;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return path || 'body';
+      const hit = findNul(v, path ? `${path}[${k}]` : k);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
 /** The HTTP API: thin routes over the application services. */
 export async function buildServer(deps: Deps, opts: { logLevel?: string } = {}) {
   const app = Fastify({
@@ -47,6 +67,9 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string } = {}) 
   app.addHook('preValidation', async (req) => {
     const where = findCardNumber(req.body) ?? findCardNumber(req.query) ?? findCardNumber(req.params);
     if (where) throw new DomainError('invalid_request_error', 'card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', where);
+    // PostgreSQL text cannot hold U+0000: refuse it here rather than fail with a 500 at the insert.
+    const nul = findNul(req.body) ?? findNul(req.query) ?? findNul(req.params);
+    if (nul) throw new DomainError('invalid_request_error', 'parameter_invalid', `Invalid ${nul}: text may not contain the NUL character (U+0000).`, nul);
     // A POST whose params are all optional (cancel, pay, void, create customer) may come without a body.
     if (req.method === 'POST' && req.body === undefined) req.body = {};
   });

@@ -167,7 +167,7 @@ describe('roles', async () => {
       for (const k of ['type', 'code', 'message'] as const) expect(typeof r.body.error[k]).toBe('string');
       expect(r.body.error.param === null || typeof r.body.error.param === 'string').toBe(true);
     }
-    expect(responses.map((r) => r.status)).toEqual([401, 401, 403, 404, 400, 400, 404, 404, 400, 415]);
+    expect(responses.map((r) => r.status)).toEqual([401, 401, 403, 404, 400, 400, 404, 404, 400, 400]);
     expect(responses[6]!.body.error.code).toBe('route_missing');
     expect(responses[9]!.body.error.code).toBe('content_type_invalid');
   });

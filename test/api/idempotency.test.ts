@@ -200,6 +200,35 @@ describe('Idempotency-Key on writes', async () => {
     expect(longest.status).toBe(200);
   });
 
+  it('does not keep a transient 409 under the key: the retry after the conflict clears goes through', async () => {
+    const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-01T00:00:00Z' });
+    // Another advance is (as far as the API can tell) still running.
+    await h.database.pool.query("UPDATE test_clocks SET status = 'advancing' WHERE id = $1", [clock.id]);
+    const body = { frozen_time: '2027-01-05T00:00:00Z' };
+    const busy = await raw(h, `/v1/test_clocks/${clock.id}/advance`, body, 'advance-key');
+    expect(busy.status).toBe(409);
+    expect(JSON.parse(busy.text).error).toMatchObject({ type: 'conflict_error', code: 'test_clock_advancing' });
+    expect(await storedKey(h, h.accountId, 'advance-key')).toBeUndefined();
+    await h.database.pool.query("UPDATE test_clocks SET status = 'ready' WHERE id = $1", [clock.id]);
+    const done = await raw(h, `/v1/test_clocks/${clock.id}/advance`, body, 'advance-key');
+    expect(done.status, done.text).toBe(200);
+    expect(done.headers.get('idempotent-replayed')).toBeNull();
+    expect(JSON.parse(done.text)).toMatchObject({ status: 'ready', frozen_time: '2027-01-05T00:00:00.000Z' });
+    const replay = await raw(h, `/v1/test_clocks/${clock.id}/advance`, body, 'advance-key');
+    expect([replay.status, replay.text, replay.headers.get('idempotent-replayed')]).toEqual([200, done.text, 'true']);
+  });
+
+  it('refuses a card number used as an Idempotency-Key, and stores nothing', async () => {
+    const before = await everything(h);
+    const r = await raw(h, '/v1/customers', { email: 'pan@example.com' }, '4242424242424242');
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text).error).toMatchObject({ code: 'card_number_refused', param: 'Idempotency-Key' });
+    expect(r.text).not.toContain('4242424242424242');
+    expect(await everything(h)).toEqual(before);
+    const stored = await h.database.pool.query("SELECT count(*)::int AS n FROM idempotency_keys WHERE key LIKE '%4242424242424242%'");
+    expect(stored.rows[0].n).toBe(0);
+  });
+
   it('without a key, each POST is a new request', async () => {
     const a1 = await raw(h, '/v1/customers', { email: 'nokey@example.com' }, undefined);
     const a2 = await raw(h, '/v1/customers', { email: 'nokey@example.com' }, undefined);
