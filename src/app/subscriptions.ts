@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
 import { addDays, nextBoundaryAfter, type Recurring } from '../domain/calendar.ts';
 import { invalid } from '../domain/errors.ts';
@@ -6,13 +6,13 @@ import { newId } from '../domain/ids.ts';
 import { nextActionAt } from '../domain/subscription-schedule.ts';
 import { transition, type SubscriptionStatus } from '../domain/subscription-status.ts';
 import { sendAttempts, type PendingCharge } from './billing/collect.ts';
-import { loadItems, loadPaymentMethods, subscriptionViewWith } from './billing/load.ts';
-import { planInvoice, writeInvoicePlans, type ItemWithPrice } from './billing/plan-invoice.ts';
+import { loadItems, subscriptionViewWith } from './billing/load.ts';
+import { planInvoice, writeInvoicePlans, type ItemWithPrice, type PaymentMethodRef } from './billing/plan-invoice.ts';
 import { notFound } from './errors.ts';
 import { paginate, type Page } from './pagination.ts';
 import type { Actor, Deps } from './ports.ts';
 import { nowFor } from './time.ts';
-import { command } from './unit-of-work.ts';
+import { atomically, command } from './unit-of-work.ts';
 import { subscriptionItemView, subscriptionView, type Row } from './views.ts';
 
 export type SubscriptionInput = {
@@ -37,15 +37,18 @@ function parseTime(value: string, param: string): Date {
   return t;
 }
 
-/** Loads and checks the prices: all recurring, one currency, one billing interval. */
-async function loadPrices(u: { tx: Kysely<DB>; accountId: string }, items: SubscriptionInput['items']) {
+/** Loads (in one query) and checks the prices: all recurring, one currency, one billing interval. */
+async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountId: string }, items: SubscriptionInput['items']) {
   if (items.length === 0) throw invalid('parameter_missing', 'a subscription needs at least one item', 'items');
+  const rows = await u.tx.selectFrom('prices').selectAll().where('account_id', '=', u.accountId)
+    .where('id', 'in', items.map((it) => it.price)).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
   const seen = new Set<string>();
   const out: { price: Row<'prices'>; quantity: number }[] = [];
   for (const [i, it] of items.entries()) {
     if (seen.has(it.price)) throw invalid('parameter_invalid', `price '${it.price}' appears twice`, `items[${i}][price]`);
     seen.add(it.price);
-    const price = await u.tx.selectFrom('prices').selectAll().where('account_id', '=', u.accountId).where('id', '=', it.price).executeTakeFirst();
+    const price = byId.get(it.price);
     if (!price) throw notFound('price', it.price, `items[${i}][price]`);
     if (!price.active) throw invalid('price_inactive', `price '${it.price}' is archived`, `items[${i}][price]`);
     if (!price.recurring_interval) throw invalid('price_not_recurring', `price '${it.price}' is not recurring`, `items[${i}][price]`);
@@ -59,32 +62,42 @@ async function loadPrices(u: { tx: Kysely<DB>; accountId: string }, items: Subsc
   return out;
 }
 
+// A trial longer than two years is a typo, not a plan.
+const MAX_TRIAL_MS = 730 * 24 * 3600 * 1000;
+
 /**
  * Subscribes a customer. With a trial it starts `trialing` and the trial's end brings the first
  * invoice; without one the first period is invoiced and charged now, and the subscription is
- * `active` only once that charge succeeds (`incomplete` until then).
+ * `active` only once that charge succeeds (`incomplete` until then). The subscription, its
+ * items, invoice, lines, attempt, audit and events are written by one statement.
  */
 export async function createSubscription(deps: Deps, actor: Actor, input: SubscriptionInput) {
   if (input.trial_period_days !== undefined && input.trial_end !== undefined) {
     throw invalid('parameters_exclusive', 'give trial_period_days or trial_end, not both', 'trial_end');
   }
   let charges: PendingCharge[] = [];
-  const created = await command(deps, actor, async (u) => {
-    const customer = await u.tx.selectFrom('customers').selectAll().where('account_id', '=', u.accountId)
-      .where('id', '=', input.customer).forUpdate().executeTakeFirst();
+  // No transaction: the reads below take no locks, and every write leaves in one statement.
+  const created = await atomically(deps, actor, async (u) => {
+    const customer = await u.tx.selectFrom('customers as c')
+      .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
+      .selectAll('c').select(['pm.id as pm_id', 'pm.gateway_token as pm_token'])
+      .where('c.account_id', '=', u.accountId).where('c.id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
     const prices = await loadPrices(u, input.items);
     const first = prices[0]!.price;
     const recurring: Recurring = { interval: first.recurring_interval as Recurring['interval'], interval_count: first.recurring_interval_count! };
+    let pm: PaymentMethodRef | null = customer.pm_id && customer.pm_token ? { id: customer.pm_id, gateway_token: customer.pm_token } : null;
     if (input.default_payment_method) {
-      const pm = await u.tx.selectFrom('payment_methods').select('id').where('account_id', '=', u.accountId)
+      const own = await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token']).where('account_id', '=', u.accountId)
         .where('id', '=', input.default_payment_method).where('customer_id', '=', customer.id).executeTakeFirst();
-      if (!pm) throw notFound('payment method', input.default_payment_method, 'default_payment_method');
+      if (!own) throw notFound('payment method', input.default_payment_method, 'default_payment_method');
+      pm = own;
     }
     const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
     const trialEnd = input.trial_period_days !== undefined ? addDays(now, input.trial_period_days)
       : input.trial_end !== undefined ? parseTime(input.trial_end, 'trial_end') : null;
     if (trialEnd && trialEnd <= now) throw invalid('parameter_invalid', 'trial_end must be in the future', 'trial_end');
+    if (trialEnd && trialEnd.getTime() - now.getTime() > MAX_TRIAL_MS) throw invalid('parameter_invalid', 'a trial can last at most 730 days', 'trial_end');
     const paidStart = trialEnd ?? now;
     let anchor = paidStart;
     if (input.billing_cycle_anchor !== undefined) {
@@ -95,43 +108,44 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
       }
     }
     const periodEnd = trialEnd ?? (anchor > now ? anchor : nextBoundaryAfter(anchor, recurring, now));
-    const status: SubscriptionStatus = trialEnd ? 'trialing' : 'incomplete';
     const id = newId('subscription');
-    const row = {
-      account_id: u.accountId, id, customer_id: customer.id, test_clock_id: customer.test_clock_id, status,
-      currency: first.currency, recurring_interval: recurring.interval, recurring_interval_count: recurring.interval_count,
+    const sub: Row<'subscriptions'> = {
+      account_id: u.accountId, id, customer_id: customer.id, test_clock_id: customer.test_clock_id,
+      status: trialEnd ? 'trialing' : 'incomplete', currency: first.currency,
+      recurring_interval: recurring.interval, recurring_interval_count: recurring.interval_count,
       billing_cycle_anchor: anchor, current_period_start: now, current_period_end: periodEnd,
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
-      metadata: JSON.stringify(input.metadata ?? {}), created_at: now, updated_at: now,
+      metadata: input.metadata ?? {}, next_action_at: null, created_at: now, updated_at: now, version: 1,
     };
-    const sub = await u.tx.insertInto('subscriptions').values({ ...row, next_action_at: nextActionAt({ ...row, status }) })
-      .returningAll().executeTakeFirstOrThrow();
-    const itemRows = await u.tx.insertInto('subscription_items').values(prices.map((p) => ({
-      account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now,
-    }))).returningAll().execute();
-    const items: ItemWithPrice[] = itemRows.map((item, i) => ({ item, price: prices[i]!.price }));
-    let result = sub;
+    const items: ItemWithPrice[] = prices.map((p) => ({
+      item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now },
+      price: p.price,
+    }));
     if (!trialEnd) {
       // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
-      const pm = (await loadPaymentMethods(u.tx, [sub])).get(id) ?? null;
       const plan = planInvoice(deps, sub, items, pm, now, periodEnd, 'subscription_create', now);
       if (plan.invoice.amount_due > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', 'the first invoice exceeds the largest supported amount', 'items');
-      const written = await writeInvoicePlans(u, [plan]);
-      charges = written.charges;
-      const paidNow = plan.collection === 'zero_amount';
-      result = await u.tx.updateTable('subscriptions').set({
-        latest_invoice_id: plan.invoice.id,
-        ...(paidNow ? { status: transition(status, 'payment_succeeded'), next_action_at: periodEnd } : {}),
-      }).where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      sub.latest_invoice_id = plan.invoice.id;
+      if (plan.collection === 'zero_amount') sub.status = transition('incomplete', 'payment_succeeded');
+      sub.next_action_at = nextActionAt({ ...sub, status: sub.status as SubscriptionStatus });
+      u.insertLater('subscriptions', [sub]);
+      u.insertLater('subscription_items', items.map((x) => x.item));
+      charges = (await writeInvoicePlans(u, [plan], { mayConflict: false })).charges
+        .map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
+    } else {
+      sub.next_action_at = trialEnd;
+      u.insertLater('subscriptions', [sub]);
+      u.insertLater('subscription_items', items.map((x) => x.item));
     }
-    const view = subscriptionView(result, items.map((x) => subscriptionItemView(x.item, x.price)));
+    const view = subscriptionViewWith(sub, items);
     u.audit('subscription.created', 'subscription', id, null, view, now);
     u.emit('subscription.created', id, view, now);
-    return result;
+    return { sub, items };
   });
-  await sendAttempts(deps, actor, charges);
-  return await getSubscription(deps, actor.accountId, created.id);
+  // Answer with the subscription as the charge left it, without reading it back.
+  const { changed } = await sendAttempts(deps, actor, charges);
+  return subscriptionViewWith(changed.get(created.sub.id) ?? created.sub, created.items);
 }
 
 export async function getSubscription(deps: Deps, accountId: string, id: string) {

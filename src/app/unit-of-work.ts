@@ -1,52 +1,127 @@
-import type { Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
 import { newId } from '../domain/ids.ts';
 import type { Actor, Deps } from './ports.ts';
 
+type TableName = keyof DB & string;
+type Rows = Record<string, unknown>[];
+type Write =
+  | { kind: 'insert'; table: TableName; rows: Rows }
+  | { kind: 'update'; table: TableName; keys: readonly string[]; rows: Rows; guard: string | null };
+
+/** A conditional write did not hit the rows it expected: someone changed them since they were read. */
+export class StaleWriteError extends Error {
+  constructor(message: string) { super(message); this.name = 'StaleWriteError'; }
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+// bigint has no JSON form of its own; PostgreSQL casts the digits back exactly.
+const toJson = (rows: Rows) => JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 /**
- * One command's transaction. State changes go through `tx`; the audit rows and outbox events
- * the command produces are collected and written at the end, in the same transaction, so a
- * state change never lands without its record (and the two inserts cost one round trip each).
+ * One command's transaction. State changes go through `tx`; writes that nothing later in the
+ * command reads — audit rows, outbox events, and whatever a command hands to `insertLater` /
+ * `updateLater` — are collected and sent at the end as ONE statement (data-modifying CTEs), in
+ * the same transaction. A state change never lands without its record, and a command pays one
+ * round trip for all of them, which on this kind of machine is where the time goes.
+ *
+ * A row must not be both inserted and updated in one flush: all parts of a statement see the
+ * same snapshot, so the update would not see the insert.
  */
 export class UnitOfWork {
   constructor(
-    readonly tx: Transaction<DB>,
+    /** A transaction, or (for single-statement commands) the database itself. */
+    readonly tx: Transaction<DB> | Kysely<DB>,
     readonly actor: Actor,
-    private readonly audits: Record<string, unknown>[] = [],
-    private readonly events: Record<string, unknown>[] = [],
+    private readonly writes: Write[] = [],
   ) {}
 
   /** The same transaction acting for another account (a billing batch spans accounts). */
   as(actor: Actor): UnitOfWork {
-    return new UnitOfWork(this.tx, actor, this.audits, this.events);
+    return new UnitOfWork(this.tx, actor, this.writes);
   }
 
   get accountId(): string { return this.actor.accountId; }
 
+  /** Rows to insert at flush; jsonb columns take plain objects, amounts bigint, times Date. */
+  insertLater(table: TableName, rows: Rows): void {
+    if (rows.length) this.writes.push({ kind: 'insert', table, rows });
+  }
+
+  /**
+   * Updates by key at flush: every row names the key columns and the columns to set. A row with
+   * a `version` is written only if the stored version is still that one (it becomes version + 1);
+   * `guard` adds a condition on the stored row (`t`). Every row must be hit, or the flush fails
+   * with StaleWriteError and nothing of it is written.
+   */
+  updateLater(table: TableName, rows: Rows, opts: { keys?: readonly string[]; guard?: string } = {}): void {
+    if (rows.length) this.writes.push({ kind: 'update', table, keys: opts.keys ?? ['account_id', 'id'], rows, guard: opts.guard ?? null });
+  }
+
   audit(action: string, objectType: string, objectId: string, before: unknown, after: unknown, at: Date): void {
-    this.audits.push({
+    this.insertLater('audit_log', [{
       account_id: this.actor.accountId, id: newId('audit'), actor: this.actor.actor, action,
-      object_type: objectType, object_id: objectId,
-      before: before === null || before === undefined ? null : JSON.stringify(before),
-      after: after === null || after === undefined ? null : JSON.stringify(after),
+      object_type: objectType, object_id: objectId, before: before ?? null, after: after ?? null,
       request_id: this.actor.requestId, at,
-    });
+    }]);
   }
 
   emit(type: string, objectId: string, object: unknown, at: Date, extra: Record<string, unknown> = {}): void {
-    this.events.push({
+    this.insertLater('events', [{
       account_id: this.actor.accountId, id: newId('event'), type, object_id: objectId,
-      data: JSON.stringify({ object, ...extra }), request_id: this.actor.requestId, created_at: at,
-    });
+      data: { object, ...extra }, request_id: this.actor.requestId, created_at: at,
+    }]);
   }
 
   async flush(): Promise<void> {
-    if (this.audits.length) await this.tx.insertInto('audit_log').values(this.audits as never).execute();
-    if (this.events.length) await this.tx.insertInto('events').values(this.events as never).execute();
-    this.audits.length = 0;
-    this.events.length = 0;
+    if (this.writes.length === 0) return;
+    // Rows of one table with the same columns go into one part of the statement.
+    const merged = new Map<string, Write>();
+    for (const w of this.writes) {
+      const shape = `${w.kind}:${w.table}:${w.kind === 'update' ? w.guard : ''}:${Object.keys(w.rows[0]!).join(',')}`;
+      const same = merged.get(shape);
+      if (same) same.rows.push(...w.rows); else merged.set(shape, { ...w, rows: [...w.rows] });
+    }
+    this.writes.length = 0;
+    const params: string[] = [];
+    const checks: string[] = [];
+    const parts = [...merged.values()].map((w, i) => {
+      params.push(toJson(w.rows));
+      const cols = Object.keys(w.rows[0]!);
+      const source = `jsonb_populate_recordset(NULL::${ident(w.table)}, $${i + 1}::jsonb)`;
+      if (w.kind === 'insert') {
+        const list = cols.map(ident).join(', ');
+        return `w${i} AS (INSERT INTO ${ident(w.table)} (${list}) SELECT ${list} FROM ${source})`;
+      }
+      const versioned = cols.includes('version');
+      const set = cols.filter((c) => !w.keys.includes(c) && c !== 'version').map((c) => `${ident(c)} = v.${ident(c)}`);
+      if (versioned) set.push('"version" = t."version" + 1');
+      const on = w.keys.map((k) => `t.${ident(k)} = v.${ident(k)}`);
+      if (versioned) on.push('t."version" = v."version"');
+      if (w.guard) on.push(`(${w.guard})`);
+      checks.push(`rebill_expect((SELECT count(*) FROM w${i}), ${w.rows.length}, '${w.table}')`);
+      return `w${i} AS (UPDATE ${ident(w.table)} t SET ${set.join(', ')} FROM ${source} v WHERE ${on.join(' AND ')} RETURNING 1)`;
+    });
+    const text = `WITH ${parts.join(',\n')} SELECT ${checks.length ? checks.join(' AND ') : '1'}`;
+    try {
+      await this.tx.executeQuery(CompiledQuery.raw(text, params));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'RB001') throw new StaleWriteError((err as Error).message);
+      throw err;
+    }
   }
+}
+
+/**
+ * Runs `fn` without a transaction: its reads take no locks and everything it writes goes out as
+ * one statement at the end, which PostgreSQL applies atomically on its own. For commands whose
+ * reads may go stale safely, and whose conditional writes say when they did not.
+ */
+export async function atomically<T>(deps: Pick<Deps, 'db'>, actor: Actor, fn: (u: UnitOfWork) => Promise<T>): Promise<T> {
+  const u = new UnitOfWork(deps.db, actor);
+  const result = await fn(u);
+  await u.flush();
+  return result;
 }
 
 /** Runs `fn` in one transaction with its audit and outbox writes. */

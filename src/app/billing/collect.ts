@@ -2,10 +2,10 @@ import { newId } from '../../domain/ids.ts';
 import { GatewayUnreachableError, type Actor, type ChargeOutcome, type Deps } from '../ports.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { paymentAttemptView, type Row } from '../views.ts';
-import { settleAttempts, type Settlement } from './settle.ts';
+import { settleAttempts, type Settlement, type Snapshot } from './settle.ts';
 
-/** An attempt ready to send: the row plus the token it charges. */
-export type PendingCharge = { attempt: Row<'payment_attempts'>; token: string };
+/** An attempt ready to send: the row, the token it charges and, when known, the state it was opened in. */
+export type PendingCharge = { attempt: Row<'payment_attempts'>; token: string; snapshot?: Snapshot };
 
 type InvoiceRef = { account_id: string; id: string; customer_id: string; currency: string; amount_remaining: bigint };
 
@@ -48,7 +48,7 @@ const GATEWAY_PARALLELISM = 8;
  * Sends recorded attempts to the gateway and settles the answers in one transaction. An
  * attempt whose call got no answer is marked `unknown` and left for recovery.
  */
-export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCharge[]): Promise<Map<string, ChargeOutcome | null>> {
+export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCharge[]): Promise<{ outcomes: Map<string, ChargeOutcome | null>; changed: Map<string, Row<'subscriptions'>> }> {
   const outcomes = new Map<string, ChargeOutcome | null>();
   let next = 0;
   async function lane() {
@@ -74,13 +74,13 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
   }
   const settled: Settlement[] = pending.flatMap((p) => {
     const outcome = outcomes.get(p.attempt.id);
-    return outcome ? [{ attempt: p.attempt, outcome }] : [];
+    return outcome ? [{ attempt: p.attempt, outcome, snapshot: p.snapshot }] : [];
   });
-  await settleAttempts(deps, actor, settled);
-  return outcomes;
+  const changed = await settleAttempts(deps, actor, settled);
+  return { outcomes, changed };
 }
 
 /** One attempt: its outcome, or null when the gateway did not answer. */
 export async function sendAttempt(deps: Deps, actor: Actor, p: PendingCharge): Promise<ChargeOutcome | null> {
-  return (await sendAttempts(deps, actor, [p])).get(p.attempt.id) ?? null;
+  return (await sendAttempts(deps, actor, [p])).outcomes.get(p.attempt.id) ?? null;
 }

@@ -1,5 +1,3 @@
-import type { Insertable } from 'kysely';
-import type { DB } from '../../adapters/postgres/schema.ts';
 import type { Recurring } from '../../domain/calendar.ts';
 import { periodContaining } from '../../domain/calendar.ts';
 import { newId } from '../../domain/ids.ts';
@@ -35,8 +33,8 @@ export type Collection = 'charge' | 'zero_amount' | 'no_payment_method';
 export type InvoicePlan = {
   accountId: string;
   subscription: Row<'subscriptions'>;
-  invoice: Insertable<DB['invoices']> & { id: string; amount_due: bigint };
-  lines: Insertable<DB['invoice_lines']>[];
+  invoice: Row<'invoices'>;
+  lines: Row<'invoice_lines'>[];
   attempt: Row<'payment_attempts'> | null;
   token: string | null;
   collection: Collection;
@@ -53,15 +51,15 @@ export function planInvoice(
   const built = buildInvoice(s.currency, draftLines(s, items, start, end));
   const id = newId('invoice');
   const collection: Collection = built.amount_due === 0n ? 'zero_amount' : pm ? 'charge' : 'no_payment_method';
-  const invoice = {
+  const invoice: Row<'invoices'> = {
     account_id: s.account_id, id, customer_id: s.customer_id, subscription_id: s.id,
     status: collection === 'zero_amount' ? 'paid' : 'open', billing_reason: reason, currency: built.currency,
     subtotal: built.subtotal, total: built.total, amount_due: built.amount_due, amount_paid: 0n,
     amount_remaining: collection === 'zero_amount' ? 0n : built.amount_due, period_start: start, period_end: end,
     attempt_count: collection === 'charge' ? 1 : 0, finalized_at: now, paid_at: collection === 'zero_amount' ? now : null,
-    voided_at: null, created_at: now, updated_at: now,
+    voided_at: null, created_at: now, updated_at: now, version: 1,
   };
-  const lines = built.lines.map((l) => ({
+  const lines: Row<'invoice_lines'>[] = built.lines.map((l) => ({
     account_id: s.account_id, id: newId('invoiceLine'), invoice_id: id, price_id: l.price_id, description: l.description,
     quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal, period_start: l.period_start, period_end: l.period_end,
   }));
@@ -72,32 +70,35 @@ export function planInvoice(
 }
 
 /**
- * Writes planned invoices with one statement per table, whatever the batch size. The unique
- * (account, subscription, period_start) index drops a plan whose period is already invoiced;
- * only the plans actually written are returned, with the charges to send after commit.
+ * Writes planned invoices, their lines and attempts. With `mayConflict` (renewals) the invoices
+ * are inserted first, and the unique (account, subscription, period_start) index drops any plan
+ * whose period is already invoiced; otherwise everything is left to the command's single flush.
+ * Returns the plans actually written and the charges to send after commit.
  */
-export async function writeInvoicePlans(u: UnitOfWork, plans: InvoicePlan[]): Promise<{ written: InvoicePlan[]; charges: PendingCharge[] }> {
+export async function writeInvoicePlans(u: UnitOfWork, plans: InvoicePlan[], opts: { mayConflict: boolean }): Promise<{ written: InvoicePlan[]; charges: PendingCharge[] }> {
   if (plans.length === 0) return { written: [], charges: [] };
-  const inserted = await u.tx.insertInto('invoices').values(plans.map((p) => p.invoice))
-    .onConflict((oc) => oc.columns(['account_id', 'subscription_id', 'period_start']).where('subscription_id', 'is not', null).doNothing())
-    .returningAll().execute();
-  const rows = new Map(inserted.map((r) => [r.id, r]));
-  const written = plans.filter((p) => rows.has(p.invoice.id));
-  const lines = written.flatMap((p) => p.lines);
-  const lineRows = lines.length ? await u.tx.insertInto('invoice_lines').values(lines).returningAll().execute() : [];
-  const attempts = written.flatMap((p) => (p.attempt ? [p.attempt] : []));
-  if (attempts.length) await u.tx.insertInto('payment_attempts').values(attempts).execute();
+  let written = plans;
+  if (opts.mayConflict) {
+    const inserted = await u.tx.insertInto('invoices').values(plans.map((p) => p.invoice))
+      .onConflict((oc) => oc.columns(['account_id', 'subscription_id', 'period_start']).where('subscription_id', 'is not', null).doNothing())
+      .returning('id').execute();
+    const ids = new Set(inserted.map((r) => r.id));
+    written = plans.filter((p) => ids.has(p.invoice.id));
+  } else {
+    u.insertLater('invoices', plans.map((p) => p.invoice));
+  }
+  u.insertLater('invoice_lines', written.flatMap((p) => p.lines));
+  u.insertLater('payment_attempts', written.flatMap((p) => (p.attempt ? [p.attempt] : [])));
   const charges: PendingCharge[] = [];
   for (const p of written) {
     const w = u.as({ ...u.actor, accountId: p.accountId });
-    const row = rows.get(p.invoice.id)!;
-    const view = invoiceView(row, lineRows.filter((l) => l.invoice_id === row.id));
-    const at = row.created_at;
-    w.audit('invoice.finalized', 'invoice', row.id, null, view, at);
-    w.emit('invoice.created', row.id, view, at);
-    w.emit('invoice.finalized', row.id, view, at);
-    if (p.collection === 'zero_amount') w.emit('invoice.paid', row.id, view, at);
-    if (p.collection === 'no_payment_method') w.emit('invoice.payment_failed', row.id, view, at, { decline_code: 'no_payment_method' });
+    const view = invoiceView(p.invoice, p.lines);
+    const at = p.invoice.created_at;
+    w.audit('invoice.finalized', 'invoice', p.invoice.id, null, view, at);
+    w.emit('invoice.created', p.invoice.id, view, at);
+    w.emit('invoice.finalized', p.invoice.id, view, at);
+    if (p.collection === 'zero_amount') w.emit('invoice.paid', p.invoice.id, view, at);
+    if (p.collection === 'no_payment_method') w.emit('invoice.payment_failed', p.invoice.id, view, at, { decline_code: 'no_payment_method' });
     if (p.attempt && p.token) {
       w.audit('payment.created', 'payment', p.attempt.id, null, paymentAttemptView(p.attempt), at);
       charges.push({ attempt: p.attempt, token: p.token });

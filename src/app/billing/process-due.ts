@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { nextBoundaryAfter } from '../../domain/calendar.ts';
 import { dueAction, nextActionAt, type DueAction } from '../../domain/subscription-schedule.ts';
 import { transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
@@ -52,7 +51,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       next_action_at: nextActionAt({ ...s, status: next, current_period_end: end }),
     } });
   }
-  const { written, charges } = await writeInvoicePlans(u, plans);
+  const { written, charges } = await writeInvoicePlans(u, plans, { mayConflict: true });
   const writtenIds = new Set(written.map((p) => p.invoice.id));
   for (const up of updates) {
     // A period invoiced earlier keeps its invoice; the subscription still moves on.
@@ -60,7 +59,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       up.after.latest_invoice_id = up.before.latest_invoice_id;
     }
   }
-  await writeSubscriptions(u, updates.map((x) => x.after));
+  writeSubscriptions(u, updates);
   for (const { before, after, action } of updates) {
     const w = u.as(systemActor(after.account_id));
     const prev = { status: before.status, current_period_start: before.current_period_start, current_period_end: before.current_period_end };
@@ -69,25 +68,23 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     w.emit(action === 'cancel_at_period_end' ? 'subscription.deleted' : 'subscription.updated', after.id,
       subscriptionViewWith(after, items.get(after.id)), after.updated_at, { previous_attributes: prev });
   }
-  return charges;
+  // What this transaction leaves behind, so the charges can be settled without reading it again.
+  const planOf = new Map(written.map((p) => [p.invoice.id, p]));
+  const subAfter = new Map(updates.map((x) => [x.after.id, x.after]));
+  return charges.map((c) => {
+    const plan = planOf.get(c.attempt.invoice_id)!;
+    const sub = subAfter.get(plan.subscription.id) ?? null;
+    return { ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items: items.get(plan.subscription.id) ?? [] } };
+  });
 }
 
-/** One statement for all subscription changes of a batch. */
-async function writeSubscriptions(u: UnitOfWork, subs: Sub[]) {
-  if (subs.length === 0) return;
-  const rows = subs.map((s) => ({
-    account_id: s.account_id, id: s.id, status: s.status, current_period_start: s.current_period_start.toISOString(),
-    current_period_end: s.current_period_end.toISOString(), ended_at: s.ended_at?.toISOString() ?? null,
-    next_action_at: s.next_action_at?.toISOString() ?? null, latest_invoice_id: s.latest_invoice_id,
-    updated_at: s.updated_at.toISOString(), version: s.version,
-  }));
-  await sql`UPDATE subscriptions s SET status = v.status, current_period_start = v.current_period_start,
-      current_period_end = v.current_period_end, ended_at = v.ended_at, next_action_at = v.next_action_at,
-      latest_invoice_id = v.latest_invoice_id, updated_at = v.updated_at, version = v.version
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(account_id text, id text, status text,
-      current_period_start timestamptz, current_period_end timestamptz, ended_at timestamptz, next_action_at timestamptz,
-      latest_invoice_id text, updated_at timestamptz, version int)
-    WHERE s.account_id = v.account_id AND s.id = v.id`.execute(u.tx);
+/** Subscription changes of a batch, written with the command's single flush. */
+function writeSubscriptions(u: UnitOfWork, updates: SubUpdate[]) {
+  u.updateLater('subscriptions', updates.map(({ before, after: s }) => ({
+    account_id: s.account_id, id: s.id, status: s.status, current_period_start: s.current_period_start,
+    current_period_end: s.current_period_end, ended_at: s.ended_at, next_action_at: s.next_action_at,
+    latest_invoice_id: s.latest_invoice_id, updated_at: s.updated_at, version: before.version,
+  })));
 }
 
 /** incomplete → incomplete_expired, voiding the unpaid first invoice; waits while a charge is unsettled. */

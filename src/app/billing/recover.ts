@@ -3,8 +3,9 @@ import type { DB } from '../../adapters/postgres/schema.ts';
 import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { settleAttempts } from './settle.ts';
+import type { Row } from '../views.ts';
 
-type Claimed = { account_id: string; id: string; test_clock_id: string | null; idempotency_key: string; amount: bigint; currency: string; invoice_id: string; token: string | null };
+type Claimed = Row<'payment_attempts'> & { token: string | null };
 
 /**
  * Settles an attempt whose outcome was never recorded (timeout, crash between commit and the
@@ -28,14 +29,15 @@ async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
       .where('account_id', '=', a.account_id).where('id', '=', a.id).where('status', '=', 'pending').execute();
     return 'unknown';
   }
-  await settleAttempts(deps, systemActor(a.account_id), [{ attempt: a, outcome }]);
+  const { token: _token, ...attempt } = a;
+  await settleAttempts(deps, systemActor(a.account_id), [{ attempt, outcome }]);
   return 'settled';
 }
 
 /** Takes a lease on the attempt (pushes recover_at forward) so only one worker asks at a time. */
 async function lease(deps: Deps, tx: Transaction<DB>, accountId: string, id: string, now: Date): Promise<Claimed> {
   const a = await tx.updateTable('payment_attempts').set({ recover_at: new Date(now.getTime() + deps.recoveryDelayMs) })
-    .where('account_id', '=', accountId).where('id', '=', id).returning(['account_id', 'id', 'test_clock_id', 'idempotency_key', 'amount', 'currency', 'invoice_id', 'payment_method_id'])
+    .where('account_id', '=', accountId).where('id', '=', id).returningAll()
     .executeTakeFirstOrThrow();
   const pm = a.payment_method_id ? await tx.selectFrom('payment_methods').select('gateway_token')
     .where('account_id', '=', accountId).where('id', '=', a.payment_method_id).executeTakeFirst() : undefined;

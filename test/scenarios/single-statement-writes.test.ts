@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { settleAttempts } from '../../src/app/billing/settle.ts';
+import { systemActor } from '../../src/app/ports.ts';
+import { atomically, StaleWriteError } from '../../src/app/unit-of-work.ts';
+import { customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { harness } from '../support.ts';
+
+describe('commands written as one conditional statement', async () => {
+  const h = await harness();
+  const price = await monthlyPrice(h, 2000);
+  const count = async (sql: string, params: unknown[] = []) => (await h.database.pool.query(sql, params)).rows[0].n as number;
+
+  it('writes nothing at all when a guarded update misses its row', async () => {
+    const customer = await customerWithCard(h, 'tok_visa');
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const [invoice] = await invoicesOf(h, sub.id);
+    const events = await count('SELECT count(*)::int AS n FROM events');
+    const write = (version: number) => atomically(h.deps, systemActor(h.accountId), async (u) => {
+      u.emit('test.event', invoice.id, { probe: true }, new Date());
+      u.updateLater('invoices', [{ account_id: h.accountId, id: invoice.id, attempt_count: 7, version }]);
+    });
+    await expect(write(41)).rejects.toBeInstanceOf(StaleWriteError);
+    expect(await count('SELECT count(*)::int AS n FROM events')).toBe(events);
+    expect((await h.database.pool.query('SELECT attempt_count, version FROM invoices WHERE id = $1', [invoice.id])).rows[0]).toEqual({ attempt_count: 1, version: 2 });
+    await write(2);
+    expect(await count('SELECT count(*)::int AS n FROM events')).toBe(events + 1);
+    expect((await h.database.pool.query('SELECT attempt_count, version FROM invoices WHERE id = $1', [invoice.id])).rows[0]).toEqual({ attempt_count: 7, version: 3 });
+  });
+
+  it('settles from a stale snapshot by falling back to locked reads, exactly once', async () => {
+    const customer = await customerWithCard(h, 'tok_timeout');
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const [invoice] = await invoicesOf(h, sub.id);
+    const attempt = (await h.database.pool.query('SELECT * FROM payment_attempts WHERE invoice_id = $1', [invoice.id])).rows[0];
+    expect(attempt.status).toBe('unknown');
+    // Someone touched the invoice after the snapshot was taken.
+    await h.database.pool.query('UPDATE invoices SET version = version + 1 WHERE id = $1', [invoice.id]);
+    const inv = (await h.database.db.selectFrom('invoices').selectAll().where('id', '=', invoice.id).executeTakeFirstOrThrow());
+    const stale = { ...inv, version: inv.version - 1 };
+    const row = await h.database.db.selectFrom('payment_attempts').selectAll().where('id', '=', attempt.id).executeTakeFirstOrThrow();
+    const outcome = { status: 'succeeded' as const, chargeId: 'ch_test' };
+    const changed = await settleAttempts(h.deps, systemActor(h.accountId), [{ attempt: row, outcome, snapshot: { invoice: stale, lines: [], subscription: null, items: [] } }]);
+    expect(changed.get(sub.id)?.status).toBe('active');
+    expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`))).toMatchObject({ status: 'paid', amount_paid: 2000 });
+    expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).status).toBe('active');
+    // A second, late answer changes nothing.
+    await settleAttempts(h.deps, systemActor(h.accountId), [{ attempt: row, outcome }]);
+    expect(await count("SELECT count(*)::int AS n FROM events WHERE type = 'invoice.paid' AND object_id = $1", [invoice.id])).toBe(1);
+    expect(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'payment.succeeded' AND object_id = $1", [attempt.id])).toBe(1);
+  });
+});
