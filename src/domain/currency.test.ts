@@ -24,9 +24,10 @@ describe('normalizeCurrency', () => {
   it('lower-cases known codes', () => {
     expect(normalizeCurrency('USD')).toBe('usd');
     expect(normalizeCurrency('jpy')).toBe('jpy');
+    expect(normalizeCurrency('xof')).toBe('xof'); // West African CFA franc: X-prefixed but real money
   });
 
-  it.each([['xyz'], [''], [42], [null], [undefined]])('rejects %j', (v) => {
+  it.each([['xyz'], [''], [42], [null], [undefined], ['xau'], ['XXX'], ['xts']])('rejects %j', (v) => {
     try {
       normalizeCurrency(v, 'price[currency]');
       expect.unreachable();

@@ -3,9 +3,13 @@
 import cc from 'currency-codes';
 import { invalid } from './errors.ts';
 
+// ISO 4217 also lists things nobody can be billed in: precious metals, bond-market units,
+// IMF drawing rights, the testing code and "no currency". They are refused.
+const NOT_MONEY = new Set(['xag', 'xau', 'xba', 'xbb', 'xbc', 'xbd', 'xdr', 'xpd', 'xpt', 'xsu', 'xts', 'xua', 'xxx']);
+
 // The package does a linear scan per lookup; index once since this is on every money path.
 const EXPONENTS: ReadonlyMap<string, number> = new Map(
-  cc.data.map((c) => [c.code.toLowerCase(), c.digits] as const),
+  cc.data.map((c) => [c.code.toLowerCase(), c.digits] as const).filter(([code]) => !NOT_MONEY.has(code)),
 );
 
 export function currencyExponent(code: string): number | undefined {
