@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './adapters/clock.ts';
 import { SandboxGateway } from './adapters/gateways/sandbox/gateway.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
-import { connect, withDatabase, type Database } from './adapters/postgres/pool.ts';
+import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
 import type { Deps, PaymentGateway } from './app/ports.ts';
 import type { Config } from './config.ts';
 
@@ -36,6 +36,7 @@ export async function openDatabase(config: Config, log: Logger, poolSize: number
 export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
   return {
     db: database.db,
+    runStatement: preparedRunner(database.pool),
     clock: overrides.clock ?? systemClock,
     gateway: overrides.gateway ?? new SandboxGateway(database.db),
     log,

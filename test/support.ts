@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, inject } from 'vitest';
 import { ManualClock } from '../src/adapters/clock.ts';
 import { SandboxGateway } from '../src/adapters/gateways/sandbox/gateway.ts';
-import { connect, withDatabase, type Database } from '../src/adapters/postgres/pool.ts';
+import { connect, preparedRunner, withDatabase, type Database } from '../src/adapters/postgres/pool.ts';
 import { createAccount } from '../src/app/accounts.ts';
 import type { Deps, PaymentGateway } from '../src/app/ports.ts';
 import { buildServer } from '../src/http/server.ts';
@@ -40,7 +40,7 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
   const database = await testDatabase();
   const clock = new ManualClock(opts.now ?? new Date('2027-01-01T00:00:00Z'));
   const deps: Deps = {
-    db: database.db, clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
+    db: database.db, runStatement: preparedRunner(database.pool), clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
     log: pino({ level: 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
   };
   const app = await buildServer(deps, { logLevel: 'silent' });

@@ -37,8 +37,15 @@ export class GatewayUnreachableError extends Error {
   constructor(message: string) { super(message); this.name = 'GatewayUnreachableError'; }
 }
 
+/**
+ * Runs one statement on its own (it is its own transaction) as a named prepared statement, so
+ * PostgreSQL parses and plans a command's fixed-shape write once per connection.
+ */
+export type StatementRunner = (text: string, params: unknown[]) => Promise<void>;
+
 export type Deps = {
   db: Kysely<DB>;
+  runStatement?: StatementRunner;
   clock: Clock;
   gateway: PaymentGateway;
   log: Logger;

@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
 import { newId } from '../domain/ids.ts';
-import type { Actor, Deps } from './ports.ts';
+import type { Actor, Deps, StatementRunner } from './ports.ts';
 
 type TableName = keyof DB & string;
 type Rows = Record<string, unknown>[];
@@ -15,8 +15,22 @@ export class StaleWriteError extends Error {
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-// bigint has no JSON form of its own; PostgreSQL casts the digits back exactly.
-const toJson = (rows: Rows) => JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+// bigint has no JSON form of its own; PostgreSQL casts the digits back exactly. Columns are
+// converted directly (the fast path); a bigint nested in a jsonb value takes the slow replacer.
+function toJson(rows: Rows): string {
+  const flat = rows.map((r) => {
+    let copy: Record<string, unknown> | null = null;
+    for (const k in r) {
+      if (typeof r[k] === 'bigint') { copy ??= { ...r }; copy[k] = (r[k] as bigint).toString(); }
+    }
+    return copy ?? r;
+  });
+  try {
+    return JSON.stringify(flat);
+  } catch {
+    return JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+}
 
 /**
  * One command's transaction. State changes go through `tx`; writes that nothing later in the
@@ -34,11 +48,13 @@ export class UnitOfWork {
     readonly tx: Transaction<DB> | Kysely<DB>,
     readonly actor: Actor,
     private readonly writes: Write[] = [],
+    /** Set when there is no transaction: the flush is then a named, plan-cached statement. */
+    private readonly runner: StatementRunner | null = null,
   ) {}
 
   /** The same transaction acting for another account (a billing batch spans accounts). */
   as(actor: Actor): UnitOfWork {
-    return new UnitOfWork(this.tx, actor, this.writes);
+    return new UnitOfWork(this.tx, actor, this.writes, this.runner);
   }
 
   get accountId(): string { return this.actor.accountId; }
@@ -104,7 +120,8 @@ export class UnitOfWork {
     });
     const text = `WITH ${parts.join(',\n')} SELECT ${checks.length ? checks.join(' AND ') : '1'}`;
     try {
-      await this.tx.executeQuery(CompiledQuery.raw(text, params));
+      if (this.runner) await this.runner(text, params);
+      else await this.tx.executeQuery(CompiledQuery.raw(text, params));
     } catch (err) {
       if ((err as { code?: string }).code === 'RB001') throw new StaleWriteError((err as Error).message);
       throw err;
@@ -117,8 +134,8 @@ export class UnitOfWork {
  * one statement at the end, which PostgreSQL applies atomically on its own. For commands whose
  * reads may go stale safely, and whose conditional writes say when they did not.
  */
-export async function atomically<T>(deps: Pick<Deps, 'db'>, actor: Actor, fn: (u: UnitOfWork) => Promise<T>): Promise<T> {
-  const u = new UnitOfWork(deps.db, actor);
+export async function atomically<T>(deps: Pick<Deps, 'db' | 'runStatement'>, actor: Actor, fn: (u: UnitOfWork) => Promise<T>): Promise<T> {
+  const u = new UnitOfWork(deps.db, actor, [], deps.runStatement ?? null);
   const result = await fn(u);
   await u.flush();
   return result;

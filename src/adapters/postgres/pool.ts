@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.ts';
@@ -6,6 +7,19 @@ import type { DB } from './schema.ts';
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
 
 export type Database = { db: Kysely<DB>; pool: pg.Pool; close: () => Promise<void> };
+
+/** Named prepared statements on the pool: the name is a digest of the text, so equal text shares one plan. */
+export function preparedRunner(pool: pg.Pool) {
+  const names = new Map<string, string>();
+  return async (text: string, values: unknown[]): Promise<void> => {
+    let name = names.get(text);
+    if (!name) {
+      name = `rb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      if (names.size < 1000) names.set(text, name);
+    }
+    await pool.query({ name, text, values });
+  };
+}
 
 export function connect(url: string, opts: { max?: number; applicationName?: string } = {}): Database {
   const pool = new pg.Pool({
