@@ -13,7 +13,7 @@ import { paginate, type Page } from './pagination.ts';
 import type { Actor, Deps } from './ports.ts';
 import { nowFor } from './time.ts';
 import { atomically, command } from './unit-of-work.ts';
-import { subscriptionItemView, subscriptionView, type Row } from './views.ts';
+import type { Row } from './views.ts';
 
 export type SubscriptionInput = {
   customer: string;

@@ -49,3 +49,27 @@ describe('commands written as one conditional statement', async () => {
     expect(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'payment.succeeded' AND object_id = $1", [attempt.id])).toBe(1);
   });
 });
+
+describe('a billing batch meeting an already-invoiced period', async () => {
+  const h = await harness({ now: new Date() });
+  it('falls back to one subscription at a time: no second invoice for the period, the rest billed', async () => {
+    const { seedDueSubscriptions } = await import('../fixtures/seed-due.ts');
+    const { drain } = await import('../../src/worker/worker.ts');
+    const { tag } = await seedDueSubscriptions(h.database.pool, { accountId: h.accountId, count: 3, now: new Date() });
+    const victim = `sub_seed${tag}2`;
+    const sub = (await h.database.pool.query('SELECT * FROM subscriptions WHERE id = $1', [victim])).rows[0];
+    // An invoice for the coming period already exists (as if written by an earlier run).
+    await h.database.pool.query(`INSERT INTO invoices (account_id, id, customer_id, subscription_id, status, billing_reason, currency,
+        subtotal, total, amount_due, amount_remaining, period_start, period_end, created_at, updated_at)
+      VALUES ($1, 'in_preexisting', $2, $3, 'paid', 'subscription_cycle', 'usd', 2000, 2000, 2000, 0, $4, $4::timestamptz + interval '1 month', now(), now())`,
+      [h.accountId, sub.customer_id, victim, sub.current_period_end]);
+    await drain(h.deps);
+    const perSub = await h.database.pool.query('SELECT subscription_id, count(*)::int AS n FROM invoices GROUP BY 1 ORDER BY 1');
+    expect(perSub.rows.map((r) => r.n)).toEqual([1, 1, 1]);
+    const after = (await h.database.pool.query('SELECT next_action_at, current_period_start FROM subscriptions WHERE id = $1', [victim])).rows[0];
+    expect(after.current_period_start.getTime()).toBe(sub.current_period_end.getTime());
+    expect(after.next_action_at.getTime()).toBeGreaterThan(Date.now());
+    const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges');
+    expect(charges.rows[0].n).toBe(2); // the two new invoices; the existing one is not charged again
+  });
+});

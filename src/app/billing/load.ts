@@ -24,23 +24,25 @@ export async function loadItems(db: Db, subs: SubRef[]): Promise<Map<string, Ite
   return out;
 }
 
-/** The card each subscription charges: its own default, else its customer's. */
+/** The card each subscription charges: its own default, else its customer's (one query). */
 export async function loadPaymentMethods(db: Db, subs: Row<'subscriptions'>[]): Promise<Map<string, PaymentMethodRef | null>> {
   const out = new Map<string, PaymentMethodRef | null>(subs.map((s) => [s.id, null]));
   if (subs.length === 0) return out;
   const rows = await db.selectFrom('customers as c')
-    .select(['c.id as customer_id', 'c.default_payment_method_id'])
+    .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
+    .select(['c.account_id', 'c.id as customer_id', 'pm.id as pm_id', 'pm.gateway_token'])
     .where('c.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
     .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))]).execute();
-  const customerDefault = new Map(rows.map((r) => [r.customer_id, r.default_payment_method_id]));
-  const wanted = new Map(subs.map((s) => [s.id, s.default_payment_method_id ?? customerDefault.get(s.customer_id) ?? null]));
-  const ids = [...new Set([...wanted.values()].filter((x): x is string => x !== null))];
-  const pms = ids.length ? await db.selectFrom('payment_methods').select(['account_id', 'id', 'gateway_token'])
-    .where('account_id', 'in', [...new Set(subs.map((s) => s.account_id))]).where('id', 'in', ids).execute() : [];
-  const byId = new Map(pms.map((p) => [`${p.account_id}/${p.id}`, { id: p.id, gateway_token: p.gateway_token }]));
+  const customerCard = new Map(rows.map((r) => [`${r.account_id}/${r.customer_id}`, r.pm_id && r.gateway_token ? { id: r.pm_id, gateway_token: r.gateway_token } : null]));
+  // A subscription's own default card is rare; those few are looked up on their own.
+  const own = subs.filter((s) => s.default_payment_method_id);
+  const ownRows = own.length ? await db.selectFrom('payment_methods').select(['account_id', 'id', 'gateway_token'])
+    .where('account_id', 'in', [...new Set(own.map((s) => s.account_id))]).where('id', 'in', own.map((s) => s.default_payment_method_id!)).execute() : [];
+  const ownCard = new Map(ownRows.map((p) => [`${p.account_id}/${p.id}`, { id: p.id, gateway_token: p.gateway_token }]));
   for (const s of subs) {
-    const id = wanted.get(s.id);
-    out.set(s.id, id ? byId.get(`${s.account_id}/${id}`) ?? null : null);
+    out.set(s.id, s.default_payment_method_id
+      ? ownCard.get(`${s.account_id}/${s.default_payment_method_id}`) ?? null
+      : customerCard.get(`${s.account_id}/${s.customer_id}`) ?? null);
   }
   return out;
 }

@@ -17,7 +17,7 @@ type SubUpdate = { before: Sub; after: Sub; action: DueAction };
  * first invoice. All writes go into the caller's transaction, one statement per table for the
  * whole batch; the charges to send after commit are returned.
  */
-export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s: Sub) => Date): Promise<PendingCharge[]> {
+export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s: Sub) => Date, opts: { mayConflict: boolean }): Promise<PendingCharge[]> {
   const due = subs.flatMap((s) => {
     const action = dueAction({ ...s, status: s.status as SubscriptionStatus }, nowOf(s));
     return action ? [{ s, action }] : [];
@@ -51,7 +51,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       next_action_at: nextActionAt({ ...s, status: next, current_period_end: end }),
     } });
   }
-  const { written, charges } = await writeInvoicePlans(u, plans, { mayConflict: true });
+  const { written, charges } = await writeInvoicePlans(u, plans, opts);
   const writtenIds = new Set(written.map((p) => p.invoice.id));
   for (const up of updates) {
     // A period invoiced earlier keeps its invoice; the subscription still moves on.
@@ -114,8 +114,10 @@ export const CLAIM_BATCH = 25;
 /**
  * Real time: claims up to `batch` due subscriptions that no other worker holds (SKIP LOCKED),
  * applies what is due in one transaction, then sends the charges. Returns how many it claimed.
- * If the batch fails, each subscription is retried on its own so one bad row cannot hold up
- * the rest; a row that still fails is deferred and logged.
+ * A batch writes its invoices with its one flush; should a period already be invoiced (the unique
+ * index refuses it) or anything else fail, each subscription is retried on its own, where an
+ * already-invoiced period is skipped, so one bad row cannot hold up the rest; a row that still
+ * fails is deferred and logged.
  */
 export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<number> {
   const now = deps.clock.now();
@@ -128,12 +130,12 @@ export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<n
         .orderBy('next_action_at').limit(batch).forUpdate().skipLocked().execute();
       if (claimed.length === 0) return [];
       const u = new UnitOfWork(tx, systemActor(claimed[0]!.account_id));
-      const c = await applyDue(deps, u, claimed, () => now);
+      const c = await applyDue(deps, u, claimed, () => now, { mayConflict: false });
       await u.flush();
       return c;
     });
   } catch (err) {
-    if (claimed.length <= 1) throw err;
+    if (claimed.length === 0) throw err;
     deps.log.warn({ err, batch: claimed.length }, 'billing batch failed; retrying its subscriptions one by one');
     for (const s of claimed) {
       try {
@@ -156,7 +158,7 @@ export async function processDueSubscription(deps: Deps, accountId: string, subs
     const s = await u.tx.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId)
       .where('id', '=', subscriptionId).forUpdate().executeTakeFirstOrThrow();
     const timeOf = await clockTimes(u.tx, deps.clock.now(), [s]);
-    return await applyDue(deps, u, [s], timeOf);
+    return await applyDue(deps, u, [s], timeOf, { mayConflict: true });
   });
   if (charges.length) await sendAttempts(deps, systemActor(accountId), charges);
 }
