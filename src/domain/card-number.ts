@@ -26,24 +26,30 @@ export function containsCardNumber(text: string): boolean {
   return false;
 }
 
-/** The path (e.g. `metadata[note]`) of the first value holding a card number, or null. */
-export function findCardNumber(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return containsCardNumber(value) ? path || 'body' : null;
-  if (typeof value === 'number') return Number.isSafeInteger(value) && containsCardNumber(String(value)) ? path || 'body' : null;
+/**
+ * The API path (e.g. `metadata[note]`, `items[0][price]`) of the first string, safe integer or
+ * object key in request input for which `hit` is true, or null. A key that hits is blamed on its
+ * parent, so the offending text is never echoed back in `param`.
+ */
+export function findInInput(value: unknown, hit: (text: string) => boolean, path = ''): string | null {
+  if (typeof value === 'string') return hit(value) ? path || 'body' : null;
+  if (typeof value === 'number') return Number.isSafeInteger(value) && hit(String(value)) ? path || 'body' : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const hit = findCardNumber(value[i], `${path}[${i}]`);
-      if (hit) return hit;
+      const found = findInInput(value[i], hit, `${path}[${i}]`);
+      if (found) return found;
     }
     return null;
   }
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      // A key holding a card number is blamed on its parent: the param must not echo the number back.
-      if (containsCardNumber(k)) return path || 'body';
-      const hit = findCardNumber(v, path ? `${path}[${k}]` : k);
-      if (hit) return hit;
+      if (hit(k)) return path || 'body';
+      const found = findInInput(v, hit, path ? `${path}[${k}]` : k);
+      if (found) return found;
     }
   }
   return null;
 }
+
+/** The path of the first value holding a card number, or null. */
+export const findCardNumber = (value: unknown): string | null => findInInput(value, containsCardNumber);

@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyRequest } from 'fastify';
 import type { Deps } from '../app/ports.ts';
-import { findCardNumber } from '../domain/card-number.ts';
+import { findCardNumber, findInInput } from '../domain/card-number.ts';
 import { DomainError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { authHook } from './auth.ts';
@@ -16,25 +16,8 @@ import { recordRoutes } from './routes/records.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
 
-/** The path (e.g. `metadata[note]`) of the first string or key holding U+0000, or null. */
-function findNul(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const hit = findNul(value[i], `${path}[${i}]`);
-      if (hit) return hit;
-    }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) return path || 'body';
-      const hit = findNul(v, path ? `${path}[${k}]` : k);
-      if (hit) return hit;
-    }
-  }
-  return null;
-}
+/** The path of the first string or key holding U+0000 (PostgreSQL text cannot store it), or null. */
+const findNul = (value: unknown): string | null => findInInput(value, (text) => text.includes('\u0000'));
 
 /** The HTTP API: thin routes over the application services. */
 export async function buildServer(deps: Deps, opts: { logLevel?: string } = {}) {
