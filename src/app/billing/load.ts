@@ -50,11 +50,3 @@ export async function loadPaymentMethods(db: Db, subs: Row<'subscriptions'>[]): 
 export function subscriptionViewWith(s: Row<'subscriptions'>, items: ItemWithPrice[] | undefined) {
   return subscriptionView(s, (items ?? []).map((x) => subscriptionItemView(x.item, x.price)));
 }
-
-/** Business time per test clock (null = real time) for a set of objects. */
-export async function clockTimes(db: Db, now: Date, refs: { account_id: string; test_clock_id: string | null }[]): Promise<(ref: { test_clock_id: string | null }) => Date> {
-  const clocks = [...new Set(refs.map((r) => r.test_clock_id).filter((x): x is string => x !== null))];
-  const rows = clocks.length ? await db.selectFrom('test_clocks').select(['id', 'frozen_time']).where('id', 'in', clocks).execute() : [];
-  const times = new Map(rows.map((r) => [r.id, r.frozen_time]));
-  return (ref) => (ref.test_clock_id ? times.get(ref.test_clock_id) ?? now : now);
-}

@@ -5,7 +5,8 @@ import { systemActor, type Deps } from '../ports.ts';
 import { command, UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { sendAttempts, type PendingCharge } from './collect.ts';
-import { clockTimes, loadItems, loadPaymentMethods, subscriptionViewWith } from './load.ts';
+import { loadItems, loadPaymentMethods, subscriptionViewWith } from './load.ts';
+import { clockTimes } from '../time.ts';
 import { planInvoice, recurringOf, writeInvoicePlans, type InvoicePlan } from './plan-invoice.ts';
 
 type Sub = Row<'subscriptions'>;
