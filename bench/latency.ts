@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
 
 export type LatencyResult = { rate: number; seconds: number; p50: number; p99: number; max: number; ok: number; failed: number };
@@ -62,8 +62,18 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
       req.end(payload);
     });
 
-    // Warm up (JIT, connection pool), not measured.
-    for (let i = 0; i < 100; i++) await send(i);
+    // Warm up, not measured: a fresh process runs cold code for its first thousands of requests
+    // (V8 is still optimizing), and a fresh database has no statistics yet. A server that has
+    // been up a minute has both: the JIT settled, and autovacuum's ANALYZE done.
+    const warmup = Number(process.env.BENCH_WARMUP ?? 3000);
+    await Promise.all(Array.from({ length: 4 }, async (_, lane) => { for (let i = lane; i < warmup; i += 4) await send(i); }));
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    await db.query('VACUUM ANALYZE');
+    // Earlier parts of the run leave the disk busy writing back their pages, and a commit's
+    // fsync then waits behind that; start the measurement from a checkpoint instead.
+    await db.query('CHECKPOINT').catch(() => undefined);
+    await db.end();
 
     const total = rate * seconds;
     const interval = 1000 / rate;

@@ -16,6 +16,8 @@ import { runRenewals, type RenewalResult } from './renewals.ts';
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
+// BENCH_PARTS=a or =b runs one half, for working on it; `npm run bench` runs both.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b';
 
 let embedded: EmbeddedServer | null = null;
 let dir: string | null = null;
@@ -36,6 +38,7 @@ await tpl.end();
 try {
   const server = (await admin.query('SHOW server_version')).rows[0].server_version;
   console.log(`Rebill benchmark — node ${process.version}, PostgreSQL ${server} (${embedded ? 'embedded' : 'DATABASE_URL'}), ${os.cpus().length} cores`);
+  if (PARTS.includes('a')) {
   console.log(`\n(a) billing run: ${RENEWALS} due monthly subscriptions, one worker process per worker, batches of 25`);
   const results: RenewalResult[] = [];
   for (const workers of WORKERS) {
@@ -52,6 +55,8 @@ try {
     console.log(`  ${String(workers).padStart(7)}  ${e.perSecond.toFixed(0).padStart(8)}  ${ref.perSecond.toFixed(0).padStart(11)}  ${(e.perSecond / ref.perSecond).toFixed(2).padStart(16)}`);
   }
   console.log('  target: engine÷reference ≥ 0.75 at 4 workers');
+  }
+  if (PARTS.includes('b')) {
 
   console.log('\n(b) POST /v1/subscriptions latency, open loop (requests sent on a fixed schedule, latency measured from the scheduled time)');
   for (const rate of [100, 200]) {
@@ -59,6 +64,7 @@ try {
     console.log(`  ${String(rate).padStart(3)} req/s for ${r.seconds}s: p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(1)} ms  (${r.ok} ok, ${r.failed} failed)`);
   }
   console.log('  target: p99 < 50 ms at 200 req/s');
+  }
 } finally {
   const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'rebill_bench_%'");
   for (const r of rows.rows) await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => undefined);

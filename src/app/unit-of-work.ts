@@ -104,11 +104,12 @@ export class UnitOfWork {
     const parts = [...merged.values()].map((w, i) => {
       params.push(toJson(w.rows));
       const cols = Object.keys(w.rows[0]!);
-      const source = `jsonb_populate_recordset(NULL::${ident(w.table)}, $${i + 1}::jsonb)`;
       if (w.kind === 'insert') {
         const list = cols.map(ident).join(', ');
-        return `w${i} AS (INSERT INTO ${ident(w.table)} (${list}) SELECT ${list} FROM ${source})`;
+        return `w${i} AS (INSERT INTO ${ident(w.table)} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${ident(w.table)}, $${i + 1}::jsonb))`;
       }
+      // rebill_rows (migration 003) keeps the join on the key index however big the table grows.
+      const source = `rebill_rows(NULL::${ident(w.table)}, $${i + 1}::jsonb)`;
       const versioned = cols.includes('version');
       const set = cols.filter((c) => !w.keys.includes(c) && c !== 'version').map((c) => `${ident(c)} = v.${ident(c)}`);
       if (versioned) set.push('"version" = t."version" + 1');

@@ -3,7 +3,9 @@ import { settleAttempts } from '../../src/app/billing/settle.ts';
 import { systemActor } from '../../src/app/ports.ts';
 import { atomically, StaleWriteError } from '../../src/app/unit-of-work.ts';
 import { customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
-import { harness } from '../support.ts';
+import { createAccount } from '../../src/app/accounts.ts';
+import { seedDueSubscriptions } from '../fixtures/seed-due.ts';
+import { harness, testDatabase } from '../support.ts';
 
 describe('commands written as one conditional statement', async () => {
   const h = await harness();
@@ -71,5 +73,35 @@ describe('a billing batch meeting an already-invoiced period', async () => {
     expect(after.next_action_at.getTime()).toBeGreaterThan(Date.now());
     const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges');
     expect(charges.rows[0].n).toBe(2); // the two new invoices; the existing one is not charged again
+  });
+});
+
+describe('keyed updates as the tables grow', async () => {
+  const database = await testDatabase();
+  const { account } = await createAccount(database.db, 'Plans');
+
+  it('probe the key index once statistics exist, also with a plan first cached on empty tables', async () => {
+    // A flush updating subscriptions by key: the text its named prepared statement carries.
+    let text = '';
+    const capture = { db: database.db, runStatement: async (t: string) => { text = t; } };
+    await atomically(capture, systemActor(account.id), async (u) => {
+      u.updateLater('subscriptions', [{ account_id: account.id, id: 'sub_x', status: 'active', version: 1 }]);
+    });
+    const client = await database.pool.connect();
+    try {
+      await client.query(`PREPARE flush AS ${text}`);
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      const plan = async () => (await client.query(`EXPLAIN EXECUTE flush('[]')`)).rows.map((r) => r['QUERY PLAN'] as string).join('\n');
+      await plan(); // planned and cached now, on empty tables
+      await seedDueSubscriptions(database.pool, { accountId: account.id, count: 3000, now: new Date() });
+      // What autovacuum does soon after the first rows arrive. Until then PostgreSQL knows
+      // nothing to tell the key index from the other indexes that start with account_id.
+      await database.pool.query('ANALYZE');
+      const grown = await plan();
+      expect(grown).not.toMatch(/Seq Scan|Hash Join|Bitmap/);
+      expect(grown).toMatch(/Index Scan using subscriptions_pkey on subscriptions t .*\n\s+Index Cond: \(\(account_id = v\.account_id\) AND \(id = v\.id\)\)/);
+    } finally {
+      client.release();
+    }
   });
 });
