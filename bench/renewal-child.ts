@@ -29,3 +29,4 @@ for (;;) {
 const end = Date.now();
 console.log(JSON.stringify({ count, start, end }));
 await database.close();
+process.exit(0);

@@ -13,9 +13,11 @@ function child(mode: string, url: string) {
   const p = spawn(process.execPath, ['--import', 'tsx', 'bench/renewal-child.ts', mode, url], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: p.stdout! });
   const ready = new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  let said: ChildReport | null = null;
+  lines.on('line', (l) => { if (l.startsWith('{')) said = JSON.parse(l); });
+  // The report counts once the worker has closed its connections and exited cleanly.
   const report = new Promise<ChildReport>((resolve, reject) => {
-    lines.on('line', (l) => { if (l.startsWith('{')) resolve(JSON.parse(l)); });
-    p.on('exit', (code) => { if (code !== 0) reject(new Error(`${mode} worker exited with ${code}`)); });
+    p.on('exit', (code) => (code === 0 && said ? resolve(said) : reject(new Error(`${mode} worker exited with ${code}`))));
   });
   return { ready, report, go: () => p.stdin!.write('go\n') };
 }
