@@ -8,10 +8,12 @@ const STATUS_BY_TYPE: Record<ErrorType, number> = {
   idempotency_error: 409, conflict_error: 409, api_error: 500,
 };
 
+// Codes whose HTTP status is more specific than their type's.
+const STATUS_BY_CODE: Record<string, number> = { resource_missing: 404, body_too_large: 413, content_type_invalid: 415 };
+
 /** One place decides the HTTP status of every error. */
 export function statusOf(e: DomainError): number {
-  if (e.code === 'resource_missing') return 404;
-  return STATUS_BY_TYPE[e.type];
+  return STATUS_BY_CODE[e.code] ?? STATUS_BY_TYPE[e.type];
 }
 
 export function errorBody(e: DomainError): ApiErrorBody {

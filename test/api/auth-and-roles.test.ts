@@ -158,6 +158,7 @@ describe('roles', async () => {
       await h.call('DELETE', `/v1/customers/${customer.id}`),
       await h.call('POST', '/v1/customers', '{"x":', { headers: { 'content-type': 'application/json' } }),
       await h.call('POST', '/v1/customers', 'name=x', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      await h.call('POST', '/v1/customers', { name: 'x'.repeat(1_100_000) }),
     ];
     for (const r of responses) {
       expect(r.status, JSON.stringify(r.body)).toBeGreaterThanOrEqual(400);
@@ -167,8 +168,9 @@ describe('roles', async () => {
       for (const k of ['type', 'code', 'message'] as const) expect(typeof r.body.error[k]).toBe('string');
       expect(r.body.error.param === null || typeof r.body.error.param === 'string').toBe(true);
     }
-    expect(responses.map((r) => r.status)).toEqual([401, 401, 403, 404, 400, 400, 404, 404, 400, 400]);
+    expect(responses.map((r) => r.status)).toEqual([401, 401, 403, 404, 400, 400, 404, 404, 400, 415, 413]);
     expect(responses[6]!.body.error.code).toBe('route_missing');
     expect(responses[9]!.body.error.code).toBe('content_type_invalid');
+    expect(responses[10]!.body.error.code).toBe('body_too_large');
   });
 });
