@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
 
-export type LatencyResult = { rate: number; seconds: number; p50: number; p99: number; max: number; ok: number; failed: number };
+type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number };
+export type LatencyResult = { rate: number; seconds: number; windows: Window[]; pooled: Window };
 
 const KEY = 'rk_bench_0123456789abcdefghijklmnop';
 
@@ -13,13 +14,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+function summary(latencies: number[], failed: number): Window {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { latencies: sorted, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, ok: sorted.length, failed };
+}
+
 /**
  * Starts `rebill serve` in its own process on a fresh database, prepares customers with cards,
  * then sends POST /v1/subscriptions at a fixed rate for `seconds`. Each request is sent at its
  * scheduled time whether or not earlier ones have answered (open loop), and its latency counts
  * from that scheduled time, so a stalled server cannot hide its queueing delay.
  */
-export async function runLatency(admin: pg.Client, serverUrl: string, template: string, rate: number, seconds: number): Promise<LatencyResult> {
+export async function runLatency(admin: pg.Client, serverUrl: string, template: string, rate: number, seconds: number, windows: number): Promise<LatencyResult> {
   const name = `rebill_bench_http_${rate}_${Date.now().toString(36)}`;
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(serverUrl); url.pathname = `/${name}`;
@@ -78,24 +84,29 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
     // cached plan is made anew: let that pass, as it would between checkpoints on a live server.
     await Promise.all(Array.from({ length: 4 }, async (_, lane) => { for (let i = lane; i < 1000; i += 4) await send(i); }));
 
-    const total = rate * seconds;
-    const interval = 1000 / rate;
-    const latencies: number[] = [];
-    let failed = 0;
-    const t0 = performance.now() + 20;
-    const inflight: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const scheduled = t0 + i * interval;
-      const wait = scheduled - performance.now();
-      if (wait > 0) await sleep(wait);
-      inflight.push(send(i).then((status) => {
-        if (status === 200) latencies.push(performance.now() - scheduled); else failed++;
-      }, () => { failed++; }));
-    }
-    await Promise.all(inflight);
+    // Consecutive windows on the same server: each is reported, and so are all of them pooled.
+    const measure = async (): Promise<Window> => {
+      const total = rate * seconds;
+      const interval = 1000 / rate;
+      const latencies: number[] = [];
+      let failed = 0;
+      const t0 = performance.now() + 20;
+      const inflight: Promise<void>[] = [];
+      for (let i = 0; i < total; i++) {
+        const scheduled = t0 + i * interval;
+        const wait = scheduled - performance.now();
+        if (wait > 0) await sleep(wait);
+        inflight.push(send(i).then((status) => {
+          if (status === 200) latencies.push(performance.now() - scheduled); else failed++;
+        }, () => { failed++; }));
+      }
+      await Promise.all(inflight);
+      return summary(latencies, failed);
+    };
+    const runs: Window[] = [];
+    for (let w = 0; w < windows; w++) runs.push(await measure());
     agent.destroy();
-    latencies.sort((a, b) => a - b);
-    return { rate, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN, ok: latencies.length, failed };
+    return { rate, seconds, windows: runs, pooled: summary(runs.flatMap((r) => r.latencies), runs.reduce((a, r) => a + r.failed, 0)) };
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
