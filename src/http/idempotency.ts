@@ -41,7 +41,7 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     const accountId = req.principal.accountId;
     const hash = fingerprint(req);
     const path = req.url.split('?')[0]!;
-    const reserved = await db.insertInto('idempotency_keys').values({ account_id: accountId, key, request_hash: hash, method: req.method, path, status_code: null, response: null })
+    const reserved = await db.insertInto('idempotency_keys').values({ account_id: accountId, key, request_hash: hash, method: req.method, path, status_code: null, response: null, request_id: String(req.id) })
       .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).returning('key').executeTakeFirst();
     if (reserved) { req.idempotency = { key, replay: false }; return; }
     const prior = await db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
@@ -53,6 +53,17 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
       if (Date.now() - prior.created_at.getTime() < ABANDONED_AFTER_MS) {
         throw new DomainError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', 'Idempotency-Key');
       }
+      // The first request died. If it changed nothing it may run again; if it did (every change
+      // is audited under its request id), running it again could repeat a charge.
+      const landed = prior.request_id ? await db.selectFrom('audit_log').select('id').where('account_id', '=', accountId)
+        .where('request_id', '=', prior.request_id).limit(1).executeTakeFirst() : undefined;
+      if (landed) {
+        throw new DomainError('conflict_error', 'idempotency_key_orphaned',
+          `The first request with this Idempotency-Key (${prior.request_id}) made its changes but its answer was lost; it will not run again. Its changes are in the audit log under that request id.`,
+          'Idempotency-Key');
+      }
+      await db.updateTable('idempotency_keys').set({ request_id: String(req.id) })
+        .where('account_id', '=', accountId).where('key', '=', key).execute();
       req.idempotency = { key, replay: false };
       return;
     }

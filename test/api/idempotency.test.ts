@@ -235,4 +235,44 @@ describe('Idempotency-Key on writes', async () => {
     expect(JSON.parse(a1.text).id).not.toBe(JSON.parse(a2.text).id);
     expect((await ok(h, 'GET', '/v1/customers?email=nokey%40example.com')).data).toHaveLength(2);
   });
+
+  // A process that dies after its command committed but before it stored the answer leaves the
+  // key reserved with no response. Simulated here by taking a finished request's answer away.
+  async function loseAnswer(key: string, requestId?: string) {
+    await h.database.pool.query(`UPDATE idempotency_keys SET status_code = NULL, response = NULL, created_at = now() - interval '2 minutes'
+      ${requestId ? ', request_id = $3' : ''} WHERE account_id = $1 AND key = $2`, requestId ? [h.accountId, key, requestId] : [h.accountId, key]);
+  }
+
+  it('never runs again a request that changed data before its answer was lost: 409 idempotency_key_orphaned', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'orphan@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    const body = { customer: customer.id, items: [{ price: price.id }] };
+    const first = await raw(h, '/v1/subscriptions', body, 'orphan-sub');
+    expect(first.status).toBe(200);
+    const firstRequest = first.headers.get('request-id');
+    await loseAnswer('orphan-sub');
+    const before = await everything(h);
+    for (let i = 0; i < 2; i++) {
+      const retry = await raw(h, '/v1/subscriptions', body, 'orphan-sub');
+      expect(retry.status).toBe(409);
+      const err = JSON.parse(retry.text).error;
+      expect(err).toMatchObject({ type: 'conflict_error', code: 'idempotency_key_orphaned', param: 'Idempotency-Key' });
+      expect(err.message).toContain(firstRequest);
+    }
+    expect(await everything(h)).toEqual(before);
+    expect((await ok(h, 'GET', `/v1/subscriptions?customer=${customer.id}`)).data).toHaveLength(1);
+  });
+
+  it('runs again a request that died before changing anything', async () => {
+    const body = { email: 'died-early@example.com' };
+    const first = await raw(h, '/v1/customers', body, 'died-early');
+    // Pretend the reserving request was one that wrote nothing before it died.
+    await loseAnswer('died-early', 'req_that_wrote_nothing');
+    const retry = await raw(h, '/v1/customers', body, 'died-early');
+    expect(retry.status).toBe(200);
+    expect(JSON.parse(retry.text).id).not.toBe(JSON.parse(first.text).id);
+    const replay = await raw(h, '/v1/customers', body, 'died-early');
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.text).toBe(retry.text);
+  });
 });

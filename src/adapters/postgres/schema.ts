@@ -72,7 +72,7 @@ export interface AuditLogTable {
 }
 export interface IdempotencyKeysTable {
   account_id: string; key: string; request_hash: string; method: string; path: string;
-  status_code: number | null; response: string | null; created_at: Generated<Ts>;
+  status_code: number | null; response: string | null; request_id: string | null; created_at: Generated<Ts>;
 }
 export interface SandboxChargesTable {
   idempotency_key: string; id: string; token: string; amount: bigint; currency: string; status: string;
