@@ -62,8 +62,11 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
           `The first request with this Idempotency-Key (${prior.request_id}) made its changes but its answer was lost; it will not run again. Its changes are in the audit log under that request id.`,
           'Idempotency-Key');
       }
-      await db.updateTable('idempotency_keys').set({ request_id: String(req.id) })
-        .where('account_id', '=', accountId).where('key', '=', key).execute();
+      // Take the key over only if no other retry did first; the clock restarts for this attempt.
+      const taken = await db.updateTable('idempotency_keys').set({ request_id: String(req.id), created_at: new Date() })
+        .where('account_id', '=', accountId).where('key', '=', key).where('status_code', 'is', null)
+        .where('request_id', prior.request_id === null ? 'is' : '=', prior.request_id).returning('key').executeTakeFirst();
+      if (!taken) throw new DomainError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', 'Idempotency-Key');
       req.idempotency = { key, replay: false };
       return;
     }
