@@ -62,7 +62,7 @@ export async function startEmbeddedPostgres(dir: string, opts: { quiet?: boolean
     createPostgresUser: userInfo().uid === 0,
     // Clients on this machine connect through a Unix socket in the data directory: a round
     // trip costs noticeably less than over loopback TCP, and billing is round-trip bound.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`, '-c', 'max_connections=300'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`, '-c', 'max_connections=300', '-c', 'min_wal_size=1GB'],
     onLog: (m) => { logs.push(m); if (!opts.quiet && process.env.REBILL_PG_LOG) process.stderr.write(m); },
     onError: (m) => { logs.push(String(m)); },
   });
