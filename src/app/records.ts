@@ -10,9 +10,10 @@ export async function listEvents(deps: Deps, accountId: string, page: Page & { t
   return await paginate(q, 'id', page, eventView);
 }
 
-/** The audit trail, newest first. */
-export async function listAudit(deps: Deps, accountId: string, page: Page & { object_id?: string | undefined }) {
+/** The audit trail, newest first; by object, or by the API request that made the changes. */
+export async function listAudit(deps: Deps, accountId: string, page: Page & { object_id?: string | undefined; request_id?: string | undefined }) {
   let q = deps.db.selectFrom('audit_log').selectAll().where('account_id', '=', accountId);
   if (page.object_id) q = q.where('object_id', '=', page.object_id);
+  if (page.request_id) q = q.where('request_id', '=', page.request_id);
   return await paginate(q, 'id', page, auditView);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ok } from '../builders.ts';
+import { customerWithCard, monthlyPrice, ok } from '../builders.ts';
 import { harness } from '../support.ts';
 
 describe('audit log, events, OpenAPI document and pagination', async () => {
@@ -23,6 +23,20 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       expect(entry.after).toMatchObject({ id: r.body.id, email: 'audit@example.com', name: 'Audited' });
       expect(entry.at).toBe(r.body.created);
       expect(new Date(entry.recorded_at).getTime()).not.toBeNaN();
+    });
+
+    it('lists everything one request changed, by its Request-Id', async () => {
+      // Its own account's database: the pagination tests below count this file's products.
+      const own = await harness();
+      const customer = await customerWithCard(own, 'tok_visa');
+      const price = await monthlyPrice(own, 1500);
+      const r = await own.call('POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+      expect(r.status).toBe(200);
+      const log = await ok(own, 'GET', `/v1/audit_log?request_id=${r.headers['request-id']}&limit=100`);
+      expect(log.data.map((e: any) => e.action).sort()).toEqual(
+        ['invoice.finalized', 'invoice.paid', 'payment.created', 'payment.succeeded', 'subscription.created', 'subscription.status_changed']);
+      expect(log.data.every((e: any) => e.request_id === r.headers['request-id'])).toBe(true);
+      expect((await ok(own, 'GET', '/v1/audit_log?request_id=req_unknown')).data).toEqual([]);
     });
 
     it('records an update with before and after', async () => {

@@ -55,7 +55,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-10T00:00:00Z', name: 'A clock' });
   const customer = await ok(h, 'POST', '/v1/customers', { email: 'a@example.com', name: 'A customer', test_clock: clock.id });
   const pm = await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
-  const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+  const subCall = await h.call('POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+  const sub = subCall.body;
+  const subRequestId = subCall.headers['request-id'] as string;
   const invoice = await ok(h, 'GET', `/v1/invoices/${sub.latest_invoice}`);
   const unpaidCustomer = await ok(h, 'POST', '/v1/customers', { email: 'a2@example.com' });
   const unpaidSub = await ok(h, 'POST', '/v1/subscriptions', { customer: unpaidCustomer.id, items: [{ price: price.id }] });
@@ -98,6 +100,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/events', url: '/v1/events?type=customer.created', expect: 'empty' },
     { route: 'GET /v1/audit_log', url: '/v1/audit_log?limit=100', expect: 'empty' },
     { route: 'GET /v1/audit_log', url: `/v1/audit_log?object_id=${sub.id}`, expect: 'empty' },
+    { route: 'GET /v1/audit_log', url: `/v1/audit_log?request_id=${subRequestId}`, expect: 'empty' },
     { route: 'GET /v1/payment_methods', url: `/v1/payment_methods?customer=${customer.id}`, expect: 'empty' },
   ];
   // Lists paged from one of A's ids must not reveal what sorts before it either.

@@ -11,6 +11,9 @@ export function recordRoutes(app: App, deps: Deps) {
   }, async (req) => await listEvents(deps, actorOf(req).accountId, { ...pageOf(req.query), type: req.query.type, object_id: req.query.object_id }));
 
   app.get('/v1/audit_log', {
-    schema: { tags: ['audit'], summary: 'The append-only audit trail, newest first', querystring: ListQuery({ object_id: Type.Optional(Type.String({ maxLength: 64 })) }) },
-  }, async (req) => await listAudit(deps, actorOf(req).accountId, { ...pageOf(req.query), object_id: req.query.object_id }));
+    schema: { tags: ['audit'], summary: 'The append-only audit trail, newest first', querystring: ListQuery({
+      object_id: Type.Optional(Type.String({ maxLength: 64 })),
+      request_id: Type.Optional(Type.String({ maxLength: 64, description: 'the Request-Id header of the call that made the changes' })),
+    }) },
+  }, async (req) => await listAudit(deps, actorOf(req).accountId, { ...pageOf(req.query), object_id: req.query.object_id, request_id: req.query.request_id }));
 }
