@@ -1,10 +1,12 @@
 /**
  * Finds raw card numbers (PANs) in arbitrary request input, so they can be refused before
- * anything is stored or logged. A PAN is 13–19 digits, optionally grouped by spaces or dashes,
- * that starts like a card network's range (2–6) and passes the Luhn check. Digit runs that
- * start with 1 (Unix timestamps in milliseconds) or repeat one digit are not taken for cards.
+ * anything is stored or logged. A PAN is 13–19 digits, optionally grouped by up to three spaces,
+ * tabs or dashes between digits (as people paste them), that starts like a card network's range
+ * (2–6) and passes the Luhn check. Digit runs that start with 1 (Unix timestamps in
+ * milliseconds) or repeat one digit are not taken for cards. Dots do not group: a long decimal
+ * amount such as "2.123456789012" is not a card.
  */
-const CANDIDATE = /(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])/g;
+const CANDIDATE = /(?<![\d])(?:\d[ \t-]{0,3}){12,18}\d(?![\d])/g;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -20,7 +22,7 @@ export function luhnValid(digits: string): boolean {
 
 export function containsCardNumber(text: string): boolean {
   for (const m of text.matchAll(CANDIDATE)) {
-    const digits = m[0].replace(/[ -]/g, '');
+    const digits = m[0].replace(/[ \t-]/g, '');
     if (digits.length >= 13 && digits.length <= 19 && /^[2-6]/.test(digits) && luhnValid(digits) && !/^(\d)\1+$/.test(digits)) return true;
   }
   return false;
