@@ -36,19 +36,24 @@ export function preparedRunner(pool: pg.Pool) {
  * Queries without parameters stay on the simple protocol, which allows several statements.
  */
 function namedStatementPool(pool: pg.Pool): PostgresPool {
+  // One wrapper per pg client, so Kysely (which keys its connections by client) reuses its own.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    release: () => client.release(),
+    query: ((textOrCursor: unknown, values?: unknown[]) => {
+      if (typeof textOrCursor === 'string' && values && values.length > 0) {
+        return client.query({ name: statementName(textOrCursor), text: textOrCursor, values });
+      }
+      return client.query(textOrCursor as string, values);
+    }) as unknown as PostgresPoolClient['query'],
+  });
   return {
     end: () => pool.end(),
     connect: async () => {
       const client = await pool.connect();
-      return {
-        release: () => client.release(),
-        query: ((textOrCursor: unknown, values?: unknown[]) => {
-          if (typeof textOrCursor === 'string' && values && values.length > 0) {
-            return client.query({ name: statementName(textOrCursor), text: textOrCursor, values });
-          }
-          return client.query(textOrCursor as string, values);
-        }) as unknown as PostgresPoolClient['query'],
-      };
+      let wrapped = wrappers.get(client);
+      if (!wrapped) { wrapped = wrap(client); wrappers.set(client, wrapped); }
+      return wrapped;
     },
   };
 }
