@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
 
-type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number };
+type Wal = { records: number; fpi: number; bytes: number };
+type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number; wal?: Wal };
 export type LatencyResult = { rate: number; seconds: number; windows: Window[]; pooled: Window };
 
 const KEY = 'rk_bench_0123456789abcdefghijklmnop';
@@ -17,6 +18,15 @@ function percentile(sorted: number[], p: number): number {
 function summary(latencies: number[], failed: number): Window {
   const sorted = [...latencies].sort((a, b) => a - b);
   return { latencies: sorted, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, ok: sorted.length, failed };
+}
+
+/** The server's WAL counters (server-wide: nothing else runs during a window); null if hidden. */
+async function walTotals(admin: pg.Client): Promise<Wal | null> {
+  try {
+    const r = await admin.query<{ records: string; fpi: string; bytes: string }>('SELECT wal_records::text AS records, wal_fpi::text AS fpi, wal_bytes::text AS bytes FROM pg_stat_wal');
+    const row = r.rows[0]!;
+    return { records: Number(row.records), fpi: Number(row.fpi), bytes: Number(row.bytes) };
+  } catch { return null; }
 }
 
 /**
@@ -90,6 +100,7 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
 
     // Consecutive windows on the same server: each is reported, and so are all of them pooled.
     const measure = async (): Promise<Window> => {
+      const before = await walTotals(admin);
       const total = rate * seconds;
       const interval = 1000 / rate;
       const latencies: number[] = [];
@@ -105,7 +116,9 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
         }, () => { failed++; }));
       }
       await Promise.all(inflight);
-      return summary(latencies, failed);
+      const after = await walTotals(admin);
+      const wal = before && after ? { records: after.records - before.records, fpi: after.fpi - before.fpi, bytes: after.bytes - before.bytes } : undefined;
+      return { ...summary(latencies, failed), wal };
     };
     const runs: Window[] = [];
     for (let w = 0; w < windows; w++) runs.push(await measure());

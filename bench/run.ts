@@ -94,9 +94,12 @@ try {
     console.log('\n(b) POST /v1/subscriptions latency, open loop (requests sent on a fixed schedule, latency measured from the scheduled time)');
     const fmt = (w: { p50: number; p99: number; max: number; ok: number; failed: number }) =>
       `p50 ${w.p50.toFixed(1)} ms  p99 ${w.p99.toFixed(1)} ms  max ${w.max.toFixed(1)} ms  (${w.ok} ok, ${w.failed} failed)`;
-    for (const rate of [100, 200]) {
+    // BENCH_RATES=200 measures one rate, for working on it.
+    for (const rate of (process.env.BENCH_RATES ?? '100,200').split(',').map(Number)) {
       const r = await runLatency(admin, serverUrl, template, rate, Number(process.env.BENCH_SECONDS ?? 10), REPEAT);
-      r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}`));
+      const walPer = (w: (typeof r.windows)[number]) => w.wal && w.ok
+        ? `  WAL ${(w.wal.bytes / w.ok / 1024).toFixed(1)} KB/request, ${(w.wal.records / w.ok).toFixed(0)} records, ${(w.wal.fpi / w.ok).toFixed(2)} full pages` : '';
+      r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${walPer(w)}`));
       console.log(`  ${String(rate).padStart(3)} req/s, all ${r.windows.length} windows:  ${fmt(r.pooled)}`);
     }
     console.log(`  WAL: ${recycled}`);
