@@ -1,47 +1,58 @@
 import type { Selectable } from 'kysely';
 import type * as S from '../adapters/postgres/schema.ts';
+import type { SubscriptionStatus } from '../domain/subscription-status.ts';
+import type * as R from './resources.ts';
 
 /**
  * API representations of stored rows. Timestamps are RFC 3339 UTC strings; amounts are integers
  * in minor units (bigint internally; every stored amount is capped far below 2^53).
  */
-export const iso = (t: Date | null | undefined): string | null => (t ? t.toISOString() : null);
+export function iso(t: Date): string;
+export function iso(t: Date | null | undefined): string | null;
+export function iso(t: Date | null | undefined): string | null {
+  return t ? t.toISOString() : null;
+}
+export function num(x: bigint): number;
+export function num(x: bigint | null | undefined): number | null;
 export function num(x: bigint | null | undefined): number | null {
   if (x === null || x === undefined) return null;
   if (x > BigInt(Number.MAX_SAFE_INTEGER) || x < -BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`amount ${x} exceeds the safe JSON range`);
   return Number(x);
 }
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+const meta = (v: unknown) => json(v) as Record<string, string>;
+// Text columns whose CHECK constraints hold them to the values the API documents.
+const oneOf = <T extends string>(v: string) => v as T;
 
 export type Row<T extends keyof S.DB> = Selectable<S.DB[T]>;
 
-export const customerView = (c: Row<'customers'>) => ({
-  id: c.id, object: 'customer', email: c.email, name: c.name, metadata: json(c.metadata),
+export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
+  id: c.id, object: 'customer', email: c.email, name: c.name, metadata: meta(c.metadata),
   test_clock: c.test_clock_id, invoice_settings: { default_payment_method: c.default_payment_method_id },
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
-export const productView = (p: Row<'products'>) => ({
+export const productView = (p: Row<'products'>): R.ProductObject => ({
   id: p.id, object: 'product', name: p.name, description: p.description, active: p.active,
-  metadata: json(p.metadata), created: iso(p.created_at), updated: iso(p.updated_at),
+  metadata: meta(p.metadata), created: iso(p.created_at), updated: iso(p.updated_at),
 });
 
 type StoredTier = { up_to: number | null; unit_amount: string | null; unit_amount_decimal: string | null; flat_amount: string | null; flat_amount_decimal: string | null };
 
-export const priceView = (p: Row<'prices'>) => ({
+export const priceView = (p: Row<'prices'>): R.PriceObject => ({
   id: p.id, object: 'price', product: p.product_id, currency: p.currency, active: p.active, nickname: p.nickname,
-  billing_scheme: p.billing_scheme, unit_amount: num(p.unit_amount),
+  billing_scheme: oneOf(p.billing_scheme), unit_amount: num(p.unit_amount),
   unit_amount_decimal: p.unit_amount_decimal === null ? null : trimDecimal(p.unit_amount_decimal),
-  tiers_mode: p.tiers_mode,
+  tiers_mode: p.tiers_mode === null ? null : oneOf<'graduated' | 'volume'>(p.tiers_mode),
   tiers: p.tiers === null ? null : (json(p.tiers) as StoredTier[]).map((t) => ({
     up_to: t.up_to, unit_amount: t.unit_amount === null ? null : Number(t.unit_amount),
     unit_amount_decimal: t.unit_amount_decimal, flat_amount: t.flat_amount === null ? null : Number(t.flat_amount),
     flat_amount_decimal: t.flat_amount_decimal,
   })),
-  transform_quantity: p.transform_quantity === null ? null : json(p.transform_quantity),
-  recurring: p.recurring_interval ? { interval: p.recurring_interval, interval_count: p.recurring_interval_count } : null,
+  transform_quantity: p.transform_quantity === null ? null : json(p.transform_quantity) as R.PriceObject['transform_quantity'],
+  recurring: p.recurring_interval ? { interval: oneOf(p.recurring_interval), interval_count: p.recurring_interval_count ?? 1 } : null,
   type: p.recurring_interval ? 'recurring' : 'one_time',
-  metadata: json(p.metadata), created: iso(p.created_at),
+  metadata: meta(p.metadata), created: iso(p.created_at),
 });
 
 /** numeric(30,12) comes back padded with zeros; show the shortest exact form. */
@@ -49,39 +60,39 @@ export function trimDecimal(s: string): string {
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
-export const paymentMethodView = (m: Row<'payment_methods'>) => ({
+export const paymentMethodView = (m: Row<'payment_methods'>): R.PaymentMethodObject => ({
   id: m.id, object: 'payment_method', customer: m.customer_id, type: 'card', gateway: m.gateway,
   card: { brand: m.brand, last4: m.last4, exp_month: m.exp_month, exp_year: m.exp_year },
   created: iso(m.created_at),
 });
 
-export const subscriptionItemView = (i: Row<'subscription_items'>, price: Row<'prices'> | undefined) => ({
+export const subscriptionItemView = (i: Row<'subscription_items'>, price: Row<'prices'> | undefined): R.SubscriptionItemObject => ({
   id: i.id, object: 'subscription_item', price: price ? priceView(price) : i.price_id, quantity: i.quantity,
   created: iso(i.created_at),
 });
 
-export const subscriptionView = (s: Row<'subscriptions'>, items: ReturnType<typeof subscriptionItemView>[]) => ({
-  id: s.id, object: 'subscription', customer: s.customer_id, status: s.status, currency: s.currency,
-  items: { object: 'list', data: items },
+export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionItemObject[]): R.SubscriptionObject => ({
+  id: s.id, object: 'subscription', customer: s.customer_id, status: oneOf<SubscriptionStatus>(s.status), currency: s.currency,
+  items: { object: 'list', data: items, has_more: false },
   billing_cycle_anchor: iso(s.billing_cycle_anchor),
   current_period_start: iso(s.current_period_start), current_period_end: iso(s.current_period_end),
   trial_start: iso(s.trial_start), trial_end: iso(s.trial_end),
   cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
   latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id,
-  test_clock: s.test_clock_id, metadata: json(s.metadata),
+  test_clock: s.test_clock_id, metadata: meta(s.metadata),
   created: iso(s.created_at), updated: iso(s.updated_at),
 });
 
-export const invoiceLineView = (l: Row<'invoice_lines'>) => ({
+export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject => ({
   id: l.id, object: 'line_item', amount: num(l.amount), quantity: l.quantity, description: l.description,
   price: l.price_id, unit_amount_decimal: l.unit_amount_decimal === null ? null : trimDecimal(l.unit_amount_decimal),
   period: { start: iso(l.period_start), end: iso(l.period_end) },
 });
 
-export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]) => ({
-  id: i.id, object: 'invoice', customer: i.customer_id, subscription: i.subscription_id, status: i.status,
+export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): R.InvoiceObject => ({
+  id: i.id, object: 'invoice', customer: i.customer_id, subscription: i.subscription_id, status: oneOf(i.status),
   billing_reason: i.billing_reason, currency: i.currency,
-  lines: { object: 'list', data: lines.map(invoiceLineView) },
+  lines: { object: 'list', data: lines.map(invoiceLineView), has_more: false },
   subtotal: num(i.subtotal), total: num(i.total), amount_due: num(i.amount_due),
   amount_paid: num(i.amount_paid), amount_remaining: num(i.amount_remaining),
   period_start: iso(i.period_start), period_end: iso(i.period_end), attempt_count: i.attempt_count,
@@ -96,16 +107,16 @@ export const paymentAttemptView = (a: Row<'payment_attempts'>) => ({
   created: iso(a.created_at), updated: iso(a.updated_at),
 });
 
-export const testClockView = (c: Row<'test_clocks'>) => ({
-  id: c.id, object: 'test_clock', name: c.name, frozen_time: iso(c.frozen_time), status: c.status,
+export const testClockView = (c: Row<'test_clocks'>): R.TestClockObject => ({
+  id: c.id, object: 'test_clock', name: c.name, frozen_time: iso(c.frozen_time), status: oneOf(c.status),
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
-export const eventView = (e: Row<'events'>) => ({
-  id: e.id, object: 'event', type: e.type, data: json(e.data), request: e.request_id, created: iso(e.created_at),
+export const eventView = (e: Row<'events'>): R.EventObject => ({
+  id: e.id, object: 'event', type: e.type, data: json(e.data) as R.EventObject['data'], request: e.request_id, created: iso(e.created_at),
 });
 
-export const auditView = (a: Row<'audit_log'>) => ({
+export const auditView = (a: Row<'audit_log'>): R.AuditEntryObject => ({
   id: a.id, object: 'audit_entry', actor: a.actor, action: a.action,
   object_type: a.object_type, object_id: a.object_id, before: json(a.before), after: json(a.after),
   request_id: a.request_id, at: iso(a.at), recorded_at: iso(a.recorded_at),

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { ErrorBody } from '../app/resources.ts';
 
 /** Shared request schemas. They validate requests and become the OpenAPI document. */
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
@@ -23,3 +24,6 @@ export function pageOf(q: { limit?: string; starting_after?: string }) {
 /** Amounts are integers in the currency's minor unit. */
 export const Amount = Type.Integer({ minimum: 0, maximum: 1e15, description: 'Minor units (cents for USD, yen for JPY)' });
 export const DecimalAmount = Type.String({ pattern: '^[0-9]{1,15}(\\.[0-9]{1,12})?$', description: 'Minor units, fractional allowed: "0.04" is 0.04 cents for USD' });
+
+/** A route's documented responses: its object on success, the error body otherwise. */
+export const replies = <T extends TSchema>(ok: T) => ({ 200: ok, '4xx': ErrorBody, '5xx': ErrorBody });

@@ -8,6 +8,7 @@ import { newId } from '../domain/ids.ts';
 import { authHook } from './auth.ts';
 import { handleError } from './errors.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { checkResponses } from './response-check.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
@@ -20,7 +21,7 @@ import { testClockRoutes } from './routes/test-clocks.ts';
 const findNul = (value: unknown): string | null => findInInput(value, (text) => text.includes('\u0000'));
 
 /** The HTTP API: thin routes over the application services. */
-export async function buildServer(deps: Deps, opts: { logLevel?: string } = {}) {
+export async function buildServer(deps: Deps, opts: { logLevel?: string; checkResponses?: boolean } = {}) {
   const app = Fastify({
     logger: {
       level: opts.logLevel ?? 'info',
@@ -42,6 +43,10 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string } = {}) 
     },
   });
 
+  // Response schemas document the API and type the client; bodies are written by JSON.stringify
+  // all the same, so a field is never silently dropped or coerced on its way out.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  if (opts.checkResponses) checkResponses(app);
   app.setErrorHandler(handleError);
   app.addHook('onRequest', async (req, reply) => { reply.header('request-id', req.id); });
   app.addHook('onRequest', authHook(deps.db));

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
+import * as R from '../../app/resources.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../app/customers.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
-import { Id, IdParams, ListQuery, Metadata, pageOf } from '../schemas.ts';
+import { Id, IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 const Email = Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()]);
@@ -14,7 +15,7 @@ export function customerRoutes(app: App, deps: Deps) {
   app.post('/v1/customers', {
     config: { permission: 'write' },
     schema: {
-      tags, summary: 'Create a customer',
+      tags, summary: 'Create a customer', response: replies(R.Customer),
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings),
@@ -23,16 +24,16 @@ export function customerRoutes(app: App, deps: Deps) {
   }, async (req) => await createCustomer(deps, actorOf(req), req.body ?? {}));
 
   app.get('/v1/customers', {
-    schema: { tags, summary: 'List customers', querystring: ListQuery({ email: Type.Optional(Type.String({ maxLength: 320 })) }) },
+    schema: { tags, summary: 'List customers', response: replies(R.ListOf(R.Customer)), querystring: ListQuery({ email: Type.Optional(Type.String({ maxLength: 320 })) }) },
   }, async (req) => await listCustomers(deps, actorOf(req).accountId, { ...pageOf(req.query), email: req.query.email }));
 
-  app.get('/v1/customers/:id', { schema: { tags, summary: 'Retrieve a customer', params: IdParams } },
+  app.get('/v1/customers/:id', { schema: { tags, summary: 'Retrieve a customer', response: replies(R.Customer), params: IdParams } },
     async (req) => await getCustomer(deps, actorOf(req).accountId, req.params.id));
 
   app.post('/v1/customers/:id', {
     config: { permission: 'write' },
     schema: {
-      tags, summary: 'Update a customer', params: IdParams,
+      tags, summary: 'Update a customer', response: replies(R.Customer), params: IdParams,
       body: Type.Object({ email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata), invoice_settings: Type.Optional(InvoiceSettings) }, { additionalProperties: false }),
     },
   }, async (req) => await updateCustomer(deps, actorOf(req), req.params.id, req.body ?? {}));

@@ -1,0 +1,133 @@
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
+
+/**
+ * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
+ * declare them as responses, so the OpenAPI document and the typed client generated from it
+ * describe exactly what the server sends; in tests every response is checked against them.
+ */
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Time = Type.String({ format: 'date-time', description: 'RFC 3339 UTC timestamp' });
+const Ref = (prefix: string, what: string) => Type.String({ description: `Id of the ${what} (${prefix}_…)` });
+const Minor = (description = 'Minor units of the currency') => Type.Integer({ description });
+const Currency = Type.String({ pattern: '^[a-z]{3}$', description: 'Lower-case ISO 4217 code' });
+const Literals = <const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> => Type.Union(values.map((v) => Type.Literal(v)));
+export const MetadataObject = Type.Record(Type.String(), Type.String(), { description: 'Your own key-value pairs, as given' });
+
+export const ListOf = <T extends TSchema>(item: T) => Type.Object({
+  object: Type.Literal('list'), data: Type.Array(item), has_more: Type.Boolean(),
+});
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    type: Literals(['invalid_request_error', 'authentication_error', 'permission_error', 'idempotency_error', 'conflict_error', 'card_error', 'api_error'] as const),
+    code: Type.String({ description: 'Stable, machine-readable' }),
+    message: Type.String({ description: 'For people; may change' }),
+    param: Nullable(Type.String({ description: 'The offending request field, e.g. items[0][price]' })),
+    decline_code: Type.Optional(Type.String({ description: 'Normalized reason a card was declined' })),
+  }),
+});
+
+export const Customer = Type.Object({
+  id: Type.String(), object: Type.Literal('customer'), email: Nullable(Type.String()), name: Nullable(Type.String()),
+  metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock')),
+  invoice_settings: Type.Object({ default_payment_method: Nullable(Ref('pm', 'payment method')) }),
+  created: Time, updated: Time,
+});
+
+export const Product = Type.Object({
+  id: Type.String(), object: Type.Literal('product'), name: Type.String(), description: Nullable(Type.String()),
+  active: Type.Boolean(), metadata: MetadataObject, created: Time, updated: Time,
+});
+
+const DecimalString = Type.String({ description: 'Minor units, may be fractional: "0.04" is 0.04 cents for USD' });
+export const Interval = Literals(['day', 'week', 'month', 'year'] as const);
+
+export const Price = Type.Object({
+  id: Type.String(), object: Type.Literal('price'), product: Ref('prod', 'product'), currency: Currency,
+  active: Type.Boolean(), nickname: Nullable(Type.String()),
+  billing_scheme: Literals(['per_unit', 'tiered'] as const),
+  unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString),
+  tiers_mode: Nullable(Literals(['graduated', 'volume'] as const)),
+  tiers: Nullable(Type.Array(Type.Object({
+    up_to: Nullable(Type.Integer({ description: 'Last quantity of the tier; null for the last tier' })),
+    unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString),
+    flat_amount: Nullable(Minor()), flat_amount_decimal: Nullable(DecimalString),
+  }))),
+  transform_quantity: Nullable(Type.Object({ divide_by: Type.Integer(), round: Literals(['up', 'down'] as const) })),
+  recurring: Nullable(Type.Object({ interval: Interval, interval_count: Type.Integer() })),
+  type: Literals(['recurring', 'one_time'] as const),
+  metadata: MetadataObject, created: Time,
+});
+
+export const PaymentMethod = Type.Object({
+  id: Type.String(), object: Type.Literal('payment_method'), customer: Ref('cus', 'customer'), type: Type.Literal('card'),
+  gateway: Type.String(),
+  card: Type.Object({ brand: Nullable(Type.String()), last4: Nullable(Type.String()), exp_month: Nullable(Type.Integer()), exp_year: Nullable(Type.Integer()) }),
+  created: Time,
+});
+
+export const SubscriptionItem = Type.Object({
+  id: Type.String(), object: Type.Literal('subscription_item'),
+  price: Type.Union([Price, Ref('price', 'price (when the price could not be loaded)')]),
+  quantity: Type.Integer(), created: Time,
+});
+
+export const SubscriptionStatus = Literals(SUBSCRIPTION_STATUSES);
+
+export const Subscription = Type.Object({
+  id: Type.String(), object: Type.Literal('subscription'), customer: Ref('cus', 'customer'), status: SubscriptionStatus,
+  currency: Currency, items: ListOf(SubscriptionItem),
+  billing_cycle_anchor: Time, current_period_start: Nullable(Time), current_period_end: Nullable(Time),
+  trial_start: Nullable(Time), trial_end: Nullable(Time),
+  cancel_at_period_end: Type.Boolean(), canceled_at: Nullable(Time), ended_at: Nullable(Time),
+  latest_invoice: Nullable(Ref('in', 'invoice')), default_payment_method: Nullable(Ref('pm', 'payment method')),
+  test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject, created: Time, updated: Time,
+});
+
+export const InvoiceLine = Type.Object({
+  id: Type.String(), object: Type.Literal('line_item'), amount: Minor(), quantity: Type.Integer(), description: Type.String(),
+  price: Nullable(Ref('price', 'price')), unit_amount_decimal: Nullable(DecimalString),
+  period: Type.Object({ start: Nullable(Time), end: Nullable(Time) }),
+});
+
+export const InvoiceStatus = Literals(['draft', 'open', 'paid', 'void', 'uncollectible'] as const);
+
+export const Invoice = Type.Object({
+  id: Type.String(), object: Type.Literal('invoice'), customer: Ref('cus', 'customer'), subscription: Nullable(Ref('sub', 'subscription')),
+  status: InvoiceStatus, billing_reason: Type.String({ description: 'subscription_create, subscription_cycle, …' }), currency: Currency,
+  lines: ListOf(InvoiceLine),
+  subtotal: Minor(), total: Minor(), amount_due: Minor(), amount_paid: Minor(), amount_remaining: Minor(),
+  period_start: Time, period_end: Time, attempt_count: Type.Integer(),
+  finalized_at: Nullable(Time), paid_at: Nullable(Time), voided_at: Nullable(Time), created: Time, updated: Time,
+});
+
+export const TestClock = Type.Object({
+  id: Type.String(), object: Type.Literal('test_clock'), name: Nullable(Type.String()), frozen_time: Time,
+  status: Literals(['ready', 'advancing', 'internal_failure'] as const), created: Time, updated: Time,
+});
+
+export const Event = Type.Object({
+  id: Type.String(), object: Type.Literal('event'), type: Type.String({ description: 'e.g. invoice.paid' }),
+  data: Type.Object({ object: Type.Unknown({ description: 'The object as it was when the event happened' }) }, { additionalProperties: true }),
+  request: Nullable(Type.String({ description: 'Request-Id of the API call that caused it' })), created: Time,
+});
+
+export const AuditEntry = Type.Object({
+  id: Type.String(), object: Type.Literal('audit_entry'), actor: Type.String({ description: 'key:<id> or system:<part>' }),
+  action: Type.String(), object_type: Type.String(), object_id: Type.String(),
+  before: Type.Unknown(), after: Type.Unknown(),
+  request_id: Nullable(Type.String()), at: Time, recorded_at: Time,
+});
+
+export type CustomerObject = Static<typeof Customer>;
+export type ProductObject = Static<typeof Product>;
+export type PriceObject = Static<typeof Price>;
+export type PaymentMethodObject = Static<typeof PaymentMethod>;
+export type SubscriptionItemObject = Static<typeof SubscriptionItem>;
+export type SubscriptionObject = Static<typeof Subscription>;
+export type InvoiceLineObject = Static<typeof InvoiceLine>;
+export type InvoiceObject = Static<typeof Invoice>;
+export type TestClockObject = Static<typeof TestClock>;
+export type EventObject = Static<typeof Event>;
+export type AuditEntryObject = Static<typeof AuditEntry>;

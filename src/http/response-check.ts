@@ -1,0 +1,55 @@
+import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../domain/errors.ts';
+
+/**
+ * Holds every response to the schema its route documents: the contract test behind the
+ * OpenAPI document and the client generated from it. The test harness turns it on, so each
+ * response any test receives is checked. Objects are held closed here (no field the schema
+ * does not name), while the published document leaves them open so that adding a field later
+ * does not break anyone's client.
+ */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)));
+
+/** A copy of the schema in which every object without a stated policy allows no extra fields. */
+export function closed<T extends TSchema>(schema: T): T {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    const copy: Record<string | symbol, unknown> = { ...(node as Record<string | symbol, unknown>) };
+    for (const key of Object.keys(copy)) copy[key] = walk(copy[key]);
+    if (copy[Kind] === 'Object' && copy.additionalProperties === undefined) copy.additionalProperties = false;
+    return copy;
+  };
+  return walk(schema) as T;
+}
+
+/** The schema a route documents for a status: the exact code, else its class (`4xx`). */
+function schemaFor(responses: Record<string, TypeCheck<TSchema>>, status: number): TypeCheck<TSchema> | undefined {
+  return responses[String(status)] ?? responses[`${Math.floor(status / 100)}xx`];
+}
+
+/** Describes the first mismatch, or null when the payload fits. */
+export function mismatch(check: TypeCheck<TSchema>, payload: unknown): string | null {
+  const first = check.Errors(payload).First();
+  return first ? `${first.path || '/'}: ${first.message}` : null;
+}
+
+export function checkResponses(app: FastifyInstance): void {
+  const byRoute = new Map<string, Record<string, TypeCheck<TSchema>>>();
+  app.addHook('onRoute', (route) => {
+    const response = (route.schema as { response?: Record<string, TSchema> } | undefined)?.response;
+    if (!response) return;
+    const compiled = Object.fromEntries(Object.entries(response).map(([status, s]) => [status, TypeCompiler.Compile(closed(s))]));
+    for (const method of [route.method].flat()) byRoute.set(`${method} ${route.url}`, compiled);
+  });
+  app.addHook('preSerialization', async (req, reply, payload) => {
+    const responses = byRoute.get(`${req.method} ${req.routeOptions.url}`);
+    const check = responses && schemaFor(responses, reply.statusCode);
+    const problem = check ? mismatch(check, payload) : null;
+    if (problem) throw new DomainError('api_error', 'response_invalid', `${req.method} ${req.routeOptions.url} answered ${reply.statusCode} with a body its schema does not allow: ${problem}`);
+    return payload;
+  });
+}

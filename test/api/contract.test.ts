@@ -1,0 +1,66 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { Customer, Subscription } from '../../src/app/resources.ts';
+import { handleError } from '../../src/http/errors.ts';
+import { checkResponses, closed, mismatch } from '../../src/http/response-check.ts';
+import { harness } from '../support.ts';
+
+const customer = {
+  id: 'cus_1', object: 'customer', email: 'a@example.com', name: null, metadata: { plan: 'gold' }, test_clock: null,
+  invoice_settings: { default_payment_method: null }, created: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:00:00.000Z',
+};
+
+const h = await harness();
+
+describe('response schemas', () => {
+  it('document a success body and the error body for every operation', async () => {
+    const doc = (await h.call('GET', '/v1/openapi.json', undefined, { key: null })).body;
+    let operations = 0;
+    for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        operations++;
+        const ok = op.responses?.['200']?.content?.['application/json']?.schema;
+        expect(ok?.type, `${method} ${p}`).toBe('object');
+        expect(ok.required, `${method} ${p}`).toContain('object');
+        for (const status of ['4XX', '5XX']) {
+          const err = op.responses?.[status]?.content?.['application/json']?.schema;
+          expect(err?.properties?.error?.required, `${method} ${p} ${status}`).toEqual(expect.arrayContaining(['type', 'code', 'message', 'param']));
+        }
+      }
+    }
+    expect(operations).toBe(26);
+    const sub = doc.paths['/v1/subscriptions/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(sub.properties.status.anyOf.flatMap((s: { enum: string[] }) => s.enum)).toEqual(expect.arrayContaining(['trialing', 'active', 'past_due', 'incomplete_expired']));
+    expect(sub.properties.current_period_end.anyOf).toEqual(expect.arrayContaining([expect.objectContaining({ format: 'date-time' })]));
+  });
+
+  it('are held closed in the check: an undocumented field, a missing one or a wrong value is named', () => {
+    const check = TypeCompiler.Compile(closed(Customer));
+    expect(mismatch(check, customer)).toBeNull();
+    expect(mismatch(check, { ...customer, secret: 'x' })).toMatch(/^\/secret/);
+    const { email: _email, ...withoutEmail } = customer;
+    expect(mismatch(check, withoutEmail)).toMatch(/^\/email/);
+    expect(mismatch(check, { ...customer, created: 'yesterday' })).toMatch(/^\/created/);
+    expect(mismatch(check, { ...customer, invoice_settings: { default_payment_method: null, extra: 1 } })).toMatch(/^\/invoice_settings\/extra/);
+    // The published schema itself stays open, so that adding a field is not a breaking change.
+    expect(mismatch(TypeCompiler.Compile(Customer), { ...customer, secret: 'x' })).toBeNull();
+    expect(mismatch(TypeCompiler.Compile(closed(Subscription)), { ...customer, object: 'subscription' })).not.toBeNull();
+  });
+
+  it('turn a body that breaks its schema into a 500 naming the field, when checking is on', async () => {
+    const app = Fastify();
+    app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+    checkResponses(app);
+    app.setErrorHandler(handleError);
+    app.get('/good', { schema: { response: { 200: Customer } } }, async () => customer);
+    app.get('/bad', { schema: { response: { 200: Customer } } }, async () => ({ ...customer, status: 'active' }));
+    await app.ready();
+    expect((await app.inject('/good')).json()).toEqual(customer);
+    const bad = await app.inject('/bad');
+    expect(bad.statusCode).toBe(500);
+    expect(bad.json().error).toMatchObject({ type: 'api_error', code: 'response_invalid' });
+    expect(bad.json().error.message).toContain('/status');
+    await app.close();
+  });
+});
