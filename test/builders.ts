@@ -1,6 +1,13 @@
 import { expect } from 'vitest';
 import type { Harness } from './support.ts';
 
+/** The data of a typed-client call, or a thrown error carrying the API's error body. */
+export async function must<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (error !== undefined || data === undefined) throw new Error(`${response.url} → ${response.status} ${JSON.stringify(error)}`);
+  return data;
+}
+
 /** Small API-level builders so scenarios read like what a merchant does. */
 export async function ok(h: Harness, method: string, url: string, body?: unknown) {
   const r = await h.call(method, url, body);
@@ -9,31 +16,41 @@ export async function ok(h: Harness, method: string, url: string, body?: unknown
 }
 
 export async function monthlyPrice(h: Harness, unit_amount = 2000, currency = 'usd') {
-  const product = await ok(h, 'POST', '/v1/products', { name: 'Coffee box' });
-  return await ok(h, 'POST', '/v1/prices', { product: product.id, currency, unit_amount, recurring: { interval: 'month' } });
+  const product = await must(h.client.POST('/v1/products', { body: { name: 'Coffee box' } }));
+  return await must(h.client.POST('/v1/prices', { body: { product: product.id, currency, unit_amount, recurring: { interval: 'month' } } }));
 }
 
 export async function clockAt(h: Harness, iso: string) {
-  return await ok(h, 'POST', '/v1/test_clocks', { frozen_time: iso, name: 'scenario' });
+  return await must(h.client.POST('/v1/test_clocks', { body: { frozen_time: iso, name: 'scenario' } }));
 }
 
 export async function customerWithCard(h: Harness, token: string, testClock?: string) {
-  const customer = await ok(h, 'POST', '/v1/customers', { email: 'buyer@example.com', ...(testClock ? { test_clock: testClock } : {}) });
-  await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token });
+  const customer = await must(h.client.POST('/v1/customers', { body: { email: 'buyer@example.com', ...(testClock ? { test_clock: testClock } : {}) } }));
+  await must(h.client.POST('/v1/payment_methods', { body: { customer: customer.id, token } }));
   return customer;
 }
 
 export async function advance(h: Harness, clockId: string, iso: string) {
-  const c = await ok(h, 'POST', `/v1/test_clocks/${clockId}/advance`, { frozen_time: iso });
+  const c = await must(h.client.POST('/v1/test_clocks/{id}/advance', { params: { path: { id: clockId } }, body: { frozen_time: iso } }));
   expect(c.status).toBe('ready');
   return c;
 }
 
+/** A subscription's invoices, oldest first. */
 export async function invoicesOf(h: Harness, subscription: string) {
-  const r = await ok(h, 'GET', `/v1/invoices?subscription=${subscription}&limit=100`);
-  return (r.data as any[]).slice().reverse();
+  const r = await must(h.client.GET('/v1/invoices', { params: { query: { subscription, limit: '100' } } }));
+  return r.data.slice().reverse();
 }
 
+/** The oldest invoice of a subscription; fails the test when there is none. */
+export async function firstInvoiceOf(h: Harness, subscription: string) {
+  const [first] = await invoicesOf(h, subscription);
+  if (!first) throw new Error(`subscription ${subscription} has no invoice`);
+  return first;
+}
+
+/** Events of a type, newest first; their payload is whatever object the event carries. */
 export async function eventsOf(h: Harness, type: string) {
-  return (await ok(h, 'GET', `/v1/events?type=${type}&limit=100`)).data as any[];
+  const { data } = await must(h.client.GET('/v1/events', { params: { query: { type, limit: '100' } } }));
+  return data as Array<(typeof data)[number] & { data: { object: any } }>;
 }

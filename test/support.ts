@@ -6,6 +6,7 @@ import { SandboxGateway } from '../src/adapters/gateways/sandbox/gateway.ts';
 import { connect, preparedRunner, withDatabase, type Database } from '../src/adapters/postgres/pool.ts';
 import { createAccount } from '../src/app/accounts.ts';
 import type { Deps, PaymentGateway } from '../src/app/ports.ts';
+import { rebillClient, type RebillClient } from '../src/client/index.ts';
 import { buildServer } from '../src/http/server.ts';
 
 let counter = 0;
@@ -32,6 +33,8 @@ export type Harness = {
   app: Awaited<ReturnType<typeof buildServer>>;
   key: string;
   accountId: string;
+  /** The typed client generated from the OpenAPI document, holding this account's admin key. */
+  client: RebillClient;
   /** JSON request over HTTP against the real server listening on a loopback port. */
   call: (method: string, url: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
 };
@@ -56,7 +59,8 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: Object.fromEntries(res.headers.entries()) };
   };
-  return { database, deps, clock, app, key: key.secret, accountId: account.id, call };
+  const client = rebillClient({ baseUrl: base, apiKey: key.secret });
+  return { database, deps, clock, app, key: key.secret, accountId: account.id, call, client };
 }
 
 /** Row counts of every table that a rejected request must leave untouched. */

@@ -2,6 +2,7 @@ import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
+import { componentSchemas } from './components.ts';
 
 /**
  * Holds every response to the schema its route documents: the contract test behind the
@@ -39,10 +40,11 @@ export function mismatch(check: TypeCheck<TSchema>, payload: unknown): string | 
 
 export function checkResponses(app: FastifyInstance): void {
   const byRoute = new Map<string, Record<string, TypeCheck<TSchema>>>();
+  const references = componentSchemas(closed);
   app.addHook('onRoute', (route) => {
     const response = (route.schema as { response?: Record<string, TSchema> } | undefined)?.response;
     if (!response) return;
-    const compiled = Object.fromEntries(Object.entries(response).map(([status, s]) => [status, TypeCompiler.Compile(closed(s))]));
+    const compiled = Object.fromEntries(Object.entries(response).map(([status, s]) => [status, TypeCompiler.Compile(closed(s), references)]));
     for (const method of [route.method].flat()) byRoute.set(`${method} ${route.url}`, compiled);
   });
   app.addHook('preSerialization', async (req, reply, payload) => {

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ErrorBody } from '../app/resources.ts';
+import { ref } from './components.ts';
 
 /** Shared request schemas. They validate requests and become the OpenAPI document. */
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
@@ -26,4 +26,4 @@ export const Amount = Type.Integer({ minimum: 0, maximum: 1e15, description: 'Mi
 export const DecimalAmount = Type.String({ pattern: '^[0-9]{1,15}(\\.[0-9]{1,12})?$', description: 'Minor units, fractional allowed: "0.04" is 0.04 cents for USD' });
 
 /** A route's documented responses: its object on success, the error body otherwise. */
-export const replies = <T extends TSchema>(ok: T) => ({ 200: ok, '4xx': ErrorBody, '5xx': ErrorBody });
+export const replies = <T extends TSchema>(ok: T) => ({ 200: ok, '4xx': ref('Error'), '5xx': ref('Error') });

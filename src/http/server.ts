@@ -8,6 +8,7 @@ import { newId } from '../domain/ids.ts';
 import { authHook } from './auth.ts';
 import { handleError } from './errors.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { componentSchemas } from './components.ts';
 import { checkResponses } from './response-check.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -41,7 +42,10 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Your secret API key' } } },
       security: [{ apiKey: [] }],
     },
+    // Shared schemas appear under components.schemas by their own names, not def-0, def-1, ….
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
+  for (const schema of componentSchemas()) app.addSchema(schema);
 
   // Response schemas document the API and type the client; bodies are written by JSON.stringify
   // all the same, so a field is never silently dropped or coerced on its way out.

@@ -16,21 +16,23 @@ const h = await harness();
 describe('response schemas', () => {
   it('document a success body and the error body for every operation', async () => {
     const doc = (await h.call('GET', '/v1/openapi.json', undefined, { key: null })).body;
+    const resolve = (s: any): any => (s?.$ref ? doc.components.schemas[s.$ref.replace('#/components/schemas/', '')] : s);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Customer', 'Price', 'Subscription', 'Invoice', 'Event', 'AuditEntry', 'Error']));
     let operations = 0;
     for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
       for (const [method, op] of Object.entries(ops)) {
         operations++;
-        const ok = op.responses?.['200']?.content?.['application/json']?.schema;
+        const ok = resolve(op.responses?.['200']?.content?.['application/json']?.schema);
         expect(ok?.type, `${method} ${p}`).toBe('object');
         expect(ok.required, `${method} ${p}`).toContain('object');
         for (const status of ['4XX', '5XX']) {
-          const err = op.responses?.[status]?.content?.['application/json']?.schema;
+          const err = resolve(op.responses?.[status]?.content?.['application/json']?.schema);
           expect(err?.properties?.error?.required, `${method} ${p} ${status}`).toEqual(expect.arrayContaining(['type', 'code', 'message', 'param']));
         }
       }
     }
     expect(operations).toBe(26);
-    const sub = doc.paths['/v1/subscriptions/{id}'].get.responses['200'].content['application/json'].schema;
+    const sub = resolve(doc.paths['/v1/subscriptions/{id}'].get.responses['200'].content['application/json'].schema);
     expect(sub.properties.status.anyOf.flatMap((s: { enum: string[] }) => s.enum)).toEqual(expect.arrayContaining(['trialing', 'active', 'past_due', 'incomplete_expired']));
     expect(sub.properties.current_period_end.anyOf).toEqual(expect.arrayContaining([expect.objectContaining({ format: 'date-time' })]));
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, clockAt, customerWithCard, eventsOf, firstInvoiceOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { harness, tableCounts, type Harness } from '../support.ts';
 
 async function auditActions(h: Harness, objectId: string): Promise<string[]> {
@@ -43,7 +43,7 @@ describe('cancelling subscriptions', async () => {
     expect(ended).toMatchObject({ status: 'canceled', ended_at: '2027-04-10T09:00:00.000Z', cancel_at_period_end: true });
     const deleted = await deletedEventsFor(h, sub.id);
     expect(deleted).toHaveLength(1);
-    expect(deleted[0].data.object.status).toBe('canceled');
+    expect(deleted[0]!.data.object.status).toBe('canceled');
     expect(await auditActions(h, sub.id)).toEqual(expect.arrayContaining(['subscription.cancel_scheduled', 'subscription.ended']));
     // The next period was never invoiced, nor any after it.
     expect(await invoicesOf(h, sub.id)).toHaveLength(1);
@@ -139,7 +139,7 @@ describe('voiding invoices', async () => {
     const clock = await clockAt(h, '2027-03-10T09:00:00Z');
     const customer = await customerWithCard(h, 'tok_chargeDeclined', clock.id);
     const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
-    const [invoice] = await invoicesOf(h, sub.id);
+    const invoice = await firstInvoiceOf(h, sub.id);
     expect(invoice).toMatchObject({ status: 'open', amount_remaining: 2000, amount_paid: 0 });
 
     const voided = await ok(h, 'POST', `/v1/invoices/${invoice.id}/void`);
@@ -169,7 +169,7 @@ describe('voiding invoices', async () => {
   it('a paid invoice cannot be voided', async () => {
     const customer = await customerWithCard(h, 'tok_visa');
     const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
-    const [invoice] = await invoicesOf(h, sub.id);
+    const invoice = await firstInvoiceOf(h, sub.id);
     expect(invoice.status).toBe('paid');
     const before = await tableCounts(h);
     const r = await h.call('POST', `/v1/invoices/${invoice.id}/void`, {});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, clockAt, customerWithCard, firstInvoiceOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
 /** A product and one recurring price built from `body` (monthly unless `recurring` says otherwise). */
@@ -14,7 +14,7 @@ async function subscribeOnce(h: Harness, items: { price: string; quantity?: numb
   const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items });
   const invoices = await invoicesOf(h, sub.id);
   expect(invoices).toHaveLength(1);
-  return { sub, invoice: invoices[0] };
+  return { sub, invoice: invoices[0]! };
 }
 
 const day = (iso: string) => `${iso}T00:00:00.000Z`;
@@ -29,7 +29,7 @@ describe('billing calendar: anchors at month ends and leap days', async () => {
     const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
     expect(sub.status).toBe('active');
     expect(sub).toMatchObject({ current_period_start: day('2027-01-31'), current_period_end: day('2027-02-28') });
-    const [first] = await invoicesOf(h, sub.id);
+    const first = await firstInvoiceOf(h, sub.id);
     expect(first).toMatchObject({ status: 'paid', total: 2000, amount_paid: 2000, period_start: day('2027-01-31'), period_end: day('2027-02-28') });
 
     await advance(h, clock.id, '2027-06-01T00:00:00Z');
@@ -88,21 +88,21 @@ describe('pricing models on real invoices', async () => {
     const { invoice } = await subscribeOnce(h, [{ price: price.id, quantity: 60 }]);
     expect(invoice).toMatchObject({ status: 'paid', total: 24000, amount_paid: 24000, currency: 'usd' });
     expect(invoice.lines.data).toHaveLength(1);
-    expect(invoice.lines.data[0]).toMatchObject({ amount: 24000, quantity: 60, price: price.id });
+    expect(invoice.lines.data[0]!).toMatchObject({ amount: 24000, quantity: 60, price: price.id });
   });
 
   it('volume tiers charge every unit at the tier the total falls in: 60×300', async () => {
     const price = await priceOf(h, { currency: 'usd', billing_scheme: 'tiered', tiers_mode: 'volume', tiers });
     const { invoice } = await subscribeOnce(h, [{ price: price.id, quantity: 60 }]);
     expect(invoice).toMatchObject({ status: 'paid', total: 18000, amount_paid: 18000 });
-    expect(invoice.lines.data[0]).toMatchObject({ amount: 18000, quantity: 60 });
+    expect(invoice.lines.data[0]!).toMatchObject({ amount: 18000, quantity: 60 });
   });
 
   it('package pricing rounds the number of packages up: 12 units in packs of 5 is 3 packs', async () => {
     const price = await priceOf(h, { currency: 'usd', unit_amount: 1000, transform_quantity: { divide_by: 5, round: 'up' } });
     const { invoice } = await subscribeOnce(h, [{ price: price.id, quantity: 12 }]);
     expect(invoice).toMatchObject({ status: 'paid', total: 3000, amount_paid: 3000 });
-    expect(invoice.lines.data[0]).toMatchObject({ amount: 3000, quantity: 12 });
+    expect(invoice.lines.data[0]!).toMatchObject({ amount: 3000, quantity: 12 });
   });
 
   it('a zero-decimal currency (JPY) is billed and charged in whole yen', async () => {
@@ -110,7 +110,7 @@ describe('pricing models on real invoices', async () => {
     const { sub, invoice } = await subscribeOnce(h, [{ price: price.id }]);
     expect(sub.currency).toBe('jpy');
     expect(invoice).toMatchObject({ status: 'paid', total: 1000, amount_paid: 1000, currency: 'jpy' });
-    expect(invoice.lines.data[0].amount).toBe(1000);
+    expect(invoice.lines.data[0]!.amount).toBe(1000);
     const charges = await h.database.pool.query('SELECT amount::int AS amount, currency, status FROM sandbox.charges WHERE reference = $1', [invoice.id]);
     expect(charges.rows).toEqual([{ amount: 1000, currency: 'jpy', status: 'succeeded' }]);
   });
@@ -119,7 +119,7 @@ describe('pricing models on real invoices', async () => {
     const price = await priceOf(h, { currency: 'usd', unit_amount_decimal: '0.04' });
     const { invoice } = await subscribeOnce(h, [{ price: price.id, quantity: 123456 }]);
     expect(invoice).toMatchObject({ status: 'paid', total: 4938, amount_paid: 4938 });
-    expect(invoice.lines.data[0]).toMatchObject({ amount: 4938, quantity: 123456, unit_amount_decimal: '0.04' });
+    expect(invoice.lines.data[0]!).toMatchObject({ amount: 4938, quantity: 123456, unit_amount_decimal: '0.04' });
     const charges = await h.database.pool.query('SELECT amount::int AS amount FROM sandbox.charges WHERE reference = $1', [invoice.id]);
     expect(charges.rows).toEqual([{ amount: 4938 }]);
   });
@@ -128,7 +128,7 @@ describe('pricing models on real invoices', async () => {
     const price = await priceOf(h, { currency: 'kwd', unit_amount: 1234 });
     const { invoice } = await subscribeOnce(h, [{ price: price.id }]);
     expect(invoice).toMatchObject({ status: 'paid', total: 1234, amount_paid: 1234, currency: 'kwd' });
-    expect(invoice.lines.data[0].amount).toBe(1234);
+    expect(invoice.lines.data[0]!.amount).toBe(1234);
     const charges = await h.database.pool.query('SELECT amount::int AS amount, currency FROM sandbox.charges WHERE reference = $1', [invoice.id]);
     expect(charges.rows).toEqual([{ amount: 1234, currency: 'kwd' }]);
   });
@@ -161,17 +161,17 @@ describe('billing_cycle_anchor', async () => {
     });
     expect(sub).toMatchObject({ status: 'active', billing_cycle_anchor: day('2027-05-01'),
       current_period_start: day('2027-04-16'), current_period_end: day('2027-05-01') });
-    const [stub] = await invoicesOf(h, sub.id);
+    const stub = await firstInvoiceOf(h, sub.id);
     // 15 of April's 30 days.
     expect(stub).toMatchObject({ status: 'paid', total: 1500, amount_paid: 1500, period_start: day('2027-04-16'), period_end: day('2027-05-01') });
     expect(stub.lines.data).toHaveLength(1);
-    expect(stub.lines.data[0].amount).toBe(1500);
-    expect(stub.lines.data[0].description).toContain('prorated');
+    expect(stub.lines.data[0]!.amount).toBe(1500);
+    expect(stub.lines.data[0]!.description).toContain('prorated');
 
     await advance(h, clock.id, '2027-05-01T00:00:00Z');
     const all = await invoicesOf(h, sub.id);
     expect(all).toHaveLength(2);
     expect(all[1]).toMatchObject({ status: 'paid', total: 3000, amount_paid: 3000, period_start: day('2027-05-01'), period_end: day('2027-06-01') });
-    expect(all[1].lines.data[0].description).not.toContain('prorated');
+    expect(all[1]!.lines.data[0]!.description).not.toContain('prorated');
   });
 });

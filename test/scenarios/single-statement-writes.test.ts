@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { settleAttempts } from '../../src/app/billing/settle.ts';
 import { systemActor } from '../../src/app/ports.ts';
 import { atomically, StaleWriteError } from '../../src/app/unit-of-work.ts';
-import { customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { customerWithCard, firstInvoiceOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { createAccount } from '../../src/app/accounts.ts';
 import { seedDueSubscriptions } from '../fixtures/seed-due.ts';
 import { harness, testDatabase } from '../support.ts';
@@ -15,7 +15,7 @@ describe('commands written as one conditional statement', async () => {
   it('writes nothing at all when a guarded update misses its row', async () => {
     const customer = await customerWithCard(h, 'tok_visa');
     const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
-    const [invoice] = await invoicesOf(h, sub.id);
+    const invoice = await firstInvoiceOf(h, sub.id);
     const events = await count('SELECT count(*)::int AS n FROM events');
     const write = (version: number) => atomically(h.deps, systemActor(h.accountId), async (u) => {
       u.emit('test.event', invoice.id, { probe: true }, new Date());
@@ -32,7 +32,7 @@ describe('commands written as one conditional statement', async () => {
   it('settles from a stale snapshot by falling back to locked reads, exactly once', async () => {
     const customer = await customerWithCard(h, 'tok_timeout');
     const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
-    const [invoice] = await invoicesOf(h, sub.id);
+    const invoice = await firstInvoiceOf(h, sub.id);
     const attempt = (await h.database.pool.query('SELECT * FROM payment_attempts WHERE invoice_id = $1', [invoice.id])).rows[0];
     expect(attempt.status).toBe('unknown');
     // Someone touched the invoice after the snapshot was taken.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, must } from '../builders.ts';
 import { harness } from '../support.ts';
 
 describe('a monthly subscription with a trial, on a test clock', async () => {
@@ -9,7 +9,7 @@ describe('a monthly subscription with a trial, on a test clock', async () => {
     const price = await monthlyPrice(h, 2000);
     const clock = await clockAt(h, '2027-01-31T10:00:00Z');
     const customer = await customerWithCard(h, 'tok_visa', clock.id);
-    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 14 });
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }], trial_period_days: 14 } }));
     expect(sub.status).toBe('trialing');
     expect(sub.trial_end).toBe('2027-02-14T10:00:00.000Z');
     expect(await invoicesOf(h, sub.id)).toHaveLength(0);
@@ -19,8 +19,8 @@ describe('a monthly subscription with a trial, on a test clock', async () => {
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ total: 2000, amount_due: 2000, amount_paid: 2000, status: 'paid',
       period_start: '2027-02-14T10:00:00.000Z', period_end: '2027-03-14T10:00:00.000Z' });
-    expect(first[0].lines.data[0]).toMatchObject({ amount: 2000, quantity: 1, price: price.id });
-    const afterTrial = await ok(h, 'GET', `/v1/subscriptions/${sub.id}`);
+    expect(first[0]!.lines.data[0]!).toMatchObject({ amount: 2000, quantity: 1, price: price.id });
+    const afterTrial = await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }));
     expect(afterTrial).toMatchObject({ status: 'active', current_period_start: '2027-02-14T10:00:00.000Z', current_period_end: '2027-03-14T10:00:00.000Z' });
 
     await advance(h, clock.id, '2027-05-15T00:00:00Z');

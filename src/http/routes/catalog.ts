@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
+import { ref } from '../components.ts';
 import { createPrice, createProduct, getPrice, getProduct, listPrices, listProducts } from '../../app/catalog.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
@@ -16,7 +17,7 @@ export function catalogRoutes(app: App, deps: Deps) {
   app.post('/v1/products', {
     config: { permission: 'catalog' },
     schema: {
-      tags: ['products'], summary: 'Create a product', response: replies(R.Product),
+      tags: ['products'], summary: 'Create a product', response: replies(ref('Product')),
       body: Type.Object({
         name: Type.String({ minLength: 1, maxLength: 256 }), description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
         active: Type.Optional(Type.Boolean()), metadata: Type.Optional(Metadata),
@@ -24,15 +25,15 @@ export function catalogRoutes(app: App, deps: Deps) {
     },
   }, async (req) => await createProduct(deps, actorOf(req), req.body));
 
-  app.get('/v1/products', { schema: { tags: ['products'], summary: 'List products', response: replies(R.ListOf(R.Product)), querystring: ListQuery() } },
+  app.get('/v1/products', { schema: { tags: ['products'], summary: 'List products', response: replies(R.ListOf(ref('Product'))), querystring: ListQuery() } },
     async (req) => await listProducts(deps, actorOf(req).accountId, pageOf(req.query)));
-  app.get('/v1/products/:id', { schema: { tags: ['products'], summary: 'Retrieve a product', response: replies(R.Product), params: IdParams } },
+  app.get('/v1/products/:id', { schema: { tags: ['products'], summary: 'Retrieve a product', response: replies(ref('Product')), params: IdParams } },
     async (req) => await getProduct(deps, actorOf(req).accountId, req.params.id));
 
   app.post('/v1/prices', {
     config: { permission: 'catalog' },
     schema: {
-      tags: ['prices'], summary: 'Create a price', response: replies(R.Price),
+      tags: ['prices'], summary: 'Create a price', response: replies(ref('Price')),
       body: Type.Object({
         product: Id('prod'), currency: Type.String({ minLength: 3, maxLength: 3 }),
         unit_amount: Type.Optional(Amount), unit_amount_decimal: Type.Optional(DecimalAmount),
@@ -53,8 +54,8 @@ export function catalogRoutes(app: App, deps: Deps) {
   }, async (req) => await createPrice(deps, actorOf(req), req.body));
 
   app.get('/v1/prices', {
-    schema: { tags: ['prices'], summary: 'List prices', response: replies(R.ListOf(R.Price)), querystring: ListQuery({ product: Type.Optional(Type.String({ maxLength: 64 })) }) },
+    schema: { tags: ['prices'], summary: 'List prices', response: replies(R.ListOf(ref('Price'))), querystring: ListQuery({ product: Type.Optional(Type.String({ maxLength: 64 })) }) },
   }, async (req) => await listPrices(deps, actorOf(req).accountId, { ...pageOf(req.query), product: req.query.product }));
-  app.get('/v1/prices/:id', { schema: { tags: ['prices'], summary: 'Retrieve a price', response: replies(R.Price), params: IdParams } },
+  app.get('/v1/prices/:id', { schema: { tags: ['prices'], summary: 'Retrieve a price', response: replies(ref('Price')), params: IdParams } },
     async (req) => await getPrice(deps, actorOf(req).accountId, req.params.id));
 }

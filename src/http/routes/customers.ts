@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
+import { ref } from '../components.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../app/customers.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
@@ -15,7 +16,7 @@ export function customerRoutes(app: App, deps: Deps) {
   app.post('/v1/customers', {
     config: { permission: 'write' },
     schema: {
-      tags, summary: 'Create a customer', response: replies(R.Customer),
+      tags, summary: 'Create a customer', response: replies(ref('Customer')),
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings),
@@ -24,16 +25,16 @@ export function customerRoutes(app: App, deps: Deps) {
   }, async (req) => await createCustomer(deps, actorOf(req), req.body ?? {}));
 
   app.get('/v1/customers', {
-    schema: { tags, summary: 'List customers', response: replies(R.ListOf(R.Customer)), querystring: ListQuery({ email: Type.Optional(Type.String({ maxLength: 320 })) }) },
+    schema: { tags, summary: 'List customers', response: replies(R.ListOf(ref('Customer'))), querystring: ListQuery({ email: Type.Optional(Type.String({ maxLength: 320 })) }) },
   }, async (req) => await listCustomers(deps, actorOf(req).accountId, { ...pageOf(req.query), email: req.query.email }));
 
-  app.get('/v1/customers/:id', { schema: { tags, summary: 'Retrieve a customer', response: replies(R.Customer), params: IdParams } },
+  app.get('/v1/customers/:id', { schema: { tags, summary: 'Retrieve a customer', response: replies(ref('Customer')), params: IdParams } },
     async (req) => await getCustomer(deps, actorOf(req).accountId, req.params.id));
 
   app.post('/v1/customers/:id', {
     config: { permission: 'write' },
     schema: {
-      tags, summary: 'Update a customer', response: replies(R.Customer), params: IdParams,
+      tags, summary: 'Update a customer', response: replies(ref('Customer')), params: IdParams,
       body: Type.Object({ email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata), invoice_settings: Type.Optional(InvoiceSettings) }, { additionalProperties: false }),
     },
   }, async (req) => await updateCustomer(deps, actorOf(req), req.params.id, req.body ?? {}));

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
+import { ref } from '../components.ts';
 import { getInvoice, listInvoices, payInvoice, voidInvoice } from '../../app/invoices.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
@@ -12,24 +13,24 @@ export function invoiceRoutes(app: App, deps: Deps) {
   const tags = ['invoices'];
   app.get('/v1/invoices', {
     schema: {
-      tags, summary: 'List invoices', response: replies(R.ListOf(R.Invoice)),
+      tags, summary: 'List invoices', response: replies(R.ListOf(ref('Invoice'))),
       querystring: ListQuery({ customer: Type.Optional(Type.String({ maxLength: 64 })), subscription: Type.Optional(Type.String({ maxLength: 64 })), status: Type.Optional(Status) }),
     },
   }, async (req) => await listInvoices(deps, actorOf(req).accountId, { ...pageOf(req.query), customer: req.query.customer, subscription: req.query.subscription, status: req.query.status }));
 
-  app.get('/v1/invoices/:id', { schema: { tags, summary: 'Retrieve an invoice with its lines', response: replies(R.Invoice), params: IdParams } },
+  app.get('/v1/invoices/:id', { schema: { tags, summary: 'Retrieve an invoice with its lines', response: replies(ref('Invoice')), params: IdParams } },
     async (req) => await getInvoice(deps, actorOf(req).accountId, req.params.id));
 
   app.post('/v1/invoices/:id/pay', {
     config: { permission: 'billing' },
     schema: {
-      tags, summary: 'Charge an open invoice now', response: replies(R.Invoice), params: IdParams,
+      tags, summary: 'Charge an open invoice now', response: replies(ref('Invoice')), params: IdParams,
       body: Type.Optional(Type.Object({ payment_method: Type.Optional(Id('pm')) }, { additionalProperties: false })),
     },
   }, async (req) => await payInvoice(deps, actorOf(req), req.params.id, req.body ?? {}));
 
   app.post('/v1/invoices/:id/void', {
     config: { permission: 'billing' },
-    schema: { tags, summary: 'Void an open invoice', response: replies(R.Invoice), params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })) },
+    schema: { tags, summary: 'Void an open invoice', response: replies(ref('Invoice')), params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })) },
   }, async (req) => await voidInvoice(deps, actorOf(req), req.params.id));
 }

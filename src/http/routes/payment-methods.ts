@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
+import { ref } from '../components.ts';
 import { attachPaymentMethod, listPaymentMethods } from '../../app/payment-methods.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
@@ -11,7 +12,7 @@ export function paymentMethodRoutes(app: App, deps: Deps) {
   app.post('/v1/payment_methods', {
     config: { permission: 'write' },
     schema: {
-      tags, summary: 'Attach a gateway token to a customer (card numbers are refused)', response: replies(R.PaymentMethod),
+      tags, summary: 'Attach a gateway token to a customer (card numbers are refused)', response: replies(ref('PaymentMethod')),
       body: Type.Object({
         customer: Id('cus'), token: Type.String({ minLength: 1, maxLength: 255, description: 'A gateway token, e.g. tok_visa in the sandbox' }),
         set_default: Type.Optional(Type.Boolean()),
@@ -20,6 +21,6 @@ export function paymentMethodRoutes(app: App, deps: Deps) {
   }, async (req) => await attachPaymentMethod(deps, actorOf(req), req.body));
 
   app.get('/v1/payment_methods', {
-    schema: { tags, summary: "List a customer's payment methods", response: replies(R.ListOf(R.PaymentMethod)), querystring: ListQuery({ customer: Id('cus') }) },
+    schema: { tags, summary: "List a customer's payment methods", response: replies(R.ListOf(ref('PaymentMethod'))), querystring: ListQuery({ customer: Id('cus') }) },
   }, async (req) => await listPaymentMethods(deps, actorOf(req).accountId, { ...pageOf(req.query), customer: req.query.customer }));
 }

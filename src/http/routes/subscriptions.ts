@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
+import { ref } from '../components.ts';
 import type { Deps } from '../../app/ports.ts';
 import { cancelSubscription, createSubscription, getSubscription, listSubscriptions } from '../../app/subscriptions.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
@@ -12,7 +13,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
   app.post('/v1/subscriptions', {
     config: { permission: 'write' },
     schema: {
-      tags, summary: 'Subscribe a customer', response: replies(R.Subscription),
+      tags, summary: 'Subscribe a customer', response: replies(ref('Subscription')),
       body: Type.Object({
         customer: Id('cus'),
         items: Type.Array(Type.Object({ price: Id('price'), quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })) }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
@@ -27,18 +28,18 @@ export function subscriptionRoutes(app: App, deps: Deps) {
 
   app.get('/v1/subscriptions', {
     schema: {
-      tags, summary: 'List subscriptions', response: replies(R.ListOf(R.Subscription)),
+      tags, summary: 'List subscriptions', response: replies(R.ListOf(ref('Subscription'))),
       querystring: ListQuery({ customer: Type.Optional(Type.String({ maxLength: 64 })), status: Type.Optional(Type.Union(SUBSCRIPTION_STATUSES.map((s) => Type.Literal(s)))) }),
     },
   }, async (req) => await listSubscriptions(deps, actorOf(req).accountId, { ...pageOf(req.query), customer: req.query.customer, status: req.query.status }));
 
-  app.get('/v1/subscriptions/:id', { schema: { tags, summary: 'Retrieve a subscription', response: replies(R.Subscription), params: IdParams } },
+  app.get('/v1/subscriptions/:id', { schema: { tags, summary: 'Retrieve a subscription', response: replies(ref('Subscription')), params: IdParams } },
     async (req) => await getSubscription(deps, actorOf(req).accountId, req.params.id));
 
   app.post('/v1/subscriptions/:id/cancel', {
     config: { permission: 'write' },
     schema: {
-      tags, summary: 'Cancel now, or at the end of the current period', response: replies(R.Subscription), params: IdParams,
+      tags, summary: 'Cancel now, or at the end of the current period', response: replies(ref('Subscription')), params: IdParams,
       body: Type.Optional(Type.Object({ at_period_end: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
     },
   }, async (req) => await cancelSubscription(deps, actorOf(req), req.params.id, req.body ?? {}));

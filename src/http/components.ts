@@ -1,0 +1,21 @@
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import * as R from '../app/resources.ts';
+
+/**
+ * The API objects published by name in the OpenAPI document (`components.schemas`), so the
+ * generated client has a type per object and the document states each shape once.
+ */
+export const COMPONENTS = {
+  Customer: R.Customer, Product: R.Product, Price: R.Price, PaymentMethod: R.PaymentMethod,
+  Subscription: R.Subscription, Invoice: R.Invoice, TestClock: R.TestClock, Event: R.Event,
+  AuditEntry: R.AuditEntry, Error: R.ErrorBody,
+} as const;
+export type ComponentName = keyof typeof COMPONENTS;
+
+/** A reference to a named object; typed as the object, so handlers are checked against it. */
+export const ref = <K extends ComponentName>(name: K) =>
+  Type.Ref(name) as unknown as TUnsafe<Static<(typeof COMPONENTS)[K]>>;
+
+/** The named objects with their ids, for the server's schema store and for checkers. */
+export const componentSchemas = (transform: (s: TSchema) => TSchema = (s) => s): TSchema[] =>
+  Object.entries(COMPONENTS).map(([id, schema]) => ({ ...transform(schema), $id: id }));
