@@ -10,7 +10,7 @@ import type { components, paths } from './openapi.ts';
  *   const rebill = rebillClient({ baseUrl: 'http://localhost:4000', apiKey: process.env.REBILL_KEY! });
  *   const { data, error } = await rebill.POST('/v1/customers', { body: { email: 'a@example.com' } });
  *
- * Writes take an Idempotency-Key as a header: `{ body, headers: { 'idempotency-key': key } }`.
+ * Writes take an Idempotency-Key: `{ body, params: { header: { 'idempotency-key': key } } }`.
  */
 export type RebillClient = Client<paths>;
 export type { components, paths } from './openapi.ts';

@@ -27,3 +27,7 @@ export const DecimalAmount = Type.String({ pattern: '^[0-9]{1,15}(\\.[0-9]{1,12}
 
 /** A route's documented responses: its object on success, the error body otherwise. */
 export const replies = <T extends TSchema>(ok: T) => ({ 200: ok, '4xx': ref('Error'), '5xx': ref('Error') });
+
+export const IdempotencyHeader = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Retrying with the same key and body returns the first response and writes nothing' })),
+});

@@ -9,6 +9,7 @@ import { authHook } from './auth.ts';
 import { handleError } from './errors.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { componentSchemas } from './components.ts';
+import { IdempotencyHeader } from './schemas.ts';
 import { checkResponses } from './response-check.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -43,6 +44,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
       security: [{ apiKey: [] }],
     },
     // Shared schemas appear under components.schemas by their own names, not def-0, def-1, ….
+    // Every write takes an Idempotency-Key (checked in idempotency.ts); documented, not re-validated.
+    transform: ({ schema, url, route }) => ({ url, schema: [route.method].flat().includes('POST') && schema ? { ...schema, headers: IdempotencyHeader } : schema }),
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   for (const schema of componentSchemas()) app.addSchema(schema);

@@ -35,7 +35,7 @@ describe('the typed client', async () => {
   });
 
   it('sends an Idempotency-Key, so a retried create returns the first result', async () => {
-    const send = () => h.client.POST('/v1/customers', { body: { email: 'once@example.com' }, headers: { 'idempotency-key': 'client-retry-1' } });
+    const send = () => h.client.POST('/v1/customers', { body: { email: 'once@example.com' }, params: { header: { 'idempotency-key': 'client-retry-1' } } });
     const first = await must(send());
     const again = await must(send());
     expect(again.id).toBe(first.id);

@@ -22,6 +22,8 @@ describe('response schemas', () => {
     for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
       for (const [method, op] of Object.entries(ops)) {
         operations++;
+        const header = (op.parameters ?? []).find((x: { in: string; name: string }) => x.in === 'header' && x.name === 'idempotency-key');
+        expect(Boolean(header), `${method} ${p} documents Idempotency-Key`).toBe(method === 'post');
         const ok = resolve(op.responses?.['200']?.content?.['application/json']?.schema);
         expect(ok?.type, `${method} ${p}`).toBe('object');
         expect(ok.required, `${method} ${p}`).toContain('object');
