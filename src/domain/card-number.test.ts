@@ -12,14 +12,18 @@ function pan(prefix: string, body: string, length: number): string {
 describe('card number detection', () => {
   it('finds test cards written the ways people paste them', () => {
     for (const text of ['4242424242424242', '4242 4242 4242 4242', '4242-4242-4242-4242', '4242  4242  4242  4242',
-      '4242\t4242\t4242\t4242', '4242 - 4242 - 4242 - 4242', 'card: 5555555555554444, exp 12/30', '3782 822463 10005']) {
+      '4242\t4242\t4242\t4242', '4242 - 4242 - 4242 - 4242', 'card: 5555555555554444, exp 12/30', '3782 822463 10005',
+      // Right after another number, and followed by one, as in a pasted line.
+      'qty 2 4242 4242 4242 4242', '0 4242424242424242', '4242 4242 4242 4242 12/30 123']) {
       expect(containsCardNumber(text), text).toBe(true);
     }
   });
 
   it('leaves alone what is not a card', () => {
     for (const text of ['4242424242424241', '1700000000000000', '4444444444444444', '2.123456789012', '0.04',
-      '4242 4242', 'order 12345', '4242    4242    4242    4242']) {
+      '4242 4242', 'order 12345', '4242    4242    4242    4242',
+      // One unbroken run longer than a card, though it holds a Luhn-valid stretch of 16 digits.
+      '04242424242424242', '42424242424242420000']) {
       expect(containsCardNumber(text), text).toBe(false);
     }
   });
