@@ -102,6 +102,16 @@ export const Invoice = Type.Object({
   finalized_at: Nullable(Time), paid_at: Nullable(Time), voided_at: Nullable(Time), created: Time, updated: Time,
 });
 
+export const PaymentStatus = Literals(['pending', 'unknown', 'succeeded', 'failed'] as const);
+
+export const Payment = Type.Object({
+  id: Type.String(), object: Type.Literal('payment'), invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'),
+  payment_method: Nullable(Ref('pm', 'payment method')), gateway: Type.String(), amount: Minor(), currency: Currency,
+  status: Type.Union(PaymentStatus.anyOf, { description: 'unknown: the gateway did not answer; recovery asks it again' }),
+  decline_code: Nullable(Type.String({ description: 'Normalized: insufficient_funds, expired_card, generic_decline, processing_error, …' })),
+  failure_message: Nullable(Type.String()), gateway_charge_id: Nullable(Type.String()), created: Time, updated: Time,
+});
+
 export const TestClock = Type.Object({
   id: Type.String(), object: Type.Literal('test_clock'), name: Nullable(Type.String()), frozen_time: Time,
   status: Literals(['ready', 'advancing', 'internal_failure'] as const), created: Time, updated: Time,
@@ -129,5 +139,6 @@ export type SubscriptionObject = Static<typeof Subscription>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;
 export type InvoiceObject = Static<typeof Invoice>;
 export type TestClockObject = Static<typeof TestClock>;
+export type PaymentObject = Static<typeof Payment>;
 export type EventObject = Static<typeof Event>;
 export type AuditEntryObject = Static<typeof AuditEntry>;

@@ -100,9 +100,9 @@ export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): 
   created: iso(i.created_at), updated: iso(i.updated_at),
 });
 
-export const paymentAttemptView = (a: Row<'payment_attempts'>) => ({
+export const paymentAttemptView = (a: Row<'payment_attempts'>): R.PaymentObject => ({
   id: a.id, object: 'payment', invoice: a.invoice_id, customer: a.customer_id, payment_method: a.payment_method_id,
-  gateway: a.gateway, amount: num(a.amount), currency: a.currency, status: a.status,
+  gateway: a.gateway, amount: num(a.amount), currency: a.currency, status: oneOf(a.status),
   decline_code: a.decline_code, failure_message: a.failure_message, gateway_charge_id: a.gateway_charge_id,
   created: iso(a.created_at), updated: iso(a.updated_at),
 });

@@ -39,6 +39,7 @@ export type Price = Schemas['Price'];
 export type PaymentMethod = Schemas['PaymentMethod'];
 export type Subscription = Schemas['Subscription'];
 export type Invoice = Schemas['Invoice'];
+export type Payment = Schemas['Payment'];
 export type TestClock = Schemas['TestClock'];
 export type Event = Schemas['Event'];
 export type AuditEntry = Schemas['AuditEntry'];

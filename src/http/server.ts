@@ -15,6 +15,7 @@ import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
@@ -81,6 +82,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   paymentMethodRoutes(app, deps);
   subscriptionRoutes(app, deps);
   invoiceRoutes(app, deps);
+  paymentRoutes(app, deps);
   testClockRoutes(app, deps);
   recordRoutes(app, deps);
   app.setNotFoundHandler((req, reply) => reply.status(404).send({

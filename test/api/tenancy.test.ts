@@ -63,6 +63,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const unpaidSub = await ok(h, 'POST', '/v1/subscriptions', { customer: unpaidCustomer.id, items: [{ price: price.id }] });
   const openInvoice = await ok(h, 'GET', `/v1/invoices/${unpaidSub.latest_invoice}`);
   const payments = await h.database.pool.query('SELECT count(*)::int AS n FROM payment_attempts WHERE account_id = $1', [a.accountId]);
+  const payment = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data[0];
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -75,7 +76,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(pm.customer).toBe(customer.id);
   });
 
-  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id];
+  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -84,6 +85,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, expect: 'missing' },
     { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${invoice.id}`, expect: 'missing' },
     { route: 'GET /v1/test_clocks/:id', url: `/v1/test_clocks/${clock.id}`, expect: 'missing' },
+    { route: 'GET /v1/payments/:id', url: `/v1/payments/${payment.id}`, expect: 'missing' },
     { route: 'GET /v1/customers', url: '/v1/customers?limit=100', expect: 'empty' },
     { route: 'GET /v1/customers', url: '/v1/customers?email=a%40example.com', expect: 'empty' },
     { route: 'GET /v1/products', url: '/v1/products?limit=100', expect: 'empty' },
@@ -102,6 +104,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/audit_log', url: `/v1/audit_log?object_id=${sub.id}`, expect: 'empty' },
     { route: 'GET /v1/audit_log', url: `/v1/audit_log?request_id=${subRequestId}`, expect: 'empty' },
     { route: 'GET /v1/payment_methods', url: `/v1/payment_methods?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/payments', url: '/v1/payments?limit=100', expect: 'empty' },
+    { route: 'GET /v1/payments', url: `/v1/payments?invoice=${invoice.id}`, expect: 'empty' },
+    { route: 'GET /v1/payments', url: `/v1/payments?customer=${customer.id}&status=succeeded`, expect: 'empty' },
   ];
   // Lists paged from one of A's ids must not reveal what sorts before it either.
   for (const r of reads.filter((x) => x.expect === 'empty' && !x.url.includes('?limit=100') && !x.url.includes('&'))) {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { customerWithCard, firstInvoiceOf, monthlyPrice, must } from '../builders.ts';
+import { harness } from '../support.ts';
+
+describe('payments: every charge attempt on an invoice, failed ones included', async () => {
+  const h = await harness();
+  const price = await monthlyPrice(h, 2500);
+
+  it('lists a declined attempt and the later successful one, newest first, with decline codes', async () => {
+    const customer = await customerWithCard(h, 'tok_chargeDeclinedInsufficientFunds');
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }] } }));
+    expect(sub.status).toBe('incomplete');
+    const invoice = await firstInvoiceOf(h, sub.id);
+    const visa = await must(h.client.POST('/v1/payment_methods', { body: { customer: customer.id, token: 'tok_visa' } }));
+    const paid = await must(h.client.POST('/v1/invoices/{id}/pay', { params: { path: { id: invoice.id } }, body: { payment_method: visa.id } }));
+    expect(paid.status).toBe('paid');
+
+    const { data: attempts } = await must(h.client.GET('/v1/payments', { params: { query: { invoice: invoice.id } } }));
+    expect(attempts.map((p) => [p.status, p.decline_code, p.amount, p.currency])).toEqual([
+      ['succeeded', null, 2500, 'usd'], ['failed', 'insufficient_funds', 2500, 'usd']]);
+    expect(attempts[0]).toMatchObject({ object: 'payment', invoice: invoice.id, customer: customer.id, payment_method: visa.id, gateway: 'sandbox' });
+    expect(attempts[0]!.gateway_charge_id).toEqual(expect.any(String));
+
+    const one = await must(h.client.GET('/v1/payments/{id}', { params: { path: { id: attempts[1]!.id } } }));
+    expect(one).toEqual(attempts[1]);
+    const failedOnly = await must(h.client.GET('/v1/payments', { params: { query: { customer: customer.id, status: 'failed' } } }));
+    expect(failedOnly.data.map((p) => p.id)).toEqual([attempts[1]!.id]);
+  });
+
+  it('refuses an unknown status filter and answers 404 for an unknown payment', async () => {
+    const bad = await h.call('GET', '/v1/payments?status=refunded');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'parameter_invalid', param: 'status' });
+    const missing = await h.client.GET('/v1/payments/{id}', { params: { path: { id: 'pay_missing' } } });
+    expect(missing.response.status).toBe(404);
+    expect(missing.error?.error).toMatchObject({ code: 'resource_missing', param: 'id' });
+  });
+});
