@@ -1,14 +1,15 @@
 import type pg from 'pg';
 import { newId } from '../src/domain/ids.ts';
 import { buildInvoice } from '../src/domain/invoice-builder.ts';
+import { assignInvoiceNumbers } from '../src/domain/invoice-number.ts';
 import { nextBoundaryAfter } from '../src/domain/calendar.ts';
 import { draftLines, recurringOf } from '../src/app/billing/plan-invoice.ts';
 import { invoiceView, paymentAttemptView, subscriptionItemView, subscriptionView, type Row } from '../src/app/views.ts';
 
 /**
  * The raw-SQL reference for the billing-run benchmark: the same transactions writing the same
- * rows as the engine's worker (claim a batch, invoices + lines + attempts + subscription update
- * + audit + events; one gateway write per charge; then attempts + invoices + audit + events),
+ * rows as the engine's worker (claim a batch and lock its customers, invoices + lines + attempts +
+ * subscription update + customers' invoice sequences + audit + events; one gateway write per charge; then attempts + invoices + audit + events),
  * hand-written and pipelined — each transaction is one or two multi-statement round trips with
  * literals inlined, where the engine goes through Kysely one statement at a time.
  * Amounts and event payloads use the same pure functions as the engine so the rows are equal.
@@ -16,7 +17,7 @@ import { invoiceView, paymentAttemptView, subscriptionItemView, subscriptionView
 const BATCH = 25;
 const PARALLEL = 8;
 
-type Claimed = Row<'subscriptions'> & { pm_id: string; gateway_token: string; items: { item: Record<string, unknown>; price: Record<string, unknown> }[] };
+type Claimed = Row<'subscriptions'> & { pm_id: string; gateway_token: string; invoice_prefix: string; next_invoice_sequence: number; items: { item: Record<string, unknown>; price: Record<string, unknown> }[] };
 
 function lit(client: pg.PoolClient, v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
@@ -42,22 +43,25 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
     const claim = await c.query(`BEGIN;
       WITH due AS (SELECT * FROM subscriptions WHERE next_action_at <= ${lit(c, now)} AND test_clock_id IS NULL
         ORDER BY next_action_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-      SELECT due.*, pm.id AS pm_id, pm.gateway_token,
+      SELECT due.*, pm.id AS pm_id, pm.gateway_token, cu.invoice_prefix, cu.next_invoice_sequence,
         (SELECT json_agg(json_build_object('item', to_jsonb(si), 'price', to_jsonb(p)) ORDER BY si.id)
            FROM subscription_items si JOIN prices p ON p.account_id = si.account_id AND p.id = si.price_id
           WHERE si.account_id = due.account_id AND si.subscription_id = due.id) AS items
       FROM due JOIN customers cu ON cu.account_id = due.account_id AND cu.id = due.customer_id
-      JOIN payment_methods pm ON pm.account_id = due.account_id AND pm.id = COALESCE(due.default_payment_method_id, cu.default_payment_method_id)`) as unknown as pg.QueryResult[];
+      JOIN payment_methods pm ON pm.account_id = due.account_id AND pm.id = COALESCE(due.default_payment_method_id, cu.default_payment_method_id)
+      ORDER BY cu.account_id, cu.id FOR NO KEY UPDATE OF cu`) as unknown as pg.QueryResult[];
     const subs = claim[1]!.rows as Claimed[];
     if (subs.length === 0) { await c.query('ROLLBACK'); return 0; }
     const inv: unknown[][] = []; const lines: unknown[][] = []; const atts: unknown[][] = []; const upd: unknown[][] = [];
     const audit: unknown[][] = []; const events: unknown[][] = [];
-    for (const s of subs) {
+    const numbering = assignInvoiceNumbers(subs, (s) => `${s.account_id}/${s.customer_id}`, (s) => ({ prefix: s.invoice_prefix, next: s.next_invoice_sequence }));
+    const seq = [...numbering.next].map(([key, next]) => [...key.split('/'), next]);
+    for (const [i, s] of subs.entries()) {
       const items = s.items.map((x) => ({ item: { ...(x.item as unknown as Row<'subscription_items'>), created_at: new Date(x.item.created_at as string) }, price: priceRow(x.price) }));
       const start = s.current_period_end;
       const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
       const built = buildInvoice(s.currency, draftLines(s, items, start, end));
-      const invoice: Row<'invoices'> = { account_id: s.account_id, id: newId('invoice'), customer_id: s.customer_id, subscription_id: s.id, status: 'open',
+      const invoice: Row<'invoices'> = { account_id: s.account_id, id: newId('invoice'), customer_id: s.customer_id, subscription_id: s.id, number: numbering.numbers[i]!, status: 'open',
         billing_reason: 'subscription_cycle', currency: built.currency, subtotal: built.subtotal, total: built.total, amount_due: built.amount_due,
         amount_paid: 0n, amount_remaining: built.amount_due, period_start: start, period_end: end, attempt_count: 1, finalized_at: now,
         paid_at: null, voided_at: null, created_at: now, updated_at: now, version: 1 };
@@ -68,7 +72,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       const attempt: Row<'payment_attempts'> = { account_id: s.account_id, id: aid, invoice_id: invoice.id, customer_id: s.customer_id, payment_method_id: s.pm_id,
         test_clock_id: null, gateway: 'sandbox', idempotency_key: `rebill:${s.account_id}:${aid}`, amount: built.amount_due, currency: built.currency,
         status: 'pending', decline_code: null, failure_message: null, gateway_charge_id: null, recover_at: new Date(now.getTime() + 60_000), created_at: now, updated_at: now };
-      inv.push([invoice.account_id, invoice.id, invoice.customer_id, invoice.subscription_id, 'open', 'subscription_cycle', invoice.currency, invoice.subtotal,
+      inv.push([invoice.account_id, invoice.id, invoice.customer_id, invoice.subscription_id, invoice.number, 'open', 'subscription_cycle', invoice.currency, invoice.subtotal,
         invoice.total, invoice.amount_due, 0, invoice.amount_remaining, start, end, 1, now, now, now]);
       for (const l of lineRows) lines.push([l.account_id, l.id, l.invoice_id, l.price_id, l.description, l.quantity, l.amount, l.unit_amount_decimal, l.period_start, l.period_end]);
       atts.push([attempt.account_id, attempt.id, attempt.invoice_id, attempt.customer_id, attempt.payment_method_id, 'sandbox', attempt.idempotency_key,
@@ -88,7 +92,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       charges.push({ sub: s, inv: invoice, lines: lineRows, attempt });
     }
     await c.query(`
-      WITH inv AS (INSERT INTO invoices (account_id, id, customer_id, subscription_id, status, billing_reason, currency, subtotal, total,
+      WITH inv AS (INSERT INTO invoices (account_id, id, customer_id, subscription_id, number, status, billing_reason, currency, subtotal, total,
           amount_due, amount_paid, amount_remaining, period_start, period_end, attempt_count, finalized_at, created_at, updated_at)
         VALUES ${rowsOf(c, inv)}
         ON CONFLICT (account_id, subscription_id, period_start) WHERE subscription_id IS NOT NULL DO NOTHING RETURNING id),
@@ -102,6 +106,8 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
           latest_invoice_id = v.e, updated_at = v.f::timestamptz, version = v.g::int
         FROM (VALUES ${rowsOf(c, upd.map(([acc, id, ...r]) => [acc, id, ...r]))}) v(acc, id, b, c, d, e, f, g)
         WHERE s.account_id = v.acc AND s.id = v.id;
+      UPDATE customers cu SET next_invoice_sequence = v.n::int FROM (VALUES ${rowsOf(c, seq)}) v(a, id, n)
+        WHERE cu.account_id = v.a AND cu.id = v.id;
       INSERT INTO audit_log (account_id, id, actor, action, object_type, object_id, before, after, at) VALUES ${rowsOf(c, audit)};
       INSERT INTO events (account_id, id, type, object_id, data, created_at) VALUES ${rowsOf(c, events)};
       COMMIT;`);

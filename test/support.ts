@@ -11,6 +11,19 @@ import { buildServer } from '../src/http/server.ts';
 
 let counter = 0;
 
+/** A database with no tables at all, for testing migrations; dropped with the run's others. */
+export async function emptyDatabase(): Promise<pg.Pool> {
+  const server = inject('pgServerUrl');
+  const name = `${inject('pgTemplate')}_${process.pid}_empty${++counter}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const pool = new pg.Pool({ connectionString: withDatabase(server, name), max: 2 });
+  afterAll(async () => { await pool.end(); });
+  return pool;
+}
+
 /** A fresh database cloned from the migrated template, dropped when the file's tests end. */
 export async function testDatabase(opts: { max?: number } = {}): Promise<Database & { url: string; name: string }> {
   const server = inject('pgServerUrl');

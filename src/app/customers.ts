@@ -1,4 +1,6 @@
+import { invalid } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
+import { newInvoicePrefix } from '../domain/invoice-number.ts';
 import { notFound } from './errors.ts';
 import { paginate, type Page } from './pagination.ts';
 import type { Actor, Deps } from './ports.ts';
@@ -7,9 +9,12 @@ import { command } from './unit-of-work.ts';
 import { customerView } from './views.ts';
 
 export type CustomerInput = {
-  email?: string | null; name?: string | null; metadata?: Record<string, string>;
+  email?: string | null; name?: string | null; metadata?: Record<string, string>; invoice_prefix?: string;
   test_clock?: string | null; invoice_settings?: { default_payment_method?: string | null };
 };
+
+const prefixTaken = (prefix: string) =>
+  invalid('invoice_prefix_taken', `another customer already has the invoice prefix '${prefix}'`, 'invoice_prefix');
 
 export async function createCustomer(deps: Deps, actor: Actor, input: CustomerInput) {
   return await command(deps, actor, async (u) => {
@@ -23,11 +28,16 @@ export async function createCustomer(deps: Deps, actor: Actor, input: CustomerIn
       throw notFound('payment method', input.invoice_settings.default_payment_method, 'invoice_settings[default_payment_method]');
     }
     const now = await nowFor(deps, u.tx, u.accountId, input.test_clock ?? null);
-    const row = await u.tx.insertInto('customers').values({
+    const insert = (prefix: string) => u.tx.insertInto('customers').values({
       account_id: u.accountId, id: newId('customer'), email: input.email ?? null, name: input.name ?? null,
       metadata: JSON.stringify(input.metadata ?? {}), test_clock_id: input.test_clock ?? null,
-      default_payment_method_id: null, created_at: now, updated_at: now,
-    }).returningAll().executeTakeFirstOrThrow();
+      default_payment_method_id: null, invoice_prefix: prefix, created_at: now, updated_at: now,
+    }).onConflict((oc) => oc.columns(['account_id', 'invoice_prefix']).doNothing()).returningAll().executeTakeFirst();
+    let row = await insert(input.invoice_prefix ?? newInvoicePrefix());
+    if (!row && input.invoice_prefix) throw prefixTaken(input.invoice_prefix);
+    // A generated prefix that another customer already has: draw again (1 in 10^12 per customer).
+    for (let i = 0; !row && i < 5; i++) row = await insert(newInvoicePrefix());
+    if (!row) throw new Error('could not find a free invoice prefix');
     const view = customerView(row);
     u.audit('customer.created', 'customer', row.id, null, view, now);
     u.emit('customer.created', row.id, view, now);
@@ -46,8 +56,19 @@ export async function updateCustomer(deps: Deps, actor: Actor, id: string, input
         .where('account_id', '=', u.accountId).where('id', '=', pm).where('customer_id', '=', id).executeTakeFirst();
       if (!owned) throw notFound('payment method', pm, 'invoice_settings[default_payment_method]');
     }
+    const prefix = input.invoice_prefix;
+    if (prefix !== undefined && prefix !== before.invoice_prefix) {
+      // Numbers already given keep their prefix; a new one would start a second series at 0001.
+      if (before.next_invoice_sequence > 1) {
+        throw invalid('invoice_prefix_locked', 'the invoice prefix cannot change once the customer has a numbered invoice', 'invoice_prefix');
+      }
+      const other = await u.tx.selectFrom('customers').select('id')
+        .where('account_id', '=', u.accountId).where('invoice_prefix', '=', prefix).executeTakeFirst();
+      if (other) throw prefixTaken(prefix);
+    }
     const now = await nowFor(deps, u.tx, u.accountId, before.test_clock_id);
     const row = await u.tx.updateTable('customers').set({
+      ...(prefix !== undefined ? { invoice_prefix: prefix } : {}),
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.metadata !== undefined ? { metadata: JSON.stringify(input.metadata) } : {}),

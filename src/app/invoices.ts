@@ -25,8 +25,9 @@ export async function getInvoice(deps: Deps, accountId: string, id: string) {
   return await withLines(deps.db, i);
 }
 
-export async function listInvoices(deps: Deps, accountId: string, page: Page & { customer?: string | undefined; subscription?: string | undefined; status?: string | undefined }) {
+export async function listInvoices(deps: Deps, accountId: string, page: Page & { customer?: string | undefined; subscription?: string | undefined; status?: string | undefined; number?: string | undefined }) {
   let q = deps.db.selectFrom('invoices').selectAll().where('account_id', '=', accountId);
+  if (page.number) q = q.where('number', '=', page.number);
   if (page.customer) q = q.where('customer_id', '=', page.customer);
   if (page.subscription) q = q.where('subscription_id', '=', page.subscription);
   if (page.status) q = q.where('status', '=', page.status);

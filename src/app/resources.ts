@@ -1,5 +1,6 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
+import { INVOICE_PREFIX_PATTERN } from '../domain/invoice-number.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -32,6 +33,8 @@ export const Customer = Type.Object({
   id: Type.String(), object: Type.Literal('customer'), email: Nullable(Type.String()), name: Nullable(Type.String()),
   metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock')),
   invoice_settings: Type.Object({ default_payment_method: Nullable(Ref('pm', 'payment method')) }),
+  invoice_prefix: Type.String({ pattern: INVOICE_PREFIX_PATTERN, description: 'Starts the number of each of this customer\'s invoices; unique in the account' }),
+  next_invoice_sequence: Type.Integer({ minimum: 1, description: 'The sequence the next finalized invoice takes' }),
   created: Time, updated: Time,
 });
 
@@ -94,7 +97,9 @@ export const InvoiceLine = Type.Object({
 export const InvoiceStatus = Literals(['draft', 'open', 'paid', 'void', 'uncollectible'] as const);
 
 export const Invoice = Type.Object({
-  id: Type.String(), object: Type.Literal('invoice'), customer: Ref('cus', 'customer'), subscription: Nullable(Ref('sub', 'subscription')),
+  id: Type.String(), object: Type.Literal('invoice'),
+  number: Nullable(Type.String({ description: 'Set at finalization: the customer\'s invoice_prefix and sequence, e.g. 7QK2M4XA-0001; no gaps per customer' })),
+  customer: Ref('cus', 'customer'), subscription: Nullable(Ref('sub', 'subscription')),
   status: InvoiceStatus, billing_reason: Type.String({ description: 'subscription_create, subscription_cycle, …' }), currency: Currency,
   lines: ListOf(InvoiceLine),
   subtotal: Minor(), total: Minor(), amount_due: Minor(), amount_paid: Minor(), amount_remaining: Minor(),

@@ -12,7 +12,7 @@ import { notFound } from './errors.ts';
 import { paginate, type Page } from './pagination.ts';
 import type { Actor, Deps } from './ports.ts';
 import { nowFor } from './time.ts';
-import { atomically, command } from './unit-of-work.ts';
+import { atomically, command, retryingStale } from './unit-of-work.ts';
 import type { Row } from './views.ts';
 
 export type SubscriptionInput = {
@@ -76,8 +76,11 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
     throw invalid('parameters_exclusive', 'give trial_period_days or trial_end, not both', 'trial_end');
   }
   let charges: PendingCharge[] = [];
-  // No transaction: the reads below take no locks, and every write leaves in one statement.
-  const created = await atomically(deps, actor, async (u) => {
+  // No transaction: the reads below take no locks, and every write leaves in one statement. The
+  // customer's invoice sequence is advanced only if no one else advanced it since it was read;
+  // if someone did, the whole command runs again.
+  const created = await retryingStale(() => atomically(deps, actor, async (u) => {
+    charges = [];
     const customer = await u.tx.selectFrom('customers as c')
       .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
       .selectAll('c').select(['pm.id as pm_id', 'pm.gateway_token as pm_token'])
@@ -124,14 +127,15 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
     }));
     if (!trialEnd) {
       // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
-      const plan = planInvoice(deps, sub, items, pm, now, periodEnd, 'subscription_create', now);
+      const numbering = { prefix: customer.invoice_prefix, next: customer.next_invoice_sequence };
+      const plan = planInvoice(deps, sub, items, { pm, numbering }, now, periodEnd, 'subscription_create', now);
       if (plan.invoice.amount_due > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', 'the first invoice exceeds the largest supported amount', 'items');
       sub.latest_invoice_id = plan.invoice.id;
       if (plan.collection === 'zero_amount') sub.status = transition('incomplete', 'payment_succeeded');
       sub.next_action_at = nextActionAt({ ...sub, status: sub.status as SubscriptionStatus });
       u.insertLater('subscriptions', [sub]);
       u.insertLater('subscription_items', items.map((x) => x.item));
-      charges = (await writeInvoicePlans(u, [plan], { mayConflict: false })).charges
+      charges = (await writeInvoicePlans(u, [plan], { mayConflict: false, guarded: true })).charges
         .map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
     } else {
       sub.next_action_at = trialEnd;
@@ -142,7 +146,7 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
     u.audit('subscription.created', 'subscription', id, null, view, now);
     u.emit('subscription.created', id, view, now);
     return { sub, items };
-  });
+  }));
   // Answer with the subscription as the charge left it, without reading it back.
   const { changed } = await sendAttempts(deps, actor, charges);
   return subscriptionViewWith(changed.get(created.sub.id) ?? created.sub, created.items);

@@ -142,6 +142,21 @@ export async function atomically<T>(deps: Pick<Deps, 'db' | 'runStatement'>, act
   return result;
 }
 
+/**
+ * Runs an optimistic command (see `atomically`) again when its conditional writes found their
+ * rows changed by someone else; each run reads afresh. A run loses only to another command that
+ * succeeded, so among n racing commands none needs more than n runs. Gives up after `runs`.
+ */
+export async function retryingStale<T>(run: () => Promise<T>, runs = 10): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof StaleWriteError) || i >= runs) throw err;
+    }
+  }
+}
+
 /** Runs `fn` in one transaction with its audit and outbox writes. */
 export async function command<T>(deps: Pick<Deps, 'db'>, actor: Actor, fn: (u: UnitOfWork) => Promise<T>): Promise<T> {
   return await deps.db.transaction().execute(async (tx) => {

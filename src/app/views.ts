@@ -29,6 +29,7 @@ export type Row<T extends keyof S.DB> = Selectable<S.DB[T]>;
 export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   id: c.id, object: 'customer', email: c.email, name: c.name, metadata: meta(c.metadata),
   test_clock: c.test_clock_id, invoice_settings: { default_payment_method: c.default_payment_method_id },
+  invoice_prefix: c.invoice_prefix, next_invoice_sequence: c.next_invoice_sequence,
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
@@ -90,7 +91,7 @@ export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject =>
 });
 
 export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): R.InvoiceObject => ({
-  id: i.id, object: 'invoice', customer: i.customer_id, subscription: i.subscription_id, status: oneOf(i.status),
+  id: i.id, object: 'invoice', number: i.number, customer: i.customer_id, subscription: i.subscription_id, status: oneOf(i.status),
   billing_reason: i.billing_reason, currency: i.currency,
   lines: { object: 'list', data: lines.map(invoiceLineView), has_more: false },
   subtotal: num(i.subtotal), total: num(i.total), amount_due: num(i.amount_due),

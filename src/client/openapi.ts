@@ -144,6 +144,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         email?: string | null;
+                        /** @description 3–12 capitals or digits, unique in the account; generated when not given */
+                        invoice_prefix?: string;
                         invoice_settings?: {
                             default_payment_method?: string | null;
                         };
@@ -259,6 +261,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         email?: string | null;
+                        /** @description 3–12 capitals or digits, unique in the account; generated when not given */
+                        invoice_prefix?: string;
                         invoice_settings?: {
                             default_payment_method?: string | null;
                         };
@@ -386,6 +390,8 @@ export interface paths {
                     customer?: string;
                     /** @description Page size, 1–100 (default 10) */
                     limit?: string;
+                    /** @description The invoice number, e.g. 7QK2M4XA-0001 */
+                    number?: string;
                     /** @description Id of the last object of the previous page */
                     starting_after?: string;
                     status?: "draft" | "open" | "paid" | "void" | "uncollectible";
@@ -1770,6 +1776,8 @@ export interface components {
             created: string;
             email: string | null;
             id: string;
+            /** @description Starts the number of each of this customer's invoices; unique in the account */
+            invoice_prefix: string;
             invoice_settings: {
                 default_payment_method: string | null;
             };
@@ -1778,6 +1786,8 @@ export interface components {
                 [key: string]: string;
             };
             name: string | null;
+            /** @description The sequence the next finalized invoice takes */
+            next_invoice_sequence: number;
             /** @enum {string} */
             object: "customer";
             test_clock: string | null;
@@ -1859,6 +1869,7 @@ export interface components {
                 /** @enum {string} */
                 object: "list";
             };
+            number: string | null;
             /** @enum {string} */
             object: "invoice";
             paid_at: string | null;

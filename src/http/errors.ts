@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { StaleWriteError } from '../app/unit-of-work.ts';
 import { DomainError, type ErrorType } from '../domain/errors.ts';
 
 export type ApiErrorBody = { error: { type: ErrorType; code: string; message: string; param: string | null; decline_code?: string } };
@@ -62,7 +63,7 @@ export function handleError(err: FastifyError & { validation?: AjvIssue[]; valid
       : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'body_invalid';
     return sendError(reply, new DomainError('invalid_request_error', code, err.message, 'body'));
   }
-  if ((err as { code?: string }).code === '23505') {
+  if ((err as { code?: string }).code === '23505' || err instanceof StaleWriteError) {
     return sendError(reply, new DomainError('conflict_error', 'conflict', 'The request conflicts with a concurrent change; retry it.'));
   }
   req.log.error({ err }, 'request failed');

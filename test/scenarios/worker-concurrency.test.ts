@@ -48,6 +48,10 @@ async function expectExactlyOnce(pool: import('pg').Pool, count: number) {
   expect((await q("SELECT count(*)::int AS n FROM payment_attempts WHERE status <> 'succeeded'")).n).toBe(0);
   expect((await q("SELECT count(*)::int AS n FROM payment_attempts WHERE status = 'succeeded'")).n).toBe(count);
   expect((await q('SELECT count(*)::int AS n FROM subscriptions WHERE next_action_at <= now()')).n).toBe(0);
+  // Each seeded customer's one invoice took its first number, and its sequence moved past it.
+  expect((await q("SELECT count(DISTINCT number)::int AS n FROM invoices WHERE number LIKE '%-0001'")).n).toBe(count);
+  expect((await q(`SELECT count(*)::int AS n FROM invoices i JOIN customers c ON c.account_id = i.account_id AND c.id = i.customer_id
+    WHERE i.number = c.invoice_prefix || '-0001' AND c.next_invoice_sequence = 2`)).n).toBe(count);
 }
 
 const COUNT = 2000;

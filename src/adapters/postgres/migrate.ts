@@ -7,8 +7,11 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'
 // Any constant: serialises concurrent migrators (several processes starting at once).
 const LOCK_ID = 7_340_211;
 
-/** Applies the plain SQL files in migrations/ in name order, each once, each in a transaction. */
-export async function migrate(pool: pg.Pool): Promise<string[]> {
+/**
+ * Applies the plain SQL files in migrations/ in name order, each once, each in a transaction;
+ * with `upTo`, only those whose name sorts at or before it (for testing a migration on old data).
+ */
+export async function migrate(pool: pg.Pool, opts: { upTo?: string } = {}): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -18,7 +21,7 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
     const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
     for (const file of files) {
-      if (done.has(file)) continue;
+      if (done.has(file) || (opts.upTo !== undefined && file > opts.upTo)) continue;
       const sql = await readFile(path.join(dir, file), 'utf8');
       await client.query('BEGIN');
       try {

@@ -17,6 +17,7 @@ export interface TestClocksTable {
 export interface CustomersTable {
   account_id: string; id: string; email: string | null; name: string | null; metadata: Json;
   test_clock_id: string | null; default_payment_method_id: string | null;
+  invoice_prefix: string; next_invoice_sequence: Defaulted<number>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface ProductsTable {
@@ -47,7 +48,7 @@ export interface SubscriptionItemsTable {
   account_id: string; id: string; subscription_id: string; price_id: string; quantity: number; created_at: Ts;
 }
 export interface InvoicesTable {
-  account_id: string; id: string; customer_id: string; subscription_id: string | null; status: string;
+  account_id: string; id: string; customer_id: string; subscription_id: string | null; number: string | null; status: string;
   billing_reason: string; currency: string; subtotal: bigint; total: bigint; amount_due: bigint;
   amount_paid: Defaulted<bigint>; amount_remaining: bigint; period_start: Ts; period_end: Ts;
   attempt_count: Defaulted<number>; finalized_at: Ts | null; paid_at: Ts | null; voided_at: Ts | null;

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { subscriptionItemView, subscriptionView, type Row } from '../views.ts';
+import type { Numbering } from '../../domain/invoice-number.ts';
 import type { ItemWithPrice, PaymentMethodRef } from './plan-invoice.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -24,25 +25,40 @@ export async function loadItems(db: Db, subs: SubRef[]): Promise<Map<string, Ite
   return out;
 }
 
-/** The card each subscription charges: its own default, else its customer's (one query). */
-export async function loadPaymentMethods(db: Db, subs: Row<'subscriptions'>[]): Promise<Map<string, PaymentMethodRef | null>> {
-  const out = new Map<string, PaymentMethodRef | null>(subs.map((s) => [s.id, null]));
+/** What billing needs of a subscription's customer: the card to charge and how to number the invoice. */
+export type BillingCustomer = { pm: PaymentMethodRef | null; numbering: Numbering };
+
+/**
+ * For each subscription, the card it charges (its own default, else its customer's) and its
+ * customer's invoice numbering, in one query. The customers are locked until the transaction
+ * ends (in key order, so two batches cannot deadlock): the sequences read here are the ones
+ * the transaction will advance.
+ */
+export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[]): Promise<Map<string, BillingCustomer>> {
+  const out = new Map<string, BillingCustomer>();
   if (subs.length === 0) return out;
   const rows = await db.selectFrom('customers as c')
     .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
-    .select(['c.account_id', 'c.id as customer_id', 'pm.id as pm_id', 'pm.gateway_token'])
+    .select(['c.account_id', 'c.id as customer_id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'pm.id as pm_id', 'pm.gateway_token'])
     .where('c.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
-    .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))]).execute();
-  const customerCard = new Map(rows.map((r) => [`${r.account_id}/${r.customer_id}`, r.pm_id && r.gateway_token ? { id: r.pm_id, gateway_token: r.gateway_token } : null]));
+    .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))])
+    .orderBy('c.account_id').orderBy('c.id').forNoKeyUpdate('c').execute();
+  const customers = new Map(rows.map((r) => [`${r.account_id}/${r.customer_id}`, {
+    pm: r.pm_id && r.gateway_token ? { id: r.pm_id, gateway_token: r.gateway_token } : null,
+    numbering: { prefix: r.invoice_prefix, next: r.next_invoice_sequence },
+  }]));
   // A subscription's own default card is rare; those few are looked up on their own.
   const own = subs.filter((s) => s.default_payment_method_id);
   const ownRows = own.length ? await db.selectFrom('payment_methods').select(['account_id', 'id', 'gateway_token'])
     .where('account_id', 'in', [...new Set(own.map((s) => s.account_id))]).where('id', 'in', own.map((s) => s.default_payment_method_id!)).execute() : [];
   const ownCard = new Map(ownRows.map((p) => [`${p.account_id}/${p.id}`, { id: p.id, gateway_token: p.gateway_token }]));
   for (const s of subs) {
-    out.set(s.id, s.default_payment_method_id
-      ? ownCard.get(`${s.account_id}/${s.default_payment_method_id}`) ?? null
-      : customerCard.get(`${s.account_id}/${s.customer_id}`) ?? null);
+    const customer = customers.get(`${s.account_id}/${s.customer_id}`);
+    if (!customer) throw new Error(`customer ${s.customer_id} of subscription ${s.id} is missing`);
+    out.set(s.id, {
+      pm: s.default_payment_method_id ? ownCard.get(`${s.account_id}/${s.default_payment_method_id}`) ?? null : customer.pm,
+      numbering: customer.numbering,
+    });
   }
   return out;
 }

@@ -2,6 +2,7 @@ import type { Recurring } from '../../domain/calendar.ts';
 import { periodContaining } from '../../domain/calendar.ts';
 import { newId } from '../../domain/ids.ts';
 import { buildInvoice, type DraftLine } from '../../domain/invoice-builder.ts';
+import { assignInvoiceNumbers, type Numbering } from '../../domain/invoice-number.ts';
 import { periodFraction } from '../../domain/proration.ts';
 import { priceModelOf } from '../catalog.ts';
 import type { Deps } from '../ports.ts';
@@ -38,6 +39,8 @@ export type InvoicePlan = {
   attempt: Row<'payment_attempts'> | null;
   token: string | null;
   collection: Collection;
+  /** The customer's numbering as read; the number itself is given when the plan is written. */
+  numbering: Numbering;
 };
 
 /**
@@ -45,14 +48,15 @@ export type InvoicePlan = {
  * something to collect and a card to collect it from, the payment attempt. Nothing is written.
  */
 export function planInvoice(
-  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs'>, s: Row<'subscriptions'>, items: ItemWithPrice[], pm: PaymentMethodRef | null,
-  start: Date, end: Date, reason: string, now: Date,
+  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs'>, s: Row<'subscriptions'>, items: ItemWithPrice[],
+  customer: { pm: PaymentMethodRef | null; numbering: Numbering }, start: Date, end: Date, reason: string, now: Date,
 ): InvoicePlan {
+  const { pm, numbering } = customer;
   const built = buildInvoice(s.currency, draftLines(s, items, start, end));
   const id = newId('invoice');
   const collection: Collection = built.amount_due === 0n ? 'zero_amount' : pm ? 'charge' : 'no_payment_method';
   const invoice: Row<'invoices'> = {
-    account_id: s.account_id, id, customer_id: s.customer_id, subscription_id: s.id,
+    account_id: s.account_id, id, customer_id: s.customer_id, subscription_id: s.id, number: null,
     status: collection === 'zero_amount' ? 'paid' : 'open', billing_reason: reason, currency: built.currency,
     subtotal: built.subtotal, total: built.total, amount_due: built.amount_due, amount_paid: 0n,
     amount_remaining: collection === 'zero_amount' ? 0n : built.amount_due, period_start: start, period_end: end,
@@ -66,27 +70,48 @@ export function planInvoice(
   const attempt = collection === 'charge' && pm
     ? attemptRow(deps, { account_id: s.account_id, id, customer_id: s.customer_id, currency: built.currency, amount_remaining: built.amount_due }, pm.id, s.test_clock_id, now)
     : null;
-  return { accountId: s.account_id, subscription: s, invoice, lines, attempt, token: pm?.gateway_token ?? null, collection };
+  return { accountId: s.account_id, subscription: s, invoice, lines, attempt, token: pm?.gateway_token ?? null, collection, numbering };
 }
 
 /**
- * Writes planned invoices, their lines and attempts. With `mayConflict` (renewals) the invoices
- * are inserted first, and the unique (account, subscription, period_start) index drops any plan
- * whose period is already invoiced; otherwise everything is left to the command's single flush.
- * Returns the plans actually written and the charges to send after commit.
+ * Numbers the plans' invoices from their customers' sequences and advances those sequences in
+ * the same flush. `guarded`: the sequences were read without a lock, so each customer's row is
+ * written only if it still holds what was read (one invoice per customer then), else the flush
+ * fails with StaleWriteError and the caller runs again. Otherwise the caller holds the customers'
+ * rows locked since it read them.
  */
-export async function writeInvoicePlans(u: UnitOfWork, plans: InvoicePlan[], opts: { mayConflict: boolean }): Promise<{ written: InvoicePlan[]; charges: PendingCharge[] }> {
+function numberInvoices(u: UnitOfWork, plans: InvoicePlan[], guarded: boolean) {
+  const key = (p: InvoicePlan) => `${p.accountId}/${p.invoice.customer_id}`;
+  const { numbers, next } = assignInvoiceNumbers(plans, key, (p) => p.numbering);
+  plans.forEach((p, i) => { p.invoice.number = numbers[i]!; });
+  const first = new Map<string, InvoicePlan>();
+  for (const p of plans) if (!first.has(key(p))) first.set(key(p), p);
+  u.updateLater('customers', [...next].map(([k, sequence]) => {
+    const p = first.get(k)!;
+    return { account_id: p.accountId, id: p.invoice.customer_id, invoice_prefix: p.numbering.prefix, next_invoice_sequence: sequence };
+  }), guarded ? { guard: 't.next_invoice_sequence = v.next_invoice_sequence - 1 AND t.invoice_prefix = v.invoice_prefix' } : {});
+}
+
+/**
+ * Writes planned invoices, numbered, with their lines and attempts, all in the command's single
+ * flush. With `mayConflict` (one subscription at its own time, which may find its period already
+ * invoiced), periods that have an invoice are looked up first and their plans dropped; a batch
+ * relies on the unique (account, subscription, period_start) index to fail instead. `guarded`
+ * as for numberInvoices. Returns the plans actually written and the charges to send after commit.
+ */
+export async function writeInvoicePlans(u: UnitOfWork, plans: InvoicePlan[], opts: { mayConflict: boolean; guarded: boolean }): Promise<{ written: InvoicePlan[]; charges: PendingCharge[] }> {
   if (plans.length === 0) return { written: [], charges: [] };
   let written = plans;
   if (opts.mayConflict) {
-    const inserted = await u.tx.insertInto('invoices').values(plans.map((p) => p.invoice))
-      .onConflict((oc) => oc.columns(['account_id', 'subscription_id', 'period_start']).where('subscription_id', 'is not', null).doNothing())
-      .returning('id').execute();
-    const ids = new Set(inserted.map((r) => r.id));
-    written = plans.filter((p) => ids.has(p.invoice.id));
-  } else {
-    u.insertLater('invoices', plans.map((p) => p.invoice));
+    const existing = await u.tx.selectFrom('invoices').select(['subscription_id', 'period_start'])
+      .where('account_id', 'in', [...new Set(plans.map((p) => p.accountId))])
+      .where('subscription_id', 'in', plans.map((p) => p.subscription.id)).execute();
+    const taken = new Set(existing.map((e) => `${e.subscription_id}@${e.period_start.getTime()}`));
+    written = plans.filter((p) => !taken.has(`${p.subscription.id}@${p.invoice.period_start.getTime()}`));
+    if (written.length === 0) return { written, charges: [] };
   }
+  numberInvoices(u, written, opts.guarded);
+  u.insertLater('invoices', written.map((p) => p.invoice));
   u.insertLater('invoice_lines', written.flatMap((p) => p.lines));
   u.insertLater('payment_attempts', written.flatMap((p) => (p.attempt ? [p.attempt] : [])));
   const charges: PendingCharge[] = [];

@@ -5,7 +5,7 @@ import { systemActor, type Deps } from '../ports.ts';
 import { command, UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { sendAttempts, type PendingCharge } from './collect.ts';
-import { loadItems, loadPaymentMethods, subscriptionViewWith } from './load.ts';
+import { loadBillingCustomers, loadItems, subscriptionViewWith } from './load.ts';
 import { clockTimes } from '../time.ts';
 import { planInvoice, recurringOf, writeInvoicePlans, type InvoicePlan } from './plan-invoice.ts';
 
@@ -24,7 +24,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     return action ? [{ s, action }] : [];
   });
   const renewing = due.filter((d) => d.action === 'renew' || d.action === 'end_trial').map((d) => d.s);
-  const [items, pms] = await Promise.all([loadItems(u.tx, due.map((d) => d.s)), loadPaymentMethods(u.tx, renewing)]);
+  const [items, customers] = await Promise.all([loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing)]);
   const plans: InvoicePlan[] = [];
   const updates: SubUpdate[] = [];
   for (const { s, action } of due) {
@@ -43,7 +43,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     // The next period starts where the current one ends, its end computed from the anchor.
     const start = s.current_period_end;
     const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
-    const plan = planInvoice(deps, s, items.get(s.id) ?? [], pms.get(s.id) ?? null, start, end, 'subscription_cycle', now);
+    const plan = planInvoice(deps, s, items.get(s.id) ?? [], customers.get(s.id)!, start, end, 'subscription_cycle', now);
     plans.push(plan);
     let next = action === 'end_trial' ? transition(status, 'trial_ended') : status;
     if (plan.collection === 'no_payment_method') next = transition(next, 'payment_failed');
@@ -52,7 +52,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       next_action_at: nextActionAt({ ...s, status: next, current_period_end: end }),
     } });
   }
-  const { written, charges } = await writeInvoicePlans(u, plans, opts);
+  const { written, charges } = await writeInvoicePlans(u, plans, { ...opts, guarded: false });
   const writtenIds = new Set(written.map((p) => p.invoice.id));
   for (const up of updates) {
     // A period invoiced earlier keeps its invoice; the subscription still moves on.

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
+import { INVOICE_PREFIX_PATTERN } from '../../domain/invoice-number.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../app/customers.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
@@ -9,6 +10,7 @@ import type { App } from './types.ts';
 
 const Email = Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()]);
 const Name = Type.Union([Type.String({ maxLength: 256 }), Type.Null()]);
+const InvoicePrefix = Type.String({ pattern: INVOICE_PREFIX_PATTERN, description: '3–12 capitals or digits, unique in the account; generated when not given' });
 const InvoiceSettings = Type.Object({ default_payment_method: Type.Optional(Type.Union([Id('pm'), Type.Null()])) }, { additionalProperties: false });
 
 export function customerRoutes(app: App, deps: Deps) {
@@ -19,7 +21,7 @@ export function customerRoutes(app: App, deps: Deps) {
       tags, summary: 'Create a customer', response: replies(ref('Customer')),
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
-        test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings),
+        test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createCustomer(deps, actorOf(req), req.body ?? {}));
@@ -35,7 +37,10 @@ export function customerRoutes(app: App, deps: Deps) {
     config: { permission: 'write' },
     schema: {
       tags, summary: 'Update a customer', response: replies(ref('Customer')), params: IdParams,
-      body: Type.Object({ email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata), invoice_settings: Type.Optional(InvoiceSettings) }, { additionalProperties: false }),
+      body: Type.Object({
+        email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
+        invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
+      }, { additionalProperties: false }),
     },
   }, async (req) => await updateCustomer(deps, actorOf(req), req.params.id, req.body ?? {}));
 }

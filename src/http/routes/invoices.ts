@@ -14,9 +14,14 @@ export function invoiceRoutes(app: App, deps: Deps) {
   app.get('/v1/invoices', {
     schema: {
       tags, summary: 'List invoices', response: replies(R.ListOf(ref('Invoice'))),
-      querystring: ListQuery({ customer: Type.Optional(Type.String({ maxLength: 64 })), subscription: Type.Optional(Type.String({ maxLength: 64 })), status: Type.Optional(Status) }),
+      querystring: ListQuery({
+        customer: Type.Optional(Type.String({ maxLength: 64 })), subscription: Type.Optional(Type.String({ maxLength: 64 })), status: Type.Optional(Status),
+        number: Type.Optional(Type.String({ maxLength: 32, description: 'The invoice number, e.g. 7QK2M4XA-0001' })),
+      }),
     },
-  }, async (req) => await listInvoices(deps, actorOf(req).accountId, { ...pageOf(req.query), customer: req.query.customer, subscription: req.query.subscription, status: req.query.status }));
+  }, async (req) => await listInvoices(deps, actorOf(req).accountId, {
+    ...pageOf(req.query), customer: req.query.customer, subscription: req.query.subscription, status: req.query.status, number: req.query.number,
+  }));
 
   app.get('/v1/invoices/:id', { schema: { tags, summary: 'Retrieve an invoice with its lines', response: replies(ref('Invoice')), params: IdParams } },
     async (req) => await getInvoice(deps, actorOf(req).accountId, req.params.id));
