@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts.ts';
+import { processNextDue } from '../../src/app/billing/process-due.ts';
 import { advance, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, must } from '../builders.ts';
 import { harness, tableCounts } from '../support.ts';
 
@@ -47,6 +48,25 @@ describe('invoice numbers: per customer, sequential, no gaps', async () => {
     await advance(h, clock.id, '2027-03-02T00:00:00Z');
     const [invoice] = await invoicesOf(h, sub.id);
     expect(invoice).toMatchObject({ status: 'void', number: `${customer.invoice_prefix}-0001` });
+  });
+
+  it('number a billing batch that renews several subscriptions of one customer consecutively', async () => {
+    h.clock.set(new Date('2027-06-01T00:00:00Z'));
+    const customer = await customerWithCard(h, 'tok_visa');
+    const subs = [];
+    for (let i = 0; i < 3; i++) subs.push(await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }] } })));
+    // A month on, the worker claims all three in one batch (one transaction, the customer locked once).
+    h.clock.set(new Date('2027-07-01T00:00:01Z'));
+    expect(await processNextDue(h.deps)).toBe(3);
+    const invoices = await customerInvoices(h, customer.id);
+    expect(invoices.map((i) => [i.billing_reason, i.status])).toEqual([
+      ...Array(3).fill(['subscription_create', 'paid']), ...Array(3).fill(['subscription_cycle', 'paid'])]);
+    expect(invoices.map((i) => i.number)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `${customer.invoice_prefix}-000${n}`));
+    // Written by one transaction, so the batch itself numbered them (not its one-by-one fallback).
+    const writers = await h.database.pool.query('SELECT count(DISTINCT xmin::text)::int AS n FROM invoices WHERE id = ANY($1)', [invoices.slice(3).map((i) => i.id)]);
+    expect(writers.rows[0].n).toBe(1);
+    const after = await must(h.client.GET('/v1/customers/{id}', { params: { path: { id: customer.id } } }));
+    expect(after.next_invoice_sequence).toBe(7);
   });
 
   it('give concurrent subscriptions of one customer consecutive numbers, none twice', async () => {
