@@ -8,8 +8,9 @@ import { invoiceView, paymentAttemptView, subscriptionItemView, subscriptionView
 
 /**
  * The raw-SQL reference for the billing-run benchmark: the same transactions writing the same
- * rows as the engine's worker (claim a batch and lock its customers, invoices + lines + attempts +
- * subscription update + customers' invoice sequences + audit + events; one gateway write per charge; then attempts + invoices + audit + events),
+ * rows as the engine's worker (claim a batch and lock its customers; invoices + lines + attempts +
+ * subscription update + customers' invoice sequences + audit + events; one gateway write per
+ * charge; then attempts + invoices + audit + events),
  * hand-written and pipelined — each transaction is one or two multi-statement round trips with
  * literals inlined, where the engine goes through Kysely one statement at a time.
  * Amounts and event payloads use the same pure functions as the engine so the rows are equal.
