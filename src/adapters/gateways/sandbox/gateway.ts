@@ -6,8 +6,16 @@ import { TEST_TOKENS } from './tokens.ts';
 
 type ChargeRow = { id: string; status: string; decline_code: string | null; token: string };
 
-const INSERT_CHARGE = `INSERT INTO sandbox.charges (idempotency_key, id, token, amount, currency, status, decline_code, reference)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, decline_code, token`;
+// The sandbox's books stand in for a remote processor's, not for Rebill's data, so its commit
+// does not wait for its WAL to reach the disk (synchronous_commit off, for this one statement's
+// transaction). That costs no safety: Rebill's next commit (the settlement) flushes the WAL up
+// to and past this record, so it is durable before any answer leaves Rebill. If the database
+// crashes in between, the charge is gone from the sandbox as if the request had never arrived;
+// the attempt is still open, and recovery charges it again under the same key, once.
+const INSERT_CHARGE = `WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true))
+  INSERT INTO sandbox.charges (idempotency_key, id, token, amount, currency, status, decline_code, reference)
+  SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::text, $7::text, $8::text FROM no_flush_wait
+  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, decline_code, token`;
 
 /**
  * An in-process payment processor behind the same interface as real gateways. It keeps its own
