@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
 
-type Wal = { records: number; fpi: number; bytes: number };
-type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number; wal?: Wal };
+type Wal = { records: number; fpi: number; bytes: number; syncs: number };
+/** CPU seconds spent during a window by the API server process and by its database backends. */
+type Cpu = { server: number; database: number };
+type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number; wal?: Wal; cpu?: Cpu };
 export type LatencyResult = { rate: number; seconds: number; windows: Window[]; pooled: Window };
 
 const KEY = 'rk_bench_0123456789abcdefghijklmnop';
@@ -23,10 +26,45 @@ function summary(latencies: number[], failed: number): Window {
 /** The server's WAL counters (server-wide: nothing else runs during a window); null if hidden. */
 async function walTotals(admin: pg.Client): Promise<Wal | null> {
   try {
-    const r = await admin.query<{ records: string; fpi: string; bytes: string }>('SELECT wal_records::text AS records, wal_fpi::text AS fpi, wal_bytes::text AS bytes FROM pg_stat_wal');
+    const r = await admin.query<{ records: string; fpi: string; bytes: string; syncs: string }>(
+      'SELECT wal_records::text AS records, wal_fpi::text AS fpi, wal_bytes::text AS bytes, wal_sync::text AS syncs FROM pg_stat_wal');
     const row = r.rows[0]!;
-    return { records: Number(row.records), fpi: Number(row.fpi), bytes: Number(row.bytes) };
+    return { records: Number(row.records), fpi: Number(row.fpi), bytes: Number(row.bytes), syncs: Number(row.syncs) };
   } catch { return null; }
+}
+
+/**
+ * User plus system CPU seconds of processes, from /proc (Linux, same machine); a process that
+ * is gone or not readable counts nothing. Clock ticks are USER_HZ, 100 on Linux.
+ */
+function cpuSeconds(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch { /* not on this machine */ }
+  }
+  return out;
+}
+
+/** Backends connected to the benchmark's database (the server's pool keeps them open). */
+async function backendPids(admin: pg.Client, database: string): Promise<number[]> {
+  const r = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  return r.rows.map((x) => x.pid);
+}
+
+/** Seconds of CPU each side used between two readings; undefined if /proc showed nothing. */
+function cpuSpent(before: Map<number, number>, after: Map<number, number>, serverPid: number): Cpu | undefined {
+  let server = 0, database = 0, seen = false;
+  for (const [pid, t] of after) {
+    const t0 = before.get(pid);
+    if (t0 === undefined) continue;
+    seen = true;
+    if (pid === serverPid) server += t - t0; else database += t - t0;
+  }
+  return seen && after.has(serverPid) ? { server, database } : undefined;
 }
 
 /**
@@ -100,7 +138,9 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
 
     // Consecutive windows on the same server: each is reported, and so are all of them pooled.
     const measure = async (): Promise<Window> => {
+      const pids = [server.pid ?? -1, ...await backendPids(admin, name)];
       const before = await walTotals(admin);
+      const cpuBefore = cpuSeconds(pids);
       const total = rate * seconds;
       const interval = 1000 / rate;
       const latencies: number[] = [];
@@ -116,9 +156,11 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
         }, () => { failed++; }));
       }
       await Promise.all(inflight);
+      const cpu = cpuSpent(cpuBefore, cpuSeconds(pids), server.pid ?? -1);
       const after = await walTotals(admin);
-      const wal = before && after ? { records: after.records - before.records, fpi: after.fpi - before.fpi, bytes: after.bytes - before.bytes } : undefined;
-      return { ...summary(latencies, failed), wal };
+      const wal = before && after
+        ? { records: after.records - before.records, fpi: after.fpi - before.fpi, bytes: after.bytes - before.bytes, syncs: after.syncs - before.syncs } : undefined;
+      return { ...summary(latencies, failed), wal, cpu };
     };
     const runs: Window[] = [];
     for (let w = 0; w < windows; w++) runs.push(await measure());

@@ -98,8 +98,11 @@ try {
     for (const rate of (process.env.BENCH_RATES ?? '100,200').split(',').map(Number)) {
       const r = await runLatency(admin, serverUrl, template, rate, Number(process.env.BENCH_SECONDS ?? 10), REPEAT);
       const walPer = (w: (typeof r.windows)[number]) => w.wal && w.ok
-        ? `  WAL ${(w.wal.bytes / w.ok / 1024).toFixed(1)} KB/request, ${(w.wal.records / w.ok).toFixed(0)} records, ${(w.wal.fpi / w.ok).toFixed(2)} full pages` : '';
-      r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${walPer(w)}`));
+        ? `\n      per request: WAL ${(w.wal.bytes / w.ok / 1024).toFixed(1)} KB in ${(w.wal.records / w.ok).toFixed(0)} records, ${(w.wal.fpi / w.ok).toFixed(2)} full pages, ` +
+          `${(w.wal.syncs / w.ok).toFixed(2)} WAL flushes` : '';
+      const cpuPer = (w: (typeof r.windows)[number]) => w.cpu && w.ok
+        ? `; CPU ${(w.cpu.server * 1000 / w.ok).toFixed(2)} ms in the API server, ${(w.cpu.database * 1000 / w.ok).toFixed(2)} ms in PostgreSQL` : '';
+      r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${walPer(w)}${cpuPer(w)}`));
       console.log(`  ${String(rate).padStart(3)} req/s, all ${r.windows.length} windows:  ${fmt(r.pooled)}`);
     }
     console.log(`  WAL: ${recycled}`);
