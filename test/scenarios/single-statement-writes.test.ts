@@ -105,3 +105,43 @@ describe('keyed updates as the tables grow', async () => {
     }
   });
 });
+
+describe('settling while many attempts are open', async () => {
+  const h = await harness({ now: new Date() });
+
+  it('finds each attempt by its key, even when the statistics say almost none are open', async () => {
+    const { drain } = await import('../../src/worker/worker.ts');
+    await seedDueSubscriptions(h.database.pool, { accountId: h.accountId, count: 300, now: new Date() });
+    await drain(h.deps);
+    // Statistics taken while every attempt was settled, as autovacuum usually finds them; then a
+    // gateway outage leaves most of them unknown before it looks again.
+    await h.database.pool.query('ALTER TABLE payment_attempts SET (autovacuum_enabled = false)');
+    await h.database.pool.query('ANALYZE payment_attempts');
+    const open = await h.database.pool.query(
+      "UPDATE payment_attempts SET status = 'unknown', recover_at = now() WHERE id IN (SELECT id FROM payment_attempts ORDER BY id LIMIT 250)");
+    expect(open.rowCount).toBe(250);
+
+    const attempt = await h.database.db.selectFrom('payment_attempts').selectAll().where('status', '=', 'unknown').limit(1).executeTakeFirstOrThrow();
+    const invoice = await h.database.db.selectFrom('invoices').selectAll().where('id', '=', attempt.invoice_id).executeTakeFirstOrThrow();
+    let text = '';
+    let params: unknown[] = [];
+    const capture = { ...h.deps, runStatement: async (t: string, p: unknown[]) => { text = t; params = p; } };
+    await settleAttempts(capture, systemActor(h.accountId), [{
+      attempt, outcome: { status: 'succeeded', chargeId: 'ch_late' }, snapshot: { invoice, lines: [], subscription: null, items: [] },
+    }]);
+    expect(text).toMatch(/UPDATE "payment_attempts" t/);
+
+    const client = await h.database.pool.connect();
+    try {
+      await client.query(`PREPARE settle AS ${text}`);
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      const plan = (await client.query(`EXPLAIN (COSTS OFF) EXECUTE settle(${params.map(() => "'[]'").join(', ')})`)).rows
+        .map((r) => r['QUERY PLAN'] as string).join('\n');
+      const update = plan.slice(plan.indexOf('Update on payment_attempts t'));
+      expect(update).toMatch(/Index Scan using payment_attempts_pkey on payment_attempts t\s*\n\s+Index Cond: \(\(account_id = v\.account_id\) AND \(id = v\.id\)\)/);
+      expect(plan).not.toMatch(/payment_attempts_one_open/);
+    } finally {
+      client.release();
+    }
+  });
+});
