@@ -8,7 +8,9 @@ import { freePort } from '../src/adapters/postgres/embedded.ts';
 type Wal = { records: number; fpi: number; bytes: number; syncs: number };
 /** CPU seconds spent during a window by the API server process and by its database backends. */
 type Cpu = { server: number; database: number };
-type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number; wal?: Wal; cpu?: Cpu };
+/** Peaks, in bytes, of the kernel's dirty page cache and of the pages it was writing back. */
+type PageCache = { dirtyPeak: number; writebackPeak: number };
+type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number; wal?: Wal; cpu?: Cpu; pageCache?: PageCache };
 export type LatencyResult = { rate: number; seconds: number; windows: Window[]; pooled: Window };
 
 const KEY = 'rk_bench_0123456789abcdefghijklmnop';
@@ -47,6 +49,30 @@ function cpuSeconds(pids: number[]): Map<number, number> {
     } catch { /* not on this machine */ }
   }
   return out;
+}
+
+/**
+ * Samples /proc/meminfo every 50 ms until stopped. Commits wait for the WAL's flush, and a flush
+ * queued behind the kernel's write-back of PostgreSQL's data files (about 30 s of relation
+ * growth at once) waits for all of it: the peaks show which windows met such a burst.
+ */
+function watchPageCache(): () => PageCache | undefined {
+  const peak = { dirtyPeak: 0, writebackPeak: 0 };
+  let seen = false;
+  const sample = () => {
+    try {
+      const text = readFileSync('/proc/meminfo', 'utf8');
+      const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+      const dirty = kb('Dirty'), writeback = kb('Writeback');
+      if (Number.isNaN(dirty) || Number.isNaN(writeback)) return;
+      seen = true;
+      peak.dirtyPeak = Math.max(peak.dirtyPeak, dirty);
+      peak.writebackPeak = Math.max(peak.writebackPeak, writeback);
+    } catch { /* not Linux */ }
+  };
+  sample();
+  const timer = setInterval(sample, 50);
+  return () => { clearInterval(timer); sample(); return seen ? peak : undefined; };
 }
 
 /** Backends connected to the benchmark's database (the server's pool keeps them open). */
@@ -141,6 +167,7 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
       const pids = [server.pid ?? -1, ...await backendPids(admin, name)];
       const before = await walTotals(admin);
       const cpuBefore = cpuSeconds(pids);
+      const stopWatching = watchPageCache();
       const total = rate * seconds;
       const interval = 1000 / rate;
       const latencies: number[] = [];
@@ -156,11 +183,12 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
         }, () => { failed++; }));
       }
       await Promise.all(inflight);
+      const pageCache = stopWatching();
       const cpu = cpuSpent(cpuBefore, cpuSeconds(pids), server.pid ?? -1);
       const after = await walTotals(admin);
       const wal = before && after
         ? { records: after.records - before.records, fpi: after.fpi - before.fpi, bytes: after.bytes - before.bytes, syncs: after.syncs - before.syncs } : undefined;
-      return { ...summary(latencies, failed), wal, cpu };
+      return { ...summary(latencies, failed), wal, cpu, pageCache };
     };
     const runs: Window[] = [];
     for (let w = 0; w < windows; w++) runs.push(await measure());

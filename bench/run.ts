@@ -102,7 +102,10 @@ try {
           `${(w.wal.syncs / w.ok).toFixed(2)} WAL flushes` : '';
       const cpuPer = (w: (typeof r.windows)[number]) => w.cpu && w.ok
         ? `; CPU ${(w.cpu.server * 1000 / w.ok).toFixed(2)} ms in the API server, ${(w.cpu.database * 1000 / w.ok).toFixed(2)} ms in PostgreSQL` : '';
-      r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${walPer(w)}${cpuPer(w)}`));
+      const cachePeaks = (w: (typeof r.windows)[number]) => w.pageCache
+        ? `\n      page cache (whole machine): dirty up to ${(w.pageCache.dirtyPeak / 2 ** 20).toFixed(0)} MB, ` +
+          `up to ${(w.pageCache.writebackPeak / 2 ** 20).toFixed(1)} MB being written back at once` : '';
+      r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${walPer(w)}${cpuPer(w)}${cachePeaks(w)}`));
       console.log(`  ${String(rate).padStart(3)} req/s, all ${r.windows.length} windows:  ${fmt(r.pooled)}`);
     }
     console.log(`  WAL: ${recycled}`);
