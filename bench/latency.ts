@@ -53,8 +53,8 @@ function cpuSeconds(pids: number[]): Map<number, number> {
 
 /**
  * Samples /proc/meminfo every 50 ms until stopped. Commits wait for the WAL's flush, and a flush
- * queued behind the kernel's write-back of PostgreSQL's data files (about 30 s of relation
- * growth at once) waits for all of it: the peaks show which windows met such a burst.
+ * queued behind a burst of the kernel's write-back of PostgreSQL's data files waits for all of
+ * it: the peaks tell a stall behind such a burst from one with another cause.
  */
 function watchPageCache(): () => PageCache | undefined {
   const peak = { dirtyPeak: 0, writebackPeak: 0 };
