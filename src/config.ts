@@ -11,6 +11,7 @@ export type Config = {
   workerConcurrency: number;
   pollMs: number;
   recoveryDelayMs: number;
+  sandboxLatencyMs: number;
 };
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -32,5 +33,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: int('REBILL_WORKER_CONCURRENCY', 2, env),
     pollMs: int('REBILL_POLL_MS', 1000, env),
     recoveryDelayMs: int('REBILL_RECOVERY_DELAY_MS', 60_000, env),
+    sandboxLatencyMs: int('REBILL_SANDBOX_LATENCY_MS', 0, env),
   };
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
@@ -33,14 +34,15 @@ export async function openDatabase(config: Config, log: Logger, poolSize: number
   return { url: withDatabase(embedded.url, 'rebill'), embedded };
 }
 
-export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
+export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
   return {
     db: database.db,
     runStatement: preparedRunner(database.pool),
     clock: overrides.clock ?? systemClock,
-    gateway: overrides.gateway ?? new SandboxGateway(database.db),
+    gateway: overrides.gateway ?? new SandboxGateway(database.db, { latencyMs: config.sandboxLatencyMs }),
     log,
     recoveryDelayMs: config.recoveryDelayMs,
+    workerId: `${os.hostname()}:${process.pid}`,
   };
 }
 

@@ -57,9 +57,9 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
   const clock = new ManualClock(opts.now ?? new Date('2027-01-01T00:00:00Z'));
   const deps: Deps = {
     db: database.db, runStatement: preparedRunner(database.pool), clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
-    log: pino({ level: 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
+    log: pino({ level: process.env.TEST_LOG ?? 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
   };
-  const app = await buildServer(deps, { logLevel: 'silent', checkResponses: true });
+  const app = await buildServer(deps, { logLevel: process.env.TEST_LOG ?? 'silent', checkResponses: true });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   afterAll(async () => { await app.close(); });
   const { account, key } = await createAccount(database.db, 'Test merchant');

@@ -49,11 +49,18 @@ export type Deps = {
   clock: Clock;
   gateway: PaymentGateway;
   log: Logger;
-  /** How long a payment attempt may stay pending/unknown before recovery asks the gateway. */
+  /**
+   * How long in-flight work may go without progress before another process takes it over: a
+   * payment attempt still pending/unknown (recovery asks the gateway), a test clock's advance.
+   */
   recoveryDelayMs: number;
+  /** Names this process in the audit trail of the work it does (`system:billing:<workerId>`). */
+  workerId?: string;
 };
 
 /** Who is acting, for the audit log and for scoping every query. */
 export type Actor = { accountId: string; actor: string; requestId: string | null };
 
-export const systemActor = (accountId: string): Actor => ({ accountId, actor: 'system:billing', requestId: null });
+/** Rebill's own billing, as the audit trail names it; with a worker id, which process did the work. */
+export const systemActor = (accountId: string, workerId?: string): Actor =>
+  ({ accountId, actor: workerId ? `system:billing:${workerId}` : 'system:billing', requestId: null });

@@ -122,6 +122,16 @@ export const TestClock = Type.Object({
   status: Literals(['ready', 'advancing', 'internal_failure'] as const), created: Time, updated: Time,
 });
 
+export const BillingFailure = Type.Object({
+  id: Type.String(), object: Type.Literal('billing_failure'), subscription: Ref('sub', 'subscription'),
+  test_clock: Nullable(Ref('clock', 'test clock')),
+  status: Type.Union([Type.Literal('failed'), Type.Literal('retried')], { description: 'failed: billing is parked until retried; retried: an operator sent it back to billing' }),
+  due_at: Type.String({ format: 'date-time', description: 'When the parked action fell due, in the subscription\'s business time' }),
+  attempts: Type.Integer({ description: 'How many times billing it failed before it was parked' }),
+  error_message: Type.String({ description: 'What the last failure said, for operators' }),
+  failed: Time, retried: Nullable(Time), created: Time, updated: Time,
+});
+
 export const Event = Type.Object({
   id: Type.String(), object: Type.Literal('event'), type: Type.String({ description: 'e.g. invoice.paid' }),
   data: Type.Object({ object: Type.Unknown({ description: 'The object as it was when the event happened' }) }, { additionalProperties: true }),
@@ -144,6 +154,7 @@ export type SubscriptionObject = Static<typeof Subscription>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;
 export type InvoiceObject = Static<typeof Invoice>;
 export type TestClockObject = Static<typeof TestClock>;
+export type BillingFailureObject = Static<typeof BillingFailure>;
 export type PaymentObject = Static<typeof Payment>;
 export type EventObject = Static<typeof Event>;
 export type AuditEntryObject = Static<typeof AuditEntry>;

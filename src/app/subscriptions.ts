@@ -8,6 +8,8 @@ import { transition, type SubscriptionStatus } from '../domain/subscription-stat
 import { sendAttempts, type PendingCharge } from './billing/collect.ts';
 import { loadItems, subscriptionViewWith } from './billing/load.ts';
 import { planInvoice, writeInvoicePlans, type ItemWithPrice, type PaymentMethodRef } from './billing/plan-invoice.ts';
+import { lineAmount } from '../domain/pricing.ts';
+import { priceModelOf } from './catalog.ts';
 import { notFound } from './errors.ts';
 import { paginate, type Page } from './pagination.ts';
 import type { Actor, Deps } from './ports.ts';
@@ -25,7 +27,23 @@ export type SubscriptionInput = {
   metadata?: Record<string, string>;
 };
 
+// Every amount the API shows is a JSON number: beyond 2^53 it would no longer be exact.
 const MAX_INVOICE_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Refuses items whose full period comes to more than an invoice can hold. A full period is the
+ * most any invoice of the subscription can reach (proration only lowers it), so a subscription
+ * accepted here can be invoiced at every renewal — with or without a trial first.
+ */
+function checkPeriodAmount(items: { price: Row<'prices'>; quantity: number }[]) {
+  let total = 0n;
+  for (const [i, { price, quantity }] of items.entries()) {
+    const amount = lineAmount(priceModelOf(price), quantity);
+    total += amount;
+    if (amount > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', `price × quantity of item ${i} exceeds the largest invoice amount (${MAX_INVOICE_AMOUNT})`, `items[${i}][quantity]`);
+  }
+  if (total > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', `the items of one period exceed the largest invoice amount (${MAX_INVOICE_AMOUNT})`, 'items');
+}
 
 export async function subscriptionWithItems(db: Kysely<DB>, s: Row<'subscriptions'>) {
   return subscriptionViewWith(s, (await loadItems(db, [s])).get(s.id));
@@ -59,6 +77,7 @@ async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountId: stri
     }
     out.push({ price, quantity: it.quantity ?? 1 });
   }
+  checkPeriodAmount(out);
   return out;
 }
 
@@ -119,7 +138,7 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
       billing_cycle_anchor: anchor, current_period_start: now, current_period_end: periodEnd,
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
-      metadata: input.metadata ?? {}, next_action_at: null, created_at: now, updated_at: now, version: 1,
+      metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p) => ({
       item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now },
@@ -129,7 +148,6 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
       // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
       const numbering = { prefix: customer.invoice_prefix, next: customer.next_invoice_sequence };
       const plan = planInvoice(deps, sub, items, { pm, numbering }, now, periodEnd, 'subscription_create', now);
-      if (plan.invoice.amount_due > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', 'the first invoice exceeds the largest supported amount', 'items');
       sub.latest_invoice_id = plan.invoice.id;
       if (plan.collection === 'zero_amount') sub.status = transition('incomplete', 'payment_succeeded');
       sub.next_action_at = nextActionAt({ ...sub, status: sub.status as SubscriptionStatus });

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { invalid } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
+import { recordBillingFailure } from './billing/failures.ts';
 import { processDueSubscription } from './billing/process-due.ts';
 import { recoverAttempt } from './billing/recover.ts';
 import { conflict, notFound } from './errors.ts';
 import { paginate, type Page } from './pagination.ts';
-import type { Actor, Deps } from './ports.ts';
-import { command } from './unit-of-work.ts';
-import { testClockView } from './views.ts';
+import { systemActor, type Actor, type Deps } from './ports.ts';
+import { command, UnitOfWork } from './unit-of-work.ts';
+import { testClockView, type Row } from './views.ts';
 
 const MAX_ADVANCE_MS = 2 * 366 * 24 * 3600 * 1000;
 
@@ -34,59 +36,136 @@ export async function listTestClocks(deps: Deps, accountId: string, page: Page) 
   return await paginate(deps.db.selectFrom('test_clocks').selectAll().where('account_id', '=', accountId), 'id', page, testClockView);
 }
 
-/** The earliest thing due on this clock at or before `until`: a subscription action or an unsettled payment. */
-async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date) {
+/**
+ * The earliest thing due on this clock at or before `until`: a subscription action or an
+ * unsettled payment. `silent`: attempts the gateway did not answer about during this advance,
+ * left for a later one rather than asked again at every step.
+ */
+async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date, silent: string[]) {
   const r = await sql<{ kind: 'subscription' | 'payment'; id: string; at: Date }>`
     (SELECT 'subscription' AS kind, id, next_action_at AS at FROM subscriptions
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_action_at <= ${until})
     UNION ALL
     (SELECT 'payment' AS kind, id, recover_at AS at FROM payment_attempts
-      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status IN ('pending', 'unknown') AND recover_at <= ${until})
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status IN ('pending', 'unknown') AND recover_at <= ${until}
+        AND id <> ALL(${silent}::text[]))
     ORDER BY at, kind DESC, id LIMIT 1`.execute(deps.db);
   return r.rows[0];
 }
+
+/** Real time until which the process running an advance holds it; past it, anyone may take over. */
+const leaseEnd = (deps: Deps) => new Date(deps.clock.now().getTime() + deps.recoveryDelayMs);
+const leaseOwner = (deps: Deps) => `${deps.workerId ?? 'rebill'}:${randomUUID()}`;
+const stalled = (deps: Deps, c: Row<'test_clocks'>) => c.status === 'advancing' && (!c.lease_until || c.lease_until <= deps.clock.now());
 
 /**
  * Moves a test clock forward to `frozen_time`, processing in time order everything that falls
  * due for its customers on the way (trial ends, renewals, scheduled cancellations, expiries,
  * payment recovery). The clock reads `advancing` meanwhile and `ready` when done.
+ *
+ * The advance survives the death of the process running it: that process holds a lease it
+ * renews at every step, and once the lease has run out a worker (resumeStalledAdvance) or
+ * another call of this takes the advance over and carries it on. Every step is idempotent
+ * (an invoiced period is never invoiced again, a charge is sent under its attempt's key), so
+ * picking up where a dead process stopped bills nothing twice.
  */
 export async function advanceTestClock(deps: Deps, actor: Actor, id: string, input: { frozen_time: Date }) {
   const target = input.frozen_time;
-  const start = await command(deps, actor, async (u) => {
+  const owner = leaseOwner(deps);
+  await command(deps, actor, async (u) => {
     const c = await u.tx.selectFrom('test_clocks').selectAll().where('account_id', '=', u.accountId).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!c) throw notFound('test clock', id, 'id');
-    if (c.status === 'advancing') throw conflict('test_clock_advancing', `Test clock '${id}' is already advancing.`);
-    if (target <= c.frozen_time) throw invalid('parameter_invalid', 'frozen_time must be later than the clock\'s current time', 'frozen_time');
+    const takeOver = stalled(deps, c);
+    if (c.status === 'advancing' && !takeOver) throw conflict('test_clock_advancing', `Test clock '${id}' is already advancing.`);
+    // Taking over a stalled advance, the clock may already stand at the target: that finishes it.
+    if (takeOver ? target < c.frozen_time : target <= c.frozen_time) throw invalid('parameter_invalid', 'frozen_time must be later than the clock\'s current time', 'frozen_time');
     if (target.getTime() - c.frozen_time.getTime() > MAX_ADVANCE_MS) throw invalid('parameter_invalid', 'a clock can advance at most two years at a time', 'frozen_time');
-    await u.tx.updateTable('test_clocks').set({ status: 'advancing', updated_at: deps.clock.now() }).where('account_id', '=', u.accountId).where('id', '=', id).execute();
-    u.audit('test_clock.advance_started', 'test_clock', id, { frozen_time: c.frozen_time }, { frozen_time: target }, deps.clock.now());
+    await u.tx.updateTable('test_clocks').set({ status: 'advancing', advance_target: target, lease_owner: owner, lease_until: leaseEnd(deps), updated_at: deps.clock.now() })
+      .where('account_id', '=', u.accountId).where('id', '=', id).execute();
+    u.audit(takeOver ? 'test_clock.advance_resumed' : 'test_clock.advance_started', 'test_clock', id, { frozen_time: c.frozen_time }, { frozen_time: target }, deps.clock.now());
+  });
+  return await runAdvance(deps, actor, id, owner);
+}
+
+/**
+ * Real time: takes over one advance whose process stopped renewing its lease (it crashed, or
+ * lost its database connection) and runs it to its target. Returns whether there was one.
+ */
+export async function resumeStalledAdvance(deps: Deps): Promise<boolean> {
+  const owner = leaseOwner(deps);
+  const now = deps.clock.now();
+  const taken = await deps.db.transaction().execute(async (tx) => {
+    const c = await tx.selectFrom('test_clocks').selectAll().where('status', '=', 'advancing')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .orderBy('lease_until').limit(1).forUpdate().skipLocked().executeTakeFirst();
+    if (!c) return undefined;
+    const u = new UnitOfWork(tx, systemActor(c.account_id, deps.workerId));
+    await tx.updateTable('test_clocks').set({ lease_owner: owner, lease_until: leaseEnd(deps) })
+      .where('account_id', '=', c.account_id).where('id', '=', c.id).execute();
+    u.audit('test_clock.advance_resumed', 'test_clock', c.id, { frozen_time: c.frozen_time }, { frozen_time: c.advance_target ?? c.frozen_time }, now);
+    await u.flush();
     return c;
   });
+  if (!taken) return false;
+  await runAdvance(deps, systemActor(taken.account_id, deps.workerId), taken.id, owner);
+  return true;
+}
+
+/**
+ * Renews the lease and moves the clock's time up to `at` (never back), if `owner` still holds
+ * the advance. Null when someone else took it over: the caller must stop.
+ */
+async function step(deps: Deps, accountId: string, id: string, owner: string, at: Date | null) {
+  return await deps.db.updateTable('test_clocks')
+    .set((eb) => ({ lease_until: leaseEnd(deps), ...(at ? { frozen_time: sql<Date>`greatest(${eb.ref('frozen_time')}, ${at}::timestamptz)` } : {}) }))
+    .where('account_id', '=', accountId).where('id', '=', id).where('status', '=', 'advancing').where('lease_owner', '=', owner)
+    .returningAll().executeTakeFirst();
+}
+
+/**
+ * The advance itself, by the lease's owner. A subscription whose billing throws is counted as a
+ * billing failure and, failing again, parked (failures.ts): it never stops the clock or the
+ * other customers on it. Anything else that throws (the database gone) leaves the advance to be
+ * resumed, with the lease released so that can happen at once.
+ */
+async function runAdvance(deps: Deps, actor: Actor, id: string, owner: string) {
+  const accountId = actor.accountId;
+  const silent: string[] = [];
+  let previous = '';
   try {
-    let at = start.frozen_time;
-    let previous = '';
     for (;;) {
-      const due = await nextDue(deps, actor.accountId, id, target);
+      const c = await step(deps, accountId, id, owner, null);
+      if (!c) return await getTestClock(deps, accountId, id); // taken over: the new owner finishes it
+      const target = c.advance_target ?? c.frozen_time;
+      const due = await nextDue(deps, accountId, id, target, silent);
       if (!due) break;
       // Each step must move something on; the same item due twice in a row is a bug, not a loop to spin in.
       const key = `${due.kind}:${due.id}:${due.at.toISOString()}`;
       if (key === previous) throw new Error(`test clock ${id} made no progress on ${key}`);
       previous = key;
-      if (due.at > at) {
-        at = due.at;
-        await deps.db.updateTable('test_clocks').set({ frozen_time: at }).where('account_id', '=', actor.accountId).where('id', '=', id).execute();
+      if (due.at > c.frozen_time && !(await step(deps, accountId, id, owner, due.at))) return await getTestClock(deps, accountId, id);
+      if (due.kind === 'payment') {
+        if ((await recoverAttempt(deps, accountId, due.id)) === 'unknown') silent.push(due.id);
+        continue;
       }
-      if (due.kind === 'subscription') await processDueSubscription(deps, actor.accountId, due.id);
-      else if ((await recoverAttempt(deps, actor.accountId, due.id)) === 'unknown') break; // gateway still silent: stop here rather than spin
+      try {
+        await processDueSubscription(deps, accountId, due.id);
+      } catch (err) {
+        const r = await recordBillingFailure(deps, accountId, due.id, err, { onClock: true });
+        deps.log.error({ err, subscription: due.id, clock: id, attempts: r?.attempts }, 'billing a subscription on a test clock failed');
+        previous = '';
+      }
     }
   } catch (err) {
-    await deps.db.updateTable('test_clocks').set({ status: 'internal_failure', updated_at: deps.clock.now() }).where('account_id', '=', actor.accountId).where('id', '=', id).execute();
+    await deps.db.updateTable('test_clocks').set({ lease_until: deps.clock.now() })
+      .where('account_id', '=', accountId).where('id', '=', id).where('lease_owner', '=', owner).execute().catch(() => undefined);
     throw err;
   }
   return await command(deps, actor, async (u) => {
-    const row = await u.tx.updateTable('test_clocks').set({ status: 'ready', frozen_time: target, updated_at: deps.clock.now() })
-      .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const row = await u.tx.updateTable('test_clocks')
+      .set((eb) => ({ status: 'ready', frozen_time: eb.fn.coalesce('advance_target', 'frozen_time'), advance_target: null, lease_owner: null, lease_until: null, updated_at: deps.clock.now() }))
+      .where('account_id', '=', accountId).where('id', '=', id).where('lease_owner', '=', owner).returningAll().executeTakeFirst();
+    if (!row) return await getTestClock(deps, accountId, id);
     const view = testClockView(row);
     u.emit('test_clock.ready', id, view, deps.clock.now());
     return view;

@@ -113,6 +113,12 @@ export const testClockView = (c: Row<'test_clocks'>): R.TestClockObject => ({
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
+export const billingFailureView = (f: Row<'billing_failures'>): R.BillingFailureObject => ({
+  id: f.id, object: 'billing_failure', subscription: f.subscription_id, test_clock: f.test_clock_id, status: oneOf(f.status),
+  due_at: iso(f.due_at), attempts: f.attempts, error_message: f.error_message, failed: iso(f.failed_at),
+  retried: iso(f.retried_at), created: iso(f.created_at), updated: iso(f.updated_at),
+});
+
 export const eventView = (e: Row<'events'>): R.EventObject => ({
   id: e.id, object: 'event', type: e.type, data: json(e.data) as R.EventObject['data'], request: e.request_id, created: iso(e.created_at),
 });

@@ -16,6 +16,7 @@ export const ID_PREFIX = {
   event: 'evt',
   audit: 'aud',
   testClock: 'clock',
+  billingFailure: 'bfail',
   request: 'req',
 } as const;
 

@@ -11,6 +11,7 @@ import { registerIdempotency } from './idempotency.ts';
 import { componentSchemas } from './components.ts';
 import { IdempotencyHeader } from './schemas.ts';
 import { checkResponses } from './response-check.ts';
+import { billingFailureRoutes } from './routes/billing-failures.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
@@ -84,6 +85,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   invoiceRoutes(app, deps);
   paymentRoutes(app, deps);
   testClockRoutes(app, deps);
+  billingFailureRoutes(app, deps);
   recordRoutes(app, deps);
   app.setNotFoundHandler((req, reply) => reply.status(404).send({
     error: { type: 'invalid_request_error', code: 'route_missing', message: `No route ${req.method} ${req.url.split('?')[0]}`, param: null },

@@ -1,12 +1,13 @@
 import { processNextDue } from '../app/billing/process-due.ts';
 import { recoverNextAttempt } from '../app/billing/recover.ts';
 import type { Deps } from '../app/ports.ts';
+import { resumeStalledAdvance } from '../app/test-clocks.ts';
 
 export type WorkerHandle = { stop: () => Promise<void>; done: Promise<void>; processed: () => number };
 
 /**
  * Background billing: `concurrency` loops, each claiming a batch of due subscriptions (or one
- * unsettled payment attempt) at a time with row locks, so any number of loops in any number of
+ * unsettled payment attempt, or one test clock advance whose process died) at a time with row locks, so any number of loops in any number of
  * processes never work on the same row. A loop sleeps `pollMs` only when nothing is due.
  */
 export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: number; exitWhenIdle?: boolean }): WorkerHandle {
@@ -25,8 +26,9 @@ export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: num
       try {
         const renewed = await processNextDue(deps);
         const recovered = renewed === 0 && (await recoverNextAttempt(deps));
+        const resumed = renewed === 0 && !recovered && (await resumeStalledAdvance(deps));
         failures = 0;
-        if (renewed > 0 || recovered) { count += renewed + (recovered ? 1 : 0); continue; }
+        if (renewed > 0 || recovered || resumed) { count += renewed + (recovered ? 1 : 0) + (resumed ? 1 : 0); continue; }
         if (opts.exitWhenIdle) return;
         await sleep(opts.pollMs);
       } catch (err) {

@@ -383,13 +383,33 @@ describe('bad input is refused with a precise error and changes nothing', async 
 
   describe('amounts that overflow on a subscription', () => {
     // 1e15 × 10 is beyond 2^53; 1e15 × 1,000,000 is beyond even a PostgreSQL bigint.
-    it.each([10, 1_000_000])('is a 400 amount_too_large naming items for quantity %i, not a 500', async (quantity) => {
+    // With a trial nothing is invoiced at creation, yet the first renewal would overflow: refused all the same.
+    it.each([[10, {}], [1_000_000, {}], [100, { trial_period_days: 14 }]])('is a 400 amount_too_large naming the item for quantity %i %o, not a 500', async (quantity, extra) => {
       const huge = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
       const before = await snapshot(h);
-      const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: huge.id, quantity }] });
+      const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: huge.id, quantity }], ...extra });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'amount_too_large', param: 'items[0][quantity]' });
+      expect(await snapshot(h)).toEqual(before);
+    });
+
+    it('is a 400 naming items when each item fits but their sum does not', async () => {
+      const big = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
+      const big2 = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
+      const before = await snapshot(h);
+      const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: big.id, quantity: 5 }, { price: big2.id, quantity: 5 }], trial_period_days: 7 });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'amount_too_large', param: 'items' });
       expect(await snapshot(h)).toEqual(before);
+    });
+
+    it('a graduated price whose upper tiers overflow at the quantity is refused', async () => {
+      const tieredHuge = await ok(h, 'POST', '/v1/prices', { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated', recurring: { interval: 'month' },
+        tiers: [{ up_to: 1, unit_amount: 100 }, { up_to: 'inf', unit_amount: 1e15 }] });
+      const ok1 = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: tieredHuge.id, quantity: 1 }], trial_period_days: 7 });
+      expect(ok1.status, JSON.stringify(ok1.body)).toBe(200);
+      const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: tieredHuge.id, quantity: 50 }], trial_period_days: 7 });
+      expect(r.body.error).toMatchObject({ code: 'amount_too_large', param: 'items[0][quantity]' });
     });
   });
 });

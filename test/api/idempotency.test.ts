@@ -203,7 +203,7 @@ describe('Idempotency-Key on writes', async () => {
   it('does not keep a transient 409 under the key: the retry after the conflict clears goes through', async () => {
     const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-01T00:00:00Z' });
     // Another advance is (as far as the API can tell) still running.
-    await h.database.pool.query("UPDATE test_clocks SET status = 'advancing' WHERE id = $1", [clock.id]);
+    await h.database.pool.query("UPDATE test_clocks SET status = 'advancing', lease_until = '2100-01-01' WHERE id = $1", [clock.id]);
     const body = { frozen_time: '2027-01-05T00:00:00Z' };
     const busy = await raw(h, `/v1/test_clocks/${clock.id}/advance`, body, 'advance-key');
     expect(busy.status).toBe(409);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts.ts';
+import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
 import { ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
@@ -10,7 +11,7 @@ import { harness, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys'];
+  'invoice_lines', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -64,6 +65,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const openInvoice = await ok(h, 'GET', `/v1/invoices/${unpaidSub.latest_invoice}`);
   const payments = await h.database.pool.query('SELECT count(*)::int AS n FROM payment_attempts WHERE account_id = $1', [a.accountId]);
   const payment = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data[0];
+  // A subscription whose billing kept failing, parked as a billing failure.
+  const parkedSub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 });
+  for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, a.accountId, parkedSub.id, new Error('boom'), { onClock: true });
+  const failure = (await ok(h, 'GET', `/v1/billing_failures?subscription=${parkedSub.id}`)).data[0];
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -74,9 +79,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(openInvoice.status).toBe('open');
     expect(payments.rows[0].n).toBeGreaterThan(0);
     expect(pm.customer).toBe(customer.id);
+    expect(failure.status).toBe('failed');
   });
 
-  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id];
+  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -86,6 +92,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${invoice.id}`, expect: 'missing' },
     { route: 'GET /v1/test_clocks/:id', url: `/v1/test_clocks/${clock.id}`, expect: 'missing' },
     { route: 'GET /v1/payments/:id', url: `/v1/payments/${payment.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing_failures/:id', url: `/v1/billing_failures/${failure.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing_failures', url: '/v1/billing_failures?limit=100', expect: 'empty' },
+    { route: 'GET /v1/billing_failures', url: `/v1/billing_failures?subscription=${parkedSub.id}`, expect: 'empty' },
     { route: 'GET /v1/customers', url: '/v1/customers?limit=100', expect: 'empty' },
     { route: 'GET /v1/customers', url: '/v1/customers?email=a%40example.com', expect: 'empty' },
     { route: 'GET /v1/products', url: '/v1/products?limit=100', expect: 'empty' },
@@ -123,6 +132,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: { payment_method: pm.id }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/void', url: `/v1/invoices/${openInvoice.id}/void`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/test_clocks/:id/advance', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-03-01T00:00:00Z' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/billing_failures/:id/retry', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/prices', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 1 }, expect: 'missing', param: 'product' },
     { route: 'POST /v1/payment_methods', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_visa' }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }] }, expect: 'missing', param: 'customer' },

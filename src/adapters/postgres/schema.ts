@@ -12,6 +12,7 @@ export interface ApiKeysTable {
 }
 export interface TestClocksTable {
   account_id: string; id: string; name: string | null; frozen_time: Ts; status: string;
+  advance_target: Defaulted<Ts | null>; lease_owner: Defaulted<string | null>; lease_until: Defaulted<Ts | null>;
   created_at: Ts; updated_at: Ts;
 }
 export interface CustomersTable {
@@ -42,6 +43,7 @@ export interface SubscriptionsTable {
   trial_start: Ts | null; trial_end: Ts | null; cancel_at_period_end: Defaulted<boolean>;
   canceled_at: Ts | null; ended_at: Ts | null; latest_invoice_id: string | null;
   default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
+  billing_failure_count: Defaulted<number>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionItemsTable {
@@ -62,7 +64,12 @@ export interface PaymentAttemptsTable {
   account_id: string; id: string; invoice_id: string; customer_id: string; payment_method_id: string | null;
   test_clock_id: string | null; gateway: string; idempotency_key: string; amount: bigint; currency: string;
   status: string; decline_code: string | null; failure_message: string | null; gateway_charge_id: string | null;
-  recover_at: Ts | null; created_at: Ts; updated_at: Ts;
+  recover_at: Ts | null; rescue_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
+}
+export interface BillingFailuresTable {
+  account_id: string; id: string; subscription_id: string; test_clock_id: string | null; status: string;
+  due_at: Ts; attempts: number; error_message: string; failed_at: Ts; retried_at: Ts | null;
+  created_at: Ts; updated_at: Ts;
 }
 export interface EventsTable {
   account_id: string; id: string; type: string; object_id: string; data: Json; request_id: string | null; created_at: Ts;
@@ -93,6 +100,7 @@ export interface DB {
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
   payment_attempts: PaymentAttemptsTable;
+  billing_failures: BillingFailuresTable;
   events: EventsTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;

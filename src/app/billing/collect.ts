@@ -13,13 +13,15 @@ type InvoiceRef = { account_id: string; id: string; customer_id: string; currenc
  * A pending attempt for the invoice's remaining amount. It carries the idempotency key the
  * gateway will see and a time after which recovery may ask the gateway what became of it.
  */
-export function attemptRow(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs'>, invoice: InvoiceRef, paymentMethodId: string, testClockId: string | null, now: Date): Row<'payment_attempts'> {
+export function attemptRow(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'clock'>, invoice: InvoiceRef, paymentMethodId: string, testClockId: string | null, now: Date): Row<'payment_attempts'> {
   const id = newId('paymentAttempt');
   return {
     account_id: invoice.account_id, id, invoice_id: invoice.id, customer_id: invoice.customer_id, payment_method_id: paymentMethodId,
     test_clock_id: testClockId, gateway: deps.gateway.name, idempotency_key: `rebill:${invoice.account_id}:${id}`,
     amount: invoice.amount_remaining, currency: invoice.currency, status: 'pending', decline_code: null,
     failure_message: null, gateway_charge_id: null, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+    // On a test clock `now` is the clock's; a crash must still be healed in real time.
+    rescue_at: testClockId ? new Date(deps.clock.now().getTime() + deps.recoveryDelayMs) : null,
     created_at: now, updated_at: now,
   };
 }
@@ -30,7 +32,7 @@ export function attemptRow(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs'>, invo
  * by asking the gateway about the attempt's key.
  */
 export async function openAttempt(
-  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs'>, u: UnitOfWork, invoice: Row<'invoices'>,
+  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'clock'>, u: UnitOfWork, invoice: Row<'invoices'>,
   pm: { id: string; gateway_token: string }, testClockId: string | null, now: Date,
 ): Promise<PendingCharge> {
   const attempt = attemptRow(deps, invoice, pm.id, testClockId, now);

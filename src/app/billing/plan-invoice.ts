@@ -48,7 +48,7 @@ export type InvoicePlan = {
  * something to collect and a card to collect it from, the payment attempt. Nothing is written.
  */
 export function planInvoice(
-  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs'>, s: Row<'subscriptions'>, items: ItemWithPrice[],
+  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'clock'>, s: Row<'subscriptions'>, items: ItemWithPrice[],
   customer: { pm: PaymentMethodRef | null; numbering: Numbering }, start: Date, end: Date, reason: string, now: Date,
 ): InvoicePlan {
   const { pm, numbering } = customer;

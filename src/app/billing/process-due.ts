@@ -5,6 +5,7 @@ import { systemActor, type Deps } from '../ports.ts';
 import { command, UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { sendAttempts, type PendingCharge } from './collect.ts';
+import { recordBillingFailure } from './failures.ts';
 import { loadBillingCustomers, loadItems, subscriptionViewWith } from './load.ts';
 import { clockTimes } from '../time.ts';
 import { planInvoice, recurringOf, writeInvoicePlans, type InvoicePlan } from './plan-invoice.ts';
@@ -32,7 +33,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     const status = s.status as SubscriptionStatus;
     const touched = { updated_at: now, version: s.version + 1 };
     if (action === 'expire_incomplete') {
-      const after = await expireIncomplete(deps, u.as(systemActor(s.account_id)), s, now);
+      const after = await expireIncomplete(deps, u.as(systemActor(s.account_id, deps.workerId)), s, now);
       if (after) updates.push({ before: s, after, action });
       continue;
     }
@@ -62,7 +63,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
   }
   writeSubscriptions(u, updates);
   for (const { before, after, action } of updates) {
-    const w = u.as(systemActor(after.account_id));
+    const w = u.as(systemActor(after.account_id, deps.workerId));
     const prev = { status: before.status, current_period_start: before.current_period_start, current_period_end: before.current_period_end };
     const name = { renew: 'subscription.renewed', end_trial: 'subscription.trial_ended', cancel_at_period_end: 'subscription.ended', expire_incomplete: 'subscription.expired' }[action];
     w.audit(name, 'subscription', after.id, prev, { status: after.status, current_period_start: after.current_period_start, current_period_end: after.current_period_end, ended_at: after.ended_at }, after.updated_at);
@@ -84,7 +85,7 @@ function writeSubscriptions(u: UnitOfWork, updates: SubUpdate[]) {
   u.updateLater('subscriptions', updates.map(({ before, after: s }) => ({
     account_id: s.account_id, id: s.id, status: s.status, current_period_start: s.current_period_start,
     current_period_end: s.current_period_end, ended_at: s.ended_at, next_action_at: s.next_action_at,
-    latest_invoice_id: s.latest_invoice_id, updated_at: s.updated_at, version: before.version,
+    latest_invoice_id: s.latest_invoice_id, billing_failure_count: 0, updated_at: s.updated_at, version: before.version,
   })));
 }
 
@@ -118,7 +119,7 @@ export const CLAIM_BATCH = 25;
  * A batch writes its invoices with its one flush; should a period already be invoiced (the unique
  * index refuses it) or anything else fail, each subscription is retried on its own, where an
  * already-invoiced period is skipped, so one bad row cannot hold up the rest; a row that still
- * fails is deferred and logged.
+ * fails is tried again later and, failing each time, parked as a billing failure (failures.ts).
  */
 export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<number> {
   const now = deps.clock.now();
@@ -130,7 +131,7 @@ export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<n
         .where('next_action_at', '<=', now).where('test_clock_id', 'is', null)
         .orderBy('next_action_at').limit(batch).forUpdate().skipLocked().execute();
       if (claimed.length === 0) return [];
-      const u = new UnitOfWork(tx, systemActor(claimed[0]!.account_id));
+      const u = new UnitOfWork(tx, systemActor(claimed[0]!.account_id, deps.workerId));
       const c = await applyDue(deps, u, claimed, () => now, { mayConflict: false });
       await u.flush();
       return c;
@@ -142,24 +143,23 @@ export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<n
       try {
         await processDueSubscription(deps, s.account_id, s.id);
       } catch (one) {
-        deps.log.error({ err: one, subscription: s.id }, 'billing a subscription failed; deferred for 5 minutes');
-        await deps.db.updateTable('subscriptions').set({ next_action_at: new Date(now.getTime() + 300_000) })
-          .where('account_id', '=', s.account_id).where('id', '=', s.id).execute();
+        const r = await recordBillingFailure(deps, s.account_id, s.id, one, { onClock: false });
+        deps.log.error({ err: one, subscription: s.id, attempts: r?.attempts }, r?.parked ? 'billing a subscription failed again; parked until an operator retries it' : 'billing a subscription failed; it will be tried again');
       }
     }
     return claimed.length;
   }
-  if (charges.length) await sendAttempts(deps, systemActor(charges[0]!.attempt.account_id), charges);
+  if (charges.length) await sendAttempts(deps, systemActor(charges[0]!.attempt.account_id, deps.workerId), charges);
   return claimed.length;
 }
 
 /** One named subscription at its own business time (a test clock's, or real time). */
 export async function processDueSubscription(deps: Deps, accountId: string, subscriptionId: string): Promise<void> {
-  const charges = await command(deps, systemActor(accountId), async (u) => {
+  const charges = await command(deps, systemActor(accountId, deps.workerId), async (u) => {
     const s = await u.tx.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId)
       .where('id', '=', subscriptionId).forUpdate().executeTakeFirstOrThrow();
     const timeOf = await clockTimes(u.tx, deps.clock.now(), [s]);
     return await applyDue(deps, u, [s], timeOf, { mayConflict: true });
   });
-  if (charges.length) await sendAttempts(deps, systemActor(accountId), charges);
+  if (charges.length) await sendAttempts(deps, systemActor(accountId, deps.workerId), charges);
 }

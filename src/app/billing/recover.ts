@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
@@ -30,13 +30,20 @@ async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
     return 'unknown';
   }
   const { token: _token, ...attempt } = a;
-  await settleAttempts(deps, systemActor(a.account_id), [{ attempt, outcome }]);
+  await settleAttempts(deps, systemActor(a.account_id, deps.workerId), [{ attempt, outcome }]);
   return 'settled';
 }
 
-/** Takes a lease on the attempt (pushes recover_at forward) so only one worker asks at a time. */
+/**
+ * Takes a lease on the attempt (pushes its recovery times forward) so only one worker asks at a
+ * time: `recover_at` in the attempt's business time, `rescue_at` in real time.
+ */
 async function lease(deps: Deps, tx: Transaction<DB>, accountId: string, id: string, now: Date): Promise<Claimed> {
-  const a = await tx.updateTable('payment_attempts').set({ recover_at: new Date(now.getTime() + deps.recoveryDelayMs) })
+  const a = await tx.updateTable('payment_attempts')
+    .set({
+      recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+      rescue_at: sql<Date | null>`CASE WHEN test_clock_id IS NOT NULL THEN ${new Date(deps.clock.now().getTime() + deps.recoveryDelayMs)}::timestamptz END`,
+    })
     .where('account_id', '=', accountId).where('id', '=', id).returningAll()
     .executeTakeFirstOrThrow();
   const pm = a.payment_method_id ? await tx.selectFrom('payment_methods').select('gateway_token')
@@ -44,14 +51,23 @@ async function lease(deps: Deps, tx: Transaction<DB>, accountId: string, id: str
   return { ...a, token: pm?.gateway_token ?? null };
 }
 
-/** Real time: recovers the oldest overdue unsettled attempt not held by another worker. */
+/**
+ * Real time: recovers the oldest overdue unsettled attempt not held by another worker. Attempts
+ * of test-clock customers are due in their clock's time, except one still `pending` in real
+ * time past its `rescue_at`: the process that opened it died before hearing from the gateway,
+ * and waiting for the clock to move could leave a paid invoice open forever.
+ */
 export async function recoverNextAttempt(deps: Deps): Promise<boolean> {
   const now = deps.clock.now();
   const claimed = await deps.db.transaction().execute(async (tx) => {
-    const a = await tx.selectFrom('payment_attempts').select(['account_id', 'id'])
+    const a = await tx.selectFrom('payment_attempts').select(['account_id', 'id', 'test_clock_id'])
       .where('status', 'in', ['pending', 'unknown']).where('test_clock_id', 'is', null).where('recover_at', '<=', now)
-      .orderBy('recover_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
-    return a ? await lease(deps, tx, a.account_id, a.id, now) : undefined;
+      .orderBy('recover_at').limit(1).forUpdate().skipLocked().executeTakeFirst()
+      ?? await tx.selectFrom('payment_attempts').select(['account_id', 'id', 'test_clock_id'])
+        .where('status', '=', 'pending').where('test_clock_id', 'is not', null).where('rescue_at', '<=', now)
+        .orderBy('rescue_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
+    if (!a) return undefined;
+    return await lease(deps, tx, a.account_id, a.id, await nowFor(deps, tx, a.account_id, a.test_clock_id));
   });
   if (!claimed) return false;
   await recover(deps, claimed);

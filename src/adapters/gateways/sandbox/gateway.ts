@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { typeid } from 'typeid-js';
 import type { DB } from '../../postgres/schema.ts';
@@ -27,7 +28,12 @@ const INSERT_CHARGE = `WITH no_flush_wait AS (SELECT set_config('synchronous_com
 export class SandboxGateway implements PaymentGateway {
   readonly name = 'sandbox';
 
-  constructor(private readonly db: Kysely<DB>, private readonly opts: { noAnswerDelayMs?: number } = {}) {}
+  /**
+   * `latencyMs`: simulated network time of a charge, half on the way in (before the processor
+   * records it) and half on the way back (after), as a remote processor would take. Crash tests
+   * use it to widen both windows a crash can fall into.
+   */
+  constructor(private readonly db: Kysely<DB>, private readonly opts: { noAnswerDelayMs?: number; latencyMs?: number } = {}) {}
 
   async inspectToken(token: string): Promise<CardDetails | null> {
     return TEST_TOKENS[token]?.card ?? null;
@@ -38,6 +44,8 @@ export class SandboxGateway implements PaymentGateway {
     if (!t) return { status: 'failed', chargeId: null, declineCode: 'invalid_token', message: 'No such token.', retryable: false };
     if (req.amount <= 0n) return { status: 'failed', chargeId: null, declineCode: 'invalid_amount', message: 'Amount must be positive.', retryable: false };
     const b = t.behaviour;
+    const wire = (this.opts.latencyMs ?? 0) / 2;
+    if (wire) await sleep(wire);
     // A processor's hot path: fixed SQL text, no query building per charge.
     const inserted = (await this.db.executeQuery<ChargeRow>(CompiledQuery.raw(INSERT_CHARGE, [
       req.idempotencyKey, typeid('ch').toString(), req.token, req.amount.toString(), req.currency,
@@ -46,9 +54,10 @@ export class SandboxGateway implements PaymentGateway {
     const row = inserted ?? await this.find(req.idempotencyKey);
     if (!row) throw new Error('sandbox charge vanished');
     if (inserted && b.kind === 'no_answer') {
-      if (this.opts.noAnswerDelayMs) await new Promise((r) => setTimeout(r, this.opts.noAnswerDelayMs));
+      if (this.opts.noAnswerDelayMs) await sleep(this.opts.noAnswerDelayMs);
       throw new GatewayUnreachableError('sandbox: no answer (tok_timeout)');
     }
+    if (wire) await sleep(wire);
     return outcome(row);
   }
 
