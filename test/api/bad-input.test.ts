@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts.ts';
-import { ok } from '../builders.ts';
+import { expectErrorShape, ok } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -11,15 +11,6 @@ import { harness, registeredRoutes, tableCounts, type Harness } from '../support
 
 type Expect = { status?: number; code: string; param: string | null };
 type Case = { name: string; method?: string; url: string; body?: unknown; json?: string; headers?: Record<string, string>; key?: string } & Expect;
-
-function expectErrorShape(body: any) {
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
-  expect(typeof body.error.type).toBe('string');
-  expect(typeof body.error.code).toBe('string');
-  expect(typeof body.error.message).toBe('string');
-  expect(body.error.message.length).toBeGreaterThan(0);
-}
 
 async function expectRejected(h: Harness, c: Case) {
   const before = await tableCounts(h);
