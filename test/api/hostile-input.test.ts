@@ -183,6 +183,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
 
   it('is still serving, and nothing hostile was stored anywhere', async () => {
     expect((await h.call('GET', '/health', undefined, { key: null })).status).toBe(200);
+    // A leap second once left the clock in internal_failure with a null frozen_time audited.
+    expect(await ok(h, 'GET', `/v1/test_clocks/${clock.id}`)).toMatchObject({ status: 'ready', frozen_time: '2027-01-10T00:00:00.000Z' });
     const stored = await h.database.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE after::text LIKE '%4242%' OR after::text LIKE '%\uFFFD%'");
     expect(stored.rows[0].n).toBe(0);
   });
