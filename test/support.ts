@@ -86,8 +86,8 @@ export async function tableCounts(h: Harness): Promise<Record<string, number>> {
             quote_ident(table_schema) || '.' || quote_ident(table_name) AS sql
        FROM information_schema.tables
       WHERE table_type = 'BASE TABLE' AND (table_schema = 'public' OR (table_schema, table_name) = ('sandbox', 'charges'))`);
-  const counts = await h.database.pool.query<{ name: string; n: number }>(tables.rows
-    .map((t, i) => `SELECT $${i + 1}::text AS name, count(*)::int AS n FROM ${t.sql}`).join(' UNION ALL '), tables.rows.map((t) => t.name));
+  const sql = tables.rows.map((t, i) => `SELECT $${i + 1}::text AS name, count(*)::int AS n FROM ${t.sql}`).join(' UNION ALL ');
+  const counts = await h.database.pool.query<{ name: string; n: number }>(sql, tables.rows.map((t) => t.name));
   return Object.fromEntries(counts.rows.sort((a, b) => (a.name < b.name ? -1 : 1)).map((r) => [r.name, r.n]));
 }
 

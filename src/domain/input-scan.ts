@@ -21,7 +21,9 @@ type Frame = { value: unknown; path: string; top: string; depth: number };
  * too-deep input on its top-level param, so neither the offending text nor an unreadable
  * 32-level path is echoed back in `param`.
  */
-export function scanInput<P extends string>(value: unknown, check: (text: string) => P | null, maxDepth = MAX_INPUT_DEPTH): Finding<P> | null {
+export function scanInput<P extends string>(
+  value: unknown, check: (text: string) => P | null, maxDepth = MAX_INPUT_DEPTH,
+): Finding<P> | null {
   const stack: Frame[] = [{ value, path: '', top: '', depth: 0 }];
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
     const { value: v, path, top, depth } = frame;

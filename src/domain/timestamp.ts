@@ -13,12 +13,15 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9}
 const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-type Fields = [year: number, month: number, day: number, hour: number, minute: number, second: number, offsetHours: number, offsetMinutes: number];
+type Fields = [
+  year: number, month: number, day: number, hour: number, minute: number, second: number, offsetHours: number, offsetMinutes: number,
+];
 
 export function isRealInstant(text: string): boolean {
   const m = RFC3339.exec(text);
   if (!m) return false;
-  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = m.slice(1).map((x) => Number(x ?? 0)) as Fields;
+  const fields = m.slice(1).map((x) => Number(x ?? 0)) as Fields;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = fields;
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
   if (offsetHours > 23 || offsetMinutes > 59) return false;
   const daysInMonth = month === 2 && isLeapYear(year) ? 29 : DAYS[month - 1]!;

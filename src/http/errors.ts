@@ -101,5 +101,7 @@ export function handleClientError(err: Error & { code?: string }, socket: Socket
   const body = JSON.stringify(errorBody(e));
   const status = statusOf(e);
   if (!socket.writable) { socket.destroy(); return; }
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }

@@ -21,9 +21,11 @@ function refusal({ problem, param }: Finding<Problem>): DomainError {
     case 'nul':
       return invalid('parameter_invalid', `Invalid ${param}: text may not contain the NUL character (U+0000).`, param);
     case 'ill_formed':
-      return invalid('parameter_invalid', `Invalid ${param}: text must be well-formed Unicode (it holds half of a UTF-16 surrogate pair).`, param);
+      return invalid('parameter_invalid',
+        `Invalid ${param}: text must be well-formed Unicode (it holds half of a UTF-16 surrogate pair).`, param);
     case 'too_deep':
-      return invalid('parameter_invalid', `Invalid ${param}: input may not be nested more than ${MAX_INPUT_DEPTH} levels deep.`, param);
+      return invalid('parameter_invalid',
+        `Invalid ${param}: input may not be nested more than ${MAX_INPUT_DEPTH} levels deep.`, param);
   }
 }
 

@@ -15,7 +15,10 @@ type Attack = {
   name: string; path?: string; query?: string; body?: unknown; json?: string; contentType?: string;
   headers?: Record<string, string>; status?: number; code?: string; param?: string | null;
 };
-type Schema = { type?: string; format?: string; minimum?: number; maximum?: number; maxLength?: number; properties?: Record<string, Schema>; anyOf?: Schema[] };
+type Schema = {
+  type?: string; format?: string; minimum?: number; maximum?: number; maxLength?: number;
+  properties?: Record<string, Schema>; anyOf?: Schema[];
+};
 
 /** Luhn-valid 4242… written the ways that used to slip through. */
 const CARDS: Record<string, string> = {
@@ -44,7 +47,8 @@ function requestAttacks(valid: Record<string, unknown>): Attack[] {
     bad('a lone surrogate in a key', '{"\\udc00":"x"}', 'parameter_invalid', 'body'),
     bad('a lone surrogate in a metadata value', '{"metadata":{"note":"\\ud83d"}}', 'parameter_invalid', 'metadata[note]'),
     bad('the NUL character', '{"zzz":"a\\u0000b"}', 'parameter_invalid'),
-    ...Object.entries(CARDS).map(([how, card]) => bad(`a card number with ${how}`, JSON.stringify({ zzz: `paid ${card} ok` }), 'card_number_refused')),
+    ...Object.entries(CARDS).map(([how, card]) =>
+      bad(`a card number with ${how}`, JSON.stringify({ zzz: `paid ${card} ok` }), 'card_number_refused')),
     bad('a __proto__ key', '{"__proto__":{"admin":true}}', 'body_invalid', 'body'),
     bad('a constructor.prototype key', '{"constructor":{"prototype":{"admin":true}}}', 'body_invalid', 'body'),
     bad('a nested __proto__ key', '{"metadata":{"__proto__":{"admin":true}}}', 'body_invalid', 'body'),
@@ -62,8 +66,10 @@ function requestAttacks(valid: Record<string, unknown>): Attack[] {
     { name: 'a card number in the query string', body: valid, query: '?note=4242%C2%A04242%C2%A04242%C2%A04242', code: 'card_number_refused', param: 'note' },
     { name: 'NUL in the query string', body: valid, query: '?note=%00', code: 'parameter_invalid', param: 'note' },
     { name: 'a 64 KB header', body: valid, headers: { 'x-padding': 'x'.repeat(65_536) }, status: 431, code: 'headers_too_large', param: null },
-    { name: 'an Idempotency-Key of 300 characters', body: valid, headers: { 'idempotency-key': 'k'.repeat(300) }, code: 'idempotency_key_invalid', param: 'Idempotency-Key' },
-    { name: 'an Idempotency-Key used for another request', body: valid, headers: { 'idempotency-key': 'used-before' }, status: 409, code: 'idempotency_key_reused', param: 'Idempotency-Key' },
+    { name: 'an Idempotency-Key of 300 characters', body: valid, headers: { 'idempotency-key': 'k'.repeat(300) },
+      code: 'idempotency_key_invalid', param: 'Idempotency-Key' },
+    { name: 'an Idempotency-Key used for another request', body: valid, headers: { 'idempotency-key': 'used-before' },
+      status: 409, code: 'idempotency_key_reused', param: 'Idempotency-Key' },
   ];
 }
 
@@ -128,7 +134,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   };
   const bClock = await asB('/v1/test_clocks', { frozen_time: '2027-01-10T00:00:00Z' });
   const bCustomer = await asB('/v1/customers', {});
-  const bPrice = await asB('/v1/prices', { product: (await asB('/v1/products', { name: 'B' })).id, currency: 'usd', unit_amount: 1, recurring: { interval: 'month' } });
+  const bProduct = await asB('/v1/products', { name: 'B' });
+  const bPrice = await asB('/v1/prices', { product: bProduct.id, currency: 'usd', unit_amount: 1, recurring: { interval: 'month' } });
   const bSub = await asB('/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
@@ -164,7 +171,9 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     const fixture = ids[collection(path) ?? ''];
     const base = fixture ? path.replace(':id', fixture.own) : path;
     const body = valid[`POST ${path}`] ?? {};
-    const attacks = [...requestAttacks(body), ...fieldAttacks(body, bodySchema(path)), ...(fixture ? pathAttacks(path, fixture.other, body) : [])];
+    const attacks = [
+      ...requestAttacks(body), ...fieldAttacks(body, bodySchema(path)), ...(fixture ? pathAttacks(path, fixture.other, body) : []),
+    ];
 
     describe(`POST ${path}`, () => {
       it.each(attacks.map((a) => [a.name, a] as const))('%s', async (_name, a) => {
@@ -185,7 +194,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     expect((await h.call('GET', '/health', undefined, { key: null })).status).toBe(200);
     // A leap second once left the clock in internal_failure with a null frozen_time audited.
     expect(await ok(h, 'GET', `/v1/test_clocks/${clock.id}`)).toMatchObject({ status: 'ready', frozen_time: '2027-01-10T00:00:00.000Z' });
-    const stored = await h.database.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE after::text LIKE '%4242%' OR after::text LIKE '%\uFFFD%'");
+    const stored = await h.database.pool.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE after::text LIKE '%4242%' OR after::text LIKE '%\uFFFD%'");
     expect(stored.rows[0].n).toBe(0);
   });
 });
