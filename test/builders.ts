@@ -8,6 +8,16 @@ export async function must<T>(call: Promise<{ data?: T; error?: unknown; respons
   return data;
 }
 
+/** An API error body and nothing else: `{ error: { type, code, message, param } }`. */
+export function expectErrorShape(body: any) {
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(body.error.type).toMatch(/^[a-z_]+_error$/);
+  expect(body.error.code).toMatch(/^[a-z_]+$/);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  expect(body.error.param === null || typeof body.error.param === 'string').toBe(true);
+}
+
 /** Small API-level builders so scenarios read like what a merchant does. */
 export async function ok(h: Harness, method: string, url: string, body?: unknown) {
   const r = await h.call(method, url, body);

@@ -76,14 +76,35 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
   return { database, deps, clock, app, key: key.secret, accountId: account.id, call, client };
 }
 
-/** Row counts of every table that a rejected request must leave untouched. */
+/**
+ * Row counts of every table a rejected request must leave untouched: all of the public schema and
+ * the sandbox gateway's charges, read from the catalogue so a new table is covered unasked.
+ */
 export async function tableCounts(h: Harness): Promise<Record<string, number>> {
-  const tables = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-    'invoice_lines', 'payment_attempts', 'events', 'audit_log', 'test_clocks'];
-  const out: Record<string, number> = {};
-  for (const t of tables) {
-    const r = await h.database.pool.query(`SELECT count(*)::int AS n FROM ${t}`);
-    out[t] = r.rows[0].n;
+  const tables = await h.database.pool.query<{ name: string; sql: string }>(
+    `SELECT CASE WHEN table_schema = 'public' THEN table_name ELSE table_schema || '.' || table_name END AS name,
+            quote_ident(table_schema) || '.' || quote_ident(table_name) AS sql
+       FROM information_schema.tables
+      WHERE table_type = 'BASE TABLE' AND (table_schema = 'public' OR (table_schema, table_name) = ('sandbox', 'charges'))`);
+  const sql = tables.rows.map((t, i) => `SELECT $${i + 1}::text AS name, count(*)::int AS n FROM ${t.sql}`).join(' UNION ALL ');
+  const counts = await h.database.pool.query<{ name: string; n: number }>(sql, tables.rows.map((t) => t.name));
+  return Object.fromEntries(counts.rows.sort((a, b) => (a.name < b.name ? -1 : 1)).map((r) => [r.name, r.n]));
+}
+
+/** `METHOD /path/:param` for every route the server registers (HEAD is implied by GET), sorted. */
+export function registeredRoutes(app: Harness['app']): string[] {
+  const stack: string[] = [];
+  const routes: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const start = line.search(/[^│├└─\s]/);
+    if (start < 0) continue;
+    const depth = Math.floor(start / 4);
+    const m = /^(\S+)(?: \(([^)]*)\))?$/.exec(line.slice(start).trim());
+    if (!m) throw new Error(`cannot read route line: ${line}`);
+    stack.length = depth;
+    stack[depth] = m[1]!;
+    const path = stack.join('');
+    for (const method of (m[2] ?? '').split(',').map((x) => x.trim()).filter((x) => x && x !== 'HEAD')) routes.push(`${method} ${path}`);
   }
-  return out;
+  return [...new Set(routes)].sort();
 }

@@ -1,6 +1,8 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { StaleWriteError } from '../app/unit-of-work.ts';
-import { DomainError, type ErrorType } from '../domain/errors.ts';
+import { DomainError, invalid, type ErrorType } from '../domain/errors.ts';
 
 export type ApiErrorBody = { error: { type: ErrorType; code: string; message: string; param: string | null; decline_code?: string } };
 
@@ -10,7 +12,9 @@ const STATUS_BY_TYPE: Record<ErrorType, number> = {
 };
 
 // Codes whose HTTP status is more specific than their type's.
-const STATUS_BY_CODE: Record<string, number> = { resource_missing: 404, body_too_large: 413, content_type_invalid: 415 };
+const STATUS_BY_CODE: Record<string, number> = {
+  resource_missing: 404, request_timeout: 408, body_too_large: 413, url_too_long: 414, content_type_invalid: 415, headers_too_large: 431,
+};
 
 /** One place decides the HTTP status of every error. */
 export function statusOf(e: DomainError): number {
@@ -68,4 +72,36 @@ export function handleError(err: FastifyError & { validation?: AjvIssue[]; valid
   }
   req.log.error({ err }, 'request failed');
   return sendError(reply, new DomainError('api_error', 'internal_error', 'Something went wrong on our side; the request may be retried with the same Idempotency-Key.'));
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a path
+ * whose percent-encoding is not UTF-8, a path param beyond maxParamLength) answers in the API's
+ * error shape rather than Fastify's own.
+ */
+export function handleFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? invalid('url_too_long', 'A path segment of the URL is too long.')
+    : err.code === 'FST_ERR_BAD_URL' ? invalid('url_invalid', 'The URL path is not valid percent-encoded UTF-8.')
+      : new DomainError('api_error', 'internal_error', 'Something went wrong on our side.');
+  reply.header('request-id', req.id);
+  return sendError(reply, e);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node refuses some requests before Fastify sees them (headers
+ * over its 16 KB limit, bytes that are not HTTP, a request that took too long to arrive). There
+ * is no reply object then, only the socket, so the response is written by hand.
+ */
+export function handleClientError(err: Error & { code?: string }, socket: Socket) {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const e = err.code === 'HPE_HEADER_OVERFLOW' ? invalid('headers_too_large', 'The request headers are too large.')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? invalid('request_timeout', 'The request took too long to arrive.')
+      : invalid('request_invalid', 'The request is not valid HTTP/1.1.');
+  const body = JSON.stringify(errorBody(e));
+  const status = statusOf(e);
+  if (!socket.writable) { socket.destroy(); return; }
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }

@@ -2,6 +2,7 @@ import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
+import { isRealInstant } from '../domain/timestamp.ts';
 import { componentSchemas } from './components.ts';
 
 /**
@@ -12,7 +13,7 @@ import { componentSchemas } from './components.ts';
  * does not break anyone's client.
  */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)));
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => RFC3339.test(v) && isRealInstant(v));
 
 /** A copy of the schema in which every object without a stated policy allows no extra fields. */
 export function closed<T extends TSchema>(schema: T): T {

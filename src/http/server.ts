@@ -2,11 +2,11 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyRequest } from 'fastify';
 import type { Deps } from '../app/ports.ts';
-import { findCardNumber, findInInput } from '../domain/card-number.ts';
-import { DomainError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
+import { isRealInstant } from '../domain/timestamp.ts';
 import { authHook } from './auth.ts';
-import { handleError } from './errors.ts';
+import { handleClientError, handleError, handleFrameworkError } from './errors.ts';
+import { guardInput } from './input-guard.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { componentSchemas } from './components.ts';
 import { IdempotencyHeader } from './schemas.ts';
@@ -21,9 +21,6 @@ import { recordRoutes } from './routes/records.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
 
-/** The path of the first string or key holding U+0000 (PostgreSQL text cannot store it), or null. */
-const findNul = (value: unknown): string | null => findInInput(value, (text) => text.includes('\u0000'));
-
 /** The HTTP API: thin routes over the application services. */
 export async function buildServer(deps: Deps, opts: { logLevel?: string; checkResponses?: boolean } = {}) {
   const app = Fastify({
@@ -35,7 +32,16 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
     },
     genReqId: () => newId('request'),
     bodyLimit: 1_048_576,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
+      // JSON Schema's date-time admits a leap second (23:59:60), which JS Date cannot hold: every
+      // timestamp in every route must name a real instant, or it is a 400 on its param.
+      onCreate: (ajv) => { ajv.addFormat('date-time', isRealInstant); },
+    },
+    // Ids are refused by their schema (at most 64 characters, param `id`) rather than by the router.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(swagger, {
@@ -59,17 +65,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   app.setErrorHandler(handleError);
   app.addHook('onRequest', async (req, reply) => { reply.header('request-id', req.id); });
   app.addHook('onRequest', authHook(deps.db));
-  // Refuse raw card numbers anywhere in the input before anything can store or log them.
-  // Path params count too: an id is echoed in error messages and kept with an Idempotency-Key's path.
-  app.addHook('preValidation', async (req) => {
-    const where = findCardNumber(req.body) ?? findCardNumber(req.query) ?? findCardNumber(req.params);
-    if (where) throw new DomainError('invalid_request_error', 'card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', where);
-    // PostgreSQL text cannot hold U+0000: refuse it here rather than fail with a 500 at the insert.
-    const nul = findNul(req.body) ?? findNul(req.query) ?? findNul(req.params);
-    if (nul) throw new DomainError('invalid_request_error', 'parameter_invalid', `Invalid ${nul}: text may not contain the NUL character (U+0000).`, nul);
-    // A POST whose params are all optional (cancel, pay, void, create customer) may come without a body.
-    if (req.method === 'POST' && req.body === undefined) req.body = {};
-  });
+  // Card numbers, NUL, lone surrogates and absurd nesting are refused before anything can store or log them.
+  app.addHook('preValidation', guardInput);
   registerIdempotency(app, deps.db);
 
   app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

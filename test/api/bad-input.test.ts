@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts.ts';
-import { ok } from '../builders.ts';
-import { harness, tableCounts, type Harness } from '../support.ts';
+import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
+import { expectErrorShape, ok } from '../builders.ts';
+import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
  * Principle 8: bad input gets a clear error and loses nothing. Every create/update endpoint gets
@@ -12,29 +13,15 @@ import { harness, tableCounts, type Harness } from '../support.ts';
 type Expect = { status?: number; code: string; param: string | null };
 type Case = { name: string; method?: string; url: string; body?: unknown; json?: string; headers?: Record<string, string>; key?: string } & Expect;
 
-async function snapshot(h: Harness) {
-  const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges');
-  return { ...(await tableCounts(h)), sandbox_charges: charges.rows[0].n as number };
-}
-
-function expectErrorShape(body: any) {
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
-  expect(typeof body.error.type).toBe('string');
-  expect(typeof body.error.code).toBe('string');
-  expect(typeof body.error.message).toBe('string');
-  expect(body.error.message.length).toBeGreaterThan(0);
-}
-
 async function expectRejected(h: Harness, c: Case) {
-  const before = await snapshot(h);
+  const before = await tableCounts(h);
   const headers = { ...(c.headers ?? {}), ...(c.json !== undefined ? { 'content-type': 'application/json' } : {}) };
   const r = await h.call(c.method ?? 'POST', c.url, c.json ?? c.body, { headers, ...(c.key ? { key: c.key } : {}) });
   expect(r.status, JSON.stringify(r.body)).toBe(c.status ?? (c.code === 'resource_missing' ? 404 : 400));
   expectErrorShape(r.body);
   expect(r.body.error.type).toBe('invalid_request_error');
   expect({ code: r.body.error.code, param: r.body.error.param }).toEqual({ code: c.code, param: c.param });
-  expect(await snapshot(h)).toEqual(before);
+  expect(await tableCounts(h)).toEqual(before);
   return r;
 }
 
@@ -75,6 +62,13 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bPm = await asOther('POST', '/v1/payment_methods', { customer: bCustomer.id, token: 'tok_visa' });
   const bSub = await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
   const bInvoice = bSub.latest_invoice as string;
+  // A subscription of each account parked after its billing kept failing.
+  const parked = async (accountId: string, subscription: string) => {
+    for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, accountId, subscription, new Error('boom'), { onClock: false });
+    return (await h.database.pool.query('SELECT id FROM billing_failures WHERE subscription_id = $1', [subscription])).rows[0].id as string;
+  };
+  const failure = await parked(h.accountId, (await ok(h, 'POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: monthlyUsd2.id }], trial_period_days: 7 })).id);
+  const bFailure = await parked(other.account.id, (await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }], trial_period_days: 7 })).id);
 
   it('has the fixtures it relies on', () => {
     expect(active.status).toBe('active');
@@ -255,6 +249,11 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'more than two years', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2030-03-01T00:00:00Z' }, code: 'parameter_invalid', param: 'frozen_time' },
       { name: 'array for a string', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: ['2027-04-01T00:00:00Z'] }, code: 'parameter_invalid', param: 'frozen_time' },
     ],
+    'POST /v1/billing_failures/:id/retry': [
+      { name: 'unknown id', url: '/v1/billing_failures/bfail_nope/retry', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's failure", url: `/v1/billing_failures/${bFailure}/retry`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'unknown field', url: `/v1/billing_failures/${failure}/retry`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
+    ],
   };
 
   for (const [endpoint, list] of Object.entries(cases)) {
@@ -274,9 +273,13 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/test_clocks', '/v1/test_clocks', { frozen_time: '2027-02-01T00:00:00Z' }],
     ['POST /v1/test_clocks/:id/advance', `/v1/test_clocks/${clock.id}/advance`, { frozen_time: '2027-04-01T00:00:00Z' }],
+    ['POST /v1/billing_failures/:id/retry', `/v1/billing_failures/${failure}/retry`, {}],
   ];
   it('covers every POST endpoint of the API', () => {
-    expect(endpoints.map(([e]) => e).sort()).toEqual(Object.keys(cases).sort());
+    const posts = registeredRoutes(h.app).filter((r) => r.startsWith('POST '));
+    expect(posts.length).toBeGreaterThan(5);
+    expect(endpoints.map(([e]) => e).sort()).toEqual(posts);
+    expect(Object.keys(cases).sort()).toEqual(posts);
   });
   describe.each(endpoints)('%s with a body that is not what it expects', (_e, url, valid) => {
     it('malformed JSON → 400 body_invalid', async () => {
@@ -386,21 +389,21 @@ describe('bad input is refused with a precise error and changes nothing', async 
     // With a trial nothing is invoiced at creation, yet the first renewal would overflow: refused all the same.
     it.each([[10, {}], [1_000_000, {}], [100, { trial_period_days: 14 }]])('is a 400 amount_too_large naming the item for quantity %i %o, not a 500', async (quantity, extra) => {
       const huge = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
-      const before = await snapshot(h);
+      const before = await tableCounts(h);
       const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: huge.id, quantity }], ...extra });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'amount_too_large', param: 'items[0][quantity]' });
-      expect(await snapshot(h)).toEqual(before);
+      expect(await tableCounts(h)).toEqual(before);
     });
 
     it('is a 400 naming items when each item fits but their sum does not', async () => {
       const big = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
       const big2 = await ok(h, 'POST', '/v1/prices', { ...base, unit_amount: 1e15, recurring: { interval: 'month' } });
-      const before = await snapshot(h);
+      const before = await tableCounts(h);
       const r = await h.call('POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: big.id, quantity: 5 }, { price: big2.id, quantity: 5 }], trial_period_days: 7 });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'amount_too_large', param: 'items' });
-      expect(await snapshot(h)).toEqual(before);
+      expect(await tableCounts(h)).toEqual(before);
     });
 
     it('a graduated price whose upper tiers overflow at the quantity is refused', async () => {

@@ -1,0 +1,42 @@
+import type { FastifyRequest } from 'fastify';
+import { containsCardNumber } from '../domain/card-number.ts';
+import { DomainError, invalid } from '../domain/errors.ts';
+import { MAX_INPUT_DEPTH, isWellFormed, scanInput, type Finding } from '../domain/input-scan.ts';
+
+type Problem = 'card_number' | 'nul' | 'ill_formed';
+
+/** What is wrong with one piece of input text. Cards come first, so a PAN is never echoed. */
+function textProblem(text: string): Problem | null {
+  if (containsCardNumber(text)) return 'card_number';
+  // PostgreSQL text cannot hold U+0000: refuse it here rather than fail with a 500 at the insert.
+  if (text.includes('\u0000')) return 'nul';
+  if (!isWellFormed(text)) return 'ill_formed';
+  return null;
+}
+
+function refusal({ problem, param }: Finding<Problem>): DomainError {
+  switch (problem) {
+    case 'card_number':
+      return invalid('card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', param);
+    case 'nul':
+      return invalid('parameter_invalid', `Invalid ${param}: text may not contain the NUL character (U+0000).`, param);
+    case 'ill_formed':
+      return invalid('parameter_invalid',
+        `Invalid ${param}: text must be well-formed Unicode (it holds half of a UTF-16 surrogate pair).`, param);
+    case 'too_deep':
+      return invalid('parameter_invalid',
+        `Invalid ${param}: input may not be nested more than ${MAX_INPUT_DEPTH} levels deep.`, param);
+  }
+}
+
+/**
+ * preValidation hook: refuses input that must not reach a schema, a service, a log or the
+ * database (raw card numbers, NUL, lone surrogates, absurd nesting) with a 400 naming the param.
+ * Path params count too: an id is echoed in error messages and kept with an Idempotency-Key's path.
+ */
+export async function guardInput(req: FastifyRequest) {
+  const found = scanInput(req.body, textProblem) ?? scanInput(req.query, textProblem) ?? scanInput(req.params, textProblem);
+  if (found) throw refusal(found);
+  // A POST whose params are all optional (cancel, pay, void, create customer) may come without a body.
+  if (req.method === 'POST' && req.body === undefined) req.body = {};
+}

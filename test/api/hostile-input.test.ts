@@ -1,0 +1,210 @@
+import { createAccount } from '../../src/app/accounts.ts';
+import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
+import { describe, expect, it } from 'vitest';
+import { expectErrorShape, ok } from '../builders.ts';
+import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
+
+/**
+ * Principle 8 against hostile input (issue 12): every write endpoint the server registers gets
+ * the whole corpus below. Each answer must be a 4xx whose body is exactly the API's error shape,
+ * and no table may change. The endpoints come from the running server and the per-field cases
+ * from the OpenAPI document, so a new route or field is attacked without anyone listing it; a
+ * new route whose path parameter has no fixture here fails the run rather than going untested.
+ */
+
+type Attack = {
+  name: string; path?: string; query?: string; body?: unknown; json?: string; contentType?: string;
+  headers?: Record<string, string>; status?: number; code?: string; param?: string | null;
+};
+type Schema = {
+  type?: string; format?: string; minimum?: number; maximum?: number; maxLength?: number;
+  properties?: Record<string, Schema>; anyOf?: Schema[];
+};
+
+/** Luhn-valid 4242… written the ways that used to slip through. */
+const CARDS: Record<string, string> = {
+  'no-break spaces': '4242\u00a04242\u00a04242\u00a04242', 'four spaces': '4242    4242    4242    4242',
+  slashes: '4242/4242/4242/4242', dots: '4242.4242.4242.4242', newlines: '4242\n4242\n4242\n4242',
+  underscores: '4242_4242_4242_4242', 'en dashes': '4242\u20134242\u20134242\u20134242',
+  'full-width digits': '\uff14\uff12\uff14\uff12 \uff14\uff12\uff14\uff12 \uff14\uff12\uff14\uff12 \uff14\uff12\uff14\uff12',
+};
+
+/** Objects `levels` deep, built as text so no recursion is needed on this side either. */
+const deepObject = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+
+/** `valid` as JSON text with `field` set to a literal JSON.stringify cannot write (1e400, 2^64). */
+const withLiteral = (valid: Record<string, unknown>, field: string, literal: string) =>
+  JSON.stringify({ ...valid, [field]: 0 }).replace(`"${field}":0`, `"${field}":${literal}`);
+
+/** Attacks on the request as a whole; `valid` is a body the endpoint would accept. */
+function requestAttacks(valid: Record<string, unknown>): Attack[] {
+  const bad = (name: string, json: string, code: string, param: string | null = 'zzz', status = 400): Attack =>
+    ({ name, json, code, param, status });
+  return [
+    bad('8,000 nested arrays', `${'['.repeat(8_000)}${']'.repeat(8_000)}`, 'parameter_invalid', 'body'),
+    bad('objects nested 40 deep', `{"zzz":${deepObject(40)}}`, 'parameter_invalid'),
+    bad('a lone high surrogate', '{"zzz":"\\ud800"}', 'parameter_invalid'),
+    bad('a lone low surrogate inside text', '{"zzz":"ab\\udc00cd"}', 'parameter_invalid'),
+    bad('a lone surrogate in a key', '{"\\udc00":"x"}', 'parameter_invalid', 'body'),
+    bad('a lone surrogate in a metadata value', '{"metadata":{"note":"\\ud83d"}}', 'parameter_invalid', 'metadata[note]'),
+    bad('the NUL character', '{"zzz":"a\\u0000b"}', 'parameter_invalid'),
+    ...Object.entries(CARDS).map(([how, card]) =>
+      bad(`a card number with ${how}`, JSON.stringify({ zzz: `paid ${card} ok` }), 'card_number_refused')),
+    bad('a __proto__ key', '{"__proto__":{"admin":true}}', 'body_invalid', 'body'),
+    bad('a constructor.prototype key', '{"constructor":{"prototype":{"admin":true}}}', 'body_invalid', 'body'),
+    bad('a nested __proto__ key', '{"metadata":{"__proto__":{"admin":true}}}', 'body_invalid', 'body'),
+    bad('a 900 KB string', JSON.stringify({ ...valid, zzz: 'x'.repeat(900_000) }), 'parameter_unknown'),
+    bad('a 2 MB body', JSON.stringify({ zzz: 'x'.repeat(2_000_000) }), 'body_too_large', 'body', 413),
+    bad('an empty body', '', 'body_invalid', 'body'),
+    bad('malformed JSON', '{"zzz": ', 'body_invalid', 'body'),
+    bad('JSON followed by more text', '{} {}', 'body_invalid', 'body'),
+    bad('a number beyond any float', withLiteral(valid, 'zzz', '1e400'), 'parameter_unknown'),
+    bad('emoji and combining marks as a field name', withLiteral(valid, '😀e\u0301', '1'), 'parameter_unknown', '😀e\u0301'),
+    // Fastify reads text/plain as a string, which no body schema accepts.
+    { name: 'plain text', json: 'name=x', contentType: 'text/plain', code: 'parameter_invalid', param: 'body' },
+    { name: 'a form', json: 'name=x', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'content_type_invalid', param: 'body' },
+    { name: 'XML', json: '<name>x</name>', contentType: 'application/xml', status: 415, code: 'content_type_invalid', param: 'body' },
+    { name: 'a card number in the query string', body: valid, query: '?note=4242%C2%A04242%C2%A04242%C2%A04242', code: 'card_number_refused', param: 'note' },
+    { name: 'NUL in the query string', body: valid, query: '?note=%00', code: 'parameter_invalid', param: 'note' },
+    { name: 'a 64 KB header', body: valid, headers: { 'x-padding': 'x'.repeat(65_536) }, status: 431, code: 'headers_too_large', param: null },
+    { name: 'an Idempotency-Key of 300 characters', body: valid, headers: { 'idempotency-key': 'k'.repeat(300) },
+      code: 'idempotency_key_invalid', param: 'Idempotency-Key' },
+    { name: 'an Idempotency-Key used for another request', body: valid, headers: { 'idempotency-key': 'used-before' },
+      status: 409, code: 'idempotency_key_reused', param: 'Idempotency-Key' },
+  ];
+}
+
+/** Attacks on each documented body field, from its schema. */
+function fieldAttacks(valid: Record<string, unknown>, schema: Schema | undefined): Attack[] {
+  const out: Attack[] = [];
+  for (const [field, s] of Object.entries(schema?.properties ?? {})) {
+    const types = (s.anyOf ?? [s]).map((x) => x.type);
+    const at = (name: string, value: unknown, code = 'parameter_invalid'): Attack =>
+      ({ name: `${field}: ${name}`, body: { ...valid, [field]: value }, code, param: field });
+    out.push(at('a value of the wrong type', types.includes('array') ? { not: 'a list' } : [[{}]]));
+    if (types.includes('string') && !s.format) out.push(at('a lone surrogate', '\ud800'));
+    const str = (s.anyOf ?? [s]).find((x) => x.type === 'string');
+    if (str?.maxLength !== undefined) out.push(at('one character too long', 'x'.repeat(str.maxLength + 1)));
+    if (str?.format === 'date-time') {
+      for (const t of ['2027-06-30T23:59:60Z', '2027-02-30T00:00:00Z', '2027-03-01T24:00:00Z', '2027-03-01T00:00:00+02', '2027-03-01']) {
+        out.push(at(`the timestamp ${t}`, t));
+      }
+    }
+    if (s.type === 'integer') {
+      if (s.minimum !== undefined) out.push(at('below its minimum', s.minimum - 1));
+      // amount_too_large for amounts, parameter_invalid for the rest: any 4xx will do.
+      if (s.maximum !== undefined) out.push({ name: `${field}: 2^64`, json: withLiteral(valid, field, '18446744073709551616') });
+    }
+    if (field === 'currency') out.push(at('an unknown currency', 'xyz', 'currency_invalid'), at('a currency in another script', 'ＵＳＤ', 'currency_invalid'));
+  }
+  return out;
+}
+
+/** Attacks on the path parameter, for routes that have one. */
+function pathAttacks(route: string, other: string, valid: Record<string, unknown>): Attack[] {
+  const withId = (id: string) => route.replace(/:id\b/, id);
+  return ([
+    { name: 'a bad percent-encoding in the path', path: withId('%E0%A4%A'), code: 'url_invalid', param: null },
+    { name: 'an encoded lone surrogate in the path', path: withId('%ED%A0%80'), code: 'url_invalid', param: null },
+    { name: "another account's object", path: withId(other), status: 404, code: 'resource_missing', param: 'id' },
+    { name: 'emoji in the id', path: withId(encodeURIComponent('cus_😀')), status: 404, code: 'resource_missing', param: 'id' },
+    { name: 'combining marks in the id', path: withId(encodeURIComponent('cus_e\u0301\u0301')), status: 404, code: 'resource_missing', param: 'id' },
+    { name: 'an id of 65 characters', path: withId('x'.repeat(65)), code: 'parameter_invalid', param: 'id' },
+    { name: 'an id of 2,000 characters', path: withId('x'.repeat(2_000)), status: 414, code: 'url_too_long', param: null },
+  ] as Attack[]).map((a) => ({ ...a, body: valid }));
+}
+
+async function send(h: Harness, url: string, a: Attack) {
+  const headers = { ...(a.headers ?? {}), ...(a.json !== undefined ? { 'content-type': a.contentType ?? 'application/json' } : {}) };
+  return await h.call('POST', url + (a.query ?? ''), a.json ?? a.body, { headers });
+}
+
+describe('every write endpoint refuses hostile input with a 4xx and changes nothing', async () => {
+  const h = await harness();
+  const product = await ok(h, 'POST', '/v1/products', { name: 'Box' });
+  const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1000, recurring: { interval: 'month' } });
+  const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-10T00:00:00Z' });
+  const customer = await ok(h, 'POST', '/v1/customers', { email: 'c@example.com' });
+  const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+
+  const b = await createAccount(h.database.db, 'Other');
+  const asB = async (url: string, body: unknown) => {
+    const r = await h.call('POST', url, body, { key: b.key.secret });
+    if (r.status !== 200) throw new Error(`${url} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const bClock = await asB('/v1/test_clocks', { frozen_time: '2027-01-10T00:00:00Z' });
+  const bCustomer = await asB('/v1/customers', {});
+  const bProduct = await asB('/v1/products', { name: 'B' });
+  const bPrice = await asB('/v1/prices', { product: bProduct.id, currency: 'usd', unit_amount: 1, recurring: { interval: 'month' } });
+  const bSub = await asB('/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
+  // A subscription of each account parked after its billing kept failing.
+  const parked = async (accountId: string, subscription: string) => {
+    for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, accountId, subscription, new Error('boom'), { onClock: false });
+    return (await h.database.pool.query('SELECT id FROM billing_failures WHERE subscription_id = $1', [subscription])).rows[0].id as string;
+  };
+  const failure = await parked(h.accountId, (await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 })).id);
+  const bFailure = await parked(b.account.id, (await asB('/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }], trial_period_days: 3 })).id);
+
+  // For each collection with a `:id` route: one of this account's objects and one of another's.
+  const ids: Record<string, { own: string; other: string }> = {
+    customers: { own: customer.id, other: bCustomer.id }, subscriptions: { own: sub.id, other: bSub.id },
+    invoices: { own: sub.latest_invoice, other: bSub.latest_invoice }, test_clocks: { own: clock.id, other: bClock.id },
+    billing_failures: { own: failure, other: bFailure },
+  };
+  // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
+  const valid: Record<string, Record<string, unknown>> = {
+    'POST /v1/products': { name: 'x' }, 'POST /v1/prices': { product: product.id, currency: 'usd', unit_amount: 1 },
+    'POST /v1/payment_methods': { customer: customer.id, token: 'tok_visa' },
+    'POST /v1/subscriptions': { customer: customer.id, items: [{ price: price.id }] },
+    'POST /v1/test_clocks': { frozen_time: '2027-02-01T00:00:00Z' }, 'POST /v1/test_clocks/:id/advance': { frozen_time: '2027-02-01T00:00:00Z' },
+  };
+  // An Idempotency-Key already spent on another request.
+  await h.database.pool.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, status_code, response)
+    VALUES ($1, 'used-before', 'another request', 'POST', '/v1/customers', 200, '{}')`, [h.accountId]);
+
+  const doc = (await h.call('GET', '/v1/openapi.json', undefined, { key: null })).body;
+  const bodySchema = (path: string): Schema | undefined =>
+    doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.post?.requestBody?.content?.['application/json']?.schema;
+
+  const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length));
+  const collection = (path: string) => /^\/v1\/([a-z_]+)\/:id\b/.exec(path)?.[1];
+  const unfillable = writes.filter((p) => p.includes(':') && !ids[collection(p) ?? '']);
+
+  it('knows the write endpoints, and how to fill every path parameter of them', () => {
+    expect(writes.length).toBeGreaterThan(5);
+    expect(unfillable, 'add a fixture to `ids` for these routes').toEqual([]);
+  });
+
+  for (const path of writes.filter((p) => !unfillable.includes(p))) {
+    const fixture = ids[collection(path) ?? ''];
+    const base = fixture ? path.replace(':id', fixture.own) : path;
+    const body = valid[`POST ${path}`] ?? {};
+    const attacks = [
+      ...requestAttacks(body), ...fieldAttacks(body, bodySchema(path)), ...(fixture ? pathAttacks(path, fixture.other, body) : []),
+    ];
+
+    describe(`POST ${path}`, () => {
+      it.each(attacks.map((a) => [a.name, a] as const))('%s', async (_name, a) => {
+        const before = await tableCounts(h);
+        const r = await send(h, a.path ?? base, a);
+        expect(r.status, JSON.stringify(r.body)?.slice(0, 300)).toBeGreaterThanOrEqual(400);
+        expect(r.status).toBeLessThan(500);
+        if (a.status) expect(r.status).toBe(a.status);
+        expectErrorShape(r.body);
+        expect(r.body.error.type).toMatch(/^(invalid_request|idempotency)_error$/);
+        if (a.code) expect({ code: r.body.error.code, param: r.body.error.param }).toEqual({ code: a.code, param: a.param });
+        expect(await tableCounts(h)).toEqual(before);
+      });
+    });
+  }
+
+  it('is still serving, and nothing hostile was stored anywhere', async () => {
+    expect((await h.call('GET', '/health', undefined, { key: null })).status).toBe(200);
+    // A leap second once left the clock in internal_failure with a null frozen_time audited.
+    expect(await ok(h, 'GET', `/v1/test_clocks/${clock.id}`)).toMatchObject({ status: 'ready', frozen_time: '2027-01-10T00:00:00.000Z' });
+    const stored = await h.database.pool.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE after::text LIKE '%4242%' OR after::text LIKE '%\uFFFD%'");
+    expect(stored.rows[0].n).toBe(0);
+  });
+});
