@@ -150,7 +150,9 @@ export async function startLatencyServer(admin: pg.Client, serverUrl: string, te
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(serverUrl); url.pathname = `/${name}`;
   const port = await freePort();
-  const server = spawn(process.execPath, ['bin/rebill.js', deployment], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=.tmp/prof", goes to the server's node.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/rebill.js', deployment], {
     env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'warn', REBILL_BOOTSTRAP_KEY: KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
