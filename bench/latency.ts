@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,23 +7,38 @@ import pg from 'pg';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
 
 type Wal = { records: number; fpi: number; bytes: number; syncs: number };
-/** CPU seconds spent during a window by the API server process and by its database backends. */
-type Cpu = { server: number; database: number };
+/**
+ * CPU seconds spent during a window by the Rebill process, by its database backends, and by
+ * the load generator (this process), which shares the machine's cores with both.
+ */
+export type Cpu = { server: number; database: number; loadGenerator: number };
 /** Peaks, in bytes, of the kernel's dirty page cache and of the pages it was writing back. */
 type PageCache = { dirtyPeak: number; writebackPeak: number };
-type Window = { latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number; wal?: Wal; cpu?: Cpu; pageCache?: PageCache };
-export type LatencyResult = { rate: number; seconds: number; windows: Window[]; pooled: Window };
+/**
+ * Checkpoints that ran during a window: how many PostgreSQL counted, and when (seconds into the
+ * window) the benchmark issued its own, if it issued one in this window.
+ */
+type Checkpoints = { counted: number | null; issuedAt: number | null };
+export type Window = {
+  latencies: number[]; p50: number; p99: number; max: number; ok: number; failed: number; timedOut: number;
+  wal?: Wal | undefined; cpu?: Cpu | undefined; pageCache?: PageCache | undefined; checkpoints?: Checkpoints;
+};
+export type LatencyResult = { deployment: Deployment; rate: number; seconds: number; windows: Window[]; pooled: Window };
+/** `start`: API and billing worker in one process (the default deployment); `serve`: API only. */
+export type Deployment = 'start' | 'serve';
 
 const KEY = 'rk_bench_0123456789abcdefghijklmnop';
+// A request that has not answered this long after it was due counts as failed.
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 1000);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function summary(latencies: number[], failed: number): Window {
+function summary(latencies: number[], failed: number, timedOut: number): Window {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { latencies: sorted, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, ok: sorted.length, failed };
+  return { latencies: sorted, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, ok: sorted.length, failed, timedOut };
 }
 
 /** The server's WAL counters (server-wide: nothing else runs during a window); null if hidden. */
@@ -33,6 +49,15 @@ async function walTotals(admin: pg.Client): Promise<Wal | null> {
     const row = r.rows[0]!;
     return { records: Number(row.records), fpi: Number(row.fpi), bytes: Number(row.bytes), syncs: Number(row.syncs) };
   } catch { return null; }
+}
+
+/** Checkpoints the server has started since its statistics were reset (PostgreSQL 17 moved them); null if hidden. */
+async function checkpointCount(admin: pg.Client): Promise<number | null> {
+  for (const q of ['SELECT (num_timed + num_requested)::int AS n FROM pg_stat_checkpointer',
+    'SELECT (checkpoints_timed + checkpoints_req)::int AS n FROM pg_stat_bgwriter']) {
+    try { return (await admin.query<{ n: number }>(q)).rows[0]!.n; } catch { /* the other version */ }
+  }
+  return null;
 }
 
 /**
@@ -82,7 +107,7 @@ async function backendPids(admin: pg.Client, database: string): Promise<number[]
 }
 
 /** Seconds of CPU each side used between two readings; undefined if /proc showed nothing. */
-function cpuSpent(before: Map<number, number>, after: Map<number, number>, serverPid: number): Cpu | undefined {
+function cpuSpent(before: Map<number, number>, after: Map<number, number>, serverPid: number, loadGenerator: number): Cpu | undefined {
   let server = 0, database = 0, seen = false;
   for (const [pid, t] of after) {
     const t0 = before.get(pid);
@@ -90,29 +115,61 @@ function cpuSpent(before: Map<number, number>, after: Map<number, number>, serve
     seen = true;
     if (pid === serverPid) server += t - t0; else database += t - t0;
   }
-  return seen && after.has(serverPid) ? { server, database } : undefined;
+  return seen && after.has(serverPid) ? { server, database, loadGenerator } : undefined;
 }
 
+/** The windows' figures pooled: every latency and every failure, and the counters summed. */
+export function poolWindows(windows: Window[]): Window {
+  const all = summary(windows.flatMap((w) => w.latencies), windows.reduce((a, w) => a + w.failed, 0), windows.reduce((a, w) => a + w.timedOut, 0));
+  const cpus = windows.map((w) => w.cpu);
+  const cpu = cpus.length && cpus.every((c) => c) ? (cpus as Cpu[]).reduce((a, c) => ({
+    server: a.server + c.server, database: a.database + c.database, loadGenerator: a.loadGenerator + c.loadGenerator })) : undefined;
+  const wals = windows.map((w) => w.wal);
+  const wal = wals.length && wals.every((x) => x) ? (wals as Wal[]).reduce((a, x) => ({
+    records: a.records + x.records, fpi: a.fpi + x.fpi, bytes: a.bytes + x.bytes, syncs: a.syncs + x.syncs })) : undefined;
+  return { ...all, cpu, wal };
+}
+
+export type LatencyServer = {
+  deployment: Deployment;
+  /** `windows` consecutive windows of `seconds` at `rate` requests per second; a CHECKPOINT is issued halfway through the middle one. */
+  measure: (rate: number, seconds: number, windows: number) => Promise<LatencyResult>;
+  stop: () => Promise<void>;
+};
+
 /**
- * Starts `rebill serve` in its own process on a fresh database, prepares customers with cards,
- * then sends POST /v1/subscriptions at a fixed rate for `seconds`. Each request is sent at its
- * scheduled time whether or not earlier ones have answered (open loop), and its latency counts
- * from that scheduled time, so a stalled server cannot hide its queueing delay.
+ * Starts `rebill <deployment>` in its own process on a fresh database, prepares customers with
+ * cards and warms the server up. Its `measure` then sends POST /v1/subscriptions, each with its
+ * own Idempotency-Key as every Stripe-style client does, at a fixed rate. Each request is sent
+ * at its scheduled time whether or not earlier ones have answered (open loop), and its latency
+ * counts from that scheduled time, so a stalled server cannot hide its queueing delay; one that
+ * has not answered TIMEOUT_MS after it was due is abandoned and counts as failed.
  */
-export async function runLatency(admin: pg.Client, serverUrl: string, template: string, rate: number, seconds: number, windows: number): Promise<LatencyResult> {
-  const name = `rebill_bench_http_${rate}_${Date.now().toString(36)}`;
+export async function startLatencyServer(admin: pg.Client, serverUrl: string, template: string, deployment: Deployment): Promise<LatencyServer> {
+  const name = `rebill_bench_http_${deployment}_${Date.now().toString(36)}`;
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(serverUrl); url.pathname = `/${name}`;
   const port = await freePort();
-  const server = spawn(process.execPath, ['bin/rebill.js', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=.tmp/prof", goes to the server's node.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/rebill.js', deployment], {
     env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'warn', REBILL_BOOTSTRAP_KEY: KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  server.stdout!.resume();
+  const exited = new Promise((r) => server.once('exit', r));
+  const stop = async () => {
+    // The database stays until the whole run ends (run.ts drops every bench database then).
+    // Dropping it here would delete hundreds of megabytes just before the next measurement: on
+    // a disk that discards freed blocks, that holds up every commit's fsync for a while.
+    server.kill('SIGTERM');
+    await exited;
+  };
   try {
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not up yet */ }
-      if (i > 300) throw new Error('server did not start');
+      if (i > 300) throw new Error(`rebill ${deployment} did not start`);
       await sleep(100);
     }
     const post = async (path: string, body: unknown) => {
@@ -131,14 +188,20 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
     // node:http with keep-alive: the load generator shares the machine's two cores with the
     // server and PostgreSQL, so it should spend as little CPU per request as it can.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const send = (i: number) => new Promise<number>((resolve, reject) => {
+    const keyPrefix = `bench-${randomUUID()}-`;
+    let sent = 0;
+    /** One request; resolves with its status, or 0 when it was abandoned at `deadline` (performance.now()). */
+    const send = (i: number, deadline = Infinity) => new Promise<number>((resolve, reject) => {
       const payload = JSON.stringify({ customer: customers[i % customers.length], items: [{ price: price.id }] });
       const req = http.request({ host: '127.0.0.1', port, path: '/v1/subscriptions', method: 'POST', agent,
-        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload),
+          'idempotency-key': `${keyPrefix}${sent++}` } }, (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('end', () => { clearTimeout(timer); resolve(res.statusCode ?? 0); });
       });
-      req.on('error', reject);
+      const timer = deadline === Infinity ? undefined
+        : setTimeout(() => { req.destroy(); resolve(0); }, Math.max(0, deadline - performance.now()));
+      req.on('error', (err) => { clearTimeout(timer); reject(err); });
       req.end(payload);
     });
 
@@ -162,43 +225,75 @@ export async function runLatency(admin: pg.Client, serverUrl: string, template: 
     // cached plan is made anew: let that pass, as it would between checkpoints on a live server.
     await inLanes(1000);
 
-    // Consecutive windows on the same server: each is reported, and so are all of them pooled.
-    const measure = async (): Promise<Window> => {
+    /**
+     * Waits until the server is idle (under 0.1 s of CPU in a second, for its process and its
+     * backends alike): requests abandoned at their timeout still run on the server, and their
+     * backlog must not spill into the next measurement. Gives up after a minute.
+     */
+    const settle = async () => {
+      for (let i = 0; i < 60; i++) {
+        const pids = [server.pid ?? -1, ...await backendPids(admin, name)];
+        const t0 = cpuSeconds(pids);
+        await sleep(1000);
+        const t1 = cpuSeconds(pids);
+        if ([...t1].reduce((a, [pid, t]) => a + t - (t0.get(pid) ?? t), 0) < 0.1) return;
+      }
+    };
+
+    /** One window; with `checkpointAt` (ms into it), a CHECKPOINT is issued then, as a live server's would come. */
+    const window = async (rate: number, seconds: number, checkpointAt: number | null): Promise<Window> => {
       const pids = [server.pid ?? -1, ...await backendPids(admin, name)];
       const before = await walTotals(admin);
+      const checkpointsBefore = await checkpointCount(admin);
       const cpuBefore = cpuSeconds(pids);
+      const ownBefore = process.cpuUsage();
       const stopWatching = watchPageCache();
       const total = rate * seconds;
       const interval = 1000 / rate;
       const latencies: number[] = [];
-      let failed = 0;
+      let failed = 0, timedOut = 0;
       const t0 = performance.now() + 20;
-      const inflight: Promise<void>[] = [];
+      const inflight: Promise<unknown>[] = [];
+      if (checkpointAt !== null) {
+        inflight.push(sleep(t0 + checkpointAt - performance.now()).then(() => admin.query('CHECKPOINT')).catch((err: Error) => {
+          console.log(`      (CHECKPOINT not issued: ${err.message})`);
+        }));
+      }
       for (let i = 0; i < total; i++) {
         const scheduled = t0 + i * interval;
         const wait = scheduled - performance.now();
         if (wait > 0) await sleep(wait);
-        inflight.push(send(i).then((status) => {
-          if (status === 200) latencies.push(performance.now() - scheduled); else failed++;
+        inflight.push(send(i, scheduled + TIMEOUT_MS).then((status) => {
+          if (status === 200) latencies.push(performance.now() - scheduled);
+          else { failed++; if (status === 0) timedOut++; }
         }, () => { failed++; }));
       }
       await Promise.all(inflight);
+      const own = process.cpuUsage(ownBefore);
       const pageCache = stopWatching();
-      const cpu = cpuSpent(cpuBefore, cpuSeconds(pids), server.pid ?? -1);
+      const cpu = cpuSpent(cpuBefore, cpuSeconds(pids), server.pid ?? -1, (own.user + own.system) / 1e6);
       const after = await walTotals(admin);
+      const checkpointsAfter = await checkpointCount(admin);
       const wal = before && after
         ? { records: after.records - before.records, fpi: after.fpi - before.fpi, bytes: after.bytes - before.bytes, syncs: after.syncs - before.syncs } : undefined;
-      return { ...summary(latencies, failed), wal, cpu, pageCache };
+      const checkpoints = {
+        counted: checkpointsBefore !== null && checkpointsAfter !== null ? checkpointsAfter - checkpointsBefore : null,
+        issuedAt: checkpointAt === null ? null : checkpointAt / 1000,
+      };
+      return { ...summary(latencies, failed, timedOut), wal, cpu, pageCache, checkpoints };
     };
-    const runs: Window[] = [];
-    for (let w = 0; w < windows; w++) runs.push(await measure());
-    agent.destroy();
-    return { rate, seconds, windows: runs, pooled: summary(runs.flatMap((r) => r.latencies), runs.reduce((a, r) => a + r.failed, 0)) };
-  } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    // The database stays until the whole run ends (run.ts drops every bench database then).
-    // Dropping it here would delete hundreds of megabytes just before the next rate: on a disk
-    // that discards freed blocks, that holds up every commit's fsync for a while.
+
+    const measure = async (rate: number, seconds: number, windows: number): Promise<LatencyResult> => {
+      // Consecutive windows on the same server: each is reported, and so are all of them pooled.
+      const withCheckpoint = Math.floor(windows / 2);
+      const runs: Window[] = [];
+      for (let w = 0; w < windows; w++) runs.push(await window(rate, seconds, w === withCheckpoint ? seconds * 500 : null));
+      await settle();
+      return { deployment, rate, seconds, windows: runs, pooled: poolWindows(runs) };
+    };
+    return { deployment, measure, stop: async () => { agent.destroy(); await stop(); } };
+  } catch (err) {
+    await stop();
+    throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { typeid } from 'typeid-js';
 import { newId } from '../src/domain/ids.ts';
 import { buildInvoice } from '../src/domain/invoice-builder.ts';
 import { assignInvoiceNumbers } from '../src/domain/invoice-number.ts';
@@ -17,6 +18,17 @@ import { invoiceView, paymentAttemptView, subscriptionItemView, subscriptionView
  */
 const BATCH = 25;
 const PARALLEL = 8;
+
+/**
+ * The gateway's write, word for word the statement of the engine's sandbox gateway
+ * (INSERT_CHARGE in src/adapters/gateways/sandbox/gateway.ts), sent the same way (a named
+ * prepared statement): the same row, and the same commit that does not wait for the WAL flush.
+ * renewals.ts checks before every run that the two texts are still the same.
+ */
+export const REFERENCE_INSERT_CHARGE = `WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true))
+  INSERT INTO sandbox.charges (idempotency_key, id, token, amount, currency, status, decline_code, reference)
+  SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::text, $7::text, $8::text FROM no_flush_wait
+  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, decline_code, token`;
 
 type Claimed = Row<'subscriptions'> & { pm_id: string; gateway_token: string; invoice_prefix: string; next_invoice_sequence: number; items: { item: Record<string, unknown>; price: Record<string, unknown> }[] };
 
@@ -119,16 +131,15 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
     c.release();
   }
 
-  // The gateway: the same sandbox write per charge, side by side.
+  // The gateway: the engine's sandbox write per charge, side by side.
   let next = 0;
   const chargeIds = new Map<string, string>();
   await Promise.all(Array.from({ length: Math.min(PARALLEL, charges.length) }, async () => {
     while (next < charges.length) {
-      const { attempt } = charges[next++]!;
-      const r = await pool.query(`INSERT INTO sandbox.charges (idempotency_key, id, token, amount, currency, status, reference)
-        VALUES ($1, $2, 'tok_visa', $3, $4, 'succeeded', $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-        [attempt.idempotency_key, newId('event').replace('evt_', 'ch_'), attempt.amount.toString(), attempt.currency, attempt.invoice_id]);
-      chargeIds.set(attempt.id, r.rows[0].id);
+      const { sub, attempt } = charges[next++]!;
+      const r = await pool.query<{ id: string }>({ name: 'bench_reference_insert_charge', text: REFERENCE_INSERT_CHARGE, values: [
+        attempt.idempotency_key, typeid('ch').toString(), sub.gateway_token, attempt.amount.toString(), attempt.currency, 'succeeded', null, attempt.invoice_id] });
+      chargeIds.set(attempt.id, r.rows[0]!.id);
     }
   }));
 
@@ -151,7 +162,8 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
         FROM (VALUES ${rowsOf(c2, attRows)}) v(a, b, c, d) WHERE pa.account_id = v.a AND pa.id = v.b AND pa.status IN ('pending', 'unknown');
       UPDATE invoices i SET status = 'paid', amount_paid = v.c::bigint, amount_remaining = 0, paid_at = v.d::timestamptz, updated_at = v.d::timestamptz, version = v.e::int
         FROM (VALUES ${rowsOf(c2, invRows)}) v(a, b, c, d, e) WHERE i.account_id = v.a AND i.id = v.b AND i.status = 'open';
-      SELECT 1 FROM subscriptions WHERE id IN (${charges.map((x) => lit(c2, x.sub.id)).join(', ')}) FOR UPDATE;
+      SELECT 1 FROM subscriptions WHERE account_id IN (${[...new Set(charges.map((x) => x.sub.account_id))].map((a) => lit(c2, a)).join(', ')})
+        AND id IN (${charges.map((x) => lit(c2, x.sub.id)).join(', ')}) FOR UPDATE;
       INSERT INTO audit_log (account_id, id, actor, action, object_type, object_id, before, after, at) VALUES ${rowsOf(c2, audit)};
       INSERT INTO events (account_id, id, type, object_id, data, created_at) VALUES ${rowsOf(c2, events)};
       COMMIT;`);

@@ -1,11 +1,52 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type pg from 'pg';
 import { connect } from '../src/adapters/postgres/pool.ts';
 import { createAccount } from '../src/app/accounts.ts';
 import { seedDueSubscriptions } from '../test/fixtures/seed-due.ts';
+import { REFERENCE_INSERT_CHARGE } from './reference-renewals.ts';
 
-export type RenewalResult = { mode: string; workers: number; count: number; seconds: number; perSecond: number };
+/** `rows`: how many rows each table (schema.table) holds after the run, seed included. */
+export type RenewalResult = { mode: string; workers: number; count: number; seconds: number; perSecond: number; rows: Map<string, number> };
+
+/**
+ * Throws unless the reference's gateway write is still the engine's, word for word: the
+ * comparison is only fair while both sides make the same write with the same commit.
+ */
+export function checkSameGatewayWrite(): void {
+  const source = readFileSync(new URL('../src/adapters/gateways/sandbox/gateway.ts', import.meta.url), 'utf8');
+  const engine = /const INSERT_CHARGE = `([^`]*)`/.exec(source)?.[1];
+  const squash = (t: string) => t.replace(/\s+/g, ' ').trim();
+  if (engine === undefined || squash(engine) !== squash(REFERENCE_INSERT_CHARGE)) {
+    throw new Error('The engine\'s sandbox charge statement (INSERT_CHARGE in src/adapters/gateways/sandbox/gateway.ts) is no longer the ' +
+      'reference\'s (REFERENCE_INSERT_CHARGE in bench/reference-renewals.ts): make them the same again, or the comparison is unfair.');
+  }
+}
+
+/** Row count of every table in the public and sandbox schemas, keyed `schema.table`. */
+async function rowCounts(pool: pg.Pool): Promise<Map<string, number>> {
+  const tables = (await pool.query<{ name: string; quoted: string }>(`SELECT format('%I.%I', table_schema, table_name) AS name,
+      quote_literal(format('%I.%I', table_schema, table_name)) AS quoted FROM information_schema.tables
+    WHERE table_schema IN ('public', 'sandbox') AND table_type = 'BASE TABLE' ORDER BY 1`)).rows;
+  if (tables.length === 0) return new Map();
+  const counts = (await pool.query<{ name: string; n: number }>(
+    tables.map((t) => `SELECT ${t.quoted} AS name, count(*)::int AS n FROM ${t.name}`).join(' UNION ALL '))).rows;
+  return new Map(counts.map((r) => [r.name, r.n]));
+}
+
+/**
+ * Throws, naming each table that differs, unless two runs left the same number of rows in
+ * every table: otherwise the two sides did not do the same work and their speeds say nothing.
+ */
+export function checkSameRows(a: RenewalResult, b: RenewalResult): void {
+  const tables = [...new Set([...a.rows.keys(), ...b.rows.keys()])].sort();
+  const differ = tables.filter((t) => a.rows.get(t) !== b.rows.get(t))
+    .map((t) => `${t}: ${a.mode} ${a.rows.get(t) ?? 'no table'}, ${b.mode} ${b.rows.get(t) ?? 'no table'}`);
+  if (differ.length) {
+    throw new Error(`${a.mode} and ${b.mode} (workers=${a.workers}) did not write the same rows, so their speeds cannot be compared:\n  ${differ.join('\n  ')}`);
+  }
+}
 
 type ChildReport = { count: number; start: number; end: number };
 
@@ -51,7 +92,7 @@ export async function runRenewals(admin: pg.Client, serverUrl: string, template:
       throw new Error(`${mode}/${workers}: books do not balance: ${JSON.stringify({ done, ...check })}`);
     }
     const seconds = (end - start) / 1000;
-    return { mode, workers, count, seconds, perSecond: count / seconds };
+    return { mode, workers, count, seconds, perSecond: count / seconds, rows: await rowCounts(d.pool) };
   } finally {
     await d.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
