@@ -5,6 +5,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
+import { pino } from 'pino';
+import { systemClock } from '../src/adapters/clock.ts';
+import { createAccount } from '../src/app/accounts.ts';
+import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../src/app/billing/failures.ts';
+import type { Deps } from '../src/app/ports.ts';
+import { seedDueSubscriptions } from './fixtures/seed-due.ts';
 import { testDatabase } from './support.ts';
 
 const run = promisify(execFile);
@@ -33,6 +39,19 @@ describe('the rebill CLI', () => {
     expect((await d.pool.query('SELECT count(*)::int AS n FROM api_keys WHERE account_id = $1', [account])).rows[0].n).toBe(2);
     // An unknown account is refused.
     await expect(cli(['keys', 'create', '--account', 'acct_nope', '--role', 'admin'], env)).rejects.toMatchObject({ code: 1 });
+  });
+
+  it('reports the subscriptions parked after their billing kept failing, across accounts', async () => {
+    const d = await testDatabase();
+    const env = { DATABASE_URL: d.url };
+    expect((await cli(['billing-failures'], env)).stdout).toContain('no parked subscriptions');
+    const { account } = await createAccount(d.db, 'Parked');
+    const { tag } = await seedDueSubscriptions(d.pool, { accountId: account.id, count: 1, now: new Date() });
+    const deps = { db: d.db, clock: systemClock, workerId: 'test', log: pino({ level: 'silent' }), recoveryDelayMs: 1000 } as unknown as Deps;
+    for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(deps, account.id, `sub_seed${tag}1`, new Error('tier table unreadable'), { onClock: false });
+    const out = (await cli(['billing-failures'], env)).stdout;
+    expect(out).toMatch(new RegExp(`${account.id}  bfail_\\w+  sub_seed${tag}1  3 tries  tier table unreadable`));
+    expect(out).toContain('1 parked');
   });
 });
 

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { connect } from '../adapters/postgres/pool.ts';
 import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts.ts';
+import { listAllFailed } from '../app/billing/failures.ts';
 import { loadConfig } from '../config.ts';
 import { buildServer } from '../http/server.ts';
 import { openDatabase, openRuntime } from '../runtime.ts';
@@ -75,6 +76,17 @@ program.command('keys').description('manage API keys').command('create')
     const role = parseRole(o.role);
     const k = await withDb(async (d) => await createApiKey(d.db, o.account, role));
     console.log(`key ${k.id} (${k.role}) for ${k.account}\nsecret (shown once): ${k.secret}`);
+  });
+
+program.command('billing-failures').description('subscriptions parked after their billing kept failing, every account, oldest first')
+  .option('--limit <n>', 'how many to list', '100')
+  .action(async (o: { limit: string }) => {
+    const rows = await withDb(async (d) => await listAllFailed(d, Number(o.limit)));
+    if (rows.length === 0) { console.log('no parked subscriptions'); return; }
+    for (const f of rows) {
+      console.log(`${f.failed_at.toISOString()}  ${f.account_id}  ${f.id}  ${f.subscription_id}  ${f.attempts} tries  ${f.error_message}`);
+    }
+    console.log(`${rows.length} parked; retry one with POST /v1/billing_failures/<id>/retry`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

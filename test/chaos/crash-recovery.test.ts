@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/adapters/postgres/embedded.ts';
 import { createAccount } from '../../src/app/accounts.ts';
 import { seedDueSubscriptions } from '../fixtures/seed-due.ts';
 import { testDatabase } from '../support.ts';
@@ -23,20 +23,12 @@ import { testDatabase } from '../support.ts';
 const MIN_KILLS = 20;
 const MAX_KILLS = 45;
 const ROUND_SUBSCRIPTIONS = 60;
-const CLOCK_SUBSCRIPTIONS = 25;
+const CLOCK_SUBSCRIPTIONS = 8;
 const RECOVERY_MS = 800;
 const MONTH_MS = 31 * 24 * 3600 * 1000;
 
 const children = new Set<ChildProcess>();
 afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `rebill start` against the test database; resolves once its API listens. */
 async function start(url: string, port: number): Promise<ChildProcess> {
@@ -125,7 +117,7 @@ describe('crash anywhere, recover everything', () => {
         resumedByCall++;
         void fetch(`${api}/test_clocks/${clockId}/advance`, { method: 'POST', headers, body: JSON.stringify({ frozen_time: target.toISOString() }) }).catch(() => undefined);
       }
-      await sleep(100 + Math.floor(Math.random() * 900));
+      await sleep(100 + Math.floor(Math.random() * 1400));
       await kill(child);
       windows.push(await windowAt(d.pool, clockId));
     }
@@ -144,8 +136,9 @@ describe('crash anywhere, recover everything', () => {
     expect(windows.filter((w) => w.pendingUncharged > 0).length, 'kills while a charge was on its way to the gateway').toBeGreaterThan(0);
     expect(windows.filter((w) => w.pendingCharged > 0).length, 'kills after the gateway charged, before the answer was recorded').toBeGreaterThan(0);
     expect(windows.filter((w) => w.advancing).length, 'kills during a clock advance').toBeGreaterThan(0);
-    expect(advanceCalls).toBeGreaterThan(1);
-    void resumedByCall;
+    console.log(`chaos: ${windows.length} kills: ${windows.filter((w) => w.pendingUncharged > 0).length} with a charge on its way in, `
+      + `${windows.filter((w) => w.pendingCharged > 0).length} with one charged but unrecorded, ${windows.filter((w) => w.advancing).length} during an advance; `
+      + `${advanceCalls} advances asked for, ${resumedByCall} stalled ones carried on by calling advance again`);
 
     const q = async (text: string, params: unknown[] = []) => (await d.pool.query(text, params)).rows;
     // Every attempt settled, every one succeeded (tok_visa), each with exactly one gateway charge.
@@ -166,7 +159,7 @@ describe('crash anywhere, recover everything', () => {
     expect(clockSubs).toHaveLength(CLOCK_SUBSCRIPTIONS);
     for (const s of clockSubs) {
       const periods = await q('SELECT period_start, period_end FROM invoices WHERE subscription_id = $1 ORDER BY period_start', [s.id]);
-      expect(periods.length).toBeGreaterThan(advanceCalls - 1);
+      expect(periods.length).toBeGreaterThanOrEqual(advanceCalls + 1); // the due period, and a renewal per month advanced
       for (let i = 1; i < periods.length; i++) expect(periods[i].period_start).toEqual(periods[i - 1].period_end);
       expect(periods.at(-1).period_start.getTime()).toBeLessThanOrEqual(target.getTime());
       expect(periods.at(-1).period_end.getTime()).toBeGreaterThan(target.getTime());
