@@ -139,16 +139,18 @@ async function runAdvance(deps: Deps, actor: Actor, id: string, owner: string) {
       const target = c.advance_target ?? c.frozen_time;
       const due = await nextDue(deps, accountId, id, target, silent);
       if (!due) break;
-      // Each step must move something on; the same item due twice in a row is a bug, not a loop to spin in.
-      const key = `${due.kind}:${due.id}:${due.at.toISOString()}`;
-      if (key === previous) throw new Error(`test clock ${id} made no progress on ${key}`);
-      previous = key;
       if (due.at > c.frozen_time && !(await step(deps, accountId, id, owner, due.at))) return await getTestClock(deps, accountId, id);
+      // Each step must move something on; the same item due twice in a row is a bug, and it is
+      // that item's failure, not a loop to spin in nor a reason to stop the clock.
+      const key = `${due.kind}:${due.id}:${due.at.toISOString()}`;
+      const stuck = key === previous;
+      previous = key;
       if (due.kind === 'payment') {
-        if ((await recoverAttempt(deps, accountId, due.id)) === 'unknown') silent.push(due.id);
+        if (stuck || (await recoverAttempt(deps, accountId, due.id)) === 'unknown') silent.push(due.id);
         continue;
       }
       try {
+        if (stuck) throw new Error(`billing made no progress on subscription ${due.id} due at ${due.at.toISOString()}`);
         await processDueSubscription(deps, accountId, due.id);
       } catch (err) {
         const r = await recordBillingFailure(deps, accountId, due.id, err, { onClock: true });

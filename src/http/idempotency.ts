@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
 import { containsCardNumber } from '../domain/card-number.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -41,8 +41,14 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     const accountId = req.principal.accountId;
     const hash = fingerprint(req);
     const path = req.url.split('?')[0]!;
-    const reserved = await db.insertInto('idempotency_keys').values({ account_id: accountId, key, request_hash: hash, method: req.method, path, status_code: null, response: null, request_id: String(req.id) })
-      .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).returning('key').executeTakeFirst();
+    // The reservation commits without waiting for its WAL to reach the disk: whatever the request
+    // then writes commits after it and waits, which makes the reservation durable first. A crash
+    // before that loses the reservation together with nothing else, and a retry runs afresh.
+    const reserved = (await sql<{ key: string }>`
+      WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true))
+      INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, request_id)
+      SELECT ${accountId}, ${key}, ${hash}, ${req.method}, ${path}, ${String(req.id)} FROM no_flush_wait
+      ON CONFLICT (account_id, key) DO NOTHING RETURNING key`.execute(db)).rows[0];
     if (reserved) { req.idempotency = { key, replay: false }; return; }
     const prior = await db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
     if (!prior) throw new DomainError('conflict_error', 'idempotency_key_in_use', 'That Idempotency-Key is being used by a request still in progress.', 'Idempotency-Key');
