@@ -51,7 +51,7 @@ export function checkSameRows(a: RenewalResult, b: RenewalResult): void {
 type ChildReport = { count: number; start: number; end: number };
 
 function child(mode: string, url: string) {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'bench/renewal-child.ts', mode, url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/renewal-child.ts', mode, url], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: p.stdout! });
   const ready = new Promise<void>((resolve) => lines.once('line', () => resolve()));
   let said: ChildReport | null = null;
