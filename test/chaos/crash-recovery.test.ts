@@ -70,6 +70,14 @@ async function windowAt(pool: pg.Pool, clockId: string): Promise<Window> {
   return { pendingCharged: r.rows[0].charged, pendingUncharged: r.rows[0].uncharged, advancing: clock.rows[0].status === 'advancing' };
 }
 
+/** Who carried on interrupted advances, from the audit trail: a worker, or an API call. */
+async function resumesBy(pool: pg.Pool, clockId: string) {
+  const r = await pool.query(`SELECT count(*) FILTER (WHERE actor LIKE 'system:billing:%')::int AS worker,
+      count(*) FILTER (WHERE actor LIKE 'api_key:%')::int AS call
+    FROM audit_log WHERE object_id = $1 AND action = 'test_clock.advance_resumed'`, [clockId]);
+  return r.rows[0] as { worker: number; call: number };
+}
+
 async function settled(pool: pg.Pool, clockId: string, target: Date): Promise<boolean> {
   const r = await pool.query(`SELECT
       (SELECT count(*) FROM payment_attempts WHERE status IN ('pending', 'unknown'))::int AS open,
@@ -95,7 +103,6 @@ describe('crash anywhere, recover everything', () => {
 
     const windows: Window[] = [];
     let advanceCalls = 0;
-    let resumedByCall = 0;
     let child: ChildProcess | null = null;
     for (let kills = 0; kills < MAX_KILLS; kills++) {
       const hit = {
@@ -103,7 +110,8 @@ describe('crash anywhere, recover everything', () => {
         uncharged: windows.filter((w) => w.pendingUncharged > 0).length,
         advancing: windows.filter((w) => w.advancing).length,
       };
-      if (kills >= MIN_KILLS && hit.charged > 0 && hit.uncharged > 0 && hit.advancing > 0) break;
+      const resumed = await resumesBy(d.pool, clockId);
+      if (kills >= MIN_KILLS && hit.charged > 0 && hit.uncharged > 0 && hit.advancing > 0 && resumed.worker > 0 && resumed.call > 0) break;
       // More real-time work falls due for every round.
       await seedDueSubscriptions(d.pool, { accountId: account.id, count: ROUND_SUBSCRIPTIONS, now: new Date() });
       child = await start(d.url, port);
@@ -114,7 +122,6 @@ describe('crash anywhere, recover everything', () => {
         void fetch(`${api}/test_clocks/${clockId}/advance`, { method: 'POST', headers, body: JSON.stringify({ frozen_time: target.toISOString() }) }).catch(() => undefined);
       } else if (clock.stalled && kills % 2 === 0) {
         // The advance a kill interrupted can be carried on by calling advance again (else a worker does it).
-        resumedByCall++;
         void fetch(`${api}/test_clocks/${clockId}/advance`, { method: 'POST', headers, body: JSON.stringify({ frozen_time: target.toISOString() }) }).catch(() => undefined);
       }
       await sleep(100 + Math.floor(Math.random() * 1400));
@@ -136,9 +143,13 @@ describe('crash anywhere, recover everything', () => {
     expect(windows.filter((w) => w.pendingUncharged > 0).length, 'kills while a charge was on its way to the gateway').toBeGreaterThan(0);
     expect(windows.filter((w) => w.pendingCharged > 0).length, 'kills after the gateway charged, before the answer was recorded').toBeGreaterThan(0);
     expect(windows.filter((w) => w.advancing).length, 'kills during a clock advance').toBeGreaterThan(0);
+    // Interrupted advances were carried on both ways: by a worker, and by calling advance again.
+    const resumed = await resumesBy(d.pool, clockId);
+    expect(resumed.worker, 'advances resumed by a worker').toBeGreaterThan(0);
+    expect(resumed.call, 'advances resumed by calling advance again').toBeGreaterThan(0);
     console.log(`chaos: ${windows.length} kills: ${windows.filter((w) => w.pendingUncharged > 0).length} with a charge on its way in, `
       + `${windows.filter((w) => w.pendingCharged > 0).length} with one charged but unrecorded, ${windows.filter((w) => w.advancing).length} during an advance; `
-      + `${advanceCalls} advances asked for, ${resumedByCall} stalled ones carried on by calling advance again`);
+      + `${advanceCalls} advances asked for; ${resumed.worker} interrupted ones resumed by a worker, ${resumed.call} by calling advance again`);
 
     const q = async (text: string, params: unknown[] = []) => (await d.pool.query(text, params)).rows;
     // Every attempt settled, every one succeeded (tok_visa), each with exactly one gateway charge.
