@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKey, type Role } from '../../src/app/accounts.ts';
+import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
 import { ok } from '../builders.ts';
 import { harness, tableCounts } from '../support.ts';
 
@@ -73,10 +74,13 @@ describe('roles', async () => {
   const customer = await ok(h, 'POST', '/v1/customers', { email: 'roles@example.com' });
   const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
   const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-01T00:00:00Z' });
+  const parked = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+  for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, h.accountId, parked.id, new Error('boom'), { onClock: false });
+  const failure = (await ok(h, 'GET', '/v1/billing_failures')).data[0];
 
   const reads = ['/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
-    `/v1/payments?invoice=${sub.latest_invoice}`];
+    `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -101,6 +105,7 @@ describe('roles', async () => {
     { name: 'cancel a subscription', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, needs: 'write' },
     { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },
     { name: 'void an invoice', url: `/v1/invoices/${sub.latest_invoice}/void`, body: {}, needs: 'billing' },
+    { name: 'retry a billing failure', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, needs: 'billing' },
   ];
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {
