@@ -1,4 +1,6 @@
 import { expect } from 'vitest';
+import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../src/app/billing/failures.ts';
+import type { Deps } from '../src/app/ports.ts';
 import type { Harness } from './support.ts';
 
 /** The data of a typed-client call, or a thrown error carrying the API's error body. */
@@ -63,4 +65,12 @@ export async function firstInvoiceOf(h: Harness, subscription: string) {
 export async function eventsOf(h: Harness, type: string) {
   const { data } = await must(h.client.GET('/v1/events', { params: { query: { type, limit: '100' } } }));
   return data as Array<(typeof data)[number] & { data: { object: any } }>;
+}
+
+/** Makes billing a subscription fail until it is parked; returns its billing failure's id. */
+export async function parkSubscription(deps: Deps, accountId: string, subscription: string, message = 'boom'): Promise<string> {
+  for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(deps, accountId, subscription, new Error(message), { onClock: false });
+  const row = await deps.db.selectFrom('billing_failures').select('id').where('account_id', '=', accountId)
+    .where('subscription_id', '=', subscription).executeTakeFirstOrThrow();
+  return row.id;
 }

@@ -8,8 +8,8 @@ import { freePort } from '../src/adapters/postgres/embedded.ts';
 import { pino } from 'pino';
 import { systemClock } from '../src/adapters/clock.ts';
 import { createAccount } from '../src/app/accounts.ts';
-import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../src/app/billing/failures.ts';
 import type { Deps } from '../src/app/ports.ts';
+import { parkSubscription } from './builders.ts';
 import { seedDueSubscriptions } from './fixtures/seed-due.ts';
 import { testDatabase } from './support.ts';
 
@@ -48,7 +48,7 @@ describe('the rebill CLI', () => {
     const { account } = await createAccount(d.db, 'Parked');
     const { tag } = await seedDueSubscriptions(d.pool, { accountId: account.id, count: 1, now: new Date() });
     const deps = { db: d.db, clock: systemClock, workerId: 'test', log: pino({ level: 'silent' }), recoveryDelayMs: 1000 } as unknown as Deps;
-    for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(deps, account.id, `sub_seed${tag}1`, new Error('tier table unreadable'), { onClock: false });
+    await parkSubscription(deps, account.id, `sub_seed${tag}1`, 'tier table unreadable');
     const out = (await cli(['billing-failures'], env)).stdout;
     expect(out).toMatch(new RegExp(`${account.id}  bfail_\\w+  sub_seed${tag}1  3 tries  tier table unreadable`));
     expect(out).toContain('1 parked');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKey, type Role } from '../../src/app/accounts.ts';
-import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
-import { ok } from '../builders.ts';
+import { ok, parkSubscription } from '../builders.ts';
 import { harness, tableCounts } from '../support.ts';
 
 function expectError(r: { status: number; body: any }, status: number, type: string, code: string) {
@@ -75,7 +74,7 @@ describe('roles', async () => {
   const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
   const clock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-01T00:00:00Z' });
   const parked = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
-  for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, h.accountId, parked.id, new Error('boom'), { onClock: false });
+  await parkSubscription(h.deps, h.accountId, parked.id);
   const failure = (await ok(h, 'GET', '/v1/billing_failures')).data[0];
 
   const reads = ['/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,

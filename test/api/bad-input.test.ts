@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts.ts';
-import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
-import { expectErrorShape, ok } from '../builders.ts';
+import { expectErrorShape, ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -63,10 +62,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bSub = await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
   const bInvoice = bSub.latest_invoice as string;
   // A subscription of each account parked after its billing kept failing.
-  const parked = async (accountId: string, subscription: string) => {
-    for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, accountId, subscription, new Error('boom'), { onClock: false });
-    return (await h.database.pool.query('SELECT id FROM billing_failures WHERE subscription_id = $1', [subscription])).rows[0].id as string;
-  };
+  const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
+
   const failure = await parked(h.accountId, (await ok(h, 'POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: monthlyUsd2.id }], trial_period_days: 7 })).id);
   const bFailure = await parked(other.account.id, (await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }], trial_period_days: 7 })).id);
 

@@ -1,7 +1,6 @@
 import { createAccount } from '../../src/app/accounts.ts';
-import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
 import { describe, expect, it } from 'vitest';
-import { expectErrorShape, ok } from '../builders.ts';
+import { expectErrorShape, ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -139,10 +138,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bPrice = await asB('/v1/prices', { product: bProduct.id, currency: 'usd', unit_amount: 1, recurring: { interval: 'month' } });
   const bSub = await asB('/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
   // A subscription of each account parked after its billing kept failing.
-  const parked = async (accountId: string, subscription: string) => {
-    for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, accountId, subscription, new Error('boom'), { onClock: false });
-    return (await h.database.pool.query('SELECT id FROM billing_failures WHERE subscription_id = $1', [subscription])).rows[0].id as string;
-  };
+  const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
+
   const failure = await parked(h.accountId, (await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 })).id);
   const bFailure = await parked(b.account.id, (await asB('/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }], trial_period_days: 3 })).id);
 

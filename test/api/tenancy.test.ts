@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts.ts';
-import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../../src/app/billing/failures.ts';
-import { ok } from '../builders.ts';
+import { ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, type Harness } from '../support.ts';
 
 /**
@@ -49,7 +48,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const payment = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data[0];
   // A subscription whose billing kept failing, parked as a billing failure.
   const parkedSub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 });
-  for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(h.deps, a.accountId, parkedSub.id, new Error('boom'), { onClock: true });
+  await parkSubscription(h.deps, a.accountId, parkedSub.id);
   const failure = (await ok(h, 'GET', `/v1/billing_failures?subscription=${parkedSub.id}`)).data[0];
 
   const b = await createAccount(h.database.db, 'Other merchant');
