@@ -4,7 +4,7 @@ import { newId } from '../src/domain/ids.ts';
 import { buildInvoice } from '../src/domain/invoice-builder.ts';
 import { assignInvoiceNumbers } from '../src/domain/invoice-number.ts';
 import { nextBoundaryAfter } from '../src/domain/calendar.ts';
-import { draftLines, recurringOf } from '../src/app/billing/plan-invoice.ts';
+import { draftLines, recurringOf } from '../src/app/invoicing/plan-invoice.ts';
 import { invoiceView, paymentAttemptView, subscriptionItemView, subscriptionView, type Row } from '../src/app/views.ts';
 
 /**

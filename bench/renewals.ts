@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type pg from 'pg';
 import { connect } from '../src/adapters/postgres/pool.ts';
-import { createAccount } from '../src/app/accounts.ts';
+import { createAccount } from '../src/app/accounts/accounts.ts';
 import { seedDueSubscriptions } from '../test/fixtures/seed-due.ts';
 import { REFERENCE_INSERT_CHARGE } from './reference-renewals.ts';
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
 import { pino } from 'pino';
 import { systemClock } from '../src/adapters/clock.ts';
-import { createAccount } from '../src/app/accounts.ts';
+import { createAccount } from '../src/app/accounts/accounts.ts';
 import type { Deps } from '../src/app/ports.ts';
 import { parkSubscription } from './builders.ts';
 import { seedDueSubscriptions } from './fixtures/seed-due.ts';

@@ -4,7 +4,7 @@ import { afterAll, inject } from 'vitest';
 import { ManualClock } from '../src/adapters/clock.ts';
 import { SandboxGateway } from '../src/adapters/gateways/sandbox/gateway.ts';
 import { connect, preparedRunner, withDatabase, type Database } from '../src/adapters/postgres/pool.ts';
-import { createAccount } from '../src/app/accounts.ts';
+import { createAccount } from '../src/app/accounts/accounts.ts';
 import type { Deps, PaymentGateway } from '../src/app/ports.ts';
 import { rebillClient, type RebillClient } from '../src/client/index.ts';
 import { buildServer } from '../src/http/server.ts';

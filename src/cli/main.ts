@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { connect } from '../adapters/postgres/pool.ts';
-import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts.ts';
+import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts/accounts.ts';
 import { listAllFailed } from '../app/billing/failures.ts';
 import { loadConfig } from '../config.ts';
 import { buildServer } from '../http/server.ts';

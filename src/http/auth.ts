@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
-import { authenticate, type Principal, type Role } from '../app/accounts.ts';
+import { authenticate, type Principal, type Role } from '../app/accounts/accounts.ts';
 import type { Actor } from '../app/ports.ts';
 import { DomainError } from '../domain/errors.ts';
 

@@ -1,7 +1,7 @@
 import { processNextDue } from '../app/billing/process-due.ts';
-import { recoverNextAttempt } from '../app/billing/recover.ts';
+import { recoverNextAttempt } from '../app/payments/recover.ts';
 import type { Deps } from '../app/ports.ts';
-import { resumeStalledAdvance } from '../app/test-clocks.ts';
+import { resumeStalledAdvance } from '../app/test-clocks/test-clocks.ts';
 
 export type WorkerHandle = { stop: () => Promise<void>; done: Promise<void>; processed: () => number };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApiKey, type Role } from '../../src/app/accounts.ts';
+import { createApiKey, type Role } from '../../src/app/accounts/accounts.ts';
 import { ok, parkSubscription } from '../builders.ts';
 import { harness, tableCounts } from '../support.ts';
 

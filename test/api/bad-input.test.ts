@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/app/accounts.ts';
+import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { expectErrorShape, ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 

@@ -1,4 +1,4 @@
-import { createAccount } from '../../src/app/accounts.ts';
+import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { describe, expect, it } from 'vitest';
 import { expectErrorShape, ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';

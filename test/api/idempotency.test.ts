@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/app/accounts.ts';
+import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { ok } from '../builders.ts';
 import { harness, tableCounts, type Harness } from '../support.ts';
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/postgres/embedded.ts';
-import { createAccount } from '../../src/app/accounts.ts';
+import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { seedDueSubscriptions } from '../fixtures/seed-due.ts';
 import { testDatabase } from '../support.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxGateway } from '../../src/adapters/gateways/sandbox/gateway.ts';
-import { recoverNextAttempt } from '../../src/app/billing/recover.ts';
+import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
 import type { ChargeRequest, PaymentGateway } from '../../src/app/ports.ts';
-import { resumeStalledAdvance } from '../../src/app/test-clocks.ts';
+import { resumeStalledAdvance } from '../../src/app/test-clocks/test-clocks.ts';
 import { clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 

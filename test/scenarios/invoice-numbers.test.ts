@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/app/accounts.ts';
+import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { processNextDue } from '../../src/app/billing/process-due.ts';
 import { advance, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, must } from '../builders.ts';
 import { harness, tableCounts } from '../support.ts';

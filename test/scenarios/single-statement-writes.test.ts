@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { settleAttempts } from '../../src/app/billing/settle.ts';
+import { settleAttempts } from '../../src/app/payments/settle.ts';
 import { systemActor } from '../../src/app/ports.ts';
 import { atomically, StaleWriteError } from '../../src/app/unit-of-work.ts';
 import { customerWithCard, firstInvoiceOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
-import { createAccount } from '../../src/app/accounts.ts';
+import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { seedDueSubscriptions } from '../fixtures/seed-due.ts';
 import { harness, testDatabase } from '../support.ts';
 

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { subscriptionItemView, subscriptionView, type Row } from '../views.ts';
 import type { Numbering } from '../../domain/invoice-number.ts';
-import type { ItemWithPrice, PaymentMethodRef } from './plan-invoice.ts';
+import type { ItemWithPrice, PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 type SubRef = { account_id: string; id: string };

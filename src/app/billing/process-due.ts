@@ -4,11 +4,11 @@ import { transition, type SubscriptionStatus } from '../../domain/subscription-s
 import { systemActor, type Deps } from '../ports.ts';
 import { command, UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
-import { sendAttempts, type PendingCharge } from './collect.ts';
+import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import { recordBillingFailure } from './failures.ts';
 import { loadBillingCustomers, loadItems, subscriptionViewWith } from './load.ts';
 import { clockTimes } from '../time.ts';
-import { planInvoice, recurringOf, writeInvoicePlans, type InvoicePlan } from './plan-invoice.ts';
+import { planInvoice, recurringOf, writeInvoicePlans, type InvoicePlan } from '../invoicing/plan-invoice.ts';
 
 type Sub = Row<'subscriptions'>;
 type SubUpdate = { before: Sub; after: Sub; action: DueAction };

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
-import { createPrice, createProduct, getPrice, getProduct, listPrices, listProducts } from '../../app/catalog.ts';
+import { createPrice, createProduct, getPrice, getProduct, listPrices, listProducts } from '../../app/catalog/catalog.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { Amount, DecimalAmount, Id, IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
 import { INVOICE_PREFIX_PATTERN } from '../../domain/invoice-number.ts';
-import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../app/customers.ts';
+import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../app/customers/customers.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { Id, IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
-import { getInvoice, listInvoices, payInvoice, voidInvoice } from '../../app/invoices.ts';
+import { getInvoice, listInvoices, payInvoice, voidInvoice } from '../../app/invoicing/invoices.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { Id, IdParams, ListQuery, pageOf, replies } from '../schemas.ts';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
-import { attachPaymentMethod, listPaymentMethods } from '../../app/payment-methods.ts';
+import { attachPaymentMethod, listPaymentMethods } from '../../app/customers/payment-methods.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { Id, ListQuery, pageOf, replies } from '../schemas.ts';

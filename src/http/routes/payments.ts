@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { getPayment, listPayments } from '../../app/payments.ts';
+import { getPayment, listPayments } from '../../app/payments/payments.ts';
 import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
 import { actorOf } from '../auth.ts';

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
 import type { Deps } from '../../app/ports.ts';
-import { listAudit, listEvents } from '../../app/records.ts';
+import { listAudit, listEvents } from '../../app/records/records.ts';
 import { actorOf } from '../auth.ts';
 import { ListQuery, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
 import type { Deps } from '../../app/ports.ts';
-import { cancelSubscription, createSubscription, getSubscription, listSubscriptions } from '../../app/subscriptions.ts';
+import { cancelSubscription, createSubscription, getSubscription, listSubscriptions } from '../../app/subscriptions/subscriptions.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
 import { actorOf } from '../auth.ts';
 import { Id, IdParams, ListQuery, Metadata, Timestamp, pageOf, replies } from '../schemas.ts';

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
 import type { Deps } from '../../app/ports.ts';
-import { advanceTestClock, createTestClock, getTestClock, listTestClocks } from '../../app/test-clocks.ts';
+import { advanceTestClock, createTestClock, getTestClock, listTestClocks } from '../../app/test-clocks/test-clocks.ts';
 import { actorOf } from '../auth.ts';
 import { IdParams, ListQuery, Timestamp, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';

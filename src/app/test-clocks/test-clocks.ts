@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { invalid } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
-import { recordBillingFailure } from './billing/failures.ts';
-import { processDueSubscription } from './billing/process-due.ts';
-import { recoverAttempt } from './billing/recover.ts';
-import { conflict, notFound } from './errors.ts';
-import { paginate, type Page } from './pagination.ts';
-import { systemActor, type Actor, type Deps } from './ports.ts';
-import { command, UnitOfWork } from './unit-of-work.ts';
-import { testClockView, type Row } from './views.ts';
+import { invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { recordBillingFailure } from '../billing/failures.ts';
+import { processDueSubscription } from '../billing/process-due.ts';
+import { recoverAttempt } from '../payments/recover.ts';
+import { conflict, notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import { systemActor, type Actor, type Deps } from '../ports.ts';
+import { command, UnitOfWork } from '../unit-of-work.ts';
+import { testClockView, type Row } from '../views.ts';
 
 const MAX_ADVANCE_MS = 2 * 366 * 24 * 3600 * 1000;
 

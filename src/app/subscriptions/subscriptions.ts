@@ -1,21 +1,21 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../adapters/postgres/schema.ts';
-import { addDays, nextBoundaryAfter, type Recurring } from '../domain/calendar.ts';
-import { invalid } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
-import { nextActionAt } from '../domain/subscription-schedule.ts';
-import { transition, type SubscriptionStatus } from '../domain/subscription-status.ts';
-import { sendAttempts, type PendingCharge } from './billing/collect.ts';
-import { loadItems, subscriptionViewWith } from './billing/load.ts';
-import { planInvoice, writeInvoicePlans, type ItemWithPrice, type PaymentMethodRef } from './billing/plan-invoice.ts';
-import { lineAmount } from '../domain/pricing.ts';
-import { priceModelOf } from './catalog.ts';
-import { notFound } from './errors.ts';
-import { paginate, type Page } from './pagination.ts';
-import type { Actor, Deps } from './ports.ts';
-import { nowFor } from './time.ts';
-import { atomically, command, retryingStale } from './unit-of-work.ts';
-import type { Row } from './views.ts';
+import type { DB } from '../../adapters/postgres/schema.ts';
+import { addDays, nextBoundaryAfter, type Recurring } from '../../domain/calendar.ts';
+import { invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { nextActionAt } from '../../domain/subscription-schedule.ts';
+import { transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
+import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
+import { loadItems, subscriptionViewWith } from '../billing/load.ts';
+import { planInvoice, writeInvoicePlans, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { lineAmount } from '../../domain/pricing.ts';
+import { priceModelOf } from '../catalog/catalog.ts';
+import { notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Actor, Deps } from '../ports.ts';
+import { nowFor } from '../time.ts';
+import { atomically, command, retryingStale } from '../unit-of-work.ts';
+import type { Row } from '../views.ts';
 
 export type SubscriptionInput = {
   customer: string;

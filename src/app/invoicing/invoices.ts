@@ -1,13 +1,13 @@
-import { DomainError, invalid } from '../domain/errors.ts';
-import { openAttempt, sendAttempt } from './billing/collect.ts';
-import { conflict, notFound } from './errors.ts';
-import { paginate, type Page } from './pagination.ts';
-import type { Actor, Deps } from './ports.ts';
-import { nowFor } from './time.ts';
-import { command } from './unit-of-work.ts';
-import { invoiceView, type Row } from './views.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
+import { openAttempt, sendAttempt } from '../payments/collect.ts';
+import { conflict, notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Actor, Deps } from '../ports.ts';
+import { nowFor } from '../time.ts';
+import { command } from '../unit-of-work.ts';
+import { invoiceView, type Row } from '../views.ts';
 import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../adapters/postgres/schema.ts';
+import type { DB } from '../../adapters/postgres/schema.ts';
 
 /** A declined charge answered to the caller who asked for it (402, like a card network would). */
 export class CardDeclinedError extends DomainError {

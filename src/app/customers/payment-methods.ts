@@ -1,11 +1,11 @@
-import { invalid } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
-import { notFound } from './errors.ts';
-import { paginate, type Page } from './pagination.ts';
-import type { Actor, Deps } from './ports.ts';
-import { nowFor } from './time.ts';
-import { command } from './unit-of-work.ts';
-import { customerView, paymentMethodView } from './views.ts';
+import { invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Actor, Deps } from '../ports.ts';
+import { nowFor } from '../time.ts';
+import { command } from '../unit-of-work.ts';
+import { customerView, paymentMethodView } from '../views.ts';
 
 /**
  * Attaches a gateway token to a customer. Only tokens are accepted: card numbers are refused

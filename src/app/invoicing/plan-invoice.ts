@@ -4,11 +4,11 @@ import { newId } from '../../domain/ids.ts';
 import { buildInvoice, type DraftLine } from '../../domain/invoice-builder.ts';
 import { assignInvoiceNumbers, type Numbering } from '../../domain/invoice-number.ts';
 import { periodFraction } from '../../domain/proration.ts';
-import { priceModelOf } from '../catalog.ts';
+import { priceModelOf } from '../catalog/catalog.ts';
 import type { Deps } from '../ports.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, paymentAttemptView, type Row } from '../views.ts';
-import { attemptRow, type PendingCharge } from './collect.ts';
+import { attemptRow, type PendingCharge } from '../payments/collect.ts';
 
 export type ItemWithPrice = { item: Row<'subscription_items'>; price: Row<'prices'> };
 export type PaymentMethodRef = { id: string; gateway_token: string };

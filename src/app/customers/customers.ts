@@ -1,12 +1,12 @@
-import { invalid } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
-import { newInvoicePrefix } from '../domain/invoice-number.ts';
-import { notFound } from './errors.ts';
-import { paginate, type Page } from './pagination.ts';
-import type { Actor, Deps } from './ports.ts';
-import { nowFor } from './time.ts';
-import { command } from './unit-of-work.ts';
-import { customerView } from './views.ts';
+import { invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { newInvoicePrefix } from '../../domain/invoice-number.ts';
+import { notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Actor, Deps } from '../ports.ts';
+import { nowFor } from '../time.ts';
+import { command } from '../unit-of-work.ts';
+import { customerView } from '../views.ts';
 
 export type CustomerInput = {
   email?: string | null; name?: string | null; metadata?: Record<string, string>; invoice_prefix?: string;

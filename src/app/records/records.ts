@@ -1,6 +1,6 @@
-import { paginate, type Page } from './pagination.ts';
-import type { Deps } from './ports.ts';
-import { auditView, eventView } from './views.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Deps } from '../ports.ts';
+import { auditView, eventView } from '../views.ts';
 
 /** The outbox, newest first. */
 export async function listEvents(deps: Deps, accountId: string, page: Page & { type?: string | undefined; object_id?: string | undefined }) {

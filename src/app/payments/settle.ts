@@ -4,9 +4,9 @@ import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import type { Actor, ChargeOutcome, Deps } from '../ports.ts';
 import { atomically, command, StaleWriteError, type UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, paymentAttemptView, type Row } from '../views.ts';
-import { loadItems, subscriptionViewWith } from './load.ts';
+import { loadItems, subscriptionViewWith } from '../billing/load.ts';
 import { clockTimes } from '../time.ts';
-import type { ItemWithPrice } from './plan-invoice.ts';
+import type { ItemWithPrice } from '../invoicing/plan-invoice.ts';
 
 /** What the command that opened an attempt knew when it committed: enough to settle without reading. */
 export type Snapshot = { invoice: Row<'invoices'>; lines: Row<'invoice_lines'>[]; subscription: Row<'subscriptions'> | null; items: ItemWithPrice[] };

@@ -1,14 +1,14 @@
-import type { PriceModel } from '../domain/pricing.ts';
-import { parsePriceModel } from '../domain/pricing.ts';
-import { normalizeCurrency } from '../domain/currency.ts';
-import { validateRecurring } from '../domain/calendar.ts';
-import { invalid } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
-import { notFound } from './errors.ts';
-import { paginate, type Page } from './pagination.ts';
-import type { Actor, Deps } from './ports.ts';
-import { command } from './unit-of-work.ts';
-import { priceView, productView, type Row } from './views.ts';
+import type { PriceModel } from '../../domain/pricing.ts';
+import { parsePriceModel } from '../../domain/pricing.ts';
+import { normalizeCurrency } from '../../domain/currency.ts';
+import { validateRecurring } from '../../domain/calendar.ts';
+import { invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Actor, Deps } from '../ports.ts';
+import { command } from '../unit-of-work.ts';
+import { priceView, productView, type Row } from '../views.ts';
 
 export type ProductInput = { name: string; description?: string | null; active?: boolean; metadata?: Record<string, string> };
 

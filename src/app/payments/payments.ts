@@ -1,7 +1,7 @@
-import { notFound } from './errors.ts';
-import { paginate, type Page } from './pagination.ts';
-import type { Deps } from './ports.ts';
-import { paymentAttemptView } from './views.ts';
+import { notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Deps } from '../ports.ts';
+import { paymentAttemptView } from '../views.ts';
 
 /** Payments are the charge attempts on invoices: every try, failed or not, with its decline code. */
 export async function getPayment(deps: Deps, accountId: string, id: string) {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { DB } from '../adapters/postgres/schema.ts';
-import { DomainError, invalid } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
+import type { DB } from '../../adapters/postgres/schema.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
 
 export const ROLES = ['admin', 'finance', 'support', 'read_only', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
