@@ -4,7 +4,7 @@ import { newId } from '../src/domain/ids.ts';
 import { buildInvoice } from '../src/domain/invoice-builder.ts';
 import { assignInvoiceNumbers } from '../src/domain/invoice-number.ts';
 import { nextBoundaryAfter } from '../src/domain/calendar.ts';
-import { draftLines, recurringOf } from '../src/app/invoicing/plan-invoice.ts';
+import { recurringOf, subscriptionDraftLines } from '../src/app/invoicing/plan-invoice.ts';
 import { invoiceView, paymentAttemptView, subscriptionItemView, subscriptionView, type Row } from '../src/app/views.ts';
 
 /**
@@ -73,21 +73,22 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       const items = s.items.map((x) => ({ item: { ...(x.item as unknown as Row<'subscription_items'>), created_at: new Date(x.item.created_at as string) }, price: priceRow(x.price) }));
       const start = s.current_period_end;
       const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
-      const built = buildInvoice(s.currency, draftLines(s, items, start, end));
+      const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, [], start, end));
       const invoice: Row<'invoices'> = { account_id: s.account_id, id: newId('invoice'), customer_id: s.customer_id, subscription_id: s.id, number: numbering.numbers[i]!, status: 'open',
-        billing_reason: 'subscription_cycle', currency: built.currency, subtotal: built.subtotal, total: built.total, amount_due: built.amount_due,
-        amount_paid: 0n, amount_remaining: built.amount_due, period_start: start, period_end: end, attempt_count: 1, finalized_at: now,
-        paid_at: null, voided_at: null, created_at: now, updated_at: now, version: 1 };
-      const lineRows: Row<'invoice_lines'>[] = built.lines.map((l) => ({ account_id: s.account_id, id: newId('invoiceLine'), invoice_id: invoice.id,
+        billing_reason: 'subscription_cycle', currency: built.currency, subtotal: built.subtotal, total: built.total, amount_due: built.total,
+        amount_paid: 0n, amount_remaining: built.total, period_start: start, period_end: end, attempt_count: 1, finalized_at: now,
+        paid_at: null, voided_at: null, collection_method: 'charge_automatically', days_until_due: null, due_date: null, auto_advance: true,
+        description: null, starting_balance: 0n, ending_balance: 0n, marked_uncollectible_at: null, test_clock_id: null, created_at: now, updated_at: now, version: 1 };
+      const lineRows: Row<'invoice_lines'>[] = built.lines.map((l, position) => ({ account_id: s.account_id, id: newId('invoiceLine'), invoice_id: invoice.id,
         price_id: l.price_id, description: l.description, quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
-        period_start: l.period_start, period_end: l.period_end }));
+        period_start: l.period_start, period_end: l.period_end, kind: l.kind, proration: false, subscription_item_id: l.subscription_item, invoice_item_id: null, position }));
       const aid = newId('paymentAttempt');
       const attempt: Row<'payment_attempts'> = { account_id: s.account_id, id: aid, invoice_id: invoice.id, customer_id: s.customer_id, payment_method_id: s.pm_id,
-        test_clock_id: null, gateway: 'sandbox', idempotency_key: `rebill:${s.account_id}:${aid}`, amount: built.amount_due, currency: built.currency,
+        test_clock_id: null, gateway: 'sandbox', idempotency_key: `rebill:${s.account_id}:${aid}`, amount: built.total, currency: built.currency,
         status: 'pending', decline_code: null, failure_message: null, gateway_charge_id: null, recover_at: new Date(now.getTime() + 60_000), rescue_at: null, created_at: now, updated_at: now };
       inv.push([invoice.account_id, invoice.id, invoice.customer_id, invoice.subscription_id, invoice.number, 'open', 'subscription_cycle', invoice.currency, invoice.subtotal,
         invoice.total, invoice.amount_due, 0, invoice.amount_remaining, start, end, 1, now, now, now]);
-      for (const l of lineRows) lines.push([l.account_id, l.id, l.invoice_id, l.price_id, l.description, l.quantity, l.amount, l.unit_amount_decimal, l.period_start, l.period_end]);
+      for (const l of lineRows) lines.push([l.account_id, l.id, l.invoice_id, l.price_id, l.description, l.quantity, l.amount, l.unit_amount_decimal, l.period_start, l.period_end, l.kind, l.subscription_item_id, l.position]);
       atts.push([attempt.account_id, attempt.id, attempt.invoice_id, attempt.customer_id, attempt.payment_method_id, 'sandbox', attempt.idempotency_key,
         attempt.amount, attempt.currency, 'pending', attempt.recover_at, now, now]);
       const after = { ...s, current_period_start: start, current_period_end: end, next_action_at: end, latest_invoice_id: invoice.id, updated_at: now, version: s.version + 1 };
@@ -108,10 +109,10 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       WITH inv AS (INSERT INTO invoices (account_id, id, customer_id, subscription_id, number, status, billing_reason, currency, subtotal, total,
           amount_due, amount_paid, amount_remaining, period_start, period_end, attempt_count, finalized_at, created_at, updated_at)
         VALUES ${rowsOf(c, inv)}
-        ON CONFLICT (account_id, subscription_id, period_start) WHERE subscription_id IS NOT NULL DO NOTHING RETURNING id),
-      l AS (INSERT INTO invoice_lines (account_id, id, invoice_id, price_id, description, quantity, amount, unit_amount_decimal, period_start, period_end)
-        SELECT v.a, v.b, v.c, v.d, v.e, v.f::int, v.g::bigint, v.h::numeric, v.i::timestamptz, v.j::timestamptz
-        FROM (VALUES ${rowsOf(c, lines)}) v(a, b, c, d, e, f, g, h, i, j) JOIN inv ON inv.id = v.c)
+        ON CONFLICT (account_id, subscription_id, period_start) WHERE subscription_id IS NOT NULL AND billing_reason IN ('subscription_create', 'subscription_cycle') DO NOTHING RETURNING id),
+      l AS (INSERT INTO invoice_lines (account_id, id, invoice_id, price_id, description, quantity, amount, unit_amount_decimal, period_start, period_end, kind, subscription_item_id, position)
+        SELECT v.a, v.b, v.c, v.d, v.e, v.f::int, v.g::bigint, v.h::numeric, v.i::timestamptz, v.j::timestamptz, v.k, v.l, v.m::int
+        FROM (VALUES ${rowsOf(c, lines)}) v(a, b, c, d, e, f, g, h, i, j, k, l, m) JOIN inv ON inv.id = v.c)
       INSERT INTO payment_attempts (account_id, id, invoice_id, customer_id, payment_method_id, gateway, idempotency_key, amount, currency, status, recover_at, created_at, updated_at)
         SELECT v.a, v.b, v.c, v.d, v.e, v.f, v.g, v.h::bigint, v.i, v.j, v.k::timestamptz, v.l::timestamptz, v.m::timestamptz
         FROM (VALUES ${rowsOf(c, atts)}) v(a, b, c, d, e, f, g, h, i, j, k, l, m) JOIN inv ON inv.id = v.c;

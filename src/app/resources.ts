@@ -1,6 +1,7 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
 import { INVOICE_PREFIX_PATTERN } from '../domain/invoice-number.ts';
+import { LINE_KINDS } from '../domain/invoice-builder.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -35,6 +36,8 @@ export const Customer = Type.Object({
   invoice_settings: Type.Object({ default_payment_method: Nullable(Ref('pm', 'payment method')) }),
   invoice_prefix: Type.String({ pattern: INVOICE_PREFIX_PATTERN, description: 'Starts the number of each of this customer\'s invoices; unique in the account' }),
   next_invoice_sequence: Type.Integer({ minimum: 1, description: 'The sequence the next finalized invoice takes' }),
+  balance: Type.Integer({ description: 'Minor units of `currency`: negative is credit the next invoices consume, positive is owed and added to the next invoice' }),
+  currency: Nullable(Currency),
   created: Time, updated: Time,
 });
 
@@ -85,12 +88,33 @@ export const Subscription = Type.Object({
   trial_start: Nullable(Time), trial_end: Nullable(Time),
   cancel_at_period_end: Type.Boolean(), canceled_at: Nullable(Time), ended_at: Nullable(Time),
   latest_invoice: Nullable(Ref('in', 'invoice')), default_payment_method: Nullable(Ref('pm', 'payment method')),
-  test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject, created: Time, updated: Time,
+  test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject,
+  pause_collection: Nullable(Type.Object({
+    behavior: Literals(['void', 'keep_as_draft', 'mark_uncollectible'] as const),
+    resumes_at: Nullable(Time),
+  }, { description: 'Collection is paused: invoices are still produced, handled by behavior, and never charged' })),
+  trial_settings: Nullable(Type.Object({ end_behavior: Type.Object({ missing_payment_method: Literals(['cancel', 'pause', 'create_invoice'] as const) }) })),
+  created: Time, updated: Time,
+});
+
+export const LineKind = Literals(LINE_KINDS);
+
+export const InvoiceItem = Type.Object({
+  id: Type.String(), object: Type.Literal('invoiceitem'), customer: Ref('cus', 'customer'),
+  subscription: Nullable(Ref('sub', 'subscription')), subscription_item: Nullable(Ref('si', 'subscription item')),
+  invoice: Nullable(Ref('in', 'invoice (null while pending)')), proration: Type.Boolean(),
+  price: Nullable(Ref('price', 'price')), quantity: Type.Integer(), amount: Type.Integer({ description: 'Minor units; a proration credit is negative' }),
+  unit_amount_decimal: Nullable(DecimalString), currency: Currency, description: Type.String(),
+  period: Type.Object({ start: Time, end: Time }), metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock')),
+  created: Time, updated: Time,
 });
 
 export const InvoiceLine = Type.Object({
-  id: Type.String(), object: Type.Literal('line_item'), amount: Minor(), quantity: Type.Integer(), description: Type.String(),
-  price: Nullable(Ref('price', 'price')), unit_amount_decimal: Nullable(DecimalString),
+  id: Type.String(), object: Type.Literal('line_item'),
+  kind: Type.Union(LineKind.anyOf, { description: 'subscription: a period billed in advance; proration: credit or charge for a mid-period change; invoice_item: a one-off charge' }),
+  amount: Type.Integer({ description: 'Minor units; a proration credit is negative' }), quantity: Type.Integer(), description: Type.String(),
+  price: Nullable(Ref('price', 'price')), unit_amount_decimal: Nullable(DecimalString), proration: Type.Boolean(),
+  subscription_item: Nullable(Ref('si', 'subscription item')), invoice_item: Nullable(Ref('ii', 'invoice item')),
   period: Type.Object({ start: Nullable(Time), end: Nullable(Time) }),
 });
 
@@ -102,9 +126,15 @@ export const Invoice = Type.Object({
   customer: Ref('cus', 'customer'), subscription: Nullable(Ref('sub', 'subscription')),
   status: InvoiceStatus, billing_reason: Type.String({ description: 'subscription_create, subscription_cycle, …' }), currency: Currency,
   lines: ListOf(InvoiceLine),
-  subtotal: Minor(), total: Minor(), amount_due: Minor(), amount_paid: Minor(), amount_remaining: Minor(),
+  subtotal: Type.Integer({ description: 'Sum of the lines; negative when credits outweigh charges' }), total: Type.Integer(),
+  starting_balance: Type.Integer({ description: 'The customer\'s balance applied at finalization (negative: credit)' }),
+  ending_balance: Nullable(Type.Integer({ description: 'The customer\'s balance after this invoice; null while draft' })),
+  amount_due: Minor('What is to be collected: total plus starting balance, never below zero'), amount_paid: Minor(), amount_remaining: Minor(),
+  collection_method: Literals(['charge_automatically', 'send_invoice'] as const),
+  days_until_due: Nullable(Type.Integer()), due_date: Nullable(Time), auto_advance: Type.Boolean(), description: Nullable(Type.String()),
   period_start: Time, period_end: Time, attempt_count: Type.Integer(),
-  finalized_at: Nullable(Time), paid_at: Nullable(Time), voided_at: Nullable(Time), created: Time, updated: Time,
+  finalized_at: Nullable(Time), paid_at: Nullable(Time), voided_at: Nullable(Time), marked_uncollectible_at: Nullable(Time),
+  created: Time, updated: Time,
 });
 
 export const PaymentStatus = Literals(['pending', 'unknown', 'succeeded', 'failed'] as const);
@@ -151,6 +181,7 @@ export type PriceObject = Static<typeof Price>;
 export type PaymentMethodObject = Static<typeof PaymentMethod>;
 export type SubscriptionItemObject = Static<typeof SubscriptionItem>;
 export type SubscriptionObject = Static<typeof Subscription>;
+export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;
 export type InvoiceObject = Static<typeof Invoice>;
 export type TestClockObject = Static<typeof TestClock>;

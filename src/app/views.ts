@@ -30,6 +30,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   id: c.id, object: 'customer', email: c.email, name: c.name, metadata: meta(c.metadata),
   test_clock: c.test_clock_id, invoice_settings: { default_payment_method: c.default_payment_method_id },
   invoice_prefix: c.invoice_prefix, next_invoice_sequence: c.next_invoice_sequence,
+  balance: num(BigInt(c.balance)), currency: c.balance_currency,
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
@@ -81,12 +82,23 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
   latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id,
   test_clock: s.test_clock_id, metadata: meta(s.metadata),
+  pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
+  trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],
   created: iso(s.created_at), updated: iso(s.updated_at),
 });
 
+export const invoiceItemView = (i: Row<'invoice_items'>): R.InvoiceItemObject => ({
+  id: i.id, object: 'invoiceitem', customer: i.customer_id, subscription: i.subscription_id, subscription_item: i.subscription_item_id,
+  invoice: i.invoice_id, proration: i.proration, price: i.price_id, quantity: i.quantity, amount: num(i.amount),
+  unit_amount_decimal: i.unit_amount_decimal === null ? null : trimDecimal(i.unit_amount_decimal), currency: i.currency,
+  description: i.description, period: { start: iso(i.period_start), end: iso(i.period_end) }, metadata: meta(i.metadata),
+  test_clock: i.test_clock_id, created: iso(i.created_at), updated: iso(i.updated_at),
+});
+
 export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject => ({
-  id: l.id, object: 'line_item', amount: num(l.amount), quantity: l.quantity, description: l.description,
+  id: l.id, object: 'line_item', kind: oneOf(l.kind), amount: num(l.amount), quantity: l.quantity, description: l.description,
   price: l.price_id, unit_amount_decimal: l.unit_amount_decimal === null ? null : trimDecimal(l.unit_amount_decimal),
+  proration: l.proration, subscription_item: l.subscription_item_id, invoice_item: l.invoice_item_id,
   period: { start: iso(l.period_start), end: iso(l.period_end) },
 });
 
@@ -94,10 +106,13 @@ export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): 
   id: i.id, object: 'invoice', number: i.number, customer: i.customer_id, subscription: i.subscription_id, status: oneOf(i.status),
   billing_reason: i.billing_reason, currency: i.currency,
   lines: { object: 'list', data: lines.map(invoiceLineView), has_more: false },
-  subtotal: num(i.subtotal), total: num(i.total), amount_due: num(i.amount_due),
-  amount_paid: num(i.amount_paid), amount_remaining: num(i.amount_remaining),
+  subtotal: num(i.subtotal), total: num(i.total), starting_balance: num(i.starting_balance), ending_balance: num(i.ending_balance),
+  amount_due: num(i.amount_due), amount_paid: num(i.amount_paid), amount_remaining: num(i.amount_remaining),
+  collection_method: oneOf(i.collection_method), days_until_due: i.days_until_due, due_date: iso(i.due_date),
+  auto_advance: i.auto_advance, description: i.description,
   period_start: iso(i.period_start), period_end: iso(i.period_end), attempt_count: i.attempt_count,
   finalized_at: iso(i.finalized_at), paid_at: iso(i.paid_at), voided_at: iso(i.voided_at),
+  marked_uncollectible_at: iso(i.marked_uncollectible_at),
   created: iso(i.created_at), updated: iso(i.updated_at),
 });
 

@@ -1989,11 +1989,14 @@ export interface components {
             updated: string;
         };
         Customer: {
+            /** @description Minor units of `currency`: negative is credit the next invoices consume, positive is owed and added to the next invoice */
+            balance: number;
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp
              */
             created: string;
+            currency: string | null;
             email: string | null;
             id: string;
             /** @description Starts the number of each of this customer's invoices; unique in the account */
@@ -2049,15 +2052,17 @@ export interface components {
             type: string;
         };
         Invoice: {
-            /** @description Minor units of the currency */
+            /** @description What is to be collected: total plus starting balance, never below zero */
             amount_due: number;
             /** @description Minor units of the currency */
             amount_paid: number;
             /** @description Minor units of the currency */
             amount_remaining: number;
             attempt_count: number;
+            auto_advance: boolean;
             /** @description subscription_create, subscription_cycle, … */
             billing_reason: string;
+            collection_method: "charge_automatically" | "send_invoice";
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp
@@ -2067,14 +2072,21 @@ export interface components {
             currency: string;
             /** @description Id of the customer (cus_…) */
             customer: string;
+            days_until_due: number | null;
+            description: string | null;
+            due_date: string | null;
+            ending_balance: number | null;
             finalized_at: string | null;
             id: string;
             lines: {
                 data: {
-                    /** @description Minor units of the currency */
+                    /** @description Minor units; a proration credit is negative */
                     amount: number;
                     description: string;
                     id: string;
+                    invoice_item: string | null;
+                    /** @description subscription: a period billed in advance; proration: credit or charge for a mid-period change; invoice_item: a one-off charge */
+                    kind: "subscription" | "proration" | "invoice_item";
                     /** @enum {string} */
                     object: "line_item";
                     period: {
@@ -2082,13 +2094,16 @@ export interface components {
                         start: string | null;
                     };
                     price: string | null;
+                    proration: boolean;
                     quantity: number;
+                    subscription_item: string | null;
                     unit_amount_decimal: string | null;
                 }[];
                 has_more: boolean;
                 /** @enum {string} */
                 object: "list";
             };
+            marked_uncollectible_at: string | null;
             number: string | null;
             /** @enum {string} */
             object: "invoice";
@@ -2103,11 +2118,12 @@ export interface components {
              * @description RFC 3339 UTC timestamp
              */
             period_start: string;
+            /** @description The customer's balance applied at finalization (negative: credit) */
+            starting_balance: number;
             status: "draft" | "open" | "paid" | "void" | "uncollectible";
             subscription: string | null;
-            /** @description Minor units of the currency */
+            /** @description Sum of the lines; negative when credits outweigh charges */
             subtotal: number;
-            /** @description Minor units of the currency */
             total: number;
             /**
              * Format: date-time
@@ -2115,6 +2131,52 @@ export interface components {
              */
             updated: string;
             voided_at: string | null;
+        };
+        InvoiceItem: {
+            /** @description Minor units; a proration credit is negative */
+            amount: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Lower-case ISO 4217 code */
+            currency: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            description: string;
+            id: string;
+            invoice: string | null;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            object: "invoiceitem";
+            period: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                end: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                start: string;
+            };
+            price: string | null;
+            proration: boolean;
+            quantity: number;
+            subscription: string | null;
+            subscription_item: string | null;
+            test_clock: string | null;
+            unit_amount_decimal: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
         };
         Payment: {
             /** @description Minor units of the currency */
@@ -2314,9 +2376,18 @@ export interface components {
             };
             /** @enum {string} */
             object: "subscription";
+            pause_collection: {
+                behavior: "void" | "keep_as_draft" | "mark_uncollectible";
+                resumes_at: string | null;
+            } | null;
             status: "incomplete" | "trialing" | "active" | "past_due" | "paused" | "unpaid" | "canceled" | "incomplete_expired";
             test_clock: string | null;
             trial_end: string | null;
+            trial_settings: {
+                end_behavior: {
+                    missing_payment_method: "cancel" | "pause" | "create_invoice";
+                };
+            } | null;
             trial_start: string | null;
             /**
              * Format: date-time

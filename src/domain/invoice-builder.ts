@@ -1,41 +1,52 @@
-// Turns draft lines (price + quantity + period) into priced invoice lines and totals.
-// Each line is rounded exactly once (lineAmount); totals are sums of already-rounded
-// bigints, so the invoice always adds up to the cent with what the lines display.
+// The pricing step of the invoice pipeline: turns draft lines into typed, priced invoice lines
+// and totals. Pure: the same input gives the same invoice, whether it is previewed or written.
+// Each line is rounded exactly once; totals are sums of already-rounded bigints, so the invoice
+// always adds up to the cent with what the lines display.
 import { Decimal } from 'decimal.js';
+import { periodContaining, type Recurring } from './calendar.ts';
 import { normalizeCurrency } from './currency.ts';
-import { sumAmounts } from './money.ts';
+import { roundHalfUp, sumAmounts } from './money.ts';
 import { exactAmount, lineAmount, type PriceModel } from './pricing.ts';
-import { roundHalfUp } from './money.ts';
-import type { Fraction } from './proration.ts';
+import { periodFraction, type Fraction } from './proration.ts';
 
-export type DraftLine = {
+/** What produced a line: a subscription's period, a proration, or a one-off invoice item. */
+export const LINE_KINDS = ['subscription', 'proration', 'invoice_item'] as const;
+export type LineKind = (typeof LINE_KINDS)[number];
+
+type LineFacts = {
+  kind: LineKind;
   description: string;
   quantity: number;
-  price_id: string;
-  price: PriceModel;
   period_start: Date;
   period_end: Date;
-  /** Share of a full period this line covers (a partial first period); absent means all of it. */
-  fraction?: Fraction | null;
+  proration?: boolean;
+  subscription_item?: string | null;
+  invoice_item?: string | null;
 };
-export type BuiltLine = DraftLine & {
+/** A line priced here from its price and quantity (a share of the period when `fraction`). */
+export type PricedDraft = LineFacts & { price_id: string; price: PriceModel; fraction?: Fraction | null; amount?: undefined };
+/** A line whose amount was fixed earlier: a pending invoice item or proration. */
+export type FixedDraft = LineFacts & { price_id: string | null; price?: undefined; amount: bigint; unit_amount_decimal: string | null };
+export type DraftLine = PricedDraft | FixedDraft;
+
+export type BuiltLine = Required<LineFacts> & {
+  price_id: string | null;
   amount: bigint;
   /** Exact per-unit amount as a decimal string in minor units; informational only. */
-  unit_amount_decimal: string;
+  unit_amount_decimal: string | null;
 };
 export type BuiltInvoice = {
   currency: string;
   lines: BuiltLine[];
   subtotal: bigint;
   total: bigint;
-  amount_due: bigint;
 };
 
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 // Same fractional precision the API accepts for unit_amount_decimal.
 const UNIT_DECIMAL_PLACES = 12;
 
-function effectiveUnit(price: PriceModel, quantity: number): string {
+export function effectiveUnit(price: PriceModel, quantity: number): string {
   if (quantity === 0) {
     // No units to divide by: show the list unit price for per-unit, nothing for tiered.
     if (price.billing_scheme === 'per_unit') {
@@ -47,31 +58,51 @@ function effectiveUnit(price: PriceModel, quantity: number): string {
   return new D(exactAmount(price, quantity)).div(quantity).toDecimalPlaces(UNIT_DECIMAL_PLACES).toFixed();
 }
 
+/** A share of a price × quantity, rounded once, half-up (ties away from zero). */
+export function shareOf(price: PriceModel, quantity: number, fraction: Fraction | null | undefined): bigint {
+  if (!fraction) return lineAmount(price, quantity);
+  return roundHalfUp(new D(exactAmount(price, quantity)).mul(fraction.numerator.toString()).div(fraction.denominator.toString()));
+}
+
 function buildLine(line: DraftLine): BuiltLine {
-  return {
-    ...line,
-    // A prorated line is still rounded once: the exact amount times the fraction, half-up.
-    amount: line.fraction
-      ? roundHalfUp(new D(exactAmount(line.price, line.quantity)).mul(line.fraction.numerator.toString()).div(line.fraction.denominator.toString()))
-      : lineAmount(line.price, line.quantity),
-    unit_amount_decimal: effectiveUnit(line.price, line.quantity),
+  const facts = {
+    kind: line.kind, description: line.description, quantity: line.quantity, period_start: line.period_start,
+    period_end: line.period_end, proration: line.proration ?? false, subscription_item: line.subscription_item ?? null,
+    invoice_item: line.invoice_item ?? null, price_id: line.price_id,
   };
+  if (line.price === undefined) return { ...facts, amount: line.amount, unit_amount_decimal: line.unit_amount_decimal };
+  return { ...facts, amount: shareOf(line.price, line.quantity, line.fraction), unit_amount_decimal: effectiveUnit(line.price, line.quantity) };
 }
 
 /**
- * Totals from the subtotal. This is the seam for discounts and tax: when they arrive,
- * total = subtotal - discounts + tax (each computed on rounded bigints, with any per-line
- * split done via money.allocate), and amount_due = total - credits applied.
+ * Totals from the subtotal. This is the seam for discounts and tax: when they arrive as further
+ * pure steps, total = subtotal - discounts + tax, each computed on rounded bigints with any
+ * per-line split done by money.allocate. The customer's balance is applied at finalization.
  */
-function totalsFor(subtotal: bigint): { total: bigint; amount_due: bigint } {
-  const total = subtotal;
-  const amount_due = total;
-  return { total, amount_due };
-}
-
 export function buildInvoice(currency: string, lines: readonly DraftLine[]): BuiltInvoice {
   const cur = normalizeCurrency(currency);
   const built = lines.map(buildLine);
   const subtotal = sumAmounts(built.map((l) => l.amount));
-  return { currency: cur, lines: built, subtotal, ...totalsFor(subtotal) };
+  return { currency: cur, lines: built, subtotal, total: subtotal };
+}
+
+/** A subscription item as pricing sees it. */
+export type ItemState = { id: string; price_id: string; price: PriceModel; label: string; quantity: number };
+export type Cycle = { anchor: Date; recurring: Recurring };
+
+const day = (t: Date) => t.toISOString().slice(0, 10);
+
+/**
+ * Lines for one period billed in advance. A period shorter than the cycle's full period (the
+ * first period up to a billing-cycle anchor) is prorated against the full period around it.
+ */
+export function periodLines(cycle: Cycle, items: readonly ItemState[], start: Date, end: Date): PricedDraft[] {
+  const full = periodContaining(cycle.anchor, cycle.recurring, start);
+  const whole = full.start.getTime() === start.getTime() && full.end.getTime() === end.getTime();
+  const fraction = whole ? null : periodFraction(start, end, full.start, full.end);
+  return items.map((it) => ({
+    kind: 'subscription', description: `${it.quantity} × ${it.label} (${day(start)} – ${day(end)})${fraction ? ', prorated' : ''}`,
+    quantity: it.quantity, price_id: it.price_id, price: it.price, period_start: start, period_end: end, fraction,
+    subscription_item: it.id,
+  }));
 }

@@ -19,6 +19,7 @@ export interface CustomersTable {
   account_id: string; id: string; email: string | null; name: string | null; metadata: Json;
   test_clock_id: string | null; default_payment_method_id: string | null;
   invoice_prefix: string; next_invoice_sequence: Defaulted<number>;
+  balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface ProductsTable {
@@ -44,6 +45,7 @@ export interface SubscriptionsTable {
   canceled_at: Ts | null; ended_at: Ts | null; latest_invoice_id: string | null;
   default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
   billing_failure_count: Defaulted<number>;
+  pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionItemsTable {
@@ -54,11 +56,26 @@ export interface InvoicesTable {
   billing_reason: string; currency: string; subtotal: bigint; total: bigint; amount_due: bigint;
   amount_paid: Defaulted<bigint>; amount_remaining: bigint; period_start: Ts; period_end: Ts;
   attempt_count: Defaulted<number>; finalized_at: Ts | null; paid_at: Ts | null; voided_at: Ts | null;
+  collection_method: Defaulted<string>; days_until_due: Defaulted<number | null>; due_date: Defaulted<Ts | null>;
+  auto_advance: Defaulted<boolean>; description: Defaulted<string | null>; starting_balance: Defaulted<bigint>;
+  ending_balance: Defaulted<bigint | null>; marked_uncollectible_at: Defaulted<Ts | null>; test_clock_id: Defaulted<string | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface InvoiceLinesTable {
   account_id: string; id: string; invoice_id: string; price_id: string | null; description: string;
   quantity: number; amount: bigint; unit_amount_decimal: string | null; period_start: Ts; period_end: Ts;
+  kind: string; proration: Defaulted<boolean>; subscription_item_id: Defaulted<string | null>;
+  invoice_item_id: Defaulted<string | null>; position: Defaulted<number>;
+}
+export interface InvoiceItemsTable {
+  account_id: string; id: string; customer_id: string; subscription_id: string | null; subscription_item_id: string | null;
+  invoice_id: string | null; proration: boolean; price_id: string | null; quantity: number; amount: bigint;
+  unit_amount_decimal: string | null; currency: string; description: string; period_start: Ts; period_end: Ts;
+  metadata: Json; test_clock_id: string | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface CustomerBalanceTransactionsTable {
+  account_id: string; id: string; customer_id: string; type: string; amount: bigint; currency: string;
+  ending_balance: bigint; invoice_id: string | null; description: string | null; created_at: Ts;
 }
 export interface PaymentAttemptsTable {
   account_id: string; id: string; invoice_id: string; customer_id: string; payment_method_id: string | null;
@@ -99,6 +116,8 @@ export interface DB {
   subscription_items: SubscriptionItemsTable;
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
+  invoice_items: InvoiceItemsTable;
+  customer_balance_transactions: CustomerBalanceTransactionsTable;
   payment_attempts: PaymentAttemptsTable;
   billing_failures: BillingFailuresTable;
   events: EventsTable;

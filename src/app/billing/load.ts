@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { subscriptionItemView, subscriptionView, type Row } from '../views.ts';
-import type { Numbering } from '../../domain/invoice-number.ts';
+import { billingCustomer, type BillingCustomer } from '../invoicing/finalize.ts';
 import type { ItemWithPrice, PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -25,28 +25,24 @@ export async function loadItems(db: Db, subs: SubRef[]): Promise<Map<string, Ite
   return out;
 }
 
-/** What billing needs of a subscription's customer: the card to charge and how to number the invoice. */
-export type BillingCustomer = { pm: PaymentMethodRef | null; numbering: Numbering };
-
 /**
- * For each subscription, the card it charges (its own default, else its customer's) and its
- * customer's invoice numbering, in one query. The customers are locked until the transaction
- * ends (in key order, so two batches cannot deadlock): the sequences read here are the ones
- * the transaction will advance.
+ * For each subscription, its customer's billing state (numbering, balance, shared by all
+ * subscriptions of that customer) and the card it charges (its own default, else its
+ * customer's), in one query. The customers are locked until the transaction ends (in key order,
+ * so two batches cannot deadlock): the sequences and balances read here are the ones the
+ * transaction will advance.
  */
-export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[]): Promise<Map<string, BillingCustomer>> {
-  const out = new Map<string, BillingCustomer>();
+export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[]): Promise<Map<string, { customer: BillingCustomer; pm: PaymentMethodRef | null }>> {
+  const out = new Map<string, { customer: BillingCustomer; pm: PaymentMethodRef | null }>();
   if (subs.length === 0) return out;
   const rows = await db.selectFrom('customers as c')
     .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
-    .select(['c.account_id', 'c.id as customer_id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'pm.id as pm_id', 'pm.gateway_token'])
+    .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'pm.id as pm_id', 'pm.gateway_token'])
     .where('c.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
     .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))])
     .orderBy('c.account_id').orderBy('c.id').forNoKeyUpdate('c').execute();
-  const customers = new Map(rows.map((r) => [`${r.account_id}/${r.customer_id}`, {
-    pm: r.pm_id && r.gateway_token ? { id: r.pm_id, gateway_token: r.gateway_token } : null,
-    numbering: { prefix: r.invoice_prefix, next: r.next_invoice_sequence },
-  }]));
+  const customers = new Map(rows.map((r) => [`${r.account_id}/${r.id}`,
+    billingCustomer(r, r.pm_id && r.gateway_token ? { id: r.pm_id, gateway_token: r.gateway_token } : null)]));
   // A subscription's own default card is rare; those few are looked up on their own.
   const own = subs.filter((s) => s.default_payment_method_id);
   const ownRows = own.length ? await db.selectFrom('payment_methods').select(['account_id', 'id', 'gateway_token'])
@@ -55,10 +51,31 @@ export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[])
   for (const s of subs) {
     const customer = customers.get(`${s.account_id}/${s.customer_id}`);
     if (!customer) throw new Error(`customer ${s.customer_id} of subscription ${s.id} is missing`);
-    out.set(s.id, {
-      pm: s.default_payment_method_id ? ownCard.get(`${s.account_id}/${s.default_payment_method_id}`) ?? null : customer.pm,
-      numbering: customer.numbering,
-    });
+    out.set(s.id, { customer, pm: s.default_payment_method_id ? ownCard.get(`${s.account_id}/${s.default_payment_method_id}`) ?? null : customer.pm });
+  }
+  return out;
+}
+
+/**
+ * Pending invoice items the next invoice of each subscription takes: its own, and its
+ * customer's that belong to no subscription, in its currency (oldest first). A customer's
+ * unattached items go to the first of its subscriptions in the list.
+ */
+export async function loadPendingItems(db: Db, subs: Row<'subscriptions'>[]): Promise<Map<string, Row<'invoice_items'>[]>> {
+  const out = new Map<string, Row<'invoice_items'>[]>(subs.map((s) => [s.id, []]));
+  if (subs.length === 0) return out;
+  const rows = await db.selectFrom('invoice_items').selectAll()
+    .where('account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
+    .where('customer_id', 'in', [...new Set(subs.map((s) => s.customer_id))])
+    .where('invoice_id', 'is', null).orderBy('created_at').orderBy('id').execute();
+  const taken = new Set<string>();
+  for (const s of subs) {
+    for (const i of rows) {
+      if (taken.has(i.id) || i.account_id !== s.account_id || i.customer_id !== s.customer_id || i.currency !== s.currency) continue;
+      if (i.subscription_id !== null && i.subscription_id !== s.id) continue;
+      taken.add(i.id);
+      out.get(s.id)!.push(i);
+    }
   }
   return out;
 }

@@ -6,9 +6,10 @@ import { command, UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import { recordBillingFailure } from './failures.ts';
-import { loadBillingCustomers, loadItems, subscriptionViewWith } from './load.ts';
+import { loadBillingCustomers, loadItems, loadPendingItems, subscriptionViewWith } from './load.ts';
 import { clockTimes } from '../time.ts';
-import { planInvoice, recurringOf, writeInvoicePlans, type InvoicePlan } from '../invoicing/plan-invoice.ts';
+import { finalizeAndWrite, type InvoicePlan } from '../invoicing/finalize.ts';
+import { recurringOf, subscriptionPlan } from '../invoicing/plan-invoice.ts';
 
 type Sub = Row<'subscriptions'>;
 type SubUpdate = { before: Sub; after: Sub; action: DueAction };
@@ -25,7 +26,8 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     return action ? [{ s, action }] : [];
   });
   const renewing = due.filter((d) => d.action === 'renew' || d.action === 'end_trial').map((d) => d.s);
-  const [items, customers] = await Promise.all([loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing)]);
+  const [items, customers, pending] = await Promise.all([
+    loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing), loadPendingItems(u.tx, renewing)]);
   const plans: InvoicePlan[] = [];
   const updates: SubUpdate[] = [];
   for (const { s, action } of due) {
@@ -44,22 +46,24 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     // The next period starts where the current one ends, its end computed from the anchor.
     const start = s.current_period_end;
     const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
-    const plan = planInvoice(deps, s, items.get(s.id) ?? [], customers.get(s.id)!, start, end, 'subscription_cycle', now);
+    const plan = subscriptionPlan(s, items.get(s.id) ?? [], pending.get(s.id) ?? [], customers.get(s.id)!, start, end, 'subscription_cycle', now);
     plans.push(plan);
-    let next = action === 'end_trial' ? transition(status, 'trial_ended') : status;
-    if (plan.collection === 'no_payment_method') next = transition(next, 'payment_failed');
+    const next = action === 'end_trial' ? transition(status, 'trial_ended') : status;
+    // A pause whose resumes_at has come ends with this renewal.
+    const pause_collection = plan.pause ? s.pause_collection : null;
     updates.push({ before: s, action, after: {
       ...s, ...touched, status: next, current_period_start: start, current_period_end: end, latest_invoice_id: plan.invoice.id,
-      next_action_at: nextActionAt({ ...s, status: next, current_period_end: end }),
+      pause_collection, next_action_at: nextActionAt({ ...s, status: next, current_period_end: end }),
     } });
   }
-  const { written, charges } = await writeInvoicePlans(u, plans, { ...opts, guarded: false });
-  const writtenIds = new Set(written.map((p) => p.invoice.id));
+  const { written, charges } = await finalizeAndWrite(deps, u, plans, { ...opts, guarded: false });
+  const writtenPlans = new Map(written.map((p) => [p.invoice.id, p]));
   for (const up of updates) {
+    if (!up.after.latest_invoice_id || up.after.latest_invoice_id === up.before.latest_invoice_id) continue;
+    const plan = writtenPlans.get(up.after.latest_invoice_id);
     // A period invoiced earlier keeps its invoice; the subscription still moves on.
-    if (up.after.latest_invoice_id && up.after.latest_invoice_id !== up.before.latest_invoice_id && !writtenIds.has(up.after.latest_invoice_id)) {
-      up.after.latest_invoice_id = up.before.latest_invoice_id;
-    }
+    if (!plan) up.after.latest_invoice_id = up.before.latest_invoice_id;
+    else if (plan.collection === 'no_payment_method') up.after.status = transition(up.after.status as SubscriptionStatus, 'payment_failed');
   }
   writeSubscriptions(u, updates);
   for (const { before, after, action } of updates) {
@@ -75,8 +79,8 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
   const subAfter = new Map(updates.map((x) => [x.after.id, x.after]));
   return charges.map((c) => {
     const plan = planOf.get(c.attempt.invoice_id)!;
-    const sub = subAfter.get(plan.subscription.id) ?? null;
-    return { ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items: items.get(plan.subscription.id) ?? [] } };
+    const subId = plan.invoice.subscription_id!;
+    return { ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: subAfter.get(subId) ?? null, items: items.get(subId) ?? [] } };
   });
 }
 
@@ -85,7 +89,7 @@ function writeSubscriptions(u: UnitOfWork, updates: SubUpdate[]) {
   u.updateLater('subscriptions', updates.map(({ before, after: s }) => ({
     account_id: s.account_id, id: s.id, status: s.status, current_period_start: s.current_period_start,
     current_period_end: s.current_period_end, ended_at: s.ended_at, next_action_at: s.next_action_at,
-    latest_invoice_id: s.latest_invoice_id, billing_failure_count: 0, updated_at: s.updated_at, version: before.version,
+    latest_invoice_id: s.latest_invoice_id, pause_collection: s.pause_collection, billing_failure_count: 0, updated_at: s.updated_at, version: before.version,
   })));
 }
 

@@ -15,7 +15,7 @@ export class CardDeclinedError extends DomainError {
 }
 
 async function withLines(db: Kysely<DB> | Transaction<DB>, i: Row<'invoices'>) {
-  const lines = await db.selectFrom('invoice_lines').selectAll().where('account_id', '=', i.account_id).where('invoice_id', '=', i.id).orderBy('id').execute();
+  const lines = await db.selectFrom('invoice_lines').selectAll().where('account_id', '=', i.account_id).where('invoice_id', '=', i.id).orderBy('position').orderBy('id').execute();
   return invoiceView(i, lines);
 }
 

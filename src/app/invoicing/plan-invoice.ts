@@ -1,14 +1,9 @@
 import type { Recurring } from '../../domain/calendar.ts';
-import { periodContaining } from '../../domain/calendar.ts';
 import { newId } from '../../domain/ids.ts';
-import { buildInvoice, type DraftLine } from '../../domain/invoice-builder.ts';
-import { assignInvoiceNumbers, type Numbering } from '../../domain/invoice-number.ts';
-import { periodFraction } from '../../domain/proration.ts';
+import { buildInvoice, periodLines, type BuiltInvoice, type Cycle, type DraftLine, type FixedDraft, type ItemState, type LineKind } from '../../domain/invoice-builder.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
-import type { Deps } from '../ports.ts';
-import type { UnitOfWork } from '../unit-of-work.ts';
-import { invoiceView, paymentAttemptView, type Row } from '../views.ts';
-import { attemptRow, type PendingCharge } from '../payments/collect.ts';
+import type { BillingCustomer, InvoicePlan, PauseBehavior } from './finalize.ts';
+import type { Row } from '../views.ts';
 
 export type ItemWithPrice = { item: Row<'subscription_items'>; price: Row<'prices'> };
 export type PaymentMethodRef = { id: string; gateway_token: string };
@@ -17,117 +12,87 @@ export function recurringOf(s: Row<'subscriptions'>): Recurring {
   return { interval: s.recurring_interval as Recurring['interval'], interval_count: s.recurring_interval_count };
 }
 
-/** Draft lines for one period; a period shorter than the anchor's full period is prorated. */
-export function draftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], start: Date, end: Date): DraftLine[] {
-  const full = periodContaining(s.billing_cycle_anchor, recurringOf(s), start);
-  const whole = full.start.getTime() === start.getTime() && full.end.getTime() === end.getTime();
-  const fraction = whole ? null : periodFraction(start, end, full.start, full.end);
-  return items.map(({ item, price }) => ({
-    description: `${item.quantity} × ${price.nickname ?? price.id} (${start.toISOString().slice(0, 10)} – ${end.toISOString().slice(0, 10)})${fraction ? ', prorated' : ''}`,
-    quantity: item.quantity, price_id: price.id, price: priceModelOf(price), period_start: start, period_end: end, fraction,
-  }));
+export const cycleOf = (s: Row<'subscriptions'>): Cycle => ({ anchor: s.billing_cycle_anchor, recurring: recurringOf(s) });
+
+/** Subscription items as the pure pricing step sees them. */
+export const itemStates = (items: readonly ItemWithPrice[]): ItemState[] => items.map(({ item, price }) => ({
+  id: item.id, price_id: price.id, price: priceModelOf(price), label: price.nickname ?? price.id, quantity: item.quantity,
+}));
+
+/** A pending invoice item (one-off charge or proration) as a line whose amount is already fixed. */
+export const pendingLine = (i: Row<'invoice_items'>): FixedDraft => ({
+  kind: i.proration ? 'proration' : 'invoice_item', proration: i.proration, description: i.description, quantity: i.quantity,
+  price_id: i.price_id, amount: i.amount, unit_amount_decimal: i.unit_amount_decimal, period_start: i.period_start,
+  period_end: i.period_end, subscription_item: i.subscription_item_id, invoice_item: i.id,
+});
+
+/** Lines of one subscription period, pending items first (they are older), then the period. */
+export function subscriptionDraftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], start: Date, end: Date): DraftLine[] {
+  return [...pending.map(pendingLine), ...periodLines(cycleOf(s), itemStates(items), start, end)];
 }
 
-/** How collection of a new invoice begins. */
-export type Collection = 'charge' | 'zero_amount' | 'no_payment_method';
-
-export type InvoicePlan = {
+/** What an invoice is about: whose, which subscription, why, which period. */
+export type InvoiceContext = {
   accountId: string;
-  subscription: Row<'subscriptions'>;
-  invoice: Row<'invoices'>;
-  lines: Row<'invoice_lines'>[];
-  attempt: Row<'payment_attempts'> | null;
-  token: string | null;
-  collection: Collection;
-  /** The customer's numbering as read; the number itself is given when the plan is written. */
-  numbering: Numbering;
+  customerId: string;
+  subscriptionId: string | null;
+  testClockId: string | null;
+  reason: string;
+  periodStart: Date;
+  periodEnd: Date;
+  collectionMethod?: 'charge_automatically' | 'send_invoice';
+  daysUntilDue?: number | null;
+  autoAdvance?: boolean;
+  description?: string | null;
 };
 
 /**
- * Prices one subscription period into the rows of a finalized invoice and, when there is
- * something to collect and a card to collect it from, the payment attempt. Nothing is written.
+ * The draft stage: a priced invoice as the rows of a `draft` invoice and its lines. Totals are
+ * the pricing step's; number, balance and amount due are set when it is finalized.
  */
-export function planInvoice(
-  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'clock'>, s: Row<'subscriptions'>, items: ItemWithPrice[],
-  customer: { pm: PaymentMethodRef | null; numbering: Numbering }, start: Date, end: Date, reason: string, now: Date,
-): InvoicePlan {
-  const { pm, numbering } = customer;
-  const built = buildInvoice(s.currency, draftLines(s, items, start, end));
+export function draftRows(ctx: InvoiceContext, built: BuiltInvoice, now: Date): { invoice: Row<'invoices'>; lines: Row<'invoice_lines'>[] } {
   const id = newId('invoice');
-  const collection: Collection = built.amount_due === 0n ? 'zero_amount' : pm ? 'charge' : 'no_payment_method';
   const invoice: Row<'invoices'> = {
-    account_id: s.account_id, id, customer_id: s.customer_id, subscription_id: s.id, number: null,
-    status: collection === 'zero_amount' ? 'paid' : 'open', billing_reason: reason, currency: built.currency,
-    subtotal: built.subtotal, total: built.total, amount_due: built.amount_due, amount_paid: 0n,
-    amount_remaining: collection === 'zero_amount' ? 0n : built.amount_due, period_start: start, period_end: end,
-    attempt_count: collection === 'charge' ? 1 : 0, finalized_at: now, paid_at: collection === 'zero_amount' ? now : null,
-    voided_at: null, created_at: now, updated_at: now, version: 1,
+    account_id: ctx.accountId, id, customer_id: ctx.customerId, subscription_id: ctx.subscriptionId, number: null, status: 'draft',
+    billing_reason: ctx.reason, currency: built.currency, subtotal: built.subtotal, total: built.total,
+    amount_due: built.total > 0n ? built.total : 0n, amount_paid: 0n, amount_remaining: built.total > 0n ? built.total : 0n,
+    period_start: ctx.periodStart, period_end: ctx.periodEnd, attempt_count: 0, finalized_at: null, paid_at: null, voided_at: null,
+    collection_method: ctx.collectionMethod ?? 'charge_automatically', days_until_due: ctx.daysUntilDue ?? null, due_date: null,
+    auto_advance: ctx.autoAdvance ?? true, description: ctx.description ?? null, starting_balance: 0n, ending_balance: null,
+    marked_uncollectible_at: null, test_clock_id: ctx.testClockId, created_at: now, updated_at: now, version: 1,
   };
-  const lines: Row<'invoice_lines'>[] = built.lines.map((l) => ({
-    account_id: s.account_id, id: newId('invoiceLine'), invoice_id: id, price_id: l.price_id, description: l.description,
-    quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal, period_start: l.period_start, period_end: l.period_end,
+  return { invoice, lines: lineRows(invoice, built) };
+}
+
+export function lineRows(invoice: Row<'invoices'>, built: BuiltInvoice): Row<'invoice_lines'>[] {
+  return built.lines.map((l, position) => ({
+    account_id: invoice.account_id, id: newId('invoiceLine'), invoice_id: invoice.id, kind: l.kind as LineKind, proration: l.proration,
+    subscription_item_id: l.subscription_item, invoice_item_id: l.invoice_item, position, price_id: l.price_id,
+    description: l.description, quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
+    period_start: l.period_start, period_end: l.period_end,
   }));
-  const attempt = collection === 'charge' && pm
-    ? attemptRow(deps, { account_id: s.account_id, id, customer_id: s.customer_id, currency: built.currency, amount_remaining: built.amount_due }, pm.id, s.test_clock_id, now)
-    : null;
-  return { accountId: s.account_id, subscription: s, invoice, lines, attempt, token: pm?.gateway_token ?? null, collection, numbering };
+}
+
+/** Collection of a subscription is paused at `now`: how its invoices are handled, or null. */
+export function pauseBehaviorAt(s: Row<'subscriptions'>, now: Date): PauseBehavior | null {
+  const p = s.pause_collection as { behavior: PauseBehavior; resumes_at: string | null } | null;
+  if (!p) return null;
+  if (p.resumes_at && new Date(p.resumes_at).getTime() <= now.getTime()) return null;
+  return p.behavior;
 }
 
 /**
- * Numbers the plans' invoices from their customers' sequences and advances those sequences in
- * the same flush. `guarded`: the sequences were read without a lock, so each customer's row is
- * written only if it still holds what was read (one invoice per customer then), else the flush
- * fails with StaleWriteError and the caller runs again. Otherwise the caller holds the customers'
- * rows locked since it read them.
+ * Prices and drafts the invoice of one subscription period with the subscription's pending
+ * items; nothing is written. Finalization (finalize.ts) numbers it and starts collection.
  */
-function numberInvoices(u: UnitOfWork, plans: InvoicePlan[], guarded: boolean) {
-  const key = (p: InvoicePlan) => `${p.accountId}/${p.invoice.customer_id}`;
-  const { numbers, next } = assignInvoiceNumbers(plans, key, (p) => p.numbering);
-  plans.forEach((p, i) => { p.invoice.number = numbers[i]!; });
-  const first = new Map<string, InvoicePlan>();
-  for (const p of plans) if (!first.has(key(p))) first.set(key(p), p);
-  u.updateLater('customers', [...next].map(([k, sequence]) => {
-    const p = first.get(k)!;
-    return { account_id: p.accountId, id: p.invoice.customer_id, invoice_prefix: p.numbering.prefix, next_invoice_sequence: sequence };
-  }), guarded ? { guard: 't.next_invoice_sequence = v.next_invoice_sequence - 1 AND t.invoice_prefix = v.invoice_prefix' } : {});
-}
-
-/**
- * Writes planned invoices, numbered, with their lines and attempts, all in the command's single
- * flush. With `mayConflict` (one subscription at its own time, which may find its period already
- * invoiced), periods that have an invoice are looked up first and their plans dropped; a batch
- * relies on the unique (account, subscription, period_start) index to fail instead. `guarded`
- * as for numberInvoices. Returns the plans actually written and the charges to send after commit.
- */
-export async function writeInvoicePlans(u: UnitOfWork, plans: InvoicePlan[], opts: { mayConflict: boolean; guarded: boolean }): Promise<{ written: InvoicePlan[]; charges: PendingCharge[] }> {
-  if (plans.length === 0) return { written: [], charges: [] };
-  let written = plans;
-  if (opts.mayConflict) {
-    const existing = await u.tx.selectFrom('invoices').select(['subscription_id', 'period_start'])
-      .where('account_id', 'in', [...new Set(plans.map((p) => p.accountId))])
-      .where('subscription_id', 'in', plans.map((p) => p.subscription.id)).execute();
-    const taken = new Set(existing.map((e) => `${e.subscription_id}@${e.period_start.getTime()}`));
-    written = plans.filter((p) => !taken.has(`${p.subscription.id}@${p.invoice.period_start.getTime()}`));
-    if (written.length === 0) return { written, charges: [] };
-  }
-  numberInvoices(u, written, opts.guarded);
-  u.insertLater('invoices', written.map((p) => p.invoice));
-  u.insertLater('invoice_lines', written.flatMap((p) => p.lines));
-  u.insertLater('payment_attempts', written.flatMap((p) => (p.attempt ? [p.attempt] : [])));
-  const charges: PendingCharge[] = [];
-  for (const p of written) {
-    const w = u.as({ ...u.actor, accountId: p.accountId });
-    const view = invoiceView(p.invoice, p.lines);
-    const at = p.invoice.created_at;
-    w.audit('invoice.finalized', 'invoice', p.invoice.id, null, view, at);
-    w.emit('invoice.created', p.invoice.id, view, at);
-    w.emit('invoice.finalized', p.invoice.id, view, at);
-    if (p.collection === 'zero_amount') w.emit('invoice.paid', p.invoice.id, view, at);
-    if (p.collection === 'no_payment_method') w.emit('invoice.payment_failed', p.invoice.id, view, at, { decline_code: 'no_payment_method' });
-    if (p.attempt && p.token) {
-      w.audit('payment.created', 'payment', p.attempt.id, null, paymentAttemptView(p.attempt), at);
-      charges.push({ attempt: p.attempt, token: p.token });
-    }
-  }
-  return { written, charges };
+export function subscriptionPlan(
+  s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[],
+  billing: { customer: BillingCustomer; pm: PaymentMethodRef | null }, start: Date, end: Date, reason: string, now: Date,
+): InvoicePlan {
+  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end));
+  const { invoice, lines } = draftRows({
+    accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
+    reason, periodStart: start, periodEnd: end,
+  }, built, now);
+  return { invoice, lines, consumed: pending, subscription: s, customer: billing.customer, pm: billing.pm, at: now, pause: pauseBehaviorAt(s, now) };
 }

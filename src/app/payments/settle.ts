@@ -68,7 +68,7 @@ export async function settleAttempts(deps: Deps, actor: Actor, settlements: Sett
     const invoices = await u.tx.selectFrom('invoices').selectAll().where('account_id', 'in', accounts)
       .where('id', 'in', attempts.map((a) => a.invoice_id)).forUpdate().execute();
     const lines = await u.tx.selectFrom('invoice_lines').selectAll().where('account_id', 'in', accounts)
-      .where('invoice_id', 'in', invoices.map((i) => i.id)).orderBy('id').execute();
+      .where('invoice_id', 'in', invoices.map((i) => i.id)).orderBy('position').orderBy('id').execute();
     const subIds = invoices.flatMap((i) => (i.subscription_id ? [i.subscription_id] : []));
     const subs = subIds.length ? await u.tx.selectFrom('subscriptions').selectAll().where('account_id', 'in', accounts)
       .where('id', 'in', subIds).forUpdate().execute() : [];

@@ -6,8 +6,9 @@ import { newId } from '../../domain/ids.ts';
 import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import { transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
-import { loadItems, subscriptionViewWith } from '../billing/load.ts';
-import { planInvoice, writeInvoicePlans, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { loadItems, loadPendingItems, subscriptionViewWith } from '../billing/load.ts';
+import { billingCustomer, finalizeAndWrite } from '../invoicing/finalize.ts';
+import { subscriptionPlan, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import { lineAmount } from '../../domain/pricing.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
 import { notFound } from '../errors.ts';
@@ -103,6 +104,8 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
     const customer = await u.tx.selectFrom('customers as c')
       .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
       .selectAll('c').select(['pm.id as pm_id', 'pm.gateway_token as pm_token'])
+      .select((eb) => eb.exists(eb.selectFrom('invoice_items as ii').select('ii.id').whereRef('ii.account_id', '=', 'c.account_id')
+        .whereRef('ii.customer_id', '=', 'c.id').where('ii.invoice_id', 'is', null).where('ii.subscription_id', 'is', null)).as('has_pending'))
       .where('c.account_id', '=', u.accountId).where('c.id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
     const prices = await loadPrices(u, input.items);
@@ -138,7 +141,8 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
       billing_cycle_anchor: anchor, current_period_start: now, current_period_end: periodEnd,
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
-      metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, created_at: now, updated_at: now, version: 1,
+      metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null, trial_settings: null,
+      created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p) => ({
       item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now },
@@ -146,15 +150,17 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
     }));
     if (!trialEnd) {
       // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
-      const numbering = { prefix: customer.invoice_prefix, next: customer.next_invoice_sequence };
-      const plan = planInvoice(deps, sub, items, { pm, numbering }, now, periodEnd, 'subscription_create', now);
+      // The customer's pending one-off items go on the first invoice (the customer is not locked:
+      // an item taken meanwhile by another invoice fails the version check and the command reruns).
+      const pending = customer.has_pending ? (await loadPendingItems(u.tx, [sub])).get(sub.id) ?? [] : [];
+      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now);
+      const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
       sub.latest_invoice_id = plan.invoice.id;
       if (plan.collection === 'zero_amount') sub.status = transition('incomplete', 'payment_succeeded');
       sub.next_action_at = nextActionAt({ ...sub, status: sub.status as SubscriptionStatus });
       u.insertLater('subscriptions', [sub]);
       u.insertLater('subscription_items', items.map((x) => x.item));
-      charges = (await writeInvoicePlans(u, [plan], { mayConflict: false, guarded: true })).charges
-        .map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
+      charges = opened.map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
     } else {
       sub.next_action_at = trialEnd;
       u.insertLater('subscriptions', [sub]);
