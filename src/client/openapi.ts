@@ -815,6 +815,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invoices/create_preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview the invoice a subscription change would produce, or the next renewal; writes nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An id beginning cus_ */
+                        customer?: string;
+                        /** @description An id beginning sub_ */
+                        subscription?: string;
+                        subscription_details?: {
+                            /** @description now: start a new period now and invoice it */
+                            billing_cycle_anchor?: "unchanged" | "now";
+                            cancel_at_period_end?: boolean;
+                            /** @description With id: change or delete (deleted=true) that item; without: add an item */
+                            items?: {
+                                deleted?: boolean;
+                                /** @description An id beginning si_ */
+                                id?: string;
+                                /** @description An id beginning price_ */
+                                price?: string;
+                                quantity?: number;
+                            }[];
+                            /** @description Pause collection: invoices are still produced, handled by behavior, never charged; empty or null resumes */
+                            pause_collection?: {
+                                behavior: "void" | "keep_as_draft" | "mark_uncollectible";
+                                resumes_at?: string | null;
+                            } | "" | null;
+                            /** @description create_prorations (default): proration lines wait for the next invoice; always_invoice: invoiced and charged now; none: new prices from the next period */
+                            proration_behavior?: "create_prorations" | "always_invoice" | "none";
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC timestamp, years 1970–2999
+                             */
+                            proration_date?: string;
+                            /** @description now ends the trial and invoices the first period; a time moves the trial's end */
+                            trial_end?: "now" | string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Invoice"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payment_methods": {
         parameters: {
             query?: never;
@@ -1613,7 +1707,87 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /** Change a subscription: items with proration, billing cycle, trial, cancellation at period end, pause, metadata */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description now: start a new period now and invoice it */
+                        billing_cycle_anchor?: "unchanged" | "now";
+                        cancel_at_period_end?: boolean;
+                        /** @description An id beginning pm_ */
+                        default_payment_method?: string;
+                        /** @description With id: change or delete (deleted=true) that item; without: add an item */
+                        items?: {
+                            deleted?: boolean;
+                            /** @description An id beginning si_ */
+                            id?: string;
+                            /** @description An id beginning price_ */
+                            price?: string;
+                            quantity?: number;
+                        }[];
+                        /** @description Merged into the metadata; an empty value removes the key */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        /** @description Pause collection: invoices are still produced, handled by behavior, never charged; empty or null resumes */
+                        pause_collection?: {
+                            behavior: "void" | "keep_as_draft" | "mark_uncollectible";
+                            resumes_at?: string | null;
+                        } | "" | null;
+                        /** @description create_prorations (default): proration lines wait for the next invoice; always_invoice: invoiced and charged now; none: new prices from the next period */
+                        proration_behavior?: "create_prorations" | "always_invoice" | "none";
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC timestamp, years 1970–2999
+                         */
+                        proration_date?: string;
+                        /** @description now ends the trial and invoices the first period; a time moves the trial's end */
+                        trial_end?: "now" | string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Subscription"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -31,3 +31,34 @@ export const replies = <T extends TSchema>(ok: T) => ({ 200: ok, '4xx': ref('Err
 export const IdempotencyHeader = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Retrying with the same key and body returns the first response and writes nothing' })),
 });
+
+const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+
+/** What can change on a subscription; shared by the update and by previews of it. */
+export const SubscriptionChangeFields = {
+  items: Type.Optional(Type.Array(Type.Object({
+    id: Type.Optional(Id('si')), price: Type.Optional(Id('price')), quantity: Type.Optional(Quantity), deleted: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false }), { maxItems: 20, description: 'With id: change or delete (deleted=true) that item; without: add an item' })),
+  proration_behavior: Type.Optional(Type.Union([Type.Literal('create_prorations'), Type.Literal('always_invoice'), Type.Literal('none')], {
+    description: 'create_prorations (default): proration lines wait for the next invoice; always_invoice: invoiced and charged now; none: new prices from the next period',
+  })),
+  proration_date: Type.Optional(Type.Union([Timestamp], { description: 'Prorate as of this instant (whole seconds, within the current period); default now' })),
+  billing_cycle_anchor: Type.Optional(Type.Union([Type.Literal('unchanged'), Type.Literal('now')], { description: 'now: start a new period now and invoice it' })),
+  cancel_at_period_end: Type.Optional(Type.Boolean()),
+  trial_end: Type.Optional(Type.Union([Type.Literal('now'), Timestamp], { description: 'now ends the trial and invoices the first period; a time moves the trial\'s end' })),
+  pause_collection: Type.Optional(Type.Union([
+    Type.Object({
+      behavior: Type.Union([Type.Literal('void'), Type.Literal('keep_as_draft'), Type.Literal('mark_uncollectible')]),
+      resumes_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+    }, { additionalProperties: false }),
+    Type.Literal(''), Type.Null(),
+  ], { description: 'Pause collection: invoices are still produced, handled by behavior, never charged; empty or null resumes' })),
+};
+
+export const SubscriptionChangeBody = Type.Object({
+  ...SubscriptionChangeFields,
+  metadata: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+    maxProperties: 50, propertyNames: { minLength: 1, maxLength: 40 }, description: 'Merged into the metadata; an empty value removes the key',
+  })),
+  default_payment_method: Type.Optional(Id('pm')),
+}, { additionalProperties: false });

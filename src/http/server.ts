@@ -15,6 +15,7 @@ import { billingFailureRoutes } from './routes/billing-failures.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -80,6 +81,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   paymentMethodRoutes(app, deps);
   subscriptionRoutes(app, deps);
   invoiceRoutes(app, deps);
+  invoicePreviewRoutes(app, deps);
   paymentRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

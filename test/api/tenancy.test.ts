@@ -10,7 +10,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -108,6 +108,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { invoice_settings: { default_payment_method: pm.id } }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/customers', url: '/v1/customers', body: { email: 'b@example.com', test_clock: clock.id }, expect: 'missing', param: 'test_clock' },
     { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { metadata: { taken: 'over' } }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { items: [{ id: sub.items.data[0].id, quantity: 5 }], proration_behavior: 'always_invoice' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { subscription: sub.id }, expect: 'missing', param: 'subscription' },
+    { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: { payment_method: pm.id }, expect: 'missing', param: 'id' },

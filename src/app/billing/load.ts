@@ -28,19 +28,20 @@ export async function loadItems(db: Db, subs: SubRef[]): Promise<Map<string, Ite
 /**
  * For each subscription, its customer's billing state (numbering, balance, shared by all
  * subscriptions of that customer) and the card it charges (its own default, else its
- * customer's), in one query. The customers are locked until the transaction ends (in key order,
+ * customer's), in one query. With `lock`, the customers are locked until the transaction ends (in key order,
  * so two batches cannot deadlock): the sequences and balances read here are the ones the
  * transaction will advance.
  */
-export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[]): Promise<Map<string, { customer: BillingCustomer; pm: PaymentMethodRef | null }>> {
+export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[], lock = true): Promise<Map<string, { customer: BillingCustomer; pm: PaymentMethodRef | null }>> {
   const out = new Map<string, { customer: BillingCustomer; pm: PaymentMethodRef | null }>();
   if (subs.length === 0) return out;
-  const rows = await db.selectFrom('customers as c')
+  const q = db.selectFrom('customers as c')
     .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
     .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'pm.id as pm_id', 'pm.gateway_token'])
     .where('c.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
     .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))])
-    .orderBy('c.account_id').orderBy('c.id').forNoKeyUpdate('c').execute();
+    .orderBy('c.account_id').orderBy('c.id');
+  const rows = await (lock ? q.forNoKeyUpdate('c') : q).execute();
   const customers = new Map(rows.map((r) => [`${r.account_id}/${r.id}`,
     billingCustomer(r, r.pm_id && r.gateway_token ? { id: r.pm_id, gateway_token: r.gateway_token } : null)]));
   // A subscription's own default card is rare; those few are looked up on their own.

@@ -36,7 +36,7 @@ const MAX_INVOICE_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
  * most any invoice of the subscription can reach (proration only lowers it), so a subscription
  * accepted here can be invoiced at every renewal — with or without a trial first.
  */
-function checkPeriodAmount(items: { price: Row<'prices'>; quantity: number }[]) {
+export function checkPeriodAmount(items: { price: Row<'prices'>; quantity: number }[]) {
   let total = 0n;
   for (const [i, { price, quantity }] of items.entries()) {
     const amount = lineAmount(priceModelOf(price), quantity);
@@ -50,7 +50,7 @@ export async function subscriptionWithItems(db: Kysely<DB>, s: Row<'subscription
   return subscriptionViewWith(s, (await loadItems(db, [s])).get(s.id));
 }
 
-function parseTime(value: string, param: string): Date {
+export function parseTime(value: string, param: string): Date {
   const t = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t.getTime())) throw invalid('parameter_invalid', `${param} must be an RFC 3339 timestamp`, param);
   return t;

@@ -3,9 +3,10 @@ import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
 import type { Deps } from '../../app/ports.ts';
 import { cancelSubscription, createSubscription, getSubscription, listSubscriptions } from '../../app/subscriptions/subscriptions.ts';
+import { updateSubscription } from '../../app/subscriptions/update.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
 import { actorOf } from '../auth.ts';
-import { Id, IdParams, ListQuery, Metadata, Timestamp, pageOf, replies } from '../schemas.ts';
+import { Id, IdParams, ListQuery, Metadata, SubscriptionChangeBody, Timestamp, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 export function subscriptionRoutes(app: App, deps: Deps) {
@@ -35,6 +36,14 @@ export function subscriptionRoutes(app: App, deps: Deps) {
 
   app.get('/v1/subscriptions/:id', { schema: { tags, summary: 'Retrieve a subscription', response: replies(ref('Subscription')), params: IdParams } },
     async (req) => await getSubscription(deps, actorOf(req).accountId, req.params.id));
+
+  app.post('/v1/subscriptions/:id', {
+    config: { permission: 'write' },
+    schema: {
+      tags, summary: 'Change a subscription: items with proration, billing cycle, trial, cancellation at period end, pause, metadata',
+      response: replies(ref('Subscription')), params: IdParams, body: SubscriptionChangeBody,
+    },
+  }, async (req) => await updateSubscription(deps, actorOf(req), req.params.id, req.body));
 
   app.post('/v1/subscriptions/:id/cancel', {
     config: { permission: 'write' },

@@ -1,0 +1,278 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../adapters/postgres/schema.ts';
+import { nextBoundaryAfter, type Recurring } from '../../domain/calendar.ts';
+import { invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { buildInvoice, periodLines, type DraftLine } from '../../domain/invoice-builder.ts';
+import { prorationInstant, prorationLines } from '../../domain/prorate-change.ts';
+import { nextActionAt } from '../../domain/subscription-schedule.ts';
+import { isTerminal, transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
+import { loadBillingCustomers, loadItems, loadPendingItems } from '../billing/load.ts';
+import type { BillingCustomer, InvoicePlan, PauseBehavior } from '../invoicing/finalize.ts';
+import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { notFound } from '../errors.ts';
+import { clockTimes } from '../time.ts';
+import type { Row } from '../views.ts';
+import { checkPeriodAmount, parseTime } from './subscriptions.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
+
+/** A change to a subscription, as `POST /v1/subscriptions/:id` and the preview take it. */
+export type SubscriptionChange = {
+  items?: { id?: string | undefined; price?: string | undefined; quantity?: number | undefined; deleted?: boolean | undefined }[] | undefined;
+  proration_behavior?: ProrationBehavior | undefined;
+  proration_date?: string | undefined;
+  billing_cycle_anchor?: 'unchanged' | 'now' | undefined;
+  cancel_at_period_end?: boolean | undefined;
+  trial_end?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+  pause_collection?: { behavior: PauseBehavior; resumes_at?: string | null | undefined } | null | '' | undefined;
+  default_payment_method?: string | undefined;
+};
+
+/** Everything a change is planned from, read in one go. */
+export type ChangeState = {
+  sub: Row<'subscriptions'>;
+  items: ItemWithPrice[];
+  prices: Map<string, Row<'prices'>>;
+  pending: Row<'invoice_items'>[];
+  billing: { customer: BillingCustomer; pm: PaymentMethodRef | null };
+  ownCard: PaymentMethodRef | null;
+  now: Date;
+};
+
+/**
+ * Reads a subscription and what a change to it needs: items, the prices the change names, the
+ * customer's numbering and balance, pending items and business time. `lock`: the subscription
+ * and customer rows stay locked until the transaction ends (an update); a preview reads freely.
+ */
+export async function loadChangeState(db: Db, nowReal: Date, accountId: string, id: string, change: SubscriptionChange, opts: { lock: boolean; idParam: string }): Promise<ChangeState> {
+  const { lock } = opts;
+  let q = db.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId).where('id', '=', id);
+  if (lock) q = q.forUpdate();
+  const sub = await q.executeTakeFirst();
+  if (!sub) throw notFound('subscription', id, opts.idParam);
+  const priceIds = [...new Set((change.items ?? []).flatMap((i) => (i.price ? [i.price] : [])))];
+  const [items, billing, pending, priceRows, timeOf, own] = await Promise.all([
+    loadItems(db, [sub]),
+    loadBillingCustomers(db, [sub], lock),
+    loadPendingItems(db, [sub]),
+    priceIds.length ? db.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', 'in', priceIds).execute() : [],
+    clockTimes(db, nowReal, [sub]),
+    change.default_payment_method ? db.selectFrom('payment_methods').select(['id', 'gateway_token']).where('account_id', '=', accountId)
+      .where('id', '=', change.default_payment_method).where('customer_id', '=', sub.customer_id).executeTakeFirst() : undefined,
+  ]);
+  if (change.default_payment_method && !own) throw notFound('payment method', change.default_payment_method, 'default_payment_method');
+  return {
+    sub, items: items.get(sub.id) ?? [], prices: new Map(priceRows.map((p) => [p.id, p])), pending: pending.get(sub.id) ?? [],
+    billing: billing.get(sub.id)!, ownCard: own ?? null, now: timeOf(sub),
+  };
+}
+
+/** What a change does: the subscription and items after it, new pending prorations, an invoice now. */
+export type ChangePlan = {
+  before: Row<'subscriptions'>;
+  after: Row<'subscriptions'>;
+  items: ItemWithPrice[];
+  added: Row<'subscription_items'>[];
+  updated: Row<'subscription_items'>[];
+  removed: string[];
+  prorations: Row<'invoice_items'>[];
+  invoice: InvoicePlan | null;
+  /** Fields that changed, as they were before (for `previous_attributes`). */
+  previous: Record<string, unknown>;
+};
+
+const sameInterval = (a: Row<'prices'>, b: Row<'prices'>) =>
+  a.recurring_interval === b.recurring_interval && a.recurring_interval_count === b.recurring_interval_count;
+
+/** The items after the change, checked like a new subscription's. */
+function nextItems(state: ChangeState, change: SubscriptionChange): { items: ItemWithPrice[]; added: Row<'subscription_items'>[]; updated: Row<'subscription_items'>[]; removed: string[] } {
+  const s = state.sub;
+  const byId = new Map(state.items.map((x) => [x.item.id, x]));
+  const result = new Map(state.items.map((x) => [x.item.id, x]));
+  const added: Row<'subscription_items'>[] = [];
+  const updated: Row<'subscription_items'>[] = [];
+  const removed: string[] = [];
+  const priceOf = (id: string, param: string) => {
+    const p = state.prices.get(id);
+    if (!p) throw notFound('price', id, param);
+    if (!p.active) throw invalid('price_inactive', `price '${id}' is archived`, param);
+    if (!p.recurring_interval) throw invalid('price_not_recurring', `price '${id}' is not recurring`, param);
+    if (p.currency !== s.currency) throw invalid('currency_mismatch', `price '${id}' is in ${p.currency}; the subscription bills in ${s.currency}`, param);
+    return p;
+  };
+  const seen = new Set<string>();
+  for (const [i, it] of (change.items ?? []).entries()) {
+    const at = `items[${i}]`;
+    if (it.id === undefined) {
+      if (it.deleted) throw invalid('parameter_invalid', 'deleted needs the id of an item', `${at}[id]`);
+      if (!it.price) throw invalid('parameter_missing', 'a new item needs a price', `${at}[price]`);
+      const item = { account_id: s.account_id, id: newId('subscriptionItem'), subscription_id: s.id, price_id: it.price, quantity: it.quantity ?? 1, created_at: state.now };
+      const price = priceOf(it.price, `${at}[price]`);
+      added.push(item);
+      result.set(item.id, { item, price });
+      continue;
+    }
+    const old = byId.get(it.id);
+    if (!old) throw notFound('subscription item', it.id, `${at}[id]`);
+    if (seen.has(it.id)) throw invalid('parameter_invalid', `item '${it.id}' appears twice`, `${at}[id]`);
+    seen.add(it.id);
+    if (it.deleted) {
+      removed.push(it.id);
+      result.delete(it.id);
+      continue;
+    }
+    const price = it.price && it.price !== old.price.id ? priceOf(it.price, `${at}[price]`) : old.price;
+    const item = { ...old.item, price_id: price.id, quantity: it.quantity ?? old.item.quantity };
+    if (item.price_id !== old.item.price_id || item.quantity !== old.item.quantity) updated.push(item);
+    result.set(item.id, { item, price });
+  }
+  const items = [...result.values()];
+  if (items.length === 0) throw invalid('parameter_invalid', 'a subscription needs at least one item', 'items');
+  const prices = new Set<string>();
+  for (const x of items) {
+    if (prices.has(x.price.id)) throw invalid('parameter_invalid', `price '${x.price.id}' appears twice`, 'items');
+    prices.add(x.price.id);
+    if (!sameInterval(x.price, items[0]!.price)) throw invalid('interval_mismatch', 'all items must share one billing interval', 'items');
+  }
+  checkPeriodAmount(items.map((x) => ({ price: x.price, quantity: x.item.quantity })));
+  return { items, added, updated, removed };
+}
+
+/** Stripe's rule: `proration_date` must fall in the current period; default now. */
+function prorationDate(s: Row<'subscriptions'>, change: SubscriptionChange, now: Date): Date {
+  if (change.proration_date === undefined) return prorationInstant(now);
+  const t = parseTime(change.proration_date, 'proration_date');
+  if (t < s.current_period_start || t >= s.current_period_end) {
+    throw invalid('parameter_invalid', `proration_date must lie in the current period (${s.current_period_start.toISOString()} – ${s.current_period_end.toISOString()})`, 'proration_date');
+  }
+  return prorationInstant(t);
+}
+
+const recurringOfPrice = (p: Row<'prices'>): Recurring => ({ interval: p.recurring_interval as Recurring['interval'], interval_count: p.recurring_interval_count! });
+
+/**
+ * Plans a change with Stripe's semantics; nothing is written and no gateway is called, so the
+ * preview and the update run this same function.
+ *  - Items: a changed price or quantity, an added or removed item, prorated by the second from
+ *    `proration_date` (credit for the unused time of the old, charge for the rest on the new).
+ *  - create_prorations leaves the proration lines as pending invoice items for the next invoice;
+ *    always_invoice invoices them (with the subscription's pending items) now; none prorates
+ *    nothing and the new prices apply from the next period.
+ *  - A new billing interval, or billing_cycle_anchor=now, starts a new period now and invoices
+ *    it at once, with the credit for the unused time of the old period.
+ *  - trial_end=now ends a trial and invoices the first period now; a later time moves it.
+ */
+export function planChange(state: ChangeState, change: SubscriptionChange): ChangePlan {
+  const s = state.sub;
+  const status = s.status as SubscriptionStatus;
+  if (isTerminal(status)) {
+    throw invalid('subscription_status_invalid', `Subscription '${s.id}' is ${status}; a ${status} subscription cannot be changed.`, 'id');
+  }
+  const now = state.now;
+  const behavior = change.proration_behavior ?? 'create_prorations';
+  const after: Row<'subscriptions'> = { ...s, updated_at: now, version: s.version + 1 };
+  const previous: Record<string, unknown> = {};
+  const itemsChanged = change.items !== undefined && change.items.length > 0;
+  const next = itemsChanged ? nextItems(state, change) : { items: state.items, added: [], updated: [], removed: [] };
+  const changedItems = next.added.length + next.updated.length + next.removed.length > 0;
+  const newRecurring = recurringOfPrice(next.items[0]!.price);
+  const intervalChanged = newRecurring.interval !== s.recurring_interval || newRecurring.interval_count !== s.recurring_interval_count;
+  const at = prorationDate(s, change, now);
+
+  // Trial moves.
+  let endTrialNow = false;
+  if (change.trial_end !== undefined) {
+    if (status !== 'trialing') throw invalid('parameter_invalid', `trial_end can only change while the subscription is trialing; it is ${status}`, 'trial_end');
+    previous.trial_end = s.trial_end?.toISOString() ?? null;
+    if (change.trial_end === 'now') {
+      endTrialNow = true;
+    } else {
+      const t = parseTime(change.trial_end, 'trial_end');
+      if (t <= now) throw invalid('parameter_invalid', 'trial_end must be in the future, or now', 'trial_end');
+      after.trial_end = t;
+      after.current_period_end = t;
+    }
+  }
+  const trialing = status === 'trialing' && !endTrialNow;
+  const resetAnchor = !trialing && (endTrialNow || intervalChanged || change.billing_cycle_anchor === 'now');
+  if (trialing && (intervalChanged || change.billing_cycle_anchor === 'now')) {
+    after.recurring_interval = newRecurring.interval;
+    after.recurring_interval_count = newRecurring.interval_count;
+  }
+
+  let invoiceLines: DraftLine[] = [];
+  let period = { start: at, end: s.current_period_end };
+  const prorations: Row<'invoice_items'>[] = [];
+  const prorate = behavior !== 'none' && status !== 'trialing' && !trialing;
+  const credits = prorate && (changedItems || resetAnchor)
+    ? prorationLines({ cycle: { anchor: s.billing_cycle_anchor, recurring: recurringOf(s) }, period: { start: s.current_period_start, end: s.current_period_end },
+      at, before: itemStates(state.items), after: resetAnchor ? [] : itemStates(next.items) })
+    : [];
+  if (resetAnchor) {
+    // A new period starts now: the unused time of the old one is credited (unless it was a trial),
+    // the new one is billed in full.
+    const start = endTrialNow ? now : at;
+    const end = nextBoundaryAfter(start, newRecurring, start);
+    Object.assign(previous, { billing_cycle_anchor: s.billing_cycle_anchor.toISOString(), current_period_start: s.current_period_start.toISOString(), current_period_end: s.current_period_end.toISOString() });
+    Object.assign(after, { billing_cycle_anchor: start, current_period_start: start, current_period_end: end, recurring_interval: newRecurring.interval, recurring_interval_count: newRecurring.interval_count });
+    if (endTrialNow) { after.trial_end = now; after.status = transition(status, 'trial_ended'); previous.status = status; }
+    period = { start, end };
+    invoiceLines = [...credits, ...periodLines({ anchor: start, recurring: newRecurring }, itemStates(next.items), start, end)];
+  } else if (credits.length && behavior === 'always_invoice') {
+    invoiceLines = credits;
+  } else if (credits.length) {
+    for (const l of credits) {
+      prorations.push({
+        account_id: s.account_id, id: newId('invoiceItem'), customer_id: s.customer_id, subscription_id: s.id, subscription_item_id: l.subscription_item ?? null,
+        invoice_id: null, proration: true, price_id: l.price_id, quantity: l.quantity, amount: l.amount, unit_amount_decimal: null, currency: s.currency,
+        description: l.description, period_start: l.period_start, period_end: l.period_end, metadata: {}, test_clock_id: s.test_clock_id,
+        created_at: now, updated_at: now, version: 1,
+      });
+    }
+  }
+
+  if (changedItems) previous.items = state.items.map((x) => ({ id: x.item.id, price: x.price.id, quantity: x.item.quantity }));
+  if (change.cancel_at_period_end !== undefined && change.cancel_at_period_end !== s.cancel_at_period_end) {
+    previous.cancel_at_period_end = s.cancel_at_period_end;
+    after.cancel_at_period_end = change.cancel_at_period_end;
+    after.canceled_at = change.cancel_at_period_end ? now : null;
+  }
+  if (change.metadata !== undefined) {
+    previous.metadata = s.metadata;
+    const merged: Record<string, string> = { ...(s.metadata as Record<string, string>) };
+    // Stripe's convention: an empty value removes the key.
+    for (const [k, v] of Object.entries(change.metadata)) { if (v === '') delete merged[k]; else merged[k] = v; }
+    after.metadata = merged;
+  }
+  if (change.pause_collection !== undefined) {
+    previous.pause_collection = s.pause_collection;
+    const p = change.pause_collection;
+    if (p === null || p === '') after.pause_collection = null;
+    else {
+      const resumes = p.resumes_at ? parseTime(p.resumes_at, 'pause_collection[resumes_at]') : null;
+      if (resumes && resumes <= now) throw invalid('parameter_invalid', 'pause_collection[resumes_at] must be in the future', 'pause_collection[resumes_at]');
+      after.pause_collection = { behavior: p.behavior, resumes_at: resumes?.toISOString() ?? null } as unknown as Row<'subscriptions'>['pause_collection'];
+    }
+  }
+  if (change.default_payment_method !== undefined) {
+    previous.default_payment_method = s.default_payment_method_id;
+    after.default_payment_method_id = change.default_payment_method;
+  }
+  after.next_action_at = nextActionAt({ ...after, status: after.status as SubscriptionStatus });
+
+  let invoice: InvoicePlan | null = null;
+  if (invoiceLines.length) {
+    // An invoice now also takes what was pending for the subscription.
+    const built = buildInvoice(s.currency, [...state.pending.map(pendingLine), ...invoiceLines]);
+    const { invoice: row, lines } = draftRows({ accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
+      reason: 'subscription_update', periodStart: period.start, periodEnd: period.end }, built, now);
+    invoice = { invoice: row, lines, consumed: state.pending, subscription: after, customer: state.billing.customer,
+      pm: state.ownCard ?? state.billing.pm, at: now, pause: pauseBehaviorAt(after, now) };
+    after.latest_invoice_id = row.id;
+  }
+  return { before: s, after, items: next.items, added: next.added, updated: next.updated, removed: next.removed, prorations, invoice, previous };
+}
