@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, must } from '../builders.ts';
+import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, must, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
 /** A customer on a clock at `start`, subscribed to a monthly price of `amount`; and a second price. */
@@ -46,5 +46,94 @@ describe('changing a subscription mid-period (Stripe proration semantics)', asyn
     expect(invoices).toHaveLength(2);
     expect(invoices[1]).toMatchObject({ billing_reason: 'subscription_cycle', total: 2500, amount_paid: 2500, status: 'paid' });
     expect(invoices[1]!.lines.data.map((l) => [l.kind, l.amount])).toEqual([['proration', -500], ['proration', 1000], ['subscription', 2000]]);
+  });
+});
+
+// Hand arithmetic for expectations: amount × num ÷ den, half away from zero (amounts ≥ 0 here).
+const share = (amount: number, num: number, den: number) => Number((BigInt(amount) * BigInt(num) * 2n + BigInt(den)) / (2n * BigInt(den)));
+
+describe.each([
+  // An odd amount in each currency, so rounding shows: 9.99 USD, 999 JPY (no minor unit), 9.999 KWD (three decimals).
+  { currency: 'usd', P: 999 }, { currency: 'jpy', P: 999 }, { currency: 'kwd', P: 9999 },
+])('plan changes on a test clock in $currency', async ({ currency, P }) => {
+  const h = await harness();
+  const linesOf = (inv: { lines: { data: { kind: string; amount: number }[] } }) => inv.lines.data.map((l) => [l.kind, l.amount]);
+
+  it('quantity 1 → 3 a third of the way into a 30-day period (always_invoice)', async () => {
+    const { clock, sub, item } = await subscribed(h, '2027-04-01T00:00:00Z', P, 2 * P, currency);
+    await advance(h, clock.id, '2027-04-11T00:00:00Z');
+    const r = await update(h, sub.id, { items: [{ id: item, quantity: 3 }], proration_behavior: 'always_invoice' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const inv = (await invoicesOf(h, sub.id))[1]!;
+    const credit = -share(P, 20, 30);
+    const charge = share(3 * P, 20, 30);
+    expect(linesOf(inv)).toEqual([['proration', credit], ['proration', charge]]);
+    expect(inv).toMatchObject({ currency, total: credit + charge, amount_paid: credit + charge, status: 'paid' });
+    expect(r.body.items.data[0].quantity).toBe(3);
+    const updated = (await h.call('GET', `/v1/events?type=subscription.updated&limit=100`)).body.data.find((e: any) => e.data.object.id === sub.id);
+    expect(updated.data.previous_attributes.items).toEqual([{ id: item, price: (sub.items.data[0]!.price as { id: string }).id, quantity: 1 }]);
+  });
+
+  it('a downgrade mid-period credits the balance, and the next invoice consumes it', async () => {
+    const { price, bigger, clock, customer, sub: first } = await subscribed(h, '2027-04-01T00:00:00Z', P, 2 * P, currency);
+    // Only the bigger subscription stays: the customer's other renewal would take the credit first.
+    await ok(h, 'POST', `/v1/subscriptions/${first.id}/cancel`, {});
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: bigger.id }] } }));
+    await advance(h, clock.id, '2027-04-16T00:00:00Z');
+    const r = await update(h, sub.id, { items: [{ id: sub.items.data[0]!.id, price: price.id }], proration_behavior: 'always_invoice' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const credit = -share(2 * P, 15, 30);
+    const charge = share(P, 15, 30);
+    const net = credit + charge;
+    expect(net).toBeLessThan(0);
+    const inv = (await invoicesOf(h, sub.id))[1]!;
+    expect(inv).toMatchObject({ total: net, amount_due: 0, amount_paid: 0, status: 'paid', starting_balance: 0, ending_balance: net });
+    expect((await ok(h, 'GET', `/v1/customers/${customer.id}`))).toMatchObject({ balance: net, currency });
+    const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges WHERE reference = $1', [inv.id]);
+    expect(charges.rows[0].n).toBe(0);
+    expect((await h.call('GET', '/v1/events?type=customer.balance_changed&limit=100')).body.data.some((e: any) => e.data.object.id === customer.id && e.data.object.balance === net)).toBe(true);
+
+    await advance(h, clock.id, '2027-05-01T00:00:00Z');
+    const renewal = (await invoicesOf(h, sub.id))[2]!;
+    expect(renewal).toMatchObject({ total: P, starting_balance: net, ending_balance: 0, amount_due: P + net, amount_paid: P + net, status: 'paid' });
+    expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).balance).toBe(0);
+  });
+
+  it('monthly → yearly starts a new yearly period now and invoices it with the credit for the unused month', async () => {
+    const { clock, sub, item } = await subscribed(h, '2027-04-01T00:00:00Z', P, 2 * P, currency);
+    const product = await must(h.client.POST('/v1/products', { body: { name: 'Annual' } }));
+    const yearly = await must(h.client.POST('/v1/prices', { body: { product: product.id, currency, unit_amount: 10 * P, recurring: { interval: 'year' } } }));
+    await advance(h, clock.id, '2027-04-16T00:00:00Z');
+    const r = await update(h, sub.id, { items: [{ id: item, price: yearly.id }] });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ billing_cycle_anchor: '2027-04-16T00:00:00.000Z', current_period_start: '2027-04-16T00:00:00.000Z', current_period_end: '2028-04-16T00:00:00.000Z' });
+    const inv = (await invoicesOf(h, sub.id))[1]!;
+    expect(linesOf(inv)).toEqual([['proration', -share(P, 15, 30)], ['subscription', 10 * P]]);
+    expect(inv).toMatchObject({ billing_reason: 'subscription_update', total: 10 * P - share(P, 15, 30), status: 'paid', period_end: '2028-04-16T00:00:00.000Z' });
+    await advance(h, clock.id, '2027-06-01T00:00:00Z');
+    expect(await invoicesOf(h, sub.id)).toHaveLength(2);
+  });
+
+  it('proration_behavior none changes the price from the next period only', async () => {
+    const { bigger, clock, sub, item } = await subscribed(h, '2027-04-01T00:00:00Z', P, 2 * P, currency);
+    await advance(h, clock.id, '2027-04-16T00:00:00Z');
+    expect((await update(h, sub.id, { items: [{ id: item, price: bigger.id }], proration_behavior: 'none' })).status).toBe(200);
+    expect(await invoicesOf(h, sub.id)).toHaveLength(1);
+    const pending = await h.database.pool.query('SELECT count(*)::int AS n FROM invoice_items WHERE subscription_id = $1', [sub.id]);
+    expect(pending.rows[0].n).toBe(0);
+    await advance(h, clock.id, '2027-05-01T00:00:00Z');
+    const renewal = (await invoicesOf(h, sub.id))[1]!;
+    expect(linesOf(renewal)).toEqual([['subscription', 2 * P]]);
+  });
+
+  it('a change on the period\'s last second prorates one second of it', async () => {
+    const { clock, sub, item } = await subscribed(h, '2027-04-01T00:00:00Z', P, 2 * P, currency);
+    await advance(h, clock.id, '2027-04-30T23:59:59Z');
+    expect((await update(h, sub.id, { items: [{ id: item, quantity: 400_000 }] })).status).toBe(200);
+    const pending = await h.database.pool.query('SELECT amount::int FROM invoice_items WHERE subscription_id = $1 ORDER BY amount', [sub.id]);
+    expect(pending.rows.map((x) => x.amount)).toEqual([0 - share(P, 1, 2_592_000) || 0, share(400_000 * P, 1, 2_592_000)]);
+    await advance(h, clock.id, '2027-05-01T00:00:00Z');
+    const renewal = (await invoicesOf(h, sub.id))[1]!;
+    expect(renewal.total).toBe(-share(P, 1, 2_592_000) + share(400_000 * P, 1, 2_592_000) + 400_000 * P);
   });
 });
