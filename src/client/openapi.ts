@@ -1619,6 +1619,12 @@ export interface paths {
                          */
                         trial_end?: string;
                         trial_period_days?: number;
+                        trial_settings?: {
+                            end_behavior: {
+                                /** @description When the trial ends without a payment method: create_invoice (default; it stays unpaid), pause the subscription, or cancel it */
+                                missing_payment_method: "create_invoice" | "pause" | "cancel";
+                            };
+                        };
                     };
                 };
             };
@@ -1755,6 +1761,12 @@ export interface paths {
                         proration_date?: string;
                         /** @description now ends the trial and invoices the first period; a time moves the trial's end */
                         trial_end?: "now" | string;
+                        trial_settings?: {
+                            end_behavior: {
+                                /** @description When the trial ends without a payment method: create_invoice (default; it stays unpaid), pause the subscription, or cancel it */
+                                missing_payment_method: "create_invoice" | "pause" | "cancel";
+                            };
+                        } | null;
                     };
                 };
             };
@@ -1820,6 +1832,74 @@ export interface paths {
                 content: {
                     "application/json": {
                         at_period_end?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Subscription"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused subscription */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description now (default): a new period starts now and is invoiced; unchanged: the old cycle continues */
+                        billing_cycle_anchor?: "now" | "unchanged";
+                        /** @description With unchanged: none skips invoicing the rest of the current period */
+                        proration_behavior?: "create_prorations" | "always_invoice" | "none";
                     };
                 };
             };

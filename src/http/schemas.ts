@@ -34,6 +34,14 @@ export const IdempotencyHeader = Type.Object({
 
 const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 
+export const TrialSettings = Type.Object({
+  end_behavior: Type.Object({
+    missing_payment_method: Type.Union([Type.Literal('create_invoice'), Type.Literal('pause'), Type.Literal('cancel')], {
+      description: 'When the trial ends without a payment method: create_invoice (default; it stays unpaid), pause the subscription, or cancel it',
+    }),
+  }, { additionalProperties: false }),
+}, { additionalProperties: false });
+
 /** What can change on a subscription; shared by the update and by previews of it. */
 export const SubscriptionChangeFields = {
   items: Type.Optional(Type.Array(Type.Object({
@@ -61,4 +69,5 @@ export const SubscriptionChangeBody = Type.Object({
     maxProperties: 50, propertyNames: { minLength: 1, maxLength: 40 }, description: 'Merged into the metadata; an empty value removes the key',
   })),
   default_payment_method: Type.Optional(Id('pm')),
+  trial_settings: Type.Optional(Type.Union([TrialSettings, Type.Null()])),
 }, { additionalProperties: false });

@@ -102,6 +102,7 @@ describe('roles', async () => {
     { name: 'create a test clock', url: '/v1/test_clocks', body: { frozen_time: '2027-01-01T00:00:00Z' }, needs: 'write' },
     { name: 'advance a test clock', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-01-02T00:00:00Z' }, needs: 'write' },
     { name: 'change a subscription', url: `/v1/subscriptions/${sub.id}`, body: { metadata: { tier: 'gold' } }, needs: 'write' },
+    { name: 'resume a subscription', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, needs: 'write' },
     { name: 'cancel a subscription', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, needs: 'write' },
     { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },
     { name: 'void an invoice', url: `/v1/invoices/${sub.latest_invoice}/void`, body: {}, needs: 'billing' },

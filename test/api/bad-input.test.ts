@@ -200,6 +200,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another account's customer", url: '/v1/subscriptions', body: { customer: bCustomer.id, items: [{ price: monthlyUsd.id }] }, code: 'resource_missing', param: 'customer' },
       { name: "another customer's payment method", url: '/v1/subscriptions', body: { customer: noCard.id, items: [{ price: monthlyUsd.id }], default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
       { name: 'unknown field', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], coupon: 'FREE' }, code: 'parameter_unknown', param: 'coupon' },
+      { name: 'unknown trial end behavior', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 3, trial_settings: { end_behavior: { missing_payment_method: 'sleep' } } }, code: 'parameter_invalid', param: 'trial_settings[end_behavior][missing_payment_method]' },
     ],
     'POST /v1/subscriptions/:id/cancel': [
       { name: 'unknown id', url: '/v1/subscriptions/sub_nope/cancel', body: {}, code: 'resource_missing', param: 'id' },
@@ -229,6 +230,13 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'pause in the past', url: `/v1/subscriptions/${active.id}`, body: { pause_collection: { behavior: 'void', resumes_at: '2027-01-01T00:00:00Z' } }, code: 'parameter_invalid', param: 'pause_collection[resumes_at]' },
       { name: "another customer's payment method", url: `/v1/subscriptions/${incomplete.id}`, body: { default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}`, body: { prorate: true }, code: 'parameter_unknown', param: 'prorate' },
+    ],
+    'POST /v1/subscriptions/:id/resume': [
+      { name: 'unknown id', url: '/v1/subscriptions/sub_nope/resume', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's subscription", url: `/v1/subscriptions/${bSub.id}/resume`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'an active subscription', url: `/v1/subscriptions/${active.id}/resume`, body: {}, code: 'subscription_status_invalid', param: 'id' },
+      { name: 'unknown billing_cycle_anchor', url: `/v1/subscriptions/${active.id}/resume`, body: { billing_cycle_anchor: 'tomorrow' }, code: 'parameter_invalid', param: 'billing_cycle_anchor' },
+      { name: 'unknown field', url: `/v1/subscriptions/${active.id}/resume`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
     ],
     'POST /v1/invoices/create_preview': [
       { name: 'neither customer nor subscription', url: '/v1/invoices/create_preview', body: {}, code: 'parameter_missing', param: 'customer' },
@@ -300,6 +308,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/subscriptions', '/v1/subscriptions', { ...sub, items: [{ price: monthlyUsd.id }] }],
     ['POST /v1/subscriptions/:id/cancel', `/v1/subscriptions/${active.id}/cancel`, {}],
     ['POST /v1/subscriptions/:id', `/v1/subscriptions/${active.id}`, {}],
+    ['POST /v1/subscriptions/:id/resume', `/v1/subscriptions/${active.id}/resume`, {}],
     ['POST /v1/invoices/create_preview', '/v1/invoices/create_preview', { subscription: active.id }],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/test_clocks', '/v1/test_clocks', { frozen_time: '2027-02-01T00:00:00Z' }],

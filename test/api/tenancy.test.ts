@@ -111,6 +111,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { metadata: { taken: 'over' } }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { items: [{ id: sub.items.data[0].id, quantity: 5 }], proration_behavior: 'always_invoice' }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { subscription: sub.id }, expect: 'missing', param: 'subscription' },
+    { route: 'POST /v1/subscriptions/:id/resume', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: {}, expect: 'missing', param: 'id' },

@@ -12,7 +12,14 @@ import { finalizeAndWrite, type InvoicePlan } from '../invoicing/finalize.ts';
 import { recurringOf, subscriptionPlan } from '../invoicing/plan-invoice.ts';
 
 type Sub = Row<'subscriptions'>;
-type SubUpdate = { before: Sub; after: Sub; action: DueAction };
+type Outcome = DueAction | 'trial_paused' | 'trial_canceled';
+type SubUpdate = { before: Sub; after: Sub; action: Outcome };
+
+/** What a trial ending without a payment method does (trial_settings; Stripe's default: invoice anyway). */
+function missingPaymentMethodBehavior(s: Sub): 'pause' | 'cancel' | 'create_invoice' {
+  const t = s.trial_settings as { end_behavior?: { missing_payment_method?: 'pause' | 'cancel' | 'create_invoice' } } | null;
+  return t?.end_behavior?.missing_payment_method ?? 'create_invoice';
+}
 
 /**
  * Does what is due for locked subscriptions, each at its own business time: renew or end a
@@ -43,10 +50,21 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       updates.push({ before: s, action, after: { ...s, ...touched, status: transition(status, 'cancel'), ended_at: s.current_period_end, next_action_at: null } });
       continue;
     }
+    const billing = customers.get(s.id)!;
+    const onMissingCard = action === 'end_trial' && !billing.pm ? missingPaymentMethodBehavior(s) : 'create_invoice';
+    if (onMissingCard === 'pause') {
+      // Paused until resumed (POST /v1/subscriptions/:id/resume): no invoice, nothing scheduled.
+      updates.push({ before: s, action: 'trial_paused', after: { ...s, ...touched, status: transition(status, 'pause'), next_action_at: null } });
+      continue;
+    }
+    if (onMissingCard === 'cancel') {
+      updates.push({ before: s, action: 'trial_canceled', after: { ...s, ...touched, status: transition(status, 'cancel'), canceled_at: now, ended_at: s.current_period_end, next_action_at: null } });
+      continue;
+    }
     // The next period starts where the current one ends, its end computed from the anchor.
     const start = s.current_period_end;
     const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
-    const plan = subscriptionPlan(s, items.get(s.id) ?? [], pending.get(s.id) ?? [], customers.get(s.id)!, start, end, 'subscription_cycle', now);
+    const plan = subscriptionPlan(s, items.get(s.id) ?? [], pending.get(s.id) ?? [], billing, start, end, 'subscription_cycle', now);
     plans.push(plan);
     const next = action === 'end_trial' ? transition(status, 'trial_ended') : status;
     // A pause whose resumes_at has come ends with this renewal.
@@ -69,10 +87,13 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
   for (const { before, after, action } of updates) {
     const w = u.as(systemActor(after.account_id, deps.workerId));
     const prev = { status: before.status, current_period_start: before.current_period_start, current_period_end: before.current_period_end };
-    const name = { renew: 'subscription.renewed', end_trial: 'subscription.trial_ended', cancel_at_period_end: 'subscription.ended', expire_incomplete: 'subscription.expired' }[action];
+    const name = { renew: 'subscription.renewed', end_trial: 'subscription.trial_ended', cancel_at_period_end: 'subscription.ended', expire_incomplete: 'subscription.expired',
+      trial_paused: 'subscription.paused', trial_canceled: 'subscription.canceled' }[action];
     w.audit(name, 'subscription', after.id, prev, { status: after.status, current_period_start: after.current_period_start, current_period_end: after.current_period_end, ended_at: after.ended_at }, after.updated_at);
-    w.emit(action === 'cancel_at_period_end' ? 'subscription.deleted' : 'subscription.updated', after.id,
-      subscriptionViewWith(after, items.get(after.id)), after.updated_at, { previous_attributes: prev });
+    const view = subscriptionViewWith(after, items.get(after.id));
+    const ended = action === 'cancel_at_period_end' || action === 'trial_canceled';
+    w.emit(ended ? 'subscription.deleted' : 'subscription.updated', after.id, view, after.updated_at, { previous_attributes: prev });
+    if (action === 'trial_paused') w.emit('subscription.paused', after.id, view, after.updated_at, { reason: 'trial_ended_without_payment_method' });
   }
   // What this transaction leaves behind, so the charges can be settled without reading it again.
   const planOf = new Map(written.map((p) => [p.invoice.id, p]));
@@ -88,7 +109,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
 function writeSubscriptions(u: UnitOfWork, updates: SubUpdate[]) {
   u.updateLater('subscriptions', updates.map(({ before, after: s }) => ({
     account_id: s.account_id, id: s.id, status: s.status, current_period_start: s.current_period_start,
-    current_period_end: s.current_period_end, ended_at: s.ended_at, next_action_at: s.next_action_at,
+    current_period_end: s.current_period_end, ended_at: s.ended_at, canceled_at: s.canceled_at, next_action_at: s.next_action_at,
     latest_invoice_id: s.latest_invoice_id, pause_collection: s.pause_collection, billing_failure_count: 0, updated_at: s.updated_at, version: before.version,
   })));
 }

@@ -30,7 +30,10 @@ export type SubscriptionChange = {
   metadata?: Record<string, string> | undefined;
   pause_collection?: { behavior: PauseBehavior; resumes_at?: string | null | undefined } | null | '' | undefined;
   default_payment_method?: string | undefined;
+  trial_settings?: TrialSettings | null | undefined;
 };
+
+export type TrialSettings = { end_behavior: { missing_payment_method: 'cancel' | 'pause' | 'create_invoice' } };
 
 /** Everything a change is planned from, read in one go. */
 export type ChangeState = {
@@ -258,21 +261,30 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
       after.pause_collection = { behavior: p.behavior, resumes_at: resumes?.toISOString() ?? null } as unknown as Row<'subscriptions'>['pause_collection'];
     }
   }
+  if (change.trial_settings !== undefined) {
+    previous.trial_settings = s.trial_settings;
+    after.trial_settings = change.trial_settings as unknown as Row<'subscriptions'>['trial_settings'];
+  }
   if (change.default_payment_method !== undefined) {
     previous.default_payment_method = s.default_payment_method_id;
     after.default_payment_method_id = change.default_payment_method;
   }
   after.next_action_at = nextActionAt({ ...after, status: after.status as SubscriptionStatus });
 
-  let invoice: InvoicePlan | null = null;
-  if (invoiceLines.length) {
-    // An invoice now also takes what was pending for the subscription.
-    const built = buildInvoice(s.currency, [...state.pending.map(pendingLine), ...invoiceLines]);
-    const { invoice: row, lines } = draftRows({ accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
-      reason: 'subscription_update', periodStart: period.start, periodEnd: period.end }, built, now);
-    invoice = { invoice: row, lines, consumed: state.pending, subscription: after, customer: state.billing.customer,
-      pm: state.ownCard ?? state.billing.pm, at: now, pause: pauseBehaviorAt(after, now) };
-    after.latest_invoice_id = row.id;
-  }
+  const invoice = invoiceLines.length ? invoiceNow(state, after, invoiceLines, period) : null;
   return { before: s, after, items: next.items, added: next.added, updated: next.updated, removed: next.removed, prorations, invoice, previous };
+}
+
+/**
+ * The invoice a change issues at once (it also takes what was pending for the subscription),
+ * drafted for finalization; it becomes the subscription's latest invoice.
+ */
+export function invoiceNow(state: ChangeState, after: Row<'subscriptions'>, lines: DraftLine[], period: { start: Date; end: Date }): InvoicePlan {
+  const s = state.sub;
+  const built = buildInvoice(s.currency, [...state.pending.map(pendingLine), ...lines]);
+  const { invoice, lines: rows } = draftRows({ accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
+    reason: 'subscription_update', periodStart: period.start, periodEnd: period.end }, built, state.now);
+  after.latest_invoice_id = invoice.id;
+  return { invoice, lines: rows, consumed: state.pending, subscription: after, customer: state.billing.customer,
+    pm: state.ownCard ?? state.billing.pm, at: state.now, pause: pauseBehaviorAt(after, state.now) };
 }

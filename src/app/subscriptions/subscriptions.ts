@@ -17,6 +17,7 @@ import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { atomically, command, retryingStale } from '../unit-of-work.ts';
 import type { Row } from '../views.ts';
+import type { TrialSettings } from './change.ts';
 
 export type SubscriptionInput = {
   customer: string;
@@ -26,6 +27,7 @@ export type SubscriptionInput = {
   billing_cycle_anchor?: string;
   default_payment_method?: string;
   metadata?: Record<string, string>;
+  trial_settings?: TrialSettings;
 };
 
 // Every amount the API shows is a JSON number: beyond 2^53 it would no longer be exact.
@@ -141,7 +143,7 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
       billing_cycle_anchor: anchor, current_period_start: now, current_period_end: periodEnd,
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
-      metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null, trial_settings: null,
+      metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null, trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'],
       created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p) => ({

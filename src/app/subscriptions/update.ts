@@ -42,7 +42,7 @@ export async function updateSubscription(deps: Deps, actor: Actor, id: string, c
       account_id: after.account_id, id: after.id, status: after.status, billing_cycle_anchor: after.billing_cycle_anchor,
       current_period_start: after.current_period_start, current_period_end: after.current_period_end, recurring_interval: after.recurring_interval,
       recurring_interval_count: after.recurring_interval_count, trial_end: after.trial_end, cancel_at_period_end: after.cancel_at_period_end,
-      canceled_at: after.canceled_at, metadata: after.metadata, pause_collection: after.pause_collection,
+      canceled_at: after.canceled_at, metadata: after.metadata, pause_collection: after.pause_collection, trial_settings: after.trial_settings,
       default_payment_method_id: after.default_payment_method_id, latest_invoice_id: after.latest_invoice_id, next_action_at: after.next_action_at,
       updated_at: now, version: before.version,
     }]);

@@ -4,9 +4,10 @@ import { ref } from '../components.ts';
 import type { Deps } from '../../app/ports.ts';
 import { cancelSubscription, createSubscription, getSubscription, listSubscriptions } from '../../app/subscriptions/subscriptions.ts';
 import { updateSubscription } from '../../app/subscriptions/update.ts';
+import { resumeSubscription } from '../../app/subscriptions/resume.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
 import { actorOf } from '../auth.ts';
-import { Id, IdParams, ListQuery, Metadata, SubscriptionChangeBody, Timestamp, pageOf, replies } from '../schemas.ts';
+import { Id, IdParams, ListQuery, Metadata, SubscriptionChangeBody, Timestamp, TrialSettings, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 export function subscriptionRoutes(app: App, deps: Deps) {
@@ -23,6 +24,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         billing_cycle_anchor: Type.Optional(Timestamp),
         default_payment_method: Type.Optional(Id('pm')),
         metadata: Type.Optional(Metadata),
+        trial_settings: Type.Optional(TrialSettings),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createSubscription(deps, actorOf(req), req.body));
@@ -44,6 +46,17 @@ export function subscriptionRoutes(app: App, deps: Deps) {
       response: replies(ref('Subscription')), params: IdParams, body: SubscriptionChangeBody,
     },
   }, async (req) => await updateSubscription(deps, actorOf(req), req.params.id, req.body));
+
+  app.post('/v1/subscriptions/:id/resume', {
+    config: { permission: 'write' },
+    schema: {
+      tags, summary: 'Resume a paused subscription', response: replies(ref('Subscription')), params: IdParams,
+      body: Type.Optional(Type.Object({
+        billing_cycle_anchor: Type.Optional(Type.Union([Type.Literal('now'), Type.Literal('unchanged')], { description: 'now (default): a new period starts now and is invoiced; unchanged: the old cycle continues' })),
+        proration_behavior: Type.Optional(Type.Union([Type.Literal('create_prorations'), Type.Literal('always_invoice'), Type.Literal('none')], { description: 'With unchanged: none skips invoicing the rest of the current period' })),
+      }, { additionalProperties: false })),
+    },
+  }, async (req) => await resumeSubscription(deps, actorOf(req), req.params.id, req.body ?? {}));
 
   app.post('/v1/subscriptions/:id/cancel', {
     config: { permission: 'write' },
