@@ -52,7 +52,7 @@ export function checkResponses(app: FastifyInstance): void {
     const responses = byRoute.get(`${req.method} ${req.routeOptions.url}`);
     const check = responses && schemaFor(responses, reply.statusCode);
     const problem = check ? mismatch(check, payload) : null;
-    if (problem) throw new DomainError('api_error', 'response_invalid', `${req.method} ${req.routeOptions.url} answered ${reply.statusCode} with a body its schema does not allow: ${problem}`);
+    if (problem) throw new DomainError('response_invalid', `${req.method} ${req.routeOptions.url} answered ${reply.statusCode} with a body its schema does not allow: ${problem}`);
     return payload;
   });
 }

@@ -11,7 +11,7 @@ import type { DB } from '../../adapters/postgres/schema.ts';
 
 /** A declined charge answered to the caller who asked for it (402, like a card network would). */
 export class CardDeclinedError extends DomainError {
-  constructor(readonly declineCode: string, message: string) { super('card_error', 'card_declined', message); }
+  constructor(readonly declineCode: string, message: string) { super('card_declined', message); }
 }
 
 async function withLines(db: Kysely<DB> | Transaction<DB>, i: Row<'invoices'>) {
