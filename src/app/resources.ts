@@ -1,4 +1,5 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
 import { INVOICE_PREFIX_PATTERN } from '../domain/invoice-number.ts';
 
@@ -19,15 +20,17 @@ export const ListOf = <T extends TSchema>(item: T) => Type.Object({
   object: Type.Literal('list'), data: Type.Array(item), has_more: Type.Boolean(),
 });
 
+// The codes are documented once, as an extension, rather than as an enum on `code`: a client
+// built before a code was added must still accept a body that carries it.
 export const ErrorBody = Type.Object({
   error: Type.Object({
-    type: Literals(['invalid_request_error', 'authentication_error', 'permission_error', 'idempotency_error', 'conflict_error', 'card_error', 'api_error'] as const),
-    code: Type.String({ description: 'Stable, machine-readable' }),
+    type: Literals(ERROR_TYPES),
+    code: Type.String({ description: 'Stable, machine-readable; every code, with its HTTP status and type, is listed in x-error-codes' }),
     message: Type.String({ description: 'For people; may change' }),
     param: Nullable(Type.String({ description: 'The offending request field, e.g. items[0][price]' })),
     decline_code: Type.Optional(Type.String({ description: 'Normalized reason a card was declined' })),
   }),
-});
+}, { 'x-error-codes': ERRORS });
 
 export const Customer = Type.Object({
   id: Type.String(), object: Type.Literal('customer'), email: Nullable(Type.String()), name: Nullable(Type.String()),

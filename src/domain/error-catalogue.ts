@@ -1,7 +1,8 @@
 /**
  * Every error `code` the API can answer, with its HTTP status, its `type` and what it means.
  * DomainError takes its type and status from here, so a code can only be answered one way, and
- * a code missing here does not compile.
+ * a code missing here does not compile. The OpenAPI document (`x-error-codes` on `Error`) and
+ * the README's Errors table are checked against this object by test/api/error-catalogue.test.ts.
  */
 
 export const ERROR_TYPES = [
