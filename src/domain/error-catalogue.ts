@@ -71,7 +71,7 @@ export const ERRORS = {
 
   // Ours.
   internal_error: { status: 500, type: 'api_error', message: 'Something went wrong on the server; the request may be retried with the same Idempotency-Key.' },
-  response_invalid: { status: 500, type: 'api_error', message: 'The server built a response that its own schema does not allow (raised only with response checking on, as in the test suite).' },
+  response_invalid: { status: 500, type: 'api_error', message: 'The server built a response that its own schema or this catalogue does not allow (raised only with response checking on, as in the test suite).' },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof ERRORS;
