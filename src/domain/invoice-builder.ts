@@ -1,8 +1,8 @@
 // Turns draft lines (price + quantity + period) into priced invoice lines and totals.
 // Each line is rounded exactly once (lineAmount); totals are sums of already-rounded
 // bigints, so the invoice always adds up to the cent with what the lines display.
-import { Decimal } from 'decimal.js';
 import { normalizeCurrency } from './currency.ts';
+import { Dec as D } from './decimal.ts';
 import { sumAmounts } from './money.ts';
 import { exactAmount, lineAmount, type PriceModel } from './pricing.ts';
 import { roundHalfUp } from './money.ts';
@@ -31,7 +31,6 @@ export type BuiltInvoice = {
   amount_due: bigint;
 };
 
-const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 // Same fractional precision the API accepts for unit_amount_decimal.
 const UNIT_DECIMAL_PLACES = 12;
 
