@@ -2,6 +2,8 @@ import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@si
 import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
 import { INVOICE_PREFIX_PATTERN } from '../domain/invoice-number.ts';
+import { INVOICE_STATUSES } from '../domain/invoice-status.ts';
+import { PAYMENT_ATTEMPT_STATUSES } from '../domain/payment-attempt-status.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -97,7 +99,7 @@ export const InvoiceLine = Type.Object({
   period: Type.Object({ start: Nullable(Time), end: Nullable(Time) }),
 });
 
-export const InvoiceStatus = Literals(['draft', 'open', 'paid', 'void', 'uncollectible'] as const);
+export const InvoiceStatus = Literals(INVOICE_STATUSES);
 
 export const Invoice = Type.Object({
   id: Type.String(), object: Type.Literal('invoice'),
@@ -110,7 +112,7 @@ export const Invoice = Type.Object({
   finalized_at: Nullable(Time), paid_at: Nullable(Time), voided_at: Nullable(Time), created: Time, updated: Time,
 });
 
-export const PaymentStatus = Literals(['pending', 'unknown', 'succeeded', 'failed'] as const);
+export const PaymentStatus = Literals(PAYMENT_ATTEMPT_STATUSES);
 
 export const Payment = Type.Object({
   id: Type.String(), object: Type.Literal('payment'), invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'),
