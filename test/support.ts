@@ -7,6 +7,7 @@ import { connect, preparedRunner, withDatabase, type Database } from '../src/ada
 import { createAccount } from '../src/app/accounts/accounts.ts';
 import type { Deps, PaymentGateway } from '../src/app/ports.ts';
 import { rebillClient, type RebillClient } from '../src/client/index.ts';
+import { catalogueMismatch } from '../src/http/response-check.ts';
 import { buildServer } from '../src/http/server.ts';
 
 let counter = 0;
@@ -52,6 +53,15 @@ export type Harness = {
   call: (method: string, url: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
 };
 
+/**
+ * The server checks the errors it serializes against the catalogue; this also covers what it
+ * writes without serializing: replayed idempotent responses, the router's and Node's refusals.
+ */
+function agreesWithCatalogue(method: string, url: string, status: number, body: unknown): void {
+  const problem = catalogueMismatch(status, body);
+  if (problem) throw new Error(`${method} ${url}: ${problem}`);
+}
+
 export async function harness(opts: { gateway?: (d: Database) => PaymentGateway; recoveryDelayMs?: number; now?: Date } = {}): Promise<Harness> {
   const database = await testDatabase();
   const clock = new ManualClock(opts.now ?? new Date('2027-01-01T00:00:00Z'));
@@ -70,9 +80,18 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
     if (body !== undefined && typeof body !== 'string') headers['content-type'] = 'application/json';
     const res = await fetch(base + url, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, headers: Object.fromEntries(res.headers.entries()) };
+    const parsed = text ? JSON.parse(text) : null;
+    agreesWithCatalogue(method, url, res.status, parsed);
+    return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers.entries()) };
   };
-  const client = rebillClient({ baseUrl: base, apiKey: key.secret });
+  const client = rebillClient({
+    baseUrl: base, apiKey: key.secret,
+    fetch: async (request) => {
+      const res = await fetch(request);
+      if (res.status >= 400) agreesWithCatalogue(request.method, request.url, res.status, await res.clone().json().catch(() => null));
+      return res;
+    },
+  });
   return { database, deps, clock, app, key: key.secret, accountId: account.id, call, client };
 }
 

@@ -1,7 +1,10 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
 import { INVOICE_PREFIX_PATTERN } from '../domain/invoice-number.ts';
 import { LINE_KINDS } from '../domain/invoice-builder.ts';
+import { INVOICE_STATUSES } from '../domain/invoice-status.ts';
+import { PAYMENT_ATTEMPT_STATUSES } from '../domain/payment-attempt-status.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -20,15 +23,17 @@ export const ListOf = <T extends TSchema>(item: T) => Type.Object({
   object: Type.Literal('list'), data: Type.Array(item), has_more: Type.Boolean(),
 });
 
+// The codes are documented once, as an extension, rather than as an enum on `code`: a client
+// built before a code was added must still accept a body that carries it.
 export const ErrorBody = Type.Object({
   error: Type.Object({
-    type: Literals(['invalid_request_error', 'authentication_error', 'permission_error', 'idempotency_error', 'conflict_error', 'card_error', 'api_error'] as const),
-    code: Type.String({ description: 'Stable, machine-readable' }),
+    type: Literals(ERROR_TYPES),
+    code: Type.String({ description: 'Stable, machine-readable; every code, with its HTTP status and type, is listed in x-error-codes' }),
     message: Type.String({ description: 'For people; may change' }),
     param: Nullable(Type.String({ description: 'The offending request field, e.g. items[0][price]' })),
     decline_code: Type.Optional(Type.String({ description: 'Normalized reason a card was declined' })),
   }),
-});
+}, { 'x-error-codes': ERRORS });
 
 export const Customer = Type.Object({
   id: Type.String(), object: Type.Literal('customer'), email: Nullable(Type.String()), name: Nullable(Type.String()),
@@ -118,7 +123,7 @@ export const InvoiceLine = Type.Object({
   period: Type.Object({ start: Nullable(Time), end: Nullable(Time) }),
 });
 
-export const InvoiceStatus = Literals(['draft', 'open', 'paid', 'void', 'uncollectible'] as const);
+export const InvoiceStatus = Literals(INVOICE_STATUSES);
 
 export const Invoice = Type.Object({
   id: Type.String(), object: Type.Literal('invoice'),
@@ -137,7 +142,7 @@ export const Invoice = Type.Object({
   created: Time, updated: Time,
 });
 
-export const PaymentStatus = Literals(['pending', 'unknown', 'succeeded', 'failed'] as const);
+export const PaymentStatus = Literals(PAYMENT_ATTEMPT_STATUSES);
 
 export const Payment = Type.Object({
   id: Type.String(), object: Type.Literal('payment'), invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'),

@@ -2276,7 +2276,7 @@ export interface components {
         };
         Error: {
             error: {
-                /** @description Stable, machine-readable */
+                /** @description Stable, machine-readable; every code, with its HTTP status and type, is listed in x-error-codes */
                 code: string;
                 /** @description Normalized reason a card was declined */
                 decline_code?: string;

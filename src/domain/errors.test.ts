@@ -13,7 +13,13 @@ describe('errors', () => {
     expect(e.param).toBe('amount');
   });
 
+  it('takes its type and HTTP status from the catalogue', () => {
+    const e = new DomainError('payment_in_progress', 'busy');
+    expect({ type: e.type, status: e.status }).toEqual({ type: 'conflict_error', status: 409 });
+    expect(new DomainError('resource_missing', 'gone').status).toBe(404);
+  });
+
   it('param is optional', () => {
-    expect(new DomainError('api_error', 'x', 'y').param).toBeUndefined();
+    expect(new DomainError('internal_error', 'y').param).toBeUndefined();
   });
 });

@@ -2,9 +2,9 @@
 // and totals. Pure: the same input gives the same invoice, whether it is previewed or written.
 // Each line is rounded exactly once; totals are sums of already-rounded bigints, so the invoice
 // always adds up to the cent with what the lines display.
-import { Decimal } from 'decimal.js';
 import { periodContaining, type Recurring } from './calendar.ts';
 import { normalizeCurrency } from './currency.ts';
+import { Dec as D } from './decimal.ts';
 import { roundHalfUp, sumAmounts } from './money.ts';
 import { exactAmount, lineAmount, type PriceModel } from './pricing.ts';
 import { periodFraction, type Fraction } from './proration.ts';
@@ -42,7 +42,6 @@ export type BuiltInvoice = {
   total: bigint;
 };
 
-const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 // Same fractional precision the API accepts for unit_amount_decimal.
 const UNIT_DECIMAL_PLACES = 12;
 

@@ -1,19 +1,16 @@
 // Money is always an integer count of minor units held in a bigint; floats never touch it.
 // Fractional intermediate values (e.g. unit prices of 0.04 cents) live in decimal.js and are
 // rounded exactly once, with roundHalfUp, when they become a line amount.
-import { Decimal } from 'decimal.js';
+import type { Decimal } from 'decimal.js';
 import { currencyExponent } from './currency.ts';
+import { Dec } from './decimal.ts';
 import { invalid } from './errors.ts';
 
 export type Money = { amount: bigint; currency: string };
 
-// A private clone so other modules' Decimal configuration can never change our results.
-// 60 significant digits is far beyond any amount (<= 10^15) times any quantity we accept.
-const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
-
 /** Round to an integer, ties away from zero (2.5 -> 3, -2.5 -> -3). */
 export function roundHalfUp(x: Decimal.Value): bigint {
-  const r = new D(x).toDecimalPlaces(0, Decimal.ROUND_HALF_UP);
+  const r = new Dec(x).toDecimalPlaces(0, Dec.ROUND_HALF_UP);
   if (!r.isFinite()) throw new RangeError(`cannot round non-finite value ${String(x)}`);
   // toFixed never switches to exponential notation, so BigInt() can parse it.
   return BigInt(r.toFixed(0));

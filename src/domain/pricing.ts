@@ -1,7 +1,8 @@
 // Charge models (Stripe semantics): per-unit, package (per-unit + transform_quantity),
 // graduated tiers and volume tiers. exactAmount keeps full decimal precision so fractional
 // unit prices ("0.04" minor units) are only rounded once, at the line level, by lineAmount.
-import { Decimal } from 'decimal.js';
+import type { Decimal } from 'decimal.js';
+import { Dec } from './decimal.ts';
 import { invalid } from './errors.ts';
 import { roundHalfUp } from './money.ts';
 
@@ -21,14 +22,13 @@ export type PriceModel = {
   transform_quantity: { divide_by: number; round: 'up' | 'down' } | null;
 };
 
-const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 const MAX_AMOUNT = 10n ** 15n;
 const DECIMAL_RE = /^\d{1,15}(\.\d{1,12})?$/;
 
 // The decimal form wins when present: it is the more precise of the two representations.
 const unitOf = (x: { unit_amount: bigint | null; unit_amount_decimal: string | null }) =>
-  new D(x.unit_amount_decimal ?? (x.unit_amount ?? 0n).toString());
-const flatOf = (t: Tier) => new D(t.flat_amount_decimal ?? (t.flat_amount ?? 0n).toString());
+  new Dec(x.unit_amount_decimal ?? (x.unit_amount ?? 0n).toString());
+const flatOf = (t: Tier) => new Dec(t.flat_amount_decimal ?? (t.flat_amount ?? 0n).toString());
 
 /** Exact (unrounded) amount in minor units for a quantity. */
 export function exactAmount(p: PriceModel, quantity: number): Decimal {
@@ -47,12 +47,12 @@ export function exactAmount(p: PriceModel, quantity: number): Decimal {
     // The tier containing the total prices every unit. Quantity 0 sits in the first tier,
     // so its flat amount still applies (a volume price is a function of the tier chosen).
     const tier = tiers.find((t) => t.up_to === null || quantity <= t.up_to) ?? tiers[tiers.length - 1];
-    if (!tier) return new D(0);
+    if (!tier) return new Dec(0);
     return unitOf(tier).times(quantity).plus(flatOf(tier));
   }
   // Graduated: each tier prices only the units inside it; its flat fee applies once any unit
   // reaches it, so an empty tier contributes nothing.
-  let total = new D(0);
+  let total = new Dec(0);
   let prev = 0;
   for (const tier of tiers) {
     const upper = tier.up_to ?? Infinity;

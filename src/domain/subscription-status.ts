@@ -34,7 +34,7 @@ const TRANSITIONS: Table = {
 export function transition(from: SubscriptionStatus, event: SubscriptionEvent): SubscriptionStatus {
   const to = TRANSITIONS[from][event];
   if (!to) {
-    throw new DomainError('invalid_request_error', 'subscription_status_invalid',
+    throw new DomainError('subscription_status_invalid',
       `A subscription in status '${from}' cannot ${event.replace(/_/g, ' ')}.`);
   }
   return to;

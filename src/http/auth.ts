@@ -26,14 +26,14 @@ export function authHook(db: Kysely<DB>) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     if (req.routeOptions.config.public) return;
     const header = req.headers.authorization;
-    if (!header) throw new DomainError('authentication_error', 'api_key_missing', 'Provide your API key as "Authorization: Bearer <key>".');
+    if (!header) throw new DomainError('api_key_missing', 'Provide your API key as "Authorization: Bearer <key>".');
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = m ? await authenticate(db, m[1]!) : null;
-    if (!principal) throw new DomainError('authentication_error', 'api_key_invalid', 'The API key is not valid.');
+    if (!principal) throw new DomainError('api_key_invalid', 'The API key is not valid.');
     req.principal = principal;
     const need = req.routeOptions.config.permission ?? 'read';
     if (!GRANTS[principal.role].includes(need)) {
-      throw new DomainError('permission_error', 'insufficient_role', `A '${principal.role}' key cannot do this (needs '${need}' permission).`);
+      throw new DomainError('insufficient_role', `A '${principal.role}' key cannot do this (needs '${need}' permission).`);
     }
   };
 }

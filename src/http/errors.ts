@@ -2,23 +2,13 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { StaleWriteError } from '../app/unit-of-work.ts';
-import { DomainError, invalid, type ErrorType } from '../domain/errors.ts';
+import { DomainError, invalid, type ErrorCode, type ErrorType } from '../domain/errors.ts';
 
-export type ApiErrorBody = { error: { type: ErrorType; code: string; message: string; param: string | null; decline_code?: string } };
+export type ApiErrorBody = { error: { type: ErrorType; code: ErrorCode; message: string; param: string | null; decline_code?: string } };
 
-const STATUS_BY_TYPE: Record<ErrorType, number> = {
-  invalid_request_error: 400, authentication_error: 401, card_error: 402, permission_error: 403,
-  idempotency_error: 409, conflict_error: 409, api_error: 500,
-};
-
-// Codes whose HTTP status is more specific than their type's.
-const STATUS_BY_CODE: Record<string, number> = {
-  resource_missing: 404, request_timeout: 408, body_too_large: 413, url_too_long: 414, content_type_invalid: 415, headers_too_large: 431,
-};
-
-/** One place decides the HTTP status of every error. */
+/** The catalogue decides the HTTP status of every error (DomainError reads it from there). */
 export function statusOf(e: DomainError): number {
-  return STATUS_BY_CODE[e.code] ?? STATUS_BY_TYPE[e.type];
+  return e.status;
 }
 
 export function errorBody(e: DomainError): ApiErrorBody {
@@ -51,7 +41,7 @@ export function fromValidation(issues: AjvIssue[], context: string | undefined):
   const message = v.keyword === 'required' ? `Missing required param: ${param}.`
     : v.keyword === 'additionalProperties' ? `Received unknown parameter: ${param}.`
       : `Invalid ${param}: ${v.message ?? 'invalid value'}.`;
-  return new DomainError('invalid_request_error', code, message, param);
+  return new DomainError(code, message, param);
 }
 
 export function sendError(reply: FastifyReply, e: DomainError): FastifyReply {
@@ -65,13 +55,13 @@ export function handleError(err: FastifyError & { validation?: AjvIssue[]; valid
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     const code = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'content_type_invalid'
       : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'body_invalid';
-    return sendError(reply, new DomainError('invalid_request_error', code, err.message, 'body'));
+    return sendError(reply, new DomainError(code, err.message, 'body'));
   }
   if ((err as { code?: string }).code === '23505' || err instanceof StaleWriteError) {
-    return sendError(reply, new DomainError('conflict_error', 'conflict', 'The request conflicts with a concurrent change; retry it.'));
+    return sendError(reply, new DomainError('conflict', 'The request conflicts with a concurrent change; retry it.'));
   }
   req.log.error({ err }, 'request failed');
-  return sendError(reply, new DomainError('api_error', 'internal_error', 'Something went wrong on our side; the request may be retried with the same Idempotency-Key.'));
+  return sendError(reply, new DomainError('internal_error', 'Something went wrong on our side; the request may be retried with the same Idempotency-Key.'));
 }
 
 /**
@@ -82,7 +72,7 @@ export function handleError(err: FastifyError & { validation?: AjvIssue[]; valid
 export function handleFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? invalid('url_too_long', 'A path segment of the URL is too long.')
     : err.code === 'FST_ERR_BAD_URL' ? invalid('url_invalid', 'The URL path is not valid percent-encoded UTF-8.')
-      : new DomainError('api_error', 'internal_error', 'Something went wrong on our side.');
+      : new DomainError('internal_error', 'Something went wrong on our side.');
   reply.header('request-id', req.id);
   return sendError(reply, e);
 }

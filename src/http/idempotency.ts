@@ -32,11 +32,11 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.principal) return;
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
-      throw new DomainError('invalid_request_error', 'idempotency_key_invalid', 'Idempotency-Key must be 1–255 characters.', 'Idempotency-Key');
+      throw new DomainError('idempotency_key_invalid', 'Idempotency-Key must be 1–255 characters.', 'Idempotency-Key');
     }
     // The key is stored, so it gets the same card-number check as the rest of the input.
     if (containsCardNumber(key)) {
-      throw new DomainError('invalid_request_error', 'card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', 'Idempotency-Key');
+      throw new DomainError('card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', 'Idempotency-Key');
     }
     const accountId = req.principal.accountId;
     const hash = fingerprint(req);
@@ -51,20 +51,20 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
       ON CONFLICT (account_id, key) DO NOTHING RETURNING key`.execute(db)).rows[0];
     if (reserved) { req.idempotency = { key, replay: false }; return; }
     const prior = await db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
-    if (!prior) throw new DomainError('conflict_error', 'idempotency_key_in_use', 'That Idempotency-Key is being used by a request still in progress.', 'Idempotency-Key');
+    if (!prior) throw new DomainError('idempotency_key_in_use', 'That Idempotency-Key is being used by a request still in progress.', 'Idempotency-Key');
     if (prior.request_hash !== hash) {
-      throw new DomainError('idempotency_error', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.', 'Idempotency-Key');
+      throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.', 'Idempotency-Key');
     }
     if (prior.status_code === null) {
       if (Date.now() - prior.created_at.getTime() < ABANDONED_AFTER_MS) {
-        throw new DomainError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', 'Idempotency-Key');
+        throw new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', 'Idempotency-Key');
       }
       // The first request died. If it changed nothing it may run again; if it did (every change
       // is audited under its request id), running it again could repeat a charge.
       const landed = prior.request_id ? await db.selectFrom('audit_log').select('id').where('account_id', '=', accountId)
         .where('request_id', '=', prior.request_id).limit(1).executeTakeFirst() : undefined;
       if (landed) {
-        throw new DomainError('conflict_error', 'idempotency_key_orphaned',
+        throw new DomainError('idempotency_key_orphaned',
           `The first request with this Idempotency-Key (${prior.request_id}) made its changes but its answer was lost; it will not run again. Its changes are in the audit log under that request id.`,
           'Idempotency-Key');
       }
@@ -72,7 +72,7 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
       const taken = await db.updateTable('idempotency_keys').set({ request_id: String(req.id), created_at: new Date() })
         .where('account_id', '=', accountId).where('key', '=', key).where('status_code', 'is', null)
         .where('request_id', prior.request_id === null ? 'is' : '=', prior.request_id).returning('key').executeTakeFirst();
-      if (!taken) throw new DomainError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', 'Idempotency-Key');
+      if (!taken) throw new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', 'Idempotency-Key');
       req.idempotency = { key, replay: false };
       return;
     }

@@ -1,9 +1,11 @@
 import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { FastifyInstance } from 'fastify';
+import { ERRORS, isErrorCode } from '../domain/error-catalogue.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isRealInstant } from '../domain/timestamp.ts';
 import { componentSchemas } from './components.ts';
+import { errorBody } from './errors.ts';
 
 /**
  * Holds every response to the schema its route documents: the contract test behind the
@@ -39,6 +41,22 @@ export function mismatch(check: TypeCheck<TSchema>, payload: unknown): string | 
   return first ? `${first.path || '/'}: ${first.message}` : null;
 }
 
+/**
+ * For an error response: what disagrees with the catalogue's entry for its code (an unknown
+ * code, another status or type), or null. Only bodies with an `error` are judged; their shape is
+ * the schema's business.
+ */
+export function catalogueMismatch(status: number, body: unknown): string | null {
+  const error = (body as { error?: { code?: unknown; type?: unknown } } | null)?.error;
+  if (status < 400 || typeof error?.code !== 'string') return null;
+  if (!isErrorCode(error.code)) return `code '${error.code}' is not in the error catalogue`;
+  const entry = ERRORS[error.code];
+  if (status !== entry.status || error.type !== entry.type) {
+    return `code '${error.code}' answered ${status} ${String(error.type)}; the catalogue says ${entry.status} ${entry.type}`;
+  }
+  return null;
+}
+
 export function checkResponses(app: FastifyInstance): void {
   const byRoute = new Map<string, Record<string, TypeCheck<TSchema>>>();
   const references = componentSchemas(closed);
@@ -52,7 +70,13 @@ export function checkResponses(app: FastifyInstance): void {
     const responses = byRoute.get(`${req.method} ${req.routeOptions.url}`);
     const check = responses && schemaFor(responses, reply.statusCode);
     const problem = check ? mismatch(check, payload) : null;
-    if (problem) throw new DomainError('api_error', 'response_invalid', `${req.method} ${req.routeOptions.url} answered ${reply.statusCode} with a body its schema does not allow: ${problem}`);
-    return payload;
+    const disagreement = catalogueMismatch(reply.statusCode, payload);
+    if (!problem && !disagreement) return payload;
+    const what = problem ? `a body its schema does not allow: ${problem}` : `an error the catalogue does not answer that way: ${disagreement}`;
+    // Replaced rather than thrown: an error handler's own reply is not handed to the error
+    // handler again, and Fastify's fallback would answer an empty body that names nothing.
+    const e = new DomainError('response_invalid', `${req.method} ${req.routeOptions.url ?? req.url} answered ${reply.statusCode} with ${what}`);
+    reply.code(e.status);
+    return errorBody(e);
   });
 }

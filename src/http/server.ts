@@ -2,10 +2,11 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyRequest } from 'fastify';
 import type { Deps } from '../app/ports.ts';
+import { DomainError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { isRealInstant } from '../domain/timestamp.ts';
 import { authHook } from './auth.ts';
-import { handleClientError, handleError, handleFrameworkError } from './errors.ts';
+import { handleClientError, handleError, handleFrameworkError, sendError } from './errors.ts';
 import { guardInput } from './input-guard.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { componentSchemas } from './components.ts';
@@ -86,9 +87,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);
   recordRoutes(app, deps);
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({
-    error: { type: 'invalid_request_error', code: 'route_missing', message: `No route ${req.method} ${req.url.split('?')[0]}`, param: null },
-  }));
+  app.setNotFoundHandler((req, reply) => sendError(reply, new DomainError('route_missing', `No route ${req.method} ${req.url.split('?')[0]}`)));
   await app.ready();
   return app;
 }

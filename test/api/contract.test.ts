@@ -2,8 +2,9 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { Customer, Subscription } from '../../src/app/resources.ts';
-import { handleError } from '../../src/http/errors.ts';
-import { checkResponses, closed, mismatch } from '../../src/http/response-check.ts';
+import { DomainError } from '../../src/domain/errors.ts';
+import { errorBody, handleError } from '../../src/http/errors.ts';
+import { catalogueMismatch, checkResponses, closed, mismatch } from '../../src/http/response-check.ts';
 import { harness } from '../support.ts';
 
 const customer = {
@@ -67,5 +68,32 @@ describe('response schemas', () => {
     expect(bad.json().error).toMatchObject({ type: 'api_error', code: 'response_invalid' });
     expect(bad.json().error.message).toContain('/status');
     await app.close();
+  });
+
+  it('turn an error answered otherwise than the catalogue says into a 500 naming the code, when checking is on', async () => {
+    const app = Fastify();
+    app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+    checkResponses(app);
+    app.setErrorHandler(handleError);
+    const busy = errorBody(new DomainError('payment_in_progress', 'A payment is in progress.'));
+    app.get('/right', async (_req, reply) => reply.status(409).send(busy));
+    app.get('/wrong-status', async (_req, reply) => reply.status(400).send(busy));
+    app.get('/wrong-type', async (_req, reply) => reply.status(409).send({ error: { ...busy.error, type: 'idempotency_error' } }));
+    app.get('/unknown', async (_req, reply) => reply.status(400).send({ error: { ...busy.error, code: 'made_up' } }));
+    await app.ready();
+    expect((await app.inject('/right')).statusCode).toBe(409);
+    for (const [url, says] of [['/wrong-status', '400 conflict_error'], ['/wrong-type', '409 idempotency_error'], ['/unknown', "'made_up' is not in the error catalogue"]]) {
+      const r = await app.inject(url!);
+      expect(r.statusCode, url).toBe(500);
+      expect(r.json().error).toMatchObject({ type: 'api_error', code: 'response_invalid' });
+      expect(r.json().error.message).toContain(says);
+    }
+    await app.close();
+  });
+
+  it('judge any error body by the catalogue, as the harness does for answers written without serializing', () => {
+    expect(catalogueMismatch(400, { error: { type: 'invalid_request_error', code: 'url_invalid' } })).toBeNull();
+    expect(catalogueMismatch(404, { error: { type: 'invalid_request_error', code: 'url_invalid' } })).toMatch(/catalogue says 400/);
+    expect(catalogueMismatch(200, { error: { code: 'made_up' } })).toBeNull();
   });
 });

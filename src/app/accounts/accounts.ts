@@ -27,7 +27,7 @@ export function parseRole(role: unknown): Role {
 export async function createApiKey(db: Kysely<DB>, accountId: string, role: Role, secret = generateSecret()) {
   if (secret.length < 20) throw invalid('parameter_invalid', 'an API key secret needs at least 20 characters', 'secret');
   const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
-  if (!account) throw new DomainError('invalid_request_error', 'resource_missing', `No such account: '${accountId}'`, 'account');
+  if (!account) throw new DomainError('resource_missing', `No such account: '${accountId}'`, 'account');
   const id = newId('apiKey');
   await db.insertInto('api_keys').values({ account_id: accountId, id, role, secret_hash: hash(secret), secret_hint: hint(secret), revoked_at: null }).execute();
   return { id, account: accountId, role, secret };

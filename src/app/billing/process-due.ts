@@ -5,6 +5,7 @@ import { systemActor, type Deps } from '../ports.ts';
 import { command, UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
+import { attemptInFlight } from '../payments/in-flight.ts';
 import { recordBillingFailure } from './failures.ts';
 import { loadBillingCustomers, loadItems, loadPendingItems, subscriptionViewWith } from './load.ts';
 import { clockTimes } from '../time.ts';
@@ -116,8 +117,7 @@ function writeSubscriptions(u: UnitOfWork, updates: SubUpdate[]) {
 
 /** incomplete → incomplete_expired, voiding the unpaid first invoice; waits while a charge is unsettled. */
 async function expireIncomplete(deps: Deps, u: UnitOfWork, s: Sub, now: Date): Promise<Sub | null> {
-  const inFlight = await u.tx.selectFrom('payment_attempts').select('id').where('account_id', '=', u.accountId)
-    .where('invoice_id', '=', s.latest_invoice_id ?? '').where('status', 'in', ['pending', 'unknown']).executeTakeFirst();
+  const inFlight = await attemptInFlight(u.tx, u.accountId, s.latest_invoice_id ?? '');
   if (inFlight) {
     // A charge whose outcome is not yet known might still pay the invoice: look again after recovery.
     await u.tx.updateTable('subscriptions').set({ next_action_at: new Date(now.getTime() + deps.recoveryDelayMs) })

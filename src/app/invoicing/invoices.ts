@@ -1,5 +1,6 @@
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { openAttempt, sendAttempt } from '../payments/collect.ts';
+import { attemptInFlight } from '../payments/in-flight.ts';
 import { conflict, notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
@@ -11,7 +12,7 @@ import type { DB } from '../../adapters/postgres/schema.ts';
 
 /** A declined charge answered to the caller who asked for it (402, like a card network would). */
 export class CardDeclinedError extends DomainError {
-  constructor(readonly declineCode: string, message: string) { super('card_error', 'card_declined', message); }
+  constructor(readonly declineCode: string, message: string) { super('card_declined', message); }
 }
 
 async function withLines(db: Kysely<DB> | Transaction<DB>, i: Row<'invoices'>) {
@@ -40,8 +41,7 @@ export async function payInvoice(deps: Deps, actor: Actor, id: string, input: { 
     const invoice = await u.tx.selectFrom('invoices').selectAll().where('account_id', '=', u.accountId).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!invoice) throw notFound('invoice', id, 'id');
     if (invoice.status !== 'open') throw invalid('invoice_not_open', `Invoice '${id}' is ${invoice.status}; only open invoices can be paid.`, 'id');
-    const inFlight = await u.tx.selectFrom('payment_attempts').select('id').where('account_id', '=', u.accountId)
-      .where('invoice_id', '=', id).where('status', 'in', ['pending', 'unknown']).executeTakeFirst();
+    const inFlight = await attemptInFlight(u.tx, u.accountId, id);
     if (inFlight) throw conflict('payment_in_progress', `A payment for invoice '${id}' is still in progress (${inFlight.id}).`);
     const customer = await u.tx.selectFrom('customers').select(['default_payment_method_id', 'test_clock_id'])
       .where('account_id', '=', u.accountId).where('id', '=', invoice.customer_id).executeTakeFirstOrThrow();
@@ -67,8 +67,7 @@ export async function voidInvoice(deps: Deps, actor: Actor, id: string) {
     if (invoice.status !== 'open' && invoice.status !== 'draft') {
       throw invalid('invoice_not_voidable', `Invoice '${id}' is ${invoice.status}; only draft or open invoices can be voided.`, 'id');
     }
-    const inFlight = await u.tx.selectFrom('payment_attempts').select('id').where('account_id', '=', u.accountId)
-      .where('invoice_id', '=', id).where('status', 'in', ['pending', 'unknown']).executeTakeFirst();
+    const inFlight = await attemptInFlight(u.tx, u.accountId, id);
     if (inFlight) throw conflict('payment_in_progress', `A payment for invoice '${id}' is in progress; it cannot be voided now.`);
     const customer = await u.tx.selectFrom('customers').select('test_clock_id').where('account_id', '=', u.accountId).where('id', '=', invoice.customer_id).executeTakeFirstOrThrow();
     const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);

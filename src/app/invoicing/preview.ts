@@ -53,7 +53,7 @@ export async function createPreview(deps: Deps, accountId: string, input: Previe
 function detailsParam(err: unknown): unknown {
   if (!(err instanceof DomainError) || !err.param || ['subscription', 'customer'].includes(err.param)) return err;
   const [, head, rest] = /^([^[]+)(.*)$/.exec(err.param) ?? [];
-  return new DomainError(err.type, err.code, err.message, `subscription_details[${head === 'id' ? 'subscription' : head}]${rest ?? ''}`);
+  return new DomainError(err.code, err.message, `subscription_details[${head === 'id' ? 'subscription' : head}]${rest ?? ''}`);
 }
 
 async function preview(deps: Deps, accountId: string, input: PreviewInput) {

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
+import { isOpenAttempt, OPEN_ATTEMPT_STATUSES } from '../../domain/payment-attempt-status.ts';
 import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { settleAttempts } from './settle.ts';
@@ -61,7 +62,7 @@ export async function recoverNextAttempt(deps: Deps): Promise<boolean> {
   const now = deps.clock.now();
   const claimed = await deps.db.transaction().execute(async (tx) => {
     const a = await tx.selectFrom('payment_attempts').select(['account_id', 'id', 'test_clock_id'])
-      .where('status', 'in', ['pending', 'unknown']).where('test_clock_id', 'is', null).where('recover_at', '<=', now)
+      .where('status', 'in', OPEN_ATTEMPT_STATUSES).where('test_clock_id', 'is', null).where('recover_at', '<=', now)
       .orderBy('recover_at').limit(1).forUpdate().skipLocked().executeTakeFirst()
       ?? await tx.selectFrom('payment_attempts').select(['account_id', 'id', 'test_clock_id'])
         .where('status', '=', 'pending').where('test_clock_id', 'is not', null).where('rescue_at', '<=', now)
@@ -80,7 +81,7 @@ export async function recoverAttempt(deps: Deps, accountId: string, attemptId: s
     const a = await tx.selectFrom('payment_attempts').select(['test_clock_id', 'recover_at', 'status'])
       .where('account_id', '=', accountId).where('id', '=', attemptId).forUpdate().executeTakeFirstOrThrow();
     const now = await nowFor(deps, tx, accountId, a.test_clock_id);
-    if (!['pending', 'unknown'].includes(a.status) || !a.recover_at || a.recover_at > now) return undefined;
+    if (!isOpenAttempt(a.status) || !a.recover_at || a.recover_at > now) return undefined;
     return await lease(deps, tx, accountId, attemptId, now);
   });
   return claimed ? await recover(deps, claimed) : 'not_due';

@@ -4,6 +4,7 @@ import { invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { recordBillingFailure } from '../billing/failures.ts';
 import { processDueSubscription } from '../billing/process-due.ts';
+import { OPEN_ATTEMPT_STATUSES_SQL } from '../payments/in-flight.ts';
 import { recoverAttempt } from '../payments/recover.ts';
 import { conflict, notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
@@ -47,7 +48,7 @@ async function nextDue(deps: Deps, accountId: string, clockId: string, until: Da
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_action_at <= ${until})
     UNION ALL
     (SELECT 'payment' AS kind, id, recover_at AS at FROM payment_attempts
-      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status IN ('pending', 'unknown') AND recover_at <= ${until}
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status IN ${OPEN_ATTEMPT_STATUSES_SQL} AND recover_at <= ${until}
         AND id <> ALL(${silent}::text[]))
     ORDER BY at, kind DESC, id LIMIT 1`.execute(deps.db);
   return r.rows[0];

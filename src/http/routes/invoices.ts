@@ -7,15 +7,13 @@ import { actorOf } from '../auth.ts';
 import { Id, IdParams, ListQuery, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
-const Status = Type.Union(['draft', 'open', 'paid', 'void', 'uncollectible'].map((s) => Type.Literal(s)));
-
 export function invoiceRoutes(app: App, deps: Deps) {
   const tags = ['invoices'];
   app.get('/v1/invoices', {
     schema: {
       tags, summary: 'List invoices', response: replies(R.ListOf(ref('Invoice'))),
       querystring: ListQuery({
-        customer: Type.Optional(Type.String({ maxLength: 64 })), subscription: Type.Optional(Type.String({ maxLength: 64 })), status: Type.Optional(Status),
+        customer: Type.Optional(Type.String({ maxLength: 64 })), subscription: Type.Optional(Type.String({ maxLength: 64 })), status: Type.Optional(R.InvoiceStatus),
         number: Type.Optional(Type.String({ maxLength: 32, description: 'The invoice number, e.g. 7QK2M4XA-0001' })),
       }),
     },

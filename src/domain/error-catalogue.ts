@@ -1,0 +1,88 @@
+/**
+ * Every error `code` the API can answer, with its HTTP status, its `type` and what it means.
+ * DomainError takes its type and status from here, so a code can only be answered one way, and
+ * a code missing here does not compile. The OpenAPI document (`x-error-codes` on `Error`) and
+ * the README's Errors table are checked against this object by test/api/error-catalogue.test.ts.
+ */
+
+export const ERROR_TYPES = [
+  'invalid_request_error', 'authentication_error', 'permission_error', 'idempotency_error', 'conflict_error', 'card_error', 'api_error',
+] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
+
+export type ErrorEntry = { readonly status: number; readonly type: ErrorType; readonly message: string };
+
+export const ERRORS = {
+  // The request as sent (400 unless a more specific status says which part was refused).
+  body_invalid: { status: 400, type: 'invalid_request_error', message: 'The body cannot be read as JSON: it is malformed, or empty where its content type promises JSON.' },
+  body_too_large: { status: 413, type: 'invalid_request_error', message: 'The body is larger than 1 MiB.' },
+  content_type_invalid: { status: 415, type: 'invalid_request_error', message: 'The body is sent with a content type other than application/json.' },
+  headers_too_large: { status: 431, type: 'invalid_request_error', message: 'The request headers are larger than the server accepts (16 KB).' },
+  request_invalid: { status: 400, type: 'invalid_request_error', message: 'The request is not valid HTTP/1.1.' },
+  request_timeout: { status: 408, type: 'invalid_request_error', message: 'The request took too long to arrive.' },
+  route_missing: { status: 404, type: 'invalid_request_error', message: 'No route answers this method and path.' },
+  url_invalid: { status: 400, type: 'invalid_request_error', message: 'The URL path is not valid percent-encoded UTF-8.' },
+  url_too_long: { status: 414, type: 'invalid_request_error', message: 'A path segment of the URL is too long.' },
+
+  // Parameters.
+  amount_too_large: { status: 400, type: 'invalid_request_error', message: 'An amount, or price × quantity of a subscription\'s items, exceeds the largest amount an invoice can hold.' },
+  card_number_refused: { status: 400, type: 'invalid_request_error', message: 'The request holds a raw card number; send a gateway token instead.' },
+  currency_invalid: { status: 400, type: 'invalid_request_error', message: 'The currency is not an ISO 4217 currency code.' },
+  currency_mismatch: { status: 400, type: 'invalid_request_error', message: 'The items of one subscription do not share one currency.' },
+  interval_mismatch: { status: 400, type: 'invalid_request_error', message: 'The items of one subscription do not share one billing interval.' },
+  parameter_invalid: { status: 400, type: 'invalid_request_error', message: 'A parameter has a value that is not allowed (wrong type, format, range, or text that cannot be stored).' },
+  parameter_missing: { status: 400, type: 'invalid_request_error', message: 'A required parameter is missing.' },
+  parameter_unknown: { status: 400, type: 'invalid_request_error', message: 'The request has a parameter this endpoint does not take.' },
+  parameters_exclusive: { status: 400, type: 'invalid_request_error', message: 'Two parameters were given that cannot be used together.' },
+  token_invalid: { status: 400, type: 'invalid_request_error', message: 'The payment method token is not one the gateway issued.' },
+
+  // Objects and their state.
+  resource_missing: { status: 404, type: 'invalid_request_error', message: 'No object with this id exists in the API key\'s account.' },
+  invoice_not_open: { status: 400, type: 'invalid_request_error', message: 'Only an open invoice can be paid.' },
+  invoice_not_voidable: { status: 400, type: 'invalid_request_error', message: 'Only a draft or open invoice can be voided.' },
+  invoice_prefix_locked: { status: 400, type: 'invalid_request_error', message: 'The customer\'s invoice prefix cannot change once one of their invoices is numbered.' },
+  invoice_prefix_taken: { status: 400, type: 'invalid_request_error', message: 'Another customer of the account already has this invoice prefix.' },
+  payment_method_missing: { status: 400, type: 'invalid_request_error', message: 'No payment method was given and the customer has no default one.' },
+  price_inactive: { status: 400, type: 'invalid_request_error', message: 'The price is archived and cannot be subscribed to.' },
+  price_not_recurring: { status: 400, type: 'invalid_request_error', message: 'A subscription item needs a recurring price.' },
+  product_inactive: { status: 400, type: 'invalid_request_error', message: 'The product is archived and cannot get new prices.' },
+  subscription_not_parked: { status: 400, type: 'invalid_request_error', message: 'The billing failure\'s subscription is already scheduled for billing.' },
+  balance_currency_mismatch: { status: 400, type: 'invalid_request_error', message: 'The customer\'s balance is held in another currency; a credit in this currency cannot be added to it.' },
+  invoice_upcoming_none: { status: 400, type: 'invalid_request_error', message: 'There is no upcoming invoice to preview: the subscription has ended, ends at period end, or the customer has none.' },
+  subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
+
+  // Authentication and roles.
+  api_key_missing: { status: 401, type: 'authentication_error', message: 'No API key was sent in the Authorization header.' },
+  api_key_invalid: { status: 401, type: 'authentication_error', message: 'The API key is not valid.' },
+  insufficient_role: { status: 403, type: 'permission_error', message: 'The API key\'s role does not grant the permission this endpoint needs.' },
+
+  // Idempotency keys.
+  idempotency_key_invalid: { status: 400, type: 'invalid_request_error', message: 'The Idempotency-Key header is not 1–255 characters long.' },
+  idempotency_key_reused: { status: 409, type: 'idempotency_error', message: 'The Idempotency-Key was already used with a different request.' },
+  idempotency_key_in_use: { status: 409, type: 'conflict_error', message: 'A request with this Idempotency-Key is still in progress; retry later.' },
+  idempotency_key_orphaned: { status: 409, type: 'conflict_error', message: 'The first request with this Idempotency-Key made its changes but its answer was lost; it will not run again (see the audit log under its request id).' },
+
+  // Work in progress elsewhere: retrying later can succeed.
+  conflict: { status: 409, type: 'conflict_error', message: 'The request conflicts with a concurrent change; retry it.' },
+  payment_in_progress: { status: 409, type: 'conflict_error', message: 'A payment for the invoice is still in progress.' },
+  test_clock_advancing: { status: 409, type: 'conflict_error', message: 'The test clock is already advancing.' },
+  billing_failure_retried: { status: 409, type: 'conflict_error', message: 'The billing failure was already retried.' },
+
+  // Money.
+  card_declined: { status: 402, type: 'card_error', message: 'The charge was declined; decline_code says why.' },
+
+  // Ours.
+  internal_error: { status: 500, type: 'api_error', message: 'Something went wrong on the server; the request may be retried with the same Idempotency-Key.' },
+  response_invalid: { status: 500, type: 'api_error', message: 'The server built a response that its own schema or this catalogue does not allow (raised only with response checking on, as in the test suite).' },
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The codes of one type, so a helper such as `conflict()` can only be given its own kind. */
+export type CodeOf<T extends ErrorType> = { [C in ErrorCode]: (typeof ERRORS)[C]['type'] extends T ? C : never }[ErrorCode];
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
