@@ -14,6 +14,7 @@ import { checkResponses } from './response-check.ts';
 import { billingFailureRoutes } from './routes/billing-failures.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { invoiceItemRoutes } from './routes/invoice-items.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -80,6 +81,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   paymentMethodRoutes(app, deps);
   subscriptionRoutes(app, deps);
   invoiceRoutes(app, deps);
+  invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

@@ -10,7 +10,8 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures'];
+  'invoice_lines', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'invoice_items',
+  'customer_balance_transactions'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -50,6 +51,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const parkedSub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 });
   await parkSubscription(h.deps, a.accountId, parkedSub.id);
   const failure = (await ok(h, 'GET', `/v1/billing_failures?subscription=${parkedSub.id}`)).data[0];
+  const pendingItem = await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 700, currency: 'usd' });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -61,9 +63,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(payments.rows[0].n).toBeGreaterThan(0);
     expect(pm.customer).toBe(customer.id);
     expect(failure.status).toBe('failed');
+    expect(pendingItem.invoice).toBeNull();
   });
 
-  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id];
+  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
+    pendingItem.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -74,6 +78,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/test_clocks/:id', url: `/v1/test_clocks/${clock.id}`, expect: 'missing' },
     { route: 'GET /v1/payments/:id', url: `/v1/payments/${payment.id}`, expect: 'missing' },
     { route: 'GET /v1/billing_failures/:id', url: `/v1/billing_failures/${failure.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${pendingItem.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoiceitems', url: '/v1/invoiceitems?limit=100', expect: 'empty' },
+    { route: 'GET /v1/invoiceitems', url: `/v1/invoiceitems?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/invoiceitems', url: '/v1/invoiceitems?pending=true', expect: 'empty' },
     { route: 'GET /v1/billing_failures', url: '/v1/billing_failures?limit=100', expect: 'empty' },
     { route: 'GET /v1/billing_failures', url: `/v1/billing_failures?subscription=${parkedSub.id}`, expect: 'empty' },
     { route: 'GET /v1/customers', url: '/v1/customers?limit=100', expect: 'empty' },
@@ -113,6 +121,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: { payment_method: pm.id }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/void', url: `/v1/invoices/${openInvoice.id}/void`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/test_clocks/:id/advance', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-03-01T00:00:00Z' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoiceitems', url: '/v1/invoiceitems', body: { customer: customer.id, amount: 100, currency: 'usd' }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/billing_failures/:id/retry', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/prices', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 1 }, expect: 'missing', param: 'product' },
     { route: 'POST /v1/payment_methods', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_visa' }, expect: 'missing', param: 'customer' },
@@ -189,6 +198,18 @@ describe('one account cannot see or touch another account\'s objects', async () 
       expect(withPm.body.error).toMatchObject({ code: 'resource_missing', param: 'invoice_settings[default_payment_method]' });
       expect(await accountData(h, a.accountId)).toEqual(before);
     });
+
+    it("B's own customer cannot take A's price or subscription into an invoice item", async () => {
+      const mine = await asB('POST', '/v1/customers', { email: 'b-items@example.com' });
+      const before = await accountData(h, a.accountId);
+      const withPrice = await asB('POST', '/v1/invoiceitems', { customer: mine.body.id, price: price.id });
+      expect(withPrice.status).toBe(404);
+      expect(withPrice.body.error).toMatchObject({ code: 'resource_missing', param: 'price' });
+      const withSub = await asB('POST', '/v1/invoiceitems', { customer: mine.body.id, amount: 100, currency: 'usd', subscription: sub.id });
+      expect(withSub.status).toBe(404);
+      expect(withSub.body.error).toMatchObject({ code: 'resource_missing', param: 'subscription' });
+      expect(await accountData(h, a.accountId)).toEqual(before);
+    });
   });
 
   it("afterwards B's lists hold only B's own objects and A's objects are as they were", async () => {
@@ -203,6 +224,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect((await ok(h, 'GET', `/v1/test_clocks/${clock.id}`)).frozen_time).toBe('2027-01-10T00:00:00.000Z');
     expect((await ok(h, 'GET', `/v1/prices?product=${product.id}`)).data).toHaveLength(1);
     expect((await ok(h, 'GET', `/v1/payment_methods?customer=${customer.id}`)).data).toHaveLength(1);
+    expect((await ok(h, 'GET', `/v1/invoiceitems/${pendingItem.id}`)).invoice).toBeNull();
     const stray = await h.database.pool.query(
       "SELECT count(*)::int AS n FROM audit_log WHERE account_id = $1 AND actor LIKE $2", [a.accountId, `api_key:${b.key.id}`]);
     expect(stray.rows[0].n).toBe(0);
