@@ -14,6 +14,7 @@ import { checkResponses } from './response-check.ts';
 import { billingFailureRoutes } from './routes/billing-failures.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { invoiceDraftRoutes } from './routes/invoice-drafts.ts';
 import { invoiceItemRoutes } from './routes/invoice-items.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
@@ -81,6 +82,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   paymentMethodRoutes(app, deps);
   subscriptionRoutes(app, deps);
   invoiceRoutes(app, deps);
+  invoiceDraftRoutes(app, deps);
   invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);
   testClockRoutes(app, deps);

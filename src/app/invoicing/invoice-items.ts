@@ -136,3 +136,16 @@ export async function listInvoiceItems(deps: Deps, accountId: string, page: Page
   if (page.pending !== undefined) q = q.where('invoice_id', page.pending ? 'is' : 'is not', null);
   return await paginate(q, 'id', page, invoiceItemView);
 }
+
+/**
+ * A voided draft gives its items back: pending again, for the next invoice. (Stripe deletes a
+ * draft instead; a voided one keeps its lines as the record of what it would have billed.)
+ */
+export async function releaseItems(u: UnitOfWork, invoiceId: string, now: Date): Promise<void> {
+  const released = await u.tx.updateTable('invoice_items')
+    .set((eb) => ({ invoice_id: null, updated_at: now, version: eb('version', '+', 1) }))
+    .where('account_id', '=', u.accountId).where('invoice_id', '=', invoiceId).returning('id').execute();
+  for (const { id } of released) {
+    u.audit('invoiceitem.released', 'invoiceitem', id, { invoice: invoiceId }, { invoice: null }, now);
+  }
+}
