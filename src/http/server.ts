@@ -15,6 +15,8 @@ import { checkResponses } from './response-check.ts';
 import { billingFailureRoutes } from './routes/billing-failures.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { invoiceDraftRoutes } from './routes/invoice-drafts.ts';
+import { invoiceItemRoutes } from './routes/invoice-items.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
@@ -83,6 +85,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   subscriptionRoutes(app, deps);
   invoiceRoutes(app, deps);
   invoicePreviewRoutes(app, deps);
+  invoiceDraftRoutes(app, deps);
+  invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

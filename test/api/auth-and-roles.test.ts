@@ -76,10 +76,13 @@ describe('roles', async () => {
   const parked = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
   await parkSubscription(h.deps, h.accountId, parked.id);
   const failure = (await ok(h, 'GET', '/v1/billing_failures')).data[0];
+  const item = await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 400, currency: 'usd' });
+  const draft = await ok(h, 'POST', '/v1/invoices', { customer: customer.id });
 
   const reads = ['/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
-    `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`];
+    `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`, '/v1/invoiceitems',
+    `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -107,6 +110,11 @@ describe('roles', async () => {
     { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },
     { name: 'void an invoice', url: `/v1/invoices/${sub.latest_invoice}/void`, body: {}, needs: 'billing' },
     { name: 'retry a billing failure', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, needs: 'billing' },
+    { name: 'add an invoice item', url: '/v1/invoiceitems', body: { customer: customer.id, amount: 100, currency: 'usd' }, needs: 'write' },
+    { name: 'make an invoice', url: '/v1/invoices', body: { customer: customer.id }, needs: 'billing' },
+    { name: 'edit a draft invoice', url: `/v1/invoices/${draft.id}`, body: { description: 'Edited' }, needs: 'billing' },
+    { name: 'finalize a draft invoice', url: `/v1/invoices/${draft.id}/finalize`, body: {}, needs: 'billing' },
+    { name: 'mark an invoice uncollectible', url: `/v1/invoices/${draft.id}/mark_uncollectible`, body: {}, needs: 'billing' },
   ];
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {

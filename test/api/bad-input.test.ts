@@ -52,6 +52,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const openInvoice = incomplete.latest_invoice as string;
   const trialing = await ok(h, 'POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: monthlyUsd2.id }], trial_period_days: 7 });
   const canceled = await ok(h, 'POST', `/v1/subscriptions/${trialing.id}/cancel`, {});
+  const bigOneTime = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1e12 });
+  // A draft made by hand of the customer's one pending item, which leaves that customer none.
+  await ok(h, 'POST', '/v1/invoiceitems', { customer: noCard.id, amount: 500, currency: 'usd' });
+  const draft = (await ok(h, 'POST', '/v1/invoices', { customer: noCard.id })).id as string;
 
   // Account B's objects, invisible to A.
   const bProduct = await asOther('POST', '/v1/products', { name: 'Other box' });
@@ -72,6 +76,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     expect(incomplete.status).toBe('incomplete');
     expect(canceled.status).toBe('canceled');
     expect(bSub.status).toBe('active');
+    expect(bigOneTime.type).toBe('one_time');
   });
 
   const base = { product: product.id, currency: 'usd' };
@@ -265,6 +270,88 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'already paid', url: `/v1/invoices/${paidInvoice}/void`, code: 'invoice_not_voidable', param: 'id' },
       { name: 'unknown field', url: `/v1/invoices/${openInvoice}/void`, body: { reason: 'oops' }, code: 'parameter_unknown', param: 'reason' },
     ],
+    'POST /v1/invoiceitems': [
+      { name: 'missing customer', url: '/v1/invoiceitems', body: { amount: 100, currency: 'usd' }, code: 'parameter_missing', param: 'customer' },
+      { name: 'neither amount nor price', url: '/v1/invoiceitems', body: { ...sub, currency: 'usd' }, code: 'parameter_missing', param: 'amount' },
+      { name: 'both amount and price', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', price: oneTime.id }, code: 'parameters_exclusive', param: 'price' },
+      { name: 'amount without currency', url: '/v1/invoiceitems', body: { ...sub, amount: 100 }, code: 'parameter_missing', param: 'currency' },
+      { name: 'quantity with an amount', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', quantity: 2 }, code: 'parameters_exclusive', param: 'quantity' },
+      { name: 'string amount', url: '/v1/invoiceitems', body: { ...sub, amount: '100', currency: 'usd' }, code: 'parameter_invalid', param: 'amount' },
+      { name: 'non-integer amount', url: '/v1/invoiceitems', body: { ...sub, amount: 12.5, currency: 'usd' }, code: 'parameter_invalid', param: 'amount' },
+      { name: 'amount over 10^12', url: '/v1/invoiceitems', body: { ...sub, amount: 1e12 + 1, currency: 'usd' }, code: 'amount_too_large', param: 'amount' },
+      { name: 'credit over 10^12', url: '/v1/invoiceitems', body: { ...sub, amount: -1e12 - 1, currency: 'usd' }, code: 'parameter_invalid', param: 'amount' },
+      { name: 'amount beyond 2^53', url: '/v1/invoiceitems', json: `{"customer":"${payer.id}","currency":"usd","amount":9007199254740993}`, code: 'amount_too_large', param: 'amount' },
+      { name: 'credit beyond -2^63', url: '/v1/invoiceitems', json: `{"customer":"${payer.id}","currency":"usd","amount":-9223372036854775809}`, code: 'parameter_invalid', param: 'amount' },
+      { name: 'unknown currency', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'xyz' }, code: 'currency_invalid', param: 'currency' },
+      { name: 'currency with symbols', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'U$D' }, code: 'currency_invalid', param: 'currency' },
+      { name: 'integer currency', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 840 }, code: 'parameter_invalid', param: 'currency' },
+      { name: "currency other than the price's", url: '/v1/invoiceitems', body: { ...sub, price: oneTime.id, currency: 'eur' }, code: 'currency_mismatch', param: 'currency' },
+      { name: 'unknown price', url: '/v1/invoiceitems', body: { ...sub, price: 'price_nope' }, code: 'resource_missing', param: 'price' },
+      { name: "another account's price", url: '/v1/invoiceitems', body: { ...sub, price: bPrice.id }, code: 'resource_missing', param: 'price' },
+      { name: 'quantity -1', url: '/v1/invoiceitems', body: { ...sub, price: oneTime.id, quantity: -1 }, code: 'parameter_invalid', param: 'quantity' },
+      { name: 'quantity 1.5', url: '/v1/invoiceitems', body: { ...sub, price: oneTime.id, quantity: 1.5 }, code: 'parameter_invalid', param: 'quantity' },
+      { name: 'price × quantity over 10^12', url: '/v1/invoiceitems', body: { ...sub, price: bigOneTime.id, quantity: 2 }, code: 'amount_too_large', param: 'quantity' },
+      { name: 'unknown customer', url: '/v1/invoiceitems', body: { customer: 'cus_nope', amount: 100, currency: 'usd' }, code: 'resource_missing', param: 'customer' },
+      { name: "another account's customer", url: '/v1/invoiceitems', body: { customer: bCustomer.id, amount: 100, currency: 'usd' }, code: 'resource_missing', param: 'customer' },
+      { name: "another account's subscription", url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', subscription: bSub.id }, code: 'resource_missing', param: 'subscription' },
+      { name: "another customer's subscription", url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 100, currency: 'usd', subscription: active.id }, code: 'resource_missing', param: 'subscription' },
+      { name: "currency other than the subscription's", url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'eur', subscription: active.id }, code: 'currency_mismatch', param: 'currency' },
+      { name: "price in another currency than the subscription's", url: '/v1/invoiceitems', body: { ...sub, price: monthlyEur.id, subscription: active.id }, code: 'currency_mismatch', param: 'price' },
+      { name: 'canceled subscription', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', subscription: canceled.id }, code: 'subscription_status_invalid', param: 'subscription' },
+      { name: 'period ending before it starts', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', period: { start: '2027-03-02T00:00:00Z', end: '2027-03-01T00:00:00Z' } }, code: 'parameter_invalid', param: 'period[end]' },
+      { name: 'period without an end', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', period: { start: '2027-03-02T00:00:00Z' } }, code: 'parameter_missing', param: 'period[end]' },
+      { name: 'period start not a timestamp', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', period: { start: 'today', end: '2027-03-01T00:00:00Z' } }, code: 'parameter_invalid', param: 'period[start]' },
+      { name: 'empty description', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', description: '' }, code: 'parameter_invalid', param: 'description' },
+      { name: 'description over 500 characters', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', description: 'x'.repeat(501) }, code: 'parameter_invalid', param: 'description' },
+      { name: 'NUL character in a description', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', description: 'fee\u0000' }, code: 'parameter_invalid', param: 'description' },
+      { name: 'number in metadata', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', metadata: { order: 7 } }, code: 'parameter_invalid', param: 'metadata[order]' },
+      { name: 'unknown field', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', unit_amount: 100 }, code: 'parameter_unknown', param: 'unit_amount' },
+    ],
+    'POST /v1/invoices': [
+      { name: 'missing customer', url: '/v1/invoices', body: {}, code: 'parameter_missing', param: 'customer' },
+      { name: 'unknown customer', url: '/v1/invoices', body: { customer: 'cus_nope' }, code: 'resource_missing', param: 'customer' },
+      { name: "another account's customer", url: '/v1/invoices', body: { customer: bCustomer.id }, code: 'resource_missing', param: 'customer' },
+      { name: 'unknown collection method', url: '/v1/invoices', body: { ...sub, collection_method: 'by_post' }, code: 'parameter_invalid', param: 'collection_method' },
+      { name: 'send_invoice without days_until_due', url: '/v1/invoices', body: { ...sub, collection_method: 'send_invoice' }, code: 'parameter_missing', param: 'days_until_due' },
+      { name: 'days_until_due when charged automatically', url: '/v1/invoices', body: { ...sub, days_until_due: 30 }, code: 'parameter_invalid', param: 'days_until_due' },
+      { name: 'days_until_due -1', url: '/v1/invoices', body: { ...sub, collection_method: 'send_invoice', days_until_due: -1 }, code: 'parameter_invalid', param: 'days_until_due' },
+      { name: 'days_until_due 3651', url: '/v1/invoices', body: { ...sub, collection_method: 'send_invoice', days_until_due: 3651 }, code: 'parameter_invalid', param: 'days_until_due' },
+      { name: 'string days_until_due', url: '/v1/invoices', body: { ...sub, collection_method: 'send_invoice', days_until_due: '30' }, code: 'parameter_invalid', param: 'days_until_due' },
+      { name: 'string for boolean', url: '/v1/invoices', body: { ...sub, auto_advance: 'yes' }, code: 'parameter_invalid', param: 'auto_advance' },
+      { name: 'unknown currency', url: '/v1/invoices', body: { ...sub, currency: 'xyz' }, code: 'currency_invalid', param: 'currency' },
+      { name: "another account's subscription", url: '/v1/invoices', body: { ...sub, subscription: bSub.id }, code: 'resource_missing', param: 'subscription' },
+      { name: "another customer's subscription", url: '/v1/invoices', body: { customer: noCard.id, subscription: active.id }, code: 'resource_missing', param: 'subscription' },
+      { name: 'no pending invoice items', url: '/v1/invoices', body: { customer: noCard.id }, code: 'invoice_no_pending_items', param: 'customer' },
+      { name: 'no pending items of the subscription', url: '/v1/invoices', body: { ...sub, subscription: active.id }, code: 'invoice_no_pending_items', param: 'subscription' },
+      { name: 'no pending items in the currency', url: '/v1/invoices', body: { ...sub, currency: 'jpy' }, code: 'invoice_no_pending_items', param: 'currency' },
+      { name: 'line items given (only pending items are invoiced)', url: '/v1/invoices', body: { ...sub, lines: [{ amount: 100 }] }, code: 'parameter_unknown', param: 'lines' },
+    ],
+    'POST /v1/invoices/:id': [
+      { name: 'unknown id', url: '/v1/invoices/in_nope', body: { description: 'x' }, code: 'resource_missing', param: 'id' },
+      { name: "another account's invoice", url: `/v1/invoices/${bInvoice}`, body: { description: 'x' }, code: 'resource_missing', param: 'id' },
+      { name: 'a paid invoice', url: `/v1/invoices/${paidInvoice}`, body: { description: 'x' }, code: 'invoice_not_editable', param: 'id' },
+      { name: 'an open invoice', url: `/v1/invoices/${openInvoice}`, body: { auto_advance: false }, code: 'invoice_not_editable', param: 'id' },
+      { name: 'send_invoice without days_until_due', url: `/v1/invoices/${draft}`, body: { collection_method: 'send_invoice' }, code: 'parameter_missing', param: 'days_until_due' },
+      { name: 'days_until_due on a draft charged automatically', url: `/v1/invoices/${draft}`, body: { days_until_due: 7 }, code: 'parameter_invalid', param: 'days_until_due' },
+      { name: 'days_until_due 3651', url: `/v1/invoices/${draft}`, body: { collection_method: 'send_invoice', days_until_due: 3651 }, code: 'parameter_invalid', param: 'days_until_due' },
+      { name: 'integer description', url: `/v1/invoices/${draft}`, body: { description: 5 }, code: 'parameter_invalid', param: 'description' },
+      { name: 'metadata (invoices have none)', url: `/v1/invoices/${draft}`, body: { metadata: { a: 'b' } }, code: 'parameter_unknown', param: 'metadata' },
+      { name: 'the customer cannot change', url: `/v1/invoices/${draft}`, body: { customer: payer.id }, code: 'parameter_unknown', param: 'customer' },
+    ],
+    'POST /v1/invoices/:id/finalize': [
+      { name: 'unknown id', url: '/v1/invoices/in_nope/finalize', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's invoice", url: `/v1/invoices/${bInvoice}/finalize`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'already finalized', url: `/v1/invoices/${paidInvoice}/finalize`, body: {}, code: 'invoice_not_draft', param: 'id' },
+      { name: 'an open invoice', url: `/v1/invoices/${openInvoice}/finalize`, code: 'invoice_not_draft', param: 'id' },
+      { name: 'unknown field', url: `/v1/invoices/${draft}/finalize`, body: { auto_advance: true }, code: 'parameter_unknown', param: 'auto_advance' },
+    ],
+    'POST /v1/invoices/:id/mark_uncollectible': [
+      { name: 'unknown id', url: '/v1/invoices/in_nope/mark_uncollectible', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's invoice", url: `/v1/invoices/${bInvoice}/mark_uncollectible`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'a paid invoice', url: `/v1/invoices/${paidInvoice}/mark_uncollectible`, body: {}, code: 'invoice_not_open', param: 'id' },
+      { name: 'a draft', url: `/v1/invoices/${draft}/mark_uncollectible`, body: {}, code: 'invoice_not_open', param: 'id' },
+      { name: 'unknown field', url: `/v1/invoices/${openInvoice}/mark_uncollectible`, body: { reason: 'bankrupt' }, code: 'parameter_unknown', param: 'reason' },
+    ],
     'POST /v1/test_clocks': [
       { name: 'missing frozen_time', url: '/v1/test_clocks', body: { name: 'x' }, code: 'parameter_missing', param: 'frozen_time' },
       { name: 'Unix ms for a timestamp', url: '/v1/test_clocks', body: { frozen_time: 1795415884824 }, code: 'parameter_invalid', param: 'frozen_time' },
@@ -311,6 +398,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/subscriptions/:id/resume', `/v1/subscriptions/${active.id}/resume`, {}],
     ['POST /v1/invoices/create_preview', '/v1/invoices/create_preview', { subscription: active.id }],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
+    ['POST /v1/invoiceitems', '/v1/invoiceitems', { customer: noCard.id, amount: 1, currency: 'usd' }],
+    ['POST /v1/invoices', '/v1/invoices', { customer: payer.id }], ['POST /v1/invoices/:id', `/v1/invoices/${draft}`, {}],
+    ['POST /v1/invoices/:id/finalize', `/v1/invoices/${draft}/finalize`, {}],
+    ['POST /v1/invoices/:id/mark_uncollectible', `/v1/invoices/${openInvoice}/mark_uncollectible`, {}],
     ['POST /v1/test_clocks', '/v1/test_clocks', { frozen_time: '2027-02-01T00:00:00Z' }],
     ['POST /v1/test_clocks/:id/advance', `/v1/test_clocks/${clock.id}/advance`, { frozen_time: '2027-04-01T00:00:00Z' }],
     ['POST /v1/billing_failures/:id/retry', `/v1/billing_failures/${failure}/retry`, {}],

@@ -155,6 +155,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/payment_methods': { customer: customer.id, token: 'tok_visa' },
     'POST /v1/subscriptions': { customer: customer.id, items: [{ price: price.id }] },
     'POST /v1/test_clocks': { frozen_time: '2027-02-01T00:00:00Z' }, 'POST /v1/test_clocks/:id/advance': { frozen_time: '2027-02-01T00:00:00Z' },
+    'POST /v1/invoiceitems': { customer: customer.id, amount: 100, currency: 'usd' }, 'POST /v1/invoices': { customer: customer.id },
   };
   // An Idempotency-Key already spent on another request.
   await h.database.pool.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, status_code, response)

@@ -76,6 +76,41 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/invoices?customer=${customer.id}`)).data).toHaveLength(1);
   });
 
+  it('replays POST /v1/invoiceitems: one item, the same answer', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'items@example.com' });
+    const body = { customer: customer.id, amount: -250, currency: 'usd', description: 'Goodwill credit' };
+    const first = await raw(h, '/v1/invoiceitems', body, 'item-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    for (let i = 0; i < 2; i++) {
+      const again = await raw(h, '/v1/invoiceitems', body, 'item-key-1');
+      expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    }
+    expect(await everything(h)).toEqual(before);
+    expect((await ok(h, 'GET', `/v1/invoiceitems?customer=${customer.id}`)).data).toHaveLength(1);
+    const other = await raw(h, '/v1/invoiceitems', { ...body, amount: -300 }, 'item-key-1');
+    expect(other.status).toBe(409);
+    expect(JSON.parse(other.text).error.code).toBe('idempotency_key_reused');
+  });
+
+  it('replays POST /v1/invoices: one invoice, one charge, and no second invoice of items added since', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'manual@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 1800, currency: 'usd' });
+    const body = { customer: customer.id, auto_advance: true };
+    const first = await raw(h, '/v1/invoices', body, 'invoice-key-1');
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.text)).toMatchObject({ status: 'paid', amount_paid: 1800 });
+    // A new pending item would make a second invoice if the request ran again; the key stops it.
+    await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 500, currency: 'usd' });
+    const before = await everything(h);
+    const again = await raw(h, '/v1/invoices', body, 'invoice-key-1');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+    expect((await ok(h, 'GET', `/v1/invoices?customer=${customer.id}`)).data).toHaveLength(1);
+    expect((await ok(h, 'GET', `/v1/invoiceitems?customer=${customer.id}&pending=true`)).data).toHaveLength(1);
+  });
+
   it('refuses the same key with another body (409 idempotency_key_reused) and writes nothing', async () => {
     const first = await raw(h, '/v1/customers', { email: 'one@example.com' }, 'reuse-key');
     expect(first.status).toBe(200);

@@ -50,6 +50,13 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const parkedSub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 });
   await parkSubscription(h.deps, a.accountId, parkedSub.id);
   const failure = (await ok(h, 'GET', `/v1/billing_failures?subscription=${parkedSub.id}`)).data[0];
+  // One-off items: one still pending, one on a draft made by hand, and a credit on the customer's balance.
+  const pendingItem = await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 700, currency: 'usd' });
+  const draftItem = await ok(h, 'POST', '/v1/invoiceitems', { customer: unpaidCustomer.id, amount: 300, currency: 'usd' });
+  const draft = await ok(h, 'POST', '/v1/invoices', { customer: unpaidCustomer.id });
+  await ok(h, 'POST', '/v1/invoiceitems', { customer: unpaidCustomer.id, amount: -200, currency: 'usd' });
+  const creditNote = await ok(h, 'POST', '/v1/invoices', { customer: unpaidCustomer.id });
+  const credited = await ok(h, 'POST', `/v1/invoices/${creditNote.id}/finalize`, {});
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -61,9 +68,14 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(payments.rows[0].n).toBeGreaterThan(0);
     expect(pm.customer).toBe(customer.id);
     expect(failure.status).toBe('failed');
+    expect(pendingItem.invoice).toBeNull();
+    expect(draft.status).toBe('draft');
+    expect(draft.lines.data[0].invoice_item).toBe(draftItem.id);
+    expect(credited).toMatchObject({ status: 'paid', ending_balance: -200 });
   });
 
-  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id];
+  const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
+    pendingItem.id, draftItem.id, draft.id, credited.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -74,6 +86,14 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/test_clocks/:id', url: `/v1/test_clocks/${clock.id}`, expect: 'missing' },
     { route: 'GET /v1/payments/:id', url: `/v1/payments/${payment.id}`, expect: 'missing' },
     { route: 'GET /v1/billing_failures/:id', url: `/v1/billing_failures/${failure.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${pendingItem.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${draftItem.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${draft.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoiceitems', url: '/v1/invoiceitems?limit=100', expect: 'empty' },
+    { route: 'GET /v1/invoiceitems', url: `/v1/invoiceitems?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/invoiceitems', url: `/v1/invoiceitems?invoice=${draft.id}`, expect: 'empty' },
+    { route: 'GET /v1/invoiceitems', url: '/v1/invoiceitems?pending=true', expect: 'empty' },
+    { route: 'GET /v1/invoices', url: '/v1/invoices?status=draft', expect: 'empty' },
     { route: 'GET /v1/billing_failures', url: '/v1/billing_failures?limit=100', expect: 'empty' },
     { route: 'GET /v1/billing_failures', url: `/v1/billing_failures?subscription=${parkedSub.id}`, expect: 'empty' },
     { route: 'GET /v1/customers', url: '/v1/customers?limit=100', expect: 'empty' },
@@ -118,6 +138,13 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/invoices/:id/pay', url: `/v1/invoices/${openInvoice.id}/pay`, body: { payment_method: pm.id }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/void', url: `/v1/invoices/${openInvoice.id}/void`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/test_clocks/:id/advance', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-03-01T00:00:00Z' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoiceitems', url: '/v1/invoiceitems', body: { customer: customer.id, amount: 100, currency: 'usd' }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/invoices', url: '/v1/invoices', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/invoices', url: '/v1/invoices', body: { customer: unpaidCustomer.id, auto_advance: true }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/invoices/:id', url: `/v1/invoices/${draft.id}`, body: { description: 'taken over' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoices/:id/finalize', url: `/v1/invoices/${draft.id}/finalize`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoices/:id/void', url: `/v1/invoices/${draft.id}/void`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/invoices/:id/mark_uncollectible', url: `/v1/invoices/${openInvoice.id}/mark_uncollectible`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/billing_failures/:id/retry', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/prices', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 1 }, expect: 'missing', param: 'product' },
     { route: 'POST /v1/payment_methods', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_visa' }, expect: 'missing', param: 'customer' },
@@ -194,6 +221,24 @@ describe('one account cannot see or touch another account\'s objects', async () 
       expect(withPm.body.error).toMatchObject({ code: 'resource_missing', param: 'invoice_settings[default_payment_method]' });
       expect(await accountData(h, a.accountId)).toEqual(before);
     });
+
+    it("B's own customer cannot take A's price or subscription into an invoice item, nor invoice A's items", async () => {
+      const mine = await asB('POST', '/v1/customers', { email: 'b-items@example.com' });
+      const before = await accountData(h, a.accountId);
+      const withPrice = await asB('POST', '/v1/invoiceitems', { customer: mine.body.id, price: price.id });
+      expect(withPrice.status).toBe(404);
+      expect(withPrice.body.error).toMatchObject({ code: 'resource_missing', param: 'price' });
+      const withSub = await asB('POST', '/v1/invoiceitems', { customer: mine.body.id, amount: 100, currency: 'usd', subscription: sub.id });
+      expect(withSub.status).toBe(404);
+      expect(withSub.body.error).toMatchObject({ code: 'resource_missing', param: 'subscription' });
+      const invoiced = await asB('POST', '/v1/invoices', { customer: mine.body.id, subscription: sub.id });
+      expect(invoiced.status).toBe(404);
+      expect(invoiced.body.error).toMatchObject({ code: 'resource_missing', param: 'subscription' });
+      // Nothing of A's is pending for B's customer either.
+      const nothing = await asB('POST', '/v1/invoices', { customer: mine.body.id });
+      expect(nothing.body.error).toMatchObject({ code: 'invoice_no_pending_items', param: 'customer' });
+      expect(await accountData(h, a.accountId)).toEqual(before);
+    });
   });
 
   it("afterwards B's lists hold only B's own objects and A's objects are as they were", async () => {
@@ -208,6 +253,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect((await ok(h, 'GET', `/v1/test_clocks/${clock.id}`)).frozen_time).toBe('2027-01-10T00:00:00.000Z');
     expect((await ok(h, 'GET', `/v1/prices?product=${product.id}`)).data).toHaveLength(1);
     expect((await ok(h, 'GET', `/v1/payment_methods?customer=${customer.id}`)).data).toHaveLength(1);
+    expect((await ok(h, 'GET', `/v1/invoices/${draft.id}`))).toMatchObject({ status: 'draft', description: null });
+    expect((await ok(h, 'GET', `/v1/invoiceitems/${pendingItem.id}`)).invoice).toBeNull();
+    expect((await ok(h, 'GET', `/v1/customers/${unpaidCustomer.id}`)).balance).toBe(-200);
     const stray = await h.database.pool.query(
       "SELECT count(*)::int AS n FROM audit_log WHERE account_id = $1 AND actor LIKE $2", [a.accountId, `api_key:${b.key.id}`]);
     expect(stray.rows[0].n).toBe(0);

@@ -41,6 +41,10 @@ describe('changing a subscription mid-period (Stripe proration semantics)', asyn
     expect(await invoicesOf(h, sub.id)).toHaveLength(1);
     const pending = await h.database.pool.query('SELECT amount FROM invoice_items WHERE subscription_id = $1 AND invoice_id IS NULL ORDER BY amount', [sub.id]);
     expect(pending.rows.map((x) => Number(x.amount))).toEqual([-500, 1000]);
+    // The prorations belong to the subscription: an invoice made by hand for the customer leaves them.
+    const manual = await h.call('POST', '/v1/invoices', { customer: sub.customer });
+    expect(manual.status).toBe(400);
+    expect(manual.body.error.code).toBe('invoice_no_pending_items');
     await advance(h, clock.id, '2027-05-01T00:00:00Z');
     const invoices = await invoicesOf(h, sub.id);
     expect(invoices).toHaveLength(2);

@@ -147,16 +147,24 @@ export async function finalizeAndWrite(
   }
   for (const p of written) finalizePlan(deps, p, p.at);
   writeCustomers(u, written, opts.guarded);
-  const fresh = written.filter((p) => !p.stored);
-  u.insertLater('invoices', fresh.map((p) => p.invoice));
-  u.insertLater('invoice_lines', fresh.flatMap((p) => p.lines));
-  u.updateLater('invoice_items', fresh.flatMap((p) => p.consumed.map((i) => ({
-    account_id: i.account_id, id: i.id, invoice_id: p.invoice.id, updated_at: p.invoice.updated_at, version: i.version,
-  }))));
+  insertInvoices(u, written.filter((p) => !p.stored));
   u.updateLater('invoices', written.filter((p) => p.stored).map((p) => finalizedColumns(p.invoice)));
   u.insertLater('payment_attempts', written.flatMap((p) => (p.attempt ? [p.attempt] : [])));
   u.insertLater('customer_balance_transactions', written.flatMap((p) => (p.balanceTransaction ? [p.balanceTransaction] : [])));
   return { written, charges: recordFinalized(u, written) };
+}
+
+/**
+ * Writes new invoices with their lines and takes the pending items they consume. Each item is
+ * taken only if its version is still the one read, so two invoices made at once cannot both
+ * take it: the later flush fails with StaleWriteError.
+ */
+export function insertInvoices(u: UnitOfWork, plans: InvoicePlan[]): void {
+  u.insertLater('invoices', plans.map((p) => p.invoice));
+  u.insertLater('invoice_lines', plans.flatMap((p) => p.lines));
+  u.updateLater('invoice_items', plans.flatMap((p) => p.consumed.map((i) => ({
+    account_id: i.account_id, id: i.id, invoice_id: p.invoice.id, updated_at: p.invoice.updated_at, version: i.version,
+  }))));
 }
 
 /** What finalizing changes on a stored draft; the version read guards the write. */

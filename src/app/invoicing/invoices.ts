@@ -1,6 +1,7 @@
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { openAttempt, sendAttempt } from '../payments/collect.ts';
 import { attemptInFlight } from '../payments/in-flight.ts';
+import { releaseItems } from './invoice-items.ts';
 import { conflict, notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
@@ -15,7 +16,7 @@ export class CardDeclinedError extends DomainError {
   constructor(readonly declineCode: string, message: string) { super('card_declined', message); }
 }
 
-async function withLines(db: Kysely<DB> | Transaction<DB>, i: Row<'invoices'>) {
+export async function withLines(db: Kysely<DB> | Transaction<DB>, i: Row<'invoices'>) {
   const lines = await db.selectFrom('invoice_lines').selectAll().where('account_id', '=', i.account_id).where('invoice_id', '=', i.id).orderBy('position').orderBy('id').execute();
   return invoiceView(i, lines);
 }
@@ -40,7 +41,10 @@ export async function payInvoice(deps: Deps, actor: Actor, id: string, input: { 
   const pending = await command(deps, actor, async (u) => {
     const invoice = await u.tx.selectFrom('invoices').selectAll().where('account_id', '=', u.accountId).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!invoice) throw notFound('invoice', id, 'id');
-    if (invoice.status !== 'open') throw invalid('invoice_not_open', `Invoice '${id}' is ${invoice.status}; only open invoices can be paid.`, 'id');
+    // An uncollectible invoice can still be paid (Stripe allows it); it is paid like an open one.
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+      throw invalid('invoice_not_open', `Invoice '${id}' is ${invoice.status}; only open or uncollectible invoices can be paid.`, 'id');
+    }
     const inFlight = await attemptInFlight(u.tx, u.accountId, id);
     if (inFlight) throw conflict('payment_in_progress', `A payment for invoice '${id}' is still in progress (${inFlight.id}).`);
     const customer = await u.tx.selectFrom('customers').select(['default_payment_method_id', 'test_clock_id'])
@@ -73,6 +77,7 @@ export async function voidInvoice(deps: Deps, actor: Actor, id: string) {
     const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
     const voided = await u.tx.updateTable('invoices').set({ status: 'void', voided_at: now, amount_remaining: 0n, updated_at: now, version: invoice.version + 1 })
       .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    if (invoice.status === 'draft') await releaseItems(u, id, now);
     const view = await withLines(u.tx, voided);
     u.audit('invoice.voided', 'invoice', id, { status: invoice.status }, { status: 'void' }, now);
     u.emit('invoice.voided', id, view, now);

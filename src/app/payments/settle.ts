@@ -105,6 +105,16 @@ const attemptChanges = (a: Row<'payment_attempts'>) => ({
   failure_message: a.failure_message, recover_at: null, updated_at: a.updated_at,
 });
 
+/** Open invoices are collected; an uncollectible one may still be paid (Stripe allows it) and is then paid. */
+const awaitsPayment = (inv: Row<'invoices'>) => inv.status === 'open' || inv.status === 'uncollectible';
+
+/**
+ * Whether paying the invoice (or failing to) moves its subscription. An invoice made by hand for
+ * a subscription's one-off items is not what keeps the subscription going: a declined extra
+ * charge must not make it past_due.
+ */
+const movesSubscription = (inv: Row<'invoices'>) => inv.billing_reason !== 'manual';
+
 /** Decides and records what each outcome does to its invoice and subscription. */
 function apply(u: UnitOfWork, state: State): Changed {
   const subEvents: { subscriptionId: string; event: SubEvent; at: Date }[] = [];
@@ -117,7 +127,7 @@ function apply(u: UnitOfWork, state: State): Changed {
     w.audit(`payment.${a.status}`, 'payment', a.id, null, paymentAttemptView(a), at);
     if (a.status === 'succeeded') {
       w.emit('payment.succeeded', a.id, paymentAttemptView(a), at);
-      if (inv.status !== 'open') {
+      if (!awaitsPayment(inv)) {
         // Money arrived for an invoice that no longer expects it: keep a record for finance.
         w.audit('payment.unexpected', 'invoice', inv.id, null, { invoice_status: inv.status, payment: a.id }, at);
         continue;
@@ -125,19 +135,21 @@ function apply(u: UnitOfWork, state: State): Changed {
       const remaining = inv.amount_remaining - a.amount;
       const done = remaining <= 0n;
       const after = { ...inv, amount_paid: inv.amount_paid + a.amount, amount_remaining: done ? 0n : remaining,
-        status: done ? 'paid' : 'open', paid_at: done ? at : null, updated_at: at, version: inv.version + 1 };
+        status: done ? 'paid' : inv.status, paid_at: done ? at : null, updated_at: at, version: inv.version + 1 };
       state.invoices.set(inv.id, after);
       paid.push({ before: inv, after });
       if (done) {
         w.audit('invoice.paid', 'invoice', inv.id, { status: inv.status, amount_paid: Number(inv.amount_paid) }, { status: 'paid', amount_paid: Number(after.amount_paid) }, at);
         w.emit('invoice.paid', inv.id, invoiceView(after, lines), at);
-        if (inv.subscription_id) subEvents.push({ subscriptionId: inv.subscription_id, event: 'payment_succeeded', at });
+        if (inv.subscription_id && movesSubscription(inv)) {
+          subEvents.push({ subscriptionId: inv.subscription_id, event: 'payment_succeeded', at });
+        }
       }
     } else {
       const decline = a.decline_code ?? 'generic_decline';
       w.emit('payment.failed', a.id, paymentAttemptView(a), at, { decline_code: decline });
       w.emit('invoice.payment_failed', inv.id, invoiceView(inv, lines), at, { decline_code: decline, payment: a.id });
-      if (inv.subscription_id && inv.status === 'open') {
+      if (inv.subscription_id && movesSubscription(inv) && inv.status === 'open') {
         subEvents.push({ subscriptionId: inv.subscription_id, at,
           event: inv.billing_reason === 'subscription_create' ? 'first_payment_failed' : 'payment_failed' });
       }

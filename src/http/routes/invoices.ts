@@ -27,13 +27,17 @@ export function invoiceRoutes(app: App, deps: Deps) {
   app.post('/v1/invoices/:id/pay', {
     config: { permission: 'billing' },
     schema: {
-      tags, summary: 'Charge an open invoice now', response: replies(ref('Invoice')), params: IdParams,
+      tags, summary: 'Charge an open (or uncollectible) invoice now', response: replies(ref('Invoice')),
+      params: IdParams,
       body: Type.Optional(Type.Object({ payment_method: Type.Optional(Id('pm')) }, { additionalProperties: false })),
     },
   }, async (req) => await payInvoice(deps, actorOf(req), req.params.id, req.body ?? {}));
 
   app.post('/v1/invoices/:id/void', {
     config: { permission: 'billing' },
-    schema: { tags, summary: 'Void an open invoice', response: replies(ref('Invoice')), params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })) },
+    schema: {
+      tags, summary: 'Void a draft (its items become pending again) or an open invoice', response: replies(ref('Invoice')),
+      params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })),
+    },
   }, async (req) => await voidInvoice(deps, actorOf(req), req.params.id));
 }
