@@ -67,6 +67,7 @@ export const ERRORS = {
 
   // Work in progress elsewhere: retrying later can succeed.
   conflict: { status: 409, type: 'conflict_error', message: 'The request conflicts with a concurrent change; retry it.' },
+  renewal_pending: { status: 409, type: 'conflict_error', message: 'The subscription\'s period has ended and its renewal has not run yet; retry shortly.' },
   payment_in_progress: { status: 409, type: 'conflict_error', message: 'A payment for the invoice is still in progress.' },
   test_clock_advancing: { status: 409, type: 'conflict_error', message: 'The test clock is already advancing.' },
   billing_failure_retried: { status: 409, type: 'conflict_error', message: 'The billing failure was already retried.' },

@@ -54,6 +54,28 @@ describe('Idempotency-Key on writes', async () => {
     expect(list.data).toHaveLength(1);
   });
 
+  it('replays a plan change with always_invoice without a second proration invoice or charge', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'upgrade@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const body = { items: [{ id: sub.items.data[0].id, quantity: 3 }], proration_behavior: 'always_invoice' };
+    const first = await raw(h, `/v1/subscriptions/${sub.id}`, body, 'upgrade-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    const again = await raw(h, `/v1/subscriptions/${sub.id}`, body, 'upgrade-key-1');
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await everything(h)).toEqual(before);
+    const invoices = await ok(h, 'GET', `/v1/invoices?subscription=${sub.id}`);
+    expect(invoices.data.map((i: { billing_reason: string }) => i.billing_reason).sort()).toEqual(['subscription_create', 'subscription_update']);
+    // The same key with another change is refused, and changes nothing.
+    const other = await raw(h, `/v1/subscriptions/${sub.id}`, { ...body, items: [{ id: sub.items.data[0].id, quantity: 4 }] }, 'upgrade-key-1');
+    expect(other.status).toBe(409);
+    expect(JSON.parse(other.text).error.code).toBe('idempotency_key_reused');
+    expect(await everything(h)).toEqual(before);
+  });
+
   it('replays POST /v1/subscriptions without a second invoice or charge', async () => {
     const customer = await ok(h, 'POST', '/v1/customers', { email: 'sub@example.com' });
     await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });

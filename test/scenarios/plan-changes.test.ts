@@ -141,3 +141,30 @@ describe.each([
     expect(renewal.total).toBe(-share(P, 1, 2_592_000) + share(400_000 * P, 1, 2_592_000) + 400_000 * P);
   });
 });
+
+describe('a change in real time while the renewal is overdue', async () => {
+  const h = await harness({ now: new Date('2027-04-01T00:00:00Z') });
+
+  it('is refused with 409 renewal_pending until the worker has renewed, then prorates in the new period', async () => {
+    const price = await monthlyPrice(h, 1000);
+    const bigger = await monthlyPrice(h, 2000);
+    const customer = await customerWithCard(h, 'tok_visa');
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }] } }));
+    h.clock.set(new Date('2027-05-01T00:00:05Z'));
+    const body = { items: [{ id: sub.items.data[0]!.id, price: bigger.id }], proration_behavior: 'always_invoice' };
+    const r = await update(h, sub.id, body);
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('renewal_pending');
+    expect(await invoicesOf(h, sub.id)).toHaveLength(1);
+    // Metadata alone needs no proration and may change meanwhile.
+    expect((await update(h, sub.id, { metadata: { note: 'vip' } })).status).toBe(200);
+    const { processNextDue } = await import('../../src/app/billing/process-due.ts');
+    await processNextDue(h.deps);
+    const after = await update(h, sub.id, body);
+    expect(after.status).toBe(200);
+    const invoices = await invoicesOf(h, sub.id);
+    expect(invoices.map((i) => i.billing_reason)).toEqual(['subscription_create', 'subscription_cycle', 'subscription_update']);
+    // 5 seconds into a 31-day May: almost the whole period is credited and charged again.
+    expect(invoices[2]!.lines.data.map((l) => l.amount)).toEqual([-1000, 2000]);
+  });
+});

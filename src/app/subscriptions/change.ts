@@ -10,7 +10,7 @@ import { isTerminal, transition, type SubscriptionStatus } from '../../domain/su
 import { loadBillingCustomers, loadItems, loadPendingItems } from '../billing/load.ts';
 import type { BillingCustomer, InvoicePlan, PauseBehavior } from '../invoicing/finalize.ts';
 import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
-import { notFound } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import { clockTimes } from '../time.ts';
 import type { Row } from '../views.ts';
 import { checkPeriodAmount, parseTime } from './subscriptions.ts';
@@ -211,6 +211,11 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
   let period = { start: at, end: s.current_period_end };
   const prorations: Row<'invoice_items'>[] = [];
   const prorate = behavior !== 'none' && status !== 'trialing' && !trialing;
+  if (prorate && (changedItems || resetAnchor) && at >= s.current_period_end) {
+    // The period is over but its renewal has not run yet (a worker is behind): nothing is left to
+    // prorate in it, and the next one has not begun.
+    throw conflict('renewal_pending', `Subscription '${s.id}' is due for renewal (its period ended ${s.current_period_end.toISOString()}); retry in a moment.`);
+  }
   const credits = prorate && (changedItems || resetAnchor)
     ? prorationLines({ cycle: { anchor: s.billing_cycle_anchor, recurring: recurringOf(s) }, period: { start: s.current_period_start, end: s.current_period_end },
       at, before: itemStates(state.items), after: resetAnchor ? [] : itemStates(next.items) })
