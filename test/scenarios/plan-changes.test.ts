@@ -142,6 +142,28 @@ describe.each([
   });
 });
 
+describe('a past_due subscription', async () => {
+  const h = await harness();
+
+  it('may change; its open invoice stays due', async () => {
+    const { bigger, clock, customer, sub, item } = await subscribed(h, '2027-04-01T00:00:00Z', 1000, 2000);
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_chargeDeclined', set_default: true });
+    await advance(h, clock.id, '2027-05-01T00:00:00Z');
+    expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).status).toBe('past_due');
+    const unpaid = (await invoicesOf(h, sub.id))[1]!;
+    expect(unpaid.status).toBe('open');
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa', set_default: true });
+    await advance(h, clock.id, '2027-05-16T12:00:00Z');
+    const r = await update(h, sub.id, { items: [{ id: item, price: bigger.id }], proration_behavior: 'always_invoice' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const [, renewal, change] = await invoicesOf(h, sub.id);
+    expect(renewal).toMatchObject({ id: unpaid.id, status: 'open', amount_remaining: 1000 });
+    // May has 31 days: 15.5 days remain.
+    expect(change!.lines.data.map((l) => l.amount)).toEqual([-500, 1000]);
+    expect(change).toMatchObject({ status: 'paid', amount_paid: 500 });
+  });
+});
+
 describe('a change in real time while the renewal is overdue', async () => {
   const h = await harness({ now: new Date('2027-04-01T00:00:00Z') });
 
