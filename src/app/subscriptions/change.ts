@@ -207,7 +207,9 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
   let invoiceLines: DraftLine[] = [];
   let period = { start: at, end: s.current_period_end };
   const prorations: Row<'invoice_items'>[] = [];
-  const prorate = behavior !== 'none' && status !== 'trialing' && !trialing;
+  // At (or past) the period's end no time is left to prorate: a change at a boundary, such as a
+  // schedule's next phase, bills its new items from the next period on and credits nothing.
+  const prorate = behavior !== 'none' && status !== 'trialing' && !trialing && at < s.current_period_end;
   const credits = prorate && (changedItems || resetAnchor)
     ? prorationLines({ cycle: { anchor: s.billing_cycle_anchor, recurring: recurringOf(s) }, period: { start: s.current_period_start, end: s.current_period_end },
       at, before: itemStates(state.items), after: resetAnchor ? [] : itemStates(next.items) })
