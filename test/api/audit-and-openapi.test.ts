@@ -90,6 +90,8 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/prices': ['get', 'post'], '/v1/prices/{id}': ['get'],
       '/v1/payment_methods': ['get', 'post'],
       '/v1/subscriptions': ['get', 'post'], '/v1/subscriptions/{id}': ['get', 'post'], '/v1/subscriptions/{id}/cancel': ['post'],
+      '/v1/subscription_schedules': ['get', 'post'], '/v1/subscription_schedules/{id}': ['get', 'post'],
+      '/v1/subscription_schedules/{id}/cancel': ['post'], '/v1/subscription_schedules/{id}/release': ['post'],
       '/v1/invoices': ['get'], '/v1/invoices/{id}': ['get'], '/v1/invoices/create_preview': ['post'], '/v1/invoices/{id}/pay': ['post'], '/v1/invoices/{id}/void': ['post'],
       '/v1/test_clocks': ['get', 'post'], '/v1/test_clocks/{id}': ['get'], '/v1/test_clocks/{id}/advance': ['post'],
       '/v1/events': ['get'], '/v1/audit_log': ['get'],

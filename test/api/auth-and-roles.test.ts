@@ -76,10 +76,14 @@ describe('roles', async () => {
   const parked = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
   await parkSubscription(h.deps, h.accountId, parked.id);
   const failure = (await ok(h, 'GET', '/v1/billing_failures')).data[0];
+  const phases = [{ items: [{ price: price.id }], iterations: 2 }];
+  const schedule = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
+  const toRelease = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
 
   const reads = ['/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
-    `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`];
+    `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`,
+    '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -106,6 +110,10 @@ describe('roles', async () => {
     { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },
     { name: 'void an invoice', url: `/v1/invoices/${sub.latest_invoice}/void`, body: {}, needs: 'billing' },
     { name: 'retry a billing failure', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, needs: 'billing' },
+    { name: 'schedule a subscription', url: '/v1/subscription_schedules', body: { customer: customer.id, start_date: '2027-04-01T00:00:00Z', phases }, needs: 'write' },
+    { name: 'change a schedule', url: `/v1/subscription_schedules/${schedule.id}`, body: { metadata: { deal: 'q1' } }, needs: 'write' },
+    { name: 'release a schedule', url: `/v1/subscription_schedules/${toRelease.id}/release`, body: {}, needs: 'write' },
+    { name: 'cancel a schedule', url: `/v1/subscription_schedules/${schedule.id}/cancel`, body: {}, needs: 'write' },
   ];
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {

@@ -105,9 +105,10 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
 /**
  * createSubscription's reads and writes, into a unit of work of the caller's. `write` may run
  * again after a stale read, each run afresh; `charges()` are those the last run opened, to send
- * once it is committed. `at` starts the subscription at that instant rather than now.
+ * once it is committed. A schedule starts its subscription with it, in the schedule's own
+ * transaction and `at` the instant its first phase starts.
  */
-export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: { at?: Date } = {}) {
+export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: { scheduleId?: string; at?: Date } = {}) {
   if (input.trial_period_days !== undefined && input.trial_end !== undefined) {
     throw invalid('parameters_exclusive', 'give trial_period_days or trial_end, not both', 'trial_end');
   }
@@ -155,6 +156,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
       metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null, trial_settings: null,
+      schedule_id: opts.scheduleId ?? null,
       created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p) => ({
