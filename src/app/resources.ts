@@ -99,6 +99,31 @@ export const Subscription = Type.Object({
     resumes_at: Nullable(Time),
   }, { description: 'Collection is paused: invoices are still produced, handled by behavior, and never charged' })),
   trial_settings: Nullable(Type.Object({ end_behavior: Type.Object({ missing_payment_method: Literals(['cancel', 'pause', 'create_invoice'] as const) }) })),
+  schedule: Nullable(Ref('sub_sched', 'subscription schedule this subscription follows')),
+  created: Time, updated: Time,
+});
+
+export const ProrationBehavior = Literals(['create_prorations', 'always_invoice', 'none'] as const);
+export const ScheduleStatus = Literals(['not_started', 'active', 'completed', 'released', 'canceled'] as const);
+export const ScheduleEndBehavior = Literals(['release', 'cancel'] as const);
+export const PhaseBillingCycleAnchor = Literals(['automatic', 'phase_start'] as const);
+
+export const SubscriptionSchedule = Type.Object({
+  id: Type.String(), object: Type.Literal('subscription_schedule'), customer: Ref('cus', 'customer'),
+  subscription: Nullable(Ref('sub', 'subscription the schedule manages; null until it starts')),
+  status: ScheduleStatus,
+  end_behavior: Type.Union(ScheduleEndBehavior.anyOf, { description: 'After the last phase, release: the subscription goes on alone; cancel: it is canceled' }),
+  current_phase: Nullable(Type.Object({ start_date: Time, end_date: Time }, { description: 'While active' })),
+  phases: Type.Array(Type.Object({
+    start_date: Time, end_date: Time,
+    items: Type.Array(Type.Object({ price: Ref('price', 'price'), quantity: Type.Integer() })),
+    trial_end: Nullable(Time),
+    proration_behavior: Type.Union(ProrationBehavior.anyOf, { description: 'How the change at the phase\'s start is prorated (nothing is, at a period boundary)' }),
+    billing_cycle_anchor: Type.Union(PhaseBillingCycleAnchor.anyOf, { description: 'phase_start: a new billing period starts with the phase' }),
+  })),
+  released_subscription: Nullable(Ref('sub', 'subscription released from the schedule')),
+  released_at: Nullable(Time), canceled_at: Nullable(Time), completed_at: Nullable(Time),
+  test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject,
   created: Time, updated: Time,
 });
 
@@ -186,6 +211,7 @@ export type PriceObject = Static<typeof Price>;
 export type PaymentMethodObject = Static<typeof PaymentMethod>;
 export type SubscriptionItemObject = Static<typeof SubscriptionItem>;
 export type SubscriptionObject = Static<typeof Subscription>;
+export type SubscriptionScheduleObject = Static<typeof SubscriptionSchedule>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;
 export type InvoiceObject = Static<typeof Invoice>;

@@ -84,6 +84,7 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   test_clock: s.test_clock_id, metadata: meta(s.metadata),
   pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
   trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],
+  schedule: s.schedule_id,
   created: iso(s.created_at), updated: iso(s.updated_at),
 });
 

@@ -1957,6 +1957,414 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscription_schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List subscription schedules, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    customer?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                    subscription?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SubscriptionSchedule"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Schedule a subscription's phases, or adopt an existing subscription (from_subscription) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An id beginning cus_ */
+                        customer?: string;
+                        /** @description After the last phase, release (default): the subscription goes on alone; cancel: it ends */
+                        end_behavior?: "release" | "cancel";
+                        /** @description An id beginning sub_ */
+                        from_subscription?: string;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        phases?: {
+                            /** @description phase_start: a new billing period starts with the phase and is invoiced then */
+                            billing_cycle_anchor?: "automatic" | "phase_start";
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC timestamp, years 1970–2999
+                             */
+                            end_date?: string;
+                            items: {
+                                /** @description An id beginning price_ */
+                                price: string;
+                                quantity?: number;
+                            }[];
+                            /** @description The phase lasts this many billing periods of its prices, from its start */
+                            iterations?: number;
+                            /** @description How the change at the phase's start is prorated (at a period boundary nothing is) */
+                            proration_behavior?: "create_prorations" | "always_invoice" | "none";
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC timestamp, years 1970–2999
+                             */
+                            trial_end?: string;
+                        }[];
+                        /** @description now, or a later time: the subscription is created then */
+                        start_date?: "now" | string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriptionSchedule"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscription_schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a subscription schedule */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriptionSchedule"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Change the phases to come (the current one first), the end behavior or metadata */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description After the last phase, release (default): the subscription goes on alone; cancel: it ends */
+                        end_behavior?: "release" | "cancel";
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        phases?: {
+                            /** @description phase_start: a new billing period starts with the phase and is invoiced then */
+                            billing_cycle_anchor?: "automatic" | "phase_start";
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC timestamp, years 1970–2999
+                             */
+                            end_date?: string;
+                            items: {
+                                /** @description An id beginning price_ */
+                                price: string;
+                                quantity?: number;
+                            }[];
+                            /** @description The phase lasts this many billing periods of its prices, from its start */
+                            iterations?: number;
+                            /** @description How the change at the phase's start is prorated (at a period boundary nothing is) */
+                            proration_behavior?: "create_prorations" | "always_invoice" | "none";
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC timestamp, years 1970–2999
+                             */
+                            trial_end?: string;
+                        }[];
+                        /** @description How a change to the current phase's items is prorated now */
+                        proration_behavior?: "create_prorations" | "always_invoice" | "none";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriptionSchedule"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscription_schedules/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the schedule and its subscription now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriptionSchedule"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscription_schedules/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the schedule now; its subscription goes on, on the items it has */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriptionSchedule"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions": {
         parameters: {
             query?: never;
@@ -3069,6 +3477,7 @@ export interface components {
                 behavior: "void" | "keep_as_draft" | "mark_uncollectible";
                 resumes_at: string | null;
             } | null;
+            schedule: string | null;
             status: "incomplete" | "trialing" | "active" | "past_due" | "paused" | "unpaid" | "canceled" | "incomplete_expired";
             test_clock: string | null;
             trial_end: string | null;
@@ -3078,6 +3487,70 @@ export interface components {
                 };
             } | null;
             trial_start: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        SubscriptionSchedule: {
+            canceled_at: string | null;
+            completed_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            current_phase: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                end_date: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                start_date: string;
+            } | null;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            /** @description After the last phase, release: the subscription goes on alone; cancel: it is canceled */
+            end_behavior: "release" | "cancel";
+            id: string;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            object: "subscription_schedule";
+            phases: {
+                /** @description phase_start: a new billing period starts with the phase */
+                billing_cycle_anchor: "automatic" | "phase_start";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                end_date: string;
+                items: {
+                    /** @description Id of the price (price_…) */
+                    price: string;
+                    quantity: number;
+                }[];
+                /** @description How the change at the phase's start is prorated (nothing is, at a period boundary) */
+                proration_behavior: "create_prorations" | "always_invoice" | "none";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                start_date: string;
+                trial_end: string | null;
+            }[];
+            released_at: string | null;
+            released_subscription: string | null;
+            status: "not_started" | "active" | "completed" | "released" | "canceled";
+            subscription: string | null;
+            test_clock: string | null;
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

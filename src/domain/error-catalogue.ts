@@ -52,6 +52,9 @@ export const ERRORS = {
   invoice_not_editable: { status: 400, type: 'invalid_request_error', message: 'Only a draft invoice can be edited.' },
   invoice_not_draft: { status: 400, type: 'invalid_request_error', message: 'Only a draft invoice can be finalized.' },
   invoice_upcoming_none: { status: 400, type: 'invalid_request_error', message: 'There is no upcoming invoice to preview: the subscription has ended, ends at period end, or the customer has none.' },
+  phase_end_invalid: { status: 400, type: 'invalid_request_error', message: 'A schedule phase must end after it starts, and phases end in order without overlapping.' },
+  subscription_has_schedule: { status: 400, type: 'invalid_request_error', message: 'The subscription already follows a schedule; release that schedule first.' },
+  subscription_schedule_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription schedule\'s status does not allow this (it has ended, was released or canceled).' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

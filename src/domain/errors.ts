@@ -23,3 +23,15 @@ export class DomainError extends Error {
 
 export const invalid = (code: CodeOf<'invalid_request_error'>, message: string, param?: string) =>
   new DomainError(code, message, param);
+
+/**
+ * The same error about a field that a wrapping request names differently: `items[0][price]` of a
+ * change is `subscription_details[items][0][price]` of a preview, `phases[1][items][0][price]` of
+ * a schedule. `rename` maps the field's first segment, or returns null to leave the error as is.
+ */
+export function renameParam(err: unknown, rename: (head: string) => string | null): unknown {
+  if (!(err instanceof DomainError) || !err.param) return err;
+  const [, head, rest] = /^([^[]+)(.*)$/.exec(err.param) ?? [];
+  const to = head === undefined ? null : rename(head);
+  return to === null ? err : new DomainError(err.code, err.message, `${to}${rest ?? ''}`);
+}

@@ -23,6 +23,7 @@ import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { subscriptionScheduleRoutes } from './routes/subscription-schedules.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
 
 /** The HTTP API: thin routes over the application services. */
@@ -83,6 +84,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   catalogRoutes(app, deps);
   paymentMethodRoutes(app, deps);
   subscriptionRoutes(app, deps);
+  subscriptionScheduleRoutes(app, deps);
   invoiceRoutes(app, deps);
   invoicePreviewRoutes(app, deps);
   invoiceDraftRoutes(app, deps);

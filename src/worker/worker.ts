@@ -1,4 +1,5 @@
 import { processNextDue } from '../app/billing/process-due.ts';
+import { processNextPhase } from '../app/subscriptions/schedule-boundaries.ts';
 import { recoverNextAttempt } from '../app/payments/recover.ts';
 import type { Deps } from '../app/ports.ts';
 import { resumeStalledAdvance } from '../app/test-clocks/test-clocks.ts';
@@ -24,7 +25,8 @@ export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: num
     let failures = 0;
     while (running) {
       try {
-        const renewed = await processNextDue(deps);
+        // A schedule's due phase first: a renewal at the same instant then bills the new phase.
+        const renewed = (await processNextPhase(deps)) + (await processNextDue(deps));
         const recovered = renewed === 0 && (await recoverNextAttempt(deps));
         const resumed = renewed === 0 && !recovered && (await resumeStalledAdvance(deps));
         failures = 0;

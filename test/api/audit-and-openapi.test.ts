@@ -93,6 +93,8 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/invoices': ['get', 'post'], '/v1/invoices/{id}': ['get', 'post'], '/v1/invoices/create_preview': ['post'], '/v1/invoices/{id}/pay': ['post'], '/v1/invoices/{id}/void': ['post'],
       '/v1/invoices/{id}/finalize': ['post'], '/v1/invoices/{id}/mark_uncollectible': ['post'],
       '/v1/invoiceitems': ['get', 'post'], '/v1/invoiceitems/{id}': ['get'],
+      '/v1/subscription_schedules': ['get', 'post'], '/v1/subscription_schedules/{id}': ['get', 'post'],
+      '/v1/subscription_schedules/{id}/cancel': ['post'], '/v1/subscription_schedules/{id}/release': ['post'],
       '/v1/test_clocks': ['get', 'post'], '/v1/test_clocks/{id}': ['get'], '/v1/test_clocks/{id}/advance': ['post'],
       '/v1/events': ['get'], '/v1/audit_log': ['get'],
     };

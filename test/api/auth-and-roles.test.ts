@@ -78,11 +78,14 @@ describe('roles', async () => {
   const failure = (await ok(h, 'GET', '/v1/billing_failures')).data[0];
   const item = await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 400, currency: 'usd' });
   const draft = await ok(h, 'POST', '/v1/invoices', { customer: customer.id });
+  const phases = [{ items: [{ price: price.id }], iterations: 2 }];
+  const schedule = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
+  const toRelease = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
 
   const reads = ['/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
     `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`, '/v1/invoiceitems',
-    `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`];
+    `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -115,6 +118,10 @@ describe('roles', async () => {
     { name: 'edit a draft invoice', url: `/v1/invoices/${draft.id}`, body: { description: 'Edited' }, needs: 'billing' },
     { name: 'finalize a draft invoice', url: `/v1/invoices/${draft.id}/finalize`, body: {}, needs: 'billing' },
     { name: 'mark an invoice uncollectible', url: `/v1/invoices/${draft.id}/mark_uncollectible`, body: {}, needs: 'billing' },
+    { name: 'schedule a subscription', url: '/v1/subscription_schedules', body: { customer: customer.id, start_date: '2027-04-01T00:00:00Z', phases }, needs: 'write' },
+    { name: 'change a schedule', url: `/v1/subscription_schedules/${schedule.id}`, body: { metadata: { deal: 'q1' } }, needs: 'write' },
+    { name: 'release a schedule', url: `/v1/subscription_schedules/${toRelease.id}/release`, body: {}, needs: 'write' },
+    { name: 'cancel a schedule', url: `/v1/subscription_schedules/${schedule.id}/cancel`, body: {}, needs: 'write' },
   ];
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {

@@ -71,7 +71,19 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const failure = await parked(h.accountId, (await ok(h, 'POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: monthlyUsd2.id }], trial_period_days: 7 })).id);
   const bFailure = await parked(other.account.id, (await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }], trial_period_days: 7 })).id);
 
+  // Subscription schedules: one running, one yet to start, one canceled, and another account's.
+  const planner = await ok(h, 'POST', '/v1/customers', { email: 'planner@example.com', test_clock: clock.id });
+  await ok(h, 'POST', '/v1/payment_methods', { customer: planner.id, token: 'tok_visa' });
+  const twoPhases = [{ items: [{ price: monthlyUsd.id }], iterations: 1, trial_end: '2027-03-15T00:00:00Z' }, { items: [{ price: monthlyUsd2.id }] }];
+  const running = await ok(h, 'POST', '/v1/subscription_schedules', { customer: planner.id, start_date: 'now', phases: twoPhases });
+  const notStarted = await ok(h, 'POST', '/v1/subscription_schedules', { customer: planner.id, start_date: '2027-04-01T00:00:00Z', phases: [{ items: [{ price: monthlyUsd.id }] }] });
+  const canceledSchedule = await ok(h, 'POST', `/v1/subscription_schedules/${(await ok(h, 'POST', '/v1/subscription_schedules',
+    { customer: planner.id, start_date: '2027-05-01T00:00:00Z', phases: [{ items: [{ price: monthlyUsd.id }] }] })).id}/cancel`, {});
+  const bSchedule = await asOther('POST', '/v1/subscription_schedules', { customer: bCustomer.id, start_date: 'now', phases: [{ items: [{ price: bPrice.id }] }] });
+  const hugePrice = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1e15, recurring: { interval: 'month' } });
+
   it('has the fixtures it relies on', () => {
+    expect([running.status, notStarted.status, canceledSchedule.status, bSchedule.status]).toEqual(['active', 'not_started', 'canceled', 'active']);
     expect(active.status).toBe('active');
     expect(incomplete.status).toBe('incomplete');
     expect(canceled.status).toBe('canceled');
@@ -81,6 +93,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
 
   const base = { product: product.id, currency: 'usd' };
   const sub = { customer: payer.id };
+  const phase = { items: [{ price: monthlyUsd.id }] };
+  const plan = { customer: planner.id, start_date: 'now', phases: [phase] };
   const tiered = { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated' };
   const cases: Record<string, Case[]> = {
     'POST /v1/customers': [
@@ -373,6 +387,70 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'more than two years', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2030-03-01T00:00:00Z' }, code: 'parameter_invalid', param: 'frozen_time' },
       { name: 'array for a string', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: ['2027-04-01T00:00:00Z'] }, code: 'parameter_invalid', param: 'frozen_time' },
     ],
+    'POST /v1/subscription_schedules': [
+      { name: 'missing customer', url: '/v1/subscription_schedules', body: { start_date: 'now', phases: [phase] }, code: 'parameter_missing', param: 'customer' },
+      { name: 'missing start_date', url: '/v1/subscription_schedules', body: { customer: planner.id, phases: [phase] }, code: 'parameter_missing', param: 'start_date' },
+      { name: 'missing phases', url: '/v1/subscription_schedules', body: { ...plan, phases: undefined }, code: 'parameter_missing', param: 'phases' },
+      { name: 'empty phases', url: '/v1/subscription_schedules', body: { ...plan, phases: [] }, code: 'parameter_invalid', param: 'phases' },
+      { name: 'more than 10 phases', url: '/v1/subscription_schedules', body: { ...plan, phases: Array(11).fill({ ...phase, iterations: 1 }) }, code: 'parameter_invalid', param: 'phases' },
+      { name: 'a phase without items', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ iterations: 1 }] }, code: 'parameter_missing', param: 'phases[0][items]' },
+      { name: 'a phase with empty items', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ items: [] }] }, code: 'parameter_invalid', param: 'phases[0][items]' },
+      { name: 'unknown price in the second phase', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: 1 }, { items: [{ price: 'price_nope' }] }] }, code: 'resource_missing', param: 'phases[1][items][0][price]' },
+      { name: "another account's price", url: '/v1/subscription_schedules', body: { ...plan, phases: [{ items: [{ price: bPrice.id }] }] }, code: 'resource_missing', param: 'phases[0][items][0][price]' },
+      { name: 'one-time price', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: 1 }, { items: [{ price: oneTime.id }] }] }, code: 'price_not_recurring', param: 'phases[1][items][0][price]' },
+      { name: 'phases in two currencies', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: 1 }, { items: [{ price: monthlyEur.id }] }] }, code: 'currency_mismatch', param: 'phases[1][items][0][price]' },
+      { name: 'two currencies in one phase', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ items: [{ price: monthlyUsd.id }, { price: monthlyEur.id }] }] }, code: 'currency_mismatch', param: 'phases[0][items][1][price]' },
+      { name: 'two intervals in one phase', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ items: [{ price: monthlyUsd.id }, { price: yearlyUsd.id }] }] }, code: 'interval_mismatch', param: 'phases[0][items][1][price]' },
+      { name: 'one price twice in a phase', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ items: [{ price: monthlyUsd.id }, { price: monthlyUsd.id }] }] }, code: 'parameter_invalid', param: 'phases[0][items][1][price]' },
+      { name: 'an amount beyond what an invoice holds', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ items: [{ price: hugePrice.id, quantity: 10 }] }] }, code: 'amount_too_large', param: 'phases[0][items][0][quantity]' },
+      { name: 'both iterations and end_date', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: 2, end_date: '2027-06-01T00:00:00Z' }] }, code: 'parameters_exclusive', param: 'phases[0][end_date]' },
+      { name: 'a middle phase without iterations or end_date', url: '/v1/subscription_schedules', body: { ...plan, phases: [phase, phase] }, code: 'parameter_missing', param: 'phases[0][iterations]' },
+      { name: 'end dates out of order', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, end_date: '2027-06-01T00:00:00Z' }, { ...phase, end_date: '2027-05-01T00:00:00Z' }] }, code: 'phase_end_invalid', param: 'phases[1][end_date]' },
+      { name: 'an end_date before the start', url: '/v1/subscription_schedules', body: { ...plan, start_date: '2027-04-01T00:00:00Z', phases: [{ ...phase, end_date: '2027-03-15T00:00:00Z' }] }, code: 'phase_end_invalid', param: 'phases[0][end_date]' },
+      { name: 'iterations 0', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: 0 }] }, code: 'parameter_invalid', param: 'phases[0][iterations]' },
+      { name: 'string iterations', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: '3' }] }, code: 'parameter_invalid', param: 'phases[0][iterations]' },
+      { name: 'a schedule ending after the year 2999', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ items: [{ price: yearlyUsd.id }], iterations: 1000 }] }, code: 'parameter_invalid', param: 'phases[0][iterations]' },
+      { name: 'start_date in the past', url: '/v1/subscription_schedules', body: { ...plan, start_date: '2027-02-01T00:00:00Z' }, code: 'parameter_invalid', param: 'start_date' },
+      { name: 'start_date not a timestamp', url: '/v1/subscription_schedules', body: { ...plan, start_date: 'tomorrow' }, code: 'parameter_invalid', param: 'start_date' },
+      { name: 'a trial starting with the second phase', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: 1 }, { ...phase, trial_end: '2027-04-15T00:00:00Z' }] }, code: 'parameter_invalid', param: 'phases[1][trial_end]' },
+      { name: 'a trial beyond its phase', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, iterations: 1, trial_end: '2027-05-01T00:00:00Z' }] }, code: 'parameter_invalid', param: 'phases[0][trial_end]' },
+      { name: 'unknown proration_behavior', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, proration_behavior: 'sometimes' }] }, code: 'parameter_invalid', param: 'phases[0][proration_behavior]' },
+      { name: 'unknown end_behavior', url: '/v1/subscription_schedules', body: { ...plan, end_behavior: 'renew' }, code: 'parameter_invalid', param: 'end_behavior' },
+      { name: 'unknown phase field', url: '/v1/subscription_schedules', body: { ...plan, phases: [{ ...phase, coupon: 'x' }] }, code: 'parameter_unknown', param: 'phases[0][coupon]' },
+      { name: 'unknown customer', url: '/v1/subscription_schedules', body: { ...plan, customer: 'cus_nope' }, code: 'resource_missing', param: 'customer' },
+      { name: "another account's customer", url: '/v1/subscription_schedules', body: { ...plan, customer: bCustomer.id }, code: 'resource_missing', param: 'customer' },
+      { name: 'from_subscription with a customer', url: '/v1/subscription_schedules', body: { from_subscription: active.id, customer: payer.id }, code: 'parameters_exclusive', param: 'customer' },
+      { name: 'from_subscription with phases', url: '/v1/subscription_schedules', body: { from_subscription: active.id, phases: [phase] }, code: 'parameters_exclusive', param: 'phases' },
+      { name: 'unknown from_subscription', url: '/v1/subscription_schedules', body: { from_subscription: 'sub_nope' }, code: 'resource_missing', param: 'from_subscription' },
+      { name: "another account's subscription", url: '/v1/subscription_schedules', body: { from_subscription: bSub.id }, code: 'resource_missing', param: 'from_subscription' },
+      { name: 'from a canceled subscription', url: '/v1/subscription_schedules', body: { from_subscription: canceled.id }, code: 'subscription_status_invalid', param: 'from_subscription' },
+      { name: 'from a subscription that has a schedule', url: '/v1/subscription_schedules', body: { from_subscription: running.subscription }, code: 'subscription_has_schedule', param: 'from_subscription' },
+    ],
+    'POST /v1/subscription_schedules/:id': [
+      { name: 'unknown id', url: '/v1/subscription_schedules/sub_sched_nope', body: { end_behavior: 'cancel' }, code: 'resource_missing', param: 'id' },
+      { name: "another account's schedule", url: `/v1/subscription_schedules/${bSchedule.id}`, body: { end_behavior: 'cancel' }, code: 'resource_missing', param: 'id' },
+      { name: 'a canceled schedule', url: `/v1/subscription_schedules/${canceledSchedule.id}`, body: { end_behavior: 'cancel' }, code: 'subscription_schedule_status_invalid', param: 'id' },
+      { name: "the current phase's trial", url: `/v1/subscription_schedules/${running.id}`, body: { phases: [{ ...twoPhases[0], trial_end: '2027-03-20T00:00:00Z' }, twoPhases[1]] }, code: 'parameter_invalid', param: 'phases[0][trial_end]' },
+      { name: "the current phase's billing cycle", url: `/v1/subscription_schedules/${running.id}`, body: { phases: [{ ...twoPhases[0], billing_cycle_anchor: 'phase_start' }, twoPhases[1]] }, code: 'parameter_invalid', param: 'phases[0][billing_cycle_anchor]' },
+      { name: 'the current phase ending before it began', url: `/v1/subscription_schedules/${running.id}`, body: { phases: [{ ...twoPhases[0], iterations: undefined, end_date: '2027-02-15T00:00:00Z' }] }, code: 'phase_end_invalid', param: 'phases[0][end_date]' },
+      { name: 'a phase in another currency than the subscription', url: `/v1/subscription_schedules/${running.id}`, body: { phases: [twoPhases[0], { items: [{ price: monthlyEur.id }] }] }, code: 'currency_mismatch', param: 'phases[1][items][0][price]' },
+      { name: 'unknown price', url: `/v1/subscription_schedules/${notStarted.id}`, body: { phases: [{ items: [{ price: 'price_nope' }] }] }, code: 'resource_missing', param: 'phases[0][items][0][price]' },
+      { name: 'empty phases', url: `/v1/subscription_schedules/${notStarted.id}`, body: { phases: [] }, code: 'parameter_invalid', param: 'phases' },
+      { name: 'unknown end_behavior', url: `/v1/subscription_schedules/${notStarted.id}`, body: { end_behavior: 'pause' }, code: 'parameter_invalid', param: 'end_behavior' },
+      { name: 'unknown field', url: `/v1/subscription_schedules/${notStarted.id}`, body: { start_date: 'now' }, code: 'parameter_unknown', param: 'start_date' },
+    ],
+    'POST /v1/subscription_schedules/:id/cancel': [
+      { name: 'unknown id', url: '/v1/subscription_schedules/sub_sched_nope/cancel', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's schedule", url: `/v1/subscription_schedules/${bSchedule.id}/cancel`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'canceled already', url: `/v1/subscription_schedules/${canceledSchedule.id}/cancel`, body: {}, code: 'subscription_schedule_status_invalid', param: 'id' },
+      { name: 'unknown field', url: `/v1/subscription_schedules/${running.id}/cancel`, body: { invoice_now: true }, code: 'parameter_unknown', param: 'invoice_now' },
+    ],
+    'POST /v1/subscription_schedules/:id/release': [
+      { name: 'unknown id', url: '/v1/subscription_schedules/sub_sched_nope/release', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's schedule", url: `/v1/subscription_schedules/${bSchedule.id}/release`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'a canceled schedule', url: `/v1/subscription_schedules/${canceledSchedule.id}/release`, body: {}, code: 'subscription_schedule_status_invalid', param: 'id' },
+      { name: 'unknown field', url: `/v1/subscription_schedules/${running.id}/release`, body: { preserve_cancel_date: true }, code: 'parameter_unknown', param: 'preserve_cancel_date' },
+    ],
     'POST /v1/billing_failures/:id/retry': [
       { name: 'unknown id', url: '/v1/billing_failures/bfail_nope/retry', body: {}, code: 'resource_missing', param: 'id' },
       { name: "another account's failure", url: `/v1/billing_failures/${bFailure}/retry`, body: {}, code: 'resource_missing', param: 'id' },
@@ -405,6 +483,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/test_clocks', '/v1/test_clocks', { frozen_time: '2027-02-01T00:00:00Z' }],
     ['POST /v1/test_clocks/:id/advance', `/v1/test_clocks/${clock.id}/advance`, { frozen_time: '2027-04-01T00:00:00Z' }],
     ['POST /v1/billing_failures/:id/retry', `/v1/billing_failures/${failure}/retry`, {}],
+    ['POST /v1/subscription_schedules', '/v1/subscription_schedules', plan],
+    ['POST /v1/subscription_schedules/:id', `/v1/subscription_schedules/${running.id}`, {}],
+    ['POST /v1/subscription_schedules/:id/cancel', `/v1/subscription_schedules/${notStarted.id}/cancel`, {}],
+    ['POST /v1/subscription_schedules/:id/release', `/v1/subscription_schedules/${notStarted.id}/release`, {}],
   ];
   it('covers every POST endpoint of the API', () => {
     const posts = registeredRoutes(h.app).filter((r) => r.startsWith('POST '));

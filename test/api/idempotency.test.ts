@@ -23,6 +23,14 @@ async function everything(h: Harness) {
   return { ...(await tableCounts(h)), sandbox_charges: charges.rows[0].n as number, idempotency_keys: keys.rows[0].n as number };
 }
 
+/** A repeat of `first` with its key and body: the very same bytes, marked as replayed. */
+async function expectReplayed(h: Harness, url: string, body: unknown, key: string, first: Raw) {
+  const again = await raw(h, url, body, key);
+  expect(again.status).toBe(first.status);
+  expect(again.text).toBe(first.text);
+  expect(again.headers.get('idempotent-replayed')).toBe('true');
+}
+
 async function storedKey(h: Harness, accountId: string, key: string) {
   const r = await h.database.pool.query('SELECT status_code, response FROM idempotency_keys WHERE account_id = $1 AND key = $2', [accountId, key]);
   return r.rows[0] as { status_code: number | null; response: string | null } | undefined;
@@ -87,12 +95,7 @@ describe('Idempotency-Key on writes', async () => {
     const afterFirst = await everything(h);
     expect(afterFirst.sandbox_charges).toBe(chargesBefore + 1);
 
-    for (let i = 0; i < 3; i++) {
-      const again = await raw(h, '/v1/subscriptions', body, 'sub-key-1');
-      expect(again.status).toBe(200);
-      expect(again.text).toBe(first.text);
-      expect(again.headers.get('idempotent-replayed')).toBe('true');
-    }
+    for (let i = 0; i < 3; i++) await expectReplayed(h, '/v1/subscriptions', body, 'sub-key-1', first);
     expect(await everything(h)).toEqual(afterFirst);
     expect((await ok(h, 'GET', `/v1/subscriptions?customer=${customer.id}`)).data).toHaveLength(1);
     expect((await ok(h, 'GET', `/v1/invoices?customer=${customer.id}`)).data).toHaveLength(1);
@@ -131,6 +134,26 @@ describe('Idempotency-Key on writes', async () => {
     expect(await everything(h)).toEqual(before);
     expect((await ok(h, 'GET', `/v1/invoices?customer=${customer.id}`)).data).toHaveLength(1);
     expect((await ok(h, 'GET', `/v1/invoiceitems?customer=${customer.id}&pending=true`)).data).toHaveLength(1);
+  });
+
+  it('replays POST /v1/subscription_schedules: one schedule, one subscription, one charge', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'schedule@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    const body = { customer: customer.id, start_date: 'now', phases: [{ items: [{ price: price.id }], iterations: 3 }] };
+    const chargesBefore = (await everything(h)).sandbox_charges;
+    const first = await raw(h, '/v1/subscription_schedules', body, 'schedule-key-1');
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.text)).toMatchObject({ object: 'subscription_schedule', status: 'active' });
+    const afterFirst = await everything(h);
+    expect(afterFirst.sandbox_charges).toBe(chargesBefore + 1);
+
+    for (let i = 0; i < 2; i++) await expectReplayed(h, '/v1/subscription_schedules', body, 'schedule-key-1', first);
+    const other = await raw(h, '/v1/subscription_schedules', { ...body, end_behavior: 'cancel' }, 'schedule-key-1');
+    expect(other.status).toBe(409);
+    expect(JSON.parse(other.text).error.code).toBe('idempotency_key_reused');
+    expect(await everything(h)).toEqual(afterFirst);
+    expect((await ok(h, 'GET', `/v1/subscription_schedules?customer=${customer.id}`)).data).toHaveLength(1);
+    expect((await ok(h, 'GET', `/v1/subscriptions?customer=${customer.id}`)).data).toHaveLength(1);
   });
 
   it('refuses the same key with another body (409 idempotency_key_reused) and writes nothing', async () => {

@@ -10,7 +10,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -50,6 +50,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const parkedSub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 });
   await parkSubscription(h.deps, a.accountId, parkedSub.id);
   const failure = (await ok(h, 'GET', `/v1/billing_failures?subscription=${parkedSub.id}`)).data[0];
+  // A subscription schedule, started now, with the subscription it created (before the
+  // pending item below, which a new subscription's first invoice would take).
+  const schedule = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: 'now', phases: [{ items: [{ price: price.id }], iterations: 2 }] });
   // One-off items: one still pending, one on a draft made by hand, and a credit on the customer's balance.
   const pendingItem = await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 700, currency: 'usd' });
   const draftItem = await ok(h, 'POST', '/v1/invoiceitems', { customer: unpaidCustomer.id, amount: 300, currency: 'usd' });
@@ -72,10 +75,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(draft.status).toBe('draft');
     expect(draft.lines.data[0].invoice_item).toBe(draftItem.id);
     expect(credited).toMatchObject({ status: 'paid', ending_balance: -200 });
+    expect(schedule.status).toBe('active');
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, schedule.id, schedule.subscription];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -95,6 +99,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/invoiceitems', url: '/v1/invoiceitems?pending=true', expect: 'empty' },
     { route: 'GET /v1/invoices', url: '/v1/invoices?status=draft', expect: 'empty' },
     { route: 'GET /v1/billing_failures', url: '/v1/billing_failures?limit=100', expect: 'empty' },
+    { route: 'GET /v1/subscription_schedules/:id', url: `/v1/subscription_schedules/${schedule.id}`, expect: 'missing' },
+    { route: 'GET /v1/subscription_schedules', url: '/v1/subscription_schedules?limit=100', expect: 'empty' },
+    { route: 'GET /v1/subscription_schedules', url: `/v1/subscription_schedules?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/subscription_schedules', url: `/v1/subscription_schedules?subscription=${schedule.subscription}`, expect: 'empty' },
     { route: 'GET /v1/billing_failures', url: `/v1/billing_failures?subscription=${parkedSub.id}`, expect: 'empty' },
     { route: 'GET /v1/customers', url: '/v1/customers?limit=100', expect: 'empty' },
     { route: 'GET /v1/customers', url: '/v1/customers?email=a%40example.com', expect: 'empty' },
@@ -146,6 +154,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/invoices/:id/void', url: `/v1/invoices/${draft.id}/void`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/mark_uncollectible', url: `/v1/invoices/${openInvoice.id}/mark_uncollectible`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/billing_failures/:id/retry', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscription_schedules', url: '/v1/subscription_schedules', body: { customer: customer.id, start_date: 'now', phases: [{ items: [{ price: price.id }] }] }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/subscription_schedules', url: '/v1/subscription_schedules', body: { from_subscription: sub.id }, expect: 'missing', param: 'from_subscription' },
+    { route: 'POST /v1/subscription_schedules/:id', url: `/v1/subscription_schedules/${schedule.id}`, body: { end_behavior: 'cancel' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscription_schedules/:id', url: `/v1/subscription_schedules/${schedule.id}`, body: { phases: [{ items: [{ price: price.id, quantity: 3 }], iterations: 2 }] }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscription_schedules/:id/cancel', url: `/v1/subscription_schedules/${schedule.id}/cancel`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscription_schedules/:id/release', url: `/v1/subscription_schedules/${schedule.id}/release`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/prices', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 1 }, expect: 'missing', param: 'product' },
     { route: 'POST /v1/payment_methods', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_visa' }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }] }, expect: 'missing', param: 'customer' },
@@ -216,6 +230,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
       const withPrice = await asB('POST', '/v1/subscriptions', { customer: mine.body.id, items: [{ price: price.id }] });
       expect(withPrice.status).toBe(404);
       expect(withPrice.body.error).toMatchObject({ code: 'resource_missing', param: 'items[0][price]' });
+      const scheduled = await asB('POST', '/v1/subscription_schedules', { customer: mine.body.id, start_date: 'now', phases: [{ items: [{ price: price.id }] }] });
+      expect(scheduled.status).toBe(404);
+      expect(scheduled.body.error).toMatchObject({ code: 'resource_missing', param: 'phases[0][items][0][price]' });
       const withPm = await asB('POST', `/v1/customers/${mine.body.id}`, { invoice_settings: { default_payment_method: pm.id } });
       expect(withPm.status).toBe(404);
       expect(withPm.body.error).toMatchObject({ code: 'resource_missing', param: 'invoice_settings[default_payment_method]' });
@@ -251,6 +268,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`))).toMatchObject({ status: 'active', cancel_at_period_end: false });
     expect((await ok(h, 'GET', `/v1/invoices/${openInvoice.id}`)).status).toBe('open');
     expect((await ok(h, 'GET', `/v1/test_clocks/${clock.id}`)).frozen_time).toBe('2027-01-10T00:00:00.000Z');
+    expect(await ok(h, 'GET', `/v1/subscription_schedules/${schedule.id}`)).toEqual(schedule);
     expect((await ok(h, 'GET', `/v1/prices?product=${product.id}`)).data).toHaveLength(1);
     expect((await ok(h, 'GET', `/v1/payment_methods?customer=${customer.id}`)).data).toHaveLength(1);
     expect((await ok(h, 'GET', `/v1/invoices/${draft.id}`))).toMatchObject({ status: 'draft', description: null });

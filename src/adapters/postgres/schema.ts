@@ -45,7 +45,14 @@ export interface SubscriptionsTable {
   canceled_at: Ts | null; ended_at: Ts | null; latest_invoice_id: string | null;
   default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
   billing_failure_count: Defaulted<number>;
-  pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>;
+  pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; schedule_id: Defaulted<string | null>;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface SubscriptionSchedulesTable {
+  account_id: string; id: string; customer_id: string; subscription_id: string | null; test_clock_id: string | null;
+  status: string; end_behavior: string; phases: Json; current_phase: number | null; next_phase_at: Ts | null;
+  failure_count: Defaulted<number>; retry_at: Ts | null; released_subscription_id: string | null;
+  released_at: Ts | null; canceled_at: Ts | null; completed_at: Ts | null; metadata: Json;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionItemsTable {
@@ -114,6 +121,7 @@ export interface DB {
   payment_methods: PaymentMethodsTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
+  subscription_schedules: SubscriptionSchedulesTable;
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
   invoice_items: InvoiceItemsTable;

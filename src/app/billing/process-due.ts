@@ -154,6 +154,10 @@ export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<n
     charges = await deps.db.transaction().execute(async (tx) => {
       claimed = await tx.selectFrom('subscriptions').selectAll()
         .where('next_action_at', '<=', now).where('test_clock_id', 'is', null)
+        // A schedule's phase that starts by then goes first, so that a renewal bills the new phase.
+        .where((eb) => eb.or([eb('schedule_id', 'is', null), eb.not(eb.exists(eb.selectFrom('subscription_schedules as ss').select('ss.id')
+          .whereRef('ss.account_id', '=', 'subscriptions.account_id').whereRef('ss.id', '=', 'subscriptions.schedule_id')
+          .whereRef('ss.next_phase_at', '<=', 'subscriptions.next_action_at')))]))
         .orderBy('next_action_at').limit(batch).forUpdate().skipLocked().execute();
       if (claimed.length === 0) return [];
       const u = new UnitOfWork(tx, systemActor(claimed[0]!.account_id, deps.workerId));

@@ -1,5 +1,5 @@
 import { nextBoundaryAfter } from '../../domain/calendar.ts';
-import { DomainError, invalid } from '../../domain/errors.ts';
+import { invalid, renameParam } from '../../domain/errors.ts';
 import { isTerminal, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { notFound } from '../errors.ts';
 import type { Deps } from '../ports.ts';
@@ -50,11 +50,8 @@ export async function createPreview(deps: Deps, accountId: string, input: Previe
 }
 
 /** An error about a field of the change names it as the preview's request has it. */
-function detailsParam(err: unknown): unknown {
-  if (!(err instanceof DomainError) || !err.param || ['subscription', 'customer'].includes(err.param)) return err;
-  const [, head, rest] = /^([^[]+)(.*)$/.exec(err.param) ?? [];
-  return new DomainError(err.code, err.message, `subscription_details[${head === 'id' ? 'subscription' : head}]${rest ?? ''}`);
-}
+const detailsParam = (err: unknown) => renameParam(err, (head) =>
+  (head === 'subscription' || head === 'customer' ? null : `subscription_details[${head === 'id' ? 'subscription' : head}]`));
 
 async function preview(deps: Deps, accountId: string, input: PreviewInput) {
   const change = input.subscription_details ?? {};

@@ -210,8 +210,10 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
   let invoiceLines: DraftLine[] = [];
   let period = { start: at, end: s.current_period_end };
   const prorations: Row<'invoice_items'>[] = [];
-  const prorate = behavior !== 'none' && status !== 'trialing' && !trialing;
-  if (prorate && (changedItems || resetAnchor) && at >= s.current_period_end) {
+  // At the period's end no time is left to prorate: a change at a boundary, such as a schedule's
+  // next phase, bills its new items from the next period on and credits nothing.
+  const prorate = behavior !== 'none' && status !== 'trialing' && !trialing && at < s.current_period_end;
+  if (behavior !== 'none' && !trialing && (changedItems || resetAnchor) && at > s.current_period_end) {
     // The period is over but its renewal has not run yet (a worker is behind): nothing is left to
     // prorate in it, and the next one has not begun.
     throw conflict('renewal_pending', `Subscription '${s.id}' is due for renewal (its period ended ${s.current_period_end.toISOString()}); retry in a moment.`);

@@ -15,7 +15,7 @@ import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
-import { atomically, command, retryingStale } from '../unit-of-work.ts';
+import { atomically, command, retryingStale, type UnitOfWork } from '../unit-of-work.ts';
 import type { Row } from '../views.ts';
 import type { TrialSettings } from './change.ts';
 
@@ -59,7 +59,7 @@ export function parseTime(value: string, param: string): Date {
 }
 
 /** Loads (in one query) and checks the prices: all recurring, one currency, one billing interval. */
-async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountId: string }, items: SubscriptionInput['items']) {
+export async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountId: string }, items: SubscriptionInput['items']) {
   if (items.length === 0) throw invalid('parameter_missing', 'a subscription needs at least one item', 'items');
   const rows = await u.tx.selectFrom('prices').selectAll().where('account_id', '=', u.accountId)
     .where('id', 'in', items.map((it) => it.price)).execute();
@@ -94,14 +94,28 @@ const MAX_TRIAL_MS = 730 * 24 * 3600 * 1000;
  * items, invoice, lines, attempt, audit and events are written by one statement.
  */
 export async function createSubscription(deps: Deps, actor: Actor, input: SubscriptionInput) {
+  const opening = subscriptionOpening(deps, input);
+  // No transaction: the reads below take no locks, and every write leaves in one statement. The
+  // customer's invoice sequence is advanced only if no one else advanced it since it was read;
+  // if someone did, the whole command runs again.
+  const created = await retryingStale(() => atomically(deps, actor, opening.write));
+  // Answer with the subscription as the charge left it, without reading it back.
+  const { changed } = await sendAttempts(deps, actor, opening.charges());
+  return subscriptionViewWith(changed.get(created.sub.id) ?? created.sub, created.items);
+}
+
+/**
+ * createSubscription's reads and writes, into a unit of work of the caller's. `write` may run
+ * again after a stale read, each run afresh; `charges()` are those the last run opened, to send
+ * once it is committed. A schedule starts its subscription with it, in the schedule's own
+ * transaction and `at` the instant its first phase starts.
+ */
+export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: { scheduleId?: string; at?: Date } = {}) {
   if (input.trial_period_days !== undefined && input.trial_end !== undefined) {
     throw invalid('parameters_exclusive', 'give trial_period_days or trial_end, not both', 'trial_end');
   }
   let charges: PendingCharge[] = [];
-  // No transaction: the reads below take no locks, and every write leaves in one statement. The
-  // customer's invoice sequence is advanced only if no one else advanced it since it was read;
-  // if someone did, the whole command runs again.
-  const created = await retryingStale(() => atomically(deps, actor, async (u) => {
+  const write = async (u: UnitOfWork) => {
     charges = [];
     const customer = await u.tx.selectFrom('customers as c')
       .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
@@ -120,7 +134,7 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
       if (!own) throw notFound('payment method', input.default_payment_method, 'default_payment_method');
       pm = own;
     }
-    const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
+    const now = opts.at ?? await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
     const trialEnd = input.trial_period_days !== undefined ? addDays(now, input.trial_period_days)
       : input.trial_end !== undefined ? parseTime(input.trial_end, 'trial_end') : null;
     if (trialEnd && trialEnd <= now) throw invalid('parameter_invalid', 'trial_end must be in the future', 'trial_end');
@@ -143,7 +157,8 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
       billing_cycle_anchor: anchor, current_period_start: now, current_period_end: periodEnd,
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
-      metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null, trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'],
+      metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null,
+      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null,
       created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p) => ({
@@ -172,10 +187,8 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
     u.audit('subscription.created', 'subscription', id, null, view, now);
     u.emit('subscription.created', id, view, now);
     return { sub, items };
-  }));
-  // Answer with the subscription as the charge left it, without reading it back.
-  const { changed } = await sendAttempts(deps, actor, charges);
-  return subscriptionViewWith(changed.get(created.sub.id) ?? created.sub, created.items);
+  };
+  return { write, charges: () => charges };
 }
 
 export async function getSubscription(deps: Deps, accountId: string, id: string) {

@@ -6,6 +6,7 @@ import { recordBillingFailure } from '../billing/failures.ts';
 import { processDueSubscription } from '../billing/process-due.ts';
 import { OPEN_ATTEMPT_STATUSES_SQL } from '../payments/in-flight.ts';
 import { recoverAttempt } from '../payments/recover.ts';
+import { crossDueBoundary } from '../subscriptions/schedule-boundaries.ts';
 import { conflict, notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import { systemActor, type Actor, type Deps } from '../ports.ts';
@@ -43,7 +44,11 @@ export async function listTestClocks(deps: Deps, accountId: string, page: Page) 
  * left for a later one rather than asked again at every step.
  */
 async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date, silent: string[]) {
-  const r = await sql<{ kind: 'subscription' | 'payment'; id: string; at: Date }>`
+  // At one instant, kind DESC puts a schedule's phase before the renewal that must bill it.
+  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment'; id: string; at: Date }>`
+    (SELECT 'subscription_schedule' AS kind, id, next_phase_at AS at FROM subscription_schedules
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_phase_at <= ${until})
+    UNION ALL
     (SELECT 'subscription' AS kind, id, next_action_at AS at FROM subscriptions
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_action_at <= ${until})
     UNION ALL
@@ -147,6 +152,10 @@ async function runAdvance(deps: Deps, actor: Actor, id: string, owner: string) {
       const key = `${due.kind}:${due.id}:${due.at.toISOString()}`;
       const stuck = key === previous;
       previous = key;
+      if (due.kind === 'subscription_schedule') {
+        if (await crossDueBoundary(deps, accountId, due.id, stuck)) previous = '';
+        continue;
+      }
       if (due.kind === 'payment') {
         if (stuck || (await recoverAttempt(deps, accountId, due.id)) === 'unknown') silent.push(due.id);
         continue;
