@@ -54,6 +54,12 @@ export async function invoicesOf(h: Harness, subscription: string) {
   return r.data.slice().reverse();
 }
 
+/** A subscription's invoices without the zero invoice that opens a trial, oldest first. */
+export async function billedInvoicesOf(h: Harness, subscription: string) {
+  return (await invoicesOf(h, subscription)).filter((i) => !(i.billing_reason === 'subscription_create' && i.total === 0
+    && i.lines.data.every((l) => l.description.startsWith('Trial period'))));
+}
+
 /** The oldest invoice of a subscription; fails the test when there is none. */
 export async function firstInvoiceOf(h: Harness, subscription: string) {
   const [first] = await invoicesOf(h, subscription);

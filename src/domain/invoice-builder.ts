@@ -105,3 +105,12 @@ export function periodLines(cycle: Cycle, items: readonly ItemState[], start: Da
     subscription_item: it.id,
   }));
 }
+
+/** A trial's record on the invoice that opens it: one zero line per item, over the trial. */
+export function trialLines(items: readonly ItemState[], start: Date, end: Date): FixedDraft[] {
+  return items.map((it) => ({
+    kind: 'subscription', description: `Trial period for ${it.quantity} × ${it.label} (${day(start)} – ${day(end)})`,
+    quantity: it.quantity, price_id: it.price_id, amount: 0n, unit_amount_decimal: null, period_start: start, period_end: end,
+    subscription_item: it.id,
+  }));
+}

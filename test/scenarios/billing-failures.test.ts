@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { processNextDue } from '../../src/app/billing/process-due.ts';
-import { advance, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, billedInvoicesOf, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
 /**
@@ -36,8 +36,8 @@ describe('a subscription that cannot be billed', () => {
 
     h.clock.advanceMs(2 * 86_400_000);
     expect(await processNextDue(h.deps)).toBe(7);
-    for (const s of healthy) expect((await invoicesOf(h, s.id)).map((i) => i.status)).toEqual(['paid']);
-    expect(await invoicesOf(h, broken.id)).toEqual([]);
+    for (const s of healthy) expect((await billedInvoicesOf(h, s.id)).map((i) => i.status)).toEqual(['paid']);
+    expect(await billedInvoicesOf(h, broken.id)).toEqual([]);
     expect(await subRow(h, broken.id)).toEqual({ next_action_at: new Date(h.clock.now().getTime() + 60_000), billing_failure_count: 1 });
     expect(await processNextDue(h.deps)).toBe(0); // deferred, not spinning
 
@@ -68,7 +68,7 @@ describe('a subscription that cannot be billed', () => {
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({ code: 'billing_failure_retried', param: 'id' });
     expect(await processNextDue(h.deps)).toBe(1);
-    const invoices = await invoicesOf(h, broken.id);
+    const invoices = await billedInvoicesOf(h, broken.id);
     expect(invoices.map((i) => [i.status, i.amount_due])).toEqual([['paid', 1000]]);
     // Its period is the one it missed: it starts at the trial's end, not at the retry.
     expect(invoices[0]!.period_start).toBe(broken.trial_end);
@@ -91,8 +91,8 @@ describe('a subscription that cannot be billed', () => {
     const done = await advance(h, clock.id, '2027-04-20T00:00:00Z');
     expect(done).toMatchObject({ status: 'ready', frozen_time: '2027-04-20T00:00:00.000Z' });
     // Trial ends 01-15, renewals 02-15, 03-15 and 04-15: four paid invoices each.
-    for (const s of healthy) expect((await invoicesOf(h, s.id)).map((i) => i.status)).toEqual(['paid', 'paid', 'paid', 'paid']);
-    expect(await invoicesOf(h, broken.id)).toEqual([]);
+    for (const s of healthy) expect((await billedInvoicesOf(h, s.id)).map((i) => i.status)).toEqual(['paid', 'paid', 'paid', 'paid']);
+    expect(await billedInvoicesOf(h, broken.id)).toEqual([]);
     const [failure] = (await ok(h, 'GET', '/v1/billing_failures')).data;
     expect(failure).toMatchObject({ subscription: broken.id, status: 'failed', attempts: 3, test_clock: clock.id, due_at: '2027-01-13T00:00:00.000Z' });
     expect((await eventsOf(h, 'subscription.billing_failed')).map((e) => e.data.object.subscription)).toEqual([broken.id]);
@@ -101,7 +101,7 @@ describe('a subscription that cannot be billed', () => {
     await h.database.pool.query('UPDATE prices SET unit_amount = 10 FROM subscription_items si WHERE si.subscription_id = $1 AND prices.id = si.price_id', [broken.id]);
     await ok(h, 'POST', `/v1/billing_failures/${failure.id}/retry`, {});
     await advance(h, clock.id, '2027-04-21T00:00:00Z');
-    const caught = await invoicesOf(h, broken.id);
+    const caught = await billedInvoicesOf(h, broken.id);
     expect(caught.map((i) => i.period_start)).toEqual(['2027-01-13T00:00:00.000Z', '2027-02-13T00:00:00.000Z', '2027-03-13T00:00:00.000Z', '2027-04-13T00:00:00.000Z']);
     expect(caught.every((i) => i.status === 'paid' && i.amount_due === 1000)).toBe(true);
   });

@@ -72,7 +72,7 @@ describe('cancelling subscriptions', async () => {
     });
   }
 
-  it('cancelling a trial at period end ends it at trial_end, and nothing is ever invoiced', async () => {
+  it('cancelling a trial at period end ends it at trial_end, and nothing is ever charged', async () => {
     const clock = await clockAt(h, '2027-03-10T09:00:00Z');
     const customer = await customerWithCard(h, 'tok_visa', clock.id);
     const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
@@ -83,12 +83,13 @@ describe('cancelling subscriptions', async () => {
     await advance(h, clock.id, '2027-03-18T00:00:00Z');
     const ended = await ok(h, 'GET', `/v1/subscriptions/${sub.id}`);
     expect(ended).toMatchObject({ status: 'canceled', ended_at: '2027-03-17T09:00:00.000Z' });
-    expect(await invoicesOf(h, sub.id)).toHaveLength(0);
+    // Only the zero invoice that opened the trial.
+    expect((await invoicesOf(h, sub.id)).map((i) => [i.billing_reason, i.total, i.status])).toEqual([['subscription_create', 0, 'paid']]);
     expect(await deletedEventsFor(h, sub.id)).toHaveLength(1);
     expect(await auditActions(h, sub.id)).toEqual(expect.arrayContaining(['subscription.cancel_scheduled', 'subscription.ended']));
 
     await advance(h, clock.id, '2027-06-01T00:00:00Z');
-    expect(await invoicesOf(h, sub.id)).toHaveLength(0);
+    expect(await invoicesOf(h, sub.id)).toHaveLength(1);
     const attempts = await h.database.pool.query('SELECT count(*)::int AS n FROM payment_attempts WHERE customer_id = $1', [customer.id]);
     expect(attempts.rows[0].n).toBe(0);
   });

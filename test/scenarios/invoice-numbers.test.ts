@@ -26,7 +26,7 @@ describe('invoice numbers: per customer, sequential, no gaps', async () => {
 
     const invoices = await customerInvoices(h, customer.id);
     expect((await invoicesOf(h, now.id)).length).toBe(4);  // 01-31, 02-28, 03-31, 04-30
-    expect((await invoicesOf(h, trial.id)).length).toBe(4); // 02-14, 03-14, 04-14, 05-14
+    expect((await invoicesOf(h, trial.id)).length).toBe(5); // the trial's zero invoice, then 02-14, 03-14, 04-14, 05-14
     expect(invoices.map((i) => i.number)).toEqual(invoices.map((_, k) => `${customer.invoice_prefix}-${String(k + 1).padStart(4, '0')}`));
     const after = await must(h.client.GET('/v1/customers/{id}', { params: { path: { id: customer.id } } }));
     expect(after.next_invoice_sequence).toBe(invoices.length + 1);

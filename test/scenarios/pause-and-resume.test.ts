@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, must, ok } from '../builders.ts';
+import { advance, billedInvoicesOf, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, must, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
 const chargesFor = async (h: Harness, invoice: string) =>
@@ -23,7 +23,7 @@ describe('pausing collection and resuming subscriptions', async () => {
     const r = await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { pause_collection: { behavior } });
     expect(r.pause_collection).toEqual({ behavior, resumes_at: null });
     await advance(h, clock.id, '2027-05-01T00:00:00Z');
-    const renewal = (await invoicesOf(h, sub.id))[1]!;
+    const renewal = (await billedInvoicesOf(h, sub.id))[1]!;
     expect(renewal).toMatchObject({ status, total: 3000, amount_paid: 0 });
     expect(renewal.number === null).toBe(status === 'draft');
     if (status === 'draft') expect(renewal.auto_advance).toBe(false);
@@ -33,7 +33,7 @@ describe('pausing collection and resuming subscriptions', async () => {
     // Lifting the pause: the next renewal is charged again.
     await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { pause_collection: '' });
     await advance(h, clock.id, '2027-06-01T00:00:00Z');
-    const next = (await invoicesOf(h, sub.id))[2]!;
+    const next = (await billedInvoicesOf(h, sub.id))[2]!;
     expect(next).toMatchObject({ status: 'paid', amount_paid: 3000 });
     expect(await chargesFor(h, next.id)).toBe(1);
   });
@@ -42,7 +42,7 @@ describe('pausing collection and resuming subscriptions', async () => {
     const { clock, sub } = await active();
     await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { pause_collection: { behavior: 'void', resumes_at: '2027-05-15T00:00:00Z' } });
     await advance(h, clock.id, '2027-06-01T00:00:00Z');
-    const [, may, june] = await invoicesOf(h, sub.id);
+    const [, may, june] = await billedInvoicesOf(h, sub.id);
     expect(may).toMatchObject({ status: 'void', period_start: '2027-05-01T00:00:00.000Z' });
     expect(june).toMatchObject({ status: 'paid', amount_paid: 3000, period_start: '2027-06-01T00:00:00.000Z' });
     expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).pause_collection).toBeNull();
@@ -60,20 +60,21 @@ describe('pausing collection and resuming subscriptions', async () => {
   it('a trial that ends without a card pauses when told to, and resuming bills a new period at once', async () => {
     const { clock, customer, sub } = await trialWithoutCard('pause');
     expect(sub).toMatchObject({ status: 'paused', trial_settings: { end_behavior: { missing_payment_method: 'pause' } } });
-    expect(await invoicesOf(h, sub.id)).toHaveLength(0);
+    expect(await billedInvoicesOf(h, sub.id)).toHaveLength(0);
+    expect((await invoicesOf(h, sub.id)).map((i) => [i.total, i.status])).toEqual([[0, 'paid']]); // the trial's opening invoice
     expect((await eventsOf(h, 'subscription.paused')).some((e) => e.data.object.id === sub.id)).toBe(true);
     // Paused: nothing more happens as time passes.
     await advance(h, clock.id, '2027-06-20T00:00:00Z');
-    expect(await invoicesOf(h, sub.id)).toHaveLength(0);
+    expect(await billedInvoicesOf(h, sub.id)).toHaveLength(0);
 
     await must(h.client.POST('/v1/payment_methods', { body: { customer: customer.id, token: 'tok_visa' } }));
     const resumed = await ok(h, 'POST', `/v1/subscriptions/${sub.id}/resume`, {});
     expect(resumed).toMatchObject({ status: 'active', billing_cycle_anchor: '2027-06-20T00:00:00.000Z', current_period_end: '2027-07-20T00:00:00.000Z' });
-    const [first] = await invoicesOf(h, sub.id);
+    const [first] = await billedInvoicesOf(h, sub.id);
     expect(first).toMatchObject({ billing_reason: 'subscription_update', total: 3000, status: 'paid' });
     expect((await eventsOf(h, 'subscription.resumed')).some((e) => e.data.object.id === sub.id)).toBe(true);
     await advance(h, clock.id, '2027-07-20T00:00:00Z');
-    expect((await invoicesOf(h, sub.id))[1]).toMatchObject({ billing_reason: 'subscription_cycle', period_start: '2027-07-20T00:00:00.000Z', status: 'paid' });
+    expect((await billedInvoicesOf(h, sub.id))[1]).toMatchObject({ billing_reason: 'subscription_cycle', period_start: '2027-07-20T00:00:00.000Z', status: 'paid' });
   });
 
   it('resuming with the cycle unchanged invoices the rest of the current period, prorated', async () => {
@@ -83,20 +84,20 @@ describe('pausing collection and resuming subscriptions', async () => {
     const resumed = await ok(h, 'POST', `/v1/subscriptions/${sub.id}/resume`, { billing_cycle_anchor: 'unchanged' });
     // The cycle is anchored at the trial's end (the 8th): 2027-04-20 → 2027-05-08 is 18 of 30 days.
     expect(resumed).toMatchObject({ status: 'active', billing_cycle_anchor: '2027-04-08T00:00:00.000Z', current_period_end: '2027-05-08T00:00:00.000Z' });
-    const [first] = await invoicesOf(h, sub.id);
+    const [first] = await billedInvoicesOf(h, sub.id);
     expect(first).toMatchObject({ total: 1800, status: 'paid' });
   });
 
   it('a trial that ends without a card is canceled when told to', async () => {
     const { sub } = await trialWithoutCard('cancel');
     expect(sub).toMatchObject({ status: 'canceled', ended_at: '2027-04-08T00:00:00.000Z' });
-    expect(await invoicesOf(h, sub.id)).toHaveLength(0);
+    expect(await billedInvoicesOf(h, sub.id)).toHaveLength(0);
   });
 
   it('by default a trial that ends without a card is invoiced and left past due', async () => {
     const { sub } = await trialWithoutCard();
     expect(sub.status).toBe('past_due');
-    expect((await invoicesOf(h, sub.id))[0]).toMatchObject({ status: 'open', amount_due: 3000 });
+    expect((await billedInvoicesOf(h, sub.id))[0]).toMatchObject({ status: 'open', amount_due: 3000 });
   });
 
   it('refuses to resume a subscription that is not paused', async () => {

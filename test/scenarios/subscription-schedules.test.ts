@@ -190,6 +190,7 @@ describe('subscription schedules on a test clock', async () => {
     expect(await getSubscription(h, s.subscription!)).toMatchObject({ status: 'trialing', trial_end: '2027-01-15T00:00:00.000Z' });
     await advance(h, clock.id, '2027-02-16T00:00:00Z');
     expect(await bills(h, s.subscription!)).toEqual([
+      ['subscription_create', '2027-01-01', 0, 'paid', [['subscription', 0]]],
       ['subscription_cycle', '2027-01-15', 2000, 'paid', [['subscription', 2000]]],
       // Feb 1, 14 of the period's 31 days left: −2000 × 14/31 = −903.2 and +3000 × 14/31 = 1354.8, each rounded half-up.
       ['subscription_cycle', '2027-02-15', 3452, 'paid', [['proration', -903], ['proration', 1355], ['subscription', 3000]]],

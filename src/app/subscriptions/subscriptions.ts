@@ -8,7 +8,8 @@ import { transition, type SubscriptionStatus } from '../../domain/subscription-s
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import { loadItems, loadPendingItems, subscriptionViewWith } from '../billing/load.ts';
 import { billingCustomer, finalizeAndWrite } from '../invoicing/finalize.ts';
-import { subscriptionPlan, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { draftRows, itemStates, subscriptionPlan, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { buildInvoice, trialLines } from '../../domain/invoice-builder.ts';
 import { lineAmount } from '../../domain/pricing.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
 import { notFound } from '../errors.ts';
@@ -179,9 +180,18 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       u.insertLater('subscription_items', items.map((x) => x.item));
       charges = opened.map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
     } else {
+      // A trial opens with a zero invoice (Stripe's record of it), finalized paid without a charge.
+      const built = buildInvoice(sub.currency, trialLines(itemStates(items), now, trialEnd));
+      const { invoice, lines } = draftRows({ accountId: u.accountId, customerId: customer.id, subscriptionId: id, testClockId: customer.test_clock_id,
+        reason: 'subscription_create', periodStart: now, periodEnd: trialEnd }, built, now);
+      const plan = { invoice, lines, consumed: [], subscription: sub, customer: billingCustomer(customer, pm), pm, at: now };
+      const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
+      sub.latest_invoice_id = invoice.id;
       sub.next_action_at = trialEnd;
       u.insertLater('subscriptions', [sub]);
       u.insertLater('subscription_items', items.map((x) => x.item));
+      // Only a balance the customer owes makes it more than zero.
+      charges = opened.map((c) => ({ ...c, snapshot: { invoice, lines, subscription: sub, items } }));
     }
     const view = subscriptionViewWith(sub, items);
     u.audit('subscription.created', 'subscription', id, null, view, now);
