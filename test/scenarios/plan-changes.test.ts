@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, must, ok } from '../builders.ts';
+import { advance, billedInvoicesOf, clockAt, customerWithCard, invoicesOf, monthlyPrice, must, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
 /** A customer on a clock at `start`, subscribed to a monthly price of `amount`; and a second price. */
@@ -139,6 +139,33 @@ describe.each([
     await advance(h, clock.id, '2027-05-01T00:00:00Z');
     const renewal = (await invoicesOf(h, sub.id))[1]!;
     expect(renewal.total).toBe(-share(P, 1, 2_592_000) + share(400_000 * P, 1, 2_592_000) + 400_000 * P);
+  });
+});
+
+describe('changing a trial', async () => {
+  const h = await harness();
+
+  it('trial_end=now ends it and bills the first period at once; a later trial_end moves it; items change without proration', async () => {
+    const price = await monthlyPrice(h, 1200);
+    const bigger = await monthlyPrice(h, 4800);
+    const clock = await clockAt(h, '2027-04-01T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }], trial_period_days: 14 } }));
+    await advance(h, clock.id, '2027-04-05T00:00:00Z');
+    const moved = await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { trial_end: '2027-04-20T00:00:00Z', items: [{ id: sub.items.data[0]!.id, price: bigger.id }] });
+    expect(moved).toMatchObject({ status: 'trialing', trial_end: '2027-04-20T00:00:00.000Z', current_period_end: '2027-04-20T00:00:00.000Z' });
+    // Nothing was paid in the trial, so nothing is prorated.
+    expect(await billedInvoicesOf(h, sub.id)).toHaveLength(0);
+    await advance(h, clock.id, '2027-04-10T12:00:00Z');
+    const ended = await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { trial_end: 'now' });
+    expect(ended).toMatchObject({ status: 'active', trial_end: '2027-04-10T12:00:00.000Z', billing_cycle_anchor: '2027-04-10T12:00:00.000Z',
+      current_period_start: '2027-04-10T12:00:00.000Z', current_period_end: '2027-05-10T12:00:00.000Z' });
+    const [first] = await billedInvoicesOf(h, sub.id);
+    expect(first).toMatchObject({ billing_reason: 'subscription_update', total: 4800, status: 'paid' });
+    expect(first!.lines.data.map((l) => [l.kind, l.amount])).toEqual([['subscription', 4800]]);
+    await advance(h, clock.id, '2027-05-10T12:00:00Z');
+    expect((await billedInvoicesOf(h, sub.id)).map((i) => [i.billing_reason, i.period_start])).toEqual([
+      ['subscription_update', '2027-04-10T12:00:00.000Z'], ['subscription_cycle', '2027-05-10T12:00:00.000Z']]);
   });
 });
 
