@@ -5,7 +5,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/adapters/postgres/embedded.ts';
 import { migrate } from '../src/adapters/postgres/migrate.ts';
 import { withDatabase } from '../src/adapters/postgres/pool.ts';
-import { startLatencyServer, type Deployment, type LatencyResult, type Window } from './latency.ts';
+import { startLatencyServer, type Deployment, type LatencyResult, type LatencyServer, type Window } from './latency.ts';
 import { checkSameGatewayWrite, checkSameRows, runRenewals, type RenewalResult } from './renewals.ts';
 
 /**
@@ -118,6 +118,64 @@ function judge(target: string, met: boolean, figure: string): void {
   console.log(`  target: ${target} — ${met ? 'met' : 'MISSED'} (${figure})`);
 }
 
+type RateSearch = { measured: LatencyResult[]; low: number; overloadedAt: LatencyResult | undefined; cpu: string };
+
+/**
+ * Measures one server at each of `rates` upwards, stopping at the first rate at which more than
+ * 1% of the requests failed, then bisects (BENCH_BISECT times) between the highest rate that met
+ * p99 < TARGET_P99 and the lowest that missed it; prints every window and what it found.
+ */
+async function searchRates(server: LatencyServer, rates: number[], label: string): Promise<RateSearch> {
+  const measured: LatencyResult[] = [];
+  const probe = async (rate: number) => {
+    const r = await server.measure(rate, SECONDS, REPEAT);
+    r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${checkpointNote(w)}${walPer(w)}${cpuPer(w)}${cachePeaks(w)}`));
+    console.log(`  ${String(rate).padStart(3)} req/s, all ${r.windows.length} windows:  ${fmt(r.pooled)}${cpuPer(r.pooled)}  — ${meets(r.pooled) ? 'meets' : 'misses'} p99 < ${TARGET_P99} ms`);
+    measured.push(r);
+  };
+  // Past a rate at which requests already failed, a higher one only piles up a backlog.
+  let overloadedAt: LatencyResult | undefined;
+  for (const rate of rates) {
+    if (overloadedAt) { console.log(`  ${String(rate).padStart(3)} req/s: not measured, ${overloadedAt.rate} req/s was already overloaded`); continue; }
+    await probe(rate);
+    const r = measured.at(-1)!;
+    if (r.pooled.failed > sent(r.pooled) / 100) overloadedAt = r;
+  }
+  const { lo, hi } = bracket(measured);
+  let [low, high] = [lo, hi];
+  for (let step = 0; step < BISECT && high !== undefined; step++) {
+    const mid = Math.round((low + high) / 2 / 10) * 10;
+    if (mid <= low || mid >= high) break;
+    await probe(mid);
+    ({ lo: low, hi: high } = bracket(measured));
+  }
+  // CPU per request from the highest rate that met the target (else the lowest measured):
+  // at an overloaded rate it would count the contention as well as the work.
+  const cpu = cpuExplained(measured.find((r) => r.rate === low) ?? measured.reduce((a, r) => (r.rate < a.rate ? r : a)));
+  console.log(`  ${label}: highest rate meeting p99 < ${TARGET_P99} ms with no failure: ${rateMet(low, measured)}`);
+  if (cpu) console.log(`  ${cpu}`);
+  return { measured, low, overloadedAt, cpu };
+}
+
+/** The verdict on p99 < TARGET_P99 at `rate`, pooled, from a rate search; `knob` sets the rates. */
+function judgeLatency(target: string, rate: number, rates: number[], knob: string, search: RateSearch): void {
+  const found = `highest rate meeting it: ${rateMet(search.low, search.measured)}`;
+  const at = search.measured.find((r) => r.rate === rate);
+  const { overloadedAt } = search;
+  const why = search.cpu ? `; ${search.cpu}` : '';
+  if (at) {
+    judge(target, meets(at.pooled), `p99 ${at.pooled.p99.toFixed(1)} ms at ${rate} req/s, ${at.pooled.failed} of ${sent(at.pooled)} failed; ${found}` +
+      `${meets(at.pooled) ? '' : why}`);
+  } else if (overloadedAt && overloadedAt.rate < rate && rates.includes(rate)) {
+    judge(target, false, `${rate} req/s not measured: at ${overloadedAt.rate} req/s ${overloadedAt.pooled.failed} of ${sent(overloadedAt.pooled)} ` +
+      `requests already failed; ${found}${why}`);
+  } else {
+    console.log(`  target: ${target} — not judged (${rate} req/s is not among ${knob}; ${found})`);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 let embedded: EmbeddedServer | null = null;
 let dir: string | null = null;
 let serverUrl = process.env.DATABASE_URL;
@@ -159,18 +217,15 @@ try {
     }
     const tables = results[0]?.rows;
     if (tables) console.log(`  every run left the same rows in each of ${tables.size} tables (${[...tables].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${t} ${n}`).join(', ')})`);
-    const median = (mode: string, workers: number) => {
-      const xs = results.filter((r) => r.mode === mode && r.workers === workers).map((r) => r.perSecond).sort((a, b) => a - b);
-      return xs[Math.floor(xs.length / 2)]!;
-    };
+    const medianOf = (mode: string, workers: number) => median(results.filter((r) => r.mode === mode && r.workers === workers).map((r) => r.perSecond));
     console.log(`\n  workers  engine/s  reference/s  engine÷reference   (medians of ${REPEAT} runs)`);
     for (const workers of WORKERS) {
-      const e = median('engine', workers);
-      const ref = median('reference', workers);
+      const e = medianOf('engine', workers);
+      const ref = medianOf('reference', workers);
       console.log(`  ${String(workers).padStart(7)}  ${e.toFixed(0).padStart(8)}  ${ref.toFixed(0).padStart(11)}  ${(e / ref).toFixed(2).padStart(16)}`);
     }
     if (WORKERS.includes(4)) {
-      const ratio = median('engine', 4) / median('reference', 4);
+      const ratio = medianOf('engine', 4) / medianOf('reference', 4);
       judge('engine÷reference ≥ 1.0 at 4 workers', ratio >= 1.0, `${ratio.toFixed(2)}`);
     }
   }
@@ -179,59 +234,21 @@ try {
     console.log('\n(b) POST /v1/subscriptions with an Idempotency-Key, open loop (requests sent on a fixed schedule, latency measured from');
     console.log(`    the scheduled time; no answer ${TIMEOUT_MS} ms after that is a failure); ${REPEAT} windows of ${SECONDS} s per rate, a CHECKPOINT`);
     console.log('    issued halfway through the middle one; rates stepped through, then bisected below the first that misses');
-    let verdict: { at: LatencyResult | undefined; overloadedAt: LatencyResult | undefined; best: string; cpu: string } | null = null;
+    let verdict: RateSearch | null = null;
     for (const deployment of DEPLOYMENTS) {
       console.log(`\n  rebill ${deployment}: ${deployment === 'start' ? 'API and billing worker in one process (the default deployment)' : 'API only'}`);
       const server = await startLatencyServer(admin, serverUrl, template, deployment);
-      const measured: LatencyResult[] = [];
       try {
-        const probe = async (rate: number) => {
-          const r = await server.measure(rate, SECONDS, REPEAT);
-          r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${checkpointNote(w)}${walPer(w)}${cpuPer(w)}${cachePeaks(w)}`));
-          console.log(`  ${String(rate).padStart(3)} req/s, all ${r.windows.length} windows:  ${fmt(r.pooled)}${cpuPer(r.pooled)}  — ${meets(r.pooled) ? 'meets' : 'misses'} p99 < ${TARGET_P99} ms`);
-          measured.push(r);
-        };
-        // Past a rate at which requests already failed, a higher one only piles up a backlog.
-        let overloadedAt: LatencyResult | undefined;
-        for (const rate of RATES) {
-          if (overloadedAt) { console.log(`  ${String(rate).padStart(3)} req/s: not measured, ${overloadedAt.rate} req/s was already overloaded`); continue; }
-          await probe(rate);
-          const r = measured.at(-1)!;
-          if (r.pooled.failed > sent(r.pooled) / 100) overloadedAt = r;
-        }
-        const { lo, hi } = bracket(measured);
-        let [low, high] = [lo, hi];
-        for (let step = 0; step < BISECT && high !== undefined; step++) {
-          const mid = Math.round((low + high) / 2 / 10) * 10;
-          if (mid <= low || mid >= high) break;
-          await probe(mid);
-          ({ lo: low, hi: high } = bracket(measured));
-        }
-        // CPU per request from the highest rate that met the target (else the lowest measured):
-        // at an overloaded rate it would count the contention as well as the work.
-        const cpu = cpuExplained(measured.find((r) => r.rate === low) ?? measured.reduce((a, r) => (r.rate < a.rate ? r : a)));
-        console.log(`  rebill ${deployment}: highest rate meeting p99 < ${TARGET_P99} ms with no failure: ${rateMet(low, measured)}`);
-        if (cpu) console.log(`  ${cpu}`);
-        if (deployment === 'start') verdict = { at: measured.find((r) => r.rate === TARGET_RATE), overloadedAt, best: rateMet(low, measured), cpu };
+        const search = await searchRates(server, RATES, `rebill ${deployment}`);
+        if (deployment === 'start') verdict = search;
       } finally {
         await server.stop();
       }
     }
     console.log(`  WAL: ${recycled}`);
     if (verdict) {
-      const target = `POST /v1/subscriptions with Idempotency-Key, p99 < ${TARGET_P99} ms at ${TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`;
-      const found = `highest rate meeting it: ${verdict.best}`;
-      const { at, overloadedAt } = verdict;
-      const why = verdict.cpu ? `; ${verdict.cpu}` : '';
-      if (at) {
-        judge(target, meets(at.pooled), `p99 ${at.pooled.p99.toFixed(1)} ms at ${TARGET_RATE} req/s, ${at.pooled.failed} of ${sent(at.pooled)} failed; ${found}` +
-          `${meets(at.pooled) ? '' : why}`);
-      } else if (overloadedAt && overloadedAt.rate < TARGET_RATE && RATES.includes(TARGET_RATE)) {
-        judge(target, false, `${TARGET_RATE} req/s not measured: at ${overloadedAt.rate} req/s ${overloadedAt.pooled.failed} of ${sent(overloadedAt.pooled)} ` +
-          `requests already failed; ${found}${why}`);
-      } else {
-        console.log(`  target: ${target} — not judged (${TARGET_RATE} req/s is not among BENCH_RATES; ${found})`);
-      }
+      judgeLatency(`POST /v1/subscriptions with Idempotency-Key, p99 < ${TARGET_P99} ms at ${TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`,
+        TARGET_RATE, RATES, 'BENCH_RATES', verdict);
     }
   }
 } finally {
