@@ -6,20 +6,22 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/adapters/post
 import { migrate } from '../src/adapters/postgres/migrate.ts';
 import { withDatabase } from '../src/adapters/postgres/pool.ts';
 import { startLatencyServer, type Deployment, type LatencyResult, type LatencyServer, type Window } from './latency.ts';
+import { checkInvoice, priceOneInvoice, pricingRun, type PricingRun } from './pricing.ts';
 import { checkSameGatewayWrite, checkSameRows, runRenewals, type RenewalResult } from './renewals.ts';
 
 /**
  * `npm run bench`: (a) billing-run renewals per second, engine vs raw-SQL reference, at 1, 2
  * and 4 worker processes; (b) p50/p99 latency of POST /v1/subscriptions with an
  * Idempotency-Key at fixed open-loop rates, against `rebill start` (the default deployment) and
- * `rebill serve`, and the highest rate that keeps p99 within the target. Uses DATABASE_URL's
- * server if set, else an embedded PostgreSQL; every run gets a fresh database cloned from a
- * freshly migrated template.
+ * `rebill serve`, and the highest rate that keeps p99 within the target; (c) invoices per second
+ * of the pricing pipeline in memory, on one thread, against (a)'s renewals per second at 1
+ * worker. Uses DATABASE_URL's server if set, else an embedded PostgreSQL; every run gets a fresh
+ * database cloned from a freshly migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
-// BENCH_PARTS=a or =b runs one half, for working on it; `npm run bench` runs both.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b';
+// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all three.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -57,6 +59,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 1000);
 // `start` (API and worker in one process) is the default deployment and carries the target.
 const DEPLOYMENTS = (process.env.BENCH_DEPLOYMENTS ?? 'start,serve').split(',') as Deployment[];
+
+// Part (c): timed runs of BENCH_PRICING_SECONDS after a warm-up as long, judged against the
+// billing run's renewals per second at 1 worker. When (a) did not measure 1 worker in this
+// invocation, a short engine-only billing run of BENCH_PRICING_BASELINE renewals gives that figure.
+const PRICING_SECONDS = Number(process.env.BENCH_PRICING_SECONDS ?? 3);
+const PRICING_RUNS = Number(process.env.BENCH_PRICING_RUNS ?? 5);
+const PRICING_BASELINE = Number(process.env.BENCH_PRICING_BASELINE ?? 2000);
+const PRICING_TARGET = 20;
 
 const sent = (w: Window) => w.ok + w.failed;
 const meets = (w: Window) => w.failed === 0 && w.p99 < TARGET_P99;
@@ -176,6 +186,9 @@ function judgeLatency(target: string, rate: number, rates: number[], knob: strin
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Part (a)'s engine at 1 worker, for part (c)'s comparison, and where the figure came from. */
+let renewalsAt1: { perSecond: number; from: string } | null = null;
+
 let embedded: EmbeddedServer | null = null;
 let dir: string | null = null;
 let serverUrl = process.env.DATABASE_URL;
@@ -228,6 +241,9 @@ try {
       const ratio = medianOf('engine', 4) / medianOf('reference', 4);
       judge('engine÷reference ≥ 1.0 at 4 workers', ratio >= 1.0, `${ratio.toFixed(2)}`);
     }
+    if (WORKERS.includes(1)) {
+      renewalsAt1 = { perSecond: medianOf('engine', 1), from: `(a) above: the engine's median at 1 worker, ${REPEAT} runs of ${RENEWALS} renewals` };
+    }
   }
   if (PARTS.includes('b')) {
     const recycled = await recycleWal(admin, WAL_SEGMENTS);
@@ -250,6 +266,34 @@ try {
       judgeLatency(`POST /v1/subscriptions with Idempotency-Key, p99 < ${TARGET_P99} ms at ${TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`,
         TARGET_RATE, RATES, 'BENCH_RATES', verdict);
     }
+  }
+  if (PARTS.includes('c')) {
+    console.log('\n(c) the pricing pipeline in memory, on one thread: a renewal invoice of 5 subscription lines (per-unit, unit_amount_decimal,');
+    console.log('    graduated and volume tiers, package) and a seat change\'s credit and charge (prorationLines, each time), priced, drafted');
+    console.log(`    and finalized by the engine's own functions, without the database; a warm-up of ${PRICING_SECONDS} s, then ${PRICING_RUNS} runs of ${PRICING_SECONDS} s`);
+    console.log(`  one invoice: ${checkInvoice(priceOneInvoice(0))}`);
+    pricingRun(PRICING_SECONDS);
+    const runs: PricingRun[] = [];
+    for (let i = 1; i <= PRICING_RUNS; i++) {
+      const r = pricingRun(PRICING_SECONDS);
+      runs.push(r);
+      // CPU under wall time: the thread waited for a core; over it: V8's helper threads (GC) ran beside it.
+      console.log(`  run ${i}: ${r.perSecond.toFixed(0).padStart(6)} invoices/s, ${(1e6 / r.perSecond).toFixed(0)} µs per invoice ` +
+        `(${r.invoices} in ${r.seconds.toFixed(2)} s; the process used ${(r.cpuSeconds / r.seconds).toFixed(2)} s of CPU per second, ` +
+        `${(r.cpuSeconds * 1e6 / r.invoices).toFixed(0)} µs per invoice)`);
+    }
+    const perSecond = median(runs.map((r) => r.perSecond));
+    console.log(`  median of ${PRICING_RUNS} runs: ${perSecond.toFixed(0)} invoices/s, ${(1e6 / perSecond).toFixed(0)} µs per invoice`);
+    if (!renewalsAt1) {
+      const short: RenewalResult[] = [];
+      for (let i = 0; i < REPEAT; i++) short.push(await runRenewals(admin, serverUrl, template, 'engine', 1, PRICING_BASELINE));
+      renewalsAt1 = { perSecond: median(short.map((r) => r.perSecond)), from: `a short billing run for this comparison (as (a): the engine at 1 worker, ` +
+        `median of ${REPEAT} runs of ${PRICING_BASELINE} renewals: ${short.map((r) => r.perSecond.toFixed(0)).join(', ')} renewals/s)` };
+    }
+    const ratio = perSecond / renewalsAt1.perSecond;
+    console.log(`  compared with ${renewalsAt1.perSecond.toFixed(0)} renewals/s from ${renewalsAt1.from}`);
+    judge(`pricing pipeline ≥ ${PRICING_TARGET}× the billing run's renewals/s at 1 worker`, ratio >= PRICING_TARGET,
+      `${perSecond.toFixed(0)} invoices/s ÷ ${renewalsAt1.perSecond.toFixed(0)} renewals/s = ${ratio.toFixed(1)}×`);
   }
 } finally {
   const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'rebill_bench_%'");
