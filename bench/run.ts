@@ -6,8 +6,9 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/adapters/post
 import { migrate } from '../src/adapters/postgres/migrate.ts';
 import { withDatabase } from '../src/adapters/postgres/pool.ts';
 import { startLatencyServer, type Deployment, type LatencyResult, type LatencyServer, type Window } from './latency.ts';
+import { previewWorkload } from './previews.ts';
 import { checkInvoice, priceOneInvoice, pricingRun, type PricingRun } from './pricing.ts';
-import { checkSameGatewayWrite, checkSameRows, runRenewals, type RenewalResult } from './renewals.ts';
+import { checkSameGatewayWrite, checkSameRows, rowsDiffer, runRenewals, type RenewalResult } from './renewals.ts';
 
 /**
  * `npm run bench`: (a) billing-run renewals per second, engine vs raw-SQL reference, at 1, 2
@@ -15,13 +16,14 @@ import { checkSameGatewayWrite, checkSameRows, runRenewals, type RenewalResult }
  * Idempotency-Key at fixed open-loop rates, against `rebill start` (the default deployment) and
  * `rebill serve`, and the highest rate that keeps p99 within the target; (c) invoices per second
  * of the pricing pipeline in memory, on one thread, against (a)'s renewals per second at 1
- * worker. Uses DATABASE_URL's server if set, else an embedded PostgreSQL; every run gets a fresh
- * database cloned from a freshly migrated template.
+ * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`. Uses
+ * DATABASE_URL's server if set, else an embedded PostgreSQL; every run gets a fresh database
+ * cloned from a freshly migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
-// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all three.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b,c';
+// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all four.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -67,6 +69,10 @@ const PRICING_SECONDS = Number(process.env.BENCH_PRICING_SECONDS ?? 3);
 const PRICING_RUNS = Number(process.env.BENCH_PRICING_RUNS ?? 5);
 const PRICING_BASELINE = Number(process.env.BENCH_PRICING_BASELINE ?? 2000);
 const PRICING_TARGET = 20;
+
+// Part (d): the preview's target, and the rates stepped through and bisected as in (b).
+const PREVIEW_TARGET_RATE = 200;
+const PREVIEW_RATES = (process.env.BENCH_PREVIEW_RATES ?? '100,200,300,400').split(',').map(Number).sort((a, b) => a - b);
 
 const sent = (w: Window) => w.ok + w.failed;
 const meets = (w: Window) => w.failed === 0 && w.p99 < TARGET_P99;
@@ -294,6 +300,25 @@ try {
     console.log(`  compared with ${renewalsAt1.perSecond.toFixed(0)} renewals/s from ${renewalsAt1.from}`);
     judge(`pricing pipeline ≥ ${PRICING_TARGET}× the billing run's renewals/s at 1 worker`, ratio >= PRICING_TARGET,
       `${perSecond.toFixed(0)} invoices/s ÷ ${renewalsAt1.perSecond.toFixed(0)} renewals/s = ${ratio.toFixed(1)}×`);
+  }
+  if (PARTS.includes('d')) {
+    console.log('\n(d) POST /v1/invoices/create_preview: an upgrade (one item\'s price or quantity) of a random subscription, proration_behavior');
+    console.log('    create_prorations or always_invoice, a proration_date in the period; no Idempotency-Key (a preview writes nothing). As (b):');
+    console.log(`    open loop, ${REPEAT} windows of ${SECONDS} s per rate with a CHECKPOINT in the middle one, rates stepped through, then bisected`);
+    console.log('\n  rebill start: API and billing worker in one process (the default deployment)');
+    const server = await startLatencyServer(admin, serverUrl, template, 'start', previewWorkload);
+    let search: RateSearch;
+    try {
+      search = await searchRates(server, PREVIEW_RATES, 'rebill start');
+      // Not timed: a preview that wrote would make every figure above about something else.
+      const differ = rowsDiffer(server.rowsBeforeWarmup, await server.rowCounts(), 'before the previews', 'after');
+      if (differ.length) throw new Error(`(d): previews wrote rows:\n  ${differ.join('\n  ')}`);
+      console.log(`  every one of ${server.rowsBeforeWarmup.size} tables held as many rows after the warm-up and all windows as before them: the previews wrote nothing`);
+    } finally {
+      await server.stop();
+    }
+    judgeLatency(`POST /v1/invoices/create_preview, p99 < ${TARGET_P99} ms at ${PREVIEW_TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`,
+      PREVIEW_TARGET_RATE, PREVIEW_RATES, 'BENCH_PREVIEW_RATES', search);
   }
 } finally {
   const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'rebill_bench_%'");
