@@ -21,7 +21,10 @@ function randomFrom(seed: number): () => number {
 
 type Item = { id: string; price: string; quantity: number };
 type Sub = { id: string; items: Item[]; start: number; end: number };
-type SubObject = { id: string; current_period_start: string; current_period_end: string; items: { data: { id: string; quantity: number; price: { id: string } }[] } };
+type SubObject = {
+  id: string; current_period_start: string; current_period_end: string;
+  items: { data: { id: string; quantity: number; price: { id: string } }[] };
+};
 
 const subOf = (s: SubObject): Sub => ({
   id: s.id, start: Date.parse(s.current_period_start), end: Date.parse(s.current_period_end),
@@ -32,16 +35,19 @@ const wholeSeconds = (t: number) => new Date(Math.ceil(t / 1000) * 1000).toISOSt
 
 async function catalog(post: Post) {
   const product = await post('/v1/products', { name: 'Bench suite' });
-  const price = async (body: Record<string, unknown>) => (await post('/v1/prices', { product: product.id, currency: 'usd', recurring: { interval: 'month' }, ...body })).id;
+  const price = async (body: Record<string, unknown>) =>
+    (await post('/v1/prices', { product: product.id, currency: 'usd', recurring: { interval: 'month' }, ...body })).id;
   return {
     basic: await price({ nickname: 'Basic seat', unit_amount: 1500 }),
     pro: await price({ nickname: 'Pro seat', unit_amount: 3000 }),
     extras: [
       await price({ nickname: 'Storage GB', unit_amount_decimal: '12.345' }),
       await price({ nickname: 'API calls', billing_scheme: 'tiered', tiers_mode: 'graduated',
-        tiers: [{ up_to: 10, unit_amount: 500 }, { up_to: 100, unit_amount_decimal: '300.25' }, { up_to: 'inf', unit_amount: 150, flat_amount: 1000 }] }),
+        tiers: [{ up_to: 10, unit_amount: 500 }, { up_to: 100, unit_amount_decimal: '300.25' },
+          { up_to: 'inf', unit_amount: 150, flat_amount: 1000 }] }),
       await price({ nickname: 'Users', billing_scheme: 'tiered', tiers_mode: 'volume',
-        tiers: [{ up_to: 5, unit_amount: 800 }, { up_to: 20, unit_amount: 600 }, { up_to: 'inf', unit_amount: 400, flat_amount: 2500 }] }),
+        tiers: [{ up_to: 5, unit_amount: 800 }, { up_to: 20, unit_amount: 600 },
+          { up_to: 'inf', unit_amount: 400, flat_amount: 2500 }] }),
       await price({ nickname: 'Message packs of 10', unit_amount: 2500, transform_quantity: { divide_by: 10, round: 'up' } }),
     ],
   };
@@ -105,15 +111,19 @@ export const previewWorkload: Workload = {
 
     // A book that does not produce what the previews are about would time something else.
     const both = subs[7]!;
+    const seat = both.items[0]!;
     const preview = await post('/v1/invoices/create_preview', { subscription: both.id, subscription_details: {
-      items: [{ id: both.items[0]!.id, quantity: both.items[0]!.quantity + 2 }], proration_behavior: 'create_prorations' } }) as unknown as {
+      items: [{ id: seat.id, quantity: seat.quantity + 2 }], proration_behavior: 'create_prorations',
+      proration_date: wholeSeconds((both.start + both.end) / 2) } }) as unknown as {
       starting_balance: number; lines: { data: { kind: string }[] } };
     const kinds = preview.lines.data.map((l) => l.kind);
-    if (kinds.filter((k) => k === 'proration').length !== 4 || !kinds.includes('subscription') || preview.starting_balance >= 0) {
-      throw new Error(`part (d): a preview of a subscription with pending prorations and a credit came back as ${JSON.stringify({ kinds, starting_balance: preview.starting_balance })}`);
+    const balance = preview.starting_balance;
+    if (kinds.filter((k) => k === 'proration').length !== 4 || !kinds.includes('subscription') || balance >= 0) {
+      throw new Error('part (d): a preview of a subscription with pending prorations and a credit came back as ' +
+        JSON.stringify({ kinds, starting_balance: balance }));
     }
-    console.log(`  book: ${CUSTOMERS} customers with a card and a monthly subscription of 2 or 3 items; ${pendingItems} with a pending proration pair, ` +
-      `${credited} with a credit balance`);
+    console.log(`  book: ${CUSTOMERS} customers with a card and a monthly subscription of 2 or 3 items; ` +
+      `${pendingItems} with a pending proration pair, ${credited} with a credit balance`);
     return request;
   },
 };

@@ -4,7 +4,9 @@ import { prorationLines } from '../src/domain/prorate-change.ts';
 import { systemClock } from '../src/adapters/clock.ts';
 import type { PaymentGateway } from '../src/app/ports.ts';
 import { billingCustomer, finalizePlan, type InvoicePlan } from '../src/app/invoicing/finalize.ts';
-import { cycleOf, draftRows, itemStates, pauseBehaviorAt, recurringOf, subscriptionDraftLines, type ItemWithPrice } from '../src/app/invoicing/plan-invoice.ts';
+import {
+  cycleOf, draftRows, itemStates, pauseBehaviorAt, recurringOf, subscriptionDraftLines, type ItemWithPrice,
+} from '../src/app/invoicing/plan-invoice.ts';
 import type { Row } from '../src/app/views.ts';
 
 /**
@@ -35,12 +37,15 @@ const PRICES = {
   seats: price('price_seats', 'Seat', { unit_amount: 1500n }),
   storage: price('price_storage', 'Storage GB', { unit_amount_decimal: '12.345' }),
   calls: price('price_calls', 'API calls (graduated)', {
-    billing_scheme: 'tiered', tiers_mode: 'graduated', tiers: [tier(10, '500'), tier(100, null, '300.25'), tier(null, '150', null, '1000')],
+    billing_scheme: 'tiered', tiers_mode: 'graduated',
+    tiers: [tier(10, '500'), tier(100, null, '300.25'), tier(null, '150', null, '1000')],
   }),
   users: price('price_users', 'Users (volume)', {
     billing_scheme: 'tiered', tiers_mode: 'volume', tiers: [tier(5, '800'), tier(20, '600'), tier(null, '400', null, '2500')],
   }),
-  packs: price('price_packs', 'Message packs of 10', { unit_amount: 2500n, transform_quantity: { divide_by: 10, round: 'up' } }),
+  packs: price('price_packs', 'Message packs of 10', {
+    unit_amount: 2500n, transform_quantity: { divide_by: 10, round: 'up' },
+  }),
 };
 
 const item = (id: string, p: Row<'prices'>, quantity: number): ItemWithPrice =>
@@ -57,12 +62,16 @@ const AFTER = BEFORE.map((x) => (x.item.id === 'si_seats' ? item('si_seats', PRI
 const SUBSCRIPTION: Row<'subscriptions'> = {
   account_id: ACCOUNT, id: SUB, customer_id: 'cus_bench', test_clock_id: null, status: 'active', currency: 'usd',
   recurring_interval: 'month', recurring_interval_count: 1, billing_cycle_anchor: anchor, current_period_start: periodStart,
-  current_period_end: periodEnd, trial_start: null, trial_end: null, cancel_at_period_end: false, canceled_at: null, ended_at: null,
-  latest_invoice_id: 'in_previous', default_payment_method_id: null, metadata: {}, next_action_at: periodEnd,
-  billing_failure_count: 0, pause_collection: null, trial_settings: null, created_at: anchor, updated_at: periodStart, version: 7,
+  current_period_end: periodEnd, trial_start: null, trial_end: null, cancel_at_period_end: false, canceled_at: null,
+  ended_at: null, latest_invoice_id: 'in_previous', default_payment_method_id: null, metadata: {}, next_action_at: periodEnd,
+  billing_failure_count: 0, pause_collection: null, trial_settings: null, created_at: anchor, updated_at: periodStart,
+  version: 7,
 };
 // A credit of 20.00 left by an earlier downgrade: finalization takes it off the amount due.
-const CUSTOMER = { account_id: ACCOUNT, id: 'cus_bench', invoice_prefix: 'BENCH01', next_invoice_sequence: 8, balance: -2000n, balance_currency: 'usd' };
+const CUSTOMER = {
+  account_id: ACCOUNT, id: 'cus_bench', invoice_prefix: 'BENCH01', next_invoice_sequence: 8,
+  balance: -2000n, balance_currency: 'usd',
+};
 const CARD = { id: 'pm_bench', gateway_token: 'tok_visa' };
 
 // finalizePlan reads the gateway's name for the attempt it opens; nothing is ever charged here.
@@ -83,7 +92,8 @@ export function priceOneInvoice(n: number): InvoicePlan {
   const s = SUBSCRIPTION;
   const at = new Date(periodStart.getTime() + DAY + (n % 2_000_000) * 1000);
   const prorations = prorationLines({
-    cycle: cycleOf(s), period: { start: s.current_period_start, end: s.current_period_end }, at, before: itemStates(BEFORE), after: itemStates(AFTER),
+    cycle: cycleOf(s), period: { start: s.current_period_start, end: s.current_period_end }, at,
+    before: itemStates(BEFORE), after: itemStates(AFTER),
   });
   const start = s.current_period_end;
   const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
@@ -94,7 +104,8 @@ export function priceOneInvoice(n: number): InvoicePlan {
     reason: 'subscription_cycle', periodStart: start, periodEnd: end,
   }, built, now);
   const plan: InvoicePlan = {
-    invoice, lines, consumed: [], subscription: s, customer: billingCustomer(CUSTOMER, CARD), pm: CARD, at: now, pause: pauseBehaviorAt(s, now),
+    invoice, lines, consumed: [], subscription: s, customer: billingCustomer(CUSTOMER, CARD), pm: CARD, at: now,
+    pause: pauseBehaviorAt(s, now),
   };
   finalizePlan(deps, plan, now);
   return plan;
@@ -112,8 +123,10 @@ export function checkInvoice(plan: InvoicePlan): string {
     kinds === 'proration,proration,subscription,subscription,subscription,subscription,subscription' ? '' : `lines ${kinds}`,
     plan.lines[0]!.amount < 0n && plan.lines[1]!.amount > 0n ? '' : 'no credit and charge pair',
     sum === inv.total ? '' : `lines add up to ${sum}, total ${inv.total}`,
-    inv.status === 'open' && inv.number === 'BENCH01-0008' && plan.attempt ? '' : `status ${inv.status}, number ${inv.number}, attempt ${plan.attempt?.id}`,
-    inv.amount_due === inv.total - 2000n && inv.starting_balance === -2000n ? '' : `amount due ${inv.amount_due} of total ${inv.total}`,
+    inv.status === 'open' && inv.number === 'BENCH01-0008' && plan.attempt
+      ? '' : `status ${inv.status}, number ${inv.number}, attempt ${plan.attempt?.id}`,
+    inv.amount_due === inv.total - 2000n && inv.starting_balance === -2000n
+      ? '' : `amount due ${inv.amount_due} of total ${inv.total}`,
   ].filter(Boolean);
   if (problems.length) throw new Error(`part (c) priced a wrong invoice: ${problems.join('; ')}`);
   const cents = (v: bigint) => (Number(v) / 100).toFixed(2);
