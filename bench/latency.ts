@@ -5,6 +5,7 @@ import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../src/adapters/postgres/embedded.ts';
+import { rowCounts } from './renewals.ts';
 
 type Wal = { records: number; fpi: number; bytes: number; syncs: number };
 /**
@@ -130,23 +131,56 @@ export function poolWindows(windows: Window[]): Window {
   return { ...all, cpu, wal };
 }
 
+/** One request a latency run sends; `idempotencyKey` goes out as the Idempotency-Key header. */
+export type BenchRequest = { path: string; body: unknown; idempotencyKey?: string };
+/** A POST through the API as the bench's key, for setting up what the requests need. */
+export type Post = (path: string, body: unknown) => Promise<Record<string, unknown> & { id: string }>;
+/**
+ * What a latency run sends: `prepare` creates the rows its requests need through the API and
+ * returns the request to send `i`th (warm-up and every window count from 0 again).
+ */
+export type Workload = { name: string; prepare: (post: Post) => Promise<(i: number) => BenchRequest> };
+
+/** Part (b)'s workload: a new subscription for one of 200 carded customers, each with its own Idempotency-Key. */
+export const subscriptionWorkload: Workload = {
+  name: 'http',
+  prepare: async (post) => {
+    const product = await post('/v1/products', { name: 'Bench box' });
+    const price = await post('/v1/prices', { product: product.id, currency: 'usd', unit_amount: 2000, recurring: { interval: 'month' } });
+    const customers: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const c = await post('/v1/customers', { email: `bench${i}@example.com` });
+      await post('/v1/payment_methods', { customer: c.id, token: 'tok_visa' });
+      customers.push(c.id);
+    }
+    const keyPrefix = `bench-${randomUUID()}-`;
+    let sent = 0;
+    return (i) => ({ path: '/v1/subscriptions', body: { customer: customers[i % customers.length], items: [{ price: price.id }] }, idempotencyKey: `${keyPrefix}${sent++}` });
+  },
+};
+
 export type LatencyServer = {
   deployment: Deployment;
+  /** Row count of every table of the server's database, as right before the warm-up, and now. */
+  rowsBeforeWarmup: Map<string, number>;
+  rowCounts: () => Promise<Map<string, number>>;
   /** `windows` consecutive windows of `seconds` at `rate` requests per second; a CHECKPOINT is issued halfway through the middle one. */
   measure: (rate: number, seconds: number, windows: number) => Promise<LatencyResult>;
   stop: () => Promise<void>;
 };
 
 /**
- * Starts `rebill <deployment>` in its own process on a fresh database, prepares customers with
- * cards and warms the server up. Its `measure` then sends POST /v1/subscriptions, each with its
- * own Idempotency-Key as every Stripe-style client does, at a fixed rate. Each request is sent
+ * Starts `rebill <deployment>` in its own process on a fresh database, lets the workload create
+ * what its requests need and warms the server up with them. Its `measure` then sends the
+ * workload's requests (by default part (b)'s POST /v1/subscriptions) at a fixed rate. Each request is sent
  * at its scheduled time whether or not earlier ones have answered (open loop), and its latency
  * counts from that scheduled time, so a stalled server cannot hide its queueing delay; one that
  * has not answered TIMEOUT_MS after it was due is abandoned and counts as failed.
  */
-export async function startLatencyServer(admin: pg.Client, serverUrl: string, template: string, deployment: Deployment): Promise<LatencyServer> {
-  const name = `rebill_bench_http_${deployment}_${Date.now().toString(36)}`;
+export async function startLatencyServer(
+  admin: pg.Client, serverUrl: string, template: string, deployment: Deployment, workload: Workload = subscriptionWorkload,
+): Promise<LatencyServer> {
+  const name = `rebill_bench_${workload.name}_${deployment}_${Date.now().toString(36)}`;
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(serverUrl); url.pathname = `/${name}`;
   const port = await freePort();
@@ -172,30 +206,27 @@ export async function startLatencyServer(admin: pg.Client, serverUrl: string, te
       if (i > 300) throw new Error(`rebill ${deployment} did not start`);
       await sleep(100);
     }
-    const post = async (path: string, body: unknown) => {
+    const post: Post = async (path, body) => {
       const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-      return await r.json() as { id: string };
+      return await r.json() as Record<string, unknown> & { id: string };
     };
-    const product = await post('/v1/products', { name: 'Bench box' });
-    const price = await post('/v1/prices', { product: product.id, currency: 'usd', unit_amount: 2000, recurring: { interval: 'month' } });
-    const customers: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      const c = await post('/v1/customers', { email: `bench${i}@example.com` });
-      await post('/v1/payment_methods', { customer: c.id, token: 'tok_visa' });
-      customers.push(c.id);
-    }
+    const request = await workload.prepare(post);
+    const rowsNow = async () => {
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+      try { return await rowCounts(pool); } finally { await pool.end(); }
+    };
+    const rowsBeforeWarmup = await rowsNow();
     // node:http with keep-alive: the load generator shares the machine's two cores with the
     // server and PostgreSQL, so it should spend as little CPU per request as it can.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const keyPrefix = `bench-${randomUUID()}-`;
-    let sent = 0;
     /** One request; resolves with its status, or 0 when it was abandoned at `deadline` (performance.now()). */
     const send = (i: number, deadline = Infinity) => new Promise<number>((resolve, reject) => {
-      const payload = JSON.stringify({ customer: customers[i % customers.length], items: [{ price: price.id }] });
-      const req = http.request({ host: '127.0.0.1', port, path: '/v1/subscriptions', method: 'POST', agent,
+      const r = request(i);
+      const payload = JSON.stringify(r.body);
+      const req = http.request({ host: '127.0.0.1', port, path: r.path, method: 'POST', agent,
         headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload),
-          'idempotency-key': `${keyPrefix}${sent++}` } }, (res) => {
+          ...(r.idempotencyKey === undefined ? {} : { 'idempotency-key': r.idempotencyKey }) } }, (res) => {
         res.resume();
         res.on('end', () => { clearTimeout(timer); resolve(res.statusCode ?? 0); });
       });
@@ -291,7 +322,7 @@ export async function startLatencyServer(admin: pg.Client, serverUrl: string, te
       await settle();
       return { deployment, rate, seconds, windows: runs, pooled: poolWindows(runs) };
     };
-    return { deployment, measure, stop: async () => { agent.destroy(); await stop(); } };
+    return { deployment, rowsBeforeWarmup, rowCounts: rowsNow, measure, stop: async () => { agent.destroy(); await stop(); } };
   } catch (err) {
     await stop();
     throw err;

@@ -9,10 +9,11 @@ import { invoiceView, paymentAttemptView, subscriptionItemView, subscriptionView
 
 /**
  * The raw-SQL reference for the billing-run benchmark: the same transactions writing the same
- * rows as the engine's worker (claim a batch and lock its customers; invoices + lines + attempts +
- * subscription update + customers' invoice sequences + audit + events; one gateway write per
- * charge; then attempts + invoices + audit + events),
- * hand-written and pipelined — each transaction is one or two multi-statement round trips with
+ * rows as the engine's worker (claim a batch and lock its customers, reading their balances;
+ * read the batch's pending invoice items; invoices + lines + attempts + subscription update +
+ * customers' invoice sequences + audit + events; one gateway write per charge; then attempts +
+ * invoices + audit + events),
+ * hand-written and pipelined — each transaction is one to three multi-statement round trips with
  * literals inlined, where the engine goes through Kysely one statement at a time.
  * Amounts and event payloads use the same pure functions as the engine so the rows are equal.
  */
@@ -30,7 +31,10 @@ export const REFERENCE_INSERT_CHARGE = `WITH no_flush_wait AS (SELECT set_config
   SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::text, $7::text, $8::text FROM no_flush_wait
   ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, decline_code, token`;
 
-type Claimed = Row<'subscriptions'> & { pm_id: string; gateway_token: string; invoice_prefix: string; next_invoice_sequence: number; items: { item: Record<string, unknown>; price: Record<string, unknown> }[] };
+type Claimed = Row<'subscriptions'> & {
+  pm_id: string; gateway_token: string; invoice_prefix: string; next_invoice_sequence: number; balance: bigint; balance_currency: string | null;
+  items: { item: Record<string, unknown>; price: Record<string, unknown> }[];
+};
 
 function lit(client: pg.PoolClient, v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
@@ -56,7 +60,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
     const claim = await c.query(`BEGIN;
       WITH due AS (SELECT * FROM subscriptions WHERE next_action_at <= ${lit(c, now)} AND test_clock_id IS NULL
         ORDER BY next_action_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-      SELECT due.*, pm.id AS pm_id, pm.gateway_token, cu.invoice_prefix, cu.next_invoice_sequence,
+      SELECT due.*, pm.id AS pm_id, pm.gateway_token, cu.invoice_prefix, cu.next_invoice_sequence, cu.balance, cu.balance_currency,
         (SELECT json_agg(json_build_object('item', to_jsonb(si), 'price', to_jsonb(p)) ORDER BY si.id)
            FROM subscription_items si JOIN prices p ON p.account_id = si.account_id AND p.id = si.price_id
           WHERE si.account_id = due.account_id AND si.subscription_id = due.id) AS items
@@ -65,6 +69,15 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       ORDER BY cu.account_id, cu.id FOR NO KEY UPDATE OF cu`) as unknown as pg.QueryResult[];
     const subs = claim[1]!.rows as Claimed[];
     if (subs.length === 0) { await c.query('ROLLBACK'); return 0; }
+    // The engine's read of the batch's pending invoice items (loadPendingItems): one query, by
+    // the same partial index. The benchmark's book has neither pending items nor balances, so
+    // the reference need not write what they would make; it stops rather than ignore them.
+    const pending = await c.query(`SELECT * FROM invoice_items WHERE account_id IN (${[...new Set(subs.map((s) => lit(c, s.account_id)))].join(', ')})
+      AND customer_id IN (${[...new Set(subs.map((s) => lit(c, s.customer_id)))].join(', ')}) AND invoice_id IS NULL ORDER BY created_at, id`);
+    const owing = subs.filter((s) => s.balance !== 0n);
+    if (pending.rows.length || owing.length) {
+      throw new Error(`the reference writes no pending items or balances, but found ${pending.rows.length} pending items and ${owing.length} customers with a balance`);
+    }
     const inv: unknown[][] = []; const lines: unknown[][] = []; const atts: unknown[][] = []; const upd: unknown[][] = [];
     const audit: unknown[][] = []; const events: unknown[][] = [];
     const numbering = assignInvoiceNumbers(subs, (s) => `${s.account_id}/${s.customer_id}`, (s) => ({ prefix: s.invoice_prefix, next: s.next_invoice_sequence }));
@@ -87,7 +100,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
         test_clock_id: null, gateway: 'sandbox', idempotency_key: `rebill:${s.account_id}:${aid}`, amount: built.total, currency: built.currency,
         status: 'pending', decline_code: null, failure_message: null, gateway_charge_id: null, recover_at: new Date(now.getTime() + 60_000), rescue_at: null, created_at: now, updated_at: now };
       inv.push([invoice.account_id, invoice.id, invoice.customer_id, invoice.subscription_id, invoice.number, 'open', 'subscription_cycle', invoice.currency, invoice.subtotal,
-        invoice.total, invoice.amount_due, 0, invoice.amount_remaining, start, end, 1, now, now, now]);
+        invoice.total, invoice.amount_due, 0, invoice.amount_remaining, start, end, 1, now, 0, 0, now, now]);
       for (const l of lineRows) lines.push([l.account_id, l.id, l.invoice_id, l.price_id, l.description, l.quantity, l.amount, l.unit_amount_decimal, l.period_start, l.period_end, l.kind, l.subscription_item_id, l.position]);
       atts.push([attempt.account_id, attempt.id, attempt.invoice_id, attempt.customer_id, attempt.payment_method_id, 'sandbox', attempt.idempotency_key,
         attempt.amount, attempt.currency, 'pending', attempt.recover_at, now, now]);
@@ -107,7 +120,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
     }
     await c.query(`
       WITH inv AS (INSERT INTO invoices (account_id, id, customer_id, subscription_id, number, status, billing_reason, currency, subtotal, total,
-          amount_due, amount_paid, amount_remaining, period_start, period_end, attempt_count, finalized_at, created_at, updated_at)
+          amount_due, amount_paid, amount_remaining, period_start, period_end, attempt_count, finalized_at, starting_balance, ending_balance, created_at, updated_at)
         VALUES ${rowsOf(c, inv)}
         ON CONFLICT (account_id, subscription_id, period_start) WHERE subscription_id IS NOT NULL AND billing_reason IN ('subscription_create', 'subscription_cycle') DO NOTHING RETURNING id),
       l AS (INSERT INTO invoice_lines (account_id, id, invoice_id, price_id, description, quantity, amount, unit_amount_decimal, period_start, period_end, kind, subscription_item_id, position)

@@ -25,7 +25,7 @@ export function checkSameGatewayWrite(): void {
 }
 
 /** Row count of every table in the public and sandbox schemas, keyed `schema.table`. */
-async function rowCounts(pool: pg.Pool): Promise<Map<string, number>> {
+export async function rowCounts(pool: pg.Pool): Promise<Map<string, number>> {
   const tables = (await pool.query<{ name: string; quoted: string }>(`SELECT format('%I.%I', table_schema, table_name) AS name,
       quote_literal(format('%I.%I', table_schema, table_name)) AS quoted FROM information_schema.tables
     WHERE table_schema IN ('public', 'sandbox') AND table_type = 'BASE TABLE' ORDER BY 1`)).rows;
@@ -35,14 +35,18 @@ async function rowCounts(pool: pg.Pool): Promise<Map<string, number>> {
   return new Map(counts.map((r) => [r.name, r.n]));
 }
 
+/** Each table whose row count differs between two countings, as "table: first n, second m". */
+export function rowsDiffer(a: Map<string, number>, b: Map<string, number>, first: string, second: string): string[] {
+  const tables = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return tables.filter((t) => a.get(t) !== b.get(t)).map((t) => `${t}: ${first} ${a.get(t) ?? 'no table'}, ${second} ${b.get(t) ?? 'no table'}`);
+}
+
 /**
  * Throws, naming each table that differs, unless two runs left the same number of rows in
  * every table: otherwise the two sides did not do the same work and their speeds say nothing.
  */
 export function checkSameRows(a: RenewalResult, b: RenewalResult): void {
-  const tables = [...new Set([...a.rows.keys(), ...b.rows.keys()])].sort();
-  const differ = tables.filter((t) => a.rows.get(t) !== b.rows.get(t))
-    .map((t) => `${t}: ${a.mode} ${a.rows.get(t) ?? 'no table'}, ${b.mode} ${b.rows.get(t) ?? 'no table'}`);
+  const differ = rowsDiffer(a.rows, b.rows, a.mode, b.mode);
   if (differ.length) {
     throw new Error(`${a.mode} and ${b.mode} (workers=${a.workers}) did not write the same rows, so their speeds cannot be compared:\n  ${differ.join('\n  ')}`);
   }

@@ -5,21 +5,25 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/adapters/postgres/embedded.ts';
 import { migrate } from '../src/adapters/postgres/migrate.ts';
 import { withDatabase } from '../src/adapters/postgres/pool.ts';
-import { startLatencyServer, type Deployment, type LatencyResult, type Window } from './latency.ts';
-import { checkSameGatewayWrite, checkSameRows, runRenewals, type RenewalResult } from './renewals.ts';
+import { startLatencyServer, type Deployment, type LatencyResult, type LatencyServer, type Window } from './latency.ts';
+import { previewWorkload } from './previews.ts';
+import { checkInvoice, priceOneInvoice, pricingRun, type PricingRun } from './pricing.ts';
+import { checkSameGatewayWrite, checkSameRows, rowsDiffer, runRenewals, type RenewalResult } from './renewals.ts';
 
 /**
  * `npm run bench`: (a) billing-run renewals per second, engine vs raw-SQL reference, at 1, 2
  * and 4 worker processes; (b) p50/p99 latency of POST /v1/subscriptions with an
  * Idempotency-Key at fixed open-loop rates, against `rebill start` (the default deployment) and
- * `rebill serve`, and the highest rate that keeps p99 within the target. Uses DATABASE_URL's
- * server if set, else an embedded PostgreSQL; every run gets a fresh database cloned from a
- * freshly migrated template.
+ * `rebill serve`, and the highest rate that keeps p99 within the target; (c) invoices per second
+ * of the pricing pipeline in memory, on one thread, against (a)'s renewals per second at 1
+ * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`. Uses
+ * DATABASE_URL's server if set, else an embedded PostgreSQL; every run gets a fresh database
+ * cloned from a freshly migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
-// BENCH_PARTS=a or =b runs one half, for working on it; `npm run bench` runs both.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b';
+// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all four.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -57,6 +61,18 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 1000);
 // `start` (API and worker in one process) is the default deployment and carries the target.
 const DEPLOYMENTS = (process.env.BENCH_DEPLOYMENTS ?? 'start,serve').split(',') as Deployment[];
+
+// Part (c): timed runs of BENCH_PRICING_SECONDS after a warm-up as long, judged against the
+// billing run's renewals per second at 1 worker. When (a) did not measure 1 worker in this
+// invocation, a short engine-only billing run of BENCH_PRICING_BASELINE renewals gives that figure.
+const PRICING_SECONDS = Number(process.env.BENCH_PRICING_SECONDS ?? 3);
+const PRICING_RUNS = Number(process.env.BENCH_PRICING_RUNS ?? 5);
+const PRICING_BASELINE = Number(process.env.BENCH_PRICING_BASELINE ?? 2000);
+const PRICING_TARGET = 20;
+
+// Part (d): the preview's target, and the rates stepped through and bisected as in (b).
+const PREVIEW_TARGET_RATE = 200;
+const PREVIEW_RATES = (process.env.BENCH_PREVIEW_RATES ?? '100,200,400,600,800').split(',').map(Number).sort((a, b) => a - b);
 
 const sent = (w: Window) => w.ok + w.failed;
 const meets = (w: Window) => w.failed === 0 && w.p99 < TARGET_P99;
@@ -118,6 +134,69 @@ function judge(target: string, met: boolean, figure: string): void {
   console.log(`  target: ${target} — ${met ? 'met' : 'MISSED'} (${figure})`);
 }
 
+type RateSearch = { measured: LatencyResult[]; best: string; overloadedAt: LatencyResult | undefined; cpu: string };
+
+/**
+ * Measures one server at each of `rates` upwards, stopping at the first rate at which more than
+ * 1% of the requests failed, then bisects (BENCH_BISECT times) between the highest rate that met
+ * p99 < TARGET_P99 and the lowest that missed it; prints every window and what it found.
+ */
+async function searchRates(server: LatencyServer, rates: number[], label: string): Promise<RateSearch> {
+  const measured: LatencyResult[] = [];
+  const probe = async (rate: number) => {
+    const r = await server.measure(rate, SECONDS, REPEAT);
+    r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${checkpointNote(w)}${walPer(w)}${cpuPer(w)}${cachePeaks(w)}`));
+    console.log(`  ${String(rate).padStart(3)} req/s, all ${r.windows.length} windows:  ${fmt(r.pooled)}${cpuPer(r.pooled)}  — ${meets(r.pooled) ? 'meets' : 'misses'} p99 < ${TARGET_P99} ms`);
+    measured.push(r);
+  };
+  // Past a rate at which requests already failed, a higher one only piles up a backlog.
+  let overloadedAt: LatencyResult | undefined;
+  for (const rate of rates) {
+    if (overloadedAt) { console.log(`  ${String(rate).padStart(3)} req/s: not measured, ${overloadedAt.rate} req/s was already overloaded`); continue; }
+    await probe(rate);
+    const r = measured.at(-1)!;
+    if (r.pooled.failed > sent(r.pooled) / 100) overloadedAt = r;
+  }
+  const { lo, hi } = bracket(measured);
+  let [low, high] = [lo, hi];
+  for (let step = 0; step < BISECT && high !== undefined; step++) {
+    const mid = Math.round((low + high) / 2 / 10) * 10;
+    if (mid <= low || mid >= high) break;
+    await probe(mid);
+    ({ lo: low, hi: high } = bracket(measured));
+  }
+  // CPU per request from the highest rate that met the target (else the lowest measured):
+  // at an overloaded rate it would count the contention as well as the work.
+  const cpu = cpuExplained(measured.find((r) => r.rate === low) ?? measured.reduce((a, r) => (r.rate < a.rate ? r : a)));
+  // With no rate missed, the highest one is a lower bound: the server may well manage more.
+  const best = high === undefined && low ? `${low} req/s or more (no rate measured missed it)` : rateMet(low, measured);
+  console.log(`  ${label}: highest rate meeting p99 < ${TARGET_P99} ms with no failure: ${best}`);
+  if (cpu) console.log(`  ${cpu}`);
+  return { measured, best, overloadedAt, cpu };
+}
+
+/** The verdict on p99 < TARGET_P99 at `rate`, pooled, from a rate search; `knob` sets the rates. */
+function judgeLatency(target: string, rate: number, rates: number[], knob: string, search: RateSearch): void {
+  const found = `highest rate meeting it: ${search.best}`;
+  const at = search.measured.find((r) => r.rate === rate);
+  const { overloadedAt } = search;
+  const why = search.cpu ? `; ${search.cpu}` : '';
+  if (at) {
+    judge(target, meets(at.pooled), `p99 ${at.pooled.p99.toFixed(1)} ms at ${rate} req/s, ${at.pooled.failed} of ${sent(at.pooled)} failed; ${found}` +
+      `${meets(at.pooled) ? '' : why}`);
+  } else if (overloadedAt && overloadedAt.rate < rate && rates.includes(rate)) {
+    judge(target, false, `${rate} req/s not measured: at ${overloadedAt.rate} req/s ${overloadedAt.pooled.failed} of ${sent(overloadedAt.pooled)} ` +
+      `requests already failed; ${found}${why}`);
+  } else {
+    console.log(`  target: ${target} — not judged (${rate} req/s is not among ${knob}; ${found})`);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Part (a)'s engine at 1 worker, for part (c)'s comparison, and where the figure came from. */
+let renewalsAt1: { perSecond: number; from: string } | null = null;
+
 let embedded: EmbeddedServer | null = null;
 let dir: string | null = null;
 let serverUrl = process.env.DATABASE_URL;
@@ -159,19 +238,19 @@ try {
     }
     const tables = results[0]?.rows;
     if (tables) console.log(`  every run left the same rows in each of ${tables.size} tables (${[...tables].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${t} ${n}`).join(', ')})`);
-    const median = (mode: string, workers: number) => {
-      const xs = results.filter((r) => r.mode === mode && r.workers === workers).map((r) => r.perSecond).sort((a, b) => a - b);
-      return xs[Math.floor(xs.length / 2)]!;
-    };
+    const medianOf = (mode: string, workers: number) => median(results.filter((r) => r.mode === mode && r.workers === workers).map((r) => r.perSecond));
     console.log(`\n  workers  engine/s  reference/s  engine÷reference   (medians of ${REPEAT} runs)`);
     for (const workers of WORKERS) {
-      const e = median('engine', workers);
-      const ref = median('reference', workers);
+      const e = medianOf('engine', workers);
+      const ref = medianOf('reference', workers);
       console.log(`  ${String(workers).padStart(7)}  ${e.toFixed(0).padStart(8)}  ${ref.toFixed(0).padStart(11)}  ${(e / ref).toFixed(2).padStart(16)}`);
     }
     if (WORKERS.includes(4)) {
-      const ratio = median('engine', 4) / median('reference', 4);
+      const ratio = medianOf('engine', 4) / medianOf('reference', 4);
       judge('engine÷reference ≥ 1.0 at 4 workers', ratio >= 1.0, `${ratio.toFixed(2)}`);
+    }
+    if (WORKERS.includes(1)) {
+      renewalsAt1 = { perSecond: medianOf('engine', 1), from: `(a) above: the engine's median at 1 worker, ${REPEAT} runs of ${RENEWALS} renewals` };
     }
   }
   if (PARTS.includes('b')) {
@@ -179,60 +258,69 @@ try {
     console.log('\n(b) POST /v1/subscriptions with an Idempotency-Key, open loop (requests sent on a fixed schedule, latency measured from');
     console.log(`    the scheduled time; no answer ${TIMEOUT_MS} ms after that is a failure); ${REPEAT} windows of ${SECONDS} s per rate, a CHECKPOINT`);
     console.log('    issued halfway through the middle one; rates stepped through, then bisected below the first that misses');
-    let verdict: { at: LatencyResult | undefined; overloadedAt: LatencyResult | undefined; best: string; cpu: string } | null = null;
+    let verdict: RateSearch | null = null;
     for (const deployment of DEPLOYMENTS) {
       console.log(`\n  rebill ${deployment}: ${deployment === 'start' ? 'API and billing worker in one process (the default deployment)' : 'API only'}`);
       const server = await startLatencyServer(admin, serverUrl, template, deployment);
-      const measured: LatencyResult[] = [];
       try {
-        const probe = async (rate: number) => {
-          const r = await server.measure(rate, SECONDS, REPEAT);
-          r.windows.forEach((w, i) => console.log(`  ${String(rate).padStart(3)} req/s, window ${i + 1} of ${r.seconds} s: ${fmt(w)}${checkpointNote(w)}${walPer(w)}${cpuPer(w)}${cachePeaks(w)}`));
-          console.log(`  ${String(rate).padStart(3)} req/s, all ${r.windows.length} windows:  ${fmt(r.pooled)}${cpuPer(r.pooled)}  — ${meets(r.pooled) ? 'meets' : 'misses'} p99 < ${TARGET_P99} ms`);
-          measured.push(r);
-        };
-        // Past a rate at which requests already failed, a higher one only piles up a backlog.
-        let overloadedAt: LatencyResult | undefined;
-        for (const rate of RATES) {
-          if (overloadedAt) { console.log(`  ${String(rate).padStart(3)} req/s: not measured, ${overloadedAt.rate} req/s was already overloaded`); continue; }
-          await probe(rate);
-          const r = measured.at(-1)!;
-          if (r.pooled.failed > sent(r.pooled) / 100) overloadedAt = r;
-        }
-        const { lo, hi } = bracket(measured);
-        let [low, high] = [lo, hi];
-        for (let step = 0; step < BISECT && high !== undefined; step++) {
-          const mid = Math.round((low + high) / 2 / 10) * 10;
-          if (mid <= low || mid >= high) break;
-          await probe(mid);
-          ({ lo: low, hi: high } = bracket(measured));
-        }
-        // CPU per request from the highest rate that met the target (else the lowest measured):
-        // at an overloaded rate it would count the contention as well as the work.
-        const cpu = cpuExplained(measured.find((r) => r.rate === low) ?? measured.reduce((a, r) => (r.rate < a.rate ? r : a)));
-        console.log(`  rebill ${deployment}: highest rate meeting p99 < ${TARGET_P99} ms with no failure: ${rateMet(low, measured)}`);
-        if (cpu) console.log(`  ${cpu}`);
-        if (deployment === 'start') verdict = { at: measured.find((r) => r.rate === TARGET_RATE), overloadedAt, best: rateMet(low, measured), cpu };
+        const search = await searchRates(server, RATES, `rebill ${deployment}`);
+        if (deployment === 'start') verdict = search;
       } finally {
         await server.stop();
       }
     }
     console.log(`  WAL: ${recycled}`);
     if (verdict) {
-      const target = `POST /v1/subscriptions with Idempotency-Key, p99 < ${TARGET_P99} ms at ${TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`;
-      const found = `highest rate meeting it: ${verdict.best}`;
-      const { at, overloadedAt } = verdict;
-      const why = verdict.cpu ? `; ${verdict.cpu}` : '';
-      if (at) {
-        judge(target, meets(at.pooled), `p99 ${at.pooled.p99.toFixed(1)} ms at ${TARGET_RATE} req/s, ${at.pooled.failed} of ${sent(at.pooled)} failed; ${found}` +
-          `${meets(at.pooled) ? '' : why}`);
-      } else if (overloadedAt && overloadedAt.rate < TARGET_RATE && RATES.includes(TARGET_RATE)) {
-        judge(target, false, `${TARGET_RATE} req/s not measured: at ${overloadedAt.rate} req/s ${overloadedAt.pooled.failed} of ${sent(overloadedAt.pooled)} ` +
-          `requests already failed; ${found}${why}`);
-      } else {
-        console.log(`  target: ${target} — not judged (${TARGET_RATE} req/s is not among BENCH_RATES; ${found})`);
-      }
+      judgeLatency(`POST /v1/subscriptions with Idempotency-Key, p99 < ${TARGET_P99} ms at ${TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`,
+        TARGET_RATE, RATES, 'BENCH_RATES', verdict);
     }
+  }
+  if (PARTS.includes('c')) {
+    console.log('\n(c) the pricing pipeline in memory, on one thread: a renewal invoice of 5 subscription lines (per-unit, unit_amount_decimal,');
+    console.log('    graduated and volume tiers, package) and a seat change\'s credit and charge (prorationLines, each time), priced, drafted');
+    console.log(`    and finalized by the engine's own functions, without the database; a warm-up of ${PRICING_SECONDS} s, then ${PRICING_RUNS} runs of ${PRICING_SECONDS} s`);
+    console.log(`  one invoice: ${checkInvoice(priceOneInvoice(0))}`);
+    pricingRun(PRICING_SECONDS);
+    const runs: PricingRun[] = [];
+    for (let i = 1; i <= PRICING_RUNS; i++) {
+      const r = pricingRun(PRICING_SECONDS);
+      runs.push(r);
+      // CPU under wall time: the thread waited for a core; over it: V8's helper threads (GC) ran beside it.
+      console.log(`  run ${i}: ${r.perSecond.toFixed(0).padStart(6)} invoices/s, ${(1e6 / r.perSecond).toFixed(0)} µs per invoice ` +
+        `(${r.invoices} in ${r.seconds.toFixed(2)} s; the process used ${(r.cpuSeconds / r.seconds).toFixed(2)} s of CPU per second, ` +
+        `${(r.cpuSeconds * 1e6 / r.invoices).toFixed(0)} µs per invoice)`);
+    }
+    const perSecond = median(runs.map((r) => r.perSecond));
+    console.log(`  median of ${PRICING_RUNS} runs: ${perSecond.toFixed(0)} invoices/s, ${(1e6 / perSecond).toFixed(0)} µs per invoice`);
+    if (!renewalsAt1) {
+      const short: RenewalResult[] = [];
+      for (let i = 0; i < REPEAT; i++) short.push(await runRenewals(admin, serverUrl, template, 'engine', 1, PRICING_BASELINE));
+      renewalsAt1 = { perSecond: median(short.map((r) => r.perSecond)), from: `a short billing run for this comparison (as (a): the engine at 1 worker, ` +
+        `median of ${REPEAT} runs of ${PRICING_BASELINE} renewals: ${short.map((r) => r.perSecond.toFixed(0)).join(', ')} renewals/s)` };
+    }
+    const ratio = perSecond / renewalsAt1.perSecond;
+    console.log(`  compared with ${renewalsAt1.perSecond.toFixed(0)} renewals/s from ${renewalsAt1.from}`);
+    judge(`pricing pipeline ≥ ${PRICING_TARGET}× the billing run's renewals/s at 1 worker`, ratio >= PRICING_TARGET,
+      `${perSecond.toFixed(0)} invoices/s ÷ ${renewalsAt1.perSecond.toFixed(0)} renewals/s = ${ratio.toFixed(1)}×`);
+  }
+  if (PARTS.includes('d')) {
+    console.log('\n(d) POST /v1/invoices/create_preview: an upgrade (one item\'s price or quantity) of a random subscription, proration_behavior');
+    console.log('    create_prorations or always_invoice, a proration_date in the period; no Idempotency-Key (a preview writes nothing). As (b):');
+    console.log(`    open loop, ${REPEAT} windows of ${SECONDS} s per rate with a CHECKPOINT in the middle one, rates stepped through, then bisected`);
+    console.log('\n  rebill start: API and billing worker in one process (the default deployment)');
+    const server = await startLatencyServer(admin, serverUrl, template, 'start', previewWorkload);
+    let search: RateSearch;
+    try {
+      search = await searchRates(server, PREVIEW_RATES, 'rebill start');
+      // Not timed: a preview that wrote would make every figure above about something else.
+      const differ = rowsDiffer(server.rowsBeforeWarmup, await server.rowCounts(), 'before the previews', 'after');
+      if (differ.length) throw new Error(`(d): previews wrote rows:\n  ${differ.join('\n  ')}`);
+      console.log(`  every one of ${server.rowsBeforeWarmup.size} tables held as many rows after the warm-up and all windows as before them: the previews wrote nothing`);
+    } finally {
+      await server.stop();
+    }
+    judgeLatency(`POST /v1/invoices/create_preview, p99 < ${TARGET_P99} ms at ${PREVIEW_TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`,
+      PREVIEW_TARGET_RATE, PREVIEW_RATES, 'BENCH_PREVIEW_RATES', search);
   }
 } finally {
   const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'rebill_bench_%'");
