@@ -217,3 +217,18 @@ describe('a change in real time while the renewal is overdue', async () => {
     expect(invoices[2]!.lines.data.map((l) => l.amount)).toEqual([-1000, 2000]);
   });
 });
+
+describe('a change within the first second of a period that began mid-second', async () => {
+  const h = await harness({ now: new Date('2027-04-01T13:53:07.815Z') });
+
+  it('is prorated from the period\'s start, not refused or failed', async () => {
+    const price = await monthlyPrice(h, 3000);
+    const customer = await customerWithCard(h, 'tok_visa');
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }] } }));
+    h.clock.set(new Date('2027-04-01T13:53:07.900Z'));
+    const r = await update(h, sub.id, { items: [{ id: sub.items.data[0]!.id, quantity: 2 }], proration_behavior: 'always_invoice' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    // The whole period remains: −1 × 30.00 and +2 × 30.00.
+    expect((await invoicesOf(h, sub.id))[1]!.lines.data.map((l) => l.amount)).toEqual([-3000, 6000]);
+  });
+});

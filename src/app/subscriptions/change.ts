@@ -147,12 +147,17 @@ function nextItems(state: ChangeState, change: SubscriptionChange): { items: Ite
 
 /** Stripe's rule: `proration_date` must fall in the current period; default now. */
 function prorationDate(s: Row<'subscriptions'>, change: SubscriptionChange, now: Date): Date {
-  if (change.proration_date === undefined) return prorationInstant(now);
-  const t = parseTime(change.proration_date, 'proration_date');
-  if (t < s.current_period_start || t >= s.current_period_end) {
-    throw invalid('parameter_invalid', `proration_date must lie in the current period (${s.current_period_start.toISOString()} – ${s.current_period_end.toISOString()})`, 'proration_date');
+  let t = now;
+  if (change.proration_date !== undefined) {
+    t = parseTime(change.proration_date, 'proration_date');
+    if (t < s.current_period_start || t >= s.current_period_end) {
+      throw invalid('parameter_invalid', `proration_date must lie in the current period (${s.current_period_start.toISOString()} – ${s.current_period_end.toISOString()})`, 'proration_date');
+    }
   }
-  return prorationInstant(t);
+  // Whole seconds, but never before the period: one that began at 13:53:07.815 is prorated from
+  // then, not from 13:53:07.
+  const whole = prorationInstant(t);
+  return whole < s.current_period_start ? s.current_period_start : whole;
 }
 
 const recurringOfPrice = (p: Row<'prices'>): Recurring => ({ interval: p.recurring_interval as Recurring['interval'], interval_count: p.recurring_interval_count! });
