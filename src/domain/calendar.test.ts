@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import {
   addDays,
   addHours,
@@ -189,5 +190,18 @@ describe('properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('boundary agrees with luxon\'s calendar arithmetic', () => {
+  it('for any anchor, month or year interval and index (property)', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: Date.UTC(1971, 0, 1), max: Date.UTC(2900, 0, 1) }),
+      fc.constantFrom<'month' | 'year'>('month', 'year'), fc.integer({ min: 1, max: 12 }), fc.integer({ min: -40, max: 400 }),
+      (a, interval, count, n) => {
+        const months = (interval === 'year' ? 12 : 1) * count * n;
+        const want = DateTime.fromMillis(a, { zone: 'utc' }).plus({ months }).toMillis();
+        expect(boundary(new Date(a), { interval, interval_count: count }, n).getTime()).toBe(want);
+      }), { numRuns: 2000 });
   });
 });

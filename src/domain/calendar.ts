@@ -2,7 +2,6 @@
 // (boundary n = anchor + n*count units) rather than by chaining period ends: chaining
 // month additions drifts (Jan 31 -> Feb 28 -> Mar 28 ...), anchoring does not
 // (Jan 31 -> Feb 28 -> Mar 31). All calendar math is in UTC so DST never shifts a boundary.
-import { DateTime } from 'luxon';
 import { invalid } from './errors.ts';
 
 export type Interval = 'day' | 'week' | 'month' | 'year';
@@ -29,6 +28,10 @@ function fixedPeriodMs(r: Recurring): number {
   return (r.interval === 'week' ? 7 : 1) * r.interval_count * DAY_MS;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const daysInMonth = (y: number, m: number) => (m === 1 && isLeap(y) ? 29 : MONTH_DAYS[m]!);
+
 /**
  * The n-th period boundary after the anchor (n = 0 is the anchor itself). Month/year
  * boundaries clamp the anchor's day to the target month's last day and keep its time of day.
@@ -38,10 +41,18 @@ export function boundary(anchor: Date, r: Recurring, n: number): Date {
   if (!Number.isInteger(n)) throw new RangeError(`boundary index must be an integer, got ${n}`);
   const months = monthsPerPeriod(r);
   if (months === undefined) return new Date(a + n * fixedPeriodMs(r));
-  // luxon's month arithmetic clamps to the end of shorter months (Jan 31 + 1 month = Feb 28/29),
-  // and adding to the anchor's date each time means the clamp never carries over.
-  const dt = DateTime.fromMillis(a, { zone: 'utc' }).plus({ months: n * months });
-  return dt.toJSDate();
+  // The anchor's day is clamped to the end of shorter months (Jan 31 + 1 month = Feb 28/29), and
+  // adding to the anchor's date each time means the clamp never carries over. Plain UTC field
+  // arithmetic: this runs for every line of every invoice (a test checks it against luxon's).
+  const d = new Date(a);
+  const month = d.getUTCMonth() + n * months;
+  const year = d.getUTCFullYear() + Math.floor(month / 12);
+  const m = month - Math.floor(month / 12) * 12;
+  const last = daysInMonth(year, m);
+  const t = new Date(0);
+  t.setUTCFullYear(year, m, Math.min(d.getUTCDate(), last));
+  t.setUTCHours(d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  return t;
 }
 
 /** The period containing t (start <= t < end) with its index; negative before the anchor. */

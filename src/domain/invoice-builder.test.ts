@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildInvoice, type DraftLine } from './invoice-builder.ts';
-import { lineAmount, type PriceModel } from './pricing.ts';
+import { Decimal } from 'decimal.js';
+import { buildInvoice, effectiveUnit, shareOf, type DraftLine } from './invoice-builder.ts';
+import { roundHalfUp } from './money.ts';
+import { exactAmount, lineAmount, wholeAmount, type PriceModel } from './pricing.ts';
 
 const start = new Date('2027-01-01T00:00:00Z');
 const end = new Date('2027-02-01T00:00:00Z');
@@ -86,5 +88,31 @@ describe('buildInvoice', () => {
             expect(inv.lines).toHaveLength(drafts.length);
       }),
     );
+  });
+});
+
+describe('whole-unit prices take bigint arithmetic', () => {
+  const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
+  const amount = fc.bigInt({ min: 0n, max: 10n ** 12n });
+  const price: fc.Arbitrary<PriceModel> = fc.oneof(
+    amount.map((u) => perUnit({ unit_amount: u })),
+    fc.record({ u: amount, d: fc.integer({ min: 1, max: 100 }), up: fc.boolean() })
+      .map(({ u, d, up }) => perUnit({ unit_amount: u, transform_quantity: { divide_by: d, round: up ? 'up' : 'down' } })),
+    fc.record({ a: amount, b: amount, f: amount, upTo: fc.integer({ min: 1, max: 1000 }), mode: fc.constantFrom<'graduated' | 'volume'>('graduated', 'volume') })
+      .map(({ a, b, f, upTo, mode }): PriceModel => ({ ...graduated, tiers_mode: mode, tiers: [
+        { up_to: upTo, unit_amount: a, unit_amount_decimal: null, flat_amount: f, flat_amount_decimal: null },
+        { up_to: null, unit_amount: b, unit_amount_decimal: null, flat_amount: null, flat_amount_decimal: null }] })),
+  );
+
+  it('and agree with the decimal path to the minor unit: amounts, shares and unit figures (property)', () => {
+    fc.assert(fc.property(price, fc.integer({ min: 0, max: 1_000_000 }), fc.bigInt({ min: 0n, max: 10n ** 10n }), fc.bigInt({ min: 1n, max: 10n ** 10n }),
+      (p, q, num, den) => {
+        expect(wholeAmount(p, q)).not.toBeNull();
+        const exact = exactAmount(p, q);
+        expect(lineAmount(p, q)).toBe(roundHalfUp(exact));
+        const fraction = { numerator: num % (den + 1n), denominator: den };
+        expect(shareOf(p, q, fraction)).toBe(roundHalfUp(new D(exact).mul(fraction.numerator.toString()).div(den.toString())));
+        if (q > 0) expect(effectiveUnit(p, q)).toBe(new D(exact).div(q).toDecimalPlaces(12).toFixed());
+      }), { numRuns: 2000 });
   });
 });

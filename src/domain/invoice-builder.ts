@@ -6,7 +6,7 @@ import { periodContaining, type Recurring } from './calendar.ts';
 import { normalizeCurrency } from './currency.ts';
 import { Dec as D } from './decimal.ts';
 import { roundHalfUp, sumAmounts } from './money.ts';
-import { exactAmount, lineAmount, type PriceModel } from './pricing.ts';
+import { exactAmount, lineAmount, wholeAmount, type PriceModel } from './pricing.ts';
 import { periodFraction, type Fraction } from './proration.ts';
 
 /** What produced a line: a subscription's period, a proration, or a one-off invoice item. */
@@ -53,13 +53,29 @@ export function effectiveUnit(price: PriceModel, quantity: number): string {
     }
     return '0';
   }
+  const whole = wholeAmount(price, quantity);
+  if (whole !== null) return quotient(whole, BigInt(quantity));
   // Tiers and packages make the per-unit figure an average, which may not terminate.
   return new D(exactAmount(price, quantity)).div(quantity).toDecimalPlaces(UNIT_DECIMAL_PLACES).toFixed();
+}
+
+const SCALE = 10n ** BigInt(UNIT_DECIMAL_PLACES);
+
+/** a ÷ b (a ≥ 0, b > 0) to UNIT_DECIMAL_PLACES places, half-up, without trailing zeros. */
+function quotient(a: bigint, b: bigint): string {
+  if (a % b === 0n) return (a / b).toString();
+  const scaled = (a * SCALE * 2n + b) / (2n * b);
+  const int = scaled / SCALE;
+  const frac = (scaled % SCALE).toString().padStart(UNIT_DECIMAL_PLACES, '0').replace(/0+$/, '');
+  return frac ? `${int}.${frac}` : int.toString();
 }
 
 /** A share of a price × quantity, rounded once, half-up (ties away from zero). */
 export function shareOf(price: PriceModel, quantity: number, fraction: Fraction | null | undefined): bigint {
   if (!fraction) return lineAmount(price, quantity);
+  const whole = wholeAmount(price, quantity);
+  // Non-negative: a ÷ b rounded half-up is ⌊(2a + b) ÷ 2b⌋.
+  if (whole !== null) return (whole * fraction.numerator * 2n + fraction.denominator) / (2n * fraction.denominator);
   return roundHalfUp(new D(exactAmount(price, quantity)).mul(fraction.numerator.toString()).div(fraction.denominator.toString()));
 }
 

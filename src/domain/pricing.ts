@@ -64,9 +64,41 @@ export function exactAmount(p: PriceModel, quantity: number): Decimal {
   return total;
 }
 
+/**
+ * The exact amount as an integer when every amount the price involves is whole minor units (no
+ * `*_decimal` form), else null. Most prices are; they are then priced in bigint arithmetic, which
+ * gives the same result as the decimal path (a test holds the two equal) many times faster.
+ */
+export function wholeAmount(p: PriceModel, quantity: number): bigint | null {
+  if (!Number.isSafeInteger(quantity) || quantity < 0) return null;
+  if (p.billing_scheme === 'per_unit') {
+    if (p.unit_amount_decimal !== null) return null;
+    let q = quantity;
+    const t = p.transform_quantity;
+    if (t) q = t.round === 'up' ? Math.ceil(q / t.divide_by) : Math.floor(q / t.divide_by);
+    return (p.unit_amount ?? 0n) * BigInt(q);
+  }
+  const tiers = p.tiers ?? [];
+  if (tiers.some((t) => t.unit_amount_decimal !== null || t.flat_amount_decimal !== null)) return null;
+  if (p.tiers_mode === 'volume') {
+    const tier = tiers.find((t) => t.up_to === null || quantity <= t.up_to) ?? tiers[tiers.length - 1];
+    return tier ? (tier.unit_amount ?? 0n) * BigInt(quantity) + (tier.flat_amount ?? 0n) : 0n;
+  }
+  let total = 0n;
+  let prev = 0;
+  for (const tier of tiers) {
+    const upper = tier.up_to ?? Infinity;
+    const units = Math.min(quantity, upper) - prev;
+    if (units > 0) total += (tier.unit_amount ?? 0n) * BigInt(units) + (tier.flat_amount ?? 0n);
+    if (quantity <= upper) break;
+    prev = upper;
+  }
+  return total;
+}
+
 /** Rounded once, half-up, in minor units. */
 export function lineAmount(p: PriceModel, quantity: number): bigint {
-  return roundHalfUp(exactAmount(p, quantity));
+  return wholeAmount(p, quantity) ?? roundHalfUp(exactAmount(p, quantity));
 }
 
 // ---- validation of untyped API input ----

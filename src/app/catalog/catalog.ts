@@ -87,7 +87,18 @@ export async function listPrices(deps: Deps, accountId: string, page: Page & { p
 }
 
 /** The stored price as the pricing functions take it. */
+// A price row is never changed once read (prices are immutable but for `active`), so its model
+// is built once per row object: a billing batch prices the same rows many times.
+const models = new WeakMap<Row<'prices'>, PriceModel>();
+
+/** The charge model of a stored price. */
 export function priceModelOf(p: Row<'prices'>): PriceModel {
+  let m = models.get(p);
+  if (!m) { m = readPriceModel(p); models.set(p, m); }
+  return m;
+}
+
+function readPriceModel(p: Row<'prices'>): PriceModel {
   const tiers = p.tiers === null ? null : (JSON.parse(typeof p.tiers === 'string' ? p.tiers : JSON.stringify(p.tiers)) as {
     up_to: number | null; unit_amount: string | null; unit_amount_decimal: string | null; flat_amount: string | null; flat_amount_decimal: string | null;
   }[]).map((t) => ({
