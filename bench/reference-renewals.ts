@@ -91,16 +91,16 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
         billing_reason: 'subscription_cycle', currency: built.currency, subtotal: built.subtotal, total: built.total, amount_due: built.total,
         amount_paid: 0n, amount_remaining: built.total, period_start: start, period_end: end, attempt_count: 1, finalized_at: now,
         paid_at: null, voided_at: null, collection_method: 'charge_automatically', days_until_due: null, due_date: null, auto_advance: true,
-        description: null, starting_balance: 0n, ending_balance: 0n, marked_uncollectible_at: null, test_clock_id: null, created_at: now, updated_at: now, version: 1 };
+        description: null, tax: built.tax, total_excluding_tax: built.total_excluding_tax, total_taxes: [], starting_balance: 0n, ending_balance: 0n, marked_uncollectible_at: null, test_clock_id: null, created_at: now, updated_at: now, version: 1 };
       const lineRows: Row<'invoice_lines'>[] = built.lines.map((l, position) => ({ account_id: s.account_id, id: newId('invoiceLine'), invoice_id: invoice.id,
         price_id: l.price_id, description: l.description, quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
-        period_start: l.period_start, period_end: l.period_end, kind: l.kind, proration: false, subscription_item_id: l.subscription_item, invoice_item_id: null, position }));
+        period_start: l.period_start, period_end: l.period_end, kind: l.kind, proration: false, subscription_item_id: l.subscription_item, invoice_item_id: null, position, tax_amounts: [] }));
       const aid = newId('paymentAttempt');
       const attempt: Row<'payment_attempts'> = { account_id: s.account_id, id: aid, invoice_id: invoice.id, customer_id: s.customer_id, payment_method_id: s.pm_id,
         test_clock_id: null, gateway: 'sandbox', idempotency_key: `rebill:${s.account_id}:${aid}`, amount: built.total, currency: built.currency,
         status: 'pending', decline_code: null, failure_message: null, gateway_charge_id: null, recover_at: new Date(now.getTime() + 60_000), rescue_at: null, created_at: now, updated_at: now };
       inv.push([invoice.account_id, invoice.id, invoice.customer_id, invoice.subscription_id, invoice.number, 'open', 'subscription_cycle', invoice.currency, invoice.subtotal,
-        invoice.total, invoice.amount_due, 0, invoice.amount_remaining, start, end, 1, now, 0, 0, now, now]);
+        invoice.total, invoice.total_excluding_tax, invoice.amount_due, 0, invoice.amount_remaining, start, end, 1, now, 0, 0, now, now]);
       for (const l of lineRows) lines.push([l.account_id, l.id, l.invoice_id, l.price_id, l.description, l.quantity, l.amount, l.unit_amount_decimal, l.period_start, l.period_end, l.kind, l.subscription_item_id, l.position]);
       atts.push([attempt.account_id, attempt.id, attempt.invoice_id, attempt.customer_id, attempt.payment_method_id, 'sandbox', attempt.idempotency_key,
         attempt.amount, attempt.currency, 'pending', attempt.recover_at, now, now]);
@@ -120,7 +120,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
     }
     await c.query(`
       WITH inv AS (INSERT INTO invoices (account_id, id, customer_id, subscription_id, number, status, billing_reason, currency, subtotal, total,
-          amount_due, amount_paid, amount_remaining, period_start, period_end, attempt_count, finalized_at, starting_balance, ending_balance, created_at, updated_at)
+          total_excluding_tax, amount_due, amount_paid, amount_remaining, period_start, period_end, attempt_count, finalized_at, starting_balance, ending_balance, created_at, updated_at)
         VALUES ${rowsOf(c, inv)}
         ON CONFLICT (account_id, subscription_id, period_start) WHERE subscription_id IS NOT NULL AND billing_reason IN ('subscription_create', 'subscription_cycle') DO NOTHING RETURNING id),
       l AS (INSERT INTO invoice_lines (account_id, id, invoice_id, price_id, description, quantity, amount, unit_amount_decimal, period_start, period_end, kind, subscription_item_id, position)

@@ -93,6 +93,7 @@ export const Subscription = Type.Object({
   trial_start: Nullable(Time), trial_end: Nullable(Time),
   cancel_at_period_end: Type.Boolean(), canceled_at: Nullable(Time), ended_at: Nullable(Time),
   latest_invoice: Nullable(Ref('in', 'invoice')), default_payment_method: Nullable(Ref('pm', 'payment method')),
+  default_tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'Applied to every line of the subscription\'s invoices' }),
   test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject,
   pause_collection: Nullable(Type.Object({
     behavior: Literals(['void', 'keep_as_draft', 'mark_uncollectible'] as const),
@@ -129,6 +130,19 @@ export const SubscriptionSchedule = Type.Object({
 
 export const LineKind = Literals(LINE_KINDS);
 
+const TaxAmount = Type.Object({
+  tax_rate: Ref('txr', 'tax rate'), amount: Type.Integer({ description: 'Minor units, rounded once per rate and line' }),
+  taxable_amount: Type.Integer({ description: 'What the rate was applied to: the line after discounts, net of included tax' }),
+  inclusive: Type.Boolean({ description: 'Included in the line\'s amount rather than added to it' }),
+});
+
+export const TaxRate = Type.Object({
+  id: Type.String(), object: Type.Literal('tax_rate'), display_name: Type.String(), description: Nullable(Type.String()),
+  percentage: Type.String({ description: 'Up to 4 decimals, e.g. "8.875"' }), inclusive: Type.Boolean(),
+  country: Nullable(Type.String()), state: Nullable(Type.String()), jurisdiction: Nullable(Type.String()), tax_type: Nullable(Type.String()),
+  active: Type.Boolean(), metadata: MetadataObject, created: Time, updated: Time,
+});
+
 export const InvoiceItem = Type.Object({
   id: Type.String(), object: Type.Literal('invoiceitem'), customer: Ref('cus', 'customer'),
   subscription: Nullable(Ref('sub', 'subscription')), subscription_item: Nullable(Ref('si', 'subscription item')),
@@ -145,6 +159,7 @@ export const InvoiceLine = Type.Object({
   amount: Type.Integer({ description: 'Minor units; a proration credit is negative' }), quantity: Type.Integer(), description: Type.String(),
   price: Nullable(Ref('price', 'price')), unit_amount_decimal: Nullable(DecimalString), proration: Type.Boolean(),
   subscription_item: Nullable(Ref('si', 'subscription item')), invoice_item: Nullable(Ref('ii', 'invoice item')),
+  tax_amounts: Type.Array(TaxAmount),
   period: Type.Object({ start: Nullable(Time), end: Nullable(Time) }),
 });
 
@@ -156,7 +171,10 @@ export const Invoice = Type.Object({
   customer: Ref('cus', 'customer'), subscription: Nullable(Ref('sub', 'subscription')),
   status: InvoiceStatus, billing_reason: Type.String({ description: 'subscription_create, subscription_cycle, …' }), currency: Currency,
   lines: ListOf(InvoiceLine),
-  subtotal: Type.Integer({ description: 'Sum of the lines; negative when credits outweigh charges' }), total: Type.Integer(),
+  subtotal: Type.Integer({ description: 'Sum of the lines; negative when credits outweigh charges' }),
+  tax: Type.Integer({ description: 'All tax: included in the lines and added on top' }),
+  total_excluding_tax: Type.Integer(), total_taxes: Type.Array(TaxAmount, { description: 'Per rate: the sum of its lines\' rounded amounts' }),
+  total: Type.Integer({ description: 'subtotal plus tax added on top' }),
   starting_balance: Type.Integer({ description: 'The customer\'s balance applied at finalization (negative: credit)' }),
   ending_balance: Nullable(Type.Integer({ description: 'The customer\'s balance after this invoice; null while draft' })),
   amount_due: Minor('What is to be collected: total plus starting balance, never below zero'), amount_paid: Minor(), amount_remaining: Minor(),
@@ -212,6 +230,7 @@ export type PaymentMethodObject = Static<typeof PaymentMethod>;
 export type SubscriptionItemObject = Static<typeof SubscriptionItem>;
 export type SubscriptionObject = Static<typeof Subscription>;
 export type SubscriptionScheduleObject = Static<typeof SubscriptionSchedule>;
+export type TaxRateObject = Static<typeof TaxRate>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;
 export type InvoiceObject = Static<typeof Invoice>;

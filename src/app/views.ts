@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type * as S from '../adapters/postgres/schema.ts';
 import type { SubscriptionStatus } from '../domain/subscription-status.ts';
 import type * as R from './resources.ts';
+import { formatPercent } from '../domain/percent.ts';
 
 /**
  * API representations of stored rows. Timestamps are RFC 3339 UTC strings; amounts are integers
@@ -80,12 +81,18 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   current_period_start: iso(s.current_period_start), current_period_end: iso(s.current_period_end),
   trial_start: iso(s.trial_start), trial_end: iso(s.trial_end),
   cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
-  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id,
+  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, default_tax_rates: s.default_tax_rates ?? [],
   test_clock: s.test_clock_id, metadata: meta(s.metadata),
   pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
   trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],
   schedule: s.schedule_id,
   created: iso(s.created_at), updated: iso(s.updated_at),
+});
+
+export const taxRateView = (r: Row<'tax_rates'>): R.TaxRateObject => ({
+  id: r.id, object: 'tax_rate', display_name: r.display_name, description: r.description, percentage: formatPercent(BigInt(r.percentage)),
+  inclusive: r.inclusive, country: r.country, state: r.state, jurisdiction: r.jurisdiction, tax_type: r.tax_type, active: r.active,
+  metadata: meta(r.metadata), created: iso(r.created_at), updated: iso(r.updated_at),
 });
 
 export const invoiceItemView = (i: Row<'invoice_items'>): R.InvoiceItemObject => ({
@@ -100,6 +107,7 @@ export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject =>
   id: l.id, object: 'line_item', kind: oneOf(l.kind), amount: num(l.amount), quantity: l.quantity, description: l.description,
   price: l.price_id, unit_amount_decimal: l.unit_amount_decimal === null ? null : trimDecimal(l.unit_amount_decimal),
   proration: l.proration, subscription_item: l.subscription_item_id, invoice_item: l.invoice_item_id,
+  tax_amounts: json(l.tax_amounts ?? []) as R.InvoiceLineObject['tax_amounts'],
   period: { start: iso(l.period_start), end: iso(l.period_end) },
 });
 
@@ -107,7 +115,8 @@ export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): 
   id: i.id, object: 'invoice', number: i.number, customer: i.customer_id, subscription: i.subscription_id, status: oneOf(i.status),
   billing_reason: i.billing_reason, currency: i.currency,
   lines: { object: 'list', data: lines.map(invoiceLineView), has_more: false },
-  subtotal: num(i.subtotal), total: num(i.total), starting_balance: num(i.starting_balance), ending_balance: num(i.ending_balance),
+  subtotal: num(i.subtotal), tax: num(BigInt(i.tax ?? 0n)), total_excluding_tax: num(BigInt(i.total_excluding_tax ?? i.total)),
+  total_taxes: json(i.total_taxes ?? []) as R.InvoiceObject['total_taxes'], total: num(i.total), starting_balance: num(i.starting_balance), ending_balance: num(i.ending_balance),
   amount_due: num(i.amount_due), amount_paid: num(i.amount_paid), amount_remaining: num(i.amount_remaining),
   collection_method: oneOf(i.collection_method), days_until_due: i.days_until_due, due_date: iso(i.due_date),
   auto_advance: i.auto_advance, description: i.description,

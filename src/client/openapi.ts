@@ -2447,6 +2447,8 @@ export interface paths {
                         customer: string;
                         /** @description An id beginning pm_ */
                         default_payment_method?: string;
+                        /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
+                        default_tax_rates?: string[];
                         items: {
                             /** @description An id beginning price_ */
                             price: string;
@@ -2577,6 +2579,8 @@ export interface paths {
                         cancel_at_period_end?: boolean;
                         /** @description An id beginning pm_ */
                         default_payment_method?: string;
+                        /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
+                        default_tax_rates?: string[];
                         /** @description With id: change or delete (deleted=true) that item; without: add an item */
                         items?: {
                             deleted?: boolean;
@@ -2772,6 +2776,243 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Subscription"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tax_rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List tax rates */
+        get: {
+            parameters: {
+                query?: {
+                    active?: "true" | "false";
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["TaxRate"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a tax rate */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        country?: string | null;
+                        description?: string | null;
+                        display_name: string;
+                        /** @description Included in prices (VAT-style) rather than added on top */
+                        inclusive: boolean;
+                        jurisdiction?: string | null;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        /** @description 0–100 with up to 4 decimals, e.g. "8.875" */
+                        percentage: string | number;
+                        state?: string | null;
+                        tax_type?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaxRate"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tax_rates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a tax rate */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaxRate"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Rename, describe, archive or reactivate a tax rate (its percentage never changes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        description?: string | null;
+                        display_name?: string;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaxRate"];
                     };
                 };
             };
@@ -3194,6 +3435,16 @@ export interface components {
                     proration: boolean;
                     quantity: number;
                     subscription_item: string | null;
+                    tax_amounts: {
+                        /** @description Minor units, rounded once per rate and line */
+                        amount: number;
+                        /** @description Included in the line's amount rather than added to it */
+                        inclusive: boolean;
+                        /** @description Id of the tax rate (txr_…) */
+                        tax_rate: string;
+                        /** @description What the rate was applied to: the line after discounts, net of included tax */
+                        taxable_amount: number;
+                    }[];
                     unit_amount_decimal: string | null;
                 }[];
                 has_more: boolean;
@@ -3221,7 +3472,22 @@ export interface components {
             subscription: string | null;
             /** @description Sum of the lines; negative when credits outweigh charges */
             subtotal: number;
+            /** @description All tax: included in the lines and added on top */
+            tax: number;
+            /** @description subtotal plus tax added on top */
             total: number;
+            total_excluding_tax: number;
+            /** @description Per rate: the sum of its lines' rounded amounts */
+            total_taxes: {
+                /** @description Minor units, rounded once per rate and line */
+                amount: number;
+                /** @description Included in the line's amount rather than added to it */
+                inclusive: boolean;
+                /** @description Id of the tax rate (txr_…) */
+                tax_rate: string;
+                /** @description What the rate was applied to: the line after discounts, net of included tax */
+                taxable_amount: number;
+            }[];
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp
@@ -3408,6 +3674,8 @@ export interface components {
             /** @description Id of the customer (cus_…) */
             customer: string;
             default_payment_method: string | null;
+            /** @description Applied to every line of the subscription's invoices */
+            default_tax_rates: string[];
             ended_at: string | null;
             id: string;
             items: {
@@ -3551,6 +3819,35 @@ export interface components {
             status: "not_started" | "active" | "completed" | "released" | "canceled";
             subscription: string | null;
             test_clock: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        TaxRate: {
+            active: boolean;
+            country: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            description: string | null;
+            display_name: string;
+            id: string;
+            inclusive: boolean;
+            jurisdiction: string | null;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            object: "tax_rate";
+            /** @description Up to 4 decimals, e.g. "8.875" */
+            percentage: string;
+            state: string | null;
+            tax_type: string | null;
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

@@ -55,6 +55,7 @@ export const ERRORS = {
   phase_end_invalid: { status: 400, type: 'invalid_request_error', message: 'A schedule phase must end after it starts, and phases end in order without overlapping.' },
   subscription_has_schedule: { status: 400, type: 'invalid_request_error', message: 'The subscription already follows a schedule; release that schedule first.' },
   subscription_schedule_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription schedule\'s status does not allow this (it has ended, was released or canceled).' },
+  tax_rate_inactive: { status: 400, type: 'invalid_request_error', message: 'The tax rate is archived and cannot be applied anew.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

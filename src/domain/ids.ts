@@ -15,6 +15,7 @@ export const ID_PREFIX = {
   invoiceItem: 'ii',
   balanceTransaction: 'cbtxn',
   subscriptionSchedule: 'sub_sched',
+  taxRate: 'txr',
   paymentAttempt: 'pay',
   event: 'evt',
   audit: 'aud',

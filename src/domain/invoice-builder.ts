@@ -5,7 +5,9 @@
 import { periodContaining, type Recurring } from './calendar.ts';
 import { normalizeCurrency } from './currency.ts';
 import { Dec as D } from './decimal.ts';
-import { roundHalfUp, sumAmounts } from './money.ts';
+import { roundHalfUp } from './money.ts';
+import { invoiceTotals } from './invoice-totals.ts';
+import type { TaxAmount, TaxRate } from './tax.ts';
 import { exactAmount, lineAmount, wholeAmount, type PriceModel } from './pricing.ts';
 import { periodFraction, type Fraction } from './proration.ts';
 
@@ -22,6 +24,8 @@ type LineFacts = {
   proration?: boolean;
   subscription_item?: string | null;
   invoice_item?: string | null;
+  /** The tax rates that apply to the line. */
+  tax_rates?: readonly TaxRate[];
 };
 /** A line priced here from its price and quantity (a share of the period when `fraction`). */
 export type PricedDraft = LineFacts & { price_id: string; price: PriceModel; fraction?: Fraction | null; amount?: undefined };
@@ -29,16 +33,21 @@ export type PricedDraft = LineFacts & { price_id: string; price: PriceModel; fra
 export type FixedDraft = LineFacts & { price_id: string | null; price?: undefined; amount: bigint; unit_amount_decimal: string | null };
 export type DraftLine = PricedDraft | FixedDraft;
 
-export type BuiltLine = Required<LineFacts> & {
+export type BuiltLine = Required<Omit<LineFacts, 'tax_rates'>> & {
   price_id: string | null;
   amount: bigint;
   /** Exact per-unit amount as a decimal string in minor units; informational only. */
   unit_amount_decimal: string | null;
+  tax_amounts: TaxAmount[];
 };
 export type BuiltInvoice = {
   currency: string;
   lines: BuiltLine[];
   subtotal: bigint;
+  /** All tax, included in the lines and added on top. */
+  tax: bigint;
+  total_taxes: TaxAmount[];
+  total_excluding_tax: bigint;
   total: bigint;
 };
 
@@ -79,7 +88,7 @@ export function shareOf(price: PriceModel, quantity: number, fraction: Fraction 
   return roundHalfUp(new D(exactAmount(price, quantity)).mul(fraction.numerator.toString()).div(fraction.denominator.toString()));
 }
 
-function buildLine(line: DraftLine): BuiltLine {
+function buildLine(line: DraftLine): Omit<BuiltLine, 'tax_amounts'> {
   const facts = {
     kind: line.kind, description: line.description, quantity: line.quantity, period_start: line.period_start,
     period_end: line.period_end, proration: line.proration ?? false, subscription_item: line.subscription_item ?? null,
@@ -90,15 +99,18 @@ function buildLine(line: DraftLine): BuiltLine {
 }
 
 /**
- * Totals from the subtotal. This is the seam for discounts and tax: when they arrive as further
- * pure steps, total = subtotal - discounts + tax, each computed on rounded bigints with any
- * per-line split done by money.allocate. The customer's balance is applied at finalization.
+ * Prices the lines, then totals them: the tax step (tax.ts, through invoiceTotals) taxes each
+ * line at its rates. Discounts are the next step to plug in there; the customer's balance is
+ * applied at finalization.
  */
 export function buildInvoice(currency: string, lines: readonly DraftLine[]): BuiltInvoice {
   const cur = normalizeCurrency(currency);
   const built = lines.map(buildLine);
-  const subtotal = sumAmounts(built.map((l) => l.amount));
-  return { currency: cur, lines: built, subtotal, total: subtotal };
+  const totals = invoiceTotals(cur, built.map((l, i) => ({ amount: l.amount, product: null, discountable: true, tax_rates: lines[i]!.tax_rates ?? [] })), []);
+  return {
+    currency: cur, lines: built.map((l, i) => ({ ...l, tax_amounts: totals.lines[i]!.tax_amounts })), subtotal: totals.subtotal,
+    tax: totals.tax, total_taxes: totals.total_taxes, total_excluding_tax: totals.total_excluding_tax, total: totals.total,
+  };
 }
 
 /** A subscription item as pricing sees it. */

@@ -19,6 +19,7 @@ import { invoiceDraftRoutes } from './routes/invoice-drafts.ts';
 import { invoiceItemRoutes } from './routes/invoice-items.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
+import { taxRateRoutes } from './routes/tax-rates.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -87,6 +88,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   subscriptionScheduleRoutes(app, deps);
   invoiceRoutes(app, deps);
   invoicePreviewRoutes(app, deps);
+  taxRateRoutes(app, deps);
   invoiceDraftRoutes(app, deps);
   invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);

@@ -65,6 +65,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bPm = await asOther('POST', '/v1/payment_methods', { customer: bCustomer.id, token: 'tok_visa' });
   const bSub = await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
   const bInvoice = bSub.latest_invoice as string;
+  const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true });
+  const bTaxRate = await asOther('POST', '/v1/tax_rates', { display_name: 'B VAT', percentage: '19', inclusive: true });
   // A subscription of each account parked after its billing kept failing.
   const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
 
@@ -219,6 +221,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another account's customer", url: '/v1/subscriptions', body: { customer: bCustomer.id, items: [{ price: monthlyUsd.id }] }, code: 'resource_missing', param: 'customer' },
       { name: "another customer's payment method", url: '/v1/subscriptions', body: { customer: noCard.id, items: [{ price: monthlyUsd.id }], default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
       { name: 'unknown field', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], coupon: 'FREE' }, code: 'parameter_unknown', param: 'coupon' },
+      { name: "another account's tax rate", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, bTaxRate.id] }, code: 'resource_missing', param: 'default_tax_rates[1]' },
+      { name: 'a tax rate twice', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, taxRate.id] }, code: 'parameter_invalid', param: 'default_tax_rates[1]' },
       { name: 'unknown trial end behavior', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 3, trial_settings: { end_behavior: { missing_payment_method: 'sleep' } } }, code: 'parameter_invalid', param: 'trial_settings[end_behavior][missing_payment_method]' },
     ],
     'POST /v1/subscriptions/:id/cancel': [
@@ -256,6 +260,22 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'an active subscription', url: `/v1/subscriptions/${active.id}/resume`, body: {}, code: 'subscription_status_invalid', param: 'id' },
       { name: 'unknown billing_cycle_anchor', url: `/v1/subscriptions/${active.id}/resume`, body: { billing_cycle_anchor: 'tomorrow' }, code: 'parameter_invalid', param: 'billing_cycle_anchor' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}/resume`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
+    ],
+    'POST /v1/tax_rates': [
+      { name: 'missing percentage', url: '/v1/tax_rates', body: { display_name: 'VAT', inclusive: true }, code: 'parameter_missing', param: 'percentage' },
+      { name: 'five decimals', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '8.87501', inclusive: false }, code: 'parameter_invalid', param: 'percentage' },
+      { name: 'negative percentage', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '-5', inclusive: false }, code: 'parameter_invalid', param: 'percentage' },
+      { name: 'over 100', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: 100.5, inclusive: false }, code: 'parameter_invalid', param: 'percentage' },
+      { name: 'string for inclusive', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '20', inclusive: 'yes' }, code: 'parameter_invalid', param: 'inclusive' },
+      { name: 'three-letter country', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '20', inclusive: true, country: 'USA' }, code: 'parameter_invalid', param: 'country' },
+      { name: 'empty name', url: '/v1/tax_rates', body: { display_name: '', percentage: '20', inclusive: true }, code: 'parameter_invalid', param: 'display_name' },
+      { name: 'unknown field', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '20', inclusive: true, rate: 20 }, code: 'parameter_unknown', param: 'rate' },
+    ],
+    'POST /v1/tax_rates/:id': [
+      { name: 'unknown id', url: '/v1/tax_rates/txr_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: "another account's rate", url: `/v1/tax_rates/${bTaxRate.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: 'changing the percentage', url: `/v1/tax_rates/${taxRate.id}`, body: { percentage: '21' }, code: 'parameter_unknown', param: 'percentage' },
+      { name: 'string for active', url: `/v1/tax_rates/${taxRate.id}`, body: { active: 'no' }, code: 'parameter_invalid', param: 'active' },
     ],
     'POST /v1/invoices/create_preview': [
       { name: 'neither customer nor subscription', url: '/v1/invoices/create_preview', body: {}, code: 'parameter_missing', param: 'customer' },
@@ -475,6 +495,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/subscriptions/:id', `/v1/subscriptions/${active.id}`, {}],
     ['POST /v1/subscriptions/:id/resume', `/v1/subscriptions/${active.id}/resume`, {}],
     ['POST /v1/invoices/create_preview', '/v1/invoices/create_preview', { subscription: active.id }],
+    ['POST /v1/tax_rates', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true }],
+    ['POST /v1/tax_rates/:id', `/v1/tax_rates/${taxRate.id}`, {}],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/invoiceitems', '/v1/invoiceitems', { customer: noCard.id, amount: 1, currency: 'usd' }],
     ['POST /v1/invoices', '/v1/invoices', { customer: payer.id }], ['POST /v1/invoices/:id', `/v1/invoices/${draft}`, {}],

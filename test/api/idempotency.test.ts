@@ -156,6 +156,17 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/subscriptions?customer=${customer.id}`)).data).toHaveLength(1);
   });
 
+  it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
+    const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
+    const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    const again = await raw(h, '/v1/tax_rates', body, 'tax-key-1');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+    expect((await ok(h, 'GET', '/v1/tax_rates?limit=100')).data.filter((r: { display_name: string }) => r.display_name === 'Replayed VAT')).toHaveLength(1);
+  });
+
   it('refuses the same key with another body (409 idempotency_key_reused) and writes nothing', async () => {
     const first = await raw(h, '/v1/customers', { email: 'one@example.com' }, 'reuse-key');
     expect(first.status).toBe(200);

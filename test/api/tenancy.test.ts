@@ -10,7 +10,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -61,6 +61,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const creditNote = await ok(h, 'POST', '/v1/invoices', { customer: unpaidCustomer.id });
   const credited = await ok(h, 'POST', `/v1/invoices/${creditNote.id}/finalize`, {});
 
+  const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'A VAT', percentage: '20', inclusive: true });
+
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
 
@@ -79,7 +81,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, schedule.id, schedule.subscription];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, schedule.id, schedule.subscription];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -90,6 +92,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/test_clocks/:id', url: `/v1/test_clocks/${clock.id}`, expect: 'missing' },
     { route: 'GET /v1/payments/:id', url: `/v1/payments/${payment.id}`, expect: 'missing' },
     { route: 'GET /v1/billing_failures/:id', url: `/v1/billing_failures/${failure.id}`, expect: 'missing' },
+    { route: 'GET /v1/tax_rates/:id', url: `/v1/tax_rates/${taxRate.id}`, expect: 'missing' },
+    { route: 'GET /v1/tax_rates', url: '/v1/tax_rates?limit=100', expect: 'empty' },
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${pendingItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${draftItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${draft.id}`, expect: 'missing' },
@@ -139,6 +143,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { metadata: { taken: 'over' } }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { items: [{ id: sub.items.data[0].id, quantity: 5 }], proration_behavior: 'always_invoice' }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { subscription: sub.id }, expect: 'missing', param: 'subscription' },
+    { route: 'POST /v1/tax_rates/:id', url: `/v1/tax_rates/${taxRate.id}`, body: { active: false }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscriptions', url: '/v1/subscriptions', body: { customer: 'cus_none', items: [{ price: 'price_none' }], default_tax_rates: [taxRate.id] }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/tax_rates', url: '/v1/tax_rates', body: { display_name: 'B VAT', percentage: '19', inclusive: true }, expect: 'own' },
     { route: 'POST /v1/subscriptions/:id/resume', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, expect: 'missing', param: 'id' },
@@ -215,7 +222,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: c.param });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

@@ -62,8 +62,8 @@ describe('a billing batch meeting an already-invoiced period', async () => {
     const sub = (await h.database.pool.query('SELECT * FROM subscriptions WHERE id = $1', [victim])).rows[0];
     // An invoice for the coming period already exists (as if written by an earlier run).
     await h.database.pool.query(`INSERT INTO invoices (account_id, id, customer_id, subscription_id, status, billing_reason, currency,
-        subtotal, total, amount_due, amount_remaining, period_start, period_end, created_at, updated_at)
-      VALUES ($1, 'in_preexisting', $2, $3, 'paid', 'subscription_cycle', 'usd', 2000, 2000, 2000, 0, $4, $4::timestamptz + interval '1 month', now(), now())`,
+        subtotal, total, total_excluding_tax, amount_due, amount_remaining, period_start, period_end, created_at, updated_at)
+      VALUES ($1, 'in_preexisting', $2, $3, 'paid', 'subscription_cycle', 'usd', 2000, 2000, 2000, 2000, 0, $4, $4::timestamptz + interval '1 month', now(), now())`,
       [h.accountId, sub.customer_id, victim, sub.current_period_end]);
     await drain(h.deps);
     const perSub = await h.database.pool.query('SELECT subscription_id, count(*)::int AS n FROM invoices GROUP BY 1 ORDER BY 1');

@@ -45,7 +45,7 @@ export interface SubscriptionsTable {
   canceled_at: Ts | null; ended_at: Ts | null; latest_invoice_id: string | null;
   default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
   billing_failure_count: Defaulted<number>;
-  pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; schedule_id: Defaulted<string | null>;
+  pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; default_tax_rates: Defaulted<string[]>; schedule_id: Defaulted<string | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionSchedulesTable {
@@ -66,13 +66,19 @@ export interface InvoicesTable {
   collection_method: Defaulted<string>; days_until_due: Defaulted<number | null>; due_date: Defaulted<Ts | null>;
   auto_advance: Defaulted<boolean>; description: Defaulted<string | null>; starting_balance: Defaulted<bigint>;
   ending_balance: Defaulted<bigint | null>; marked_uncollectible_at: Defaulted<Ts | null>; test_clock_id: Defaulted<string | null>;
+  tax: Defaulted<bigint>; total_excluding_tax: bigint; total_taxes: Defaulted<unknown>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface InvoiceLinesTable {
   account_id: string; id: string; invoice_id: string; price_id: string | null; description: string;
   quantity: number; amount: bigint; unit_amount_decimal: string | null; period_start: Ts; period_end: Ts;
   kind: string; proration: Defaulted<boolean>; subscription_item_id: Defaulted<string | null>;
-  invoice_item_id: Defaulted<string | null>; position: Defaulted<number>;
+  invoice_item_id: Defaulted<string | null>; position: Defaulted<number>; tax_amounts: Defaulted<unknown>;
+}
+export interface TaxRatesTable {
+  account_id: string; id: string; display_name: string; description: string | null; percentage: bigint; inclusive: boolean;
+  country: string | null; state: string | null; jurisdiction: string | null; tax_type: string | null; active: Defaulted<boolean>;
+  metadata: Json; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface InvoiceItemsTable {
   account_id: string; id: string; customer_id: string; subscription_id: string | null; subscription_item_id: string | null;
@@ -125,6 +131,7 @@ export interface DB {
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
   invoice_items: InvoiceItemsTable;
+  tax_rates: TaxRatesTable;
   customer_balance_transactions: CustomerBalanceTransactionsTable;
   payment_attempts: PaymentAttemptsTable;
   billing_failures: BillingFailuresTable;

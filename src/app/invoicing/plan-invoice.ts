@@ -1,4 +1,5 @@
 import type { Recurring } from '../../domain/calendar.ts';
+import type { TaxAmount, TaxRate } from '../../domain/tax.ts';
 import { newId } from '../../domain/ids.ts';
 import { buildInvoice, periodLines, type BuiltInvoice, type Cycle, type DraftLine, type FixedDraft, type ItemState, type LineKind } from '../../domain/invoice-builder.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
@@ -26,10 +27,17 @@ export const pendingLine = (i: Row<'invoice_items'>): FixedDraft => ({
   period_end: i.period_end, subscription_item: i.subscription_item_id, invoice_item: i.id,
 });
 
-/** Lines of one subscription period, pending items first (they are older), then the period. */
-export function subscriptionDraftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], start: Date, end: Date): DraftLine[] {
-  return [...pending.map(pendingLine), ...periodLines(cycleOf(s), itemStates(items), start, end)];
+/**
+ * Lines of one subscription period, pending items first (they are older), then the period; the
+ * subscription's default tax rates apply to all of them.
+ */
+export function subscriptionDraftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], start: Date, end: Date, taxRates: readonly TaxRate[] = []): DraftLine[] {
+  return withTax([...pending.map(pendingLine), ...periodLines(cycleOf(s), itemStates(items), start, end)], taxRates);
 }
+
+/** Lines with these tax rates (none: as they are). */
+export const withTax = (lines: DraftLine[], taxRates: readonly TaxRate[]): DraftLine[] =>
+  (taxRates.length ? lines.map((l) => ({ ...l, tax_rates: taxRates })) : lines);
 
 /** What an invoice is about: whose, which subscription, why, which period. */
 export type InvoiceContext = {
@@ -55,6 +63,7 @@ export function draftRows(ctx: InvoiceContext, built: BuiltInvoice, now: Date): 
   const invoice: Row<'invoices'> = {
     account_id: ctx.accountId, id, customer_id: ctx.customerId, subscription_id: ctx.subscriptionId, number: null, status: 'draft',
     billing_reason: ctx.reason, currency: built.currency, subtotal: built.subtotal, total: built.total,
+    tax: built.tax, total_excluding_tax: built.total_excluding_tax, total_taxes: taxJson(built.total_taxes),
     amount_due: built.total > 0n ? built.total : 0n, amount_paid: 0n, amount_remaining: built.total > 0n ? built.total : 0n,
     period_start: ctx.periodStart, period_end: ctx.periodEnd, attempt_count: 0, finalized_at: null, paid_at: null, voided_at: null,
     collection_method: ctx.collectionMethod ?? 'charge_automatically', days_until_due: ctx.daysUntilDue ?? null, due_date: null,
@@ -69,9 +78,13 @@ export function lineRows(invoice: Row<'invoices'>, built: BuiltInvoice): Row<'in
     account_id: invoice.account_id, id: newId('invoiceLine'), invoice_id: invoice.id, kind: l.kind as LineKind, proration: l.proration,
     subscription_item_id: l.subscription_item, invoice_item_id: l.invoice_item, position, price_id: l.price_id,
     description: l.description, quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
-    period_start: l.period_start, period_end: l.period_end,
+    period_start: l.period_start, period_end: l.period_end, tax_amounts: taxJson(l.tax_amounts),
   }));
 }
+
+/** Taxes as stored (jsonb): amounts as JSON numbers, exact below 2^53 like every amount shown. */
+export const taxJson = (taxes: readonly TaxAmount[]) =>
+  taxes.map((t) => ({ tax_rate: t.tax_rate, amount: Number(t.amount), taxable_amount: Number(t.taxable_amount), inclusive: t.inclusive }));
 
 /** Collection of a subscription is paused at `now`: how its invoices are handled, or null. */
 export function pauseBehaviorAt(s: Row<'subscriptions'>, now: Date): PauseBehavior | null {
@@ -88,8 +101,9 @@ export function pauseBehaviorAt(s: Row<'subscriptions'>, now: Date): PauseBehavi
 export function subscriptionPlan(
   s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[],
   billing: { customer: BillingCustomer; pm: PaymentMethodRef | null }, start: Date, end: Date, reason: string, now: Date,
+  taxRates: readonly TaxRate[] = [],
 ): InvoicePlan {
-  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end));
+  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end, taxRates));
   const { invoice, lines } = draftRows({
     accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
     reason, periodStart: start, periodEnd: end,

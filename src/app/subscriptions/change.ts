@@ -9,8 +9,10 @@ import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import { isTerminal, transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { loadBillingCustomers, loadItems, loadPendingItems } from '../billing/load.ts';
 import type { BillingCustomer, InvoicePlan, PauseBehavior } from '../invoicing/finalize.ts';
-import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import { conflict, notFound } from '../errors.ts';
+import { checkTaxRates, loadTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
+import type { TaxRate } from '../../domain/tax.ts';
 import { clockTimes } from '../time.ts';
 import type { Row } from '../views.ts';
 import { checkPeriodAmount, parseTime } from './subscriptions.ts';
@@ -31,6 +33,8 @@ export type SubscriptionChange = {
   pause_collection?: { behavior: PauseBehavior; resumes_at?: string | null | undefined } | null | '' | undefined;
   default_payment_method?: string | undefined;
   trial_settings?: TrialSettings | null | undefined;
+  /** Replaces the subscription's default tax rates; [] removes them. */
+  default_tax_rates?: string[] | undefined;
 };
 
 export type TrialSettings = { end_behavior: { missing_payment_method: 'cancel' | 'pause' | 'create_invoice' } };
@@ -43,6 +47,8 @@ export type ChangeState = {
   pending: Row<'invoice_items'>[];
   billing: { customer: BillingCustomer; pm: PaymentMethodRef | null };
   ownCard: PaymentMethodRef | null;
+  /** The rates the subscription's invoices carry after the change. */
+  taxRates: TaxRate[];
   now: Date;
 };
 
@@ -58,7 +64,7 @@ export async function loadChangeState(db: Db, nowReal: Date, accountId: string, 
   const sub = await q.executeTakeFirst();
   if (!sub) throw notFound('subscription', id, opts.idParam);
   const priceIds = [...new Set((change.items ?? []).flatMap((i) => (i.price ? [i.price] : [])))];
-  const [items, billing, pending, priceRows, timeOf, own] = await Promise.all([
+  const [items, billing, pending, priceRows, timeOf, own, taxRates] = await Promise.all([
     loadItems(db, [sub]),
     loadBillingCustomers(db, [sub], lock),
     loadPendingItems(db, [sub]),
@@ -66,11 +72,14 @@ export async function loadChangeState(db: Db, nowReal: Date, accountId: string, 
     clockTimes(db, nowReal, [sub]),
     change.default_payment_method ? db.selectFrom('payment_methods').select(['id', 'gateway_token']).where('account_id', '=', accountId)
       .where('id', '=', change.default_payment_method).where('customer_id', '=', sub.customer_id).executeTakeFirst() : undefined,
+    change.default_tax_rates !== undefined
+      ? checkTaxRates(db, accountId, change.default_tax_rates, 'default_tax_rates').then((rows) => rows.map(taxRateOf))
+      : loadTaxRates(db, [sub]).then((m) => m.get(sub.id) ?? []),
   ]);
   if (change.default_payment_method && !own) throw notFound('payment method', change.default_payment_method, 'default_payment_method');
   return {
     sub, items: items.get(sub.id) ?? [], prices: new Map(priceRows.map((p) => [p.id, p])), pending: pending.get(sub.id) ?? [],
-    billing: billing.get(sub.id)!, ownCard: own ?? null, now: timeOf(sub),
+    billing: billing.get(sub.id)!, ownCard: own ?? null, now: timeOf(sub), taxRates,
   };
 }
 
@@ -277,6 +286,10 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
     previous.trial_settings = s.trial_settings;
     after.trial_settings = change.trial_settings as unknown as Row<'subscriptions'>['trial_settings'];
   }
+  if (change.default_tax_rates !== undefined) {
+    previous.default_tax_rates = s.default_tax_rates;
+    after.default_tax_rates = change.default_tax_rates;
+  }
   if (change.default_payment_method !== undefined) {
     previous.default_payment_method = s.default_payment_method_id;
     after.default_payment_method_id = change.default_payment_method;
@@ -293,7 +306,7 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
  */
 export function invoiceNow(state: ChangeState, after: Row<'subscriptions'>, lines: DraftLine[], period: { start: Date; end: Date }): InvoicePlan {
   const s = state.sub;
-  const built = buildInvoice(s.currency, [...state.pending.map(pendingLine), ...lines]);
+  const built = buildInvoice(s.currency, withTax([...state.pending.map(pendingLine), ...lines], state.taxRates));
   const { invoice, lines: rows } = draftRows({ accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
     reason: 'subscription_update', periodStart: period.start, periodEnd: period.end }, built, state.now);
   after.latest_invoice_id = invoice.id;

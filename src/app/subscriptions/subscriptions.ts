@@ -8,7 +8,7 @@ import { transition, type SubscriptionStatus } from '../../domain/subscription-s
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import { loadItems, loadPendingItems, subscriptionViewWith } from '../billing/load.ts';
 import { billingCustomer, finalizeAndWrite } from '../invoicing/finalize.ts';
-import { draftRows, itemStates, subscriptionPlan, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { draftRows, itemStates, subscriptionPlan, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import { buildInvoice, trialLines } from '../../domain/invoice-builder.ts';
 import { lineAmount } from '../../domain/pricing.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
@@ -19,6 +19,7 @@ import { nowFor } from '../time.ts';
 import { atomically, command, retryingStale, type UnitOfWork } from '../unit-of-work.ts';
 import type { Row } from '../views.ts';
 import type { TrialSettings } from './change.ts';
+import { checkTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
 
 export type SubscriptionInput = {
   customer: string;
@@ -29,6 +30,7 @@ export type SubscriptionInput = {
   default_payment_method?: string;
   metadata?: Record<string, string>;
   trial_settings?: TrialSettings;
+  default_tax_rates?: string[];
 };
 
 // Every amount the API shows is a JSON number: beyond 2^53 it would no longer be exact.
@@ -125,7 +127,8 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
         .whereRef('ii.customer_id', '=', 'c.id').where('ii.invoice_id', 'is', null).where('ii.subscription_id', 'is', null)).as('has_pending'))
       .where('c.account_id', '=', u.accountId).where('c.id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
-    const prices = await loadPrices(u, input.items);
+    const [prices, taxRows] = await Promise.all([loadPrices(u, input.items), checkTaxRates(u.tx, u.accountId, input.default_tax_rates ?? [], 'default_tax_rates')]);
+    const taxRates = taxRows.map(taxRateOf);
     const first = prices[0]!.price;
     const recurring: Recurring = { interval: first.recurring_interval as Recurring['interval'], interval_count: first.recurring_interval_count! };
     let pm: PaymentMethodRef | null = customer.pm_id && customer.pm_token ? { id: customer.pm_id, gateway_token: customer.pm_token } : null;
@@ -159,7 +162,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
       metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null,
-      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null,
+      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, default_tax_rates: input.default_tax_rates ?? [],
       created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p) => ({
@@ -171,7 +174,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       // The customer's pending one-off items go on the first invoice (the customer is not locked:
       // an item taken meanwhile by another invoice fails the version check and the command reruns).
       const pending = customer.has_pending ? (await loadPendingItems(u.tx, [sub])).get(sub.id) ?? [] : [];
-      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now);
+      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, taxRates);
       const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
       sub.latest_invoice_id = plan.invoice.id;
       if (plan.collection === 'zero_amount') sub.status = transition('incomplete', 'payment_succeeded');
@@ -181,7 +184,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       charges = opened.map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
     } else {
       // A trial opens with a zero invoice (Stripe's record of it), finalized paid without a charge.
-      const built = buildInvoice(sub.currency, trialLines(itemStates(items), now, trialEnd));
+      const built = buildInvoice(sub.currency, withTax(trialLines(itemStates(items), now, trialEnd), taxRates));
       const { invoice, lines } = draftRows({ accountId: u.accountId, customerId: customer.id, subscriptionId: id, testClockId: customer.test_clock_id,
         reason: 'subscription_create', periodStart: now, periodEnd: trialEnd }, built, now);
       const plan = { invoice, lines, consumed: [], subscription: sub, customer: billingCustomer(customer, pm), pm, at: now };

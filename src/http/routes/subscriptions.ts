@@ -7,7 +7,7 @@ import { updateSubscription } from '../../app/subscriptions/update.ts';
 import { resumeSubscription } from '../../app/subscriptions/resume.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
 import { actorOf } from '../auth.ts';
-import { Id, IdParams, ListQuery, Metadata, SubscriptionChangeBody, Timestamp, TrialSettings, pageOf, replies } from '../schemas.ts';
+import { Id, IdParams, ListQuery, Metadata, DefaultTaxRates, SubscriptionChangeBody, Timestamp, TrialSettings, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 export function subscriptionRoutes(app: App, deps: Deps) {
@@ -25,6 +25,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         default_payment_method: Type.Optional(Id('pm')),
         metadata: Type.Optional(Metadata),
         trial_settings: Type.Optional(TrialSettings),
+        default_tax_rates: Type.Optional(DefaultTaxRates),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createSubscription(deps, actorOf(req), req.body));
