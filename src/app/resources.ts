@@ -46,6 +46,18 @@ export const Customer = Type.Object({
   created: Time, updated: Time,
 });
 
+export const BALANCE_TRANSACTION_TYPES = ['adjustment', 'applied_to_invoice', 'invoice_credit'] as const;
+
+export const CustomerBalanceTransaction = Type.Object({
+  id: Type.String(), object: Type.Literal('customer_balance_transaction'), customer: Ref('cus', 'customer'),
+  type: Literals(BALANCE_TRANSACTION_TYPES),
+  amount: Type.Integer({ description: 'The change of the balance in minor units: negative credits the customer, positive is owed' }),
+  currency: Currency,
+  ending_balance: Type.Integer({ description: 'The customer\'s balance after this transaction' }),
+  invoice: Nullable(Ref('in', 'invoice that applied or credited the balance')),
+  description: Nullable(Type.String()), metadata: MetadataObject, created: Time,
+});
+
 export const Product = Type.Object({
   id: Type.String(), object: Type.Literal('product'), name: Type.String(), description: Nullable(Type.String()),
   active: Type.Boolean(), metadata: MetadataObject, created: Time, updated: Time,
@@ -224,6 +236,7 @@ export const AuditEntry = Type.Object({
 });
 
 export type CustomerObject = Static<typeof Customer>;
+export type CustomerBalanceTransactionObject = Static<typeof CustomerBalanceTransaction>;
 export type ProductObject = Static<typeof Product>;
 export type PriceObject = Static<typeof Price>;
 export type PaymentMethodObject = Static<typeof PaymentMethod>;

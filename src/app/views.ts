@@ -35,6 +35,13 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
+export const balanceTransactionView = (t: Row<'customer_balance_transactions'>): R.CustomerBalanceTransactionObject => ({
+  id: t.id, object: 'customer_balance_transaction', customer: t.customer_id,
+  type: oneOf<R.CustomerBalanceTransactionObject['type']>(t.type), amount: num(BigInt(t.amount)), currency: t.currency,
+  ending_balance: num(BigInt(t.ending_balance)), invoice: t.invoice_id, description: t.description,
+  metadata: meta(t.metadata), created: iso(t.created_at),
+});
+
 export const productView = (p: Row<'products'>): R.ProductObject => ({
   id: p.id, object: 'product', name: p.name, description: p.description, active: p.active,
   metadata: meta(p.metadata), created: iso(p.created_at), updated: iso(p.updated_at),

@@ -6,7 +6,7 @@ import * as R from '../app/resources.ts';
  * generated client has a type per object and the document states each shape once.
  */
 export const COMPONENTS = {
-  Customer: R.Customer, Product: R.Product, Price: R.Price, PaymentMethod: R.PaymentMethod,
+  Customer: R.Customer, CustomerBalanceTransaction: R.CustomerBalanceTransaction, Product: R.Product, Price: R.Price, PaymentMethod: R.PaymentMethod,
   Subscription: R.Subscription, SubscriptionSchedule: R.SubscriptionSchedule, Invoice: R.Invoice, InvoiceItem: R.InvoiceItem, TaxRate: R.TaxRate, Payment: R.Payment, TestClock: R.TestClock, BillingFailure: R.BillingFailure, Event: R.Event,
   AuditEntry: R.AuditEntry, Error: R.ErrorBody,
 } as const;

@@ -86,6 +86,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
   describe('the OpenAPI document', () => {
     const paths: Record<string, string[]> = {
       '/v1/customers': ['get', 'post'], '/v1/customers/{id}': ['get', 'post'],
+      '/v1/customers/{id}/balance_transactions': ['get', 'post'], '/v1/customers/{id}/balance_transactions/{txn}': ['get'],
       '/v1/products': ['get', 'post'], '/v1/products/{id}': ['get'],
       '/v1/prices': ['get', 'post'], '/v1/prices/{id}': ['get'],
       '/v1/payment_methods': ['get', 'post'],

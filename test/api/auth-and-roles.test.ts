@@ -85,7 +85,8 @@ describe('roles', async () => {
   const reads = ['/v1/tax_rates', '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
     `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`, '/v1/invoiceitems',
-    `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`];
+    `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`,
+    `/v1/customers/${customer.id}/balance_transactions`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -101,6 +102,7 @@ describe('roles', async () => {
   const writes: { name: string; url: string; body: unknown; needs: 'write' | 'catalog' | 'billing' }[] = [
     { name: 'create a customer', url: '/v1/customers', body: { email: 'new@example.com' }, needs: 'write' },
     { name: 'update a customer', url: `/v1/customers/${customer.id}`, body: { name: 'Renamed' }, needs: 'write' },
+    { name: 'adjust a customer\'s balance', url: `/v1/customers/${customer.id}/balance_transactions`, body: { amount: -100, currency: 'usd' }, needs: 'billing' },
     { name: 'create a product', url: '/v1/products', body: { name: 'Another' }, needs: 'catalog' },
     { name: 'create a price', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 5 }, needs: 'catalog' },
     { name: 'attach a payment method', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_mastercard', set_default: false }, needs: 'write' },

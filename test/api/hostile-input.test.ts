@@ -166,6 +166,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/subscription_schedules': { customer: customer.id, start_date: 'now', phases: schedulePhases },
     'POST /v1/subscription_schedules/:id': { phases: schedulePhases },
     'POST /v1/tax_rates': { display_name: 'Sales tax', percentage: '8.875', inclusive: false }, 'POST /v1/tax_rates/:id': { display_name: 'Renamed' },
+    'POST /v1/customers/:id/balance_transactions': { amount: -100, currency: 'usd' },
   };
   // An Idempotency-Key already spent on another request.
   await h.database.pool.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, status_code, response)

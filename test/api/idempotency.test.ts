@@ -41,6 +41,22 @@ describe('Idempotency-Key on writes', async () => {
   const product = await ok(h, 'POST', '/v1/products', { name: 'Coffee box' });
   const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 2000, recurring: { interval: 'month' } });
 
+  it('replays a balance adjustment: one transaction, one change of the balance', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-balance@example.com' });
+    const url = `/v1/customers/${customer.id}/balance_transactions`;
+    const body = { amount: -250, currency: 'usd', description: 'Refund of shipping' };
+    const first = await raw(h, url, body, 'balance-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, url, body, 'balance-key-1', first);
+    expect(await everything(h)).toEqual(before);
+    expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).balance).toBe(-250);
+    expect((await ok(h, 'GET', url)).data).toHaveLength(1);
+    const other = await raw(h, url, { ...body, amount: -251 }, 'balance-key-1');
+    expect(other.status).toBe(409);
+    expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).balance).toBe(-250);
+  });
+
   it('replays POST /v1/customers byte for byte and writes nothing the second time', async () => {
     const body = { email: 'idem@example.com', name: 'Idem', metadata: { source: 'test' } };
     const first = await raw(h, '/v1/customers', body, 'cust-key-1');

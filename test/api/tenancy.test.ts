@@ -60,6 +60,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   await ok(h, 'POST', '/v1/invoiceitems', { customer: unpaidCustomer.id, amount: -200, currency: 'usd' });
   const creditNote = await ok(h, 'POST', '/v1/invoices', { customer: unpaidCustomer.id });
   const credited = await ok(h, 'POST', `/v1/invoices/${creditNote.id}/finalize`, {});
+  const adjustment = await ok(h, 'POST', `/v1/customers/${customer.id}/balance_transactions`, { amount: -100, currency: 'usd' });
 
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'A VAT', percentage: '20', inclusive: true });
 
@@ -81,10 +82,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, schedule.id, schedule.subscription];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, schedule.id, schedule.subscription, adjustment.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
+    { route: 'GET /v1/customers/:id/balance_transactions', url: `/v1/customers/${customer.id}/balance_transactions?limit=100`, expect: 'missing' },
+    { route: 'GET /v1/customers/:id/balance_transactions/:txn', url: `/v1/customers/${customer.id}/balance_transactions/${adjustment.id}`, expect: 'missing' },
     { route: 'GET /v1/products/:id', url: `/v1/products/${product.id}`, expect: 'missing' },
     { route: 'GET /v1/prices/:id', url: `/v1/prices/${price.id}`, expect: 'missing' },
     { route: 'GET /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, expect: 'missing' },
@@ -139,6 +142,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { name: 'taken over' }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { invoice_settings: { default_payment_method: pm.id } }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/customers', url: '/v1/customers', body: { email: 'b@example.com', test_clock: clock.id }, expect: 'missing', param: 'test_clock' },
+    { route: 'POST /v1/customers/:id/balance_transactions', url: `/v1/customers/${customer.id}/balance_transactions`, body: { amount: -100000, currency: 'usd' }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { metadata: { taken: 'over' } }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { items: [{ id: sub.items.data[0].id, quantity: 5 }], proration_behavior: 'always_invoice' }, expect: 'missing', param: 'id' },

@@ -88,7 +88,7 @@ export interface InvoiceItemsTable {
 }
 export interface CustomerBalanceTransactionsTable {
   account_id: string; id: string; customer_id: string; type: string; amount: bigint; currency: string;
-  ending_balance: bigint; invoice_id: string | null; description: string | null; created_at: Ts;
+  ending_balance: bigint; invoice_id: string | null; description: string | null; metadata: ColumnType<unknown, string | undefined, string>; created_at: Ts;
 }
 export interface PaymentAttemptsTable {
   account_id: string; id: string; invoice_id: string; customer_id: string; payment_method_id: string | null;

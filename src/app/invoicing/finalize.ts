@@ -27,6 +27,9 @@ export type BillingCustomer = {
   readNext: number;
   balance: bigint;
   balanceCurrency: string | null;
+  /** The balance as read, for the optimistic guard: an adjustment may land in between. */
+  readBalance: bigint;
+  readBalanceCurrency: string | null;
   /** The customer's default card. */
   pm: PaymentMethodRef | null;
   touched: boolean;
@@ -34,7 +37,7 @@ export type BillingCustomer = {
 
 export function billingCustomer(c: Pick<Row<'customers'>, 'account_id' | 'id' | 'invoice_prefix' | 'next_invoice_sequence' | 'balance' | 'balance_currency'>, pm: PaymentMethodRef | null): BillingCustomer {
   return { accountId: c.account_id, id: c.id, prefix: c.invoice_prefix, next: c.next_invoice_sequence, readNext: c.next_invoice_sequence,
-    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, pm, touched: false };
+    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, readBalance: BigInt(c.balance), readBalanceCurrency: c.balance_currency, pm, touched: false };
 }
 
 /** An invoice on its way through the pipeline: priced and drafted, then finalized and written. */
@@ -88,9 +91,10 @@ export function finalizePlan(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'c
     c.balanceCurrency = b.ending_balance === 0n ? null : inv.currency;
     plan.balanceTransaction = {
       account_id: inv.account_id, id: newId('balanceTransaction'), customer_id: c.id,
-      type: b.ending_balance < b.starting_balance ? 'invoice_credit' : 'applied_to_invoice',
+      // An invoice that consumes a debt lowers the balance too, yet applies it as a credit would.
+      type: inv.total < 0n ? 'invoice_credit' : 'applied_to_invoice',
       amount: b.ending_balance - b.starting_balance, currency: inv.currency, ending_balance: b.ending_balance,
-      invoice_id: inv.id, description: null, created_at: now,
+      invoice_id: inv.id, description: null, metadata: {}, created_at: now,
     };
   }
   plan.attempt = null;
@@ -178,9 +182,22 @@ const finalizedColumns = (i: Row<'invoices'>) => ({
 /** The customers' sequences and balances as the plans left them, one row per customer. */
 function writeCustomers(u: UnitOfWork, plans: InvoicePlan[], guarded: boolean) {
   const touched = [...new Set(plans.map((p) => p.customer))].filter((c) => c.touched);
-  u.updateLater('customers', touched.map((c) => ({
+  const row = (c: BillingCustomer) => ({
     account_id: c.accountId, id: c.id, invoice_prefix: c.prefix, next_invoice_sequence: c.next, balance: c.balance, balance_currency: c.balanceCurrency,
-  })), guarded ? { guard: 't.next_invoice_sequence = v.next_invoice_sequence - 1 AND t.invoice_prefix = v.invoice_prefix' } : {});
+  });
+  if (!guarded) {
+    u.updateLater('customers', touched.map(row));
+    return;
+  }
+  // A balance adjustment does not move the sequence, so the balance read is guarded on its own;
+  // its values are the customer's, as read (a bigint, and a currency code or null).
+  for (const c of touched) {
+    const currency = c.readBalanceCurrency === null ? 'NULL' : `'${c.readBalanceCurrency.replace(/'/g, "''")}'`;
+    u.updateLater('customers', [row(c)], {
+      guard: `t.next_invoice_sequence = v.next_invoice_sequence - 1 AND t.invoice_prefix = v.invoice_prefix`
+        + ` AND t.balance = ${c.readBalance.toString()} AND t.balance_currency IS NOT DISTINCT FROM ${currency}`,
+    });
+  }
 }
 
 /** Audit and events of written plans; the charges to send once the transaction commits. */

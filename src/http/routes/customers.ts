@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import * as R from '../../app/resources.ts';
 import { ref } from '../components.ts';
 import { INVOICE_PREFIX_PATTERN } from '../../domain/invoice-number.ts';
+import { adjustBalance, getBalanceTransaction, listBalanceTransactions } from '../../app/customers/balance.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../app/customers/customers.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
@@ -11,6 +12,12 @@ import type { App } from './types.ts';
 const Email = Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()]);
 const Name = Type.Union([Type.String({ maxLength: 256 }), Type.Null()]);
 const InvoicePrefix = Type.String({ pattern: INVOICE_PREFIX_PATTERN, description: '3–12 capitals or digits, unique in the account; generated when not given' });
+// Non-zero: an adjustment that changes nothing would still be a transaction in the ledger.
+const Adjustment = Type.Integer({
+  minimum: -1e12, maximum: 1e12, not: { const: 0 },
+  description: 'Minor units, non-zero, at most 10^12 either way: negative credits the customer, positive adds to what they owe',
+});
+const TxnParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), txn: Type.String({ minLength: 1, maxLength: 64 }) });
 const InvoiceSettings = Type.Object({ default_payment_method: Type.Optional(Type.Union([Id('pm'), Type.Null()])) }, { additionalProperties: false });
 
 export function customerRoutes(app: App, deps: Deps) {
@@ -43,4 +50,27 @@ export function customerRoutes(app: App, deps: Deps) {
       }, { additionalProperties: false }),
     },
   }, async (req) => await updateCustomer(deps, actorOf(req), req.params.id, req.body ?? {}));
+
+  app.post('/v1/customers/:id/balance_transactions', {
+    config: { permission: 'billing' },
+    schema: {
+      tags, summary: 'Adjust a customer\'s balance: credit it (negative) or add to what they owe (positive)',
+      response: replies(ref('CustomerBalanceTransaction')), params: IdParams,
+      body: Type.Object({
+        amount: Adjustment, currency: Type.String({ minLength: 3, maxLength: 3, description: 'ISO 4217; the balance\'s own currency when it is not zero' }),
+        description: Type.Optional(Type.Union([Type.String({ maxLength: 350 }), Type.Null()])), metadata: Type.Optional(Metadata),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => await adjustBalance(deps, actorOf(req), req.params.id, req.body));
+
+  app.get('/v1/customers/:id/balance_transactions', {
+    schema: {
+      tags, summary: 'List a customer\'s balance transactions, newest first', params: IdParams, querystring: ListQuery(),
+      response: replies(R.ListOf(ref('CustomerBalanceTransaction'))),
+    },
+  }, async (req) => await listBalanceTransactions(deps, actorOf(req).accountId, req.params.id, pageOf(req.query)));
+
+  app.get('/v1/customers/:id/balance_transactions/:txn', {
+    schema: { tags, summary: 'Retrieve a customer\'s balance transaction', response: replies(ref('CustomerBalanceTransaction')), params: TxnParams },
+  }, async (req) => await getBalanceTransaction(deps, actorOf(req).accountId, req.params.id, req.params.txn));
 }
