@@ -85,7 +85,8 @@ describe('roles', async () => {
   const reads = ['/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
     `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`, '/v1/invoiceitems',
-    `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`];
+    `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`,
+    `/v1/invoices/${sub.latest_invoice}/pdf`, `/v1/invoices/${draft.id}/pdf`, '/v1/account'];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -102,6 +103,7 @@ describe('roles', async () => {
     { name: 'create a customer', url: '/v1/customers', body: { email: 'new@example.com' }, needs: 'write' },
     { name: 'update a customer', url: `/v1/customers/${customer.id}`, body: { name: 'Renamed' }, needs: 'write' },
     { name: 'create a product', url: '/v1/products', body: { name: 'Another' }, needs: 'catalog' },
+    { name: 'update the account settings', url: '/v1/account', body: { tax_id: 'GB123456789' }, needs: 'catalog' },
     { name: 'create a price', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 5 }, needs: 'catalog' },
     { name: 'attach a payment method', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_mastercard', set_default: false }, needs: 'write' },
     { name: 'create a subscription', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }], trial_period_days: 30 }, needs: 'write' },

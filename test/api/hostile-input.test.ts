@@ -162,6 +162,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/invoiceitems': { customer: customer.id, amount: 100, currency: 'usd' }, 'POST /v1/invoices': { customer: customer.id },
     'POST /v1/subscription_schedules': { customer: customer.id, start_date: 'now', phases: schedulePhases },
     'POST /v1/subscription_schedules/:id': { phases: schedulePhases },
+    'POST /v1/account': { name: 'Acme', address: { line1: '1 Main St', country: 'US' } },
   };
   // An Idempotency-Key already spent on another request.
   await h.database.pool.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, status_code, response)
