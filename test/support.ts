@@ -79,8 +79,10 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
     if (k) headers.authorization = `Bearer ${k}`;
     if (body !== undefined && typeof body !== 'string') headers['content-type'] = 'application/json';
     const res = await fetch(base + url, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    const parsed = text ? JSON.parse(text) : null;
+    // A PDF comes back as its bytes; everything else the API answers is JSON.
+    const binary = res.headers.get('content-type')?.startsWith('application/pdf');
+    const text = binary ? '' : await res.text();
+    const parsed = binary ? Buffer.from(await res.arrayBuffer()) : text ? JSON.parse(text) : null;
     agreesWithCatalogue(method, url, res.status, parsed);
     return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers.entries()) };
   };

@@ -235,6 +235,19 @@ export const AuditEntry = Type.Object({
   request_id: Nullable(Type.String()), at: Time, recorded_at: Time,
 });
 
+export const Address = Type.Object({
+  line1: Nullable(Type.String()), line2: Nullable(Type.String()), city: Nullable(Type.String()),
+  state: Nullable(Type.String()), postal_code: Nullable(Type.String()),
+  country: Nullable(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, e.g. DE' })),
+});
+
+export const Account = Type.Object({
+  id: Type.String(), object: Type.Literal('account'),
+  name: Type.String({ description: 'The merchant\'s name, printed on invoices' }), email: Nullable(Type.String()),
+  address: Nullable(Address), tax_id: Nullable(Type.String({ description: 'The merchant\'s tax or VAT number, printed on invoices' })),
+  created: Time, updated: Time,
+});
+
 export type CustomerObject = Static<typeof Customer>;
 export type CustomerBalanceTransactionObject = Static<typeof CustomerBalanceTransaction>;
 export type ProductObject = Static<typeof Product>;
@@ -252,3 +265,5 @@ export type BillingFailureObject = Static<typeof BillingFailure>;
 export type PaymentObject = Static<typeof Payment>;
 export type EventObject = Static<typeof Event>;
 export type AuditEntryObject = Static<typeof AuditEntry>;
+export type AccountObject = Static<typeof Account>;
+export type AddressObject = Static<typeof Address>;

@@ -160,3 +160,9 @@ export const auditView = (a: Row<'audit_log'>): R.AuditEntryObject => ({
   object_type: a.object_type, object_id: a.object_id, before: json(a.before), after: json(a.after),
   request_id: a.request_id, at: iso(a.at), recorded_at: iso(a.recorded_at),
 });
+
+export const accountView = (a: Row<'accounts'>): R.AccountObject => ({
+  id: a.id, object: 'account', name: a.name, email: a.email,
+  address: a.address === null ? null : json(a.address) as R.AddressObject, tax_id: a.tax_id,
+  created: iso(a.created_at), updated: iso(a.updated_at),
+});

@@ -63,7 +63,10 @@ export function checkResponses(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const response = (route.schema as { response?: Record<string, TSchema> } | undefined)?.response;
     if (!response) return;
-    const compiled = Object.fromEntries(Object.entries(response).map(([status, s]) => [status, TypeCompiler.Compile(closed(s), references)]));
+    // A binary reply (an invoice PDF) is documented by media type, not as a schema: there is no
+    // JSON body to hold to it, and Fastify does not run preSerialization for a Buffer anyway.
+    const json = Object.entries(response).filter(([, s]) => !('content' in s));
+    const compiled = Object.fromEntries(json.map(([status, s]) => [status, TypeCompiler.Compile(closed(s), references)]));
     for (const method of [route.method].flat()) byRoute.set(`${method} ${route.url}`, compiled);
   });
   app.addHook('preSerialization', async (req, reply, payload) => {

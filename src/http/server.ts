@@ -18,6 +18,8 @@ import { customerRoutes } from './routes/customers.ts';
 import { invoiceDraftRoutes } from './routes/invoice-drafts.ts';
 import { invoiceItemRoutes } from './routes/invoice-items.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { invoicePdfRoutes } from './routes/invoice-pdf.ts';
+import { accountRoutes } from './routes/account.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
@@ -87,6 +89,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   subscriptionRoutes(app, deps);
   subscriptionScheduleRoutes(app, deps);
   invoiceRoutes(app, deps);
+  invoicePdfRoutes(app, deps);
+  accountRoutes(app, deps);
   invoicePreviewRoutes(app, deps);
   taxRateRoutes(app, deps);
   invoiceDraftRoutes(app, deps);

@@ -86,7 +86,8 @@ describe('roles', async () => {
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
     `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`, '/v1/invoiceitems',
     `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`,
-    `/v1/customers/${customer.id}/balance_transactions`];
+    `/v1/customers/${customer.id}/balance_transactions`,
+    `/v1/invoices/${sub.latest_invoice}/pdf`, `/v1/invoices/${draft.id}/pdf`, '/v1/account'];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -104,6 +105,7 @@ describe('roles', async () => {
     { name: 'update a customer', url: `/v1/customers/${customer.id}`, body: { name: 'Renamed' }, needs: 'write' },
     { name: 'adjust a customer\'s balance', url: `/v1/customers/${customer.id}/balance_transactions`, body: { amount: -100, currency: 'usd' }, needs: 'billing' },
     { name: 'create a product', url: '/v1/products', body: { name: 'Another' }, needs: 'catalog' },
+    { name: 'update the account settings', url: '/v1/account', body: { tax_id: 'GB123456789' }, needs: 'catalog' },
     { name: 'create a price', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 5 }, needs: 'catalog' },
     { name: 'attach a payment method', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_mastercard', set_default: false }, needs: 'write' },
     { name: 'create a subscription', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }], trial_period_days: 30 }, needs: 'write' },

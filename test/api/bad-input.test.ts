@@ -153,6 +153,17 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another customer's payment method", url: `/v1/customers/${noCard.id}`, body: { invoice_settings: { default_payment_method: payerPm.id } }, code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
       { name: "another account's payment method", url: `/v1/customers/${noCard.id}`, body: { invoice_settings: { default_payment_method: bPm.id } }, code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
     ],
+    'POST /v1/account': [
+      { name: 'empty name', url: '/v1/account', body: { name: '' }, code: 'parameter_invalid', param: 'name' },
+      { name: 'null name', url: '/v1/account', body: { name: null }, code: 'parameter_invalid', param: 'name' },
+      { name: 'malformed email', url: '/v1/account', body: { email: 'not-an-email' }, code: 'parameter_invalid', param: 'email' },
+      { name: 'lower-case country', url: '/v1/account', body: { address: { country: 'de' } }, code: 'parameter_invalid', param: 'address[country]' },
+      { name: 'three-letter country', url: '/v1/account', body: { address: { country: 'DEU' } }, code: 'parameter_invalid', param: 'address[country]' },
+      { name: 'unknown address field', url: '/v1/account', body: { address: { street: 'Main' } }, code: 'parameter_unknown', param: 'address[street]' },
+      { name: 'string for address', url: '/v1/account', body: { address: '1 Main St' }, code: 'parameter_invalid', param: 'address' },
+      { name: 'integer tax id', url: '/v1/account', body: { tax_id: 12 }, code: 'parameter_invalid', param: 'tax_id' },
+      { name: 'unknown field', url: '/v1/account', body: { id: 'acct_x' }, code: 'parameter_unknown', param: 'id' },
+    ],
     'POST /v1/products': [
       { name: 'missing name', url: '/v1/products', body: {}, code: 'parameter_missing', param: 'name' },
       { name: 'empty name', url: '/v1/products', body: { name: '' }, code: 'parameter_invalid', param: 'name' },
@@ -509,6 +520,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
   // Each with a body it would accept, so only the unknown field is wrong.
   const endpoints: [string, string, Record<string, unknown>][] = [
     ['POST /v1/customers', '/v1/customers', {}], ['POST /v1/customers/:id', `/v1/customers/${noCard.id}`, {}],
+    ['POST /v1/account', '/v1/account', {}],
     ['POST /v1/customers/:id/balance_transactions', `/v1/customers/${noCard.id}/balance_transactions`, { amount: -500, currency: 'usd' }],
     ['POST /v1/products', '/v1/products', { name: 'x' }], ['POST /v1/prices', '/v1/prices', { ...base, unit_amount: 1 }],
     ['POST /v1/payment_methods', '/v1/payment_methods', { customer: noCard.id, token: 'tok_visa' }],

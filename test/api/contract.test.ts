@@ -26,16 +26,22 @@ describe('response schemas', () => {
         operations++;
         const header = (op.parameters ?? []).find((x: { in: string; name: string }) => x.in === 'header' && x.name === 'idempotency-key');
         expect(Boolean(header), `${method} ${p} documents Idempotency-Key`).toBe(method === 'post');
-        const ok = resolve(op.responses?.['200']?.content?.['application/json']?.schema);
-        expect(ok?.type, `${method} ${p}`).toBe('object');
-        expect(ok.required, `${method} ${p}`).toContain('object');
+        const pdf = op.responses?.['200']?.content?.['application/pdf']?.schema;
+        if (pdf) {
+          // A document, not an API object: its body is the file's bytes.
+          expect(pdf, `${method} ${p}`).toEqual({ type: 'string', format: 'binary' });
+        } else {
+          const ok = resolve(op.responses?.['200']?.content?.['application/json']?.schema);
+          expect(ok?.type, `${method} ${p}`).toBe('object');
+          expect(ok.required, `${method} ${p}`).toContain('object');
+        }
         for (const status of ['4XX', '5XX']) {
           const err = resolve(op.responses?.[status]?.content?.['application/json']?.schema);
           expect(err?.properties?.error?.required, `${method} ${p} ${status}`).toEqual(expect.arrayContaining(['type', 'code', 'message', 'param']));
         }
       }
     }
-    expect(operations).toBe(54);
+    expect(operations).toBe(57);
     const sub = resolve(doc.paths['/v1/subscriptions/{id}'].get.responses['200'].content['application/json'].schema);
     expect(sub.properties.status.anyOf.flatMap((s: { enum: string[] }) => s.enum)).toEqual(expect.arrayContaining(['trialing', 'active', 'past_due', 'incomplete_expired']));
     expect(sub.properties.current_period_end.anyOf).toEqual(expect.arrayContaining([expect.objectContaining({ format: 'date-time' })]));

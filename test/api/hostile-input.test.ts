@@ -167,6 +167,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/subscription_schedules/:id': { phases: schedulePhases },
     'POST /v1/tax_rates': { display_name: 'Sales tax', percentage: '8.875', inclusive: false }, 'POST /v1/tax_rates/:id': { display_name: 'Renamed' },
     'POST /v1/customers/:id/balance_transactions': { amount: -100, currency: 'usd' },
+    'POST /v1/account': { name: 'Acme', address: { line1: '1 Main St', country: 'US' } },
   };
   // An Idempotency-Key already spent on another request.
   await h.database.pool.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, status_code, response)

@@ -134,6 +134,19 @@ describe('Idempotency-Key on writes', async () => {
     expect(JSON.parse(other.text).error.code).toBe('idempotency_key_reused');
   });
 
+  it('replays POST /v1/account: one change, one event, even after the settings changed again', async () => {
+    const body = { name: 'Replayed merchant', tax_id: 'FR12345678901' };
+    const first = await raw(h, '/v1/account', body, 'account-key-1');
+    expect(first.status).toBe(200);
+    await ok(h, 'POST', '/v1/account', { name: 'Renamed since' });
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/account', body, 'account-key-1', first);
+    expect(await everything(h)).toEqual(before);
+    expect((await ok(h, 'GET', '/v1/account')).name).toBe('Renamed since');
+    const events = await ok(h, 'GET', `/v1/events?type=account.updated&object_id=${h.accountId}`);
+    expect(events.data.map((e: { data: { object: { name: string } } }) => e.data.object.name)).toEqual(['Renamed since', 'Replayed merchant']);
+  });
+
   it('replays POST /v1/invoices: one invoice, one charge, and no second invoice of items added since', async () => {
     const customer = await ok(h, 'POST', '/v1/customers', { email: 'manual@example.com' });
     await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });

@@ -22,10 +22,12 @@ async function accountData(h: Harness, accountId: string) {
     const r = await h.database.pool.query(`SELECT x::text AS row FROM ${t} AS x WHERE account_id = $1 ORDER BY ${order}`, [accountId]);
     out[t] = r.rows.map((x) => x.row as string);
   }
+  // The account's own settings row is keyed by its id, not by an account_id.
+  out.accounts = (await h.database.pool.query('SELECT x::text AS row FROM accounts AS x WHERE id = $1', [accountId])).rows.map((x) => x.row as string);
   return out;
 }
 
-type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own'; param?: string };
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self'; param?: string };
 
 describe('one account cannot see or touch another account\'s objects', async () => {
   const h = await harness();
@@ -100,6 +102,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${pendingItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${draftItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${draft.id}`, expect: 'missing' },
+    { route: 'GET /v1/invoices/:id/pdf', url: `/v1/invoices/${invoice.id}/pdf`, expect: 'missing' },
+    { route: 'GET /v1/invoices/:id/pdf', url: `/v1/invoices/${draft.id}/pdf`, expect: 'missing' },
+    // The account is the key's own: B reads its settings, never A's.
+    { route: 'GET /v1/account', url: '/v1/account', expect: 'self' },
     { route: 'GET /v1/invoiceitems', url: '/v1/invoiceitems?limit=100', expect: 'empty' },
     { route: 'GET /v1/invoiceitems', url: `/v1/invoiceitems?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/invoiceitems', url: `/v1/invoiceitems?invoice=${draft.id}`, expect: 'empty' },
@@ -177,6 +183,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     // Objects B creates without naming A's land in B's account only.
     { route: 'POST /v1/products', url: '/v1/products', body: { name: 'B box' }, expect: 'own' },
     { route: 'POST /v1/test_clocks', url: '/v1/test_clocks', body: { frozen_time: '2027-01-10T00:00:00Z' }, expect: 'own' },
+    { route: 'POST /v1/account', url: '/v1/account', body: { name: 'B renamed', tax_id: 'B-1' }, expect: 'self' },
   ];
 
   it('covers every route the server registers, and the OpenAPI document lists the same routes', async () => {
@@ -203,10 +210,13 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.status).toBe(404);
         expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: 'id' });
         // Same answer as for an id that never existed: nothing says the object exists elsewhere.
-        const fake = c.url.replace(/\/([a-z]+)_[0-9a-z]+$/, '/$1_01kzzzzzzzzzzzzzzzzzzzzzzz');
+        const fake = c.url.replace(/\/([a-z]+)_[0-9a-z]+(\/pdf)?$/, '/$1_01kzzzzzzzzzzzzzzzzzzzzzzz$2');
         const unknown = await asB('GET', fake);
         expect(unknown.status).toBe(404);
         expect(r.body.error.message.replace(/'[^']*'/, "'?'")).toBe(unknown.body.error.message.replace(/'[^']*'/, "'?'"));
+      } else if (c.expect === 'self') {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body).toMatchObject({ object: 'account', id: b.account.id });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(r.body).toEqual({ object: 'list', data: [], has_more: false });
@@ -224,6 +234,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
       if (c.expect === 'missing') {
         expect(r.status, JSON.stringify(r.body)).toBe(404);
         expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: c.param });
+      } else if (c.expect === 'self') {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body).toMatchObject({ object: 'account', id: b.account.id, name: 'B renamed' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1', [r.body.id]);

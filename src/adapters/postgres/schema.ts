@@ -5,7 +5,11 @@ type Json = ColumnType<unknown, string, string>;
 type Ts = Date;
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
-export interface AccountsTable { id: string; name: string; created_at: Generated<Ts> }
+export interface AccountsTable {
+  id: string; name: string; created_at: Generated<Ts>;
+  email: Defaulted<string | null>; address: ColumnType<unknown, string | null | undefined, string | null>;
+  tax_id: Defaulted<string | null>; updated_at: Generated<Ts>;
+}
 export interface ApiKeysTable {
   account_id: string; id: string; role: string; secret_hash: string; secret_hint: string;
   created_at: Generated<Ts>; revoked_at: Ts | null;

@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import PDFDocument from 'pdfkit';
+import { formatMoney } from '../../domain/format-money.ts';
+import { loadAccount } from '../accounts/settings.ts';
+import { notFound } from '../errors.ts';
+import type { Deps } from '../ports.ts';
+import type { AccountObject, InvoiceObject } from '../resources.ts';
+import { getInvoice } from './invoices.ts';
+
+export type PdfCustomer = { name: string | null; email: string | null };
+
+// The 14 standard PDF fonts have no ₹ or ₩, so a TrueType font goes into every PDF. DejaVu
+// ships in the repository (assets/fonts, with its licence) so no machine needs it installed.
+const FONTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../assets/fonts');
+const REGULAR = path.join(FONTS, 'DejaVuSans.ttf');
+const BOLD = path.join(FONTS, 'DejaVuSans-Bold.ttf');
+
+const LEFT = 50;
+const RIGHT = 545; // A4 is 595pt wide; 50pt margins.
+const COLS = { description: LEFT, period: 250, quantity: 390, amount: 440 };
+const day = (t: string | null) => (t ? t.slice(0, 10) : '');
+const span = (start: string | null, end: string | null) => (start && end ? `${day(start)} – ${day(end)}` : '');
+
+function addressLines(a: AccountObject): string[] {
+  const ad = a.address;
+  if (!ad) return [];
+  const cityLine = [ad.postal_code, ad.city, ad.state].filter(Boolean).join(' ');
+  return [ad.line1, ad.line2, cityLine, ad.country].filter((x): x is string => Boolean(x));
+}
+
+/** The invoice as a one-document PDF (A4), in the account's name, for the customer. */
+export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountObject, customer: PdfCustomer): Promise<Buffer> {
+  for (const f of [REGULAR, BOLD]) {
+    if (!existsSync(f)) throw new Error(`The invoice font ${f} is missing; it ships with Rebill in assets/fonts/.`);
+  }
+  const money = (minor: number) => formatMoney(BigInt(minor), invoice.currency);
+  const title = invoice.number ?? 'DRAFT';
+  const doc = new PDFDocument({ size: 'A4', margin: LEFT, info: { Title: `Invoice ${title}`, Author: account.name } });
+  doc.registerFont('regular', REGULAR);
+  doc.registerFont('bold', BOLD);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  // Header: the merchant on the left, the invoice's identity on the right.
+  doc.font('bold').fontSize(16).text(account.name, LEFT, 50, { width: 280 });
+  doc.font('regular').fontSize(9);
+  for (const line of [...addressLines(account), account.email, account.tax_id ? `Tax ID: ${account.tax_id}` : null]) {
+    if (line) doc.text(line, { width: 280 });
+  }
+  const merchantBottom = doc.y;
+  doc.font('bold').fontSize(20).text('Invoice', 350, 50, { width: RIGHT - 350, align: 'right' });
+  doc.font('regular').fontSize(9);
+  const facts: [string, string][] = [
+    ['Number', title],
+    ['Status', invoice.status],
+    ['Created', day(invoice.created)],
+  ];
+  if (invoice.finalized_at) facts.push(['Finalized', day(invoice.finalized_at)]);
+  if (invoice.collection_method === 'send_invoice' && invoice.due_date) facts.push(['Due', day(invoice.due_date)]);
+  facts.push(['Period', span(invoice.period_start, invoice.period_end)]);
+  for (const [k, v] of facts) doc.text(`${k}: ${v}`, 350, doc.y, { width: RIGHT - 350, align: 'right' });
+
+  let y = Math.max(merchantBottom, doc.y) + 20;
+  doc.font('bold').fontSize(10).text('Bill to', LEFT, y);
+  doc.font('regular').fontSize(9);
+  // Customers carry no address yet; it goes under the name once they do.
+  for (const line of [customer.name, customer.email]) if (line) doc.text(line, LEFT, doc.y);
+  y = doc.y + 20;
+
+  doc.font('bold').fontSize(9);
+  doc.text('Description', COLS.description, y, { width: COLS.period - COLS.description - 10 });
+  doc.text('Period', COLS.period, y, { width: COLS.quantity - COLS.period - 10 });
+  doc.text('Qty', COLS.quantity, y, { width: COLS.amount - COLS.quantity - 10, align: 'right' });
+  doc.text('Amount', COLS.amount, y, { width: RIGHT - COLS.amount, align: 'right' });
+  y = doc.y + 4;
+  doc.moveTo(LEFT, y).lineTo(RIGHT, y).lineWidth(0.5).stroke();
+  y += 6;
+  doc.font('regular');
+  for (const line of invoice.lines.data) {
+    // A long description wraps; the row is as tall as its tallest cell.
+    if (y > 740) { doc.addPage(); y = 50; }
+    doc.text(line.description, COLS.description, y, { width: COLS.period - COLS.description - 10 });
+    const bottom = doc.y;
+    doc.text(span(line.period.start, line.period.end), COLS.period, y, { width: COLS.quantity - COLS.period - 10 });
+    doc.text(String(line.quantity), COLS.quantity, y, { width: COLS.amount - COLS.quantity - 10, align: 'right' });
+    doc.text(money(line.amount), COLS.amount, y, { width: RIGHT - COLS.amount, align: 'right' });
+    y = Math.max(bottom, doc.y) + 6;
+  }
+  doc.moveTo(LEFT, y).lineTo(RIGHT, y).lineWidth(0.5).stroke();
+  y += 8;
+
+  const rows: [string, number, boolean][] = [['Subtotal', invoice.subtotal, false]];
+  // DISCOUNTS: one row per entry of total_discount_amounts goes here, once invoices have them.
+  // TAXES: one row per entry of total_taxes goes here, after the discounts, before Total.
+  rows.push(['Total', invoice.total, true]);
+  if (invoice.starting_balance !== 0) rows.push(['Starting balance applied', invoice.starting_balance, false]);
+  rows.push(['Amount paid', invoice.amount_paid, false], ['Amount due', invoice.amount_due, true]);
+  for (const [label, amount, strong] of rows) {
+    if (y > 770) { doc.addPage(); y = 50; }
+    doc.font(strong ? 'bold' : 'regular').fontSize(strong ? 10 : 9);
+    doc.text(label, 300, y, { width: 130 });
+    doc.text(money(amount), COLS.amount - 40, y, { width: RIGHT - COLS.amount + 40, align: 'right' });
+    y = doc.y + 4;
+  }
+  if (invoice.description) doc.font('regular').fontSize(9).text(invoice.description, LEFT, y + 16, { width: RIGHT - LEFT });
+  doc.end();
+  return await done;
+}
+
+/** Loads what an invoice's PDF shows, all from the caller's account (another's id is a 404). */
+export async function invoicePdf(deps: Deps, accountId: string, id: string): Promise<Buffer> {
+  const invoice = await getInvoice(deps, accountId, id);
+  const account = await loadAccount(deps.db, accountId);
+  const customer = await deps.db.selectFrom('customers').select(['name', 'email'])
+    .where('account_id', '=', accountId).where('id', '=', invoice.customer).executeTakeFirst();
+  if (!customer) throw notFound('customer', invoice.customer);
+  return await renderInvoicePdf(invoice, account, customer);
+}
