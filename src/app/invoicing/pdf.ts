@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import { formatMoney } from '../../domain/format-money.ts';
+import { formatPercent } from '../../domain/percent.ts';
 import { loadAccount } from '../accounts/settings.ts';
 import { notFound } from '../errors.ts';
 import type { Deps } from '../ports.ts';
@@ -31,7 +32,10 @@ function addressLines(a: AccountObject): string[] {
 }
 
 /** The invoice as a one-document PDF (A4), in the account's name, for the customer. */
-export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountObject, customer: PdfCustomer): Promise<Buffer> {
+/** How a tax rate is named on the page: its display name and percentage. */
+export type TaxLabels = ReadonlyMap<string, { display_name: string; percentage: string }>;
+
+export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountObject, customer: PdfCustomer, taxLabels: TaxLabels = new Map()): Promise<Buffer> {
   for (const f of [REGULAR, BOLD]) {
     if (!existsSync(f)) throw new Error(`The invoice font ${f} is missing; it ships with Rebill in assets/fonts/.`);
   }
@@ -97,7 +101,12 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
 
   const rows: [string, number, boolean][] = [['Subtotal', invoice.subtotal, false]];
   // DISCOUNTS: one row per entry of total_discount_amounts goes here, once invoices have them.
-  // TAXES: one row per entry of total_taxes goes here, after the discounts, before Total.
+  for (const t of invoice.total_taxes) {
+    const rate = taxLabels.get(t.tax_rate);
+    const name = rate ? `${rate.display_name} ${rate.percentage}%` : 'Tax';
+    // An included tax is part of the subtotal already: shown for the record, not added again.
+    rows.push([t.inclusive ? `${name} (included)` : name, t.amount, false]);
+  }
   rows.push(['Total', invoice.total, true]);
   if (invoice.starting_balance !== 0) rows.push(['Starting balance applied', invoice.starting_balance, false]);
   rows.push(['Amount paid', invoice.amount_paid, false], ['Amount due', invoice.amount_due, true]);
@@ -120,5 +129,9 @@ export async function invoicePdf(deps: Deps, accountId: string, id: string): Pro
   const customer = await deps.db.selectFrom('customers').select(['name', 'email'])
     .where('account_id', '=', accountId).where('id', '=', invoice.customer).executeTakeFirst();
   if (!customer) throw notFound('customer', invoice.customer);
-  return await renderInvoicePdf(invoice, account, customer);
+  const rateIds = invoice.total_taxes.map((t) => t.tax_rate);
+  const rates = rateIds.length ? await deps.db.selectFrom('tax_rates').select(['id', 'display_name', 'percentage'])
+    .where('account_id', '=', accountId).where('id', 'in', rateIds).execute() : [];
+  const labels = new Map(rates.map((r) => [r.id, { display_name: r.display_name, percentage: formatPercent(BigInt(r.percentage)) }]));
+  return await renderInvoicePdf(invoice, account, customer, labels);
 }
