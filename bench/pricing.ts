@@ -69,7 +69,7 @@ const SUBSCRIPTION: Row<'subscriptions'> = {
 };
 // A credit of 20.00 left by an earlier downgrade: finalization takes it off the amount due.
 const CUSTOMER = {
-  account_id: ACCOUNT, id: 'cus_bench', invoice_prefix: 'BENCH01', next_invoice_sequence: 8,
+  account_id: ACCOUNT, id: 'cus_bench', invoice_prefix: 'BENCH01', next_invoice_sequence: 8, version: 3,
   balance: -2000n, balance_currency: 'usd',
 };
 const CARD = { id: 'pm_bench', gateway_token: 'tok_visa' };

@@ -37,7 +37,7 @@ export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[],
   if (subs.length === 0) return out;
   const q = db.selectFrom('customers as c')
     .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
-    .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'pm.id as pm_id', 'pm.gateway_token'])
+    .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'c.version', 'pm.id as pm_id', 'pm.gateway_token'])
     .where('c.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
     .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))])
     .orderBy('c.account_id').orderBy('c.id');

@@ -23,7 +23,7 @@ export async function adjustBalance(deps: Deps, actor: Actor, customerId: string
   const currency = normalizeCurrency(input.currency);
   const amount = BigInt(input.amount);
   return await command(deps, actor, async (u) => {
-    const c = await u.tx.selectFrom('customers').select(['id', 'balance', 'balance_currency', 'test_clock_id'])
+    const c = await u.tx.selectFrom('customers').select(['id', 'balance', 'balance_currency', 'test_clock_id', 'version'])
       .where('account_id', '=', u.accountId).where('id', '=', customerId).forNoKeyUpdate().executeTakeFirst();
     if (!c) throw notFound('customer', customerId, 'id');
     const before = BigInt(c.balance);
@@ -40,7 +40,9 @@ export async function adjustBalance(deps: Deps, actor: Actor, customerId: string
       ending_balance: ending, invoice_id: null, description: input.description ?? null, metadata: input.metadata ?? {}, created_at: now,
     };
     u.updateLater('customers', [{
-      account_id: u.accountId, id: c.id, balance: ending, balance_currency: ending === 0n ? null : currency, updated_at: now,
+      // The version moves with the balance: an invoice finalized from an unlocked read of this
+      // customer sees it changed and runs again (finalize.ts).
+      account_id: u.accountId, id: c.id, balance: ending, balance_currency: ending === 0n ? null : currency, updated_at: now, version: c.version,
     }]);
     u.insertLater('customer_balance_transactions', [txn]);
     const view = balanceTransactionView(txn);

@@ -27,17 +27,16 @@ export type BillingCustomer = {
   readNext: number;
   balance: bigint;
   balanceCurrency: string | null;
-  /** The balance as read, for the optimistic guard: an adjustment may land in between. */
-  readBalance: bigint;
-  readBalanceCurrency: string | null;
+  /** The row's version as read: every change of the balance or the sequence moves it. */
+  readVersion: number;
   /** The customer's default card. */
   pm: PaymentMethodRef | null;
   touched: boolean;
 };
 
-export function billingCustomer(c: Pick<Row<'customers'>, 'account_id' | 'id' | 'invoice_prefix' | 'next_invoice_sequence' | 'balance' | 'balance_currency'>, pm: PaymentMethodRef | null): BillingCustomer {
+export function billingCustomer(c: Pick<Row<'customers'>, 'account_id' | 'id' | 'invoice_prefix' | 'next_invoice_sequence' | 'balance' | 'balance_currency' | 'version'>, pm: PaymentMethodRef | null): BillingCustomer {
   return { accountId: c.account_id, id: c.id, prefix: c.invoice_prefix, next: c.next_invoice_sequence, readNext: c.next_invoice_sequence,
-    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, readBalance: BigInt(c.balance), readBalanceCurrency: c.balance_currency, pm, touched: false };
+    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, readVersion: c.version, pm, touched: false };
 }
 
 /** An invoice on its way through the pipeline: priced and drafted, then finalized and written. */
@@ -182,22 +181,13 @@ const finalizedColumns = (i: Row<'invoices'>) => ({
 /** The customers' sequences and balances as the plans left them, one row per customer. */
 function writeCustomers(u: UnitOfWork, plans: InvoicePlan[], guarded: boolean) {
   const touched = [...new Set(plans.map((p) => p.customer))].filter((c) => c.touched);
-  const row = (c: BillingCustomer) => ({
-    account_id: c.accountId, id: c.id, invoice_prefix: c.prefix, next_invoice_sequence: c.next, balance: c.balance, balance_currency: c.balanceCurrency,
-  });
-  if (!guarded) {
-    u.updateLater('customers', touched.map(row));
-    return;
-  }
-  // A balance adjustment does not move the sequence, so the balance read is guarded on its own;
-  // its values are the customer's, as read (a bigint, and a currency code or null).
-  for (const c of touched) {
-    const currency = c.readBalanceCurrency === null ? 'NULL' : `'${c.readBalanceCurrency.replace(/'/g, "''")}'`;
-    u.updateLater('customers', [row(c)], {
-      guard: `t.next_invoice_sequence = v.next_invoice_sequence - 1 AND t.invoice_prefix = v.invoice_prefix`
-        + ` AND t.balance = ${c.readBalance.toString()} AND t.balance_currency IS NOT DISTINCT FROM ${currency}`,
-    });
-  }
+  // With the version as read, the write lands only on the row as it was read, and moves the
+  // version on: a balance adjustment (which does not touch the sequence) is caught as well. Under
+  // a lock that holds by itself; without one, the guard also keeps to one invoice per customer.
+  u.updateLater('customers', touched.map((c) => ({
+    account_id: c.accountId, id: c.id, invoice_prefix: c.prefix, next_invoice_sequence: c.next, balance: c.balance,
+    balance_currency: c.balanceCurrency, version: c.readVersion,
+  })), guarded ? { guard: 't.next_invoice_sequence = v.next_invoice_sequence - 1 AND t.invoice_prefix = v.invoice_prefix' } : {});
 }
 
 /** Audit and events of written plans; the charges to send once the transaction commits. */
