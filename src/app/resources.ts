@@ -106,6 +106,7 @@ export const Subscription = Type.Object({
   cancel_at_period_end: Type.Boolean(), canceled_at: Nullable(Time), ended_at: Nullable(Time),
   latest_invoice: Nullable(Ref('in', 'invoice')), default_payment_method: Nullable(Ref('pm', 'payment method')),
   default_tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'Applied to every line of the subscription\'s invoices' }),
+  discounts: Type.Array(Ref('di', 'discount'), { description: 'Coupons applied to the subscription, in the order they apply' }),
   test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject,
   pause_collection: Nullable(Type.Object({
     behavior: Literals(['void', 'keep_as_draft', 'mark_uncollectible'] as const),
@@ -148,6 +149,17 @@ const TaxAmount = Type.Object({
   inclusive: Type.Boolean({ description: 'Included in the line\'s amount rather than added to it' }),
 });
 
+const DiscountAmount = Type.Object({ discount: Ref('di', 'discount'), amount: Type.Integer({ description: 'Minor units' }) });
+
+export const Coupon = Type.Object({
+  id: Type.String(), object: Type.Literal('coupon'), name: Nullable(Type.String()),
+  percent_off: Nullable(Type.String({ description: 'Up to 2 decimals, e.g. "12.5"' })), amount_off: Nullable(Minor()), currency: Nullable(Currency),
+  duration: Literals(['once', 'repeating', 'forever'] as const), duration_in_months: Nullable(Type.Integer()),
+  max_redemptions: Nullable(Type.Integer()), times_redeemed: Type.Integer(), redeem_by: Nullable(Time),
+  applies_to: Nullable(Type.Object({ products: Type.Array(Ref('prod', 'product')) })), valid: Type.Boolean({ description: 'Can still be redeemed now' }),
+  metadata: MetadataObject, created: Time, updated: Time,
+});
+
 export const TaxRate = Type.Object({
   id: Type.String(), object: Type.Literal('tax_rate'), display_name: Type.String(), description: Nullable(Type.String()),
   percentage: Type.String({ description: 'Up to 4 decimals, e.g. "8.875"' }), inclusive: Type.Boolean(),
@@ -171,7 +183,7 @@ export const InvoiceLine = Type.Object({
   amount: Type.Integer({ description: 'Minor units; a proration credit is negative' }), quantity: Type.Integer(), description: Type.String(),
   price: Nullable(Ref('price', 'price')), unit_amount_decimal: Nullable(DecimalString), proration: Type.Boolean(),
   subscription_item: Nullable(Ref('si', 'subscription item')), invoice_item: Nullable(Ref('ii', 'invoice item')),
-  tax_amounts: Type.Array(TaxAmount),
+  tax_amounts: Type.Array(TaxAmount), discount_amounts: Type.Array(DiscountAmount),
   period: Type.Object({ start: Nullable(Time), end: Nullable(Time) }),
 });
 
@@ -186,7 +198,9 @@ export const Invoice = Type.Object({
   subtotal: Type.Integer({ description: 'Sum of the lines; negative when credits outweigh charges' }),
   tax: Type.Integer({ description: 'All tax: included in the lines and added on top' }),
   total_excluding_tax: Type.Integer(), total_taxes: Type.Array(TaxAmount, { description: 'Per rate: the sum of its lines\' rounded amounts' }),
-  total: Type.Integer({ description: 'subtotal plus tax added on top' }),
+  total: Type.Integer({ description: 'subtotal minus discounts plus tax added on top' }),
+  discounts: Type.Array(Ref('di', 'discount'), { description: 'The discounts that took something from this invoice, in order' }),
+  total_discount_amounts: Type.Array(DiscountAmount),
   starting_balance: Type.Integer({ description: 'The customer\'s balance applied at finalization (negative: credit)' }),
   ending_balance: Nullable(Type.Integer({ description: 'The customer\'s balance after this invoice; null while draft' })),
   amount_due: Minor('What is to be collected: total plus starting balance, never below zero'), amount_paid: Minor(), amount_remaining: Minor(),
@@ -256,6 +270,7 @@ export type PaymentMethodObject = Static<typeof PaymentMethod>;
 export type SubscriptionItemObject = Static<typeof SubscriptionItem>;
 export type SubscriptionObject = Static<typeof Subscription>;
 export type SubscriptionScheduleObject = Static<typeof SubscriptionSchedule>;
+export type CouponObject = Static<typeof Coupon>;
 export type TaxRateObject = Static<typeof TaxRate>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;

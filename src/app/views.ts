@@ -88,12 +88,21 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   current_period_start: iso(s.current_period_start), current_period_end: iso(s.current_period_end),
   trial_start: iso(s.trial_start), trial_end: iso(s.trial_end),
   cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
-  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, default_tax_rates: s.default_tax_rates ?? [],
+  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, default_tax_rates: s.default_tax_rates ?? [], discounts: s.discount_ids ?? [],
   test_clock: s.test_clock_id, metadata: meta(s.metadata),
   pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
   trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],
   schedule: s.schedule_id,
   created: iso(s.created_at), updated: iso(s.updated_at),
+});
+
+export const couponView = (c: Row<'coupons'>): R.CouponObject => ({
+  id: c.id, object: 'coupon', name: c.name, percent_off: c.percent_off === null ? null : formatPercent(BigInt(c.percent_off)),
+  amount_off: num(c.amount_off === null ? null : BigInt(c.amount_off)), currency: c.currency, duration: oneOf(c.duration),
+  duration_in_months: c.duration_in_months, max_redemptions: c.max_redemptions, times_redeemed: c.times_redeemed, redeem_by: iso(c.redeem_by),
+  applies_to: c.applies_to_products === null ? null : { products: c.applies_to_products },
+  valid: (c.max_redemptions === null || c.times_redeemed < c.max_redemptions) && (c.redeem_by === null || c.redeem_by.getTime() > Date.now()),
+  metadata: meta(c.metadata), created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
 export const taxRateView = (r: Row<'tax_rates'>): R.TaxRateObject => ({
@@ -115,6 +124,7 @@ export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject =>
   price: l.price_id, unit_amount_decimal: l.unit_amount_decimal === null ? null : trimDecimal(l.unit_amount_decimal),
   proration: l.proration, subscription_item: l.subscription_item_id, invoice_item: l.invoice_item_id,
   tax_amounts: json(l.tax_amounts ?? []) as R.InvoiceLineObject['tax_amounts'],
+  discount_amounts: json(l.discount_amounts ?? []) as R.InvoiceLineObject['discount_amounts'],
   period: { start: iso(l.period_start), end: iso(l.period_end) },
 });
 
@@ -123,7 +133,8 @@ export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): 
   billing_reason: i.billing_reason, currency: i.currency,
   lines: { object: 'list', data: lines.map(invoiceLineView), has_more: false },
   subtotal: num(i.subtotal), tax: num(BigInt(i.tax ?? 0n)), total_excluding_tax: num(BigInt(i.total_excluding_tax ?? i.total)),
-  total_taxes: json(i.total_taxes ?? []) as R.InvoiceObject['total_taxes'], total: num(i.total), starting_balance: num(i.starting_balance), ending_balance: num(i.ending_balance),
+  total_taxes: json(i.total_taxes ?? []) as R.InvoiceObject['total_taxes'], total: num(i.total),
+  discounts: i.discounts ?? [], total_discount_amounts: json(i.total_discount_amounts ?? []) as R.InvoiceObject['total_discount_amounts'], starting_balance: num(i.starting_balance), ending_balance: num(i.ending_balance),
   amount_due: num(i.amount_due), amount_paid: num(i.amount_paid), amount_remaining: num(i.amount_remaining),
   collection_method: oneOf(i.collection_method), days_until_due: i.days_until_due, due_date: iso(i.due_date),
   auto_advance: i.auto_advance, description: i.description,

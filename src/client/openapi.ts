@@ -367,6 +367,193 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List coupons */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Coupon"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a coupon: a percentage or a fixed amount off, once, for some months, or forever */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Minor units of currency */
+                        amount_off?: number;
+                        applies_to?: {
+                            products: string[];
+                        };
+                        currency?: string;
+                        duration: "once" | "repeating" | "forever";
+                        duration_in_months?: number;
+                        max_redemptions?: number;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        name?: string | null;
+                        /** @description Up to 2 decimals, more than 0, at most 100 */
+                        percent_off?: string | number;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC timestamp, years 1970–2999
+                         */
+                        redeem_by?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Coupon"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a coupon */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Coupon"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -2796,6 +2983,11 @@ export interface paths {
                         default_payment_method?: string;
                         /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
                         default_tax_rates?: string[];
+                        /** @description Coupons to redeem, applied in this order */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon: string;
+                        }[];
                         items: {
                             /** @description An id beginning price_ */
                             price: string;
@@ -3700,6 +3892,39 @@ export interface components {
              */
             updated: string;
         };
+        Coupon: {
+            amount_off: number | null;
+            applies_to: {
+                products: string[];
+            } | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            currency: string | null;
+            duration: "once" | "repeating" | "forever";
+            duration_in_months: number | null;
+            id: string;
+            max_redemptions: number | null;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            name: string | null;
+            /** @enum {string} */
+            object: "coupon";
+            percent_off: string | null;
+            redeem_by: string | null;
+            times_redeemed: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+            /** @description Can still be redeemed now */
+            valid: boolean;
+        };
         Customer: {
             /** @description Minor units of `currency`: negative is credit the next invoices consume, positive is owed and added to the next invoice */
             balance: number;
@@ -3811,6 +4036,8 @@ export interface components {
             customer: string;
             days_until_due: number | null;
             description: string | null;
+            /** @description The discounts that took something from this invoice, in order */
+            discounts: string[];
             due_date: string | null;
             ending_balance: number | null;
             finalized_at: string | null;
@@ -3820,6 +4047,12 @@ export interface components {
                     /** @description Minor units; a proration credit is negative */
                     amount: number;
                     description: string;
+                    discount_amounts: {
+                        /** @description Minor units */
+                        amount: number;
+                        /** @description Id of the discount (di_…) */
+                        discount: string;
+                    }[];
                     id: string;
                     invoice_item: string | null;
                     /** @description subscription: a period billed in advance; proration: credit or charge for a mid-period change; invoice_item: a one-off charge */
@@ -3873,8 +4106,14 @@ export interface components {
             subtotal: number;
             /** @description All tax: included in the lines and added on top */
             tax: number;
-            /** @description subtotal plus tax added on top */
+            /** @description subtotal minus discounts plus tax added on top */
             total: number;
+            total_discount_amounts: {
+                /** @description Minor units */
+                amount: number;
+                /** @description Id of the discount (di_…) */
+                discount: string;
+            }[];
             total_excluding_tax: number;
             /** @description Per rate: the sum of its lines' rounded amounts */
             total_taxes: {
@@ -4075,6 +4314,8 @@ export interface components {
             default_payment_method: string | null;
             /** @description Applied to every line of the subscription's invoices */
             default_tax_rates: string[];
+            /** @description Coupons applied to the subscription, in the order they apply */
+            discounts: string[];
             ended_at: string | null;
             id: string;
             items: {

@@ -97,6 +97,11 @@ export function nextBoundaryAfter(anchor: Date, r: Recurring, t: Date): Date {
   return periodContaining(anchor, r, t).end;
 }
 
+/** `months` calendar months later, the day clamped to the month's end (Jan 31 + 1 = Feb 28/29). */
+export function addMonths(t: Date, months: number): Date {
+  return boundary(t, { interval: 'month', interval_count: 1 }, months);
+}
+
 export function addDays(t: Date, days: number): Date {
   return new Date(ms(t, 't') + days * DAY_MS);
 }

@@ -56,6 +56,8 @@ export const ERRORS = {
   subscription_has_schedule: { status: 400, type: 'invalid_request_error', message: 'The subscription already follows a schedule; release that schedule first.' },
   subscription_schedule_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription schedule\'s status does not allow this (it has ended, was released or canceled).' },
   tax_rate_inactive: { status: 400, type: 'invalid_request_error', message: 'The tax rate is archived and cannot be applied anew.' },
+  coupon_expired: { status: 400, type: 'invalid_request_error', message: 'The coupon could be redeemed only until its redeem_by date.' },
+  coupon_exhausted: { status: 400, type: 'invalid_request_error', message: 'The coupon has been redeemed as many times as its max_redemptions allows.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

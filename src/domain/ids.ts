@@ -16,6 +16,8 @@ export const ID_PREFIX = {
   balanceTransaction: 'cbtxn',
   subscriptionSchedule: 'sub_sched',
   taxRate: 'txr',
+  coupon: 'co',
+  discount: 'di',
   paymentAttempt: 'pay',
   event: 'evt',
   audit: 'aud',

@@ -65,7 +65,7 @@ describe('buildInvoice', () => {
   });
 
   it('handles an empty invoice', () => {
-    expect(buildInvoice('jpy', [])).toEqual({ currency: 'jpy', lines: [], subtotal: 0n, tax: 0n, total_taxes: [], total_excluding_tax: 0n, total: 0n });
+    expect(buildInvoice('jpy', [])).toEqual({ currency: 'jpy', lines: [], subtotal: 0n, total_discount_amounts: [], tax: 0n, total_taxes: [], total_excluding_tax: 0n, total: 0n });
   });
 
   it('rejects unknown currencies', () => {

@@ -8,6 +8,7 @@ import { Dec as D } from './decimal.ts';
 import { roundHalfUp } from './money.ts';
 import { invoiceTotals } from './invoice-totals.ts';
 import type { TaxAmount, TaxRate } from './tax.ts';
+import type { Discount, DiscountAmount } from './discounts.ts';
 import { exactAmount, lineAmount, wholeAmount, type PriceModel } from './pricing.ts';
 import { periodFraction, type Fraction } from './proration.ts';
 
@@ -26,6 +27,8 @@ type LineFacts = {
   invoice_item?: string | null;
   /** The tax rates that apply to the line. */
   tax_rates?: readonly TaxRate[];
+  /** The product sold, for discounts limited to products. */
+  product?: string | null;
 };
 /** A line priced here from its price and quantity (a share of the period when `fraction`). */
 export type PricedDraft = LineFacts & { price_id: string; price: PriceModel; fraction?: Fraction | null; amount?: undefined };
@@ -33,17 +36,20 @@ export type PricedDraft = LineFacts & { price_id: string; price: PriceModel; fra
 export type FixedDraft = LineFacts & { price_id: string | null; price?: undefined; amount: bigint; unit_amount_decimal: string | null };
 export type DraftLine = PricedDraft | FixedDraft;
 
-export type BuiltLine = Required<Omit<LineFacts, 'tax_rates'>> & {
+export type BuiltLine = Required<Omit<LineFacts, 'tax_rates' | 'product'>> & {
   price_id: string | null;
   amount: bigint;
   /** Exact per-unit amount as a decimal string in minor units; informational only. */
   unit_amount_decimal: string | null;
   tax_amounts: TaxAmount[];
+  discount_amounts: DiscountAmount[];
 };
 export type BuiltInvoice = {
   currency: string;
   lines: BuiltLine[];
   subtotal: bigint;
+  /** Per discount applied, in order, what it took. */
+  total_discount_amounts: DiscountAmount[];
   /** All tax, included in the lines and added on top. */
   tax: bigint;
   total_taxes: TaxAmount[];
@@ -88,7 +94,7 @@ export function shareOf(price: PriceModel, quantity: number, fraction: Fraction 
   return roundHalfUp(new D(exactAmount(price, quantity)).mul(fraction.numerator.toString()).div(fraction.denominator.toString()));
 }
 
-function buildLine(line: DraftLine): Omit<BuiltLine, 'tax_amounts'> {
+function buildLine(line: DraftLine): Omit<BuiltLine, 'tax_amounts' | 'discount_amounts'> {
   const facts = {
     kind: line.kind, description: line.description, quantity: line.quantity, period_start: line.period_start,
     period_end: line.period_end, proration: line.proration ?? false, subscription_item: line.subscription_item ?? null,
@@ -99,22 +105,24 @@ function buildLine(line: DraftLine): Omit<BuiltLine, 'tax_amounts'> {
 }
 
 /**
- * Prices the lines, then totals them: the tax step (tax.ts, through invoiceTotals) taxes each
- * line at its rates. Discounts are the next step to plug in there; the customer's balance is
- * applied at finalization.
+ * Prices the lines, then totals them: the discount step (discounts.ts) and the tax step (tax.ts),
+ * through invoiceTotals. The customer's balance is applied at finalization.
  */
-export function buildInvoice(currency: string, lines: readonly DraftLine[]): BuiltInvoice {
+export function buildInvoice(currency: string, lines: readonly DraftLine[], discounts: readonly Discount[] = []): BuiltInvoice {
   const cur = normalizeCurrency(currency);
   const built = lines.map(buildLine);
-  const totals = invoiceTotals(cur, built.map((l, i) => ({ amount: l.amount, product: null, discountable: true, tax_rates: lines[i]!.tax_rates ?? [] })), []);
+  const totals = invoiceTotals(cur, built.map((l, i) => ({
+    amount: l.amount, product: lines[i]!.product ?? null, discountable: true, tax_rates: lines[i]!.tax_rates ?? [],
+  })), discounts);
   return {
-    currency: cur, lines: built.map((l, i) => ({ ...l, tax_amounts: totals.lines[i]!.tax_amounts })), subtotal: totals.subtotal,
+    currency: cur, lines: built.map((l, i) => ({ ...l, tax_amounts: totals.lines[i]!.tax_amounts, discount_amounts: totals.lines[i]!.discount_amounts })),
+    subtotal: totals.subtotal, total_discount_amounts: totals.total_discount_amounts,
     tax: totals.tax, total_taxes: totals.total_taxes, total_excluding_tax: totals.total_excluding_tax, total: totals.total,
   };
 }
 
 /** A subscription item as pricing sees it. */
-export type ItemState = { id: string; price_id: string; price: PriceModel; label: string; quantity: number };
+export type ItemState = { id: string; price_id: string; price: PriceModel; label: string; quantity: number; product?: string | null };
 export type Cycle = { anchor: Date; recurring: Recurring };
 
 const day = (t: Date) => t.toISOString().slice(0, 10);
@@ -130,7 +138,7 @@ export function periodLines(cycle: Cycle, items: readonly ItemState[], start: Da
   return items.map((it) => ({
     kind: 'subscription', description: `${it.quantity} × ${it.label} (${day(start)} – ${day(end)})${fraction ? ', prorated' : ''}`,
     quantity: it.quantity, price_id: it.price_id, price: it.price, period_start: start, period_end: end, fraction,
-    subscription_item: it.id,
+    subscription_item: it.id, product: it.product ?? null,
   }));
 }
 

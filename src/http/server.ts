@@ -22,6 +22,7 @@ import { invoicePdfRoutes } from './routes/invoice-pdf.ts';
 import { accountRoutes } from './routes/account.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
+import { couponRoutes } from './routes/coupons.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -93,6 +94,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   accountRoutes(app, deps);
   invoicePreviewRoutes(app, deps);
   taxRateRoutes(app, deps);
+  couponRoutes(app, deps);
   invoiceDraftRoutes(app, deps);
   invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);

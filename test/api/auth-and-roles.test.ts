@@ -82,7 +82,7 @@ describe('roles', async () => {
   const schedule = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
   const toRelease = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
 
-  const reads = ['/v1/tax_rates', '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
+  const reads = ['/v1/tax_rates', '/v1/coupons', '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
     `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`, '/v1/invoiceitems',
     `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`,
@@ -113,6 +113,7 @@ describe('roles', async () => {
     { name: 'advance a test clock', url: `/v1/test_clocks/${clock.id}/advance`, body: { frozen_time: '2027-01-02T00:00:00Z' }, needs: 'write' },
     { name: 'change a subscription', url: `/v1/subscriptions/${sub.id}`, body: { metadata: { tier: 'gold' } }, needs: 'write' },
     { name: 'resume a subscription', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, needs: 'write' },
+    { name: 'create a coupon', url: '/v1/coupons', body: { percent_off: 5, duration: 'once' }, needs: 'catalog' },
     { name: 'register a tax rate', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '20', inclusive: true }, needs: 'catalog' },
     { name: 'cancel a subscription', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, needs: 'write' },
     { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },

@@ -67,6 +67,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bInvoice = bSub.latest_invoice as string;
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true });
   const bTaxRate = await asOther('POST', '/v1/tax_rates', { display_name: 'B VAT', percentage: '19', inclusive: true });
+  const bCoupon = await asOther('POST', '/v1/coupons', { duration: 'once', percent_off: 10 });
   // A subscription of each account parked after its billing kept failing.
   const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
 
@@ -254,6 +255,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another customer's payment method", url: '/v1/subscriptions', body: { customer: noCard.id, items: [{ price: monthlyUsd.id }], default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
       { name: 'unknown field', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], coupon: 'FREE' }, code: 'parameter_unknown', param: 'coupon' },
       { name: "another account's tax rate", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, bTaxRate.id] }, code: 'resource_missing', param: 'default_tax_rates[1]' },
+      { name: "another account's coupon", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
       { name: 'a tax rate twice', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, taxRate.id] }, code: 'parameter_invalid', param: 'default_tax_rates[1]' },
       { name: 'unknown trial end behavior', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 3, trial_settings: { end_behavior: { missing_payment_method: 'sleep' } } }, code: 'parameter_invalid', param: 'trial_settings[end_behavior][missing_payment_method]' },
     ],
@@ -292,6 +294,23 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'an active subscription', url: `/v1/subscriptions/${active.id}/resume`, body: {}, code: 'subscription_status_invalid', param: 'id' },
       { name: 'unknown billing_cycle_anchor', url: `/v1/subscriptions/${active.id}/resume`, body: { billing_cycle_anchor: 'tomorrow' }, code: 'parameter_invalid', param: 'billing_cycle_anchor' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}/resume`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
+    ],
+    'POST /v1/coupons': [
+      { name: 'neither percent nor amount', url: '/v1/coupons', body: { duration: 'once' }, code: 'parameter_missing', param: 'percent_off' },
+      { name: 'both percent and amount', url: '/v1/coupons', body: { duration: 'once', percent_off: 10, amount_off: 100, currency: 'usd' }, code: 'parameter_missing', param: 'amount_off' },
+      { name: 'three decimals', url: '/v1/coupons', body: { duration: 'once', percent_off: '12.345' }, code: 'parameter_invalid', param: 'percent_off' },
+      { name: 'zero percent', url: '/v1/coupons', body: { duration: 'once', percent_off: 0 }, code: 'parameter_invalid', param: 'percent_off' },
+      { name: 'over 100 percent', url: '/v1/coupons', body: { duration: 'once', percent_off: 101 }, code: 'parameter_invalid', param: 'percent_off' },
+      { name: 'amount without currency', url: '/v1/coupons', body: { duration: 'once', amount_off: 100 }, code: 'parameter_missing', param: 'currency' },
+      { name: 'negative amount', url: '/v1/coupons', body: { duration: 'once', amount_off: -100, currency: 'usd' }, code: 'parameter_invalid', param: 'amount_off' },
+      { name: 'huge amount', url: '/v1/coupons', body: { duration: 'once', amount_off: 1e16, currency: 'usd' }, code: 'amount_too_large', param: 'amount_off' },
+      { name: 'unknown currency', url: '/v1/coupons', body: { duration: 'once', amount_off: 100, currency: 'xyz' }, code: 'currency_invalid', param: 'currency' },
+      { name: 'repeating without months', url: '/v1/coupons', body: { duration: 'repeating', percent_off: 10 }, code: 'parameter_missing', param: 'duration_in_months' },
+      { name: 'months without repeating', url: '/v1/coupons', body: { duration: 'once', percent_off: 10, duration_in_months: 3 }, code: 'parameter_invalid', param: 'duration_in_months' },
+      { name: 'unknown duration', url: '/v1/coupons', body: { duration: 'sometimes', percent_off: 10 }, code: 'parameter_invalid', param: 'duration' },
+      { name: 'redeem_by in the past', url: '/v1/coupons', body: { duration: 'once', percent_off: 10, redeem_by: '2026-01-01T00:00:00Z' }, code: 'parameter_invalid', param: 'redeem_by' },
+      { name: "another account's product", url: '/v1/coupons', body: { duration: 'once', percent_off: 10, applies_to: { products: [bProduct.id] } }, code: 'resource_missing', param: 'applies_to[products][0]' },
+      { name: 'unknown field', url: '/v1/coupons', body: { duration: 'once', percent_off: 10, code: 'SAVE' }, code: 'parameter_unknown', param: 'code' },
     ],
     'POST /v1/tax_rates': [
       { name: 'missing percentage', url: '/v1/tax_rates', body: { display_name: 'VAT', inclusive: true }, code: 'parameter_missing', param: 'percentage' },
@@ -530,6 +549,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/subscriptions/:id/resume', `/v1/subscriptions/${active.id}/resume`, {}],
     ['POST /v1/invoices/create_preview', '/v1/invoices/create_preview', { subscription: active.id }],
     ['POST /v1/tax_rates', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true }],
+    ['POST /v1/coupons', '/v1/coupons', { duration: 'once', percent_off: 10 }],
     ['POST /v1/tax_rates/:id', `/v1/tax_rates/${taxRate.id}`, {}],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/invoiceitems', '/v1/invoiceitems', { customer: noCard.id, amount: 1, currency: 'usd' }],

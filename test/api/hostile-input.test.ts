@@ -148,13 +148,15 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bSchedule = await asB('/v1/subscription_schedules', { customer: bCustomer.id, start_date: 'now', phases: [{ items: [{ price: bPrice.id }] }] });
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true });
   const bTaxRate = await asB('/v1/tax_rates', { display_name: 'B VAT', percentage: '19', inclusive: true });
+  const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: 10, duration: 'once' });
+  const bCoupon = await asB('/v1/coupons', { percent_off: 10, duration: 'once' });
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
   const ids: Record<string, { own: string; other: string }> = {
     customers: { own: customer.id, other: bCustomer.id }, subscriptions: { own: sub.id, other: bSub.id },
     invoices: { own: sub.latest_invoice, other: bSub.latest_invoice }, test_clocks: { own: clock.id, other: bClock.id },
     billing_failures: { own: failure, other: bFailure }, subscription_schedules: { own: schedule.id, other: bSchedule.id },
-    tax_rates: { own: taxRate.id, other: bTaxRate.id },
+    tax_rates: { own: taxRate.id, other: bTaxRate.id }, coupons: { own: coupon.id, other: bCoupon.id },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
   const valid: Record<string, Record<string, unknown>> = {
@@ -165,6 +167,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/invoiceitems': { customer: customer.id, amount: 100, currency: 'usd' }, 'POST /v1/invoices': { customer: customer.id },
     'POST /v1/subscription_schedules': { customer: customer.id, start_date: 'now', phases: schedulePhases },
     'POST /v1/subscription_schedules/:id': { phases: schedulePhases },
+    'POST /v1/coupons': { percent_off: '12.5', duration: 'repeating', duration_in_months: 3 },
     'POST /v1/tax_rates': { display_name: 'Sales tax', percentage: '8.875', inclusive: false }, 'POST /v1/tax_rates/:id': { display_name: 'Renamed' },
     'POST /v1/customers/:id/balance_transactions': { amount: -100, currency: 'usd' },
     'POST /v1/account': { name: 'Acme', address: { line1: '1 Main St', country: 'US' } },

@@ -185,6 +185,16 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/subscriptions?customer=${customer.id}`)).data).toHaveLength(1);
   });
 
+  it('replays POST /v1/coupons: one coupon, the same answer', async () => {
+    const body = { name: 'Replayed', percent_off: '15', duration: 'forever' };
+    const first = await raw(h, '/v1/coupons', body, 'coupon-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    const again = await raw(h, '/v1/coupons', body, 'coupon-key-1');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -10,7 +10,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -65,6 +65,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const adjustment = await ok(h, 'POST', `/v1/customers/${customer.id}/balance_transactions`, { amount: -100, currency: 'usd' });
 
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'A VAT', percentage: '20', inclusive: true });
+  const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: 10, duration: 'forever' });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -84,7 +85,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, schedule.id, schedule.subscription, adjustment.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, schedule.id, schedule.subscription, adjustment.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -99,6 +100,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/billing_failures/:id', url: `/v1/billing_failures/${failure.id}`, expect: 'missing' },
     { route: 'GET /v1/tax_rates/:id', url: `/v1/tax_rates/${taxRate.id}`, expect: 'missing' },
     { route: 'GET /v1/tax_rates', url: '/v1/tax_rates?limit=100', expect: 'empty' },
+    { route: 'GET /v1/coupons/:id', url: `/v1/coupons/${coupon.id}`, expect: 'missing' },
+    { route: 'GET /v1/coupons', url: '/v1/coupons?limit=100', expect: 'empty' },
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${pendingItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${draftItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${draft.id}`, expect: 'missing' },
@@ -156,6 +159,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/tax_rates/:id', url: `/v1/tax_rates/${taxRate.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions', url: '/v1/subscriptions', body: { customer: 'cus_none', items: [{ price: 'price_none' }], default_tax_rates: [taxRate.id] }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/tax_rates', url: '/v1/tax_rates', body: { display_name: 'B VAT', percentage: '19', inclusive: true }, expect: 'own' },
+    { route: 'POST /v1/coupons', url: '/v1/coupons', body: { percent_off: 10, duration: 'once' }, expect: 'own' },
+    { route: 'POST /v1/coupons', url: '/v1/coupons', body: { percent_off: 10, duration: 'once', applies_to: { products: [product.id] } }, expect: 'missing', param: 'applies_to[products][0]' },
     { route: 'POST /v1/subscriptions/:id/resume', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, expect: 'missing', param: 'id' },
@@ -239,7 +244,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body).toMatchObject({ object: 'account', id: b.account.id, name: 'B renamed' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

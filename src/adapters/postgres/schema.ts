@@ -49,7 +49,7 @@ export interface SubscriptionsTable {
   canceled_at: Ts | null; ended_at: Ts | null; latest_invoice_id: string | null;
   default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
   billing_failure_count: Defaulted<number>;
-  pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; default_tax_rates: Defaulted<string[]>; schedule_id: Defaulted<string | null>;
+  pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; default_tax_rates: Defaulted<string[]>; discount_ids: Defaulted<string[]>; schedule_id: Defaulted<string | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionSchedulesTable {
@@ -70,14 +70,23 @@ export interface InvoicesTable {
   collection_method: Defaulted<string>; days_until_due: Defaulted<number | null>; due_date: Defaulted<Ts | null>;
   auto_advance: Defaulted<boolean>; description: Defaulted<string | null>; starting_balance: Defaulted<bigint>;
   ending_balance: Defaulted<bigint | null>; marked_uncollectible_at: Defaulted<Ts | null>; test_clock_id: Defaulted<string | null>;
-  tax: Defaulted<bigint>; total_excluding_tax: bigint; total_taxes: Defaulted<unknown>;
+  tax: Defaulted<bigint>; total_excluding_tax: bigint; total_taxes: Defaulted<unknown>; discounts: Defaulted<string[]>; total_discount_amounts: Defaulted<unknown>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface InvoiceLinesTable {
   account_id: string; id: string; invoice_id: string; price_id: string | null; description: string;
   quantity: number; amount: bigint; unit_amount_decimal: string | null; period_start: Ts; period_end: Ts;
   kind: string; proration: Defaulted<boolean>; subscription_item_id: Defaulted<string | null>;
-  invoice_item_id: Defaulted<string | null>; position: Defaulted<number>; tax_amounts: Defaulted<unknown>;
+  invoice_item_id: Defaulted<string | null>; position: Defaulted<number>; tax_amounts: Defaulted<unknown>; discount_amounts: Defaulted<unknown>;
+}
+export interface CouponsTable {
+  account_id: string; id: string; name: string | null; percent_off: bigint | null; amount_off: bigint | null; currency: string | null;
+  duration: string; duration_in_months: number | null; max_redemptions: number | null; times_redeemed: Defaulted<number>;
+  redeem_by: Ts | null; applies_to_products: string[] | null; metadata: Json; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface DiscountsTable {
+  account_id: string; id: string; coupon_id: string; customer_id: string; subscription_id: string; starts_at: Ts; ends_at: Ts | null;
+  used_at: Ts | null; created_at: Ts;
 }
 export interface TaxRatesTable {
   account_id: string; id: string; display_name: string; description: string | null; percentage: bigint; inclusive: boolean;
@@ -136,6 +145,8 @@ export interface DB {
   invoice_lines: InvoiceLinesTable;
   invoice_items: InvoiceItemsTable;
   tax_rates: TaxRatesTable;
+  coupons: CouponsTable;
+  discounts: DiscountsTable;
   customer_balance_transactions: CustomerBalanceTransactionsTable;
   payment_attempts: PaymentAttemptsTable;
   billing_failures: BillingFailuresTable;

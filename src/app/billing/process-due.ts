@@ -9,6 +9,7 @@ import { attemptInFlight } from '../payments/in-flight.ts';
 import { recordBillingFailure } from './failures.ts';
 import { loadBillingCustomers, loadItems, loadPendingItems, subscriptionViewWith } from './load.ts';
 import { clockTimes } from '../time.ts';
+import { loadDiscounts } from '../catalog/coupons.ts';
 import { loadTaxRates } from '../catalog/tax-rates.ts';
 import { finalizeAndWrite, type InvoicePlan } from '../invoicing/finalize.ts';
 import { recurringOf, subscriptionPlan } from '../invoicing/plan-invoice.ts';
@@ -35,8 +36,9 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     return action ? [{ s, action }] : [];
   });
   const renewing = due.filter((d) => d.action === 'renew' || d.action === 'end_trial').map((d) => d.s);
-  const [items, customers, pending, taxes] = await Promise.all([
-    loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing), loadPendingItems(u.tx, renewing), loadTaxRates(u.tx, renewing)]);
+  const [items, customers, pending, taxes, discounts] = await Promise.all([
+    loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing), loadPendingItems(u.tx, renewing), loadTaxRates(u.tx, renewing),
+    loadDiscounts(u.tx, renewing.map((s) => ({ sub: s, start: s.current_period_end })))]);
   const plans: InvoicePlan[] = [];
   const updates: SubUpdate[] = [];
   for (const { s, action } of due) {
@@ -66,7 +68,7 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     // The next period starts where the current one ends, its end computed from the anchor.
     const start = s.current_period_end;
     const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
-    const plan = subscriptionPlan(s, items.get(s.id) ?? [], pending.get(s.id) ?? [], billing, start, end, 'subscription_cycle', now, taxes.get(s.id));
+    const plan = subscriptionPlan(s, items.get(s.id) ?? [], pending.get(s.id) ?? [], billing, start, end, 'subscription_cycle', now, taxes.get(s.id), discounts.get(s.id));
     plans.push(plan);
     const next = action === 'end_trial' ? transition(status, 'trial_ended') : status;
     // A pause whose resumes_at has come ends with this renewal.

@@ -51,6 +51,8 @@ export type InvoicePlan = {
   pm: PaymentMethodRef | null;
   /** The business time of finalization (the customer's clock). */
   at: Date;
+  /** Discounts this invoice may be the first to use (a once-only one is then spent). */
+  firstUse?: readonly string[];
   /** Already stored as a draft: finalizing updates it. */
   stored?: boolean;
   /** The subscription's collection is paused: handled by behaviour, never charged. */
@@ -154,6 +156,8 @@ export async function finalizeAndWrite(
   u.updateLater('invoices', written.filter((p) => p.stored).map((p) => finalizedColumns(p.invoice)));
   u.insertLater('payment_attempts', written.flatMap((p) => (p.attempt ? [p.attempt] : [])));
   u.insertLater('customer_balance_transactions', written.flatMap((p) => (p.balanceTransaction ? [p.balanceTransaction] : [])));
+  u.updateLater('discounts', written.flatMap((p) => (p.firstUse ?? []).filter((id) => p.invoice.discounts.includes(id))
+    .map((id) => ({ account_id: p.invoice.account_id, id, used_at: p.at }))));
   return { written, charges: recordFinalized(u, written) };
 }
 

@@ -1,5 +1,6 @@
 import type { Recurring } from '../../domain/calendar.ts';
 import type { TaxAmount, TaxRate } from '../../domain/tax.ts';
+import type { Discount, DiscountAmount } from '../../domain/discounts.ts';
 import { newId } from '../../domain/ids.ts';
 import { buildInvoice, periodLines, type BuiltInvoice, type Cycle, type DraftLine, type FixedDraft, type ItemState, type LineKind } from '../../domain/invoice-builder.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
@@ -17,7 +18,7 @@ export const cycleOf = (s: Row<'subscriptions'>): Cycle => ({ anchor: s.billing_
 
 /** Subscription items as the pure pricing step sees them. */
 export const itemStates = (items: readonly ItemWithPrice[]): ItemState[] => items.map(({ item, price }) => ({
-  id: item.id, price_id: price.id, price: priceModelOf(price), label: price.nickname ?? price.id, quantity: item.quantity,
+  id: item.id, price_id: price.id, price: priceModelOf(price), label: price.nickname ?? price.id, quantity: item.quantity, product: price.product_id,
 }));
 
 /** A pending invoice item (one-off charge or proration) as a line whose amount is already fixed. */
@@ -64,6 +65,7 @@ export function draftRows(ctx: InvoiceContext, built: BuiltInvoice, now: Date): 
     account_id: ctx.accountId, id, customer_id: ctx.customerId, subscription_id: ctx.subscriptionId, number: null, status: 'draft',
     billing_reason: ctx.reason, currency: built.currency, subtotal: built.subtotal, total: built.total,
     tax: built.tax, total_excluding_tax: built.total_excluding_tax, total_taxes: taxJson(built.total_taxes),
+    discounts: built.total_discount_amounts.map((d) => d.discount), total_discount_amounts: discountJson(built.total_discount_amounts),
     amount_due: built.total > 0n ? built.total : 0n, amount_paid: 0n, amount_remaining: built.total > 0n ? built.total : 0n,
     period_start: ctx.periodStart, period_end: ctx.periodEnd, attempt_count: 0, finalized_at: null, paid_at: null, voided_at: null,
     collection_method: ctx.collectionMethod ?? 'charge_automatically', days_until_due: ctx.daysUntilDue ?? null, due_date: null,
@@ -78,9 +80,12 @@ export function lineRows(invoice: Row<'invoices'>, built: BuiltInvoice): Row<'in
     account_id: invoice.account_id, id: newId('invoiceLine'), invoice_id: invoice.id, kind: l.kind as LineKind, proration: l.proration,
     subscription_item_id: l.subscription_item, invoice_item_id: l.invoice_item, position, price_id: l.price_id,
     description: l.description, quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
-    period_start: l.period_start, period_end: l.period_end, tax_amounts: taxJson(l.tax_amounts),
+    period_start: l.period_start, period_end: l.period_end, tax_amounts: taxJson(l.tax_amounts), discount_amounts: discountJson(l.discount_amounts),
   }));
 }
+
+/** Discount amounts as stored (jsonb), amounts as JSON numbers. */
+export const discountJson = (ds: readonly DiscountAmount[]) => ds.map((d) => ({ discount: d.discount, amount: Number(d.amount) }));
 
 /** Taxes as stored (jsonb): amounts as JSON numbers, exact below 2^53 like every amount shown. */
 export const taxJson = (taxes: readonly TaxAmount[]) =>
@@ -101,12 +106,12 @@ export function pauseBehaviorAt(s: Row<'subscriptions'>, now: Date): PauseBehavi
 export function subscriptionPlan(
   s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[],
   billing: { customer: BillingCustomer; pm: PaymentMethodRef | null }, start: Date, end: Date, reason: string, now: Date,
-  taxRates: readonly TaxRate[] = [],
+  taxRates: readonly TaxRate[] = [], discounts: { discounts: readonly Discount[]; firstUse: readonly string[] } = { discounts: [], firstUse: [] },
 ): InvoicePlan {
-  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end, taxRates));
+  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end, taxRates), discounts.discounts);
   const { invoice, lines } = draftRows({
     accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
     reason, periodStart: start, periodEnd: end,
   }, built, now);
-  return { invoice, lines, consumed: pending, subscription: s, customer: billing.customer, pm: billing.pm, at: now, pause: pauseBehaviorAt(s, now) };
+  return { invoice, lines, consumed: pending, subscription: s, customer: billing.customer, pm: billing.pm, at: now, pause: pauseBehaviorAt(s, now), firstUse: discounts.firstUse };
 }

@@ -4,6 +4,7 @@ import { isTerminal, type SubscriptionStatus } from '../../domain/subscription-s
 import { notFound } from '../errors.ts';
 import type { Deps } from '../ports.ts';
 import type { TaxRate } from '../../domain/tax.ts';
+import { loadDiscounts } from '../catalog/coupons.ts';
 import { loadChangeState, planChange, type SubscriptionChange } from '../subscriptions/change.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { finalizePlan, type InvoicePlan } from './finalize.ts';
@@ -14,12 +15,13 @@ export type PreviewInput = { customer?: string | undefined; subscription?: strin
 const none = (why: string) => invalid('invoice_upcoming_none', why, 'subscription');
 
 /** The invoice a subscription's next renewal would produce, with what will be pending by then. */
-function renewalPlan(sub: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], billing: Parameters<typeof subscriptionPlan>[3], taxRates: readonly TaxRate[]): InvoicePlan {
+function renewalPlan(sub: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], billing: Parameters<typeof subscriptionPlan>[3], taxRates: readonly TaxRate[],
+  discounts: Parameters<typeof subscriptionPlan>[9]): InvoicePlan {
   if (isTerminal(sub.status as SubscriptionStatus)) throw none(`Subscription '${sub.id}' is ${sub.status}; it will not be invoiced again.`);
   if (sub.cancel_at_period_end) throw none(`Subscription '${sub.id}' ends at the end of its period; it will not be invoiced again.`);
   const start = sub.current_period_end;
   const end = nextBoundaryAfter(sub.billing_cycle_anchor, recurringOf(sub), start);
-  return subscriptionPlan(sub, items, pending, billing, start, end, 'subscription_cycle', start, taxRates);
+  return subscriptionPlan(sub, items, pending, billing, start, end, 'subscription_cycle', start, taxRates, discounts);
 }
 
 /**
@@ -63,12 +65,14 @@ async function preview(deps: Deps, accountId: string, input: PreviewInput) {
   // Finalizing mutates the customer's numbering and balance: work on a copy.
   const billing = { customer: { ...state.billing.customer }, pm: state.billing.pm };
   state.billing = billing;
+  // The discounts the renewal would take, as of the period's end (a repeating one may have ended).
+  const atRenewal = async (sub: Row<'subscriptions'>) => (await loadDiscounts(deps.db, [{ sub, start: sub.current_period_end }])).get(sub.id);
   let plan: InvoicePlan;
   if (input.subscription_details) {
     const changed = planChange(state, change);
-    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.taxRates);
+    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.taxRates, await atRenewal(changed.after));
   } else {
-    plan = renewalPlan(state.sub, state.items, state.pending, billing, state.taxRates);
+    plan = renewalPlan(state.sub, state.items, state.pending, billing, state.taxRates, await atRenewal(state.sub));
   }
   finalizePlan(deps, plan, plan.at);
   const preview = { ...plan.invoice, id: `upcoming_${plan.invoice.id}`, number: null, status: 'draft', attempt_count: 0, finalized_at: null, paid_at: null, voided_at: null, due_date: null, marked_uncollectible_at: null };

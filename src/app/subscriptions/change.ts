@@ -12,6 +12,8 @@ import type { BillingCustomer, InvoicePlan, PauseBehavior } from '../invoicing/f
 import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import { conflict, notFound } from '../errors.ts';
 import { checkTaxRates, loadTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
+import { loadDiscounts } from '../catalog/coupons.ts';
+import type { Discount } from '../../domain/discounts.ts';
 import type { TaxRate } from '../../domain/tax.ts';
 import { clockTimes } from '../time.ts';
 import type { Row } from '../views.ts';
@@ -49,6 +51,8 @@ export type ChangeState = {
   ownCard: PaymentMethodRef | null;
   /** The rates the subscription's invoices carry after the change. */
   taxRates: TaxRate[];
+  /** The discounts an invoice issued now takes. */
+  discounts: { discounts: Discount[]; firstUse: string[] };
   now: Date;
 };
 
@@ -77,9 +81,11 @@ export async function loadChangeState(db: Db, nowReal: Date, accountId: string, 
       : loadTaxRates(db, [sub]).then((m) => m.get(sub.id) ?? []),
   ]);
   if (change.default_payment_method && !own) throw notFound('payment method', change.default_payment_method, 'default_payment_method');
+  // In the subscription's business time (no query when it has no discount).
+  const discounts = (await loadDiscounts(db, [{ sub, start: timeOf(sub) }])).get(sub.id) ?? { discounts: [], firstUse: [] };
   return {
     sub, items: items.get(sub.id) ?? [], prices: new Map(priceRows.map((p) => [p.id, p])), pending: pending.get(sub.id) ?? [],
-    billing: billing.get(sub.id)!, ownCard: own ?? null, now: timeOf(sub), taxRates,
+    billing: billing.get(sub.id)!, ownCard: own ?? null, now: timeOf(sub), taxRates, discounts,
   };
 }
 
@@ -306,10 +312,10 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
  */
 export function invoiceNow(state: ChangeState, after: Row<'subscriptions'>, lines: DraftLine[], period: { start: Date; end: Date }): InvoicePlan {
   const s = state.sub;
-  const built = buildInvoice(s.currency, withTax([...state.pending.map(pendingLine), ...lines], state.taxRates));
+  const built = buildInvoice(s.currency, withTax([...state.pending.map(pendingLine), ...lines], state.taxRates), state.discounts.discounts);
   const { invoice, lines: rows } = draftRows({ accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
     reason: 'subscription_update', periodStart: period.start, periodEnd: period.end }, built, state.now);
   after.latest_invoice_id = invoice.id;
   return { invoice, lines: rows, consumed: state.pending, subscription: after, customer: state.billing.customer,
-    pm: state.ownCard ?? state.billing.pm, at: state.now, pause: pauseBehaviorAt(after, state.now) };
+    pm: state.ownCard ?? state.billing.pm, at: state.now, pause: pauseBehaviorAt(after, state.now), firstUse: state.discounts.firstUse };
 }

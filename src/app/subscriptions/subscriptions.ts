@@ -20,6 +20,7 @@ import { atomically, command, retryingStale, type UnitOfWork } from '../unit-of-
 import type { Row } from '../views.ts';
 import type { TrialSettings } from './change.ts';
 import { checkTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
+import { redeemCoupons } from '../catalog/coupons.ts';
 
 export type SubscriptionInput = {
   customer: string;
@@ -31,6 +32,7 @@ export type SubscriptionInput = {
   metadata?: Record<string, string>;
   trial_settings?: TrialSettings;
   default_tax_rates?: string[];
+  discounts?: { coupon: string }[];
 };
 
 // Every amount the API shows is a JSON number: beyond 2^53 it would no longer be exact.
@@ -162,20 +164,26 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
       metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null,
-      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, default_tax_rates: input.default_tax_rates ?? [],
+      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, default_tax_rates: input.default_tax_rates ?? [], discount_ids: [],
       created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p) => ({
       item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now },
       price: p.price,
     }));
+    const redeemed = await redeemCoupons(u, (input.discounts ?? []).map((d) => d.coupon), sub, now);
+    sub.discount_ids = redeemed.rows.map((r) => r.id);
     if (!trialEnd) {
       // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
       // The customer's pending one-off items go on the first invoice (the customer is not locked:
       // an item taken meanwhile by another invoice fails the version check and the command reruns).
       const pending = customer.has_pending ? (await loadPendingItems(u.tx, [sub])).get(sub.id) ?? [] : [];
-      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, taxRates);
+      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, taxRates,
+        { discounts: redeemed.discounts, firstUse: [] });
       const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
+      // The discounts are written by this same statement, so their first use is set on the rows
+      // themselves (an update would not see them).
+      for (const r of redeemed.rows) if (plan.invoice.discounts.includes(r.id)) r.used_at = now;
       sub.latest_invoice_id = plan.invoice.id;
       if (plan.collection === 'zero_amount') sub.status = transition('incomplete', 'payment_succeeded');
       sub.next_action_at = nextActionAt({ ...sub, status: sub.status as SubscriptionStatus });

@@ -26,6 +26,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         metadata: Type.Optional(Metadata),
         trial_settings: Type.Optional(TrialSettings),
         default_tax_rates: Type.Optional(DefaultTaxRates),
+        discounts: Type.Optional(Type.Array(Type.Object({ coupon: Id('co') }, { additionalProperties: false }), { maxItems: 5, description: 'Coupons to redeem, applied in this order' })),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createSubscription(deps, actorOf(req), req.body));

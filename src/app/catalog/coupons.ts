@@ -1,0 +1,123 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../adapters/postgres/schema.ts';
+import { addMonths } from '../../domain/calendar.ts';
+import { normalizeCurrency } from '../../domain/currency.ts';
+import type { Discount } from '../../domain/discounts.ts';
+import { invalid } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { parsePercent } from '../../domain/percent.ts';
+import { notFound } from '../errors.ts';
+import { paginate, type Page } from '../pagination.ts';
+import type { Actor, Deps } from '../ports.ts';
+import { command, type UnitOfWork } from '../unit-of-work.ts';
+import { couponView, type Row } from '../views.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export type CouponInput = {
+  name?: string | null; percent_off?: string | number; amount_off?: number; currency?: string; duration: 'once' | 'repeating' | 'forever';
+  duration_in_months?: number; max_redemptions?: number; redeem_by?: string; applies_to?: { products: string[] }; metadata?: Record<string, string>;
+};
+
+export async function createCoupon(deps: Deps, actor: Actor, input: CouponInput) {
+  if ((input.percent_off === undefined) === (input.amount_off === undefined)) {
+    throw invalid('parameter_missing', 'give percent_off or amount_off (with currency), one of them', input.percent_off === undefined ? 'percent_off' : 'amount_off');
+  }
+  const currency = input.currency === undefined ? null : normalizeCurrency(input.currency);
+  const percent = input.percent_off === undefined ? null : parsePercent(input.percent_off, 2, 'percent_off');
+  if (percent === 0n) throw invalid('parameter_invalid', 'percent_off must be more than 0', 'percent_off');
+  if (input.amount_off !== undefined && input.currency === undefined) throw invalid('parameter_missing', 'amount_off needs a currency', 'currency');
+  if (input.amount_off === undefined && input.currency !== undefined) throw invalid('parameter_invalid', 'currency goes only with amount_off', 'currency');
+  if ((input.duration === 'repeating') !== (input.duration_in_months !== undefined)) {
+    throw invalid(input.duration === 'repeating' ? 'parameter_missing' : 'parameter_invalid', 'duration_in_months goes with duration=repeating, and only with it', 'duration_in_months');
+  }
+  const now = deps.clock.now();
+  const redeemBy = input.redeem_by === undefined ? null : new Date(input.redeem_by);
+  if (redeemBy && redeemBy <= now) throw invalid('parameter_invalid', 'redeem_by must be in the future', 'redeem_by');
+  return await command(deps, actor, async (u) => {
+    const products = input.applies_to?.products ?? null;
+    if (products) {
+      const found = await u.tx.selectFrom('products').select('id').where('account_id', '=', u.accountId).where('id', 'in', products.length ? products : ['']).execute();
+      products.forEach((p, i) => { if (!found.some((f) => f.id === p)) throw notFound('product', p, `applies_to[products][${i}]`); });
+    }
+    const row = await u.tx.insertInto('coupons').values({
+      account_id: u.accountId, id: newId('coupon'), name: input.name ?? null, percent_off: percent, amount_off: input.amount_off === undefined ? null : BigInt(input.amount_off),
+      currency, duration: input.duration, duration_in_months: input.duration_in_months ?? null, max_redemptions: input.max_redemptions ?? null,
+      redeem_by: redeemBy, applies_to_products: products, metadata: JSON.stringify(input.metadata ?? {}), created_at: now, updated_at: now,
+    }).returningAll().executeTakeFirstOrThrow();
+    const view = couponView(row);
+    u.audit('coupon.created', 'coupon', row.id, null, view, now);
+    u.emit('coupon.created', row.id, view, now);
+    return view;
+  });
+}
+
+export async function getCoupon(deps: Deps, accountId: string, id: string) {
+  const row = await deps.db.selectFrom('coupons').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('coupon', id, 'id');
+  return couponView(row);
+}
+
+export async function listCoupons(deps: Deps, accountId: string, page: Page) {
+  return await paginate(deps.db.selectFrom('coupons').selectAll().where('account_id', '=', accountId), 'id', page, couponView);
+}
+
+/** A discount as the pure discount step sees it. */
+const discountOf = (d: Row<'discounts'>, c: Row<'coupons'>): Discount => ({
+  id: d.id, percent_off: c.percent_off === null ? null : BigInt(c.percent_off), amount_off: c.amount_off === null ? null : BigInt(c.amount_off),
+  currency: c.currency, products: c.applies_to_products,
+});
+
+/**
+ * Redeems coupons for a new subscription at `now` (business time): each must be redeemable (before
+ * redeem_by, under max_redemptions) and, if a fixed amount, in the subscription's currency. The
+ * redemption count is written only if no one redeemed it since it was read, so the last
+ * redemption goes to one subscription only (the others run again and find it exhausted).
+ */
+export async function redeemCoupons(u: UnitOfWork, ids: readonly string[], sub: Row<'subscriptions'>, now: Date): Promise<{ rows: Row<'discounts'>[]; discounts: Discount[] }> {
+  if (ids.length === 0) return { rows: [], discounts: [] };
+  const coupons = await u.tx.selectFrom('coupons').selectAll().where('account_id', '=', u.accountId).where('id', 'in', [...ids]).execute();
+  const rows = ids.map((id, i) => {
+    const param = `discounts[${i}][coupon]`;
+    const c = coupons.find((x) => x.id === id);
+    if (!c) throw notFound('coupon', id, param);
+    if (ids.indexOf(id) !== i) throw invalid('parameter_invalid', `coupon '${id}' appears twice`, param);
+    if (c.redeem_by && c.redeem_by <= now) throw invalid('coupon_expired', `coupon '${id}' could be redeemed until ${c.redeem_by.toISOString()}`, param);
+    if (c.max_redemptions !== null && c.times_redeemed >= c.max_redemptions) throw invalid('coupon_exhausted', `coupon '${id}' has been redeemed ${c.max_redemptions} times, its limit`, param);
+    if (c.currency !== null && c.currency !== sub.currency) throw invalid('currency_mismatch', `coupon '${id}' takes ${c.currency}; the subscription bills in ${sub.currency}`, param);
+    return {
+      account_id: u.accountId, id: newId('discount'), coupon_id: c.id, customer_id: sub.customer_id, subscription_id: sub.id, starts_at: now,
+      ends_at: c.duration === 'repeating' ? addMonths(now, c.duration_in_months!) : null, used_at: null, created_at: now,
+    };
+  });
+  u.updateLater('coupons', ids.map((id) => {
+    const c = coupons.find((x) => x.id === id)!;
+    return { account_id: u.accountId, id, times_redeemed: c.times_redeemed + 1, updated_at: now, version: c.version };
+  }));
+  u.insertLater('discounts', rows);
+  for (const r of rows) u.audit('discount.created', 'discount', r.id, null, { coupon: r.coupon_id, subscription: r.subscription_id, ends_at: r.ends_at }, now);
+  return { rows, discounts: rows.map((r) => discountOf(r, coupons.find((c) => c.id === r.coupon_id)!)) };
+}
+
+/**
+ * The discounts that apply to each subscription's invoice for a period starting at `start`, in
+ * the order they were added: once-only ones not yet spent, repeating ones until they end,
+ * forever ones always. One query, and none when no subscription has a discount.
+ */
+export async function loadDiscounts(db: Db, subs: readonly { sub: Row<'subscriptions'>; start: Date }[]): Promise<Map<string, { discounts: Discount[]; firstUse: string[] }>> {
+  const out = new Map<string, { discounts: Discount[]; firstUse: string[] }>();
+  const with_ = subs.filter((x) => x.sub.discount_ids.length > 0);
+  if (with_.length === 0) return out;
+  const rows = await db.selectFrom('discounts as d').innerJoin('coupons as c', (j) => j.onRef('c.account_id', '=', 'd.account_id').onRef('c.id', '=', 'd.coupon_id'))
+    .selectAll('d').select(['c.percent_off', 'c.amount_off', 'c.currency', 'c.applies_to_products', 'c.duration'])
+    .where('d.account_id', 'in', [...new Set(with_.map((x) => x.sub.account_id))]).where('d.id', 'in', with_.flatMap((x) => x.sub.discount_ids)).execute();
+  for (const { sub, start } of with_) {
+    const mine = sub.discount_ids.flatMap((id) => rows.filter((r) => r.id === id && r.account_id === sub.account_id));
+    const active = mine.filter((r) => (r.duration === 'once' ? r.used_at === null : r.duration === 'repeating' ? start < r.ends_at! : true));
+    out.set(sub.id, {
+      discounts: active.map((r) => discountOf(r, r as unknown as Row<'coupons'>)),
+      firstUse: active.filter((r) => r.used_at === null).map((r) => r.id),
+    });
+  }
+  return out;
+}
