@@ -65,18 +65,21 @@ describe('invoice PDFs', async () => {
     expect(text).not.toContain('Starting balance');
   });
 
-  it('print each tax rate with its name and percentage, added or included', async () => {
+  it('print each discount by its coupon\'s name and each tax rate with its percentage', async () => {
     const product = await must(h.client.POST('/v1/products', { body: { name: 'Coffee box' } }));
     const price = await must(h.client.POST('/v1/prices', { body: { product: product.id, currency: 'usd', unit_amount: 10_000, recurring: { interval: 'month' } } }));
     const ny = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'NY sales tax', percentage: '8.875', inclusive: false });
     const customer = await customerWithCard(h, 'tok_visa');
-    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], default_tax_rates: [ny.id] });
+    const coupon = await ok(h, 'POST', '/v1/coupons', { name: 'Launch offer', amount_off: 1_000, currency: 'usd', duration: 'once' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], default_tax_rates: [ny.id], discounts: [{ coupon: coupon.id }] });
     const invoice = await firstInvoiceOf(h, sub.id);
     const text = textOf((await pdfOf(h, invoice.id)).body, 'taxed');
+    // 100.00 − 10.00, then 8.875% of 90.00 = 7.9875 → 7.99: 97.99.
     expect(text).toMatch(/Subtotal\s+\$100\.00/);
-    expect(text).toMatch(/NY sales tax 8\.875%\s+\$8\.88/);
-    expect(text).toMatch(/Total\s+\$108\.88/);
-    expect(text).toMatch(/Amount paid\s+\$108\.88/);
+    expect(text).toMatch(/Discount: Launch offer\s+-\$10\.00/);
+    expect(text).toMatch(/NY sales tax 8\.875%\s+\$7\.99/);
+    expect(text).toMatch(/Total\s+\$97\.99/);
+    expect(text).toMatch(/Amount paid\s+\$97\.99/);
   });
 
   it('print the euro sign, mark a draft DRAFT and show a due date for send_invoice', async () => {

@@ -35,7 +35,11 @@ function addressLines(a: AccountObject): string[] {
 /** How a tax rate is named on the page: its display name and percentage. */
 export type TaxLabels = ReadonlyMap<string, { display_name: string; percentage: string }>;
 
-export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountObject, customer: PdfCustomer, taxLabels: TaxLabels = new Map()): Promise<Buffer> {
+/** How a discount is named on the page: its coupon's name, or what it takes off. */
+export type DiscountLabels = ReadonlyMap<string, string>;
+
+export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountObject, customer: PdfCustomer, taxLabels: TaxLabels = new Map(),
+  discountLabels: DiscountLabels = new Map()): Promise<Buffer> {
   for (const f of [REGULAR, BOLD]) {
     if (!existsSync(f)) throw new Error(`The invoice font ${f} is missing; it ships with Rebill in assets/fonts/.`);
   }
@@ -100,7 +104,7 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
   y += 8;
 
   const rows: [string, number, boolean][] = [['Subtotal', invoice.subtotal, false]];
-  // DISCOUNTS: one row per entry of total_discount_amounts goes here, once invoices have them.
+  for (const d of invoice.total_discount_amounts) rows.push([`Discount: ${discountLabels.get(d.discount) ?? d.discount}`, -d.amount, false]);
   for (const t of invoice.total_taxes) {
     const rate = taxLabels.get(t.tax_rate);
     const name = rate ? `${rate.display_name} ${rate.percentage}%` : 'Tax';
@@ -133,5 +137,10 @@ export async function invoicePdf(deps: Deps, accountId: string, id: string): Pro
   const rates = rateIds.length ? await deps.db.selectFrom('tax_rates').select(['id', 'display_name', 'percentage'])
     .where('account_id', '=', accountId).where('id', 'in', rateIds).execute() : [];
   const labels = new Map(rates.map((r) => [r.id, { display_name: r.display_name, percentage: formatPercent(BigInt(r.percentage)) }]));
-  return await renderInvoicePdf(invoice, account, customer, labels);
+  const discountIds = invoice.total_discount_amounts.map((d) => d.discount);
+  const coupons = discountIds.length ? await deps.db.selectFrom('discounts as d')
+    .innerJoin('coupons as c', (j) => j.onRef('c.account_id', '=', 'd.account_id').onRef('c.id', '=', 'd.coupon_id'))
+    .select(['d.id', 'c.name', 'c.percent_off', 'c.amount_off']).where('d.account_id', '=', accountId).where('d.id', 'in', discountIds).execute() : [];
+  const discountLabels = new Map(coupons.map((c) => [c.id, c.name ?? (c.percent_off !== null ? `${formatPercent(BigInt(c.percent_off))}% off` : 'amount off')]));
+  return await renderInvoicePdf(invoice, account, customer, labels, discountLabels);
 }
