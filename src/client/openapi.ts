@@ -2983,7 +2983,7 @@ export interface paths {
                         default_payment_method?: string;
                         /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
                         default_tax_rates?: string[];
-                        /** @description Coupons to redeem, applied in this order */
+                        /** @description Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
                         discounts?: {
                             /** @description An id beginning co_ */
                             coupon: string;
@@ -3120,6 +3120,11 @@ export interface paths {
                         default_payment_method?: string;
                         /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
                         default_tax_rates?: string[];
+                        /** @description Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon: string;
+                        }[];
                         /** @description With id: change or delete (deleted=true) that item; without: add an item */
                         items?: {
                             deleted?: boolean;

@@ -36,6 +36,10 @@ const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 
 export const DefaultTaxRates = Type.Array(Id('txr'), { maxItems: 5, description: 'Tax rates applied to every line of the subscription\'s invoices; [] removes them' });
 
+export const Discounts = Type.Array(Type.Object({ coupon: Id('co') }, { additionalProperties: false }), {
+  maxItems: 5, description: 'Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them)',
+});
+
 export const TrialSettings = Type.Object({
   end_behavior: Type.Object({
     missing_payment_method: Type.Union([Type.Literal('create_invoice'), Type.Literal('pause'), Type.Literal('cancel')], {
@@ -73,4 +77,5 @@ export const SubscriptionChangeBody = Type.Object({
   default_payment_method: Type.Optional(Id('pm')),
   trial_settings: Type.Optional(Type.Union([TrialSettings, Type.Null()])),
   default_tax_rates: Type.Optional(DefaultTaxRates),
+  discounts: Type.Optional(Discounts),
 }, { additionalProperties: false });

@@ -287,6 +287,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'pause in the past', url: `/v1/subscriptions/${active.id}`, body: { pause_collection: { behavior: 'void', resumes_at: '2027-01-01T00:00:00Z' } }, code: 'parameter_invalid', param: 'pause_collection[resumes_at]' },
       { name: "another customer's payment method", url: `/v1/subscriptions/${incomplete.id}`, body: { default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}`, body: { prorate: true }, code: 'parameter_unknown', param: 'prorate' },
+      { name: "another account's coupon", url: `/v1/subscriptions/${active.id}`, body: { discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
     ],
     'POST /v1/subscriptions/:id/resume': [
       { name: 'unknown id', url: '/v1/subscriptions/sub_nope/resume', body: {}, code: 'resource_missing', param: 'id' },

@@ -73,6 +73,23 @@ describe('coupons on subscriptions', async () => {
     expect(subs.rows[0].n).toBe(1);
   });
 
+  it('added by a change, discount the next renewal; [] takes them off again', async () => {
+    const { price } = await monthly(h, 4_000);
+    const half = await ok(h, 'POST', '/v1/coupons', { percent_off: 50, duration: 'forever' });
+    const { clock, customer } = await clockedCustomer();
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    await advance(h, clock.id, '2027-04-10T00:00:00Z');
+    const changed = await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { discounts: [{ coupon: half.id }] });
+    expect(changed.discounts).toHaveLength(1);
+    const preview = await ok(h, 'POST', '/v1/invoices/create_preview', { subscription: sub.id });
+    expect(preview).toMatchObject({ subtotal: 4_000, total: 2_000 });
+    await advance(h, clock.id, '2027-05-01T00:00:00Z');
+    expect((await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { discounts: [] })).discounts).toEqual([]);
+    await advance(h, clock.id, '2027-06-01T00:00:00Z');
+    expect(discounted(await invoicesOf(h, sub.id))).toEqual([[4_000, 0, 4_000], [4_000, 2_000, 2_000], [4_000, 0, 4_000]]);
+    expect((await ok(h, 'GET', `/v1/coupons/${half.id}`)).times_redeemed).toBe(1);
+  });
+
   it('refuses a coupon past redeem_by, or with a fixed amount in another currency, and writes nothing', async () => {
     const { price } = await monthly(h, 1_000);
     const late = await ok(h, 'POST', '/v1/coupons', { percent_off: 10, duration: 'once', redeem_by: '2027-03-01T00:00:00Z' });

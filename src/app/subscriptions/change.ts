@@ -37,6 +37,8 @@ export type SubscriptionChange = {
   trial_settings?: TrialSettings | null | undefined;
   /** Replaces the subscription's default tax rates; [] removes them. */
   default_tax_rates?: string[] | undefined;
+  /** Coupons to redeem, replacing the subscription's discounts; [] removes them. */
+  discounts?: { coupon: string }[] | undefined;
 };
 
 export type TrialSettings = { end_behavior: { missing_payment_method: 'cancel' | 'pause' | 'create_invoice' } };

@@ -7,6 +7,7 @@ import { invoiceItemView } from '../views.ts';
 import { subscriptionViewWith } from '../billing/load.ts';
 import { loadChangeState, planChange, type ChangePlan, type SubscriptionChange } from './change.ts';
 import { getSubscription } from './subscriptions.ts';
+import { redeemCoupons } from '../catalog/coupons.ts';
 
 /**
  * `POST /v1/subscriptions/:id`: plans the change (change.ts) on the locked subscription and
@@ -17,7 +18,17 @@ export async function updateSubscription(deps: Deps, actor: Actor, id: string, c
   let charges: PendingCharge[] = [];
   await command(deps, actor, async (u) => {
     const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, change, { lock: true, idParam: 'id' });
-    charges = await applyChangePlan(deps, u, planChange(state, change));
+    // New discounts replace the old ones, from this change on (an invoice issued now takes them).
+    const redeemed = change.discounts === undefined ? null : await redeemCoupons(u, change.discounts.map((d) => d.coupon), state.sub, state.now);
+    if (redeemed) state.discounts = { discounts: redeemed.discounts, firstUse: [] };
+    const plan = planChange(state, change);
+    if (redeemed) {
+      plan.previous.discounts = state.sub.discount_ids;
+      plan.after.discount_ids = redeemed.rows.map((r) => r.id);
+    }
+    charges = await applyChangePlan(deps, u, plan);
+    // Written by this same statement: their first use is set on the rows themselves.
+    for (const r of redeemed?.rows ?? []) if (plan.invoice?.invoice.discounts.includes(r.id)) r.used_at = state.now;
   });
   if (charges.length) await sendAttempts(deps, actor, charges);
   return await getSubscription(deps, actor.accountId, id);
@@ -56,7 +67,7 @@ export async function applyChangePlan(deps: Deps, u: UnitOfWork, plan: ChangePla
     current_period_start: after.current_period_start, current_period_end: after.current_period_end, recurring_interval: after.recurring_interval,
     recurring_interval_count: after.recurring_interval_count, trial_end: after.trial_end, cancel_at_period_end: after.cancel_at_period_end,
     canceled_at: after.canceled_at, metadata: after.metadata, pause_collection: after.pause_collection, trial_settings: after.trial_settings,
-    default_payment_method_id: after.default_payment_method_id, default_tax_rates: after.default_tax_rates, latest_invoice_id: after.latest_invoice_id, next_action_at: after.next_action_at,
+    default_payment_method_id: after.default_payment_method_id, default_tax_rates: after.default_tax_rates, discount_ids: after.discount_ids, latest_invoice_id: after.latest_invoice_id, next_action_at: after.next_action_at,
     updated_at: now, version: before.version,
   }]);
   const view = subscriptionViewWith(after, plan.items);

@@ -7,7 +7,7 @@ import { updateSubscription } from '../../app/subscriptions/update.ts';
 import { resumeSubscription } from '../../app/subscriptions/resume.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
 import { actorOf } from '../auth.ts';
-import { Id, IdParams, ListQuery, Metadata, DefaultTaxRates, SubscriptionChangeBody, Timestamp, TrialSettings, pageOf, replies } from '../schemas.ts';
+import { Id, IdParams, ListQuery, Metadata, DefaultTaxRates, Discounts, SubscriptionChangeBody, Timestamp, TrialSettings, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 export function subscriptionRoutes(app: App, deps: Deps) {
@@ -26,7 +26,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         metadata: Type.Optional(Metadata),
         trial_settings: Type.Optional(TrialSettings),
         default_tax_rates: Type.Optional(DefaultTaxRates),
-        discounts: Type.Optional(Type.Array(Type.Object({ coupon: Id('co') }, { additionalProperties: false }), { maxItems: 5, description: 'Coupons to redeem, applied in this order' })),
+        discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createSubscription(deps, actorOf(req), req.body));
