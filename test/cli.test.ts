@@ -57,7 +57,8 @@ describe('the rebill CLI', () => {
 
 describe('npm start on a machine without DATABASE_URL', () => {
   const dirs: string[] = [];
-  afterAll(async () => { for (const dir of dirs) await rm(dir, { recursive: true, force: true }); });
+  // A PostgreSQL the test started may still be writing its WAL as it shuts down: retry the removal.
+  afterAll(async () => { for (const dir of dirs) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); });
 
   /** `rebill start` with an embedded PostgreSQL under a fresh data directory; resolves with its output once it serves. */
   async function start(dataDir: string, extra: Record<string, string> = {}) {

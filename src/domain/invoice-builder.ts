@@ -5,7 +5,7 @@
 import { periodContaining, type Recurring } from './calendar.ts';
 import { normalizeCurrency } from './currency.ts';
 import { Dec as D } from './decimal.ts';
-import { roundHalfUp } from './money.ts';
+import { divideHalfUp, roundHalfUp } from './money.ts';
 import { invoiceTotals } from './invoice-totals.ts';
 import type { TaxAmount, TaxRate } from './tax.ts';
 import type { Discount, DiscountAmount } from './discounts.ts';
@@ -79,7 +79,7 @@ const SCALE = 10n ** BigInt(UNIT_DECIMAL_PLACES);
 /** a ÷ b (a ≥ 0, b > 0) to UNIT_DECIMAL_PLACES places, half-up, without trailing zeros. */
 function quotient(a: bigint, b: bigint): string {
   if (a % b === 0n) return (a / b).toString();
-  const scaled = (a * SCALE * 2n + b) / (2n * b);
+  const scaled = divideHalfUp(a * SCALE, b);
   const int = scaled / SCALE;
   const frac = (scaled % SCALE).toString().padStart(UNIT_DECIMAL_PLACES, '0').replace(/0+$/, '');
   return frac ? `${int}.${frac}` : int.toString();
@@ -89,8 +89,7 @@ function quotient(a: bigint, b: bigint): string {
 export function shareOf(price: PriceModel, quantity: number, fraction: Fraction | null | undefined): bigint {
   if (!fraction) return lineAmount(price, quantity);
   const whole = wholeAmount(price, quantity);
-  // Non-negative: a ÷ b rounded half-up is ⌊(2a + b) ÷ 2b⌋.
-  if (whole !== null) return (whole * fraction.numerator * 2n + fraction.denominator) / (2n * fraction.denominator);
+  if (whole !== null) return divideHalfUp(whole * fraction.numerator, fraction.denominator);
   return roundHalfUp(new D(exactAmount(price, quantity)).mul(fraction.numerator.toString()).div(fraction.denominator.toString()));
 }
 

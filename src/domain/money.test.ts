@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { allocate, formatMinor, roundHalfUp, sumAmounts } from './money.ts';
+import { Dec } from './decimal.ts';
+import { allocate, divideHalfUp, formatMinor, roundHalfUp, sumAmounts } from './money.ts';
 
 describe('roundHalfUp', () => {
   it.each([
@@ -80,5 +81,14 @@ describe('allocate', () => {
         });
       }),
     );
+  });
+});
+
+describe('divideHalfUp', () => {
+  it('equals the decimal quotient rounded half away from zero, for either sign (property)', () => {
+    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.bigInt({ min: 1n, max: 10n ** 15n }), (n, d) => {
+      expect(divideHalfUp(n, d)).toBe(roundHalfUp(new Dec(n.toString()).div(d.toString())));
+    }));
+    expect([divideHalfUp(5n, 2n), divideHalfUp(-5n, 2n), divideHalfUp(7n, 3n)]).toEqual([3n, -3n, 2n]);
   });
 });

@@ -16,6 +16,14 @@ export function roundHalfUp(x: Decimal.Value): bigint {
   return BigInt(r.toFixed(0));
 }
 
+/** n ÷ d (d > 0) rounded half away from zero, in bigint: the one rounding of an exact ratio. */
+export function divideHalfUp(n: bigint, d: bigint): bigint {
+  if (d <= 0n) throw new RangeError('divideHalfUp: the divisor must be positive');
+  const neg = n < 0n;
+  const q = ((neg ? -n : n) * 2n + d) / (2n * d);
+  return neg ? -q : q;
+}
+
 /** Render minor units as a major-unit decimal string using the ISO exponent. */
 export function formatMinor(amount: bigint, currency: string): string {
   const exp = currencyExponent(currency);

@@ -2,6 +2,7 @@
 // number of places, held as integers of millionths of a percent's fraction: "8.875" % is
 // 88,750 parts per million. Amount × rate is then bigint arithmetic, rounded once.
 import { invalid } from './errors.ts';
+import { divideHalfUp } from './money.ts';
 
 export type Rate = bigint; // parts per million of the amount: 100% = 1,000,000
 
@@ -27,17 +28,13 @@ export function formatPercent(rate: Rate): string {
 
 /** amount × rate, rounded half away from zero to the minor unit. */
 export function percentOf(amount: bigint, rate: Rate): bigint {
-  const neg = amount < 0n;
-  const a = neg ? -amount : amount;
-  const r = (a * rate * 2n + ONE) / (2n * ONE);
-  return neg ? -r : r;
+  return divideHalfUp(amount * rate, ONE);
 }
 
 /** The part of a gross amount that is tax at `rate` when the tax is included: gross − gross ÷ (1 + rate). */
 export function includedIn(gross: bigint, rate: Rate): bigint {
   const neg = gross < 0n;
   const g = neg ? -gross : gross;
-  const den = ONE + rate;
-  const net = (g * ONE * 2n + den) / (2n * den);
+  const net = divideHalfUp(g * ONE, ONE + rate);
   return neg ? -(g - net) : g - net;
 }
