@@ -27,7 +27,7 @@ function price(id: string, nickname: string, model: Partial<Row<'prices'>>): Row
   return {
     account_id: ACCOUNT, id, product_id: 'prod_bench', currency: 'usd', billing_scheme: 'per_unit', unit_amount: null,
     unit_amount_decimal: null, tiers_mode: null, tiers: null, transform_quantity: null, recurring_interval: 'month',
-    recurring_interval_count: 1, active: true, nickname, metadata: {}, created_at: anchor, ...model,
+    recurring_interval_count: 1, active: true, nickname, metadata: {}, created_at: anchor, currency_options: null, ...model,
   };
 }
 const tier = (up_to: number | null, unit: string | null, decimal: string | null = null, flat: string | null = null) =>
@@ -70,7 +70,7 @@ const SUBSCRIPTION: Row<'subscriptions'> = {
 // A credit of 20.00 left by an earlier downgrade: finalization takes it off the amount due.
 const CUSTOMER = {
   account_id: ACCOUNT, id: 'cus_bench', invoice_prefix: 'BENCH01', next_invoice_sequence: 8, version: 3,
-  balance: -2000n, balance_currency: 'usd',
+  balance: -2000n, balance_currency: 'usd', currency: 'usd',
 };
 const CARD = { id: 'pm_bench', gateway_token: 'tok_visa' };
 

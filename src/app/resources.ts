@@ -66,17 +66,22 @@ export const Product = Type.Object({
 const DecimalString = Type.String({ description: 'Minor units, may be fractional: "0.04" is 0.04 cents for USD' });
 export const Interval = Literals(['day', 'week', 'month', 'year'] as const);
 
+const PriceTiers = Type.Array(Type.Object({
+  up_to: Nullable(Type.Integer({ description: 'Last quantity of the tier; null for the last tier' })),
+  unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString),
+  flat_amount: Nullable(Minor()), flat_amount_decimal: Nullable(DecimalString),
+}));
+
 export const Price = Type.Object({
   id: Type.String(), object: Type.Literal('price'), product: Ref('prod', 'product'), currency: Currency,
   active: Type.Boolean(), nickname: Nullable(Type.String()),
   billing_scheme: Literals(['per_unit', 'tiered'] as const),
   unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString),
   tiers_mode: Nullable(Literals(['graduated', 'volume'] as const)),
-  tiers: Nullable(Type.Array(Type.Object({
-    up_to: Nullable(Type.Integer({ description: 'Last quantity of the tier; null for the last tier' })),
-    unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString),
-    flat_amount: Nullable(Minor()), flat_amount_decimal: Nullable(DecimalString),
-  }))),
+  tiers: Nullable(PriceTiers),
+  currency_options: Type.Record(Type.String(), Type.Object({
+    unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString), tiers: Nullable(PriceTiers),
+  }), { description: 'The amounts of this price in each further currency it is offered in, keyed by currency' }),
   transform_quantity: Nullable(Type.Object({ divide_by: Type.Integer(), round: Literals(['up', 'down'] as const) })),
   recurring: Nullable(Type.Object({ interval: Interval, interval_count: Type.Integer() })),
   type: Literals(['recurring', 'one_time'] as const),

@@ -3,6 +3,7 @@ import type * as S from '../adapters/postgres/schema.ts';
 import type { SubscriptionStatus } from '../domain/subscription-status.ts';
 import type * as R from './resources.ts';
 import { formatPercent } from '../domain/percent.ts';
+import { basePrice, optionsOf } from './catalog/price-currencies.ts';
 
 /**
  * API representations of stored rows. Timestamps are RFC 3339 UTC strings; amounts are integers
@@ -31,7 +32,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   id: c.id, object: 'customer', email: c.email, name: c.name, metadata: meta(c.metadata),
   test_clock: c.test_clock_id, invoice_settings: { default_payment_method: c.default_payment_method_id },
   invoice_prefix: c.invoice_prefix, next_invoice_sequence: c.next_invoice_sequence,
-  balance: num(BigInt(c.balance)), currency: c.balance_currency,
+  balance: num(BigInt(c.balance)), currency: c.currency ?? c.balance_currency,
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
@@ -49,20 +50,31 @@ export const productView = (p: Row<'products'>): R.ProductObject => ({
 
 type StoredTier = { up_to: number | null; unit_amount: string | null; unit_amount_decimal: string | null; flat_amount: string | null; flat_amount_decimal: string | null };
 
-export const priceView = (p: Row<'prices'>): R.PriceObject => ({
-  id: p.id, object: 'price', product: p.product_id, currency: p.currency, active: p.active, nickname: p.nickname,
-  billing_scheme: oneOf(p.billing_scheme), unit_amount: num(p.unit_amount),
-  unit_amount_decimal: p.unit_amount_decimal === null ? null : trimDecimal(p.unit_amount_decimal),
-  tiers_mode: p.tiers_mode === null ? null : oneOf<'graduated' | 'volume'>(p.tiers_mode),
-  tiers: p.tiers === null ? null : (json(p.tiers) as StoredTier[]).map((t) => ({
-    up_to: t.up_to, unit_amount: t.unit_amount === null ? null : Number(t.unit_amount),
-    unit_amount_decimal: t.unit_amount_decimal, flat_amount: t.flat_amount === null ? null : Number(t.flat_amount),
-    flat_amount_decimal: t.flat_amount_decimal,
-  })),
-  transform_quantity: p.transform_quantity === null ? null : json(p.transform_quantity) as R.PriceObject['transform_quantity'],
-  recurring: p.recurring_interval ? { interval: oneOf(p.recurring_interval), interval_count: p.recurring_interval_count ?? 1 } : null,
-  type: p.recurring_interval ? 'recurring' : 'one_time',
-  metadata: meta(p.metadata), created: iso(p.created_at),
+const tiersView = (tiers: unknown) => (tiers === null ? null : (json(tiers) as StoredTier[]).map((t) => ({
+  up_to: t.up_to, unit_amount: t.unit_amount === null ? null : Number(t.unit_amount),
+  unit_amount_decimal: t.unit_amount_decimal, flat_amount: t.flat_amount === null ? null : Number(t.flat_amount),
+  flat_amount_decimal: t.flat_amount_decimal,
+})));
+
+export const priceView = (row: Row<'prices'>): R.PriceObject => {
+  const p = basePrice(row);
+  return {
+    ...priceAmounts(p), id: p.id, object: 'price', product: p.product_id, currency: p.currency, active: p.active, nickname: p.nickname,
+    billing_scheme: oneOf(p.billing_scheme), tiers_mode: p.tiers_mode === null ? null : oneOf<'graduated' | 'volume'>(p.tiers_mode),
+    currency_options: Object.fromEntries(Object.entries(optionsOf(p)).map(([c, o]) => [c, {
+      unit_amount: o.unit_amount === null ? null : Number(o.unit_amount),
+      unit_amount_decimal: o.unit_amount_decimal === null ? null : trimDecimal(o.unit_amount_decimal), tiers: tiersView(o.tiers),
+    }])),
+    transform_quantity: p.transform_quantity === null ? null : json(p.transform_quantity) as R.PriceObject['transform_quantity'],
+    recurring: p.recurring_interval ? { interval: oneOf(p.recurring_interval), interval_count: p.recurring_interval_count ?? 1 } : null,
+    type: p.recurring_interval ? 'recurring' : 'one_time',
+    metadata: meta(p.metadata), created: iso(p.created_at),
+  };
+};
+
+const priceAmounts = (p: Row<'prices'>) => ({
+  unit_amount: num(p.unit_amount), unit_amount_decimal: p.unit_amount_decimal === null ? null : trimDecimal(p.unit_amount_decimal),
+  tiers: tiersView(p.tiers),
 });
 
 /** numeric(30,12) comes back padded with zeros; show the shortest exact form. */

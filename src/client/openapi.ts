@@ -2192,6 +2192,26 @@ export interface paths {
                     "application/json": {
                         billing_scheme?: "per_unit" | "tiered";
                         currency: string;
+                        /** @description The price in further currencies: per currency, its unit amount or tiers */
+                        currency_options?: {
+                            [key: string]: {
+                                tiers?: {
+                                    /** @description Minor units (cents for USD, yen for JPY) */
+                                    flat_amount?: number;
+                                    /** @description Minor units, fractional allowed: "0.04" is 0.04 cents for USD */
+                                    flat_amount_decimal?: string;
+                                    /** @description Minor units (cents for USD, yen for JPY) */
+                                    unit_amount?: number;
+                                    /** @description Minor units, fractional allowed: "0.04" is 0.04 cents for USD */
+                                    unit_amount_decimal?: string;
+                                    up_to: number | "inf" | null;
+                                }[];
+                                /** @description Minor units (cents for USD, yen for JPY) */
+                                unit_amount?: number;
+                                /** @description Minor units, fractional allowed: "0.04" is 0.04 cents for USD */
+                                unit_amount_decimal?: string;
+                            };
+                        };
                         /** @description Your own key-value pairs; returned as given. */
                         metadata?: {
                             [key: string]: string;
@@ -2977,6 +2997,8 @@ export interface paths {
                          * @description RFC 3339 UTC timestamp, years 1970–2999
                          */
                         billing_cycle_anchor?: string;
+                        /** @description Bill in this currency (one every price offers); default: the customer's, else the first price's */
+                        currency?: string;
                         /** @description An id beginning cus_ */
                         customer: string;
                         /** @description An id beginning pm_ */
@@ -4245,6 +4267,20 @@ export interface components {
             created: string;
             /** @description Lower-case ISO 4217 code */
             currency: string;
+            /** @description The amounts of this price in each further currency it is offered in, keyed by currency */
+            currency_options: {
+                [key: string]: {
+                    tiers: {
+                        flat_amount: number | null;
+                        flat_amount_decimal: string | null;
+                        unit_amount: number | null;
+                        unit_amount_decimal: string | null;
+                        up_to: number | null;
+                    }[] | null;
+                    unit_amount: number | null;
+                    unit_amount_decimal: string | null;
+                };
+            };
             id: string;
             /** @description Your own key-value pairs, as given */
             metadata: {
@@ -4343,6 +4379,20 @@ export interface components {
                         created: string;
                         /** @description Lower-case ISO 4217 code */
                         currency: string;
+                        /** @description The amounts of this price in each further currency it is offered in, keyed by currency */
+                        currency_options: {
+                            [key: string]: {
+                                tiers: {
+                                    flat_amount: number | null;
+                                    flat_amount_decimal: string | null;
+                                    unit_amount: number | null;
+                                    unit_amount_decimal: string | null;
+                                    up_to: number | null;
+                                }[] | null;
+                                unit_amount: number | null;
+                                unit_amount_decimal: string | null;
+                            };
+                        };
                         id: string;
                         /** @description Your own key-value pairs, as given */
                         metadata: {

@@ -36,7 +36,8 @@ describe('adjusting a customer\'s balance', async () => {
     expect(steps.map((t) => [t.type, t.amount, t.ending_balance, t.invoice])).toEqual([
       ['adjustment', -500, -500, null], ['applied_to_invoice', 500, 0, first!.id],
     ]);
-    expect(await ok(h, 'GET', `/v1/customers/${customer.id}`)).toMatchObject({ balance: 0, currency: null });
+    // The balance is spent; the currency stays, fixed by the customer's first invoice.
+    expect(await ok(h, 'GET', `/v1/customers/${customer.id}`)).toMatchObject({ balance: 0, currency: 'usd' });
   });
 
   it('an amount owed is added to the next invoice', async () => {

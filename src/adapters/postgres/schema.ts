@@ -23,7 +23,7 @@ export interface CustomersTable {
   account_id: string; id: string; email: string | null; name: string | null; metadata: Json;
   test_clock_id: string | null; default_payment_method_id: string | null;
   invoice_prefix: string; next_invoice_sequence: Defaulted<number>;
-  balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>;
+  balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>; currency: Defaulted<string | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface ProductsTable {
@@ -35,7 +35,7 @@ export interface PricesTable {
   unit_amount: bigint | null; unit_amount_decimal: string | null; tiers_mode: string | null;
   tiers: Json | null; transform_quantity: Json | null; recurring_interval: string | null;
   recurring_interval_count: number | null; active: Defaulted<boolean>; nickname: string | null;
-  metadata: Json; created_at: Ts;
+  metadata: Json; created_at: Ts; currency_options: ColumnType<unknown, string | null | undefined, string | null>;
 }
 export interface PaymentMethodsTable {
   account_id: string; id: string; customer_id: string; gateway: string; gateway_token: string;

@@ -1,6 +1,7 @@
 import type { PriceModel } from '../../domain/pricing.ts';
 import { parsePriceModel } from '../../domain/pricing.ts';
 import { normalizeCurrency } from '../../domain/currency.ts';
+import { parseCurrencyOptions, storedOptions } from './price-currencies.ts';
 import { validateRecurring } from '../../domain/calendar.ts';
 import { invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
@@ -38,6 +39,7 @@ export async function listProducts(deps: Deps, accountId: string, page: Page) {
 
 export type PriceInput = Record<string, unknown> & {
   product: string; currency: string; recurring?: unknown; nickname?: string | null; metadata?: Record<string, string>;
+  currency_options?: unknown;
 };
 
 /** Tiers are stored with amounts as strings so values beyond 2^53 would survive JSON. */
@@ -52,6 +54,7 @@ function storedTiers(model: PriceModel): string | null {
 export async function createPrice(deps: Deps, actor: Actor, input: PriceInput) {
   const currency = normalizeCurrency(input.currency);
   const model = parsePriceModel(input);
+  const options = parseCurrencyOptions(input.currency_options, { currency, model });
   const recurring = input.recurring === undefined || input.recurring === null ? null : validateRecurring(input.recurring);
   const now = deps.clock.now();
   return await command(deps, actor, async (u) => {
@@ -66,6 +69,7 @@ export async function createPrice(deps: Deps, actor: Actor, input: PriceInput) {
       transform_quantity: model.transform_quantity ? JSON.stringify(model.transform_quantity) : null,
       recurring_interval: recurring?.interval ?? null, recurring_interval_count: recurring?.interval_count ?? null,
       nickname: input.nickname ?? null, metadata: JSON.stringify(input.metadata ?? {}), created_at: now,
+      currency_options: storedOptions(options, storedTiers),
     }).returningAll().executeTakeFirstOrThrow();
     const view = priceView(row);
     u.audit('price.created', 'price', row.id, null, view, now);

@@ -23,10 +23,13 @@ export async function adjustBalance(deps: Deps, actor: Actor, customerId: string
   const currency = normalizeCurrency(input.currency);
   const amount = BigInt(input.amount);
   return await command(deps, actor, async (u) => {
-    const c = await u.tx.selectFrom('customers').select(['id', 'balance', 'balance_currency', 'test_clock_id', 'version'])
+    const c = await u.tx.selectFrom('customers').select(['id', 'balance', 'balance_currency', 'currency', 'test_clock_id', 'version'])
       .where('account_id', '=', u.accountId).where('id', '=', customerId).forNoKeyUpdate().executeTakeFirst();
     if (!c) throw notFound('customer', customerId, 'id');
     const before = BigInt(c.balance);
+    if (c.currency !== null && c.currency !== currency) {
+      throw invalid('customer_currency_mismatch', `customer '${c.id}' bills in ${c.currency}, not ${currency}`, 'currency');
+    }
     if (before !== 0n && c.balance_currency !== currency) {
       throw invalid('balance_currency_mismatch', `The customer's balance is in ${c.balance_currency}; an amount in ${currency} cannot be added to it.`, 'currency');
     }

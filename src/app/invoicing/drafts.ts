@@ -106,7 +106,10 @@ async function manualPlan(
     .where('account_id', '=', u.accountId).where('id', '=', input.subscription).where('customer_id', '=', customer.id)
     .executeTakeFirst() ?? null;
   if (input.subscription !== undefined && !sub) throw notFound('subscription', input.subscription, 'subscription');
-  const items = await pendingItems(u, customer.id, sub?.id ?? null, currency);
+  if (currency !== null && customer.currency !== null && currency !== customer.currency) {
+    throw invalid('customer_currency_mismatch', `customer '${customer.id}' bills in ${customer.currency}, not ${currency}`, 'currency');
+  }
+  const items = await pendingItems(u, customer.id, sub?.id ?? null, currency ?? customer.currency);
   if (items.length === 0) {
     const which = `${sub ? ` of subscription '${sub.id}'` : ''}${currency ? ` in ${currency}` : ''}`;
     throw invalid('invoice_no_pending_items', `customer '${customer.id}' has no pending invoice items${which}`,

@@ -27,6 +27,8 @@ export type BillingCustomer = {
   readNext: number;
   balance: bigint;
   balanceCurrency: string | null;
+  /** The currency the customer bills in: fixed by its first finalized invoice. */
+  currency: string | null;
   /** The row's version as read: every change of the balance or the sequence moves it. */
   readVersion: number;
   /** The customer's default card. */
@@ -34,9 +36,9 @@ export type BillingCustomer = {
   touched: boolean;
 };
 
-export function billingCustomer(c: Pick<Row<'customers'>, 'account_id' | 'id' | 'invoice_prefix' | 'next_invoice_sequence' | 'balance' | 'balance_currency' | 'version'>, pm: PaymentMethodRef | null): BillingCustomer {
+export function billingCustomer(c: Pick<Row<'customers'>, 'account_id' | 'id' | 'invoice_prefix' | 'next_invoice_sequence' | 'balance' | 'balance_currency' | 'currency' | 'version'>, pm: PaymentMethodRef | null): BillingCustomer {
   return { accountId: c.account_id, id: c.id, prefix: c.invoice_prefix, next: c.next_invoice_sequence, readNext: c.next_invoice_sequence,
-    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, readVersion: c.version, pm, touched: false };
+    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, currency: c.currency, readVersion: c.version, pm, touched: false };
 }
 
 /** An invoice on its way through the pipeline: priced and drafted, then finalized and written. */
@@ -80,6 +82,7 @@ export function finalizePlan(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'c
   }
   const b = applyBalance(inv.total, usable ? c.balance : 0n);
   inv.number = invoiceNumber(c.prefix, c.next++);
+  c.currency ??= inv.currency;
   c.touched = true;
   inv.starting_balance = b.starting_balance;
   inv.ending_balance = b.ending_balance;
@@ -190,7 +193,7 @@ function writeCustomers(u: UnitOfWork, plans: InvoicePlan[], guarded: boolean) {
   // a lock that holds by itself; without one, the guard also keeps to one invoice per customer.
   u.updateLater('customers', touched.map((c) => ({
     account_id: c.accountId, id: c.id, invoice_prefix: c.prefix, next_invoice_sequence: c.next, balance: c.balance,
-    balance_currency: c.balanceCurrency, version: c.readVersion,
+    balance_currency: c.balanceCurrency, currency: c.currency, version: c.readVersion,
   })), guarded ? { guard: 't.next_invoice_sequence = v.next_invoice_sequence - 1 AND t.invoice_prefix = v.invoice_prefix' } : {});
 }
 

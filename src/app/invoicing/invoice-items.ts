@@ -3,6 +3,7 @@ import { invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { lineAmount } from '../../domain/pricing.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
+import { priceIn, requirePriceIn } from '../catalog/price-currencies.ts';
 import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
@@ -35,7 +36,7 @@ type Charge = {
   param: 'currency' | 'price';
 };
 
-async function chargeOf(u: UnitOfWork, input: InvoiceItemInput): Promise<Charge> {
+async function chargeOf(u: UnitOfWork, input: InvoiceItemInput, customerCurrency: string | null): Promise<Charge> {
   if (input.amount !== undefined && input.price !== undefined) {
     throw invalid('parameters_exclusive', 'give amount or price, not both', 'price');
   }
@@ -49,20 +50,22 @@ async function chargeOf(u: UnitOfWork, input: InvoiceItemInput): Promise<Charge>
     return { amount: BigInt(input.amount), currency, price: null, quantity: 1, param: 'currency' };
   }
   const currency = input.currency === undefined ? null : normalizeCurrency(input.currency);
-  const price = await u.tx.selectFrom('prices').selectAll().where('account_id', '=', u.accountId)
+  const row = await u.tx.selectFrom('prices').selectAll().where('account_id', '=', u.accountId)
     .where('id', '=', input.price).executeTakeFirst();
-  if (!price) throw notFound('price', input.price, 'price');
-  if (!price.active) throw invalid('price_inactive', `price '${price.id}' is archived`, 'price');
-  if (currency !== null && currency !== price.currency) {
-    throw invalid('currency_mismatch', `price '${price.id}' is in ${price.currency}, not ${currency}`, 'currency');
+  if (!row) throw notFound('price', input.price, 'price');
+  if (!row.active) throw invalid('price_inactive', `price '${row.id}' is archived`, 'price');
+  // In the currency asked for, else the customer's, else the price's own.
+  if (currency === null && customerCurrency !== null && !priceIn(row, customerCurrency)) {
+    throw invalid('customer_currency_mismatch', `the customer bills in ${customerCurrency}; price '${row.id}' is not offered in it`, 'price');
   }
+  const price = requirePriceIn(row, currency ?? customerCurrency ?? row.currency, currency !== null ? 'currency' : 'price');
   const quantity = input.quantity ?? 1;
   const amount = lineAmount(priceModelOf(price), quantity);
   if (amount > MAX_ITEM_AMOUNT) {
     throw invalid('amount_too_large', `price × quantity exceeds the largest item amount (${MAX_ITEM_AMOUNT})`,
       'quantity');
   }
-  return { amount, currency: price.currency, price, quantity, param: 'price' };
+  return { amount, currency: price.currency, price, quantity, param: currency !== null ? 'currency' : 'price' };
 }
 
 function periodOf(input: InvoiceItemInput, now: Date): { start: Date; end: Date } {
@@ -82,10 +85,13 @@ export async function createInvoiceItem(deps: Deps, actor: Actor, input: Invoice
   // Nothing read here is locked: the insert goes out as one statement, and every row it names
   // (customer, subscription, price) is never deleted.
   return await atomically(deps, actor, async (u) => {
-    const charge = await chargeOf(u, input);
-    const customer = await u.tx.selectFrom('customers').select(['id', 'test_clock_id'])
+    const customer = await u.tx.selectFrom('customers').select(['id', 'test_clock_id', 'currency'])
       .where('account_id', '=', u.accountId).where('id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
+    const charge = await chargeOf(u, input, customer.currency);
+    if (customer.currency !== null && charge.currency !== customer.currency) {
+      throw invalid('customer_currency_mismatch', `customer '${customer.id}' bills in ${customer.currency}, not ${charge.currency}`, charge.param);
+    }
     if (input.subscription !== undefined) {
       const sub = await u.tx.selectFrom('subscriptions').select(['id', 'status', 'currency'])
         .where('account_id', '=', u.accountId).where('id', '=', input.subscription)

@@ -12,6 +12,7 @@ import type { BillingCustomer, InvoicePlan, PauseBehavior } from '../invoicing/f
 import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import { conflict, notFound } from '../errors.ts';
 import { checkTaxRates, loadTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
+import { requirePriceIn } from '../catalog/price-currencies.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
 import type { Discount } from '../../domain/discounts.ts';
 import type { TaxRate } from '../../domain/tax.ts';
@@ -121,8 +122,7 @@ function nextItems(state: ChangeState, change: SubscriptionChange): { items: Ite
     if (!p) throw notFound('price', id, param);
     if (!p.active) throw invalid('price_inactive', `price '${id}' is archived`, param);
     if (!p.recurring_interval) throw invalid('price_not_recurring', `price '${id}' is not recurring`, param);
-    if (p.currency !== s.currency) throw invalid('currency_mismatch', `price '${id}' is in ${p.currency}; the subscription bills in ${s.currency}`, param);
-    return p;
+    return requirePriceIn(p, s.currency, param);
   };
   const seen = new Set<string>();
   for (const [i, it] of (change.items ?? []).entries()) {

@@ -76,7 +76,7 @@ type CheckedPhase = { input: PhaseInput; prices: { price: Row<'prices'>; quantit
 async function checkPhases(u: UnitOfWork, phases: PhaseInput[], currency: string | null): Promise<CheckedPhase[]> {
   const out: CheckedPhase[] = [];
   for (const [i, input] of phases.entries()) {
-    const prices = await inPhase(i, () => loadPrices(u, input.items));
+    const prices = await inPhase(i, () => loadPrices(u, input.items, currency));
     const own = prices[0]!.price.currency;
     if (currency !== null && own !== currency) {
       throw invalid('currency_mismatch', `every phase must bill in ${currency}; this price is in ${own}`, `phases[${i}][items][0][price]`);
@@ -144,13 +144,13 @@ export async function createSchedule(deps: Deps, actor: Actor, input: ScheduleIn
     if (input.customer === undefined) throw invalid('parameter_missing', 'give a customer, or from_subscription', 'customer');
     if (input.start_date === undefined) throw invalid('parameter_missing', 'give start_date: now, or when the schedule starts', 'start_date');
     if (input.phases === undefined) throw invalid('parameter_missing', 'give the phases of the schedule', 'phases');
-    const customer = await u.tx.selectFrom('customers').select(['id', 'test_clock_id']).where('account_id', '=', u.accountId)
+    const customer = await u.tx.selectFrom('customers').select(['id', 'test_clock_id', 'currency']).where('account_id', '=', u.accountId)
       .where('id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
     const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
     const start = input.start_date === 'now' ? now : parseTime(input.start_date, 'start_date');
     if (start < now) throw invalid('parameter_invalid', `start_date must be now or later (it is ${now.toISOString()})`, 'start_date');
-    const checked = await checkPhases(u, input.phases, null);
+    const checked = await checkPhases(u, input.phases, customer.currency);
     const spans = spansOf(start, checked);
     const id = newId('subscriptionSchedule');
     const startsNow = start.getTime() === now.getTime();

@@ -1,7 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { addDays, nextBoundaryAfter, type Recurring } from '../../domain/calendar.ts';
-import { invalid } from '../../domain/errors.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
+import { normalizeCurrency } from '../../domain/currency.ts';
 import { newId } from '../../domain/ids.ts';
 import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import { transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
@@ -20,6 +21,7 @@ import { atomically, command, retryingStale, type UnitOfWork } from '../unit-of-
 import type { Row } from '../views.ts';
 import type { TrialSettings } from './change.ts';
 import { checkTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
+import { requirePriceIn } from '../catalog/price-currencies.ts';
 import { redeemCoupons } from '../catalog/coupons.ts';
 
 export type SubscriptionInput = {
@@ -33,6 +35,8 @@ export type SubscriptionInput = {
   trial_settings?: TrialSettings;
   default_tax_rates?: string[];
   discounts?: { coupon: string }[];
+  /** The currency to bill in, one every price offers; default: the customer's, else the first price's. */
+  currency?: string;
 };
 
 // Every amount the API shows is a JSON number: beyond 2^53 it would no longer be exact.
@@ -63,8 +67,11 @@ export function parseTime(value: string, param: string): Date {
   return t;
 }
 
-/** Loads (in one query) and checks the prices: all recurring, one currency, one billing interval. */
-export async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountId: string }, items: SubscriptionInput['items']) {
+/**
+ * Loads (in one query) and checks the prices: all recurring, one billing interval, all offered
+ * in `currency` (null: the first price's own), each as billed in it.
+ */
+export async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountId: string }, items: SubscriptionInput['items'], currency: string | null = null) {
   if (items.length === 0) throw invalid('parameter_missing', 'a subscription needs at least one item', 'items');
   const rows = await u.tx.selectFrom('prices').selectAll().where('account_id', '=', u.accountId)
     .where('id', 'in', items.map((it) => it.price)).execute();
@@ -74,12 +81,13 @@ export async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountI
   for (const [i, it] of items.entries()) {
     if (seen.has(it.price)) throw invalid('parameter_invalid', `price '${it.price}' appears twice`, `items[${i}][price]`);
     seen.add(it.price);
-    const price = byId.get(it.price);
-    if (!price) throw notFound('price', it.price, `items[${i}][price]`);
-    if (!price.active) throw invalid('price_inactive', `price '${it.price}' is archived`, `items[${i}][price]`);
-    if (!price.recurring_interval) throw invalid('price_not_recurring', `price '${it.price}' is not recurring`, `items[${i}][price]`);
+    const row = byId.get(it.price);
+    if (!row) throw notFound('price', it.price, `items[${i}][price]`);
+    if (!row.active) throw invalid('price_inactive', `price '${it.price}' is archived`, `items[${i}][price]`);
+    if (!row.recurring_interval) throw invalid('price_not_recurring', `price '${it.price}' is not recurring`, `items[${i}][price]`);
+    currency ??= row.currency;
+    const price = requirePriceIn(row, currency, `items[${i}][price]`);
     const first = out[0]?.price;
-    if (first && first.currency !== price.currency) throw invalid('currency_mismatch', 'all items must share one currency', `items[${i}][price]`);
     if (first && (first.recurring_interval !== price.recurring_interval || first.recurring_interval_count !== price.recurring_interval_count)) {
       throw invalid('interval_mismatch', 'all items must share one billing interval', `items[${i}][price]`);
     }
@@ -87,6 +95,25 @@ export async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountI
   }
   checkPeriodAmount(out);
   return out;
+}
+
+/**
+ * The subscription's prices in the currency it bills in: the one asked for, else the customer's
+ * (fixed by its first invoice), else the first price's own. A customer never bills in two.
+ */
+async function pricesFor(u: UnitOfWork, customer: { id: string; currency: string | null }, input: SubscriptionInput) {
+  const asked = input.currency === undefined ? null : normalizeCurrency(input.currency);
+  if (asked !== null && customer.currency !== null && asked !== customer.currency) {
+    throw invalid('customer_currency_mismatch', `customer '${customer.id}' bills in ${customer.currency}, not ${asked}`, 'currency');
+  }
+  try {
+    return await loadPrices(u, input.items, asked ?? customer.currency);
+  } catch (err) {
+    if (asked === null && customer.currency !== null && err instanceof DomainError && err.code === 'currency_mismatch') {
+      throw invalid('customer_currency_mismatch', `customer '${customer.id}' bills in ${customer.currency}: ${err.message}`, err.param);
+    }
+    throw err;
+  }
 }
 
 // A trial longer than two years is a typo, not a plan.
@@ -129,7 +156,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
         .whereRef('ii.customer_id', '=', 'c.id').where('ii.invoice_id', 'is', null).where('ii.subscription_id', 'is', null)).as('has_pending'))
       .where('c.account_id', '=', u.accountId).where('c.id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
-    const [prices, taxRows] = await Promise.all([loadPrices(u, input.items), checkTaxRates(u.tx, u.accountId, input.default_tax_rates ?? [], 'default_tax_rates')]);
+    const [prices, taxRows] = await Promise.all([pricesFor(u, customer, input), checkTaxRates(u.tx, u.accountId, input.default_tax_rates ?? [], 'default_tax_rates')]);
     const taxRates = taxRows.map(taxRateOf);
     const first = prices[0]!.price;
     const recurring: Recurring = { interval: first.recurring_interval as Recurring['interval'], interval_count: first.recurring_interval_count! };

@@ -49,6 +49,10 @@ export function catalogRoutes(app: App, deps: Deps) {
         }, { additionalProperties: false })),
         nickname: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
         metadata: Type.Optional(Metadata),
+        currency_options: Type.Optional(Type.Record(Type.String({ minLength: 3, maxLength: 3 }), Type.Object({
+          unit_amount: Type.Optional(Amount), unit_amount_decimal: Type.Optional(DecimalAmount),
+          tiers: Type.Optional(Type.Array(Tier, { minItems: 1, maxItems: 50 })),
+        }, { additionalProperties: false }), { maxProperties: 50, description: 'The price in further currencies: per currency, its unit amount or tiers' })),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createPrice(deps, actorOf(req), req.body));

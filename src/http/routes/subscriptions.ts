@@ -27,6 +27,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         trial_settings: Type.Optional(TrialSettings),
         default_tax_rates: Type.Optional(DefaultTaxRates),
         discounts: Type.Optional(Discounts),
+        currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3, description: 'Bill in this currency (one every price offers); default: the customer\'s, else the first price\'s' })),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createSubscription(deps, actorOf(req), req.body));
