@@ -65,9 +65,10 @@ export function checkTaxIds(ids: readonly TaxId[], param: string): TaxId[] {
   const seen = new Set<string>();
   return ids.map((t, i) => {
     const value = t.value.trim();
-    const bare = value.replace(/[\s]/g, '').toUpperCase();
+    const bare = value.replace(/\s/g, '').toUpperCase();
     if (!TAX_ID_SHAPES[t.type].test(bare)) throw invalid('tax_id_invalid', `'${t.value}' is not a valid ${t.type} number`, `${param}[${i}][value]`);
-    const key = `${t.type}:${bare}`;
+    // Written with or without separators, it is the same number.
+    const key = `${t.type}:${bare.replace(/[.-]/g, '')}`;
     if (seen.has(key)) throw invalid('parameter_invalid', `tax id ${t.type} '${t.value}' appears twice`, `${param}[${i}]`);
     seen.add(key);
     return { type: t.type, value };
