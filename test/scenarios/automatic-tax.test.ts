@@ -142,7 +142,7 @@ describe('automatic tax, exemptions and item rates', async () => {
     const own = sub.items.data.find((i: { price: { id: string } }) => i.price.id === usd.id);
     expect(own.tax_rates).toEqual([tenPct.id]);
     const inv = await firstInvoiceOf(h, sub.id);
-    const byPrice = Object.fromEntries(inv.lines.data.map((l: { price: string; tax_amounts: unknown[] }) => [l.price, l.tax_amounts]));
+    const byPrice = Object.fromEntries(inv.lines.data.map((l) => [l.price, l.tax_amounts]));
     // 10% of 100.00 = 10.00; 8.875% of 50.00 = 4.4375 → 4.44.
     expect(byPrice[usd.id]).toEqual([{ tax_rate: tenPct.id, amount: 1_000, taxable_amount: 10_000, inclusive: false }]);
     expect(byPrice[half.id]).toEqual([{ tax_rate: nyTax.id, amount: 444, taxable_amount: 5_000, inclusive: false }]);
