@@ -172,6 +172,21 @@ describe('automatic tax, exemptions and item rates', async () => {
     expect(done).toMatchObject({ status: 'paid', amount_paid: 5_950, customer_address: { city: 'Berlin', country: 'DE' }, customer_tax_exempt: 'none' });
   });
 
+  it('ask the TaxCalculator put in place of the rules table, with the customer\'s address and the account\'s rates', async () => {
+    const asked: unknown[] = [];
+    h.deps.taxCalculator = {
+      ratesFor: async (req) => { asked.push({ country: req.address?.country, rates: req.registered.length }); return { status: 'complete', rates: [tenPct.id] }; },
+    };
+    try {
+      const c = await taxedCustomer(h, { address: berlin });
+      const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: c.id, items: [{ price: eur.id }], automatic_tax: { enabled: true } });
+      expect(await firstInvoiceOf(h, sub.id)).toMatchObject({ tax: 1_000, total: 11_000, total_taxes: [{ tax_rate: tenPct.id, amount: 1_000 }] });
+      expect(asked).toEqual([{ country: 'DE', rates: 6 }]);
+    } finally {
+      delete h.deps.taxCalculator;
+    }
+  });
+
   it('refuse an archived rate on an item, naming the item', async () => {
     const c = await customerWithCard(h, 'tok_visa');
     const before = await ok(h, 'GET', `/v1/subscriptions?customer=${c.id}`);
