@@ -49,7 +49,7 @@ const PRICES = {
 };
 
 const item = (id: string, p: Row<'prices'>, quantity: number): ItemWithPrice =>
-  ({ item: { account_id: ACCOUNT, id, subscription_id: SUB, price_id: p.id, quantity, created_at: anchor }, price: p });
+  ({ item: { account_id: ACCOUNT, id, subscription_id: SUB, price_id: p.id, quantity, created_at: anchor, tax_rates: [] }, price: p });
 
 /** Before the change: 3 seats; after it, 5. The other items stay. */
 const BEFORE: ItemWithPrice[] = [
@@ -64,13 +64,13 @@ const SUBSCRIPTION: Row<'subscriptions'> = {
   recurring_interval: 'month', recurring_interval_count: 1, billing_cycle_anchor: anchor, current_period_start: periodStart,
   current_period_end: periodEnd, trial_start: null, trial_end: null, cancel_at_period_end: false, canceled_at: null,
   ended_at: null, latest_invoice_id: 'in_previous', default_payment_method_id: null, metadata: {}, next_action_at: periodEnd,
-  billing_failure_count: 0, pause_collection: null, trial_settings: null, schedule_id: null, default_tax_rates: [], discount_ids: [], created_at: anchor, updated_at: periodStart,
+  billing_failure_count: 0, pause_collection: null, trial_settings: null, schedule_id: null, default_tax_rates: [], discount_ids: [], automatic_tax: false, created_at: anchor, updated_at: periodStart,
   version: 7,
 };
 // A credit of 20.00 left by an earlier downgrade: finalization takes it off the amount due.
 const CUSTOMER = {
   account_id: ACCOUNT, id: 'cus_bench', invoice_prefix: 'BENCH01', next_invoice_sequence: 8, version: 3,
-  balance: -2000n, balance_currency: 'usd', currency: 'usd',
+  balance: -2000n, balance_currency: 'usd', currency: 'usd', name: null, address: null, tax_exempt: 'none', tax_ids: [],
 };
 const CARD = { id: 'pm_bench', gateway_token: 'tok_visa' };
 

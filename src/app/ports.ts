@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../adapters/clock.ts';
 import type { DB } from '../adapters/postgres/schema.ts';
+import type { Address } from '../domain/customer-tax.ts';
+import type { AutomaticTaxStatus, RegisteredRate } from '../domain/line-tax.ts';
 
 /** What a gateway said about one charge. */
 export type ChargeOutcome =
@@ -38,6 +40,15 @@ export class GatewayUnreachableError extends Error {
 }
 
 /**
+ * Chooses the tax rates of an invoice with automatic tax. The default is Rebill's rules table
+ * (the account's registered rates matched by country and state); an external tax service can
+ * take its place. It answers with ids of the account's rates, so every figure stays ours.
+ */
+export interface TaxCalculator {
+  ratesFor(req: { accountId: string; address: Address | null; registered: readonly RegisteredRate[] }): Promise<{ status: AutomaticTaxStatus; rates: string[] }>;
+}
+
+/**
  * Runs one statement on its own (it is its own transaction) as a named prepared statement, so
  * PostgreSQL parses and plans a command's fixed-shape write once per connection.
  */
@@ -56,6 +67,8 @@ export type Deps = {
   recoveryDelayMs: number;
   /** Names this process in the audit trail of the work it does (`system:billing:<workerId>`). */
   workerId?: string;
+  /** Automatic tax; Rebill's rules table when not given. */
+  taxCalculator?: TaxCalculator;
 };
 
 /** Who is acting, for the audit log and for scoping every query. */

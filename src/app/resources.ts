@@ -5,6 +5,7 @@ import { INVOICE_PREFIX_PATTERN } from '../domain/invoice-number.ts';
 import { LINE_KINDS } from '../domain/invoice-builder.ts';
 import { INVOICE_STATUSES } from '../domain/invoice-status.ts';
 import { PAYMENT_ATTEMPT_STATUSES } from '../domain/payment-attempt-status.ts';
+import { TAX_EXEMPT, TAX_ID_TYPES, type TaxIdType } from '../domain/customer-tax.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -35,6 +36,15 @@ export const ErrorBody = Type.Object({
   }),
 }, { 'x-error-codes': ERRORS });
 
+export const Address = Type.Object({
+  line1: Nullable(Type.String()), line2: Nullable(Type.String()), city: Nullable(Type.String()),
+  state: Nullable(Type.String()), postal_code: Nullable(Type.String()),
+  country: Nullable(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, e.g. DE' })),
+});
+
+const TaxIdObject = Type.Object({ type: Literals(TAX_ID_TYPES as unknown as readonly [TaxIdType, ...TaxIdType[]]), value: Type.String() });
+const TaxExempt = Literals(TAX_EXEMPT);
+
 export const Customer = Type.Object({
   id: Type.String(), object: Type.Literal('customer'), email: Nullable(Type.String()), name: Nullable(Type.String()),
   metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock')),
@@ -43,6 +53,8 @@ export const Customer = Type.Object({
   next_invoice_sequence: Type.Integer({ minimum: 1, description: 'The sequence the next finalized invoice takes' }),
   balance: Type.Integer({ description: 'Minor units of `currency`: negative is credit the next invoices consume, positive is owed and added to the next invoice' }),
   currency: Nullable(Currency),
+  address: Nullable(Address), tax_exempt: Type.Union(TaxExempt.anyOf, { description: 'exempt: no tax; reverse: no tax, the customer accounts for it (reverse charge)' }),
+  tax_ids: Type.Array(TaxIdObject),
   created: Time, updated: Time,
 });
 
@@ -98,7 +110,9 @@ export const PaymentMethod = Type.Object({
 export const SubscriptionItem = Type.Object({
   id: Type.String(), object: Type.Literal('subscription_item'),
   price: Type.Union([Price, Ref('price', 'price (when the price could not be loaded)')]),
-  quantity: Type.Integer(), created: Time,
+  quantity: Type.Integer(),
+  tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'The item\'s own rates: they replace the subscription\'s default or automatic rates on its lines' }),
+  created: Time,
 });
 
 export const SubscriptionStatus = Literals(SUBSCRIPTION_STATUSES);
@@ -111,6 +125,7 @@ export const Subscription = Type.Object({
   cancel_at_period_end: Type.Boolean(), canceled_at: Nullable(Time), ended_at: Nullable(Time),
   latest_invoice: Nullable(Ref('in', 'invoice')), default_payment_method: Nullable(Ref('pm', 'payment method')),
   default_tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'Applied to every line of the subscription\'s invoices' }),
+  automatic_tax: Type.Object({ enabled: Type.Boolean({ description: 'Tax rates chosen from the customer\'s address and the account\'s registered rates' }) }),
   discounts: Type.Array(Ref('di', 'discount'), { description: 'Coupons applied to the subscription, in the order they apply' }),
   test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject,
   pause_collection: Nullable(Type.Object({
@@ -179,6 +194,7 @@ export const InvoiceItem = Type.Object({
   price: Nullable(Ref('price', 'price')), quantity: Type.Integer(), amount: Type.Integer({ description: 'Minor units; a proration credit is negative' }),
   unit_amount_decimal: Nullable(DecimalString), currency: Currency, description: Type.String(),
   period: Type.Object({ start: Time, end: Time }), metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock')),
+  tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'The item\'s own rates, replacing the invoice\'s on its line' }),
   created: Time, updated: Time,
 });
 
@@ -213,6 +229,13 @@ export const Invoice = Type.Object({
   days_until_due: Nullable(Type.Integer()), due_date: Nullable(Time), auto_advance: Type.Boolean(), description: Nullable(Type.String()),
   period_start: Time, period_end: Time, attempt_count: Type.Integer(),
   finalized_at: Nullable(Time), paid_at: Nullable(Time), voided_at: Nullable(Time), marked_uncollectible_at: Nullable(Time),
+  automatic_tax: Type.Object({
+    enabled: Type.Boolean(),
+    status: Nullable(Literals(['complete', 'requires_location_input'] as const)),
+  }, { description: 'requires_location_input: the customer has no address country, so no tax was added' }),
+  customer_name: Nullable(Type.String({ description: 'As the customer was at finalization; null while draft' })),
+  customer_address: Nullable(Address), customer_tax_ids: Nullable(Type.Array(TaxIdObject)),
+  customer_tax_exempt: Nullable(Type.Union(TaxExempt.anyOf, { description: 'reverse: the invoice carries a reverse-charge note' })),
   created: Time, updated: Time,
 });
 
@@ -252,12 +275,6 @@ export const AuditEntry = Type.Object({
   action: Type.String(), object_type: Type.String(), object_id: Type.String(),
   before: Type.Unknown(), after: Type.Unknown(),
   request_id: Nullable(Type.String()), at: Time, recorded_at: Time,
-});
-
-export const Address = Type.Object({
-  line1: Nullable(Type.String()), line2: Nullable(Type.String()), city: Nullable(Type.String()),
-  state: Nullable(Type.String()), postal_code: Nullable(Type.String()),
-  country: Nullable(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, e.g. DE' })),
 });
 
 export const Account = Type.Object({

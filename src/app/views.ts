@@ -33,6 +33,8 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   test_clock: c.test_clock_id, invoice_settings: { default_payment_method: c.default_payment_method_id },
   invoice_prefix: c.invoice_prefix, next_invoice_sequence: c.next_invoice_sequence,
   balance: num(BigInt(c.balance)), currency: c.currency ?? c.balance_currency,
+  address: (json(c.address) ?? null) as R.CustomerObject['address'], tax_exempt: oneOf(c.tax_exempt),
+  tax_ids: (json(c.tax_ids) ?? []) as R.CustomerObject['tax_ids'],
   created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
@@ -89,7 +91,7 @@ export const paymentMethodView = (m: Row<'payment_methods'>): R.PaymentMethodObj
 });
 
 export const subscriptionItemView = (i: Row<'subscription_items'>, price: Row<'prices'> | undefined): R.SubscriptionItemObject => ({
-  id: i.id, object: 'subscription_item', price: price ? priceView(price) : i.price_id, quantity: i.quantity,
+  id: i.id, object: 'subscription_item', price: price ? priceView(price) : i.price_id, quantity: i.quantity, tax_rates: i.tax_rates ?? [],
   created: iso(i.created_at),
 });
 
@@ -100,7 +102,7 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   current_period_start: iso(s.current_period_start), current_period_end: iso(s.current_period_end),
   trial_start: iso(s.trial_start), trial_end: iso(s.trial_end),
   cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
-  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, default_tax_rates: s.default_tax_rates ?? [], discounts: s.discount_ids ?? [],
+  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, default_tax_rates: s.default_tax_rates ?? [], automatic_tax: { enabled: s.automatic_tax ?? false }, discounts: s.discount_ids ?? [],
   test_clock: s.test_clock_id, metadata: meta(s.metadata),
   pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
   trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],
@@ -128,7 +130,7 @@ export const invoiceItemView = (i: Row<'invoice_items'>): R.InvoiceItemObject =>
   invoice: i.invoice_id, proration: i.proration, price: i.price_id, quantity: i.quantity, amount: num(i.amount),
   unit_amount_decimal: i.unit_amount_decimal === null ? null : trimDecimal(i.unit_amount_decimal), currency: i.currency,
   description: i.description, period: { start: iso(i.period_start), end: iso(i.period_end) }, metadata: meta(i.metadata),
-  test_clock: i.test_clock_id, created: iso(i.created_at), updated: iso(i.updated_at),
+  test_clock: i.test_clock_id, tax_rates: i.tax_rates ?? [], created: iso(i.created_at), updated: iso(i.updated_at),
 });
 
 export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject => ({
@@ -153,6 +155,10 @@ export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): 
   period_start: iso(i.period_start), period_end: iso(i.period_end), attempt_count: i.attempt_count,
   finalized_at: iso(i.finalized_at), paid_at: iso(i.paid_at), voided_at: iso(i.voided_at),
   marked_uncollectible_at: iso(i.marked_uncollectible_at),
+  automatic_tax: (json(i.automatic_tax) ?? { enabled: false, status: null }) as R.InvoiceObject['automatic_tax'],
+  customer_name: i.customer_name ?? null, customer_address: (json(i.customer_address) ?? null) as R.InvoiceObject['customer_address'],
+  customer_tax_ids: (json(i.customer_tax_ids) ?? null) as R.InvoiceObject['customer_tax_ids'],
+  customer_tax_exempt: (i.customer_tax_exempt ?? null) as R.InvoiceObject['customer_tax_exempt'],
   created: iso(i.created_at), updated: iso(i.updated_at),
 });
 

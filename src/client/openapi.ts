@@ -626,6 +626,14 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        address?: {
+                            city?: string | null;
+                            country?: string | null;
+                            line1?: string | null;
+                            line2?: string | null;
+                            postal_code?: string | null;
+                            state?: string | null;
+                        } | null;
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -637,6 +645,13 @@ export interface paths {
                             [key: string]: string;
                         };
                         name?: string | null;
+                        /** @description none (default); exempt: no tax; reverse: no tax, and the invoice says the reverse charge applies */
+                        tax_exempt?: "none" | "exempt" | "reverse";
+                        /** @description Replaces the list; each value must have the shape of its type */
+                        tax_ids?: {
+                            type: "eu_vat" | "gb_vat" | "ch_vat" | "no_vat" | "in_gst" | "us_ein" | "au_abn" | "nz_gst" | "ca_bn" | "ca_gst_hst" | "jp_cn" | "sg_gst";
+                            value: string;
+                        }[];
                         /** @description An id beginning clock_ */
                         test_clock?: string;
                     };
@@ -743,6 +758,14 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        address?: {
+                            city?: string | null;
+                            country?: string | null;
+                            line1?: string | null;
+                            line2?: string | null;
+                            postal_code?: string | null;
+                            state?: string | null;
+                        } | null;
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -754,6 +777,13 @@ export interface paths {
                             [key: string]: string;
                         };
                         name?: string | null;
+                        /** @description none (default); exempt: no tax; reverse: no tax, and the invoice says the reverse charge applies */
+                        tax_exempt?: "none" | "exempt" | "reverse";
+                        /** @description Replaces the list; each value must have the shape of its type */
+                        tax_ids?: {
+                            type: "eu_vat" | "gb_vat" | "ch_vat" | "no_vat" | "in_gst" | "us_ein" | "au_abn" | "nz_gst" | "ca_bn" | "ca_gst_hst" | "jp_cn" | "sg_gst";
+                            value: string;
+                        }[];
                     };
                 };
             };
@@ -1143,6 +1173,8 @@ export interface paths {
                         quantity?: number;
                         /** @description An id beginning sub_ */
                         subscription?: string;
+                        /** @description The item's own tax rates: they replace the default or automatic rates on its lines; [] drops them */
+                        tax_rates?: string[];
                     };
                 };
             };
@@ -1316,6 +1348,10 @@ export interface paths {
                     "application/json": {
                         /** @description true: finalize (and charge) at once */
                         auto_advance?: boolean;
+                        /** @description Choose the tax rates from the customer's address and the account's registered rates, at every invoice */
+                        automatic_tax?: {
+                            enabled: boolean;
+                        };
                         collection_method?: "charge_automatically" | "send_invoice";
                         /** @description Default: oldest item's */
                         currency?: string;
@@ -1823,6 +1859,8 @@ export interface paths {
                                 /** @description An id beginning price_ */
                                 price?: string;
                                 quantity?: number;
+                                /** @description The item's own tax rates: they replace the default or automatic rates on its lines; [] drops them */
+                                tax_rates?: string[];
                             }[];
                             /** @description Pause collection: invoices are still produced, handled by behavior, never charged; empty or null resumes */
                             pause_collection?: {
@@ -2992,6 +3030,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Choose the tax rates from the customer's address and the account's registered rates, at every invoice */
+                        automatic_tax?: {
+                            enabled: boolean;
+                        };
                         /**
                          * Format: date-time
                          * @description RFC 3339 UTC timestamp, years 1970–2999
@@ -3014,6 +3056,8 @@ export interface paths {
                             /** @description An id beginning price_ */
                             price: string;
                             quantity?: number;
+                            /** @description The item's own tax rates: they replace the default or automatic rates on its lines; [] drops them */
+                            tax_rates?: string[];
                         }[];
                         /** @description Your own key-value pairs; returned as given. */
                         metadata?: {
@@ -3135,6 +3179,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Choose the tax rates from the customer's address and the account's registered rates, at every invoice */
+                        automatic_tax?: {
+                            enabled: boolean;
+                        };
                         /** @description now: start a new period now and invoice it */
                         billing_cycle_anchor?: "unchanged" | "now";
                         cancel_at_period_end?: boolean;
@@ -3155,6 +3203,8 @@ export interface paths {
                             /** @description An id beginning price_ */
                             price?: string;
                             quantity?: number;
+                            /** @description The item's own tax rates: they replace the default or automatic rates on its lines; [] drops them */
+                            tax_rates?: string[];
                         }[];
                         /** @description Merged into the metadata; an empty value removes the key */
                         metadata?: {
@@ -3953,6 +4003,14 @@ export interface components {
             valid: boolean;
         };
         Customer: {
+            address: {
+                city: string | null;
+                country: string | null;
+                line1: string | null;
+                line2: string | null;
+                postal_code: string | null;
+                state: string | null;
+            } | null;
             /** @description Minor units of `currency`: negative is credit the next invoices consume, positive is owed and added to the next invoice */
             balance: number;
             /**
@@ -3977,6 +4035,12 @@ export interface components {
             next_invoice_sequence: number;
             /** @enum {string} */
             object: "customer";
+            /** @description exempt: no tax; reverse: no tax, the customer accounts for it (reverse charge) */
+            tax_exempt: "none" | "exempt" | "reverse";
+            tax_ids: {
+                type: "eu_vat" | "gb_vat" | "ch_vat" | "no_vat" | "in_gst" | "us_ein" | "au_abn" | "nz_gst" | "ca_bn" | "ca_gst_hst" | "jp_cn" | "sg_gst";
+                value: string;
+            }[];
             test_clock: string | null;
             /**
              * Format: date-time
@@ -4049,6 +4113,11 @@ export interface components {
             amount_remaining: number;
             attempt_count: number;
             auto_advance: boolean;
+            /** @description requires_location_input: the customer has no address country, so no tax was added */
+            automatic_tax: {
+                enabled: boolean;
+                status: ("complete" | "requires_location_input") | null;
+            };
             /** @description subscription_create, subscription_cycle, … */
             billing_reason: string;
             collection_method: "charge_automatically" | "send_invoice";
@@ -4061,6 +4130,20 @@ export interface components {
             currency: string;
             /** @description Id of the customer (cus_…) */
             customer: string;
+            customer_address: {
+                city: string | null;
+                country: string | null;
+                line1: string | null;
+                line2: string | null;
+                postal_code: string | null;
+                state: string | null;
+            } | null;
+            customer_name: string | null;
+            customer_tax_exempt: ("none" | "exempt" | "reverse") | null;
+            customer_tax_ids: {
+                type: "eu_vat" | "gb_vat" | "ch_vat" | "no_vat" | "in_gst" | "us_ein" | "au_abn" | "nz_gst" | "ca_bn" | "ca_gst_hst" | "jp_cn" | "sg_gst";
+                value: string;
+            }[] | null;
             days_until_due: number | null;
             description: string | null;
             /** @description The discounts that took something from this invoice, in order */
@@ -4198,6 +4281,8 @@ export interface components {
             quantity: number;
             subscription: string | null;
             subscription_item: string | null;
+            /** @description The item's own rates, replacing the invoice's on its line */
+            tax_rates: string[];
             test_clock: string | null;
             unit_amount_decimal: string | null;
             /**
@@ -4334,6 +4419,10 @@ export interface components {
             updated: string;
         };
         Subscription: {
+            automatic_tax: {
+                /** @description Tax rates chosen from the customer's address and the account's registered rates */
+                enabled: boolean;
+            };
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp
@@ -4424,6 +4513,8 @@ export interface components {
                         unit_amount_decimal: string | null;
                     } | string;
                     quantity: number;
+                    /** @description The item's own rates: they replace the subscription's default or automatic rates on its lines */
+                    tax_rates: string[];
                 }[];
                 has_more: boolean;
                 /** @enum {string} */

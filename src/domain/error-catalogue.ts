@@ -27,6 +27,7 @@ export const ERRORS = {
   // Parameters.
   amount_too_large: { status: 400, type: 'invalid_request_error', message: 'An amount, or price × quantity of a subscription\'s items, exceeds the largest amount an invoice can hold.' },
   card_number_refused: { status: 400, type: 'invalid_request_error', message: 'The request holds a raw card number; send a gateway token instead.' },
+  country_invalid: { status: 400, type: 'invalid_request_error', message: 'The address\'s country is not an ISO 3166-1 alpha-2 country code.' },
   currency_invalid: { status: 400, type: 'invalid_request_error', message: 'The currency is not an ISO 4217 currency code.' },
   currency_mismatch: { status: 400, type: 'invalid_request_error', message: 'The items of one subscription do not share one currency.' },
   interval_mismatch: { status: 400, type: 'invalid_request_error', message: 'The items of one subscription do not share one billing interval.' },
@@ -34,6 +35,7 @@ export const ERRORS = {
   parameter_missing: { status: 400, type: 'invalid_request_error', message: 'A required parameter is missing.' },
   parameter_unknown: { status: 400, type: 'invalid_request_error', message: 'The request has a parameter this endpoint does not take.' },
   parameters_exclusive: { status: 400, type: 'invalid_request_error', message: 'Two parameters were given that cannot be used together.' },
+  tax_id_invalid: { status: 400, type: 'invalid_request_error', message: 'The tax id\'s value does not have the shape its type requires.' },
   token_invalid: { status: 400, type: 'invalid_request_error', message: 'The payment method token is not one the gateway issued.' },
 
   // Objects and their state.

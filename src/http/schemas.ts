@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ref } from './components.ts';
+import { TAX_EXEMPT, TAX_ID_TYPES } from '../domain/customer-tax.ts';
 
 /** Shared request schemas. They validate requests and become the OpenAPI document. */
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
@@ -36,6 +37,28 @@ const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 
 export const DefaultTaxRates = Type.Array(Id('txr'), { maxItems: 5, description: 'Tax rates applied to every line of the subscription\'s invoices; [] removes them' });
 
+/** An item's own rates, replacing the subscription's or invoice's on its lines. */
+export const ItemTaxRates = Type.Array(Id('txr'), { maxItems: 5, description: 'The item\'s own tax rates: they replace the default or automatic rates on its lines; [] drops them' });
+
+export const AutomaticTax = Type.Object({ enabled: Type.Boolean() }, {
+  additionalProperties: false, description: 'Choose the tax rates from the customer\'s address and the account\'s registered rates, at every invoice',
+});
+
+const AddressLine = Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()]));
+export const CustomerAddress = Type.Object({
+  line1: AddressLine, line2: AddressLine, city: AddressLine, state: AddressLine, postal_code: AddressLine,
+  country: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2, e.g. DE; stored upper-case' }), Type.Null()])),
+}, { additionalProperties: false, description: 'Replaces the whole address; fields not given become null' });
+
+export const CustomerTaxFields = {
+  address: Type.Optional(Type.Union([CustomerAddress, Type.Null()])),
+  tax_exempt: Type.Optional(Type.Union(TAX_EXEMPT.map((v) => Type.Literal(v)), { description: 'none (default); exempt: no tax; reverse: no tax, and the invoice says the reverse charge applies' })),
+  tax_ids: Type.Optional(Type.Array(Type.Object({
+    type: Type.Union(TAX_ID_TYPES.map((v) => Type.Literal(v))),
+    value: Type.String({ minLength: 1, maxLength: 64 }),
+  }, { additionalProperties: false }), { maxItems: 5, description: 'Replaces the list; each value must have the shape of its type' })),
+};
+
 export const Discounts = Type.Array(Type.Object({ coupon: Id('co') }, { additionalProperties: false }), {
   maxItems: 5, description: 'Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them)',
 });
@@ -52,6 +75,7 @@ export const TrialSettings = Type.Object({
 export const SubscriptionChangeFields = {
   items: Type.Optional(Type.Array(Type.Object({
     id: Type.Optional(Id('si')), price: Type.Optional(Id('price')), quantity: Type.Optional(Quantity), deleted: Type.Optional(Type.Boolean()),
+    tax_rates: Type.Optional(ItemTaxRates),
   }, { additionalProperties: false }), { maxItems: 20, description: 'With id: change or delete (deleted=true) that item; without: add an item' })),
   proration_behavior: Type.Optional(Type.Union([Type.Literal('create_prorations'), Type.Literal('always_invoice'), Type.Literal('none')], {
     description: 'create_prorations (default): proration lines wait for the next invoice; always_invoice: invoiced and charged now; none: new prices from the next period',
@@ -77,5 +101,6 @@ export const SubscriptionChangeBody = Type.Object({
   default_payment_method: Type.Optional(Id('pm')),
   trial_settings: Type.Optional(Type.Union([TrialSettings, Type.Null()])),
   default_tax_rates: Type.Optional(DefaultTaxRates),
+  automatic_tax: Type.Optional(AutomaticTax),
   discounts: Type.Optional(Discounts),
 }, { additionalProperties: false });

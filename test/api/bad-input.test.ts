@@ -101,6 +101,15 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const tiered = { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated' };
   const cases: Record<string, Case[]> = {
     'POST /v1/customers': [
+      { name: 'unknown country', url: '/v1/customers', body: { address: { country: 'XX' } }, code: 'country_invalid', param: 'address[country]' },
+      { name: 'country by name', url: '/v1/customers', body: { address: { country: 'Germany' } }, code: 'parameter_invalid', param: 'address[country]' },
+      { name: 'unknown address field', url: '/v1/customers', body: { address: { street: 'x' } }, code: 'parameter_unknown', param: 'address[street]' },
+      { name: 'unknown tax exemption', url: '/v1/customers', body: { tax_exempt: 'partial' }, code: 'parameter_invalid', param: 'tax_exempt' },
+      { name: 'unknown tax id type', url: '/v1/customers', body: { tax_ids: [{ type: 'de_vat', value: 'DE123456789' }] }, code: 'parameter_invalid', param: 'tax_ids[0][type]' },
+      { name: 'tax id of the wrong shape', url: '/v1/customers', body: { tax_ids: [{ type: 'in_gst', value: '12345' }] }, code: 'tax_id_invalid', param: 'tax_ids[0][value]' },
+      { name: 'empty tax id', url: '/v1/customers', body: { tax_ids: [{ type: 'eu_vat', value: '' }] }, code: 'parameter_invalid', param: 'tax_ids[0][value]' },
+      { name: 'tax id over 64 characters', url: '/v1/customers', body: { tax_ids: [{ type: 'eu_vat', value: 'DE'.repeat(33) }] }, code: 'parameter_invalid', param: 'tax_ids[0][value]' },
+      { name: 'the same tax id twice', url: '/v1/customers', body: { tax_ids: [{ type: 'us_ein', value: '12-3456789' }, { type: 'us_ein', value: '123456789' }] }, code: 'parameter_invalid', param: 'tax_ids[1]' },
       { name: 'integer for a string', url: '/v1/customers', body: { name: 123 }, code: 'parameter_invalid', param: 'name' },
       { name: 'object for a string', url: '/v1/customers', body: { name: {} }, code: 'parameter_invalid', param: 'name' },
       { name: 'boolean email', url: '/v1/customers', body: { email: true }, code: 'parameter_invalid', param: 'email' },
@@ -145,6 +154,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'list limit over 100', method: 'GET', url: `/v1/customers/${noCard.id}/balance_transactions?limit=101`, code: 'parameter_invalid', param: 'limit' },
     ],
     'POST /v1/customers/:id': [
+      { name: 'unknown country', url: `/v1/customers/${noCard.id}`, body: { address: { country: 'ZZ' } }, code: 'country_invalid', param: 'address[country]' },
+      { name: 'unknown tax exemption', url: `/v1/customers/${noCard.id}`, body: { tax_exempt: true }, code: 'parameter_invalid', param: 'tax_exempt' },
+      { name: 'tax id of the wrong shape', url: `/v1/customers/${noCard.id}`, body: { tax_ids: [{ type: 'au_abn', value: 'ABC' }] }, code: 'tax_id_invalid', param: 'tax_ids[0][value]' },
       { name: 'unknown id', url: '/v1/customers/cus_nope', body: { name: 'x' }, code: 'resource_missing', param: 'id' },
       { name: "another account's customer", url: `/v1/customers/${bCustomer.id}`, body: { name: 'x' }, code: 'resource_missing', param: 'id' },
       { name: 'id longer than 64 characters', url: `/v1/customers/cus_${'x'.repeat(80)}`, body: { name: 'x' }, code: 'parameter_invalid', param: 'id' },
@@ -225,6 +237,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: '/v1/payment_methods', body: { customer: noCard.id, token: 'tok_visa', cvc: '123' }, code: 'parameter_unknown', param: 'cvc' },
     ],
     'POST /v1/subscriptions': [
+      { name: "another account's tax rate on an item", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id, tax_rates: [bTaxRate.id] }] }, code: 'resource_missing', param: 'items[0][tax_rates][0]' },
+      { name: 'string for automatic_tax', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], automatic_tax: 'on' }, code: 'parameter_invalid', param: 'automatic_tax' },
+      { name: 'automatic_tax without enabled', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], automatic_tax: {} }, code: 'parameter_missing', param: 'automatic_tax[enabled]' },
       { name: 'missing customer', url: '/v1/subscriptions', body: { items: [{ price: monthlyUsd.id }] }, code: 'parameter_missing', param: 'customer' },
       { name: 'missing items', url: '/v1/subscriptions', body: sub, code: 'parameter_missing', param: 'items' },
       { name: 'empty items', url: '/v1/subscriptions', body: { ...sub, items: [] }, code: 'parameter_invalid', param: 'items' },
@@ -270,6 +285,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'already canceled', url: `/v1/subscriptions/${trialing.id}/cancel`, body: {}, code: 'subscription_status_invalid', param: null },
     ],
     'POST /v1/subscriptions/:id': [
+      { name: "another account's tax rate on an item", url: `/v1/subscriptions/${active.id}`, body: { items: [{ id: active.items.data[0].id, tax_rates: [bTaxRate.id] }] }, code: 'resource_missing', param: 'items[0][tax_rates][0]' },
       { name: 'unknown id', url: '/v1/subscriptions/sub_nope', body: { metadata: { a: 'b' } }, code: 'resource_missing', param: 'id' },
       { name: "another account's subscription", url: `/v1/subscriptions/${bSub.id}`, body: { metadata: { a: 'b' } }, code: 'resource_missing', param: 'id' },
       { name: 'unknown item', url: `/v1/subscriptions/${active.id}`, body: { items: [{ id: 'si_nope', quantity: 2 }] }, code: 'resource_missing', param: 'items[0][id]' },
@@ -360,6 +376,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: `/v1/invoices/${openInvoice}/void`, body: { reason: 'oops' }, code: 'parameter_unknown', param: 'reason' },
     ],
     'POST /v1/invoiceitems': [
+      { name: "another account's tax rate", url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 1, currency: 'usd', tax_rates: [bTaxRate.id] }, code: 'resource_missing', param: 'tax_rates[0]' },
+      { name: 'a tax rate twice', url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 1, currency: 'usd', tax_rates: [taxRate.id, taxRate.id] }, code: 'parameter_invalid', param: 'tax_rates[1]' },
       { name: 'missing customer', url: '/v1/invoiceitems', body: { amount: 100, currency: 'usd' }, code: 'parameter_missing', param: 'customer' },
       { name: 'neither amount nor price', url: '/v1/invoiceitems', body: { ...sub, currency: 'usd' }, code: 'parameter_missing', param: 'amount' },
       { name: 'both amount and price', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', price: oneTime.id }, code: 'parameters_exclusive', param: 'price' },
@@ -397,6 +415,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', unit_amount: 100 }, code: 'parameter_unknown', param: 'unit_amount' },
     ],
     'POST /v1/invoices': [
+      { name: 'string for automatic_tax[enabled]', url: '/v1/invoices', body: { customer: payer.id, automatic_tax: { enabled: 'yes' } }, code: 'parameter_invalid', param: 'automatic_tax[enabled]' },
       { name: 'missing customer', url: '/v1/invoices', body: {}, code: 'parameter_missing', param: 'customer' },
       { name: 'unknown customer', url: '/v1/invoices', body: { customer: 'cus_nope' }, code: 'resource_missing', param: 'customer' },
       { name: "another account's customer", url: '/v1/invoices', body: { customer: bCustomer.id }, code: 'resource_missing', param: 'customer' },

@@ -24,6 +24,7 @@ export interface CustomersTable {
   test_clock_id: string | null; default_payment_method_id: string | null;
   invoice_prefix: string; next_invoice_sequence: Defaulted<number>;
   balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>; currency: Defaulted<string | null>;
+  address: Defaulted<unknown>; tax_exempt: Defaulted<string>; tax_ids: Defaulted<unknown>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface ProductsTable {
@@ -50,6 +51,7 @@ export interface SubscriptionsTable {
   default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
   billing_failure_count: Defaulted<number>;
   pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; default_tax_rates: Defaulted<string[]>; discount_ids: Defaulted<string[]>; schedule_id: Defaulted<string | null>;
+  automatic_tax: Defaulted<boolean>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionSchedulesTable {
@@ -61,6 +63,7 @@ export interface SubscriptionSchedulesTable {
 }
 export interface SubscriptionItemsTable {
   account_id: string; id: string; subscription_id: string; price_id: string; quantity: number; created_at: Ts;
+  tax_rates: Defaulted<string[]>;
 }
 export interface InvoicesTable {
   account_id: string; id: string; customer_id: string; subscription_id: string | null; number: string | null; status: string;
@@ -71,6 +74,8 @@ export interface InvoicesTable {
   auto_advance: Defaulted<boolean>; description: Defaulted<string | null>; starting_balance: Defaulted<bigint>;
   ending_balance: Defaulted<bigint | null>; marked_uncollectible_at: Defaulted<Ts | null>; test_clock_id: Defaulted<string | null>;
   tax: Defaulted<bigint>; total_excluding_tax: bigint; total_taxes: Defaulted<unknown>; discounts: Defaulted<string[]>; total_discount_amounts: Defaulted<unknown>;
+  customer_name: Defaulted<string | null>; customer_address: Defaulted<unknown>; customer_tax_ids: Defaulted<unknown>;
+  customer_tax_exempt: Defaulted<string | null>; automatic_tax: Defaulted<unknown>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface InvoiceLinesTable {
@@ -98,6 +103,7 @@ export interface InvoiceItemsTable {
   invoice_id: string | null; proration: boolean; price_id: string | null; quantity: number; amount: bigint;
   unit_amount_decimal: string | null; currency: string; description: string; period_start: Ts; period_end: Ts;
   metadata: Json; test_clock_id: string | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+  tax_rates: Defaulted<string[]>;
 }
 export interface CustomerBalanceTransactionsTable {
   account_id: string; id: string; customer_id: string; type: string; amount: bigint; currency: string;

@@ -14,16 +14,16 @@ export async function loadItems(db: Db, subs: SubRef[]): Promise<Map<string, Ite
   if (subs.length === 0) return out;
   const rows = await db.selectFrom('subscription_items as si')
     .innerJoin('prices as p', (j) => j.onRef('p.account_id', '=', 'si.account_id').onRef('p.id', '=', 'si.price_id'))
-    .selectAll('p').select(['si.id as si_id', 'si.quantity as si_quantity', 'si.created_at as si_created_at', 'si.subscription_id as si_subscription_id'])
+    .selectAll('p').select(['si.id as si_id', 'si.quantity as si_quantity', 'si.tax_rates as si_tax_rates', 'si.created_at as si_created_at', 'si.subscription_id as si_subscription_id'])
     .where('si.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
     .where('si.subscription_id', 'in', subs.map((s) => s.id)).orderBy('si.id').execute();
   const currencyOf = new Map(subs.map((s) => [s.id, s.currency]));
-  for (const { si_id, si_quantity, si_created_at, si_subscription_id, ...row } of rows) {
+  for (const { si_id, si_quantity, si_created_at, si_subscription_id, si_tax_rates, ...row } of rows) {
     // Each item is priced in its subscription's currency (prices never lose a currency option).
     const price = priceIn(row, currencyOf.get(si_subscription_id)!);
     if (!price) throw new Error(`price ${row.id} of subscription ${si_subscription_id} has no amounts in ${currencyOf.get(si_subscription_id)}`);
     out.get(si_subscription_id)?.push({
-      item: { account_id: price.account_id, id: si_id, subscription_id: si_subscription_id, price_id: price.id, quantity: si_quantity, created_at: si_created_at },
+      item: { account_id: price.account_id, id: si_id, subscription_id: si_subscription_id, price_id: price.id, quantity: si_quantity, created_at: si_created_at, tax_rates: si_tax_rates },
       price,
     });
   }
@@ -42,7 +42,7 @@ export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[],
   if (subs.length === 0) return out;
   const q = db.selectFrom('customers as c')
     .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
-    .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'c.currency', 'c.version', 'pm.id as pm_id', 'pm.gateway_token'])
+    .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'c.currency', 'c.version', 'c.name', 'c.address', 'c.tax_exempt', 'c.tax_ids', 'pm.id as pm_id', 'pm.gateway_token'])
     .where('c.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
     .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))])
     .orderBy('c.account_id').orderBy('c.id');

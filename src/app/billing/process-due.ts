@@ -10,7 +10,7 @@ import { recordBillingFailure } from './failures.ts';
 import { loadBillingCustomers, loadItems, loadPendingItems, subscriptionViewWith } from './load.ts';
 import { clockTimes } from '../time.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
-import { loadTaxRates } from '../catalog/tax-rates.ts';
+import { loadLineTaxes, subscriptionTaxNeeds } from '../catalog/line-taxes.ts';
 import { finalizeAndWrite, type InvoicePlan } from '../invoicing/finalize.ts';
 import { recurringOf, subscriptionPlan } from '../invoicing/plan-invoice.ts';
 
@@ -36,9 +36,11 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     return action ? [{ s, action }] : [];
   });
   const renewing = due.filter((d) => d.action === 'renew' || d.action === 'end_trial').map((d) => d.s);
-  const [items, customers, pending, taxes, discounts] = await Promise.all([
-    loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing), loadPendingItems(u.tx, renewing), loadTaxRates(u.tx, renewing),
+  const [items, customers, pending, discounts] = await Promise.all([
+    loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing), loadPendingItems(u.tx, renewing),
     loadDiscounts(u.tx, renewing.map((s) => ({ sub: s, start: s.current_period_end })))]);
+  const taxes = await loadLineTaxes(deps, u.tx, new Map(renewing.map((s) => [s.id,
+    subscriptionTaxNeeds(s, customers.get(s.id)!.customer.tax, items.get(s.id) ?? [], pending.get(s.id) ?? [])])));
   const plans: InvoicePlan[] = [];
   const updates: SubUpdate[] = [];
   for (const { s, action } of due) {

@@ -1,4 +1,5 @@
 import { invalid } from '../../domain/errors.ts';
+import { checkAddress, checkTaxIds, type Address, type TaxExempt, type TaxId } from '../../domain/customer-tax.ts';
 import { newId } from '../../domain/ids.ts';
 import { newInvoicePrefix } from '../../domain/invoice-number.ts';
 import { notFound } from '../errors.ts';
@@ -11,12 +12,24 @@ import { customerView } from '../views.ts';
 export type CustomerInput = {
   email?: string | null; name?: string | null; metadata?: Record<string, string>; invoice_prefix?: string;
   test_clock?: string | null; invoice_settings?: { default_payment_method?: string | null };
+  /** Replaced whole: fields not given become null. */
+  address?: Partial<Address> | null; tax_exempt?: TaxExempt; tax_ids?: TaxId[];
 };
+
+/** The tax fields as stored (jsonb as JSON text), checked; absent where not given. */
+function taxFields(input: CustomerInput): { address?: string | null; tax_exempt?: TaxExempt; tax_ids?: string } {
+  return {
+    ...(input.address !== undefined ? { address: input.address === null ? null : JSON.stringify(checkAddress(input.address, 'address')) } : {}),
+    ...(input.tax_exempt !== undefined ? { tax_exempt: input.tax_exempt } : {}),
+    ...(input.tax_ids !== undefined ? { tax_ids: JSON.stringify(checkTaxIds(input.tax_ids, 'tax_ids')) } : {}),
+  };
+}
 
 const prefixTaken = (prefix: string) =>
   invalid('invoice_prefix_taken', `another customer already has the invoice prefix '${prefix}'`, 'invoice_prefix');
 
 export async function createCustomer(deps: Deps, actor: Actor, input: CustomerInput) {
+  const tax = taxFields(input);
   return await command(deps, actor, async (u) => {
     if (input.test_clock) {
       const clock = await u.tx.selectFrom('test_clocks').select('id')
@@ -32,6 +45,7 @@ export async function createCustomer(deps: Deps, actor: Actor, input: CustomerIn
       account_id: u.accountId, id: newId('customer'), email: input.email ?? null, name: input.name ?? null,
       metadata: JSON.stringify(input.metadata ?? {}), test_clock_id: input.test_clock ?? null,
       default_payment_method_id: null, invoice_prefix: prefix, created_at: now, updated_at: now,
+      address: tax.address ?? null, tax_exempt: tax.tax_exempt ?? 'none', tax_ids: tax.tax_ids ?? '[]',
     }).onConflict((oc) => oc.columns(['account_id', 'invoice_prefix']).doNothing()).returningAll().executeTakeFirst();
     let row = await insert(input.invoice_prefix ?? newInvoicePrefix());
     if (!row && input.invoice_prefix) throw prefixTaken(input.invoice_prefix);
@@ -46,6 +60,7 @@ export async function createCustomer(deps: Deps, actor: Actor, input: CustomerIn
 }
 
 export async function updateCustomer(deps: Deps, actor: Actor, id: string, input: Omit<CustomerInput, 'test_clock'>) {
+  const tax = taxFields(input);
   return await command(deps, actor, async (u) => {
     const before = await u.tx.selectFrom('customers').selectAll()
       .where('account_id', '=', u.accountId).where('id', '=', id).forUpdate().executeTakeFirst();
@@ -73,6 +88,7 @@ export async function updateCustomer(deps: Deps, actor: Actor, id: string, input
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.metadata !== undefined ? { metadata: JSON.stringify(input.metadata) } : {}),
       ...(pm !== undefined ? { default_payment_method_id: pm } : {}),
+      ...tax,
       updated_at: now, version: before.version + 1,
     }).where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     const view = customerView(row);

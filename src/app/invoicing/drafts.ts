@@ -8,9 +8,10 @@ import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { atomically, command, retryingStale, type UnitOfWork } from '../unit-of-work.ts';
 import { iso, invoiceView, type Row } from '../views.ts';
-import { billingCustomer, finalizeAndWrite, insertInvoices, type InvoicePlan } from './finalize.ts';
+import { loadLineTax } from '../catalog/line-taxes.ts';
+import { billingCustomer, customerTaxOf, finalizeAndWrite, insertInvoices, type InvoicePlan } from './finalize.ts';
 import { getInvoice, withLines } from './invoices.ts';
-import { draftRows, pendingLine, type PaymentMethodRef } from './plan-invoice.ts';
+import { draftRows, itemRates, pendingLine, withTax, type PaymentMethodRef } from './plan-invoice.ts';
 
 type CollectionMethod = 'charge_automatically' | 'send_invoice';
 
@@ -22,6 +23,7 @@ export type InvoiceInput = {
   description?: string | null;
   subscription?: string;
   currency?: string;
+  automatic_tax?: { enabled: boolean };
 };
 
 export type InvoiceUpdate = {
@@ -116,12 +118,14 @@ async function manualPlan(
       currency ? 'currency' : sub ? 'subscription' : 'customer');
   }
   const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
+  const tax = await loadLineTax(deps, u.tx, { accountId: u.accountId, customer: customerTaxOf(customer), defaults: [],
+    automatic: input.automatic_tax?.enabled ?? false, anyOwn: items.some((i) => i.tax_rates.length > 0) });
   const { invoice, lines } = draftRows({
     accountId: u.accountId, customerId: customer.id, subscriptionId: sub?.id ?? null,
     testClockId: customer.test_clock_id, reason: 'manual', periodStart: now, periodEnd: now,
     collectionMethod: terms.collection_method, daysUntilDue: terms.days_until_due,
-    autoAdvance: input.auto_advance ?? false, description: input.description ?? null,
-  }, buildInvoice(items[0]!.currency, items.map(pendingLine)), now);
+    autoAdvance: input.auto_advance ?? false, description: input.description ?? null, automaticTax: tax.automatic,
+  }, buildInvoice(items[0]!.currency, withTax(items.map(pendingLine), tax, itemRates([], items))), now);
   const pm = await cardFor(u, customer, sub);
   return { invoice, lines, consumed: items, subscription: sub, customer: billingCustomer(customer, pm), pm, at: now };
 }

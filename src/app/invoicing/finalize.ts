@@ -1,5 +1,6 @@
 import { addDays } from '../../domain/calendar.ts';
 import { applyBalance } from '../../domain/customer-balance.ts';
+import type { CustomerTax } from '../../domain/customer-tax.ts';
 import { invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { invoiceNumber } from '../../domain/invoice-number.ts';
@@ -34,11 +35,20 @@ export type BillingCustomer = {
   /** The customer's default card. */
   pm: PaymentMethodRef | null;
   touched: boolean;
+  /** Name, address and tax status, recorded on each invoice finalized. */
+  tax: CustomerTax;
 };
 
-export function billingCustomer(c: Pick<Row<'customers'>, 'account_id' | 'id' | 'invoice_prefix' | 'next_invoice_sequence' | 'balance' | 'balance_currency' | 'currency' | 'version'>, pm: PaymentMethodRef | null): BillingCustomer {
+export type BillingCustomerRow = Pick<Row<'customers'>, 'account_id' | 'id' | 'invoice_prefix' | 'next_invoice_sequence' | 'balance' | 'balance_currency' | 'currency' | 'version'
+  | 'name' | 'address' | 'tax_exempt' | 'tax_ids'>;
+
+export const customerTaxOf = (c: Pick<Row<'customers'>, 'name' | 'address' | 'tax_exempt' | 'tax_ids'>): CustomerTax => ({
+  name: c.name, address: (c.address ?? null) as CustomerTax['address'], tax_exempt: c.tax_exempt as CustomerTax['tax_exempt'], tax_ids: (c.tax_ids ?? []) as CustomerTax['tax_ids'],
+});
+
+export function billingCustomer(c: BillingCustomerRow, pm: PaymentMethodRef | null): BillingCustomer {
   return { accountId: c.account_id, id: c.id, prefix: c.invoice_prefix, next: c.next_invoice_sequence, readNext: c.next_invoice_sequence,
-    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, currency: c.currency, readVersion: c.version, pm, touched: false };
+    balance: BigInt(c.balance), balanceCurrency: c.balance_currency, currency: c.currency, readVersion: c.version, pm, touched: false, tax: customerTaxOf(c) };
 }
 
 /** An invoice on its way through the pipeline: priced and drafted, then finalized and written. */
@@ -90,6 +100,11 @@ export function finalizePlan(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'c
   inv.amount_remaining = b.amount_due;
   inv.finalized_at = now;
   inv.updated_at = now;
+  // Who it was addressed to, as of now: a later edit of the customer leaves the invoice as issued.
+  inv.customer_name = c.tax.name;
+  inv.customer_address = c.tax.address;
+  inv.customer_tax_ids = c.tax.tax_ids;
+  inv.customer_tax_exempt = c.tax.tax_exempt;
   if (usable && b.ending_balance !== b.starting_balance) {
     c.balance = b.ending_balance;
     c.balanceCurrency = b.ending_balance === 0n ? null : inv.currency;
@@ -182,7 +197,8 @@ const finalizedColumns = (i: Row<'invoices'>) => ({
   account_id: i.account_id, id: i.id, number: i.number, status: i.status, amount_due: i.amount_due, amount_remaining: i.amount_remaining,
   starting_balance: i.starting_balance, ending_balance: i.ending_balance, attempt_count: i.attempt_count, finalized_at: i.finalized_at,
   paid_at: i.paid_at, voided_at: i.voided_at, due_date: i.due_date, marked_uncollectible_at: i.marked_uncollectible_at,
-  auto_advance: i.auto_advance, updated_at: i.updated_at, version: i.version,
+  auto_advance: i.auto_advance, updated_at: i.updated_at, version: i.version, customer_name: i.customer_name,
+  customer_address: i.customer_address, customer_tax_ids: i.customer_tax_ids, customer_tax_exempt: i.customer_tax_exempt,
 });
 
 /** The customers' sequences and balances as the plans left them, one row per customer. */

@@ -4,6 +4,7 @@ import { newId } from '../../domain/ids.ts';
 import { lineAmount } from '../../domain/pricing.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
 import { priceIn, requirePriceIn } from '../catalog/price-currencies.ts';
+import { checkTaxRates } from '../catalog/tax-rates.ts';
 import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
@@ -21,6 +22,8 @@ export type InvoiceItemInput = {
   subscription?: string;
   period?: { start: string; end: string };
   metadata?: Record<string, string>;
+  /** Replace the invoice's rates on this item's line. */
+  tax_rates?: string[];
 };
 
 /** The largest one-off charge or credit, in minor units either way. */
@@ -89,6 +92,7 @@ export async function createInvoiceItem(deps: Deps, actor: Actor, input: Invoice
       .where('account_id', '=', u.accountId).where('id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
     const charge = await chargeOf(u, input, customer.currency);
+    await checkTaxRates(u.tx, u.accountId, input.tax_rates ?? [], 'tax_rates');
     if (customer.currency !== null && charge.currency !== customer.currency) {
       throw invalid('customer_currency_mismatch', `customer '${customer.id}' bills in ${customer.currency}, not ${charge.currency}`, charge.param);
     }
@@ -114,7 +118,7 @@ export async function createInvoiceItem(deps: Deps, actor: Actor, input: Invoice
       price_id: charge.price?.id ?? null, quantity: charge.quantity, amount: charge.amount, unit_amount_decimal: null,
       currency: charge.currency, description: input.description ?? charge.price?.nickname ?? 'Invoice item',
       period_start: period.start, period_end: period.end, metadata: input.metadata ?? {},
-      test_clock_id: customer.test_clock_id, created_at: now, updated_at: now, version: 1,
+      test_clock_id: customer.test_clock_id, created_at: now, updated_at: now, version: 1, tax_rates: input.tax_rates ?? [],
     };
     u.insertLater('invoice_items', [row]);
     const view = invoiceItemView(row);

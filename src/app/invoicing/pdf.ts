@@ -7,10 +7,14 @@ import { formatPercent } from '../../domain/percent.ts';
 import { loadAccount } from '../accounts/settings.ts';
 import { notFound } from '../errors.ts';
 import type { Deps } from '../ports.ts';
-import type { AccountObject, InvoiceObject } from '../resources.ts';
+import type { AccountObject, AddressObject, InvoiceObject } from '../resources.ts';
 import { getInvoice } from './invoices.ts';
 
-export type PdfCustomer = { name: string | null; email: string | null };
+/** Who the invoice is billed to: as recorded at finalization, or (a draft) as the customer is now. */
+export type PdfCustomer = {
+  name: string | null; email: string | null; address?: AddressObject | null; tax_ids?: readonly { type: string; value: string }[];
+  tax_exempt?: string | null;
+};
 
 // The 14 standard PDF fonts have no ₹ or ₩, so a TrueType font goes into every PDF. DejaVu
 // ships in the repository (assets/fonts, with its licence) so no machine needs it installed.
@@ -18,14 +22,22 @@ const FONTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../
 const REGULAR = path.join(FONTS, 'DejaVuSans.ttf');
 const BOLD = path.join(FONTS, 'DejaVuSans-Bold.ttf');
 
+const TAX_ID_LABELS: Record<string, string> = {
+  eu_vat: 'VAT', gb_vat: 'VAT', ch_vat: 'VAT', no_vat: 'VAT', in_gst: 'GSTIN', us_ein: 'EIN', au_abn: 'ABN', nz_gst: 'GST',
+  ca_bn: 'BN', ca_gst_hst: 'GST/HST', jp_cn: 'Corporate number', sg_gst: 'GST',
+};
+const EXEMPT_NOTES: Record<string, string | undefined> = {
+  reverse: 'Reverse charge: no tax is charged; the customer accounts for it.',
+  exempt: 'The customer is exempt from tax.',
+};
+
 const LEFT = 50;
 const RIGHT = 545; // A4 is 595pt wide; 50pt margins.
 const COLS = { description: LEFT, period: 250, quantity: 390, amount: 440 };
 const day = (t: string | null) => (t ? t.slice(0, 10) : '');
 const span = (start: string | null, end: string | null) => (start && end ? `${day(start)} – ${day(end)}` : '');
 
-function addressLines(a: AccountObject): string[] {
-  const ad = a.address;
+function addressLines(ad: AddressObject | null | undefined): string[] {
   if (!ad) return [];
   const cityLine = [ad.postal_code, ad.city, ad.state].filter(Boolean).join(' ');
   return [ad.line1, ad.line2, cityLine, ad.country].filter((x): x is string => Boolean(x));
@@ -58,7 +70,7 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
   // Header: the merchant on the left, the invoice's identity on the right.
   doc.font('bold').fontSize(16).text(account.name, LEFT, 50, { width: 280 });
   doc.font('regular').fontSize(9);
-  for (const line of [...addressLines(account), account.email, account.tax_id ? `Tax ID: ${account.tax_id}` : null]) {
+  for (const line of [...addressLines(account.address), account.email, account.tax_id ? `Tax ID: ${account.tax_id}` : null]) {
     if (line) doc.text(line, { width: 280 });
   }
   const merchantBottom = doc.y;
@@ -77,8 +89,8 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
   let y = Math.max(merchantBottom, doc.y) + 20;
   doc.font('bold').fontSize(10).text('Bill to', LEFT, y);
   doc.font('regular').fontSize(9);
-  // Customers carry no address yet; it goes under the name once they do.
-  for (const line of [customer.name, customer.email]) if (line) doc.text(line, LEFT, doc.y);
+  const taxIds = (customer.tax_ids ?? []).map((t) => `${TAX_ID_LABELS[t.type] ?? t.type}: ${t.value}`);
+  for (const line of [customer.name, ...addressLines(customer.address), customer.email, ...taxIds]) if (line) doc.text(line, LEFT, doc.y);
   y = doc.y + 20;
 
   doc.font('bold').fontSize(9);
@@ -121,6 +133,8 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
     doc.text(money(amount), COLS.amount - 40, y, { width: RIGHT - COLS.amount + 40, align: 'right' });
     y = doc.y + 4;
   }
+  const note = EXEMPT_NOTES[customer.tax_exempt ?? 'none'];
+  if (note) { doc.font('bold').fontSize(9).text(note, LEFT, y + 16, { width: RIGHT - LEFT }); y = doc.y; }
   if (invoice.description) doc.font('regular').fontSize(9).text(invoice.description, LEFT, y + 16, { width: RIGHT - LEFT });
   doc.end();
   return await done;
@@ -130,9 +144,13 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
 export async function invoicePdf(deps: Deps, accountId: string, id: string): Promise<Buffer> {
   const invoice = await getInvoice(deps, accountId, id);
   const account = await loadAccount(deps.db, accountId);
-  const customer = await deps.db.selectFrom('customers').select(['name', 'email'])
+  const live = await deps.db.selectFrom('customers').select(['name', 'email', 'address', 'tax_ids', 'tax_exempt'])
     .where('account_id', '=', accountId).where('id', '=', invoice.customer).executeTakeFirst();
-  if (!customer) throw notFound('customer', invoice.customer);
+  if (!live) throw notFound('customer', invoice.customer);
+  // A finalized invoice prints the customer as it was then; a draft, as it is now.
+  const customer: PdfCustomer = invoice.finalized_at
+    ? { name: invoice.customer_name, email: live.email, address: invoice.customer_address, tax_ids: invoice.customer_tax_ids ?? [], tax_exempt: invoice.customer_tax_exempt }
+    : { name: live.name, email: live.email, address: live.address as AddressObject | null, tax_ids: live.tax_ids as PdfCustomer['tax_ids'], tax_exempt: live.tax_exempt };
   const rateIds = invoice.total_taxes.map((t) => t.tax_rate);
   const rates = rateIds.length ? await deps.db.selectFrom('tax_rates').select(['id', 'display_name', 'percentage'])
     .where('account_id', '=', accountId).where('id', 'in', rateIds).execute() : [];

@@ -1,5 +1,6 @@
 import type { Recurring } from '../../domain/calendar.ts';
-import type { TaxAmount, TaxRate } from '../../domain/tax.ts';
+import type { TaxAmount } from '../../domain/tax.ts';
+import { NO_TAX, taxLines, type AutomaticTax, type ItemRates, type LineTax } from '../../domain/line-tax.ts';
 import type { Discount, DiscountAmount } from '../../domain/discounts.ts';
 import { newId } from '../../domain/ids.ts';
 import { buildInvoice, periodLines, type BuiltInvoice, type Cycle, type DraftLine, type FixedDraft, type ItemState, type LineKind } from '../../domain/invoice-builder.ts';
@@ -29,16 +30,19 @@ export const pendingLine = (i: Row<'invoice_items'>): FixedDraft => ({
 });
 
 /**
- * Lines of one subscription period, pending items first (they are older), then the period; the
- * subscription's default tax rates apply to all of them.
+ * Lines of one subscription period, pending items first (they are older), then the period; each
+ * with the tax rates of its item, else the invoice's (domain/line-tax.ts).
  */
-export function subscriptionDraftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], start: Date, end: Date, taxRates: readonly TaxRate[] = []): DraftLine[] {
-  return withTax([...pending.map(pendingLine), ...periodLines(cycleOf(s), itemStates(items), start, end)], taxRates);
+export function subscriptionDraftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], start: Date, end: Date, tax: LineTax = NO_TAX): DraftLine[] {
+  return withTax([...pending.map(pendingLine), ...periodLines(cycleOf(s), itemStates(items), start, end)], tax, itemRates(items, pending));
 }
 
-/** Lines with these tax rates (none: as they are). */
-export const withTax = (lines: DraftLine[], taxRates: readonly TaxRate[]): DraftLine[] =>
-  (taxRates.length ? lines.map((l) => ({ ...l, tax_rates: taxRates })) : lines);
+/** Subscription items and invoice items with the rates they name themselves. */
+export const itemRates = (items: readonly ItemWithPrice[], pending: readonly Row<'invoice_items'>[] = []): ItemRates[] =>
+  [...items.map(({ item }) => ({ id: item.id, tax_rates: item.tax_rates })), ...pending.map((i) => ({ id: i.id, tax_rates: i.tax_rates }))];
+
+/** Lines with the tax rates that apply to each. */
+export const withTax = (lines: DraftLine[], tax: LineTax, items: readonly ItemRates[] = []): DraftLine[] => taxLines(lines, tax, items);
 
 /** What an invoice is about: whose, which subscription, why, which period. */
 export type InvoiceContext = {
@@ -53,6 +57,7 @@ export type InvoiceContext = {
   daysUntilDue?: number | null;
   autoAdvance?: boolean;
   description?: string | null;
+  automaticTax?: AutomaticTax;
 };
 
 /**
@@ -71,6 +76,8 @@ export function draftRows(ctx: InvoiceContext, built: BuiltInvoice, now: Date): 
     collection_method: ctx.collectionMethod ?? 'charge_automatically', days_until_due: ctx.daysUntilDue ?? null, due_date: null,
     auto_advance: ctx.autoAdvance ?? true, description: ctx.description ?? null, starting_balance: 0n, ending_balance: null,
     marked_uncollectible_at: null, test_clock_id: ctx.testClockId, created_at: now, updated_at: now, version: 1,
+    automatic_tax: ctx.automaticTax ?? { enabled: false, status: null },
+    customer_name: null, customer_address: null, customer_tax_ids: null, customer_tax_exempt: null,
   };
   return { invoice, lines: lineRows(invoice, built) };
 }
@@ -106,12 +113,12 @@ export function pauseBehaviorAt(s: Row<'subscriptions'>, now: Date): PauseBehavi
 export function subscriptionPlan(
   s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[],
   billing: { customer: BillingCustomer; pm: PaymentMethodRef | null }, start: Date, end: Date, reason: string, now: Date,
-  taxRates: readonly TaxRate[] = [], discounts: { discounts: readonly Discount[]; firstUse: readonly string[] } = { discounts: [], firstUse: [] },
+  tax: LineTax = NO_TAX, discounts: { discounts: readonly Discount[]; firstUse: readonly string[] } = { discounts: [], firstUse: [] },
 ): InvoicePlan {
-  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end, taxRates), discounts.discounts);
+  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end, tax), discounts.discounts);
   const { invoice, lines } = draftRows({
     accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
-    reason, periodStart: start, periodEnd: end,
+    reason, periodStart: start, periodEnd: end, automaticTax: tax.automatic,
   }, built, now);
   return { invoice, lines, consumed: pending, subscription: s, customer: billing.customer, pm: billing.pm, at: now, pause: pauseBehaviorAt(s, now), firstUse: discounts.firstUse };
 }

@@ -3,7 +3,7 @@ import { invalid, renameParam } from '../../domain/errors.ts';
 import { isTerminal, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { notFound } from '../errors.ts';
 import type { Deps } from '../ports.ts';
-import type { TaxRate } from '../../domain/tax.ts';
+import type { LineTax } from '../../domain/line-tax.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
 import { loadChangeState, planChange, type SubscriptionChange } from '../subscriptions/change.ts';
 import { invoiceView, type Row } from '../views.ts';
@@ -15,13 +15,13 @@ export type PreviewInput = { customer?: string | undefined; subscription?: strin
 const none = (why: string) => invalid('invoice_upcoming_none', why, 'subscription');
 
 /** The invoice a subscription's next renewal would produce, with what will be pending by then. */
-function renewalPlan(sub: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], billing: Parameters<typeof subscriptionPlan>[3], taxRates: readonly TaxRate[],
+function renewalPlan(sub: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], billing: Parameters<typeof subscriptionPlan>[3], tax: LineTax,
   discounts: Parameters<typeof subscriptionPlan>[9]): InvoicePlan {
   if (isTerminal(sub.status as SubscriptionStatus)) throw none(`Subscription '${sub.id}' is ${sub.status}; it will not be invoiced again.`);
   if (sub.cancel_at_period_end) throw none(`Subscription '${sub.id}' ends at the end of its period; it will not be invoiced again.`);
   const start = sub.current_period_end;
   const end = nextBoundaryAfter(sub.billing_cycle_anchor, recurringOf(sub), start);
-  return subscriptionPlan(sub, items, pending, billing, start, end, 'subscription_cycle', start, taxRates, discounts);
+  return subscriptionPlan(sub, items, pending, billing, start, end, 'subscription_cycle', start, tax, discounts);
 }
 
 /**
@@ -58,7 +58,7 @@ const detailsParam = (err: unknown) => renameParam(err, (head) =>
 
 async function preview(deps: Deps, accountId: string, input: PreviewInput) {
   const change = input.subscription_details ?? {};
-  const state = await loadChangeState(deps.db, deps.clock.now(), accountId, input.subscription!, change, { lock: false, idParam: 'subscription' });
+  const state = await loadChangeState(deps.db, deps.clock.now(), accountId, input.subscription!, change, { lock: false, idParam: 'subscription', taxCalculator: deps.taxCalculator });
   if (input.customer && input.customer !== state.sub.customer_id) {
     throw invalid('parameter_invalid', `Subscription '${state.sub.id}' does not belong to customer '${input.customer}'`, 'customer');
   }
@@ -70,9 +70,9 @@ async function preview(deps: Deps, accountId: string, input: PreviewInput) {
   let plan: InvoicePlan;
   if (input.subscription_details) {
     const changed = planChange(state, change);
-    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.taxRates, await atRenewal(changed.after));
+    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.tax, await atRenewal(changed.after));
   } else {
-    plan = renewalPlan(state.sub, state.items, state.pending, billing, state.taxRates, await atRenewal(state.sub));
+    plan = renewalPlan(state.sub, state.items, state.pending, billing, state.tax, await atRenewal(state.sub));
   }
   finalizePlan(deps, plan, plan.at);
   const preview = { ...plan.invoice, id: `upcoming_${plan.invoice.id}`, number: null, status: 'draft', attempt_count: 0, finalized_at: null, paid_at: null, voided_at: null, due_date: null, marked_uncollectible_at: null };

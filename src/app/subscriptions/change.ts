@@ -9,13 +9,15 @@ import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import { isTerminal, transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { loadBillingCustomers, loadItems, loadPendingItems } from '../billing/load.ts';
 import type { BillingCustomer, InvoicePlan, PauseBehavior } from '../invoicing/finalize.ts';
-import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { draftRows, itemRates, itemStates, pauseBehaviorAt, pendingLine, recurringOf, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import { conflict, notFound } from '../errors.ts';
-import { checkTaxRates, loadTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
+import { checkTaxRates } from '../catalog/tax-rates.ts';
+import { loadLineTax, subscriptionTaxNeeds } from '../catalog/line-taxes.ts';
+import type { TaxCalculator } from '../ports.ts';
+import type { LineTax } from '../../domain/line-tax.ts';
 import { requirePriceIn } from '../catalog/price-currencies.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
 import type { Discount } from '../../domain/discounts.ts';
-import type { TaxRate } from '../../domain/tax.ts';
 import { clockTimes } from '../time.ts';
 import type { Row } from '../views.ts';
 import { checkPeriodAmount, parseTime } from './subscriptions.ts';
@@ -26,7 +28,9 @@ export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
 
 /** A change to a subscription, as `POST /v1/subscriptions/:id` and the preview take it. */
 export type SubscriptionChange = {
-  items?: { id?: string | undefined; price?: string | undefined; quantity?: number | undefined; deleted?: boolean | undefined }[] | undefined;
+  items?: { id?: string | undefined; price?: string | undefined; quantity?: number | undefined; deleted?: boolean | undefined;
+    /** Replaces the item's own tax rates; [] gives it the subscription's again. */
+    tax_rates?: string[] | undefined }[] | undefined;
   proration_behavior?: ProrationBehavior | undefined;
   proration_date?: string | undefined;
   billing_cycle_anchor?: 'unchanged' | 'now' | undefined;
@@ -38,6 +42,7 @@ export type SubscriptionChange = {
   trial_settings?: TrialSettings | null | undefined;
   /** Replaces the subscription's default tax rates; [] removes them. */
   default_tax_rates?: string[] | undefined;
+  automatic_tax?: { enabled: boolean } | undefined;
   /** Coupons to redeem, replacing the subscription's discounts; [] removes them. */
   discounts?: { coupon: string }[] | undefined;
 };
@@ -52,8 +57,8 @@ export type ChangeState = {
   pending: Row<'invoice_items'>[];
   billing: { customer: BillingCustomer; pm: PaymentMethodRef | null };
   ownCard: PaymentMethodRef | null;
-  /** The rates the subscription's invoices carry after the change. */
-  taxRates: TaxRate[];
+  /** The tax of the subscription's invoices after the change. */
+  tax: LineTax;
   /** The discounts an invoice issued now takes. */
   discounts: { discounts: Discount[]; firstUse: string[] };
   now: Date;
@@ -64,14 +69,15 @@ export type ChangeState = {
  * customer's numbering and balance, pending items and business time. `lock`: the subscription
  * and customer rows stay locked until the transaction ends (an update); a preview reads freely.
  */
-export async function loadChangeState(db: Db, nowReal: Date, accountId: string, id: string, change: SubscriptionChange, opts: { lock: boolean; idParam: string }): Promise<ChangeState> {
+export async function loadChangeState(db: Db, nowReal: Date, accountId: string, id: string, change: SubscriptionChange,
+  opts: { lock: boolean; idParam: string; taxCalculator?: TaxCalculator | undefined }): Promise<ChangeState> {
   const { lock } = opts;
   let q = db.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId).where('id', '=', id);
   if (lock) q = q.forUpdate();
   const sub = await q.executeTakeFirst();
   if (!sub) throw notFound('subscription', id, opts.idParam);
   const priceIds = [...new Set((change.items ?? []).flatMap((i) => (i.price ? [i.price] : [])))];
-  const [items, billing, pending, priceRows, timeOf, own, taxRates] = await Promise.all([
+  const [items, billing, pending, priceRows, timeOf, own] = await Promise.all([
     loadItems(db, [sub]),
     loadBillingCustomers(db, [sub], lock),
     loadPendingItems(db, [sub]),
@@ -79,16 +85,19 @@ export async function loadChangeState(db: Db, nowReal: Date, accountId: string, 
     clockTimes(db, nowReal, [sub]),
     change.default_payment_method ? db.selectFrom('payment_methods').select(['id', 'gateway_token']).where('account_id', '=', accountId)
       .where('id', '=', change.default_payment_method).where('customer_id', '=', sub.customer_id).executeTakeFirst() : undefined,
-    change.default_tax_rates !== undefined
-      ? checkTaxRates(db, accountId, change.default_tax_rates, 'default_tax_rates').then((rows) => rows.map(taxRateOf))
-      : loadTaxRates(db, [sub]).then((m) => m.get(sub.id) ?? []),
+    checkTaxRates(db, accountId, change.default_tax_rates ?? [], 'default_tax_rates'),
+    ...(change.items ?? []).map((it, i) => checkTaxRates(db, accountId, it.tax_rates ?? [], `items[${i}][tax_rates]`)),
   ]);
   if (change.default_payment_method && !own) throw notFound('payment method', change.default_payment_method, 'default_payment_method');
   // In the subscription's business time (no query when it has no discount).
   const discounts = (await loadDiscounts(db, [{ sub, start: timeOf(sub) }])).get(sub.id) ?? { discounts: [], firstUse: [] };
+  const mine = items.get(sub.id) ?? [];
+  const needs = subscriptionTaxNeeds({ account_id: sub.account_id, default_tax_rates: change.default_tax_rates ?? sub.default_tax_rates,
+    automatic_tax: change.automatic_tax?.enabled ?? sub.automatic_tax }, billing.get(sub.id)!.customer.tax, mine, pending.get(sub.id) ?? []);
+  const tax = await loadLineTax(opts, db, { ...needs, anyOwn: needs.anyOwn || (change.items ?? []).some((it) => (it.tax_rates ?? []).length > 0) });
   return {
     sub, items: items.get(sub.id) ?? [], prices: new Map(priceRows.map((p) => [p.id, p])), pending: pending.get(sub.id) ?? [],
-    billing: billing.get(sub.id)!, ownCard: own ?? null, now: timeOf(sub), taxRates, discounts,
+    billing: billing.get(sub.id)!, ownCard: own ?? null, now: timeOf(sub), tax, discounts,
   };
 }
 
@@ -130,7 +139,8 @@ function nextItems(state: ChangeState, change: SubscriptionChange): { items: Ite
     if (it.id === undefined) {
       if (it.deleted) throw invalid('parameter_invalid', 'deleted needs the id of an item', `${at}[id]`);
       if (!it.price) throw invalid('parameter_missing', 'a new item needs a price', `${at}[price]`);
-      const item = { account_id: s.account_id, id: newId('subscriptionItem'), subscription_id: s.id, price_id: it.price, quantity: it.quantity ?? 1, created_at: state.now };
+      const item = { account_id: s.account_id, id: newId('subscriptionItem'), subscription_id: s.id, price_id: it.price, quantity: it.quantity ?? 1, created_at: state.now,
+        tax_rates: it.tax_rates ?? [] };
       const price = priceOf(it.price, `${at}[price]`);
       added.push(item);
       result.set(item.id, { item, price });
@@ -146,8 +156,9 @@ function nextItems(state: ChangeState, change: SubscriptionChange): { items: Ite
       continue;
     }
     const price = it.price && it.price !== old.price.id ? priceOf(it.price, `${at}[price]`) : old.price;
-    const item = { ...old.item, price_id: price.id, quantity: it.quantity ?? old.item.quantity };
-    if (item.price_id !== old.item.price_id || item.quantity !== old.item.quantity) updated.push(item);
+    const item = { ...old.item, price_id: price.id, quantity: it.quantity ?? old.item.quantity, tax_rates: it.tax_rates ?? old.item.tax_rates };
+    const ratesChanged = item.tax_rates.join() !== old.item.tax_rates.join();
+    if (item.price_id !== old.item.price_id || item.quantity !== old.item.quantity || ratesChanged) updated.push(item);
     result.set(item.id, { item, price });
   }
   const items = [...result.values()];
@@ -262,7 +273,7 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
         account_id: s.account_id, id: newId('invoiceItem'), customer_id: s.customer_id, subscription_id: s.id, subscription_item_id: l.subscription_item ?? null,
         invoice_id: null, proration: true, price_id: l.price_id, quantity: l.quantity, amount: l.amount, unit_amount_decimal: null, currency: s.currency,
         description: l.description, period_start: l.period_start, period_end: l.period_end, metadata: {}, test_clock_id: s.test_clock_id,
-        created_at: now, updated_at: now, version: 1,
+        created_at: now, updated_at: now, version: 1, tax_rates: [],
       });
     }
   }
@@ -298,13 +309,17 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
     previous.default_tax_rates = s.default_tax_rates;
     after.default_tax_rates = change.default_tax_rates;
   }
+  if (change.automatic_tax !== undefined && change.automatic_tax.enabled !== s.automatic_tax) {
+    previous.automatic_tax = { enabled: s.automatic_tax };
+    after.automatic_tax = change.automatic_tax.enabled;
+  }
   if (change.default_payment_method !== undefined) {
     previous.default_payment_method = s.default_payment_method_id;
     after.default_payment_method_id = change.default_payment_method;
   }
   after.next_action_at = nextActionAt({ ...after, status: after.status as SubscriptionStatus });
 
-  const invoice = invoiceLines.length ? invoiceNow(state, after, invoiceLines, period) : null;
+  const invoice = invoiceLines.length ? invoiceNow(state, after, invoiceLines, period, next.items) : null;
   return { before: s, after, items: next.items, added: next.added, updated: next.updated, removed: next.removed, prorations, invoice, previous };
 }
 
@@ -312,11 +327,12 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
  * The invoice a change issues at once (it also takes what was pending for the subscription),
  * drafted for finalization; it becomes the subscription's latest invoice.
  */
-export function invoiceNow(state: ChangeState, after: Row<'subscriptions'>, lines: DraftLine[], period: { start: Date; end: Date }): InvoicePlan {
+export function invoiceNow(state: ChangeState, after: Row<'subscriptions'>, lines: DraftLine[], period: { start: Date; end: Date }, items = state.items): InvoicePlan {
   const s = state.sub;
-  const built = buildInvoice(s.currency, withTax([...state.pending.map(pendingLine), ...lines], state.taxRates), state.discounts.discounts);
+  const taxed = withTax([...state.pending.map(pendingLine), ...lines], state.tax, itemRates(items, state.pending));
+  const built = buildInvoice(s.currency, taxed, state.discounts.discounts);
   const { invoice, lines: rows } = draftRows({ accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
-    reason: 'subscription_update', periodStart: period.start, periodEnd: period.end }, built, state.now);
+    reason: 'subscription_update', periodStart: period.start, periodEnd: period.end, automaticTax: state.tax.automatic }, built, state.now);
   after.latest_invoice_id = invoice.id;
   return { invoice, lines: rows, consumed: state.pending, subscription: after, customer: state.billing.customer,
     pm: state.ownCard ?? state.billing.pm, at: state.now, pause: pauseBehaviorAt(after, state.now), firstUse: state.discounts.firstUse };

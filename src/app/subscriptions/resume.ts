@@ -25,7 +25,7 @@ export type ResumeInput = { billing_cycle_anchor?: 'now' | 'unchanged' | undefin
 export async function resumeSubscription(deps: Deps, actor: Actor, id: string, input: ResumeInput) {
   let charges: PendingCharge[] = [];
   await command(deps, actor, async (u) => {
-    const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, {}, { lock: true, idParam: 'id' });
+    const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, {}, { lock: true, idParam: 'id', taxCalculator: deps.taxCalculator });
     const s = state.sub;
     if (s.status !== 'paused') throw invalid('subscription_status_invalid', `Subscription '${id}' is ${s.status}; only a paused subscription can be resumed.`, 'id');
     const now = state.now;

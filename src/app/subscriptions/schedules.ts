@@ -242,7 +242,7 @@ export function phaseItemsChange(state: ChangeState, items: PhaseItem[]): NonNul
 
 /** Locks a schedule's subscription (and customer) for a change, reading the prices `items` name. */
 export async function lockSubscriptionFor(deps: Deps, u: UnitOfWork, s: Schedule, items: PhaseItem[]): Promise<ChangeState> {
-  return await loadChangeState(u.tx, deps.clock.now(), u.accountId, s.subscription_id!, { items: items.map((i) => ({ price: i.price })) }, { lock: true, idParam: 'id' });
+  return await loadChangeState(u.tx, deps.clock.now(), u.accountId, s.subscription_id!, { items: items.map((i) => ({ price: i.price })) }, { lock: true, idParam: 'id', taxCalculator: deps.taxCalculator });
 }
 
 const sameItems = (a: PhaseItem[], b: PhaseItem[]) =>

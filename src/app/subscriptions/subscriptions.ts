@@ -8,8 +8,8 @@ import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import { transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import { loadItems, loadPendingItems, subscriptionViewWith } from '../billing/load.ts';
-import { billingCustomer, finalizeAndWrite } from '../invoicing/finalize.ts';
-import { draftRows, itemStates, subscriptionPlan, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
+import { billingCustomer, customerTaxOf, finalizeAndWrite } from '../invoicing/finalize.ts';
+import { draftRows, itemRates, itemStates, subscriptionPlan, withTax, type ItemWithPrice, type PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import { buildInvoice, trialLines } from '../../domain/invoice-builder.ts';
 import { lineAmount } from '../../domain/pricing.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
@@ -20,13 +20,14 @@ import { nowFor } from '../time.ts';
 import { atomically, command, retryingStale, type UnitOfWork } from '../unit-of-work.ts';
 import type { Row } from '../views.ts';
 import type { TrialSettings } from './change.ts';
-import { checkTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
+import { checkTaxRates } from '../catalog/tax-rates.ts';
+import { loadLineTax, subscriptionTaxNeeds } from '../catalog/line-taxes.ts';
 import { requirePriceIn } from '../catalog/price-currencies.ts';
 import { redeemCoupons } from '../catalog/coupons.ts';
 
 export type SubscriptionInput = {
   customer: string;
-  items: { price: string; quantity?: number }[];
+  items: { price: string; quantity?: number; tax_rates?: string[] }[];
   trial_period_days?: number;
   trial_end?: string;
   billing_cycle_anchor?: string;
@@ -34,6 +35,7 @@ export type SubscriptionInput = {
   metadata?: Record<string, string>;
   trial_settings?: TrialSettings;
   default_tax_rates?: string[];
+  automatic_tax?: { enabled: boolean };
   discounts?: { coupon: string }[];
   /** The currency to bill in, one every price offers; default: the customer's, else the first price's. */
   currency?: string;
@@ -156,8 +158,8 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
         .whereRef('ii.customer_id', '=', 'c.id').where('ii.invoice_id', 'is', null).where('ii.subscription_id', 'is', null)).as('has_pending'))
       .where('c.account_id', '=', u.accountId).where('c.id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
-    const [prices, taxRows] = await Promise.all([pricesFor(u, customer, input), checkTaxRates(u.tx, u.accountId, input.default_tax_rates ?? [], 'default_tax_rates')]);
-    const taxRates = taxRows.map(taxRateOf);
+    const [prices] = await Promise.all([pricesFor(u, customer, input), checkTaxRates(u.tx, u.accountId, input.default_tax_rates ?? [], 'default_tax_rates'),
+      ...input.items.map((it, i) => checkTaxRates(u.tx, u.accountId, it.tax_rates ?? [], `items[${i}][tax_rates]`))]);
     const first = prices[0]!.price;
     const recurring: Recurring = { interval: first.recurring_interval as Recurring['interval'], interval_count: first.recurring_interval_count! };
     let pm: PaymentMethodRef | null = customer.pm_id && customer.pm_token ? { id: customer.pm_id, gateway_token: customer.pm_token } : null;
@@ -192,10 +194,12 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
       metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null,
       trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, default_tax_rates: input.default_tax_rates ?? [], discount_ids: [],
+      automatic_tax: input.automatic_tax?.enabled ?? false,
       created_at: now, updated_at: now, version: 1,
     };
-    const items: ItemWithPrice[] = prices.map((p) => ({
-      item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now },
+    const items: ItemWithPrice[] = prices.map((p, i) => ({
+      item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now,
+        tax_rates: input.items[i]!.tax_rates ?? [] },
       price: p.price,
     }));
     const redeemed = await redeemCoupons(u, (input.discounts ?? []).map((d) => d.coupon), sub, now);
@@ -205,7 +209,8 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       // The customer's pending one-off items go on the first invoice (the customer is not locked:
       // an item taken meanwhile by another invoice fails the version check and the command reruns).
       const pending = customer.has_pending ? (await loadPendingItems(u.tx, [sub])).get(sub.id) ?? [] : [];
-      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, taxRates,
+      const tax = await loadLineTax(deps, u.tx, subscriptionTaxNeeds(sub, customerTaxOf(customer), items, pending));
+      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, tax,
         { discounts: redeemed.discounts, firstUse: [] });
       const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
       // The discounts are written by this same statement, so their first use is set on the rows
@@ -219,9 +224,10 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       charges = opened.map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
     } else {
       // A trial opens with a zero invoice (Stripe's record of it), finalized paid without a charge.
-      const built = buildInvoice(sub.currency, withTax(trialLines(itemStates(items), now, trialEnd), taxRates));
+      const tax = await loadLineTax(deps, u.tx, subscriptionTaxNeeds(sub, customerTaxOf(customer), items, []));
+      const built = buildInvoice(sub.currency, withTax(trialLines(itemStates(items), now, trialEnd), tax, itemRates(items)));
       const { invoice, lines } = draftRows({ accountId: u.accountId, customerId: customer.id, subscriptionId: id, testClockId: customer.test_clock_id,
-        reason: 'subscription_create', periodStart: now, periodEnd: trialEnd }, built, now);
+        reason: 'subscription_create', periodStart: now, periodEnd: trialEnd, automaticTax: tax.automatic }, built, now);
       const plan = { invoice, lines, consumed: [], subscription: sub, customer: billingCustomer(customer, pm), pm, at: now };
       const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
       sub.latest_invoice_id = invoice.id;

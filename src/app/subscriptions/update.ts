@@ -17,7 +17,7 @@ import { redeemCoupons } from '../catalog/coupons.ts';
 export async function updateSubscription(deps: Deps, actor: Actor, id: string, change: SubscriptionChange) {
   let charges: PendingCharge[] = [];
   await command(deps, actor, async (u) => {
-    const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, change, { lock: true, idParam: 'id' });
+    const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, change, { lock: true, idParam: 'id', taxCalculator: deps.taxCalculator });
     // New discounts replace the old ones, from this change on (an invoice issued now takes them).
     const redeemed = change.discounts === undefined ? null : await redeemCoupons(u, change.discounts.map((d) => d.coupon), state.sub, state.now);
     if (redeemed) state.discounts = { discounts: redeemed.discounts, firstUse: [] };
@@ -48,7 +48,7 @@ export async function applyChangePlan(deps: Deps, u: UnitOfWork, plan: ChangePla
     await u.tx.deleteFrom('subscription_items').where('account_id', '=', u.accountId).where('subscription_id', '=', after.id).where('id', 'in', plan.removed).execute();
   }
   u.insertLater('subscription_items', plan.added);
-  u.updateLater('subscription_items', plan.updated.map((i) => ({ account_id: i.account_id, id: i.id, price_id: i.price_id, quantity: i.quantity })));
+  u.updateLater('subscription_items', plan.updated.map((i) => ({ account_id: i.account_id, id: i.id, price_id: i.price_id, quantity: i.quantity, tax_rates: i.tax_rates })));
   u.insertLater('invoice_items', plan.prorations);
   for (const p of plan.prorations) {
     const view = invoiceItemView(p);
@@ -67,7 +67,7 @@ export async function applyChangePlan(deps: Deps, u: UnitOfWork, plan: ChangePla
     current_period_start: after.current_period_start, current_period_end: after.current_period_end, recurring_interval: after.recurring_interval,
     recurring_interval_count: after.recurring_interval_count, trial_end: after.trial_end, cancel_at_period_end: after.cancel_at_period_end,
     canceled_at: after.canceled_at, metadata: after.metadata, pause_collection: after.pause_collection, trial_settings: after.trial_settings,
-    default_payment_method_id: after.default_payment_method_id, default_tax_rates: after.default_tax_rates, discount_ids: after.discount_ids, latest_invoice_id: after.latest_invoice_id, next_action_at: after.next_action_at,
+    default_payment_method_id: after.default_payment_method_id, default_tax_rates: after.default_tax_rates, automatic_tax: after.automatic_tax, discount_ids: after.discount_ids, latest_invoice_id: after.latest_invoice_id, next_action_at: after.next_action_at,
     updated_at: now, version: before.version,
   }]);
   const view = subscriptionViewWith(after, plan.items);

@@ -3,6 +3,7 @@ import { createInvoice, finalizeInvoice, markUncollectible, updateInvoice } from
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
+import { AutomaticTax } from '../schemas.ts';
 import { Id, IdParams, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
@@ -26,6 +27,7 @@ export function invoiceDraftRoutes(app: App, deps: Deps) {
         description: Type.Optional(Description),
         subscription: Type.Optional(Id('sub')),
         currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3, description: 'Default: oldest item\'s' })),
+        automatic_tax: Type.Optional(AutomaticTax),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createInvoice(deps, actorOf(req), req.body));

@@ -4,6 +4,7 @@ import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
+import { ItemTaxRates } from '../schemas.ts';
 import { Id, IdParams, ListQuery, Metadata, Timestamp, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
@@ -28,6 +29,7 @@ export function invoiceItemRoutes(app: App, deps: Deps) {
         subscription: Type.Optional(Id('sub')),
         period: Type.Optional(Type.Object({ start: Timestamp, end: Timestamp }, { additionalProperties: false })),
         metadata: Type.Optional(Metadata),
+        tax_rates: Type.Optional(ItemTaxRates),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createInvoiceItem(deps, actorOf(req), req.body));

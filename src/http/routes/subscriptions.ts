@@ -7,6 +7,7 @@ import { updateSubscription } from '../../app/subscriptions/update.ts';
 import { resumeSubscription } from '../../app/subscriptions/resume.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
 import { actorOf } from '../auth.ts';
+import { AutomaticTax, ItemTaxRates } from '../schemas.ts';
 import { Id, IdParams, ListQuery, Metadata, DefaultTaxRates, Discounts, SubscriptionChangeBody, Timestamp, TrialSettings, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
@@ -18,7 +19,9 @@ export function subscriptionRoutes(app: App, deps: Deps) {
       tags, summary: 'Subscribe a customer', response: replies(ref('Subscription')),
       body: Type.Object({
         customer: Id('cus'),
-        items: Type.Array(Type.Object({ price: Id('price'), quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })) }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
+        items: Type.Array(Type.Object({
+          price: Id('price'), quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })), tax_rates: Type.Optional(ItemTaxRates),
+        }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
         trial_period_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 730 })),
         trial_end: Type.Optional(Timestamp),
         billing_cycle_anchor: Type.Optional(Timestamp),
@@ -26,6 +29,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         metadata: Type.Optional(Metadata),
         trial_settings: Type.Optional(TrialSettings),
         default_tax_rates: Type.Optional(DefaultTaxRates),
+        automatic_tax: Type.Optional(AutomaticTax),
         discounts: Type.Optional(Discounts),
         currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3, description: 'Bill in this currency (one every price offers); default: the customer\'s, else the first price\'s' })),
       }, { additionalProperties: false }),
