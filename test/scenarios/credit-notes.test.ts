@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxGateway } from '../../src/adapters/gateways/sandbox/gateway.ts';
 import { recoverNextRefund } from '../../src/app/payments/refunds.ts';
@@ -151,5 +155,26 @@ describe('credit notes', async () => {
     expect(r.body.error.code).toBe('invoice_partly_paid');
     expect(r.body.error.message).toContain('credit note');
     expect(await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).toMatchObject({ status: 'open' });
+  });
+
+  it('print as a PDF with the note\'s and the invoice\'s numbers, lines, tax per rate, total and where the money went', async () => {
+    await ok(h, 'POST', '/v1/account', { name: 'Acme Coffee GmbH', address: { line1: 'Hauptstraße 5', city: 'Berlin', postal_code: '10115', country: 'DE' } });
+    const { invoice, lineA } = await taxedInvoice(h, 'tok_visa');
+    const note = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, lines: [{ invoice_line: lineA, quantity: 2 }], reason: 'order_change', refund_amount: 1500, credit_amount: 677, memo: 'Two bags returned' });
+    expect(note).toMatchObject({ subtotal: 2000, tax: 177, total: 2177 });
+    const r = await h.call('GET', `/v1/credit_notes/${note.id}/pdf`);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/pdf');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rebill-cn-')), 'cn.pdf');
+    writeFileSync(file, r.body);
+    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+    for (const part of ['Acme Coffee GmbH', 'Hauptstraße 5', 'Credit note', `Number: ${note.number}`, `Invoice: ${invoice.number}`, 'Reason: order change', 'Two bags returned']) expect(text).toContain(part);
+    expect(text).toMatch(/Subtotal\s+\$20\.00/);
+    expect(text).toMatch(/NY sales tax 8\.875%\s+\$1\.77/);
+    expect(text).toMatch(/Total credited\s+\$21\.77/);
+    expect(text).toMatch(/Refunded to the payment method\s+\$15\.00/);
+    expect(text).toMatch(/Credited to the customer balance\s+\$6\.77/);
+    expect(text).toMatch(/\s2\s+\$20\.00/);
+    expect((await h.call('GET', '/v1/credit_notes/cn_nope/pdf')).status).toBe(404);
   });
 });

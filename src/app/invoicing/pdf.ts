@@ -15,16 +15,16 @@ export type PdfCustomer = { name: string | null; email: string | null };
 // The 14 standard PDF fonts have no ₹ or ₩, so a TrueType font goes into every PDF. DejaVu
 // ships in the repository (assets/fonts, with its licence) so no machine needs it installed.
 const FONTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../assets/fonts');
-const REGULAR = path.join(FONTS, 'DejaVuSans.ttf');
-const BOLD = path.join(FONTS, 'DejaVuSans-Bold.ttf');
+export const REGULAR = path.join(FONTS, 'DejaVuSans.ttf');
+export const BOLD = path.join(FONTS, 'DejaVuSans-Bold.ttf');
 
-const LEFT = 50;
-const RIGHT = 545; // A4 is 595pt wide; 50pt margins.
-const COLS = { description: LEFT, period: 250, quantity: 390, amount: 440 };
-const day = (t: string | null) => (t ? t.slice(0, 10) : '');
+export const LEFT = 50;
+export const RIGHT = 545; // A4 is 595pt wide; 50pt margins.
+export const COLS = { description: LEFT, period: 250, quantity: 390, amount: 440 };
+export const day = (t: string | null) => (t ? t.slice(0, 10) : '');
 const span = (start: string | null, end: string | null) => (start && end ? `${day(start)} – ${day(end)}` : '');
 
-function addressLines(a: AccountObject): string[] {
+export function addressLines(a: AccountObject): string[] {
   const ad = a.address;
   if (!ad) return [];
   const cityLine = [ad.postal_code, ad.city, ad.state].filter(Boolean).join(' ');

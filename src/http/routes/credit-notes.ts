@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { createCreditNote, getCreditNote, listCreditNotes, previewCreditNote, voidCreditNote } from '../../app/invoicing/credit-notes.ts';
 import type { CreditNoteInput } from '../../app/invoicing/credit-note-plan.ts';
+import { creditNotePdf } from '../../app/invoicing/credit-note-pdf.ts';
 import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
 import { invalid } from '../../domain/errors.ts';
@@ -93,4 +94,17 @@ export function creditNoteRoutes(app: App, deps: Deps) {
       response: replies(ref('CreditNote')), params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })),
     },
   }, async (req) => await voidCreditNote(deps, actorOf(req), req.params.id));
+
+  app.get('/v1/credit_notes/:id/pdf', {
+    schema: {
+      tags, summary: 'Download a credit note as a PDF', params: IdParams,
+      response: {
+        200: { description: 'The credit note as a PDF document', content: { 'application/pdf': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } },
+        '4xx': ref('Error'), '5xx': ref('Error'),
+      },
+    },
+  }, async (req, reply) => {
+    const pdf = await creditNotePdf(deps, actorOf(req).accountId, req.params.id);
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="${req.params.id.replace(/[^A-Za-z0-9_]/g, '')}.pdf"`).send(pdf);
+  });
 }
