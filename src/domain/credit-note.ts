@@ -58,7 +58,8 @@ function lineCredit(inv: CreditableInvoice, credited: Credited, seen: Map<string
   const param = `lines[${i}]`;
   const line = inv.lines.find((l) => l.id === req.invoice_line);
   if (!line) throw invalid('parameter_invalid', `'${req.invoice_line}' is not a line of the invoice`, `${param}[invoice_line]`);
-  if ((req.quantity === undefined) === (req.amount === undefined)) throw invalid('parameter_missing', 'give quantity or amount, one of them', `${param}[amount]`);
+  if (req.quantity !== undefined && req.amount !== undefined) throw invalid('parameters_exclusive', 'give quantity or amount, not both', `${param}[amount]`);
+  if (req.quantity === undefined && req.amount === undefined) throw invalid('parameter_missing', 'give quantity or amount', `${param}[amount]`);
   if (line.amount <= 0n) throw invalid('parameter_invalid', `line '${line.id}' charges nothing that could be credited`, `${param}[invoice_line]`);
   if (req.quantity !== undefined && (req.quantity < 1 || req.quantity > line.quantity)) {
     throw invalid('parameter_invalid', `quantity must be 1 to the line's quantity (${line.quantity})`, `${param}[quantity]`);
