@@ -52,6 +52,8 @@ describe('credit notes', async () => {
   it('on a paid invoice take tax back in proportion, line by line, and never more than the invoice', async () => {
     const { invoice, customer, tax, lineA, lineB } = await taxedInvoice(h, 'tok_visa');
     expect(invoice.status).toBe('paid');
+    const preview = await ok(h, 'GET', `/v1/credit_notes/preview?invoice=${invoice.id}&lines[0][invoice_line]=${lineA}&lines[0][quantity]=1&refund_amount=1089`);
+    expect(preview).toMatchObject({ number: `${invoice.number}-CN-01`, subtotal: 1000, tax: 89, total: 1089, refund: null });
     // One bag of three: 10.00 and round(2.66 × 1/3) = 0.89 of tax, refunded through the gateway.
     const first = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, lines: [{ invoice_line: lineA, quantity: 1 }], reason: 'product_unsatisfactory', refund_amount: 1089, memo: 'Torn bag' });
     expect(first).toMatchObject({
@@ -107,6 +109,8 @@ describe('credit notes', async () => {
     expect(await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).toMatchObject({ status: 'open', amount_due: 4442, amount_remaining: 4442 });
     const voided = await ok(h, 'POST', `/v1/credit_notes/${note.id}/void`);
     expect(voided).toMatchObject({ status: 'void' });
+    expect((await ok(h, 'GET', `/v1/audit_log?object_id=${note.id}`)).data.map((e: any) => e.action)).toEqual(['credit_note.voided', 'credit_note.created']);
+    expect((await eventsOf(h, 'credit_note.voided')).map((e) => e.data.object.id)).toContain(note.id);
     expect(await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).toMatchObject({ status: 'open', amount_due: 5442, amount_remaining: 5442 });
     expect((await h.call('POST', `/v1/credit_notes/${note.id}/void`)).body.error.code).toBe('credit_note_not_voidable');
     const over = await h.call('POST', '/v1/credit_notes', { invoice: invoice.id, amount: 5443 });
@@ -145,6 +149,38 @@ describe('credit notes', async () => {
     expect((await sandboxRefunds(h)).slice(before)).toEqual([500, 700, 700]);
     const refunds = await ok(h, 'GET', `/v1/refunds?invoice=${invoice.id}`);
     expect(refunds.data.map((r: any) => r.amount)).toEqual([700, 700, 500]);
+  });
+
+  it('at the sandbox: a refund once per key, never more than the charge in all, also when racing', async () => {
+    const { invoice } = await taxedInvoice(h, 'tok_visa');
+    const [payment] = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data;
+    const sandbox = new SandboxGateway(h.database.db);
+    const req = (key: string, amount: bigint) => ({ idempotencyKey: key, chargeId: payment.gateway_charge_id, amount, currency: 'usd', reference: 'test' });
+    const first = await sandbox.refund(req(`k1-${invoice.id}`, 3000n));
+    expect(first.status).toBe('succeeded');
+    expect(await sandbox.refund(req(`k1-${invoice.id}`, 3000n))).toEqual(first);
+    expect(await sandbox.retrieveRefund(`k1-${invoice.id}`)).toEqual(first);
+    expect(await sandbox.retrieveRefund(`never-${invoice.id}`)).toBeNull();
+    const race = await Promise.all([2, 3].map((i) => sandbox.refund(req(`k${i}-${invoice.id}`, 2000n))));
+    expect(race.map((r) => r.status).sort()).toEqual(['failed', 'succeeded']);
+    expect(await sandbox.refund(req(`k4-${invoice.id}`, 442n))).toMatchObject({ status: 'succeeded' });
+    expect(await sandbox.refund(req(`k5-${invoice.id}`, 1n))).toMatchObject({ status: 'failed', code: 'amount_too_large' });
+  });
+
+  it('refund no more than the gateway took when the customer\'s balance paid part of the invoice', async () => {
+    const product = await ok(h, 'POST', '/v1/products', { name: 'Tea box' });
+    const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 5000, recurring: { interval: 'month' } });
+    const customer = await customerWithCard(h, 'tok_visa');
+    await ok(h, 'POST', `/v1/customers/${customer.id}/balance_transactions`, { amount: -1000, currency: 'usd' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const invoice = await firstInvoiceOf(h, sub.id);
+    expect(invoice).toMatchObject({ status: 'paid', total: 5000, amount_paid: 4000 });
+    const tooMuch = await h.call('POST', '/v1/credit_notes', { invoice: invoice.id, amount: 5000, refund_amount: 5000 });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body.error).toMatchObject({ code: 'refund_exceeds_payment', param: 'refund_amount' });
+    const note = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, amount: 5000, refund_amount: 4000, credit_amount: 1000 });
+    expect(await ok(h, 'GET', `/v1/refunds/${note.refund}`)).toMatchObject({ amount: 4000, status: 'succeeded' });
+    expect(await ok(h, 'GET', `/v1/customers/${customer.id}`)).toMatchObject({ balance: -1000 });
   });
 
   it('refuse voiding a partly paid invoice, pointing to credit notes', async () => {
