@@ -97,6 +97,7 @@ describe('credit notes', async () => {
   it('on an open invoice lower what is due, are previewed without writing, void back, and pay it when nothing is left', async () => {
     const { invoice, customer, tax } = await taxedInvoice(h, 'tok_chargeDeclined');
     expect(invoice).toMatchObject({ status: 'open', amount_remaining: 5442 });
+    expect(await ok(h, 'GET', `/v1/subscriptions/${invoice.subscription}`)).toMatchObject({ status: 'incomplete' });
     // 10.00 of the whole invoice: round(4.43 × 10.00 ÷ 54.42) = 0.81 of it is tax.
     const preview = await ok(h, 'GET', `/v1/credit_notes/preview?invoice=${invoice.id}&amount=1000&reason=order_change`);
     expect(preview).toMatchObject({ type: 'pre_payment', total: 1000, tax: 81, subtotal: 919, number: `${invoice.number}-CN-01`,
@@ -118,6 +119,8 @@ describe('credit notes', async () => {
     const all = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, amount: 5442 });
     expect(all).toMatchObject({ number: `${invoice.number}-CN-02`, tax: 443, total: 5442 });
     expect(await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).toMatchObject({ status: 'paid', amount_paid: 0, amount_remaining: 0 });
+    // Nothing was left to pay: the subscription that waited for its first payment is active, as after a payment.
+    expect(await ok(h, 'GET', `/v1/subscriptions/${invoice.subscription}`)).toMatchObject({ status: 'active' });
   });
 
   it('let exactly one of two racing notes win when both together would exceed the invoice', async () => {

@@ -10,6 +10,7 @@ import { nowFor } from '../time.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
 import { creditNoteView, invoiceView, type Row } from '../views.ts';
 import { moveBalanceForCreditNote } from './credit-note-balance.ts';
+import { subscriptionPaidByCredit } from './credit-note-paid.ts';
 import { planCreditNote, type CreditNoteInput, type CreditNotePlan } from './credit-note-plan.ts';
 
 // jsonb holds plain numbers, as the API shows them (every amount is far below 2^53).
@@ -35,7 +36,8 @@ export async function previewCreditNote(deps: Deps, accountId: string, input: Cr
 
 /**
  * On an open invoice what is due drops by the note's total (the invoice is paid when nothing is
- * left, as Stripe does); the version moves so a settlement read before sees the change.
+ * left, as Stripe does, and its subscription moves as on a payment); the version moves so a
+ * settlement read before sees the change.
  */
 async function lowerAmountDue(u: UnitOfWork, inv: Row<'invoices'>, by: bigint, now: Date): Promise<void> {
   const remaining = BigInt(inv.amount_remaining) + by;
@@ -49,6 +51,7 @@ async function lowerAmountDue(u: UnitOfWork, inv: Row<'invoices'>, by: bigint, n
   if (paid) {
     const lines = await u.tx.selectFrom('invoice_lines').selectAll().where('account_id', '=', u.accountId).where('invoice_id', '=', inv.id).orderBy('position').orderBy('id').execute();
     u.emit('invoice.paid', inv.id, invoiceView(after, lines), now);
+    await subscriptionPaidByCredit(u, after, now);
   }
 }
 
