@@ -83,6 +83,24 @@ describe('credit notes', async () => {
     expect(await sandboxRefunds(h)).toEqual([1089]);
   });
 
+  it('take a discount back in proportion too: half of 100.00 less a 10.00 coupon, 10% tax on top, is 49.50', async () => {
+    const product = await ok(h, 'POST', '/v1/products', { name: 'Grinder' });
+    const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 10_000, recurring: { interval: 'month' } });
+    const vat = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'Tax', percentage: '10', inclusive: false });
+    const coupon = await ok(h, 'POST', '/v1/coupons', { name: 'Ten off', amount_off: 1000, currency: 'usd', duration: 'once' });
+    const customer = await customerWithCard(h, 'tok_visa');
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], default_tax_rates: [vat.id], discounts: [{ coupon: coupon.id }] });
+    const invoice = await firstInvoiceOf(h, sub.id);
+    expect(invoice).toMatchObject({ subtotal: 10_000, tax: 900, total: 9_900 });
+    const line = invoice.lines.data[0]!;
+    const note = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, lines: [{ invoice_line: line.id, amount: 5_000 }], credit_amount: 4_950 });
+    expect(note).toMatchObject({ subtotal: 5_000, discount_amount: 500, tax: 450, total_excluding_tax: 4_500, total: 4_950,
+      total_discount_amounts: [{ discount: invoice.discounts[0], amount: 500 }], total_taxes: [{ tax_rate: vat.id, amount: 450, taxable_amount: 4_500, inclusive: false }] });
+    const rest = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, amount: 4_950, credit_amount: 4_950 });
+    expect(rest).toMatchObject({ discount_amount: 500, tax: 450, subtotal: 5_000, total: 4_950 });
+    expect(await ok(h, 'GET', `/v1/customers/${customer.id}`)).toMatchObject({ balance: -9_900 });
+  });
+
   it('on a paid invoice refuse a split that does not add up to the total, and write nothing', async () => {
     const { invoice, lineB } = await taxedInvoice(h, 'tok_visa');
     const r = await h.call('POST', '/v1/credit_notes', { invoice: invoice.id, lines: [{ invoice_line: lineB, quantity: 1 }], refund_amount: 1000, credit_amount: 1000 });
