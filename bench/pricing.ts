@@ -80,6 +80,8 @@ const gateway: PaymentGateway = {
   charge: () => Promise.reject(new Error('part (c) charges nothing')),
   retrieve: () => Promise.reject(new Error('part (c) charges nothing')),
   inspectToken: () => Promise.reject(new Error('part (c) charges nothing')),
+  refund: () => Promise.reject(new Error('part (c) refunds nothing')),
+  retrieveRefund: () => Promise.reject(new Error('part (c) refunds nothing')),
 };
 const deps = { gateway, recoveryDelayMs: 60_000, clock: systemClock };
 

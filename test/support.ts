@@ -99,14 +99,14 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
 
 /**
  * Row counts of every table a rejected request must leave untouched: all of the public schema and
- * the sandbox gateway's charges, read from the catalogue so a new table is covered unasked.
+ * the sandbox gateway's charges and refunds, read from the catalogue so a new table is covered unasked.
  */
 export async function tableCounts(h: Harness): Promise<Record<string, number>> {
   const tables = await h.database.pool.query<{ name: string; sql: string }>(
     `SELECT CASE WHEN table_schema = 'public' THEN table_name ELSE table_schema || '.' || table_name END AS name,
             quote_ident(table_schema) || '.' || quote_ident(table_name) AS sql
        FROM information_schema.tables
-      WHERE table_type = 'BASE TABLE' AND (table_schema = 'public' OR (table_schema, table_name) = ('sandbox', 'charges'))`);
+      WHERE table_type = 'BASE TABLE' AND (table_schema = 'public' OR (table_schema, table_name) IN (('sandbox', 'charges'), ('sandbox', 'refunds')))`);
   const sql = tables.rows.map((t, i) => `SELECT $${i + 1}::text AS name, count(*)::int AS n FROM ${t.sql}`).join(' UNION ALL ');
   const counts = await h.database.pool.query<{ name: string; n: number }>(sql, tables.rows.map((t) => t.name));
   return Object.fromEntries(counts.rows.sort((a, b) => (a.name < b.name ? -1 : 1)).map((r) => [r.name, r.n]));

@@ -18,6 +18,19 @@ export type ChargeRequest = {
   reference: string;  // our invoice id, for the gateway's records
 };
 
+/** What a gateway said about one refund. */
+export type RefundOutcome =
+  | { status: 'succeeded'; refundId: string }
+  | { status: 'failed'; refundId: null; code: string; message: string };
+
+export type RefundRequest = {
+  idempotencyKey: string;
+  chargeId: string;   // the gateway's id of the charge to give money back from
+  amount: bigint;     // minor units, at most what is left of the charge
+  currency: string;
+  reference: string;  // our credit note id, for the gateway's records
+};
+
 export type CardDetails = { brand: string; last4: string; exp_month: number; exp_year: number };
 
 /**
@@ -30,6 +43,10 @@ export interface PaymentGateway {
   charge(req: ChargeRequest): Promise<ChargeOutcome>;
   /** What the processor knows about a key, or null when it never saw it. */
   retrieve(idempotencyKey: string): Promise<ChargeOutcome | null>;
+  /** Gives money back from a charge; safe to call again with the same key (one refund per key). Throws GatewayUnreachableError like `charge`. */
+  refund(req: RefundRequest): Promise<RefundOutcome>;
+  /** What the processor knows about a refund's key, or null when it never saw it. */
+  retrieveRefund(idempotencyKey: string): Promise<RefundOutcome | null>;
   /** Card details for a reusable token, or null when the token is not valid. */
   inspectToken(token: string): Promise<CardDetails | null>;
 }

@@ -58,7 +58,7 @@ export const Customer = Type.Object({
   created: Time, updated: Time,
 });
 
-export const BALANCE_TRANSACTION_TYPES = ['adjustment', 'applied_to_invoice', 'invoice_credit'] as const;
+export const BALANCE_TRANSACTION_TYPES = ['adjustment', 'applied_to_invoice', 'invoice_credit', 'credit_note', 'credit_note_void'] as const;
 
 export const CustomerBalanceTransaction = Type.Object({
   id: Type.String(), object: Type.Literal('customer_balance_transaction'), customer: Ref('cus', 'customer'),
@@ -249,6 +249,43 @@ export const Payment = Type.Object({
   failure_message: Nullable(Type.String()), gateway_charge_id: Nullable(Type.String()), created: Time, updated: Time,
 });
 
+export const REFUND_STATUSES = ['pending', 'unknown', 'succeeded', 'failed'] as const;
+
+export const Refund = Type.Object({
+  id: Type.String(), object: Type.Literal('refund'), amount: Minor(), currency: Currency,
+  status: Type.Union(Literals(REFUND_STATUSES).anyOf, { description: 'pending/unknown: sent, or the gateway did not answer; recovery asks it by the refund\'s key' }),
+  credit_note: Nullable(Ref('cn', 'credit note that asked for it')), invoice: Ref('in', 'invoice'), payment: Ref('pay', 'payment refunded'),
+  customer: Ref('cus', 'customer'), gateway: Type.String(), gateway_refund_id: Nullable(Type.String()), failure_message: Nullable(Type.String()),
+  created: Time, updated: Time,
+});
+
+export const CREDIT_NOTE_REASONS = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'] as const;
+
+const CreditNoteLine = Type.Object({
+  object: Type.Literal('credit_note_line_item'),
+  type: Type.Union([Type.Literal('invoice_line_item'), Type.Literal('custom_line_item')], { description: 'custom_line_item: a share of the whole invoice (the note was made with `amount`)' }),
+  invoice_line: Nullable(Ref('il', 'invoice line credited')), description: Type.String(), quantity: Nullable(Type.Integer()),
+  amount: Type.Integer({ description: 'The line amount credited, before discounts and added tax' }),
+  discount_amounts: Type.Array(DiscountAmount), tax_amounts: Type.Array(TaxAmount),
+  total: Type.Integer({ description: 'amount − discounts + tax added on top' }),
+});
+
+export const CreditNote = Type.Object({
+  id: Type.String(), object: Type.Literal('credit_note'),
+  number: Type.String({ description: 'The invoice\'s number, -CN- and the note\'s sequence on it: 7QK2M4XA-0001-CN-01' }),
+  invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'), currency: Currency,
+  status: Literals(['issued', 'void'] as const),
+  type: Type.Union([Type.Literal('pre_payment'), Type.Literal('post_payment')], { description: 'pre_payment: on an open invoice, lowers what is due; post_payment: on a paid one, gives money back' }),
+  amount: Minor('The total of the credit note'), subtotal: Type.Integer(), discount_amount: Type.Integer(),
+  total_discount_amounts: Type.Array(DiscountAmount), tax: Type.Integer(), total_taxes: Type.Array(TaxAmount),
+  total_excluding_tax: Type.Integer(), total: Minor(), lines: ListOf(CreditNoteLine),
+  refund_amount: Minor(), credit_amount: Minor('Credited to the customer\'s balance'), out_of_band_amount: Minor('Given back outside Rebill'),
+  refund: Nullable(Ref('re', 'refund made through the gateway')),
+  customer_balance_transaction: Nullable(Ref('cbtxn', 'balance transaction of credit_amount')),
+  reason: Nullable(Literals(CREDIT_NOTE_REASONS)), memo: Nullable(Type.String()), metadata: MetadataObject,
+  voided_at: Nullable(Time), created: Time, updated: Time,
+});
+
 export const TestClock = Type.Object({
   id: Type.String(), object: Type.Literal('test_clock'), name: Nullable(Type.String()), frozen_time: Time,
   status: Literals(['ready', 'advancing', 'internal_failure'] as const), created: Time, updated: Time,
@@ -300,6 +337,8 @@ export type InvoiceObject = Static<typeof Invoice>;
 export type TestClockObject = Static<typeof TestClock>;
 export type BillingFailureObject = Static<typeof BillingFailure>;
 export type PaymentObject = Static<typeof Payment>;
+export type RefundObject = Static<typeof Refund>;
+export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
 export type AuditEntryObject = Static<typeof AuditEntry>;
 export type AccountObject = Static<typeof Account>;

@@ -195,3 +195,22 @@ export const accountView = (a: Row<'accounts'>): R.AccountObject => ({
   address: a.address === null ? null : json(a.address) as R.AddressObject, tax_id: a.tax_id,
   created: iso(a.created_at), updated: iso(a.updated_at),
 });
+
+export const refundView = (r: Row<'refunds'>): R.RefundObject => ({
+  id: r.id, object: 'refund', amount: num(r.amount), currency: r.currency, status: oneOf(r.status), credit_note: r.credit_note_id,
+  invoice: r.invoice_id, payment: r.payment_attempt_id, customer: r.customer_id, gateway: r.gateway, gateway_refund_id: r.gateway_refund_id,
+  failure_message: r.failure_message, created: iso(r.created_at), updated: iso(r.updated_at),
+});
+
+type StoredCreditLine = Omit<R.CreditNoteObject['lines']['data'][number], 'object'>;
+
+export const creditNoteView = (c: Row<'credit_notes'>): R.CreditNoteObject => ({
+  id: c.id, object: 'credit_note', number: c.number, invoice: c.invoice_id, customer: c.customer_id, currency: c.currency,
+  status: oneOf(c.status), type: oneOf(c.type), amount: num(c.total), subtotal: num(c.subtotal), discount_amount: num(c.discount_amount),
+  total_discount_amounts: json(c.total_discount_amounts) as R.CreditNoteObject['total_discount_amounts'], tax: num(c.tax),
+  total_taxes: json(c.total_taxes) as R.CreditNoteObject['total_taxes'], total_excluding_tax: num(c.total_excluding_tax), total: num(c.total),
+  lines: { object: 'list', data: (json(c.lines) as StoredCreditLine[]).map((l) => ({ object: 'credit_note_line_item' as const, ...l })), has_more: false },
+  refund_amount: num(c.refund_amount), credit_amount: num(c.credit_amount), out_of_band_amount: num(c.out_of_band_amount),
+  refund: c.refund_id, customer_balance_transaction: c.balance_transaction_id, reason: c.reason === null ? null : oneOf<NonNullable<R.CreditNoteObject['reason']>>(c.reason), memo: c.memo,
+  metadata: meta(c.metadata), voided_at: iso(c.voided_at), created: iso(c.created_at), updated: iso(c.updated_at),
+});

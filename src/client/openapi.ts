@@ -554,6 +554,380 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/credit_notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List credit notes, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    customer?: string;
+                    invoice?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["CreditNote"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Issue a credit note on an open invoice (lowers what is due) or a paid one (refund, balance credit, or money returned outside Rebill) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Minor units */
+                        amount?: number;
+                        /** @description Minor units (cents for USD, yen for JPY) */
+                        credit_amount?: number;
+                        /** @description An id beginning in_ */
+                        invoice: string;
+                        /** @description Lines of the invoice to credit, each by quantity or by amount (before discounts and tax) */
+                        lines?: {
+                            /** @description Minor units */
+                            amount?: number;
+                            /** @description An id beginning il_ */
+                            invoice_line: string;
+                            quantity?: number;
+                        }[];
+                        memo?: string;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        /** @description Minor units (cents for USD, yen for JPY) */
+                        out_of_band_amount?: number;
+                        reason?: "duplicate" | "fraudulent" | "order_change" | "product_unsatisfactory";
+                        /** @description Minor units (cents for USD, yen for JPY) */
+                        refund_amount?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditNote"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit_notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a credit note */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditNote"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit_notes/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a credit note as a PDF */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The credit note as a PDF document */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit_notes/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void a credit note that refunded nothing: what it took off an open invoice, or credited to the balance, is put back */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditNote"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit_notes/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Preview a credit note: the same parameters as creating one, in the query string (lines[0][amount]=…); writes nothing */
+        get: {
+            parameters: {
+                query: {
+                    amount?: string;
+                    credit_amount?: string;
+                    /** @description An id beginning in_ */
+                    invoice: string;
+                    memo?: string;
+                    out_of_band_amount?: string;
+                    reason?: "duplicate" | "fraudulent" | "order_change" | "product_unsatisfactory";
+                    refund_amount?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditNote"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -2549,6 +2923,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List refunds made through the gateway, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    credit_note?: string;
+                    invoice?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Refund"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a refund */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Refund"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscription_schedules": {
         parameters: {
             query?: never;
@@ -4002,6 +4498,105 @@ export interface components {
             /** @description Can still be redeemed now */
             valid: boolean;
         };
+        CreditNote: {
+            /** @description The total of the credit note */
+            amount: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Credited to the customer's balance */
+            credit_amount: number;
+            /** @description Lower-case ISO 4217 code */
+            currency: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            customer_balance_transaction: string | null;
+            discount_amount: number;
+            id: string;
+            /** @description Id of the invoice (in_…) */
+            invoice: string;
+            lines: {
+                data: {
+                    /** @description The line amount credited, before discounts and added tax */
+                    amount: number;
+                    description: string;
+                    discount_amounts: {
+                        /** @description Minor units */
+                        amount: number;
+                        /** @description Id of the discount (di_…) */
+                        discount: string;
+                    }[];
+                    invoice_line: string | null;
+                    /** @enum {string} */
+                    object: "credit_note_line_item";
+                    quantity: number | null;
+                    tax_amounts: {
+                        /** @description Minor units, rounded once per rate and line */
+                        amount: number;
+                        /** @description Included in the line's amount rather than added to it */
+                        inclusive: boolean;
+                        /** @description Id of the tax rate (txr_…) */
+                        tax_rate: string;
+                        /** @description What the rate was applied to: the line after discounts, net of included tax */
+                        taxable_amount: number;
+                    }[];
+                    /** @description amount − discounts + tax added on top */
+                    total: number;
+                    /** @description custom_line_item: a share of the whole invoice (the note was made with `amount`) */
+                    type: "invoice_line_item" | "custom_line_item";
+                }[];
+                has_more: boolean;
+                /** @enum {string} */
+                object: "list";
+            };
+            memo: string | null;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description The invoice's number, -CN- and the note's sequence on it: 7QK2M4XA-0001-CN-01 */
+            number: string;
+            /** @enum {string} */
+            object: "credit_note";
+            /** @description Given back outside Rebill */
+            out_of_band_amount: number;
+            reason: ("duplicate" | "fraudulent" | "order_change" | "product_unsatisfactory") | null;
+            refund: string | null;
+            /** @description Minor units of the currency */
+            refund_amount: number;
+            status: "issued" | "void";
+            subtotal: number;
+            tax: number;
+            /** @description Minor units of the currency */
+            total: number;
+            total_discount_amounts: {
+                /** @description Minor units */
+                amount: number;
+                /** @description Id of the discount (di_…) */
+                discount: string;
+            }[];
+            total_excluding_tax: number;
+            total_taxes: {
+                /** @description Minor units, rounded once per rate and line */
+                amount: number;
+                /** @description Included in the line's amount rather than added to it */
+                inclusive: boolean;
+                /** @description Id of the tax rate (txr_…) */
+                tax_rate: string;
+                /** @description What the rate was applied to: the line after discounts, net of included tax */
+                taxable_amount: number;
+            }[];
+            /** @description pre_payment: on an open invoice, lowers what is due; post_payment: on a paid one, gives money back */
+            type: "pre_payment" | "post_payment";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+            voided_at: string | null;
+        };
         Customer: {
             address: {
                 city: string | null;
@@ -4071,7 +4666,7 @@ export interface components {
             };
             /** @enum {string} */
             object: "customer_balance_transaction";
-            type: "adjustment" | "applied_to_invoice" | "invoice_credit";
+            type: "adjustment" | "applied_to_invoice" | "invoice_credit" | "credit_note" | "credit_note_void";
         };
         Error: {
             error: {
@@ -4412,6 +5007,37 @@ export interface components {
             name: string;
             /** @enum {string} */
             object: "product";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        Refund: {
+            /** @description Minor units of the currency */
+            amount: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            credit_note: string | null;
+            /** @description Lower-case ISO 4217 code */
+            currency: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            failure_message: string | null;
+            gateway: string;
+            gateway_refund_id: string | null;
+            id: string;
+            /** @description Id of the invoice (in_…) */
+            invoice: string;
+            /** @enum {string} */
+            object: "refund";
+            /** @description Id of the payment refunded (pay_…) */
+            payment: string;
+            /** @description pending/unknown: sent, or the gateway did not answer; recovery asks it by the refund's key */
+            status: "pending" | "unknown" | "succeeded" | "failed";
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

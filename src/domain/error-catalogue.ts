@@ -61,6 +61,12 @@ export const ERRORS = {
   tax_rate_inactive: { status: 400, type: 'invalid_request_error', message: 'The tax rate is archived and cannot be applied anew.' },
   coupon_expired: { status: 400, type: 'invalid_request_error', message: 'The coupon could be redeemed only until its redeem_by date.' },
   coupon_exhausted: { status: 400, type: 'invalid_request_error', message: 'The coupon has been redeemed as many times as its max_redemptions allows.' },
+  credit_note_exceeds_invoice: { status: 400, type: 'invalid_request_error', message: 'The credit notes of an invoice would together exceed its total (or a line\'s amount, or what is still due on an open invoice).' },
+  credit_note_split_invalid: { status: 400, type: 'invalid_request_error', message: 'On a paid invoice, refund_amount + credit_amount + out_of_band_amount must equal the credit note\'s total; on an open one they must be absent.' },
+  credit_note_not_voidable: { status: 400, type: 'invalid_request_error', message: 'The credit note cannot be voided: it is void already, it refunded money, or its open invoice has since been paid or voided.' },
+  invoice_not_creditable: { status: 400, type: 'invalid_request_error', message: 'Credit notes can be issued only on a finalized invoice that is open or paid.' },
+  invoice_partly_paid: { status: 400, type: 'invalid_request_error', message: 'The invoice is partly paid and cannot be voided; issue a credit note for what it should no longer charge (POST /v1/credit_notes).' },
+  refund_exceeds_payment: { status: 400, type: 'invalid_request_error', message: 'The refund is more than what was paid through the gateway on the invoice and not yet refunded.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

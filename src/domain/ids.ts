@@ -19,6 +19,8 @@ export const ID_PREFIX = {
   coupon: 'co',
   discount: 'di',
   paymentAttempt: 'pay',
+  creditNote: 'cn',
+  refund: 're',
   event: 'evt',
   audit: 'aud',
   testClock: 'clock',

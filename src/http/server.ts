@@ -23,6 +23,8 @@ import { accountRoutes } from './routes/account.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
 import { couponRoutes } from './routes/coupons.ts';
+import { creditNoteRoutes } from './routes/credit-notes.ts';
+import { refundRoutes } from './routes/refunds.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -98,6 +100,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   invoiceDraftRoutes(app, deps);
   invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);
+  creditNoteRoutes(app, deps);
+  refundRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);
   recordRoutes(app, deps);

@@ -1,6 +1,7 @@
 import { processNextDue } from '../app/billing/process-due.ts';
 import { processNextPhase } from '../app/subscriptions/schedule-boundaries.ts';
 import { recoverNextAttempt } from '../app/payments/recover.ts';
+import { recoverNextRefund } from '../app/payments/refunds.ts';
 import type { Deps } from '../app/ports.ts';
 import { resumeStalledAdvance } from '../app/test-clocks/test-clocks.ts';
 
@@ -27,7 +28,7 @@ export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: num
       try {
         // A schedule's due phase first: a renewal at the same instant then bills the new phase.
         const renewed = (await processNextPhase(deps)) + (await processNextDue(deps));
-        const recovered = renewed === 0 && (await recoverNextAttempt(deps));
+        const recovered = renewed === 0 && ((await recoverNextAttempt(deps)) || (await recoverNextRefund(deps)));
         const resumed = renewed === 0 && !recovered && (await resumeStalledAdvance(deps));
         failures = 0;
         if (renewed > 0 || recovered || resumed) { count += renewed + (recovered ? 1 : 0) + (resumed ? 1 : 0); continue; }

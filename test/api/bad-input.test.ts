@@ -68,6 +68,13 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true });
   const bTaxRate = await asOther('POST', '/v1/tax_rates', { display_name: 'B VAT', percentage: '19', inclusive: true });
   const bCoupon = await asOther('POST', '/v1/coupons', { duration: 'once', percent_off: 10 });
+  // Credit notes: one issued and one voided on A's paid invoice, one refunded, and one of B's.
+  const paidLine = (await ok(h, 'GET', `/v1/invoices/${paidInvoice}`)).lines.data[0].id as string;
+  const issuedNote = await ok(h, 'POST', '/v1/credit_notes', { invoice: paidInvoice, amount: 100, out_of_band_amount: 100 });
+  const voidNote = await ok(h, 'POST', `/v1/credit_notes/${(await ok(h, 'POST', '/v1/credit_notes', { invoice: paidInvoice, amount: 100, credit_amount: 100 })).id}/void`, {});
+  const refundedNote = await ok(h, 'POST', '/v1/credit_notes', { invoice: paidInvoice, amount: 100, refund_amount: 100 });
+  const bNote = await asOther('POST', '/v1/credit_notes', { invoice: bInvoice, amount: 10, out_of_band_amount: 10 });
+  const note = { invoice: paidInvoice, out_of_band_amount: 50 };
   // A subscription of each account parked after its billing kept failing.
   const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
 
@@ -545,6 +552,37 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'a canceled schedule', url: `/v1/subscription_schedules/${canceledSchedule.id}/release`, body: {}, code: 'subscription_schedule_status_invalid', param: 'id' },
       { name: 'unknown field', url: `/v1/subscription_schedules/${running.id}/release`, body: { preserve_cancel_date: true }, code: 'parameter_unknown', param: 'preserve_cancel_date' },
     ],
+    'POST /v1/credit_notes': [
+      { name: 'unknown invoice', url: '/v1/credit_notes', body: { ...note, invoice: 'in_nope', amount: 50 }, code: 'resource_missing', param: 'invoice' },
+      { name: "another account's invoice", url: '/v1/credit_notes', body: { ...note, invoice: bInvoice, amount: 50 }, code: 'resource_missing', param: 'invoice' },
+      { name: 'a draft invoice', url: '/v1/credit_notes', body: { invoice: draft, amount: 50 }, code: 'invoice_not_creditable', param: 'invoice' },
+      { name: 'neither lines nor amount', url: '/v1/credit_notes', body: note, code: 'parameter_missing', param: 'lines' },
+      { name: 'both lines and amount', url: '/v1/credit_notes', body: { ...note, amount: 50, lines: [{ invoice_line: paidLine, amount: 50 }] }, code: 'parameters_exclusive', param: 'amount' },
+      { name: 'more than the invoice', url: '/v1/credit_notes', body: { invoice: paidInvoice, amount: 5000, out_of_band_amount: 5000 }, code: 'credit_note_exceeds_invoice', param: 'amount' },
+      { name: 'more than the line', url: '/v1/credit_notes', body: { invoice: paidInvoice, lines: [{ invoice_line: paidLine, amount: 2001 }], out_of_band_amount: 2001 }, code: 'credit_note_exceeds_invoice', param: 'lines[0][amount]' },
+      { name: 'a split that does not add up', url: '/v1/credit_notes', body: { ...note, amount: 60 }, code: 'credit_note_split_invalid', param: 'refund_amount' },
+      { name: 'a refund on an open invoice', url: '/v1/credit_notes', body: { invoice: openInvoice, amount: 50, refund_amount: 50 }, code: 'credit_note_split_invalid', param: 'refund_amount' },
+      { name: 'a line of another invoice', url: '/v1/credit_notes', body: { ...note, lines: [{ invoice_line: 'il_nope', amount: 50 }] }, code: 'parameter_invalid', param: 'lines[0][invoice_line]' },
+      { name: 'quantity and amount on a line', url: '/v1/credit_notes', body: { ...note, lines: [{ invoice_line: paidLine, amount: 50, quantity: 1 }] }, code: 'parameters_exclusive', param: 'lines[0][amount]' },
+      { name: 'quantity over the line\'s', url: '/v1/credit_notes', body: { ...note, lines: [{ invoice_line: paidLine, quantity: 2 }] }, code: 'parameter_invalid', param: 'lines[0][quantity]' },
+      { name: 'zero amount', url: '/v1/credit_notes', body: { ...note, amount: 0 }, code: 'parameter_invalid', param: 'amount' },
+      { name: 'negative refund', url: '/v1/credit_notes', body: { ...note, amount: 50, refund_amount: -50 }, code: 'parameter_invalid', param: 'refund_amount' },
+      { name: 'unknown reason', url: '/v1/credit_notes', body: { ...note, amount: 50, reason: 'changed_mind' }, code: 'parameter_invalid', param: 'reason' },
+      { name: 'unknown field', url: '/v1/credit_notes', body: { ...note, amount: 50, refund: 'x' }, code: 'parameter_unknown', param: 'refund' },
+      { name: 'preview: text for an amount', method: 'GET', url: `/v1/credit_notes/preview?invoice=${paidInvoice}&amount=ten`, code: 'parameter_invalid', param: 'amount' },
+      { name: 'preview: unknown parameter', method: 'GET', url: `/v1/credit_notes/preview?invoice=${paidInvoice}&amount=10&colour=red`, code: 'parameter_unknown', param: 'colour' },
+      { name: 'preview: no invoice', method: 'GET', url: '/v1/credit_notes/preview?amount=10', code: 'parameter_missing', param: 'invoice' },
+      { name: 'preview: a line without its invoice line', method: 'GET', url: `/v1/credit_notes/preview?invoice=${paidInvoice}&lines[0][amount]=10`, code: 'parameter_missing', param: 'lines[0][invoice_line]' },
+      { name: "another account's note", method: 'GET', url: `/v1/credit_notes/${bNote.id}`, code: 'resource_missing', param: 'id' },
+      { name: 'unknown refund', method: 'GET', url: '/v1/refunds/re_nope', code: 'resource_missing', param: 'id' },
+    ],
+    'POST /v1/credit_notes/:id/void': [
+      { name: 'unknown id', url: '/v1/credit_notes/cn_nope/void', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's note", url: `/v1/credit_notes/${bNote.id}/void`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'a void note', url: `/v1/credit_notes/${voidNote.id}/void`, body: {}, code: 'credit_note_not_voidable', param: 'id' },
+      { name: 'a note that refunded', url: `/v1/credit_notes/${refundedNote.id}/void`, body: {}, code: 'credit_note_not_voidable', param: 'id' },
+      { name: 'unknown field', url: `/v1/credit_notes/${issuedNote.id}/void`, body: { reason: 'x' }, code: 'parameter_unknown', param: 'reason' },
+    ],
     'POST /v1/billing_failures/:id/retry': [
       { name: 'unknown id', url: '/v1/billing_failures/bfail_nope/retry', body: {}, code: 'resource_missing', param: 'id' },
       { name: "another account's failure", url: `/v1/billing_failures/${bFailure}/retry`, body: {}, code: 'resource_missing', param: 'id' },
@@ -582,6 +620,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/test_clocks', '/v1/test_clocks', { frozen_time: '2027-02-01T00:00:00Z' }],
     ['POST /v1/test_clocks/:id/advance', `/v1/test_clocks/${clock.id}/advance`, { frozen_time: '2027-04-01T00:00:00Z' }],
     ['POST /v1/billing_failures/:id/retry', `/v1/billing_failures/${failure}/retry`, {}],
+    ['POST /v1/credit_notes', '/v1/credit_notes', { ...note, amount: 50 }],
+    ['POST /v1/credit_notes/:id/void', `/v1/credit_notes/${issuedNote.id}/void`, {}],
     ['POST /v1/subscription_schedules', '/v1/subscription_schedules', plan],
     ['POST /v1/subscription_schedules/:id', `/v1/subscription_schedules/${running.id}`, {}],
     ['POST /v1/subscription_schedules/:id/cancel', `/v1/subscription_schedules/${notStarted.id}/cancel`, {}],

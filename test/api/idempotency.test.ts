@@ -195,6 +195,30 @@ describe('Idempotency-Key on writes', async () => {
     expect(await everything(h)).toEqual(before);
   });
 
+  it('replays a credit note with a refund and its void: one note, one refund at the gateway, one void', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-cn@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const body = { invoice: sub.latest_invoice, amount: 500, refund_amount: 300, credit_amount: 200, reason: 'duplicate' };
+    const refunds = async () => (await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.refunds')).rows[0].n as number;
+    const first = await raw(h, '/v1/credit_notes', body, 'cn-key-1');
+    expect(first.status).toBe(200);
+    const before = { ...(await everything(h)), sandbox_refunds: await refunds() };
+    await expectReplayed(h, '/v1/credit_notes', body, 'cn-key-1', first);
+    expect({ ...(await everything(h)), sandbox_refunds: await refunds() }).toEqual(before);
+    expect((await raw(h, '/v1/credit_notes', { ...body, reason: 'fraudulent' }, 'cn-key-1')).status).toBe(409);
+    expect((await ok(h, 'GET', `/v1/credit_notes?invoice=${sub.latest_invoice}`)).data).toHaveLength(1);
+
+    const unrefunded = await ok(h, 'POST', '/v1/credit_notes', { invoice: sub.latest_invoice, amount: 100, credit_amount: 100 });
+    const url = `/v1/credit_notes/${unrefunded.id}/void`;
+    const voided = await raw(h, url, {}, 'cn-void-key-1');
+    expect(voided.status).toBe(200);
+    const afterVoid = await everything(h);
+    await expectReplayed(h, url, {}, 'cn-void-key-1', voided);
+    expect(await everything(h)).toEqual(afterVoid);
+    expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).balance).toBe(-200);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -10,7 +10,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -66,6 +66,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
 
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'A VAT', percentage: '20', inclusive: true });
   const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: 10, duration: 'forever' });
+  // A credit note on the paid invoice that refunded part of it through the gateway.
+  const cn = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, amount: 300, refund_amount: 300 });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -85,7 +87,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, schedule.id, schedule.subscription, adjustment.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -139,6 +141,15 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/audit_log', url: `/v1/audit_log?request_id=${subRequestId}`, expect: 'empty' },
     { route: 'GET /v1/payment_methods', url: `/v1/payment_methods?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/payments', url: '/v1/payments?limit=100', expect: 'empty' },
+    { route: 'GET /v1/credit_notes/:id', url: `/v1/credit_notes/${cn.id}`, expect: 'missing' },
+    { route: 'GET /v1/credit_notes/:id/pdf', url: `/v1/credit_notes/${cn.id}/pdf`, expect: 'missing' },
+    { route: 'GET /v1/credit_notes/preview', url: `/v1/credit_notes/preview?invoice=${invoice.id}&amount=100&out_of_band_amount=100`, expect: 'missing', param: 'invoice' },
+    { route: 'GET /v1/credit_notes', url: '/v1/credit_notes?limit=100', expect: 'empty' },
+    { route: 'GET /v1/credit_notes', url: `/v1/credit_notes?invoice=${invoice.id}`, expect: 'empty' },
+    { route: 'GET /v1/credit_notes', url: `/v1/credit_notes?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/refunds/:id', url: `/v1/refunds/${cn.refund}`, expect: 'missing' },
+    { route: 'GET /v1/refunds', url: '/v1/refunds?limit=100', expect: 'empty' },
+    { route: 'GET /v1/refunds', url: `/v1/refunds?invoice=${invoice.id}`, expect: 'empty' },
     { route: 'GET /v1/payments', url: `/v1/payments?invoice=${invoice.id}`, expect: 'empty' },
     { route: 'GET /v1/payments', url: `/v1/payments?customer=${customer.id}&status=succeeded`, expect: 'empty' },
   ];
@@ -189,6 +200,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/products', url: '/v1/products', body: { name: 'B box' }, expect: 'own' },
     { route: 'POST /v1/test_clocks', url: '/v1/test_clocks', body: { frozen_time: '2027-01-10T00:00:00Z' }, expect: 'own' },
     { route: 'POST /v1/account', url: '/v1/account', body: { name: 'B renamed', tax_id: 'B-1' }, expect: 'self' },
+    { route: 'POST /v1/credit_notes', url: '/v1/credit_notes', body: { invoice: invoice.id, amount: 100, refund_amount: 100 }, expect: 'missing', param: 'invoice' },
+    { route: 'POST /v1/credit_notes/:id/void', url: `/v1/credit_notes/${cn.id}/void`, body: {}, expect: 'missing', param: 'id' },
   ];
 
   it('covers every route the server registers, and the OpenAPI document lists the same routes', async () => {
@@ -213,7 +226,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
       const r = await asB('GET', c.url);
       if (c.expect === 'missing') {
         expect(r.status).toBe(404);
-        expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: 'id' });
+        expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: c.param ?? 'id' });
         // Same answer as for an id that never existed: nothing says the object exists elsewhere.
         const fake = c.url.replace(/\/([a-z]+)_[0-9a-z]+(\/pdf)?$/, '/$1_01kzzzzzzzzzzzzzzzzzzzzzzz$2');
         const unknown = await asB('GET', fake);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxGateway } from '../../src/adapters/gateways/sandbox/gateway.ts';
 import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
-import type { ChargeRequest, PaymentGateway } from '../../src/app/ports.ts';
+import type { ChargeRequest, PaymentGateway, RefundRequest } from '../../src/app/ports.ts';
 import { resumeStalledAdvance } from '../../src/app/test-clocks/test-clocks.ts';
 import { clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
@@ -20,6 +20,8 @@ class CrashingGateway implements PaymentGateway {
   constructor(private readonly inner: SandboxGateway) {}
   inspectToken(token: string) { return this.inner.inspectToken(token); }
   retrieve(key: string) { return this.inner.retrieve(key); }
+  refund(req: RefundRequest) { return this.inner.refund(req); }
+  retrieveRefund(key: string) { return this.inner.retrieveRefund(key); }
   async charge(req: ChargeRequest) {
     if (this.crash === 'before') throw new Error('process died before the charge left');
     const outcome = await this.inner.charge(req);

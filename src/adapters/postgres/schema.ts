@@ -131,6 +131,21 @@ export interface IdempotencyKeysTable {
   account_id: string; key: string; request_hash: string; method: string; path: string;
   status_code: number | null; response: string | null; request_id: string | null; created_at: Generated<Ts>;
 }
+export interface CreditNotesTable {
+  account_id: string; id: string; number: string; invoice_id: string; customer_id: string; currency: string; status: string; type: string;
+  whole: boolean; subtotal: bigint; discount_amount: bigint; total_discount_amounts: Json; tax: bigint; total_taxes: Json;
+  total_excluding_tax: bigint; total: bigint; lines: Json; refund_amount: bigint; credit_amount: bigint; out_of_band_amount: bigint;
+  refund_id: string | null; balance_transaction_id: string | null; reason: string | null; memo: string | null; metadata: Json;
+  voided_at: Ts | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface RefundsTable {
+  account_id: string; id: string; credit_note_id: string | null; invoice_id: string; payment_attempt_id: string; customer_id: string;
+  gateway: string; gateway_charge_id: string; idempotency_key: string; amount: bigint; currency: string; status: string;
+  gateway_refund_id: string | null; failure_message: string | null; recover_at: Ts | null; created_at: Ts; updated_at: Ts;
+}
+export interface SandboxRefundsTable {
+  idempotency_key: string; id: string; charge_id: string; amount: bigint; currency: string; reference: string | null; created_at: Generated<Ts>;
+}
 export interface SandboxChargesTable {
   idempotency_key: string; id: string; token: string; amount: bigint; currency: string; status: string;
   decline_code: string | null; reference: string | null; created_at: Generated<Ts>;
@@ -159,5 +174,8 @@ export interface DB {
   events: EventsTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;
+  credit_notes: CreditNotesTable;
+  refunds: RefundsTable;
   'sandbox.charges': SandboxChargesTable;
+  'sandbox.refunds': SandboxRefundsTable;
 }

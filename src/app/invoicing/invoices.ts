@@ -71,6 +71,9 @@ export async function voidInvoice(deps: Deps, actor: Actor, id: string) {
     if (invoice.status !== 'open' && invoice.status !== 'draft') {
       throw invalid('invoice_not_voidable', `Invoice '${id}' is ${invoice.status}; only draft or open invoices can be voided.`, 'id');
     }
+    if (invoice.status === 'open' && BigInt(invoice.amount_paid) > 0n) {
+      throw invalid('invoice_partly_paid', `Invoice '${id}' is partly paid (${invoice.amount_paid} of ${invoice.amount_due}); issue a credit note (POST /v1/credit_notes) for what it should no longer charge.`, 'id');
+    }
     const inFlight = await attemptInFlight(u.tx, u.accountId, id);
     if (inFlight) throw conflict('payment_in_progress', `A payment for invoice '${id}' is in progress; it cannot be voided now.`);
     const customer = await u.tx.selectFrom('customers').select('test_clock_id').where('account_id', '=', u.accountId).where('id', '=', invoice.customer_id).executeTakeFirstOrThrow();

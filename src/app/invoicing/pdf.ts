@@ -19,8 +19,8 @@ export type PdfCustomer = {
 // The 14 standard PDF fonts have no ₹ or ₩, so a TrueType font goes into every PDF. DejaVu
 // ships in the repository (assets/fonts, with its licence) so no machine needs it installed.
 const FONTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../assets/fonts');
-const REGULAR = path.join(FONTS, 'DejaVuSans.ttf');
-const BOLD = path.join(FONTS, 'DejaVuSans-Bold.ttf');
+export const REGULAR = path.join(FONTS, 'DejaVuSans.ttf');
+export const BOLD = path.join(FONTS, 'DejaVuSans-Bold.ttf');
 
 const TAX_ID_LABELS: Record<string, string> = {
   eu_vat: 'VAT', gb_vat: 'VAT', ch_vat: 'VAT', no_vat: 'VAT', in_gst: 'GSTIN', us_ein: 'EIN', au_abn: 'ABN', nz_gst: 'GST',
@@ -31,16 +31,52 @@ const EXEMPT_NOTES: Record<string, string | undefined> = {
   exempt: 'The customer is exempt from tax.',
 };
 
-const LEFT = 50;
-const RIGHT = 545; // A4 is 595pt wide; 50pt margins.
-const COLS = { description: LEFT, period: 250, quantity: 390, amount: 440 };
-const day = (t: string | null) => (t ? t.slice(0, 10) : '');
+export const LEFT = 50;
+export const RIGHT = 545; // A4 is 595pt wide; 50pt margins.
+export const COLS = { description: LEFT, period: 250, quantity: 390, amount: 440 };
+export const day = (t: string | null) => (t ? t.slice(0, 10) : '');
 const span = (start: string | null, end: string | null) => (start && end ? `${day(start)} – ${day(end)}` : '');
 
-function addressLines(ad: AddressObject | null | undefined): string[] {
+export function addressLines(ad: AddressObject | null | undefined): string[] {
   if (!ad) return [];
   const cityLine = [ad.postal_code, ad.city, ad.state].filter(Boolean).join(' ');
   return [ad.line1, ad.line2, cityLine, ad.country].filter((x): x is string => Boolean(x));
+}
+
+/** An A4 document with the bundled fonts, and the bytes it will come to once ended. */
+export function pdfDocument(title: string, account: AccountObject): { doc: PDFKit.PDFDocument; done: Promise<Buffer> } {
+  for (const f of [REGULAR, BOLD]) {
+    if (!existsSync(f)) throw new Error(`The invoice font ${f} is missing; it ships with Rebill in assets/fonts/.`);
+  }
+  const doc = new PDFDocument({ size: 'A4', margin: LEFT, info: { Title: title, Author: account.name } });
+  doc.registerFont('regular', REGULAR);
+  doc.registerFont('bold', BOLD);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  return { doc, done };
+}
+
+/** The merchant's name, address, email and tax id, top left; answers where it ends. */
+export function merchantHeader(doc: PDFKit.PDFDocument, account: AccountObject): number {
+  doc.font('bold').fontSize(16).text(account.name, LEFT, 50, { width: 280 });
+  doc.font('regular').fontSize(9);
+  for (const line of [...addressLines(account.address), account.email, account.tax_id ? `Tax ID: ${account.tax_id}` : null]) {
+    if (line) doc.text(line, { width: 280 });
+  }
+  return doc.y;
+}
+
+/** The customer under `label` (name, address, email, tax ids) at `y`; answers where the table starts. */
+export function partyBlock(doc: PDFKit.PDFDocument, label: string, customer: PdfCustomer, y: number): number {
+  doc.font('bold').fontSize(10).text(label, LEFT, y);
+  doc.font('regular').fontSize(9);
+  const taxIds = (customer.tax_ids ?? []).map((t) => `${TAX_ID_LABELS[t.type] ?? t.type}: ${t.value}`);
+  for (const line of [customer.name, ...addressLines(customer.address), customer.email, ...taxIds]) if (line) doc.text(line, LEFT, doc.y);
+  return doc.y + 20;
 }
 
 /** The invoice as a one-document PDF (A4), in the account's name, for the customer. */
@@ -52,28 +88,11 @@ export type DiscountLabels = ReadonlyMap<string, string>;
 
 export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountObject, customer: PdfCustomer, taxLabels: TaxLabels = new Map(),
   discountLabels: DiscountLabels = new Map()): Promise<Buffer> {
-  for (const f of [REGULAR, BOLD]) {
-    if (!existsSync(f)) throw new Error(`The invoice font ${f} is missing; it ships with Rebill in assets/fonts/.`);
-  }
   const money = (minor: number) => formatMoney(BigInt(minor), invoice.currency);
   const title = invoice.number ?? 'DRAFT';
-  const doc = new PDFDocument({ size: 'A4', margin: LEFT, info: { Title: `Invoice ${title}`, Author: account.name } });
-  doc.registerFont('regular', REGULAR);
-  doc.registerFont('bold', BOLD);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
+  const { doc, done } = pdfDocument(`Invoice ${title}`, account);
   // Header: the merchant on the left, the invoice's identity on the right.
-  doc.font('bold').fontSize(16).text(account.name, LEFT, 50, { width: 280 });
-  doc.font('regular').fontSize(9);
-  for (const line of [...addressLines(account.address), account.email, account.tax_id ? `Tax ID: ${account.tax_id}` : null]) {
-    if (line) doc.text(line, { width: 280 });
-  }
-  const merchantBottom = doc.y;
+  const merchantBottom = merchantHeader(doc, account);
   doc.font('bold').fontSize(20).text('Invoice', 350, 50, { width: RIGHT - 350, align: 'right' });
   doc.font('regular').fontSize(9);
   const facts: [string, string][] = [
@@ -87,11 +106,7 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
   for (const [k, v] of facts) doc.text(`${k}: ${v}`, 350, doc.y, { width: RIGHT - 350, align: 'right' });
 
   let y = Math.max(merchantBottom, doc.y) + 20;
-  doc.font('bold').fontSize(10).text('Bill to', LEFT, y);
-  doc.font('regular').fontSize(9);
-  const taxIds = (customer.tax_ids ?? []).map((t) => `${TAX_ID_LABELS[t.type] ?? t.type}: ${t.value}`);
-  for (const line of [customer.name, ...addressLines(customer.address), customer.email, ...taxIds]) if (line) doc.text(line, LEFT, doc.y);
-  y = doc.y + 20;
+  y = partyBlock(doc, 'Bill to', customer, y);
 
   doc.font('bold').fontSize(9);
   doc.text('Description', COLS.description, y, { width: COLS.period - COLS.description - 10 });
@@ -140,21 +155,28 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
   return await done;
 }
 
-/** Loads what an invoice's PDF shows, all from the caller's account (another's id is a 404). */
-export async function invoicePdf(deps: Deps, accountId: string, id: string): Promise<Buffer> {
-  const invoice = await getInvoice(deps, accountId, id);
-  const account = await loadAccount(deps.db, accountId);
+/** The customer as an invoice's documents print it: as it was at finalization; on a draft, as it is now. */
+export async function pdfCustomerOf(deps: Deps, accountId: string, invoice: InvoiceObject): Promise<PdfCustomer> {
   const live = await deps.db.selectFrom('customers').select(['name', 'email', 'address', 'tax_ids', 'tax_exempt'])
     .where('account_id', '=', accountId).where('id', '=', invoice.customer).executeTakeFirst();
   if (!live) throw notFound('customer', invoice.customer);
-  // A finalized invoice prints the customer as it was then; a draft, as it is now.
-  const customer: PdfCustomer = invoice.finalized_at
+  return invoice.finalized_at
     ? { name: invoice.customer_name, email: live.email, address: invoice.customer_address, tax_ids: invoice.customer_tax_ids ?? [], tax_exempt: invoice.customer_tax_exempt }
     : { name: live.name, email: live.email, address: live.address as AddressObject | null, tax_ids: live.tax_ids as PdfCustomer['tax_ids'], tax_exempt: live.tax_exempt };
-  const rateIds = invoice.total_taxes.map((t) => t.tax_rate);
+}
+
+/** Each tax rate's name and percentage, for the rates a document shows. */
+export async function taxLabelsOf(deps: Deps, accountId: string, rateIds: string[]): Promise<TaxLabels> {
   const rates = rateIds.length ? await deps.db.selectFrom('tax_rates').select(['id', 'display_name', 'percentage'])
     .where('account_id', '=', accountId).where('id', 'in', rateIds).execute() : [];
-  const labels = new Map(rates.map((r) => [r.id, { display_name: r.display_name, percentage: formatPercent(BigInt(r.percentage)) }]));
+  return new Map(rates.map((r) => [r.id, { display_name: r.display_name, percentage: formatPercent(BigInt(r.percentage)) }]));
+}
+
+/** Loads what an invoice's PDF shows, all from the caller's account (another's id is a 404). */
+export async function invoicePdf(deps: Deps, accountId: string, id: string): Promise<Buffer> {
+  const invoice = await getInvoice(deps, accountId, id);
+  const [account, customer, labels] = await Promise.all([loadAccount(deps.db, accountId), pdfCustomerOf(deps, accountId, invoice),
+    taxLabelsOf(deps, accountId, invoice.total_taxes.map((t) => t.tax_rate))]);
   const discountIds = invoice.total_discount_amounts.map((d) => d.discount);
   const coupons = discountIds.length ? await deps.db.selectFrom('discounts as d')
     .innerJoin('coupons as c', (j) => j.onRef('c.account_id', '=', 'd.account_id').onRef('c.id', '=', 'd.coupon_id'))

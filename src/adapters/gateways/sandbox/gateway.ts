@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { typeid } from 'typeid-js';
 import type { DB } from '../../postgres/schema.ts';
-import { GatewayUnreachableError, type CardDetails, type ChargeOutcome, type ChargeRequest, type PaymentGateway } from '../../../app/ports.ts';
+import { GatewayUnreachableError, type CardDetails, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
+import { sandboxRefund, sandboxRefundOf } from './refunds.ts';
 import { TEST_TOKENS } from './tokens.ts';
 
 type ChargeRow = { id: string; status: string; decline_code: string | null; token: string };
@@ -64,6 +65,14 @@ export class SandboxGateway implements PaymentGateway {
   async retrieve(idempotencyKey: string): Promise<ChargeOutcome | null> {
     const row = await this.find(idempotencyKey);
     return row ? outcome(row) : null;
+  }
+
+  async refund(req: RefundRequest): Promise<RefundOutcome> {
+    return await sandboxRefund(this.db, req);
+  }
+
+  async retrieveRefund(idempotencyKey: string): Promise<RefundOutcome | null> {
+    return await sandboxRefundOf(this.db, idempotencyKey);
   }
 
   private async find(key: string): Promise<ChargeRow | undefined> {
