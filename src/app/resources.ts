@@ -160,6 +160,17 @@ export const Coupon = Type.Object({
   metadata: MetadataObject, created: Time, updated: Time,
 });
 
+export const PromotionCode = Type.Object({
+  id: Type.String(), object: Type.Literal('promotion_code'), code: Type.String({ description: 'What a customer types; unique per account, case-insensitively' }),
+  coupon: Ref('co', 'coupon'), active: Type.Boolean(), max_redemptions: Nullable(Type.Integer()), times_redeemed: Type.Integer(),
+  expires_at: Nullable(Time), customer: Nullable(Ref('cus', 'customer')),
+  restrictions: Type.Object({
+    first_time_transaction: Type.Boolean({ description: 'Only for a customer with no finalized invoice of a non-zero total yet' }),
+    minimum_amount: Nullable(Minor()), minimum_amount_currency: Nullable(Currency),
+  }),
+  metadata: MetadataObject, created: Time, updated: Time,
+});
+
 export const TaxRate = Type.Object({
   id: Type.String(), object: Type.Literal('tax_rate'), display_name: Type.String(), description: Nullable(Type.String()),
   percentage: Type.String({ description: 'Up to 4 decimals, e.g. "8.875"' }), inclusive: Type.Boolean(),
@@ -271,6 +282,7 @@ export type SubscriptionItemObject = Static<typeof SubscriptionItem>;
 export type SubscriptionObject = Static<typeof Subscription>;
 export type SubscriptionScheduleObject = Static<typeof SubscriptionSchedule>;
 export type CouponObject = Static<typeof Coupon>;
+export type PromotionCodeObject = Static<typeof PromotionCode>;
 export type TaxRateObject = Static<typeof TaxRate>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;

@@ -105,6 +105,13 @@ export const couponView = (c: Row<'coupons'>): R.CouponObject => ({
   metadata: meta(c.metadata), created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
+export const promotionCodeView = (p: Row<'promotion_codes'>): R.PromotionCodeObject => ({
+  id: p.id, object: 'promotion_code', code: p.code, coupon: p.coupon_id, active: p.active, max_redemptions: p.max_redemptions,
+  times_redeemed: p.times_redeemed, expires_at: iso(p.expires_at), customer: p.customer_id,
+  restrictions: { first_time_transaction: p.first_time_transaction, minimum_amount: num(p.minimum_amount === null ? null : BigInt(p.minimum_amount)), minimum_amount_currency: p.minimum_amount_currency },
+  metadata: meta(p.metadata), created: iso(p.created_at), updated: iso(p.updated_at),
+});
+
 export const taxRateView = (r: Row<'tax_rates'>): R.TaxRateObject => ({
   id: r.id, object: 'tax_rate', display_name: r.display_name, description: r.description, percentage: formatPercent(BigInt(r.percentage)),
   inclusive: r.inclusive, country: r.country, state: r.state, jurisdiction: r.jurisdiction, tax_type: r.tax_type, active: r.active,

@@ -36,8 +36,10 @@ const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 
 export const DefaultTaxRates = Type.Array(Id('txr'), { maxItems: 5, description: 'Tax rates applied to every line of the subscription\'s invoices; [] removes them' });
 
-export const Discounts = Type.Array(Type.Object({ coupon: Id('co') }, { additionalProperties: false }), {
-  maxItems: 5, description: 'Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them)',
+export const Discounts = Type.Array(Type.Object({
+  coupon: Type.Optional(Id('co')), promotion_code: Type.Optional(Id('promo')),
+}, { additionalProperties: false, description: 'A coupon, or a promotion code that redeems its coupon: one of the two' }), {
+  maxItems: 5, description: 'Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them)',
 });
 
 export const TrialSettings = Type.Object({

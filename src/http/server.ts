@@ -23,6 +23,7 @@ import { accountRoutes } from './routes/account.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
 import { couponRoutes } from './routes/coupons.ts';
+import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -95,6 +96,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   invoicePreviewRoutes(app, deps);
   taxRateRoutes(app, deps);
   couponRoutes(app, deps);
+  promotionCodeRoutes(app, deps);
   invoiceDraftRoutes(app, deps);
   invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);

@@ -68,6 +68,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true });
   const bTaxRate = await asOther('POST', '/v1/tax_rates', { display_name: 'B VAT', percentage: '19', inclusive: true });
   const bCoupon = await asOther('POST', '/v1/coupons', { duration: 'once', percent_off: 10 });
+  const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
+  const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
+  const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
   // A subscription of each account parked after its billing kept failing.
   const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
 
@@ -256,6 +259,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], coupon: 'FREE' }, code: 'parameter_unknown', param: 'coupon' },
       { name: "another account's tax rate", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, bTaxRate.id] }, code: 'resource_missing', param: 'default_tax_rates[1]' },
       { name: "another account's coupon", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: "another account's promotion code", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
+      { name: 'a discount naming nothing', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{}] }, code: 'parameter_missing', param: 'discounts[0]' },
+      { name: 'a discount naming a coupon and a code', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ coupon: coupon.id, promotion_code: promo.id }] }, code: 'parameters_exclusive', param: 'discounts[0]' },
+      { name: 'the same coupon by code and by id', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ coupon: coupon.id }, { promotion_code: promo.id }] }, code: 'parameter_invalid', param: 'discounts[1][promotion_code]' },
       { name: 'a tax rate twice', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, taxRate.id] }, code: 'parameter_invalid', param: 'default_tax_rates[1]' },
       { name: 'unknown trial end behavior', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 3, trial_settings: { end_behavior: { missing_payment_method: 'sleep' } } }, code: 'parameter_invalid', param: 'trial_settings[end_behavior][missing_payment_method]' },
     ],
@@ -288,6 +295,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another customer's payment method", url: `/v1/subscriptions/${incomplete.id}`, body: { default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}`, body: { prorate: true }, code: 'parameter_unknown', param: 'prorate' },
       { name: "another account's coupon", url: `/v1/subscriptions/${active.id}`, body: { discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: "another account's promotion code", url: `/v1/subscriptions/${active.id}`, body: { discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
     ],
     'POST /v1/subscriptions/:id/resume': [
       { name: 'unknown id', url: '/v1/subscriptions/sub_nope/resume', body: {}, code: 'resource_missing', param: 'id' },
@@ -295,6 +303,28 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'an active subscription', url: `/v1/subscriptions/${active.id}/resume`, body: {}, code: 'subscription_status_invalid', param: 'id' },
       { name: 'unknown billing_cycle_anchor', url: `/v1/subscriptions/${active.id}/resume`, body: { billing_cycle_anchor: 'tomorrow' }, code: 'parameter_invalid', param: 'billing_cycle_anchor' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}/resume`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
+    ],
+    'POST /v1/promotion_codes': [
+      { name: 'no coupon', url: '/v1/promotion_codes', body: { code: 'NEW1' }, code: 'parameter_missing', param: 'coupon' },
+      { name: 'unknown coupon', url: '/v1/promotion_codes', body: { coupon: 'co_nope' }, code: 'resource_missing', param: 'coupon' },
+      { name: "another account's coupon", url: '/v1/promotion_codes', body: { coupon: bCoupon.id }, code: 'resource_missing', param: 'coupon' },
+      { name: "another account's customer", url: '/v1/promotion_codes', body: { coupon: coupon.id, customer: bCustomer.id }, code: 'resource_missing', param: 'customer' },
+      { name: 'a code taken in another case', url: '/v1/promotion_codes', body: { coupon: coupon.id, code: 'TAKEN' }, code: 'promotion_code_taken', param: 'code' },
+      { name: 'a code with spaces', url: '/v1/promotion_codes', body: { coupon: coupon.id, code: 'TWO WORDS' }, code: 'parameter_invalid', param: 'code' },
+      { name: 'expires_at in the past', url: '/v1/promotion_codes', body: { coupon: coupon.id, expires_at: '2026-01-01T00:00:00Z' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'max_redemptions 0', url: '/v1/promotion_codes', body: { coupon: coupon.id, max_redemptions: 0 }, code: 'parameter_invalid', param: 'max_redemptions' },
+      { name: 'minimum without currency', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { minimum_amount: 100 } }, code: 'parameter_missing', param: 'restrictions[minimum_amount_currency]' },
+      { name: 'currency without minimum', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { minimum_amount_currency: 'usd' } }, code: 'parameter_missing', param: 'restrictions[minimum_amount]' },
+      { name: 'unknown minimum currency', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { minimum_amount: 100, minimum_amount_currency: 'xyz' } }, code: 'currency_invalid', param: 'restrictions[minimum_amount_currency]' },
+      { name: 'unknown restriction', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { once_per_customer: true } }, code: 'parameter_unknown', param: 'restrictions[once_per_customer]' },
+    ],
+    'POST /v1/promotion_codes/:id': [
+      { name: 'unknown id', url: '/v1/promotion_codes/promo_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: "another account's promotion code", url: `/v1/promotion_codes/${bPromo.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: 'string for boolean', url: `/v1/promotion_codes/${promo.id}`, body: { active: 'no' }, code: 'parameter_invalid', param: 'active' },
+      { name: 'the code cannot change', url: `/v1/promotion_codes/${promo.id}`, body: { code: 'OTHER' }, code: 'parameter_unknown', param: 'code' },
+      { name: 'unknown id, listed', method: 'GET', url: '/v1/promotion_codes/promo_nope', code: 'resource_missing', param: 'id' },
+      { name: 'active neither true nor false', method: 'GET', url: '/v1/promotion_codes?active=yes', code: 'parameter_invalid', param: 'active' },
     ],
     'POST /v1/coupons': [
       { name: 'neither percent nor amount', url: '/v1/coupons', body: { duration: 'once' }, code: 'parameter_missing', param: 'percent_off' },
@@ -551,6 +581,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/invoices/create_preview', '/v1/invoices/create_preview', { subscription: active.id }],
     ['POST /v1/tax_rates', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true }],
     ['POST /v1/coupons', '/v1/coupons', { duration: 'once', percent_off: 10 }],
+    ['POST /v1/promotion_codes', '/v1/promotion_codes', { coupon: coupon.id }],
+    ['POST /v1/promotion_codes/:id', `/v1/promotion_codes/${promo.id}`, {}],
     ['POST /v1/tax_rates/:id', `/v1/tax_rates/${taxRate.id}`, {}],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/invoiceitems', '/v1/invoiceitems', { customer: noCard.id, amount: 1, currency: 'usd' }],

@@ -86,7 +86,12 @@ export interface CouponsTable {
 }
 export interface DiscountsTable {
   account_id: string; id: string; coupon_id: string; customer_id: string; subscription_id: string; starts_at: Ts; ends_at: Ts | null;
-  used_at: Ts | null; created_at: Ts;
+  used_at: Ts | null; created_at: Ts; promotion_code_id: Defaulted<string | null>;
+}
+export interface PromotionCodesTable {
+  account_id: string; id: string; coupon_id: string; code: string; active: Defaulted<boolean>; max_redemptions: number | null;
+  times_redeemed: Defaulted<number>; expires_at: Ts | null; customer_id: string | null; first_time_transaction: Defaulted<boolean>;
+  minimum_amount: bigint | null; minimum_amount_currency: string | null; metadata: Json; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface TaxRatesTable {
   account_id: string; id: string; display_name: string; description: string | null; percentage: bigint; inclusive: boolean;
@@ -147,6 +152,7 @@ export interface DB {
   tax_rates: TaxRatesTable;
   coupons: CouponsTable;
   discounts: DiscountsTable;
+  promotion_codes: PromotionCodesTable;
   customer_balance_transactions: CustomerBalanceTransactionsTable;
   payment_attempts: PaymentAttemptsTable;
   billing_failures: BillingFailuresTable;

@@ -10,6 +10,7 @@ import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
+import { checkPromotionCodes, discountParam, type DiscountInput } from './promotion-redemption.ts';
 import { couponView, type Row } from '../views.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -69,16 +70,20 @@ const discountOf = (d: Row<'discounts'>, c: Row<'coupons'>): Discount => ({
 });
 
 /**
- * Redeems coupons for a new subscription at `now` (business time): each must be redeemable (before
- * redeem_by, under max_redemptions) and, if a fixed amount, in the subscription's currency. The
- * redemption count is written only if no one redeemed it since it was read, so the last
- * redemption goes to one subscription only (the others run again and find it exhausted).
+ * Redeems coupons, directly or through promotion codes, for a subscription at `now` (business
+ * time): each must be redeemable (before redeem_by, under max_redemptions; a promotion code also
+ * by its own rules) and, if a fixed amount, in the subscription's currency. The redemption counts
+ * are written only if no one redeemed them since they were read, so the last redemption goes to
+ * one subscription only (the others run again and find it exhausted). `promotionCodes` are for
+ * the caller's minimum-amount check once the first invoice is known.
  */
-export async function redeemCoupons(u: UnitOfWork, ids: readonly string[], sub: Row<'subscriptions'>, now: Date): Promise<{ rows: Row<'discounts'>[]; discounts: Discount[] }> {
-  if (ids.length === 0) return { rows: [], discounts: [] };
+export async function redeemCoupons(u: UnitOfWork, wanted: readonly DiscountInput[], sub: Row<'subscriptions'>, now: Date): Promise<{ rows: Row<'discounts'>[]; discounts: Discount[]; promotionCodes: (Row<'promotion_codes'> | null)[] }> {
+  if (wanted.length === 0) return { rows: [], discounts: [], promotionCodes: [] };
+  const promos = await checkPromotionCodes(u, wanted, sub.customer_id, now);
+  const ids = wanted.map((d, i) => d.coupon ?? promos[i]!.coupon_id);
   const coupons = await u.tx.selectFrom('coupons').selectAll().where('account_id', '=', u.accountId).where('id', 'in', [...ids]).execute();
   const rows = ids.map((id, i) => {
-    const param = `discounts[${i}][coupon]`;
+    const param = discountParam(wanted[i]!, i);
     const c = coupons.find((x) => x.id === id);
     if (!c) throw notFound('coupon', id, param);
     if (ids.indexOf(id) !== i) throw invalid('parameter_invalid', `coupon '${id}' appears twice`, param);
@@ -87,16 +92,17 @@ export async function redeemCoupons(u: UnitOfWork, ids: readonly string[], sub: 
     if (c.currency !== null && c.currency !== sub.currency) throw invalid('currency_mismatch', `coupon '${id}' takes ${c.currency}; the subscription bills in ${sub.currency}`, param);
     return {
       account_id: u.accountId, id: newId('discount'), coupon_id: c.id, customer_id: sub.customer_id, subscription_id: sub.id, starts_at: now,
-      ends_at: c.duration === 'repeating' ? addMonths(now, c.duration_in_months!) : null, used_at: null, created_at: now,
+      ends_at: c.duration === 'repeating' ? addMonths(now, c.duration_in_months!) : null, used_at: null, created_at: now, promotion_code_id: promos[i]?.id ?? null,
     };
   });
   u.updateLater('coupons', ids.map((id) => {
     const c = coupons.find((x) => x.id === id)!;
     return { account_id: u.accountId, id, times_redeemed: c.times_redeemed + 1, updated_at: now, version: c.version };
   }));
+  u.updateLater('promotion_codes', promos.flatMap((p) => (p ? [{ account_id: u.accountId, id: p.id, times_redeemed: p.times_redeemed + 1, updated_at: now, version: p.version }] : [])));
   u.insertLater('discounts', rows);
-  for (const r of rows) u.audit('discount.created', 'discount', r.id, null, { coupon: r.coupon_id, subscription: r.subscription_id, ends_at: r.ends_at }, now);
-  return { rows, discounts: rows.map((r) => discountOf(r, coupons.find((c) => c.id === r.coupon_id)!)) };
+  for (const r of rows) u.audit('discount.created', 'discount', r.id, null, { coupon: r.coupon_id, promotion_code: r.promotion_code_id, subscription: r.subscription_id, ends_at: r.ends_at }, now);
+  return { rows, discounts: rows.map((r) => discountOf(r, coupons.find((c) => c.id === r.coupon_id)!)), promotionCodes: promos };
 }
 
 /**

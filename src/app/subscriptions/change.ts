@@ -13,6 +13,7 @@ import { draftRows, itemStates, pauseBehaviorAt, pendingLine, recurringOf, withT
 import { conflict, notFound } from '../errors.ts';
 import { checkTaxRates, loadTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
+import type { DiscountInput } from '../catalog/promotion-redemption.ts';
 import type { Discount } from '../../domain/discounts.ts';
 import type { TaxRate } from '../../domain/tax.ts';
 import { clockTimes } from '../time.ts';
@@ -37,8 +38,8 @@ export type SubscriptionChange = {
   trial_settings?: TrialSettings | null | undefined;
   /** Replaces the subscription's default tax rates; [] removes them. */
   default_tax_rates?: string[] | undefined;
-  /** Coupons to redeem, replacing the subscription's discounts; [] removes them. */
-  discounts?: { coupon: string }[] | undefined;
+  /** Coupons or promotion codes to redeem, replacing the subscription's discounts; [] removes them. */
+  discounts?: DiscountInput[] | undefined;
 };
 
 export type TrialSettings = { end_behavior: { missing_payment_method: 'cancel' | 'pause' | 'create_invoice' } };

@@ -21,6 +21,7 @@ import type { Row } from '../views.ts';
 import type { TrialSettings } from './change.ts';
 import { checkTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
 import { redeemCoupons } from '../catalog/coupons.ts';
+import { checkMinimums, type DiscountInput } from '../catalog/promotion-redemption.ts';
 
 export type SubscriptionInput = {
   customer: string;
@@ -32,7 +33,7 @@ export type SubscriptionInput = {
   metadata?: Record<string, string>;
   trial_settings?: TrialSettings;
   default_tax_rates?: string[];
-  discounts?: { coupon: string }[];
+  discounts?: DiscountInput[];
 };
 
 // Every amount the API shows is a JSON number: beyond 2^53 it would no longer be exact.
@@ -52,6 +53,9 @@ export function checkPeriodAmount(items: { price: Row<'prices'>; quantity: numbe
   }
   if (total > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', `the items of one period exceed the largest invoice amount (${MAX_INVOICE_AMOUNT})`, 'items');
 }
+
+/** What a full period of the items comes to, before discounts and tax. */
+export const periodAmount = (items: readonly ItemWithPrice[]) => items.reduce((a, x) => a + lineAmount(priceModelOf(x.price), x.item.quantity), 0n);
 
 export async function subscriptionWithItems(db: Kysely<DB>, s: Row<'subscriptions'>) {
   return subscriptionViewWith(s, (await loadItems(db, [s])).get(s.id));
@@ -171,7 +175,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now },
       price: p.price,
     }));
-    const redeemed = await redeemCoupons(u, (input.discounts ?? []).map((d) => d.coupon), sub, now);
+    const redeemed = await redeemCoupons(u, input.discounts ?? [], sub, now);
     sub.discount_ids = redeemed.rows.map((r) => r.id);
     if (!trialEnd) {
       // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
@@ -180,6 +184,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       const pending = customer.has_pending ? (await loadPendingItems(u.tx, [sub])).get(sub.id) ?? [] : [];
       const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, taxRates,
         { discounts: redeemed.discounts, firstUse: [] });
+      checkMinimums(input.discounts ?? [], redeemed.promotionCodes, plan.invoice.subtotal, sub.currency);
       const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
       // The discounts are written by this same statement, so their first use is set on the rows
       // themselves (an update would not see them).
@@ -191,7 +196,9 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       u.insertLater('subscription_items', items.map((x) => x.item));
       charges = opened.map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
     } else {
-      // A trial opens with a zero invoice (Stripe's record of it), finalized paid without a charge.
+      // A trial opens with a zero invoice (Stripe's record of it), finalized paid without a charge;
+      // a minimum amount is one the first paid invoice, a full period, must reach.
+      checkMinimums(input.discounts ?? [], redeemed.promotionCodes, periodAmount(items), sub.currency);
       const built = buildInvoice(sub.currency, withTax(trialLines(itemStates(items), now, trialEnd), taxRates));
       const { invoice, lines } = draftRows({ accountId: u.accountId, customerId: customer.id, subscriptionId: id, testClockId: customer.test_clock_id,
         reason: 'subscription_create', periodStart: now, periodEnd: trialEnd }, built, now);
