@@ -2491,6 +2491,256 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/promotion_codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List promotion codes */
+        get: {
+            parameters: {
+                query?: {
+                    active?: "true" | "false";
+                    /** @description Case-insensitive */
+                    code?: string;
+                    /** @description An id beginning co_ */
+                    coupon?: string;
+                    /** @description An id beginning cus_ */
+                    customer?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PromotionCode"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a promotion code: a code customers type to redeem a coupon, with limits of its own */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        /** @description Letters, digits, - and _; unique per account, case-insensitively. Omitted: a readable one is made up */
+                        code?: string;
+                        /** @description An id beginning co_ */
+                        coupon: string;
+                        /** @description An id beginning cus_ */
+                        customer?: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC timestamp, years 1970–2999
+                         */
+                        expires_at?: string;
+                        max_redemptions?: number;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        restrictions?: {
+                            /** @description Only customers without a finalized invoice of a non-zero total */
+                            first_time_transaction?: boolean;
+                            /** @description The first invoice's subtotal must reach it (minor units) */
+                            minimum_amount?: number;
+                            minimum_amount_currency?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromotionCode"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promotion_codes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a promotion code */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromotionCode"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Deactivate or reactivate a promotion code, or change its metadata */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromotionCode"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscription_schedules": {
         parameters: {
             query?: never;
@@ -2983,10 +3233,12 @@ export interface paths {
                         default_payment_method?: string;
                         /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
                         default_tax_rates?: string[];
-                        /** @description Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
                         discounts?: {
                             /** @description An id beginning co_ */
-                            coupon: string;
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
                         }[];
                         items: {
                             /** @description An id beginning price_ */
@@ -3120,10 +3372,12 @@ export interface paths {
                         default_payment_method?: string;
                         /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
                         default_tax_rates?: string[];
-                        /** @description Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
                         discounts?: {
                             /** @description An id beginning co_ */
-                            coupon: string;
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
                         }[];
                         /** @description With id: change or delete (deleted=true) that item; without: add an item */
                         items?: {
@@ -4291,6 +4545,40 @@ export interface components {
             name: string;
             /** @enum {string} */
             object: "product";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        PromotionCode: {
+            active: boolean;
+            /** @description What a customer types; unique per account, case-insensitively */
+            code: string;
+            /** @description Id of the coupon (co_…) */
+            coupon: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            customer: string | null;
+            expires_at: string | null;
+            id: string;
+            max_redemptions: number | null;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            object: "promotion_code";
+            restrictions: {
+                /** @description Only for a customer with no finalized invoice of a non-zero total yet */
+                first_time_transaction: boolean;
+                minimum_amount: number | null;
+                minimum_amount_currency: string | null;
+            };
+            times_redeemed: number;
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp
