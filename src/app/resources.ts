@@ -186,6 +186,7 @@ export const InvoiceItem = Type.Object({
   unit_amount_decimal: Nullable(DecimalString), currency: Currency, description: Type.String(),
   period: Type.Object({ start: Time, end: Time }), metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock')),
   created: Time, updated: Time,
+  discounts: Type.Array(Ref('di', 'discount'), { description: 'Discounts of this item alone, taken from its line before the invoice\'s own' }),
 });
 
 export const InvoiceLine = Type.Object({

@@ -124,6 +124,7 @@ export const invoiceItemView = (i: Row<'invoice_items'>): R.InvoiceItemObject =>
   unit_amount_decimal: i.unit_amount_decimal === null ? null : trimDecimal(i.unit_amount_decimal), currency: i.currency,
   description: i.description, period: { start: iso(i.period_start), end: iso(i.period_end) }, metadata: meta(i.metadata),
   test_clock: i.test_clock_id, created: iso(i.created_at), updated: iso(i.updated_at),
+  discounts: (json(i.discounts ?? []) as { id: string }[]).map((d) => d.id),
 });
 
 export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject => ({

@@ -24,7 +24,7 @@ export interface CustomersTable {
   test_clock_id: string | null; default_payment_method_id: string | null;
   invoice_prefix: string; next_invoice_sequence: Defaulted<number>;
   balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>;
-  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>; discount_ids: Defaulted<string[]>;
 }
 export interface ProductsTable {
   account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
@@ -85,8 +85,8 @@ export interface CouponsTable {
   redeem_by: Ts | null; applies_to_products: string[] | null; metadata: Json; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface DiscountsTable {
-  account_id: string; id: string; coupon_id: string; customer_id: string; subscription_id: string; starts_at: Ts; ends_at: Ts | null;
-  used_at: Ts | null; created_at: Ts; promotion_code_id: Defaulted<string | null>;
+  account_id: string; id: string; coupon_id: string; customer_id: string; subscription_id: string | null; starts_at: Ts; ends_at: Ts | null;
+  used_at: Ts | null; created_at: Ts; promotion_code_id: Defaulted<string | null>; invoice_item_id: Defaulted<string | null>; invoice_id: Defaulted<string | null>;
 }
 export interface PromotionCodesTable {
   account_id: string; id: string; coupon_id: string; code: string; active: Defaulted<boolean>; max_redemptions: number | null;
@@ -102,7 +102,7 @@ export interface InvoiceItemsTable {
   account_id: string; id: string; customer_id: string; subscription_id: string | null; subscription_item_id: string | null;
   invoice_id: string | null; proration: boolean; price_id: string | null; quantity: number; amount: bigint;
   unit_amount_decimal: string | null; currency: string; description: string; period_start: Ts; period_end: Ts;
-  metadata: Json; test_clock_id: string | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+  metadata: Json; test_clock_id: string | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>; discounts: Defaulted<unknown>;
 }
 export interface CustomerBalanceTransactionsTable {
   account_id: string; id: string; customer_id: string; type: string; amount: bigint; currency: string;

@@ -263,7 +263,7 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
         account_id: s.account_id, id: newId('invoiceItem'), customer_id: s.customer_id, subscription_id: s.id, subscription_item_id: l.subscription_item ?? null,
         invoice_id: null, proration: true, price_id: l.price_id, quantity: l.quantity, amount: l.amount, unit_amount_decimal: null, currency: s.currency,
         description: l.description, period_start: l.period_start, period_end: l.period_end, metadata: {}, test_clock_id: s.test_clock_id,
-        created_at: now, updated_at: now, version: 1,
+        created_at: now, updated_at: now, version: 1, discounts: [],
       });
     }
   }

@@ -4,7 +4,7 @@ import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
-import { Id, IdParams, ListQuery, Metadata, Timestamp, pageOf, replies } from '../schemas.ts';
+import { Discounts, Id, IdParams, ListQuery, Metadata, Timestamp, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 // A one-off charge or credit: at most 10^12 minor units either way (10 billion USD).
@@ -28,6 +28,7 @@ export function invoiceItemRoutes(app: App, deps: Deps) {
         subscription: Type.Optional(Id('sub')),
         period: Type.Optional(Type.Object({ start: Timestamp, end: Timestamp }, { additionalProperties: false })),
         metadata: Type.Optional(Metadata),
+        discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createInvoiceItem(deps, actorOf(req), req.body));

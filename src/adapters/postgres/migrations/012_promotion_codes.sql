@@ -30,3 +30,15 @@ CREATE INDEX promotion_codes_coupon_idx ON promotion_codes (account_id, coupon_i
 -- The promotion code a discount was redeemed with, if any.
 ALTER TABLE discounts ADD COLUMN promotion_code_id text;
 ALTER TABLE discounts ADD FOREIGN KEY (account_id, promotion_code_id) REFERENCES promotion_codes(account_id, id);
+
+-- A discount belongs to a subscription, to a customer (for all its invoices without discounts of
+-- their own), to one invoice item (its line only) or to one invoice made by hand.
+ALTER TABLE discounts ALTER COLUMN subscription_id DROP NOT NULL;
+ALTER TABLE discounts ADD COLUMN invoice_item_id text, ADD COLUMN invoice_id text;
+CREATE INDEX discounts_customer_idx ON discounts (account_id, customer_id) WHERE subscription_id IS NULL;
+
+-- The customer's current discounts, in order (a change replaces them).
+ALTER TABLE customers ADD COLUMN discount_ids text[] NOT NULL DEFAULT '{}';
+-- An item's own discounts as the discount step needs them, fixed when it is created (coupon
+-- terms never change), so pricing a pending item needs no second read.
+ALTER TABLE invoice_items ADD COLUMN discounts jsonb NOT NULL DEFAULT '[]';
