@@ -44,6 +44,7 @@ export const Customer = Type.Object({
   balance: Type.Integer({ description: 'Minor units of `currency`: negative is credit the next invoices consume, positive is owed and added to the next invoice' }),
   currency: Nullable(Currency),
   created: Time, updated: Time,
+  discounts: Type.Array(Ref('di', 'discount'), { description: 'Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand' }),
 });
 
 export const BALANCE_TRANSACTION_TYPES = ['adjustment', 'applied_to_invoice', 'invoice_credit'] as const;

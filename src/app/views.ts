@@ -32,7 +32,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   test_clock: c.test_clock_id, invoice_settings: { default_payment_method: c.default_payment_method_id },
   invoice_prefix: c.invoice_prefix, next_invoice_sequence: c.next_invoice_sequence,
   balance: num(BigInt(c.balance)), currency: c.balance_currency,
-  created: iso(c.created_at), updated: iso(c.updated_at),
+  created: iso(c.created_at), updated: iso(c.updated_at), discounts: c.discount_ids ?? [],
 });
 
 export const balanceTransactionView = (t: Row<'customer_balance_transactions'>): R.CustomerBalanceTransactionObject => ({

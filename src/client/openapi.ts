@@ -626,6 +626,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -743,6 +750,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -1121,6 +1135,13 @@ export interface paths {
                         /** @description An id beginning cus_ */
                         customer: string;
                         description?: string;
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         /** @description Your own key-value pairs; returned as given. */
                         metadata?: {
                             [key: string]: string;
@@ -1324,6 +1345,13 @@ export interface paths {
                         /** @description send_invoice: days to pay */
                         days_until_due?: number;
                         description?: string | null;
+                        /** @description The invoice's own discounts, for all its lines ([] none); omitted, the customer's apply */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         /** @description An id beginning sub_ */
                         subscription?: string;
                     };
@@ -1434,6 +1462,13 @@ export interface paths {
                         collection_method?: "charge_automatically" | "send_invoice";
                         days_until_due?: number | null;
                         description?: string | null;
+                        /** @description Prices the draft again with these discounts, for all its lines ([] none) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                     };
                 };
             };
@@ -4193,6 +4228,8 @@ export interface components {
              */
             created: string;
             currency: string | null;
+            /** @description Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand */
+            discounts: string[];
             email: string | null;
             id: string;
             /** @description Starts the number of each of this customer's invoices; unique in the account */
@@ -4405,6 +4442,8 @@ export interface components {
             /** @description Id of the customer (cus_…) */
             customer: string;
             description: string;
+            /** @description Discounts of this item alone, taken from its line before the invoice's own */
+            discounts: string[];
             id: string;
             invoice: string | null;
             /** @description Your own key-value pairs, as given */

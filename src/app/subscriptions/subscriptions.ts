@@ -22,6 +22,7 @@ import type { TrialSettings } from './change.ts';
 import { checkTaxRates, taxRateOf } from '../catalog/tax-rates.ts';
 import { redeemCoupons } from '../catalog/coupons.ts';
 import { checkMinimums, type DiscountInput } from '../catalog/promotion-redemption.ts';
+import { loadCustomerDiscounts } from '../customers/customer-discounts.ts';
 
 export type SubscriptionInput = {
   customer: string;
@@ -182,8 +183,9 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       // The customer's pending one-off items go on the first invoice (the customer is not locked:
       // an item taken meanwhile by another invoice fails the version check and the command reruns).
       const pending = customer.has_pending ? (await loadPendingItems(u.tx, [sub])).get(sub.id) ?? [] : [];
-      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, taxRates,
-        { discounts: redeemed.discounts, firstUse: [] });
+      // Without discounts of its own, the subscription's invoices take its customer's.
+      const discounts = redeemed.rows.length ? { discounts: redeemed.discounts, firstUse: [] } : await loadCustomerDiscounts(u.tx, u.accountId, customer.discount_ids, now);
+      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, taxRates, discounts);
       checkMinimums(input.discounts ?? [], redeemed.promotionCodes, plan.invoice.subtotal, sub.currency);
       const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
       // The discounts are written by this same statement, so their first use is set on the rows

@@ -7,7 +7,7 @@ import { invoiceItemView } from '../views.ts';
 import { subscriptionViewWith } from '../billing/load.ts';
 import { loadChangeState, planChange, type ChangePlan, type SubscriptionChange } from './change.ts';
 import { getSubscription, periodAmount } from './subscriptions.ts';
-import { redeemCoupons } from '../catalog/coupons.ts';
+import { loadDiscounts, redeemCoupons } from '../catalog/coupons.ts';
 import { checkMinimums } from '../catalog/promotion-redemption.ts';
 
 /**
@@ -21,7 +21,11 @@ export async function updateSubscription(deps: Deps, actor: Actor, id: string, c
     const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, change, { lock: true, idParam: 'id' });
     // New discounts replace the old ones, from this change on (an invoice issued now takes them).
     const redeemed = change.discounts === undefined ? null : await redeemCoupons(u, change.discounts, state.sub, state.now);
-    if (redeemed) state.discounts = { discounts: redeemed.discounts, firstUse: [] };
+    if (redeemed) {
+      // Taking its own discounts off leaves the subscription with its customer's.
+      state.discounts = redeemed.rows.length ? { discounts: redeemed.discounts, firstUse: [] }
+        : (await loadDiscounts(u.tx, [{ sub: { ...state.sub, discount_ids: [] }, start: state.now }])).get(state.sub.id) ?? { discounts: [], firstUse: [] };
+    }
     const plan = planChange(state, change);
     if (redeemed) {
       checkMinimums(change.discounts!, redeemed.promotionCodes, plan.invoice?.invoice.subtotal ?? periodAmount(plan.items), state.sub.currency);

@@ -6,7 +6,7 @@ import { adjustBalance, getBalanceTransaction, listBalanceTransactions } from '.
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../app/customers/customers.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
-import { Id, IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';
+import { Discounts, Id, IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 const Email = Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()]);
@@ -29,6 +29,7 @@ export function customerRoutes(app: App, deps: Deps) {
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
+        discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createCustomer(deps, actorOf(req), req.body ?? {}));
@@ -47,6 +48,7 @@ export function customerRoutes(app: App, deps: Deps) {
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
+        discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
   }, async (req) => await updateCustomer(deps, actorOf(req), req.params.id, req.body ?? {}));
