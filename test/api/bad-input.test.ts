@@ -71,6 +71,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
   const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
+  const eurCoupon = await ok(h, 'POST', '/v1/coupons', { duration: 'once', amount_off: 100, currency: 'eur' });
+  const withItem = await ok(h, 'POST', '/v1/customers', { email: 'pending@example.com' });
+  await ok(h, 'POST', '/v1/invoiceitems', { customer: withItem.id, amount: 100, currency: 'usd' });
   // A subscription of each account parked after its billing kept failing.
   const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
 
@@ -104,6 +107,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const tiered = { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated' };
   const cases: Record<string, Case[]> = {
     'POST /v1/customers': [
+      { name: "another account's coupon as a discount", url: '/v1/customers', body: { discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: 'a discount naming nothing', url: '/v1/customers', body: { discounts: [{}] }, code: 'parameter_missing', param: 'discounts[0]' },
       { name: 'integer for a string', url: '/v1/customers', body: { name: 123 }, code: 'parameter_invalid', param: 'name' },
       { name: 'object for a string', url: '/v1/customers', body: { name: {} }, code: 'parameter_invalid', param: 'name' },
       { name: 'boolean email', url: '/v1/customers', body: { email: true }, code: 'parameter_invalid', param: 'email' },
@@ -148,6 +153,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'list limit over 100', method: 'GET', url: `/v1/customers/${noCard.id}/balance_transactions?limit=101`, code: 'parameter_invalid', param: 'limit' },
     ],
     'POST /v1/customers/:id': [
+      { name: "another account's promotion code as a discount", url: `/v1/customers/${noCard.id}`, body: { discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
       { name: 'unknown id', url: '/v1/customers/cus_nope', body: { name: 'x' }, code: 'resource_missing', param: 'id' },
       { name: "another account's customer", url: `/v1/customers/${bCustomer.id}`, body: { name: 'x' }, code: 'resource_missing', param: 'id' },
       { name: 'id longer than 64 characters', url: `/v1/customers/cus_${'x'.repeat(80)}`, body: { name: 'x' }, code: 'parameter_invalid', param: 'id' },
@@ -387,6 +393,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: `/v1/invoices/${openInvoice}/void`, body: { reason: 'oops' }, code: 'parameter_unknown', param: 'reason' },
     ],
     'POST /v1/invoiceitems': [
+      { name: "another account's coupon as a discount", url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 100, currency: 'usd', discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: 'a fixed-amount coupon in another currency', url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 100, currency: 'usd', discounts: [{ coupon: eurCoupon.id }] }, code: 'currency_mismatch', param: 'discounts[0][coupon]' },
       { name: 'missing customer', url: '/v1/invoiceitems', body: { amount: 100, currency: 'usd' }, code: 'parameter_missing', param: 'customer' },
       { name: 'neither amount nor price', url: '/v1/invoiceitems', body: { ...sub, currency: 'usd' }, code: 'parameter_missing', param: 'amount' },
       { name: 'both amount and price', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', price: oneTime.id }, code: 'parameters_exclusive', param: 'price' },
@@ -424,6 +432,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', unit_amount: 100 }, code: 'parameter_unknown', param: 'unit_amount' },
     ],
     'POST /v1/invoices': [
+      { name: "another account's promotion code as a discount", url: '/v1/invoices', body: { customer: withItem.id, discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
       { name: 'missing customer', url: '/v1/invoices', body: {}, code: 'parameter_missing', param: 'customer' },
       { name: 'unknown customer', url: '/v1/invoices', body: { customer: 'cus_nope' }, code: 'resource_missing', param: 'customer' },
       { name: "another account's customer", url: '/v1/invoices', body: { customer: bCustomer.id }, code: 'resource_missing', param: 'customer' },
@@ -443,6 +452,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'line items given (only pending items are invoiced)', url: '/v1/invoices', body: { ...sub, lines: [{ amount: 100 }] }, code: 'parameter_unknown', param: 'lines' },
     ],
     'POST /v1/invoices/:id': [
+      { name: "another account's coupon as a discount", url: `/v1/invoices/${draft}`, body: { discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: 'discounts on a finalized invoice', url: `/v1/invoices/${openInvoice}`, body: { discounts: [{ coupon: coupon.id }] }, code: 'invoice_not_editable', param: 'id' },
       { name: 'unknown id', url: '/v1/invoices/in_nope', body: { description: 'x' }, code: 'resource_missing', param: 'id' },
       { name: "another account's invoice", url: `/v1/invoices/${bInvoice}`, body: { description: 'x' }, code: 'resource_missing', param: 'id' },
       { name: 'a paid invoice', url: `/v1/invoices/${paidInvoice}`, body: { description: 'x' }, code: 'invoice_not_editable', param: 'id' },

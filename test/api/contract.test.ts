@@ -10,7 +10,7 @@ import { harness } from '../support.ts';
 const customer = {
   id: 'cus_1', object: 'customer', email: 'a@example.com', name: null, metadata: { plan: 'gold' }, test_clock: null,
   invoice_settings: { default_payment_method: null }, invoice_prefix: 'ACME', next_invoice_sequence: 1, balance: 0, currency: null,
-  created: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:00:00.000Z',
+  created: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:00:00.000Z', discounts: [],
 };
 
 const h = await harness();

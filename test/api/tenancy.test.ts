@@ -168,6 +168,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/coupons', url: '/v1/coupons', body: { percent_off: 10, duration: 'once' }, expect: 'own' },
     { route: 'POST /v1/coupons', url: '/v1/coupons', body: { percent_off: 10, duration: 'once', applies_to: { products: [product.id] } }, expect: 'missing', param: 'applies_to[products][0]' },
     { route: 'POST /v1/promotion_codes', url: '/v1/promotion_codes', body: { coupon: coupon.id, code: 'B-SPRING' }, expect: 'missing', param: 'coupon' },
+    { route: 'POST /v1/customers', url: '/v1/customers', body: { discounts: [{ coupon: coupon.id }] }, expect: 'missing', param: 'discounts[0][coupon]' },
+    { route: 'POST /v1/customers', url: '/v1/customers', body: { discounts: [{ promotion_code: promo.id }] }, expect: 'missing', param: 'discounts[0][promotion_code]' },
     { route: 'POST /v1/promotion_codes/:id', url: `/v1/promotion_codes/${promo.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { discounts: [{ promotion_code: promo.id }] }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id/resume', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, expect: 'missing', param: 'id' },
