@@ -1850,6 +1850,13 @@ export interface paths {
                             /** @description now: start a new period now and invoice it */
                             billing_cycle_anchor?: "unchanged" | "now";
                             cancel_at_period_end?: boolean;
+                            /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                            discounts?: {
+                                /** @description An id beginning co_ */
+                                coupon?: string;
+                                /** @description An id beginning promo_ */
+                                promotion_code?: string;
+                            }[];
                             /** @description With id: change or delete (deleted=true) that item; without: add an item */
                             items?: {
                                 deleted?: boolean;

@@ -134,6 +134,13 @@ describe('promotion codes', async () => {
     const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
     const both = await h.call('POST', `/v1/subscriptions/${sub.id}`, { discounts: [{ coupon: fixed.id, promotion_code: promo.id }] });
     expect(both.body.error).toMatchObject({ code: 'parameters_exclusive', param: 'discounts[0]' });
+    // A preview of the change shows the discounts it would redeem, and redeems nothing.
+    const details = { discounts: [{ coupon: fixed.id }, { promotion_code: promo.id }] };
+    expect(await ok(h, 'POST', '/v1/invoices/create_preview', { subscription: sub.id, subscription_details: details })).toMatchObject({ subtotal: 10_000, total: 8_100 });
+    expect((await ok(h, 'GET', `/v1/promotion_codes/${promo.id}`)).times_redeemed).toBe(0);
+    const off = await ok(h, 'POST', '/v1/promotion_codes', { coupon: tenth.id, active: false });
+    const refused = await h.call('POST', '/v1/invoices/create_preview', { subscription: sub.id, subscription_details: { discounts: [{ promotion_code: off.id }] } });
+    expect(refused.body.error).toMatchObject({ code: 'promotion_code_inactive', param: 'subscription_details[discounts][0][promotion_code]' });
     const changed = await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { discounts: [{ coupon: fixed.id }, { promotion_code: promo.id }] });
     expect(changed.discounts).toHaveLength(2);
     // 100.00 − 10.00, then 10% of the 90.00 left: 81.00.
