@@ -56,6 +56,7 @@ export const Customer = Type.Object({
   address: Nullable(Address), tax_exempt: Type.Union(TaxExempt.anyOf, { description: 'exempt: no tax; reverse: no tax, the customer accounts for it (reverse charge)' }),
   tax_ids: Type.Array(TaxIdObject),
   created: Time, updated: Time,
+  discounts: Type.Array(Ref('di', 'discount'), { description: 'Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand' }),
 });
 
 export const BALANCE_TRANSACTION_TYPES = ['adjustment', 'applied_to_invoice', 'invoice_credit', 'credit_note', 'credit_note_void'] as const;
@@ -180,6 +181,17 @@ export const Coupon = Type.Object({
   metadata: MetadataObject, created: Time, updated: Time,
 });
 
+export const PromotionCode = Type.Object({
+  id: Type.String(), object: Type.Literal('promotion_code'), code: Type.String({ description: 'What a customer types; unique per account, case-insensitively' }),
+  coupon: Ref('co', 'coupon'), active: Type.Boolean(), max_redemptions: Nullable(Type.Integer()), times_redeemed: Type.Integer(),
+  expires_at: Nullable(Time), customer: Nullable(Ref('cus', 'customer')),
+  restrictions: Type.Object({
+    first_time_transaction: Type.Boolean({ description: 'Only for a customer with no finalized invoice of a non-zero total yet' }),
+    minimum_amount: Nullable(Minor()), minimum_amount_currency: Nullable(Currency),
+  }),
+  metadata: MetadataObject, created: Time, updated: Time,
+});
+
 export const TaxRate = Type.Object({
   id: Type.String(), object: Type.Literal('tax_rate'), display_name: Type.String(), description: Nullable(Type.String()),
   percentage: Type.String({ description: 'Up to 4 decimals, e.g. "8.875"' }), inclusive: Type.Boolean(),
@@ -196,6 +208,7 @@ export const InvoiceItem = Type.Object({
   period: Type.Object({ start: Time, end: Time }), metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock')),
   tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'The item\'s own rates, replacing the invoice\'s on its line' }),
   created: Time, updated: Time,
+  discounts: Type.Array(Ref('di', 'discount'), { description: 'Discounts of this item alone, taken from its line before the invoice\'s own' }),
 });
 
 export const InvoiceLine = Type.Object({
@@ -330,6 +343,7 @@ export type SubscriptionItemObject = Static<typeof SubscriptionItem>;
 export type SubscriptionObject = Static<typeof Subscription>;
 export type SubscriptionScheduleObject = Static<typeof SubscriptionSchedule>;
 export type CouponObject = Static<typeof Coupon>;
+export type PromotionCodeObject = Static<typeof PromotionCode>;
 export type TaxRateObject = Static<typeof TaxRate>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;

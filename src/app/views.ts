@@ -35,7 +35,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   balance: num(BigInt(c.balance)), currency: c.currency ?? c.balance_currency,
   address: (json(c.address) ?? null) as R.CustomerObject['address'], tax_exempt: oneOf(c.tax_exempt),
   tax_ids: (json(c.tax_ids) ?? []) as R.CustomerObject['tax_ids'],
-  created: iso(c.created_at), updated: iso(c.updated_at),
+  created: iso(c.created_at), updated: iso(c.updated_at), discounts: c.discount_ids ?? [],
 });
 
 export const balanceTransactionView = (t: Row<'customer_balance_transactions'>): R.CustomerBalanceTransactionObject => ({
@@ -119,6 +119,13 @@ export const couponView = (c: Row<'coupons'>): R.CouponObject => ({
   metadata: meta(c.metadata), created: iso(c.created_at), updated: iso(c.updated_at),
 });
 
+export const promotionCodeView = (p: Row<'promotion_codes'>): R.PromotionCodeObject => ({
+  id: p.id, object: 'promotion_code', code: p.code, coupon: p.coupon_id, active: p.active, max_redemptions: p.max_redemptions,
+  times_redeemed: p.times_redeemed, expires_at: iso(p.expires_at), customer: p.customer_id,
+  restrictions: { first_time_transaction: p.first_time_transaction, minimum_amount: num(p.minimum_amount === null ? null : BigInt(p.minimum_amount)), minimum_amount_currency: p.minimum_amount_currency },
+  metadata: meta(p.metadata), created: iso(p.created_at), updated: iso(p.updated_at),
+});
+
 export const taxRateView = (r: Row<'tax_rates'>): R.TaxRateObject => ({
   id: r.id, object: 'tax_rate', display_name: r.display_name, description: r.description, percentage: formatPercent(BigInt(r.percentage)),
   inclusive: r.inclusive, country: r.country, state: r.state, jurisdiction: r.jurisdiction, tax_type: r.tax_type, active: r.active,
@@ -131,6 +138,7 @@ export const invoiceItemView = (i: Row<'invoice_items'>): R.InvoiceItemObject =>
   unit_amount_decimal: i.unit_amount_decimal === null ? null : trimDecimal(i.unit_amount_decimal), currency: i.currency,
   description: i.description, period: { start: iso(i.period_start), end: iso(i.period_end) }, metadata: meta(i.metadata),
   test_clock: i.test_clock_id, tax_rates: i.tax_rates ?? [], created: iso(i.created_at), updated: iso(i.updated_at),
+  discounts: (json(i.discounts ?? []) as { id: string }[]).map((d) => d.id),
 });
 
 export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject => ({

@@ -1008,6 +1008,13 @@ export interface paths {
                             postal_code?: string | null;
                             state?: string | null;
                         } | null;
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -1140,6 +1147,13 @@ export interface paths {
                             postal_code?: string | null;
                             state?: string | null;
                         } | null;
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -1525,6 +1539,13 @@ export interface paths {
                         /** @description An id beginning cus_ */
                         customer: string;
                         description?: string;
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         /** @description Your own key-value pairs; returned as given. */
                         metadata?: {
                             [key: string]: string;
@@ -1734,6 +1755,13 @@ export interface paths {
                         /** @description send_invoice: days to pay */
                         days_until_due?: number;
                         description?: string | null;
+                        /** @description The invoice's own discounts, for all its lines ([] none); omitted, the customer's apply */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                         /** @description An id beginning sub_ */
                         subscription?: string;
                     };
@@ -1844,6 +1872,13 @@ export interface paths {
                         collection_method?: "charge_automatically" | "send_invoice";
                         days_until_due?: number | null;
                         description?: string | null;
+                        /** @description Prices the draft again with these discounts, for all its lines ([] none) */
+                        discounts?: {
+                            /** @description An id beginning co_ */
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
+                        }[];
                     };
                 };
             };
@@ -2225,6 +2260,13 @@ export interface paths {
                             /** @description now: start a new period now and invoice it */
                             billing_cycle_anchor?: "unchanged" | "now";
                             cancel_at_period_end?: boolean;
+                            /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                            discounts?: {
+                                /** @description An id beginning co_ */
+                                coupon?: string;
+                                /** @description An id beginning promo_ */
+                                promotion_code?: string;
+                            }[];
                             /** @description With id: change or delete (deleted=true) that item; without: add an item */
                             items?: {
                                 deleted?: boolean;
@@ -2923,6 +2965,256 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/promotion_codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List promotion codes */
+        get: {
+            parameters: {
+                query?: {
+                    active?: "true" | "false";
+                    /** @description Case-insensitive */
+                    code?: string;
+                    /** @description An id beginning co_ */
+                    coupon?: string;
+                    /** @description An id beginning cus_ */
+                    customer?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PromotionCode"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a promotion code: a code customers type to redeem a coupon, with limits of its own */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        /** @description Letters, digits, - and _; unique per account, case-insensitively. Omitted: a readable one is made up */
+                        code?: string;
+                        /** @description An id beginning co_ */
+                        coupon: string;
+                        /** @description An id beginning cus_ */
+                        customer?: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC timestamp, years 1970–2999
+                         */
+                        expires_at?: string;
+                        max_redemptions?: number;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        restrictions?: {
+                            /** @description Only customers without a finalized invoice of a non-zero total */
+                            first_time_transaction?: boolean;
+                            /** @description The first invoice's subtotal must reach it (minor units) */
+                            minimum_amount?: number;
+                            minimum_amount_currency?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromotionCode"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promotion_codes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a promotion code */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromotionCode"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Deactivate or reactivate a promotion code, or change its metadata */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PromotionCode"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/refunds": {
         parameters: {
             query?: never;
@@ -3543,10 +3835,12 @@ export interface paths {
                         default_payment_method?: string;
                         /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
                         default_tax_rates?: string[];
-                        /** @description Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
                         discounts?: {
                             /** @description An id beginning co_ */
-                            coupon: string;
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
                         }[];
                         items: {
                             /** @description An id beginning price_ */
@@ -3686,10 +3980,12 @@ export interface paths {
                         default_payment_method?: string;
                         /** @description Tax rates applied to every line of the subscription's invoices; [] removes them */
                         default_tax_rates?: string[];
-                        /** @description Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
+                        /** @description Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them) */
                         discounts?: {
                             /** @description An id beginning co_ */
-                            coupon: string;
+                            coupon?: string;
+                            /** @description An id beginning promo_ */
+                            promotion_code?: string;
                         }[];
                         /** @description With id: change or delete (deleted=true) that item; without: add an item */
                         items?: {
@@ -4614,6 +4910,8 @@ export interface components {
              */
             created: string;
             currency: string | null;
+            /** @description Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand */
+            discounts: string[];
             email: string | null;
             id: string;
             /** @description Starts the number of each of this customer's invoices; unique in the account */
@@ -4851,6 +5149,8 @@ export interface components {
             /** @description Id of the customer (cus_…) */
             customer: string;
             description: string;
+            /** @description Discounts of this item alone, taken from its line before the invoice's own */
+            discounts: string[];
             id: string;
             invoice: string | null;
             /** @description Your own key-value pairs, as given */
@@ -5007,6 +5307,40 @@ export interface components {
             name: string;
             /** @enum {string} */
             object: "product";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        PromotionCode: {
+            active: boolean;
+            /** @description What a customer types; unique per account, case-insensitively */
+            code: string;
+            /** @description Id of the coupon (co_…) */
+            coupon: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            customer: string | null;
+            expires_at: string | null;
+            id: string;
+            max_redemptions: number | null;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            object: "promotion_code";
+            restrictions: {
+                /** @description Only for a customer with no finalized invoice of a non-zero total yet */
+                first_time_transaction: boolean;
+                minimum_amount: number | null;
+                minimum_amount_currency: string | null;
+            };
+            times_redeemed: number;
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

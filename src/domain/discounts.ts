@@ -3,6 +3,8 @@
 // amount; a fixed amount takes up to what is eligible. Either way the discount's total is
 // rounded once and spread over its eligible lines in proportion to their amounts by largest
 // remainder, so the line shares add up to the discount exactly and none exceeds its line.
+// A line may carry discounts of its own (an invoice item's): they come first and take only from
+// that line; the invoice's discounts then apply to what they left.
 import { allocate } from './money.ts';
 import { percentOf, type Rate } from './percent.ts';
 
@@ -15,7 +17,11 @@ export type Discount = {
   products: readonly string[] | null;
 };
 
-export type DiscountableLine = { amount: bigint; product: string | null; discountable: boolean };
+export type DiscountableLine = {
+  amount: bigint; product: string | null; discountable: boolean;
+  /** Discounts of this line alone, applied before the invoice's. */
+  discounts?: readonly Discount[] | undefined;
+};
 
 export type DiscountAmount = { discount: string; amount: bigint };
 
@@ -38,8 +44,13 @@ export function applyDiscounts(currency: string, lines: readonly DiscountableLin
   const perLine: DiscountAmount[][] = lines.map(() => []);
   const totals: DiscountAmount[] = [];
   let invoiceLeft = left.reduce((a, b) => a + b, 0n);
-  for (const d of discounts) {
-    const eligible = lines.flatMap((l, i) => (l.discountable && left[i]! > 0n && (d.products === null || (l.product !== null && d.products.includes(l.product))) ? [i] : []));
+  const scoped = [
+    ...lines.flatMap((l, i) => (l.discounts ?? []).map((d) => ({ d, only: i as number | null }))),
+    ...discounts.map((d) => ({ d, only: null })),
+  ];
+  for (const { d, only } of scoped) {
+    const eligible = lines.flatMap((l, i) => ((only === null || only === i) && l.discountable && left[i]! > 0n
+      && (d.products === null || (l.product !== null && d.products.includes(l.product))) ? [i] : []));
     const base = eligible.reduce((a, i) => a + left[i]!, 0n);
     let amount = d.percent_off !== null ? percentOf(base, d.percent_off) : d.currency === currency ? d.amount_off ?? 0n : 0n;
     amount = [amount, base, invoiceLeft].reduce((a, b) => (b < a ? b : a));

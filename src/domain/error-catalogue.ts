@@ -67,6 +67,13 @@ export const ERRORS = {
   invoice_not_creditable: { status: 400, type: 'invalid_request_error', message: 'Credit notes can be issued only on a finalized invoice that is open or paid.' },
   invoice_partly_paid: { status: 400, type: 'invalid_request_error', message: 'The invoice is partly paid and cannot be voided; issue a credit note for what it should no longer charge (POST /v1/credit_notes).' },
   refund_exceeds_payment: { status: 400, type: 'invalid_request_error', message: 'The refund is more than what was paid through the gateway on the invoice and not yet refunded.' },
+  promotion_code_taken: { status: 400, type: 'invalid_request_error', message: 'Another promotion code of the account already has this code (codes are compared case-insensitively).' },
+  promotion_code_inactive: { status: 400, type: 'invalid_request_error', message: 'The promotion code is not active.' },
+  promotion_code_expired: { status: 400, type: 'invalid_request_error', message: 'The promotion code could be redeemed only until its expires_at.' },
+  promotion_code_exhausted: { status: 400, type: 'invalid_request_error', message: 'The promotion code has been redeemed as many times as its max_redemptions allows.' },
+  promotion_code_customer_mismatch: { status: 400, type: 'invalid_request_error', message: 'The promotion code is reserved for another customer.' },
+  promotion_code_first_time_only: { status: 400, type: 'invalid_request_error', message: 'The promotion code is for first-time customers, and this customer already has a finalized invoice with a total above zero.' },
+  promotion_code_minimum_not_met: { status: 400, type: 'invalid_request_error', message: 'The first invoice\'s subtotal does not reach the promotion code\'s minimum_amount (or is in another currency than minimum_amount_currency).' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   taxRate: 'txr',
   coupon: 'co',
   discount: 'di',
+  promotionCode: 'promo',
   paymentAttempt: 'pay',
   creditNote: 'cn',
   refund: 're',

@@ -29,6 +29,8 @@ type LineFacts = {
   tax_rates?: readonly TaxRate[];
   /** The product sold, for discounts limited to products. */
   product?: string | null;
+  /** Discounts of this line alone (an invoice item's), applied before the invoice's. */
+  discounts?: readonly Discount[];
 };
 /** A line priced here from its price and quantity (a share of the period when `fraction`). */
 export type PricedDraft = LineFacts & { price_id: string; price: PriceModel; fraction?: Fraction | null; amount?: undefined };
@@ -36,7 +38,7 @@ export type PricedDraft = LineFacts & { price_id: string; price: PriceModel; fra
 export type FixedDraft = LineFacts & { price_id: string | null; price?: undefined; amount: bigint; unit_amount_decimal: string | null };
 export type DraftLine = PricedDraft | FixedDraft;
 
-export type BuiltLine = Required<Omit<LineFacts, 'tax_rates' | 'product'>> & {
+export type BuiltLine = Required<Omit<LineFacts, 'tax_rates' | 'product' | 'discounts'>> & {
   price_id: string | null;
   amount: bigint;
   /** Exact per-unit amount as a decimal string in minor units; informational only. */
@@ -111,7 +113,7 @@ export function buildInvoice(currency: string, lines: readonly DraftLine[], disc
   const cur = normalizeCurrency(currency);
   const built = lines.map(buildLine);
   const totals = invoiceTotals(cur, built.map((l, i) => ({
-    amount: l.amount, product: lines[i]!.product ?? null, discountable: true, tax_rates: lines[i]!.tax_rates ?? [],
+    amount: l.amount, product: lines[i]!.product ?? null, discountable: true, tax_rates: lines[i]!.tax_rates ?? [], discounts: lines[i]!.discounts,
   })), discounts);
   return {
     currency: cur, lines: built.map((l, i) => ({ ...l, tax_amounts: totals.lines[i]!.tax_amounts, discount_amounts: totals.lines[i]!.discount_amounts })),

@@ -97,6 +97,27 @@ describe('discounts', () => {
       if (r.total > 0n) expect(subtotal - r.total).toBeGreaterThanOrEqual(0n);
     }));
   });
+
+  it('of a line alone come first and take only from that line; the invoice\'s then take from what is left', () => {
+    // 30.00 and 10.00; the second line's own 50% takes 5.00, then 8.00 off the invoice is spread 30 : 5.
+    const r = applyDiscounts('usd', [line(3_000n), { ...line(1_000n), discounts: [percent('item_half', '50')] }], [fixed('inv_8', 800n, 'usd')]);
+    expect(r.lines).toEqual([[{ discount: 'inv_8', amount: 686n }], [{ discount: 'item_half', amount: 500n }, { discount: 'inv_8', amount: 114n }]]);
+    expect(r.totals).toEqual([{ discount: 'item_half', amount: 500n }, { discount: 'inv_8', amount: 800n }]);
+  });
+
+  it('of lines alone conserve the total, stay on their line, and never make a line negative (property)', () => {
+    const withOwn = fc.tuple(lines, fc.array(fc.array(discount, { maxLength: 2 }), { maxLength: 8 }), fc.array(discount, { maxLength: 3 }));
+    fc.assert(fc.property(withOwn, ([ls, own, global]) => {
+      const withDiscounts = ls.map((l, i) => ({ ...l, discounts: (own[i] ?? []).map((d, k) => ({ ...d, id: `line${i}_${k}` })) }));
+      const r = applyDiscounts('usd', withDiscounts, global.map((d, k) => ({ ...d, id: `inv${k}` })));
+      expect(r.lines.flat().reduce((a, x) => a + x.amount, 0n)).toBe(r.total);
+      withDiscounts.forEach((l, i) => {
+        for (const x of r.lines[i]!) if (x.discount.startsWith('line')) expect(x.discount.startsWith(`line${i}_`)).toBe(true);
+        const taken = r.lines[i]!.reduce((a, x) => a + x.amount, 0n);
+        if (taken > 0n) expect(l.amount - taken).toBeGreaterThanOrEqual(0n);
+      });
+    }));
+  });
 });
 
 describe('tax and totals', () => {

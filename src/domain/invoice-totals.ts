@@ -4,7 +4,7 @@
 import { applyDiscounts, type Discount, type DiscountAmount } from './discounts.ts';
 import { lineTaxes, totalTaxes, type TaxAmount, type TaxRate } from './tax.ts';
 
-export type TotalsLine = { amount: bigint; product: string | null; discountable: boolean; tax_rates: readonly TaxRate[] };
+export type TotalsLine = { amount: bigint; product: string | null; discountable: boolean; tax_rates: readonly TaxRate[]; discounts?: readonly Discount[] | undefined };
 
 export type InvoiceTotals = {
   subtotal: bigint;

@@ -59,8 +59,10 @@ export const CustomerTaxFields = {
   }, { additionalProperties: false }), { maxItems: 5, description: 'Replaces the list; each value must have the shape of its type' })),
 };
 
-export const Discounts = Type.Array(Type.Object({ coupon: Id('co') }, { additionalProperties: false }), {
-  maxItems: 5, description: 'Coupons to redeem, applied in this order; on a change they replace the discounts ([] removes them)',
+export const Discounts = Type.Array(Type.Object({
+  coupon: Type.Optional(Id('co')), promotion_code: Type.Optional(Id('promo')),
+}, { additionalProperties: false, description: 'A coupon, or a promotion code that redeems its coupon: one of the two' }), {
+  maxItems: 5, description: 'Coupons or promotion codes to redeem, applied in this order; on a change they replace the discounts ([] removes them)',
 });
 
 export const TrialSettings = Type.Object({

@@ -25,6 +25,7 @@ import { taxRateRoutes } from './routes/tax-rates.ts';
 import { couponRoutes } from './routes/coupons.ts';
 import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -97,6 +98,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   invoicePreviewRoutes(app, deps);
   taxRateRoutes(app, deps);
   couponRoutes(app, deps);
+  promotionCodeRoutes(app, deps);
   invoiceDraftRoutes(app, deps);
   invoiceItemRoutes(app, deps);
   paymentRoutes(app, deps);

@@ -77,13 +77,15 @@ describe('roles', async () => {
   await parkSubscription(h.deps, h.accountId, parked.id);
   const failure = (await ok(h, 'GET', '/v1/billing_failures')).data[0];
   const item = await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 400, currency: 'usd' });
+  const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: 5, duration: 'once' });
+  const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id });
   const draft = await ok(h, 'POST', '/v1/invoices', { customer: customer.id });
   const phases = [{ items: [{ price: price.id }], iterations: 2 }];
   const schedule = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
   const toRelease = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
   const creditNote = await ok(h, 'POST', '/v1/credit_notes', { invoice: sub.latest_invoice, amount: 100 });
 
-  const reads = ['/v1/tax_rates', '/v1/coupons', '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
+  const reads = ['/v1/tax_rates', '/v1/coupons', '/v1/promotion_codes', `/v1/promotion_codes/${promo.id}`, '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
     `/v1/payments?invoice=${sub.latest_invoice}`, '/v1/billing_failures', `/v1/billing_failures/${failure.id}`, '/v1/invoiceitems',
     `/v1/invoiceitems/${item.id}`, `/v1/invoices/${draft.id}`, '/v1/subscription_schedules', `/v1/subscription_schedules/${schedule.id}`,
@@ -117,6 +119,8 @@ describe('roles', async () => {
     { name: 'change a subscription', url: `/v1/subscriptions/${sub.id}`, body: { metadata: { tier: 'gold' } }, needs: 'write' },
     { name: 'resume a subscription', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, needs: 'write' },
     { name: 'create a coupon', url: '/v1/coupons', body: { percent_off: 5, duration: 'once' }, needs: 'catalog' },
+    { name: 'create a promotion code', url: '/v1/promotion_codes', body: { coupon: coupon.id }, needs: 'catalog' },
+    { name: 'deactivate a promotion code', url: `/v1/promotion_codes/${promo.id}`, body: { active: false }, needs: 'catalog' },
     { name: 'register a tax rate', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '20', inclusive: true }, needs: 'catalog' },
     { name: 'cancel a subscription', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, needs: 'write' },
     { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },

@@ -75,6 +75,12 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const refundedNote = await ok(h, 'POST', '/v1/credit_notes', { invoice: paidInvoice, amount: 100, refund_amount: 100 });
   const bNote = await asOther('POST', '/v1/credit_notes', { invoice: bInvoice, amount: 10, out_of_band_amount: 10 });
   const note = { invoice: paidInvoice, out_of_band_amount: 50 };
+  const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
+  const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
+  const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
+  const eurCoupon = await ok(h, 'POST', '/v1/coupons', { duration: 'once', amount_off: 100, currency: 'eur' });
+  const withItem = await ok(h, 'POST', '/v1/customers', { email: 'pending@example.com' });
+  await ok(h, 'POST', '/v1/invoiceitems', { customer: withItem.id, amount: 100, currency: 'usd' });
   // A subscription of each account parked after its billing kept failing.
   const parked = (accountId: string, subscription: string) => parkSubscription(h.deps, accountId, subscription);
 
@@ -117,6 +123,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'empty tax id', url: '/v1/customers', body: { tax_ids: [{ type: 'eu_vat', value: '' }] }, code: 'parameter_invalid', param: 'tax_ids[0][value]' },
       { name: 'tax id over 64 characters', url: '/v1/customers', body: { tax_ids: [{ type: 'eu_vat', value: 'DE'.repeat(33) }] }, code: 'parameter_invalid', param: 'tax_ids[0][value]' },
       { name: 'the same tax id twice', url: '/v1/customers', body: { tax_ids: [{ type: 'us_ein', value: '12-3456789' }, { type: 'us_ein', value: '123456789' }] }, code: 'parameter_invalid', param: 'tax_ids[1]' },
+      { name: "another account's coupon as a discount", url: '/v1/customers', body: { discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: 'a discount naming nothing', url: '/v1/customers', body: { discounts: [{}] }, code: 'parameter_missing', param: 'discounts[0]' },
       { name: 'integer for a string', url: '/v1/customers', body: { name: 123 }, code: 'parameter_invalid', param: 'name' },
       { name: 'object for a string', url: '/v1/customers', body: { name: {} }, code: 'parameter_invalid', param: 'name' },
       { name: 'boolean email', url: '/v1/customers', body: { email: true }, code: 'parameter_invalid', param: 'email' },
@@ -164,6 +172,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown country', url: `/v1/customers/${noCard.id}`, body: { address: { country: 'ZZ' } }, code: 'country_invalid', param: 'address[country]' },
       { name: 'unknown tax exemption', url: `/v1/customers/${noCard.id}`, body: { tax_exempt: true }, code: 'parameter_invalid', param: 'tax_exempt' },
       { name: 'tax id of the wrong shape', url: `/v1/customers/${noCard.id}`, body: { tax_ids: [{ type: 'au_abn', value: 'ABC' }] }, code: 'tax_id_invalid', param: 'tax_ids[0][value]' },
+      { name: "another account's promotion code as a discount", url: `/v1/customers/${noCard.id}`, body: { discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
       { name: 'unknown id', url: '/v1/customers/cus_nope', body: { name: 'x' }, code: 'resource_missing', param: 'id' },
       { name: "another account's customer", url: `/v1/customers/${bCustomer.id}`, body: { name: 'x' }, code: 'resource_missing', param: 'id' },
       { name: 'id longer than 64 characters', url: `/v1/customers/cus_${'x'.repeat(80)}`, body: { name: 'x' }, code: 'parameter_invalid', param: 'id' },
@@ -281,6 +290,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], coupon: 'FREE' }, code: 'parameter_unknown', param: 'coupon' },
       { name: "another account's tax rate", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, bTaxRate.id] }, code: 'resource_missing', param: 'default_tax_rates[1]' },
       { name: "another account's coupon", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: "another account's promotion code", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
+      { name: 'a discount naming nothing', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{}] }, code: 'parameter_missing', param: 'discounts[0]' },
+      { name: 'a discount naming a coupon and a code', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ coupon: coupon.id, promotion_code: promo.id }] }, code: 'parameters_exclusive', param: 'discounts[0]' },
+      { name: 'the same coupon by code and by id', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], discounts: [{ coupon: coupon.id }, { promotion_code: promo.id }] }, code: 'parameter_invalid', param: 'discounts[1][promotion_code]' },
       { name: 'a tax rate twice', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], default_tax_rates: [taxRate.id, taxRate.id] }, code: 'parameter_invalid', param: 'default_tax_rates[1]' },
       { name: 'unknown trial end behavior', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], trial_period_days: 3, trial_settings: { end_behavior: { missing_payment_method: 'sleep' } } }, code: 'parameter_invalid', param: 'trial_settings[end_behavior][missing_payment_method]' },
     ],
@@ -314,6 +327,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another customer's payment method", url: `/v1/subscriptions/${incomplete.id}`, body: { default_payment_method: payerPm.id }, code: 'resource_missing', param: 'default_payment_method' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}`, body: { prorate: true }, code: 'parameter_unknown', param: 'prorate' },
       { name: "another account's coupon", url: `/v1/subscriptions/${active.id}`, body: { discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: "another account's promotion code", url: `/v1/subscriptions/${active.id}`, body: { discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
     ],
     'POST /v1/subscriptions/:id/resume': [
       { name: 'unknown id', url: '/v1/subscriptions/sub_nope/resume', body: {}, code: 'resource_missing', param: 'id' },
@@ -321,6 +335,28 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'an active subscription', url: `/v1/subscriptions/${active.id}/resume`, body: {}, code: 'subscription_status_invalid', param: 'id' },
       { name: 'unknown billing_cycle_anchor', url: `/v1/subscriptions/${active.id}/resume`, body: { billing_cycle_anchor: 'tomorrow' }, code: 'parameter_invalid', param: 'billing_cycle_anchor' },
       { name: 'unknown field', url: `/v1/subscriptions/${active.id}/resume`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
+    ],
+    'POST /v1/promotion_codes': [
+      { name: 'no coupon', url: '/v1/promotion_codes', body: { code: 'NEW1' }, code: 'parameter_missing', param: 'coupon' },
+      { name: 'unknown coupon', url: '/v1/promotion_codes', body: { coupon: 'co_nope' }, code: 'resource_missing', param: 'coupon' },
+      { name: "another account's coupon", url: '/v1/promotion_codes', body: { coupon: bCoupon.id }, code: 'resource_missing', param: 'coupon' },
+      { name: "another account's customer", url: '/v1/promotion_codes', body: { coupon: coupon.id, customer: bCustomer.id }, code: 'resource_missing', param: 'customer' },
+      { name: 'a code taken in another case', url: '/v1/promotion_codes', body: { coupon: coupon.id, code: 'TAKEN' }, code: 'promotion_code_taken', param: 'code' },
+      { name: 'a code with spaces', url: '/v1/promotion_codes', body: { coupon: coupon.id, code: 'TWO WORDS' }, code: 'parameter_invalid', param: 'code' },
+      { name: 'expires_at in the past', url: '/v1/promotion_codes', body: { coupon: coupon.id, expires_at: '2026-01-01T00:00:00Z' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'max_redemptions 0', url: '/v1/promotion_codes', body: { coupon: coupon.id, max_redemptions: 0 }, code: 'parameter_invalid', param: 'max_redemptions' },
+      { name: 'minimum without currency', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { minimum_amount: 100 } }, code: 'parameter_missing', param: 'restrictions[minimum_amount_currency]' },
+      { name: 'currency without minimum', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { minimum_amount_currency: 'usd' } }, code: 'parameter_missing', param: 'restrictions[minimum_amount]' },
+      { name: 'unknown minimum currency', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { minimum_amount: 100, minimum_amount_currency: 'xyz' } }, code: 'currency_invalid', param: 'restrictions[minimum_amount_currency]' },
+      { name: 'unknown restriction', url: '/v1/promotion_codes', body: { coupon: coupon.id, restrictions: { once_per_customer: true } }, code: 'parameter_unknown', param: 'restrictions[once_per_customer]' },
+    ],
+    'POST /v1/promotion_codes/:id': [
+      { name: 'unknown id', url: '/v1/promotion_codes/promo_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: "another account's promotion code", url: `/v1/promotion_codes/${bPromo.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: 'string for boolean', url: `/v1/promotion_codes/${promo.id}`, body: { active: 'no' }, code: 'parameter_invalid', param: 'active' },
+      { name: 'the code cannot change', url: `/v1/promotion_codes/${promo.id}`, body: { code: 'OTHER' }, code: 'parameter_unknown', param: 'code' },
+      { name: 'unknown id, listed', method: 'GET', url: '/v1/promotion_codes/promo_nope', code: 'resource_missing', param: 'id' },
+      { name: 'active neither true nor false', method: 'GET', url: '/v1/promotion_codes?active=yes', code: 'parameter_invalid', param: 'active' },
     ],
     'POST /v1/coupons': [
       { name: 'neither percent nor amount', url: '/v1/coupons', body: { duration: 'once' }, code: 'parameter_missing', param: 'percent_off' },
@@ -385,6 +421,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     'POST /v1/invoiceitems': [
       { name: "another account's tax rate", url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 1, currency: 'usd', tax_rates: [bTaxRate.id] }, code: 'resource_missing', param: 'tax_rates[0]' },
       { name: 'a tax rate twice', url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 1, currency: 'usd', tax_rates: [taxRate.id, taxRate.id] }, code: 'parameter_invalid', param: 'tax_rates[1]' },
+      { name: "another account's coupon as a discount", url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 100, currency: 'usd', discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: 'a fixed-amount coupon in another currency', url: '/v1/invoiceitems', body: { customer: noCard.id, amount: 100, currency: 'usd', discounts: [{ coupon: eurCoupon.id }] }, code: 'currency_mismatch', param: 'discounts[0][coupon]' },
       { name: 'missing customer', url: '/v1/invoiceitems', body: { amount: 100, currency: 'usd' }, code: 'parameter_missing', param: 'customer' },
       { name: 'neither amount nor price', url: '/v1/invoiceitems', body: { ...sub, currency: 'usd' }, code: 'parameter_missing', param: 'amount' },
       { name: 'both amount and price', url: '/v1/invoiceitems', body: { ...sub, amount: 100, currency: 'usd', price: oneTime.id }, code: 'parameters_exclusive', param: 'price' },
@@ -423,6 +461,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ],
     'POST /v1/invoices': [
       { name: 'string for automatic_tax[enabled]', url: '/v1/invoices', body: { customer: payer.id, automatic_tax: { enabled: 'yes' } }, code: 'parameter_invalid', param: 'automatic_tax[enabled]' },
+      { name: "another account's promotion code as a discount", url: '/v1/invoices', body: { customer: withItem.id, discounts: [{ promotion_code: bPromo.id }] }, code: 'resource_missing', param: 'discounts[0][promotion_code]' },
       { name: 'missing customer', url: '/v1/invoices', body: {}, code: 'parameter_missing', param: 'customer' },
       { name: 'unknown customer', url: '/v1/invoices', body: { customer: 'cus_nope' }, code: 'resource_missing', param: 'customer' },
       { name: "another account's customer", url: '/v1/invoices', body: { customer: bCustomer.id }, code: 'resource_missing', param: 'customer' },
@@ -442,6 +481,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'line items given (only pending items are invoiced)', url: '/v1/invoices', body: { ...sub, lines: [{ amount: 100 }] }, code: 'parameter_unknown', param: 'lines' },
     ],
     'POST /v1/invoices/:id': [
+      { name: "another account's coupon as a discount", url: `/v1/invoices/${draft}`, body: { discounts: [{ coupon: bCoupon.id }] }, code: 'resource_missing', param: 'discounts[0][coupon]' },
+      { name: 'discounts on a finalized invoice', url: `/v1/invoices/${openInvoice}`, body: { discounts: [{ coupon: coupon.id }] }, code: 'invoice_not_editable', param: 'id' },
       { name: 'unknown id', url: '/v1/invoices/in_nope', body: { description: 'x' }, code: 'resource_missing', param: 'id' },
       { name: "another account's invoice", url: `/v1/invoices/${bInvoice}`, body: { description: 'x' }, code: 'resource_missing', param: 'id' },
       { name: 'a paid invoice', url: `/v1/invoices/${paidInvoice}`, body: { description: 'x' }, code: 'invoice_not_editable', param: 'id' },
@@ -611,6 +652,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/invoices/create_preview', '/v1/invoices/create_preview', { subscription: active.id }],
     ['POST /v1/tax_rates', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true }],
     ['POST /v1/coupons', '/v1/coupons', { duration: 'once', percent_off: 10 }],
+    ['POST /v1/promotion_codes', '/v1/promotion_codes', { coupon: coupon.id }],
+    ['POST /v1/promotion_codes/:id', `/v1/promotion_codes/${promo.id}`, {}],
     ['POST /v1/tax_rates/:id', `/v1/tax_rates/${taxRate.id}`, {}],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/invoiceitems', '/v1/invoiceitems', { customer: noCard.id, amount: 1, currency: 'usd' }],

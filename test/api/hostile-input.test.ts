@@ -152,6 +152,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bCoupon = await asB('/v1/coupons', { percent_off: 10, duration: 'once' });
   const creditNote = await ok(h, 'POST', '/v1/credit_notes', { invoice: sub.latest_invoice, amount: 100 });
   const bCreditNote = await asB('/v1/credit_notes', { invoice: bSub.latest_invoice, amount: 1 });
+  const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id });
+  const bPromo = await asB('/v1/promotion_codes', { coupon: bCoupon.id });
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
   const ids: Record<string, { own: string; other: string }> = {
@@ -160,6 +162,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     billing_failures: { own: failure, other: bFailure }, subscription_schedules: { own: schedule.id, other: bSchedule.id },
     tax_rates: { own: taxRate.id, other: bTaxRate.id }, coupons: { own: coupon.id, other: bCoupon.id },
     credit_notes: { own: creditNote.id, other: bCreditNote.id },
+    promotion_codes: { own: promo.id, other: bPromo.id },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
   const valid: Record<string, Record<string, unknown>> = {
@@ -171,6 +174,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/subscription_schedules': { customer: customer.id, start_date: 'now', phases: schedulePhases },
     'POST /v1/subscription_schedules/:id': { phases: schedulePhases },
     'POST /v1/coupons': { percent_off: '12.5', duration: 'repeating', duration_in_months: 3 },
+    'POST /v1/promotion_codes': { coupon: coupon.id, code: 'HOSTILE-1', max_redemptions: 5, restrictions: { minimum_amount: 100, minimum_amount_currency: 'usd' } },
+    'POST /v1/promotion_codes/:id': { active: true, metadata: { a: 'b' } },
     'POST /v1/tax_rates': { display_name: 'Sales tax', percentage: '8.875', inclusive: false }, 'POST /v1/tax_rates/:id': { display_name: 'Renamed' },
     'POST /v1/customers/:id/balance_transactions': { amount: -100, currency: 'usd' },
     'POST /v1/account': { name: 'Acme', address: { line1: '1 Main St', country: 'US' } },

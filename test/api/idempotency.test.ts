@@ -219,6 +219,38 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).balance).toBe(-200);
   });
 
+  it('replays POST /v1/promotion_codes: one code (the same made-up one), the same answer; its update too', async () => {
+    const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: '5', duration: 'once' });
+    const first = await raw(h, '/v1/promotion_codes', { coupon: coupon.id }, 'promo-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    const again = await raw(h, '/v1/promotion_codes', { coupon: coupon.id }, 'promo-key-1');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+    const id = JSON.parse(first.text).id;
+    const off = await raw(h, `/v1/promotion_codes/${id}`, { active: false }, 'promo-key-2');
+    const afterOff = await everything(h);
+    const offAgain = await raw(h, `/v1/promotion_codes/${id}`, { active: false }, 'promo-key-2');
+    expect([offAgain.status, offAgain.text]).toEqual([200, off.text]);
+    expect(await everything(h)).toEqual(afterOff);
+  });
+
+  it('replays a subscription redeeming a promotion code: redeemed once', async () => {
+    const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: '10', duration: 'forever' });
+    const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, max_redemptions: 1 });
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'promo@example.com' });
+    const product = await ok(h, 'POST', '/v1/products', { name: 'Promo box' });
+    const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1_000, recurring: { interval: 'month' } });
+    const body = { customer: customer.id, items: [{ price: price.id }], discounts: [{ promotion_code: promo.id }] };
+    const first = await raw(h, '/v1/subscriptions', body, 'promo-sub-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    const again = await raw(h, '/v1/subscriptions', body, 'promo-sub-key-1');
+    expect([again.status, again.text]).toEqual([200, first.text]);
+    expect(await everything(h)).toEqual(before);
+    expect((await ok(h, 'GET', `/v1/promotion_codes/${promo.id}`)).times_redeemed).toBe(1);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -10,7 +10,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -68,6 +68,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: 10, duration: 'forever' });
   // A credit note on the paid invoice that refunded part of it through the gateway.
   const cn = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, amount: 300, refund_amount: 300 });
+  const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'A-SPRING', customer: customer.id });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -87,7 +88,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
@@ -104,6 +105,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/tax_rates', url: '/v1/tax_rates?limit=100', expect: 'empty' },
     { route: 'GET /v1/coupons/:id', url: `/v1/coupons/${coupon.id}`, expect: 'missing' },
     { route: 'GET /v1/coupons', url: '/v1/coupons?limit=100', expect: 'empty' },
+    { route: 'GET /v1/promotion_codes/:id', url: `/v1/promotion_codes/${promo.id}`, expect: 'missing' },
+    { route: 'GET /v1/promotion_codes', url: '/v1/promotion_codes?limit=100', expect: 'empty' },
+    { route: 'GET /v1/promotion_codes', url: '/v1/promotion_codes?code=a-spring', expect: 'empty' },
+    { route: 'GET /v1/promotion_codes', url: `/v1/promotion_codes?coupon=${coupon.id}`, expect: 'empty' },
+    { route: 'GET /v1/promotion_codes', url: `/v1/promotion_codes?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${pendingItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoiceitems/:id', url: `/v1/invoiceitems/${draftItem.id}`, expect: 'missing' },
     { route: 'GET /v1/invoices/:id', url: `/v1/invoices/${draft.id}`, expect: 'missing' },
@@ -172,6 +178,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/tax_rates', url: '/v1/tax_rates', body: { display_name: 'B VAT', percentage: '19', inclusive: true }, expect: 'own' },
     { route: 'POST /v1/coupons', url: '/v1/coupons', body: { percent_off: 10, duration: 'once' }, expect: 'own' },
     { route: 'POST /v1/coupons', url: '/v1/coupons', body: { percent_off: 10, duration: 'once', applies_to: { products: [product.id] } }, expect: 'missing', param: 'applies_to[products][0]' },
+    { route: 'POST /v1/promotion_codes', url: '/v1/promotion_codes', body: { coupon: coupon.id, code: 'B-SPRING' }, expect: 'missing', param: 'coupon' },
+    { route: 'POST /v1/customers', url: '/v1/customers', body: { discounts: [{ coupon: coupon.id }] }, expect: 'missing', param: 'discounts[0][coupon]' },
+    { route: 'POST /v1/customers', url: '/v1/customers', body: { discounts: [{ promotion_code: promo.id }] }, expect: 'missing', param: 'discounts[0][promotion_code]' },
+    { route: 'POST /v1/promotion_codes/:id', url: `/v1/promotion_codes/${promo.id}`, body: { active: false }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/subscriptions/:id', url: `/v1/subscriptions/${sub.id}`, body: { discounts: [{ promotion_code: promo.id }] }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscriptions/:id/resume', url: `/v1/subscriptions/${sub.id}/resume`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/create_preview', url: '/v1/invoices/create_preview', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions/:id/cancel', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, expect: 'missing', param: 'id' },
@@ -278,6 +289,19 @@ describe('one account cannot see or touch another account\'s objects', async () 
       const withPm = await asB('POST', `/v1/customers/${mine.body.id}`, { invoice_settings: { default_payment_method: pm.id } });
       expect(withPm.status).toBe(404);
       expect(withPm.body.error).toMatchObject({ code: 'resource_missing', param: 'invoice_settings[default_payment_method]' });
+      expect(await accountData(h, a.accountId)).toEqual(before);
+    });
+
+    it("B's own customer cannot redeem A's promotion code, and B may have a code of the same name", async () => {
+      const mine = await asB('POST', '/v1/customers', { email: 'b-promo@example.com' });
+      const bPrice = await asB('POST', '/v1/prices', { product: (await asB('POST', '/v1/products', { name: 'B plan' })).body.id, currency: 'usd', unit_amount: 500, recurring: { interval: 'month' } });
+      const before = await accountData(h, a.accountId);
+      const redeemed = await asB('POST', '/v1/subscriptions', { customer: mine.body.id, items: [{ price: bPrice.body.id }], discounts: [{ promotion_code: promo.id }] });
+      expect(redeemed.status).toBe(404);
+      expect(redeemed.body.error).toMatchObject({ code: 'resource_missing', param: 'discounts[0][promotion_code]' });
+      const bCoupon = await asB('POST', '/v1/coupons', { percent_off: 5, duration: 'once' });
+      const same = await asB('POST', '/v1/promotion_codes', { coupon: bCoupon.body.id, code: 'a-spring' });
+      expect(same.status, JSON.stringify(same.body)).toBe(200);
       expect(await accountData(h, a.accountId)).toEqual(before);
     });
 

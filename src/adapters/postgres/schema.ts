@@ -25,7 +25,7 @@ export interface CustomersTable {
   invoice_prefix: string; next_invoice_sequence: Defaulted<number>;
   balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>; currency: Defaulted<string | null>;
   address: Defaulted<unknown>; tax_exempt: Defaulted<string>; tax_ids: Defaulted<unknown>;
-  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>; discount_ids: Defaulted<string[]>;
 }
 export interface ProductsTable {
   account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
@@ -90,8 +90,13 @@ export interface CouponsTable {
   redeem_by: Ts | null; applies_to_products: string[] | null; metadata: Json; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface DiscountsTable {
-  account_id: string; id: string; coupon_id: string; customer_id: string; subscription_id: string; starts_at: Ts; ends_at: Ts | null;
-  used_at: Ts | null; created_at: Ts;
+  account_id: string; id: string; coupon_id: string; customer_id: string; subscription_id: string | null; starts_at: Ts; ends_at: Ts | null;
+  used_at: Ts | null; created_at: Ts; promotion_code_id: Defaulted<string | null>; invoice_item_id: Defaulted<string | null>; invoice_id: Defaulted<string | null>;
+}
+export interface PromotionCodesTable {
+  account_id: string; id: string; coupon_id: string; code: string; active: Defaulted<boolean>; max_redemptions: number | null;
+  times_redeemed: Defaulted<number>; expires_at: Ts | null; customer_id: string | null; first_time_transaction: Defaulted<boolean>;
+  minimum_amount: bigint | null; minimum_amount_currency: string | null; metadata: Json; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface TaxRatesTable {
   account_id: string; id: string; display_name: string; description: string | null; percentage: bigint; inclusive: boolean;
@@ -102,7 +107,7 @@ export interface InvoiceItemsTable {
   account_id: string; id: string; customer_id: string; subscription_id: string | null; subscription_item_id: string | null;
   invoice_id: string | null; proration: boolean; price_id: string | null; quantity: number; amount: bigint;
   unit_amount_decimal: string | null; currency: string; description: string; period_start: Ts; period_end: Ts;
-  metadata: Json; test_clock_id: string | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+  metadata: Json; test_clock_id: string | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>; discounts: Defaulted<unknown>;
   tax_rates: Defaulted<string[]>;
 }
 export interface CustomerBalanceTransactionsTable {
@@ -168,6 +173,7 @@ export interface DB {
   tax_rates: TaxRatesTable;
   coupons: CouponsTable;
   discounts: DiscountsTable;
+  promotion_codes: PromotionCodesTable;
   customer_balance_transactions: CustomerBalanceTransactionsTable;
   payment_attempts: PaymentAttemptsTable;
   billing_failures: BillingFailuresTable;

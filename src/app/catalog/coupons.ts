@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { addMonths } from '../../domain/calendar.ts';
 import { normalizeCurrency } from '../../domain/currency.ts';
@@ -10,6 +10,8 @@ import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
+import { activeDiscounts, discountOf } from './discount-rows.ts';
+import { checkPromotionCodes, discountParam, type DiscountInput } from './promotion-redemption.ts';
 import { couponView, type Row } from '../views.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -62,62 +64,84 @@ export async function listCoupons(deps: Deps, accountId: string, page: Page) {
   return await paginate(deps.db.selectFrom('coupons').selectAll().where('account_id', '=', accountId), 'id', page, couponView);
 }
 
-/** A discount as the pure discount step sees it. */
-const discountOf = (d: Row<'discounts'>, c: Row<'coupons'>): Discount => ({
-  id: d.id, percent_off: c.percent_off === null ? null : BigInt(c.percent_off), amount_off: c.amount_off === null ? null : BigInt(c.amount_off),
-  currency: c.currency, products: c.applies_to_products,
-});
+/**
+ * What a discount is redeemed for: a subscription, or a customer, invoice item or invoice made by
+ * hand (`currency` null: not known yet, a fixed amount in another currency then takes nothing).
+ */
+export type RedeemTarget = Row<'subscriptions'> | {
+  customer_id: string; currency: string | null; subscription_id?: null; invoice_item_id?: string | null; invoice_id?: string | null;
+};
 
 /**
- * Redeems coupons for a new subscription at `now` (business time): each must be redeemable (before
- * redeem_by, under max_redemptions) and, if a fixed amount, in the subscription's currency. The
- * redemption count is written only if no one redeemed it since it was read, so the last
- * redemption goes to one subscription only (the others run again and find it exhausted).
+ * Redeems coupons, directly or through promotion codes, for a subscription (or a RedeemTarget) at `now` (business
+ * time): each must be redeemable (before redeem_by, under max_redemptions; a promotion code also
+ * by its own rules) and, if a fixed amount, in the subscription's currency. The redemption counts
+ * are written only if no one redeemed them since they were read, so the last redemption goes to
+ * one subscription only (the others run again and find it exhausted). `promotionCodes` are for
+ * the caller's minimum-amount check once the first invoice is known.
  */
-export async function redeemCoupons(u: UnitOfWork, ids: readonly string[], sub: Row<'subscriptions'>, now: Date): Promise<{ rows: Row<'discounts'>[]; discounts: Discount[] }> {
-  if (ids.length === 0) return { rows: [], discounts: [] };
+export async function redeemCoupons(u: UnitOfWork, wanted: readonly DiscountInput[], target: RedeemTarget, now: Date): Promise<{ rows: Row<'discounts'>[]; discounts: Discount[]; promotionCodes: (Row<'promotion_codes'> | null)[] }> {
+  if (wanted.length === 0) return { rows: [], discounts: [], promotionCodes: [] };
+  type Scope = { customer_id: string; currency: string | null; subscription_id?: string | null; invoice_item_id?: string | null; invoice_id?: string | null };
+  const sub: Scope = 'recurring_interval' in target ? { customer_id: target.customer_id, currency: target.currency, subscription_id: target.id } : target;
+  const promos = await checkPromotionCodes(u, wanted, sub.customer_id, now);
+  const ids = wanted.map((d, i) => d.coupon ?? promos[i]!.coupon_id);
   const coupons = await u.tx.selectFrom('coupons').selectAll().where('account_id', '=', u.accountId).where('id', 'in', [...ids]).execute();
   const rows = ids.map((id, i) => {
-    const param = `discounts[${i}][coupon]`;
+    const param = discountParam(wanted[i]!, i);
     const c = coupons.find((x) => x.id === id);
     if (!c) throw notFound('coupon', id, param);
     if (ids.indexOf(id) !== i) throw invalid('parameter_invalid', `coupon '${id}' appears twice`, param);
     if (c.redeem_by && c.redeem_by <= now) throw invalid('coupon_expired', `coupon '${id}' could be redeemed until ${c.redeem_by.toISOString()}`, param);
     if (c.max_redemptions !== null && c.times_redeemed >= c.max_redemptions) throw invalid('coupon_exhausted', `coupon '${id}' has been redeemed ${c.max_redemptions} times, its limit`, param);
-    if (c.currency !== null && c.currency !== sub.currency) throw invalid('currency_mismatch', `coupon '${id}' takes ${c.currency}; the subscription bills in ${sub.currency}`, param);
+    if (c.currency !== null && sub.currency !== null && c.currency !== sub.currency) {
+      throw invalid('currency_mismatch', `coupon '${id}' takes ${c.currency}; the ${sub.subscription_id ? 'subscription bills' : 'invoice is'} in ${sub.currency}`, param);
+    }
     return {
-      account_id: u.accountId, id: newId('discount'), coupon_id: c.id, customer_id: sub.customer_id, subscription_id: sub.id, starts_at: now,
-      ends_at: c.duration === 'repeating' ? addMonths(now, c.duration_in_months!) : null, used_at: null, created_at: now,
+      account_id: u.accountId, id: newId('discount'), coupon_id: c.id, customer_id: sub.customer_id, subscription_id: sub.subscription_id ?? null,
+      invoice_item_id: sub.invoice_item_id ?? null, invoice_id: sub.invoice_id ?? null, starts_at: now,
+      ends_at: c.duration === 'repeating' ? addMonths(now, c.duration_in_months!) : null, used_at: null, created_at: now, promotion_code_id: promos[i]?.id ?? null,
     };
   });
   u.updateLater('coupons', ids.map((id) => {
     const c = coupons.find((x) => x.id === id)!;
     return { account_id: u.accountId, id, times_redeemed: c.times_redeemed + 1, updated_at: now, version: c.version };
   }));
+  u.updateLater('promotion_codes', promos.flatMap((p) => (p ? [{ account_id: u.accountId, id: p.id, times_redeemed: p.times_redeemed + 1, updated_at: now, version: p.version }] : [])));
   u.insertLater('discounts', rows);
-  for (const r of rows) u.audit('discount.created', 'discount', r.id, null, { coupon: r.coupon_id, subscription: r.subscription_id, ends_at: r.ends_at }, now);
-  return { rows, discounts: rows.map((r) => discountOf(r, coupons.find((c) => c.id === r.coupon_id)!)) };
+  for (const r of rows) {
+    u.audit('discount.created', 'discount', r.id, null, {
+      coupon: r.coupon_id, promotion_code: r.promotion_code_id, customer: r.customer_id, subscription: r.subscription_id, invoice_item: r.invoice_item_id, invoice: r.invoice_id, ends_at: r.ends_at,
+    }, now);
+  }
+  return { rows, discounts: rows.map((r) => discountOf(r, coupons.find((c) => c.id === r.coupon_id)!)), promotionCodes: promos };
 }
 
 /**
  * The discounts that apply to each subscription's invoice for a period starting at `start`, in
- * the order they were added: once-only ones not yet spent, repeating ones until they end,
- * forever ones always. One query, and none when no subscription has a discount.
+ * the order they were added: the subscription's own, or if it has none its customer's (Stripe's
+ * precedence). Once-only ones not yet spent, repeating ones until they end, forever ones always.
+ * One query for the whole batch.
  */
 export async function loadDiscounts(db: Db, subs: readonly { sub: Row<'subscriptions'>; start: Date }[]): Promise<Map<string, { discounts: Discount[]; firstUse: string[] }>> {
   const out = new Map<string, { discounts: Discount[]; firstUse: string[] }>();
-  const with_ = subs.filter((x) => x.sub.discount_ids.length > 0);
-  if (with_.length === 0) return out;
+  if (subs.length === 0) return out;
+  const own = subs.flatMap((x) => x.sub.discount_ids);
+  const inheriting = [...new Set(subs.filter((x) => x.sub.discount_ids.length === 0).map((x) => x.sub.customer_id))];
   const rows = await db.selectFrom('discounts as d').innerJoin('coupons as c', (j) => j.onRef('c.account_id', '=', 'd.account_id').onRef('c.id', '=', 'd.coupon_id'))
-    .selectAll('d').select(['c.percent_off', 'c.amount_off', 'c.currency', 'c.applies_to_products', 'c.duration'])
-    .where('d.account_id', 'in', [...new Set(with_.map((x) => x.sub.account_id))]).where('d.id', 'in', with_.flatMap((x) => x.sub.discount_ids)).execute();
-  for (const { sub, start } of with_) {
-    const mine = sub.discount_ids.flatMap((id) => rows.filter((r) => r.id === id && r.account_id === sub.account_id));
-    const active = mine.filter((r) => (r.duration === 'once' ? r.used_at === null : r.duration === 'repeating' ? start < r.ends_at! : true));
-    out.set(sub.id, {
-      discounts: active.map((r) => discountOf(r, r as unknown as Row<'coupons'>)),
-      firstUse: active.filter((r) => r.used_at === null).map((r) => r.id),
-    });
+    // A customer's current discounts are those its discount_ids name (a change replaces them).
+    .leftJoin('customers as cu', (j) => j.onRef('cu.account_id', '=', 'd.account_id').onRef('cu.id', '=', 'd.customer_id').on(sql<boolean>`d.id = ANY(cu.discount_ids)`))
+    .selectAll('d').select(['c.percent_off', 'c.amount_off', 'c.currency', 'c.applies_to_products', 'c.duration', 'cu.discount_ids as customer_discount_ids'])
+    .where('d.account_id', 'in', [...new Set(subs.map((x) => x.sub.account_id))])
+    .where((eb) => eb.or([
+      ...(own.length ? [eb('d.id', 'in', own)] : []),
+      ...(inheriting.length ? [eb.and([eb('d.customer_id', 'in', inheriting), eb('d.subscription_id', 'is', null), eb('cu.id', 'is not', null)])] : []),
+    ]))
+    .execute();
+  for (const { sub, start } of subs) {
+    const ids = sub.discount_ids.length ? sub.discount_ids : rows.find((r) => r.customer_id === sub.customer_id && r.customer_discount_ids)?.customer_discount_ids ?? [];
+    const mine = ids.flatMap((id) => rows.filter((r) => r.id === id && r.account_id === sub.account_id));
+    if (mine.length) out.set(sub.id, activeDiscounts(mine, start));
   }
   return out;
 }

@@ -8,12 +8,15 @@ import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { command } from '../unit-of-work.ts';
 import { customerView } from '../views.ts';
+import type { DiscountInput } from '../catalog/promotion-redemption.ts';
+import { redeemForCustomer } from './customer-discounts.ts';
 
 export type CustomerInput = {
   email?: string | null; name?: string | null; metadata?: Record<string, string>; invoice_prefix?: string;
   test_clock?: string | null; invoice_settings?: { default_payment_method?: string | null };
   /** Replaced whole: fields not given become null. */
   address?: Partial<Address> | null; tax_exempt?: TaxExempt; tax_ids?: TaxId[];
+  discounts?: DiscountInput[];
 };
 
 /** The tax fields as stored (jsonb as JSON text), checked; absent where not given. */
@@ -52,6 +55,10 @@ export async function createCustomer(deps: Deps, actor: Actor, input: CustomerIn
     // A generated prefix that another customer already has: draw again (1 in 10^12 per customer).
     for (let i = 0; !row && i < 5; i++) row = await insert(newInvoicePrefix());
     if (!row) throw new Error('could not find a free invoice prefix');
+    if (input.discounts?.length) {
+      const discount_ids = await redeemForCustomer(u, row.id, input.discounts, now);
+      row = await u.tx.updateTable('customers').set({ discount_ids }).where('account_id', '=', u.accountId).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    }
     const view = customerView(row);
     u.audit('customer.created', 'customer', row.id, null, view, now);
     u.emit('customer.created', row.id, view, now);
@@ -82,7 +89,9 @@ export async function updateCustomer(deps: Deps, actor: Actor, id: string, input
       if (other) throw prefixTaken(prefix);
     }
     const now = await nowFor(deps, u.tx, u.accountId, before.test_clock_id);
+    const discountIds = input.discounts === undefined ? undefined : await redeemForCustomer(u, id, input.discounts, now);
     const row = await u.tx.updateTable('customers').set({
+      ...(discountIds !== undefined ? { discount_ids: discountIds } : {}),
       ...(prefix !== undefined ? { invoice_prefix: prefix } : {}),
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),

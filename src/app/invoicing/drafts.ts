@@ -7,8 +7,10 @@ import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { atomically, command, retryingStale, type UnitOfWork } from '../unit-of-work.ts';
-import { iso, invoiceView, type Row } from '../views.ts';
+import { iso, invoiceView, num, type Row } from '../views.ts';
 import { loadLineTax } from '../catalog/line-taxes.ts';
+import type { DiscountInput } from '../catalog/promotion-redemption.ts';
+import { invoiceDiscounts, repriceDraft } from './draft-discounts.ts';
 import { billingCustomer, customerTaxOf, finalizeAndWrite, insertInvoices, type InvoicePlan } from './finalize.ts';
 import { getInvoice, withLines } from './invoices.ts';
 import { draftRows, itemRates, pendingLine, withTax, type PaymentMethodRef } from './plan-invoice.ts';
@@ -24,6 +26,8 @@ export type InvoiceInput = {
   subscription?: string;
   currency?: string;
   automatic_tax?: { enabled: boolean };
+  /** The invoice's own discounts ([] none); omitted, the customer's apply. */
+  discounts?: DiscountInput[];
 };
 
 export type InvoiceUpdate = {
@@ -31,6 +35,8 @@ export type InvoiceUpdate = {
   collection_method?: CollectionMethod;
   days_until_due?: number | null;
   auto_advance?: boolean;
+  /** Prices the draft again with these discounts ([] none). */
+  discounts?: DiscountInput[];
 };
 
 // One invoice takes at most this many pending items (Stripe's limit too); the rest wait for the
@@ -120,14 +126,16 @@ async function manualPlan(
   const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
   const tax = await loadLineTax(deps, u.tx, { accountId: u.accountId, customer: customerTaxOf(customer), defaults: [],
     automatic: input.automatic_tax?.enabled ?? false, anyOwn: items.some((i) => i.tax_rates.length > 0) });
+  const discounts = await invoiceDiscounts(u, input.discounts, customer, items[0]!.currency, now);
   const { invoice, lines } = draftRows({
     accountId: u.accountId, customerId: customer.id, subscriptionId: sub?.id ?? null,
     testClockId: customer.test_clock_id, reason: 'manual', periodStart: now, periodEnd: now,
     collectionMethod: terms.collection_method, daysUntilDue: terms.days_until_due,
     autoAdvance: input.auto_advance ?? false, description: input.description ?? null, automaticTax: tax.automatic,
-  }, buildInvoice(items[0]!.currency, withTax(items.map(pendingLine), tax, itemRates([], items))), now);
+  }, buildInvoice(items[0]!.currency, withTax(items.map(pendingLine), tax, itemRates([], items)), discounts.discounts), now);
+  discounts.settle(invoice);
   const pm = await cardFor(u, customer, sub);
-  return { invoice, lines, consumed: items, subscription: sub, customer: billingCustomer(customer, pm), pm, at: now };
+  return { invoice, lines, consumed: items, subscription: sub, customer: billingCustomer(customer, pm), pm, at: now, firstUse: discounts.firstUse };
 }
 
 /**
@@ -180,8 +188,10 @@ const editable = (i: Row<'invoices'>) => Object.fromEntries(EDITABLE.map((k) => 
 
 /** Edits a draft; anything else is already final. Written only if the draft is still as read. */
 export async function updateInvoice(deps: Deps, actor: Actor, id: string, input: InvoiceUpdate) {
-  return await retryingStale(() => atomically(deps, actor, async (u) => {
-    const invoice = await invoiceOf(u, id, 'none');
+  // New discounts replace the draft's lines: that takes a transaction, holding the draft locked.
+  const run = <T>(fn: (u: UnitOfWork) => Promise<T>) => (input.discounts === undefined ? retryingStale(() => atomically(deps, actor, fn)) : command(deps, actor, fn));
+  return await run(async (u) => {
+    const invoice = await invoiceOf(u, id, input.discounts === undefined ? 'none' : 'update');
     expectStatus(invoice, 'draft', 'invoice_not_editable', 'a draft can be edited');
     const method = input.collection_method ?? invoice.collection_method as CollectionMethod;
     // Switching to automatic charging drops the days to pay unless they are given (and refused).
@@ -193,13 +203,16 @@ export async function updateInvoice(deps: Deps, actor: Actor, id: string, input:
       description: input.description !== undefined ? input.description : invoice.description,
       updated_at: now, version: invoice.version + 1,
     };
-    u.updateLater('invoices', [{ account_id: u.accountId, id, ...editable(after), updated_at: now,
+    const repriced = input.discounts === undefined ? null : await repriceDraft(u, invoice, input.discounts, now);
+    if (repriced) Object.assign(after, repriced.totals);
+    const changed = (i: Row<'invoices'>) => ({ ...editable(i), ...(repriced ? { discounts: i.discounts, total: num(i.total) } : {}) });
+    u.updateLater('invoices', [{ account_id: u.accountId, id, ...editable(after), ...(repriced?.totals ?? {}), updated_at: now,
       version: invoice.version }]);
-    const view = await withLines(u.tx, after);
-    u.audit('invoice.updated', 'invoice', id, editable(invoice), editable(after), now);
-    u.emit('invoice.updated', id, view, now, { previous_attributes: editable(invoice) });
+    const view = repriced ? invoiceView(after, repriced.lines) : await withLines(u.tx, after);
+    u.audit('invoice.updated', 'invoice', id, changed(invoice), changed(after), now);
+    u.emit('invoice.updated', id, view, now, { previous_attributes: changed(invoice) });
     return view;
-  }));
+  });
 }
 
 /**
@@ -221,7 +234,8 @@ export async function finalizeInvoice(deps: Deps, actor: Actor, id: string) {
     const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
     const plan: InvoicePlan = {
       invoice, lines, consumed: [], subscription: sub, customer: billingCustomer(customer, pm), pm, at: now,
-      stored: true,
+      // A once-only discount it took (the customer's, say) is spent by finalizing it.
+      stored: true, firstUse: invoice.discounts,
     };
     const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: false });
     return await withSnapshots(u, plan, opened);

@@ -9,7 +9,10 @@ import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
-import { atomically, type UnitOfWork } from '../unit-of-work.ts';
+import { atomically, retryingStale, type UnitOfWork } from '../unit-of-work.ts';
+import { redeemCoupons } from '../catalog/coupons.ts';
+import { storedDiscounts } from '../catalog/discount-rows.ts';
+import { checkMinimums, type DiscountInput } from '../catalog/promotion-redemption.ts';
 import { invoiceItemView, type Row } from '../views.ts';
 
 export type InvoiceItemInput = {
@@ -24,6 +27,7 @@ export type InvoiceItemInput = {
   metadata?: Record<string, string>;
   /** Replace the invoice's rates on this item's line. */
   tax_rates?: string[];
+  discounts?: DiscountInput[];
 };
 
 /** The largest one-off charge or credit, in minor units either way. */
@@ -87,7 +91,8 @@ function periodOf(input: InvoiceItemInput, now: Date): { start: Date; end: Date 
 export async function createInvoiceItem(deps: Deps, actor: Actor, input: InvoiceItemInput) {
   // Nothing read here is locked: the insert goes out as one statement, and every row it names
   // (customer, subscription, price) is never deleted.
-  return await atomically(deps, actor, async (u) => {
+  // A coupon's or promotion code's count is written only if still as read; if not, it runs again.
+  return await retryingStale(() => atomically(deps, actor, async (u) => {
     const customer = await u.tx.selectFrom('customers').select(['id', 'test_clock_id', 'currency'])
       .where('account_id', '=', u.accountId).where('id', '=', input.customer).executeTakeFirst();
     if (!customer) throw notFound('customer', input.customer, 'customer');
@@ -118,14 +123,19 @@ export async function createInvoiceItem(deps: Deps, actor: Actor, input: Invoice
       price_id: charge.price?.id ?? null, quantity: charge.quantity, amount: charge.amount, unit_amount_decimal: null,
       currency: charge.currency, description: input.description ?? charge.price?.nickname ?? 'Invoice item',
       period_start: period.start, period_end: period.end, metadata: input.metadata ?? {},
-      test_clock_id: customer.test_clock_id, created_at: now, updated_at: now, version: 1, tax_rates: input.tax_rates ?? [],
+      test_clock_id: customer.test_clock_id, created_at: now, updated_at: now, version: 1, tax_rates: input.tax_rates ?? [], discounts: [],
     };
+    // The item's own discounts take from its line only; its amount is what a minimum must reach.
+    const wanted = input.discounts ?? [];
+    const redeemed = await redeemCoupons(u, wanted, { customer_id: customer.id, currency: charge.currency, invoice_item_id: row.id }, now);
+    checkMinimums(wanted, redeemed.promotionCodes, charge.amount, charge.currency);
+    row.discounts = storedDiscounts(redeemed.discounts);
     u.insertLater('invoice_items', [row]);
     const view = invoiceItemView(row);
     u.audit('invoiceitem.created', 'invoiceitem', row.id, null, view, now);
     u.emit('invoiceitem.created', row.id, view, now);
     return view;
-  });
+  }));
 }
 
 export async function getInvoiceItem(deps: Deps, accountId: string, id: string) {

@@ -5,6 +5,7 @@ import type { Discount, DiscountAmount } from '../../domain/discounts.ts';
 import { newId } from '../../domain/ids.ts';
 import { buildInvoice, periodLines, type BuiltInvoice, type Cycle, type DraftLine, type FixedDraft, type ItemState, type LineKind } from '../../domain/invoice-builder.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
+import { discountsOfItem } from '../catalog/discount-rows.ts';
 import type { BillingCustomer, InvoicePlan, PauseBehavior } from './finalize.ts';
 import type { Row } from '../views.ts';
 
@@ -26,7 +27,7 @@ export const itemStates = (items: readonly ItemWithPrice[]): ItemState[] => item
 export const pendingLine = (i: Row<'invoice_items'>): FixedDraft => ({
   kind: i.proration ? 'proration' : 'invoice_item', proration: i.proration, description: i.description, quantity: i.quantity,
   price_id: i.price_id, amount: i.amount, unit_amount_decimal: i.unit_amount_decimal, period_start: i.period_start,
-  period_end: i.period_end, subscription_item: i.subscription_item_id, invoice_item: i.id,
+  period_end: i.period_end, subscription_item: i.subscription_item_id, invoice_item: i.id, discounts: discountsOfItem(i),
 });
 
 /**

@@ -5,6 +5,7 @@ import { notFound } from '../errors.ts';
 import type { Deps } from '../ports.ts';
 import type { LineTax } from '../../domain/line-tax.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
+import { proposedDiscounts } from './preview-discounts.ts';
 import { loadChangeState, planChange, type SubscriptionChange } from '../subscriptions/change.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { finalizePlan, type InvoicePlan } from './finalize.ts';
@@ -67,10 +68,14 @@ async function preview(deps: Deps, accountId: string, input: PreviewInput) {
   state.billing = billing;
   // The discounts the renewal would take, as of the period's end (a repeating one may have ended).
   const atRenewal = async (sub: Row<'subscriptions'>) => (await loadDiscounts(deps.db, [{ sub, start: sub.current_period_end }])).get(sub.id);
+  // New discounts in the change: what redeeming them would give, without redeeming them.
+  const proposed = change.discounts === undefined ? null : await proposedDiscounts(deps.db, state.sub, change.discounts, state.now);
+  if (proposed) state.discounts = proposed.now;
   let plan: InvoicePlan;
   if (input.subscription_details) {
     const changed = planChange(state, change);
-    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.tax, await atRenewal(changed.after));
+    const renewalDiscounts = proposed ? proposed.at(changed.after.current_period_end) : await atRenewal(changed.after);
+    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.tax, renewalDiscounts);
   } else {
     plan = renewalPlan(state.sub, state.items, state.pending, billing, state.tax, await atRenewal(state.sub));
   }

@@ -17,6 +17,7 @@ import type { TaxCalculator } from '../ports.ts';
 import type { LineTax } from '../../domain/line-tax.ts';
 import { requirePriceIn } from '../catalog/price-currencies.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
+import type { DiscountInput } from '../catalog/promotion-redemption.ts';
 import type { Discount } from '../../domain/discounts.ts';
 import { clockTimes } from '../time.ts';
 import type { Row } from '../views.ts';
@@ -43,8 +44,8 @@ export type SubscriptionChange = {
   /** Replaces the subscription's default tax rates; [] removes them. */
   default_tax_rates?: string[] | undefined;
   automatic_tax?: { enabled: boolean } | undefined;
-  /** Coupons to redeem, replacing the subscription's discounts; [] removes them. */
-  discounts?: { coupon: string }[] | undefined;
+  /** Coupons or promotion codes to redeem, replacing the subscription's discounts; [] removes them. */
+  discounts?: DiscountInput[] | undefined;
 };
 
 export type TrialSettings = { end_behavior: { missing_payment_method: 'cancel' | 'pause' | 'create_invoice' } };
@@ -273,7 +274,7 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
         account_id: s.account_id, id: newId('invoiceItem'), customer_id: s.customer_id, subscription_id: s.id, subscription_item_id: l.subscription_item ?? null,
         invoice_id: null, proration: true, price_id: l.price_id, quantity: l.quantity, amount: l.amount, unit_amount_decimal: null, currency: s.currency,
         description: l.description, period_start: l.period_start, period_end: l.period_end, metadata: {}, test_clock_id: s.test_clock_id,
-        created_at: now, updated_at: now, version: 1, tax_rates: [],
+        created_at: now, updated_at: now, version: 1, tax_rates: [], discounts: [],
       });
     }
   }

@@ -24,6 +24,8 @@ import { checkTaxRates } from '../catalog/tax-rates.ts';
 import { loadLineTax, subscriptionTaxNeeds } from '../catalog/line-taxes.ts';
 import { requirePriceIn } from '../catalog/price-currencies.ts';
 import { redeemCoupons } from '../catalog/coupons.ts';
+import { checkMinimums, type DiscountInput } from '../catalog/promotion-redemption.ts';
+import { loadCustomerDiscounts } from '../customers/customer-discounts.ts';
 
 export type SubscriptionInput = {
   customer: string;
@@ -36,7 +38,7 @@ export type SubscriptionInput = {
   trial_settings?: TrialSettings;
   default_tax_rates?: string[];
   automatic_tax?: { enabled: boolean };
-  discounts?: { coupon: string }[];
+  discounts?: DiscountInput[];
   /** The currency to bill in, one every price offers; default: the customer's, else the first price's. */
   currency?: string;
 };
@@ -58,6 +60,9 @@ export function checkPeriodAmount(items: { price: Row<'prices'>; quantity: numbe
   }
   if (total > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', `the items of one period exceed the largest invoice amount (${MAX_INVOICE_AMOUNT})`, 'items');
 }
+
+/** What a full period of the items comes to, before discounts and tax. */
+export const periodAmount = (items: readonly ItemWithPrice[]) => items.reduce((a, x) => a + lineAmount(priceModelOf(x.price), x.item.quantity), 0n);
 
 export async function subscriptionWithItems(db: Kysely<DB>, s: Row<'subscriptions'>) {
   return subscriptionViewWith(s, (await loadItems(db, [s])).get(s.id));
@@ -202,7 +207,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
         tax_rates: input.items[i]!.tax_rates ?? [] },
       price: p.price,
     }));
-    const redeemed = await redeemCoupons(u, (input.discounts ?? []).map((d) => d.coupon), sub, now);
+    const redeemed = await redeemCoupons(u, input.discounts ?? [], sub, now);
     sub.discount_ids = redeemed.rows.map((r) => r.id);
     if (!trialEnd) {
       // The first period is invoiced and collected now; `incomplete` until the charge succeeds.
@@ -210,8 +215,10 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       // an item taken meanwhile by another invoice fails the version check and the command reruns).
       const pending = customer.has_pending ? (await loadPendingItems(u.tx, [sub])).get(sub.id) ?? [] : [];
       const tax = await loadLineTax(deps, u.tx, subscriptionTaxNeeds(sub, customerTaxOf(customer), items, pending));
-      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, tax,
-        { discounts: redeemed.discounts, firstUse: [] });
+      // Without discounts of its own, the subscription's invoices take its customer's.
+      const discounts = redeemed.rows.length ? { discounts: redeemed.discounts, firstUse: [] } : await loadCustomerDiscounts(u.tx, u.accountId, customer.discount_ids, now);
+      const plan = subscriptionPlan(sub, items, pending, { customer: billingCustomer(customer, pm), pm }, now, periodEnd, 'subscription_create', now, tax, discounts);
+      checkMinimums(input.discounts ?? [], redeemed.promotionCodes, plan.invoice.subtotal, sub.currency);
       const { charges: opened } = await finalizeAndWrite(deps, u, [plan], { mayConflict: false, guarded: true });
       // The discounts are written by this same statement, so their first use is set on the rows
       // themselves (an update would not see them).
@@ -223,7 +230,9 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       u.insertLater('subscription_items', items.map((x) => x.item));
       charges = opened.map((c) => ({ ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: sub, items } }));
     } else {
-      // A trial opens with a zero invoice (Stripe's record of it), finalized paid without a charge.
+      // A trial opens with a zero invoice (Stripe's record of it), finalized paid without a charge;
+      // a minimum amount is one the first paid invoice, a full period, must reach.
+      checkMinimums(input.discounts ?? [], redeemed.promotionCodes, periodAmount(items), sub.currency);
       const tax = await loadLineTax(deps, u.tx, subscriptionTaxNeeds(sub, customerTaxOf(customer), items, []));
       const built = buildInvoice(sub.currency, withTax(trialLines(itemStates(items), now, trialEnd), tax, itemRates(items)));
       const { invoice, lines } = draftRows({ accountId: u.accountId, customerId: customer.id, subscriptionId: id, testClockId: customer.test_clock_id,

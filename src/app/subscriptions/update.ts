@@ -6,8 +6,9 @@ import { command, type UnitOfWork } from '../unit-of-work.ts';
 import { invoiceItemView } from '../views.ts';
 import { subscriptionViewWith } from '../billing/load.ts';
 import { loadChangeState, planChange, type ChangePlan, type SubscriptionChange } from './change.ts';
-import { getSubscription } from './subscriptions.ts';
-import { redeemCoupons } from '../catalog/coupons.ts';
+import { getSubscription, periodAmount } from './subscriptions.ts';
+import { loadDiscounts, redeemCoupons } from '../catalog/coupons.ts';
+import { checkMinimums } from '../catalog/promotion-redemption.ts';
 
 /**
  * `POST /v1/subscriptions/:id`: plans the change (change.ts) on the locked subscription and
@@ -19,10 +20,15 @@ export async function updateSubscription(deps: Deps, actor: Actor, id: string, c
   await command(deps, actor, async (u) => {
     const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, change, { lock: true, idParam: 'id', taxCalculator: deps.taxCalculator });
     // New discounts replace the old ones, from this change on (an invoice issued now takes them).
-    const redeemed = change.discounts === undefined ? null : await redeemCoupons(u, change.discounts.map((d) => d.coupon), state.sub, state.now);
-    if (redeemed) state.discounts = { discounts: redeemed.discounts, firstUse: [] };
+    const redeemed = change.discounts === undefined ? null : await redeemCoupons(u, change.discounts, state.sub, state.now);
+    if (redeemed) {
+      // Taking its own discounts off leaves the subscription with its customer's.
+      state.discounts = redeemed.rows.length ? { discounts: redeemed.discounts, firstUse: [] }
+        : (await loadDiscounts(u.tx, [{ sub: { ...state.sub, discount_ids: [] }, start: state.now }])).get(state.sub.id) ?? { discounts: [], firstUse: [] };
+    }
     const plan = planChange(state, change);
     if (redeemed) {
+      checkMinimums(change.discounts!, redeemed.promotionCodes, plan.invoice?.invoice.subtotal ?? periodAmount(plan.items), state.sub.currency);
       plan.previous.discounts = state.sub.discount_ids;
       plan.after.discount_ids = redeemed.rows.map((r) => r.id);
     }

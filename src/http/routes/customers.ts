@@ -7,7 +7,7 @@ import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../.
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { CustomerTaxFields } from '../schemas.ts';
-import { Id, IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';
+import { Discounts, Id, IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 const Email = Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()]);
@@ -31,6 +31,7 @@ export function customerRoutes(app: App, deps: Deps) {
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
         ...CustomerTaxFields,
+        discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createCustomer(deps, actorOf(req), req.body ?? {}));
@@ -50,6 +51,7 @@ export function customerRoutes(app: App, deps: Deps) {
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
         ...CustomerTaxFields,
+        discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
   }, async (req) => await updateCustomer(deps, actorOf(req), req.params.id, req.body ?? {}));

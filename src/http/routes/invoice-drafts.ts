@@ -4,7 +4,7 @@ import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
 import { AutomaticTax } from '../schemas.ts';
-import { Id, IdParams, replies } from '../schemas.ts';
+import { Discounts, Id, IdParams, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 const CollectionMethod = Type.Union([Type.Literal('charge_automatically'), Type.Literal('send_invoice')]);
@@ -28,6 +28,7 @@ export function invoiceDraftRoutes(app: App, deps: Deps) {
         subscription: Type.Optional(Id('sub')),
         currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3, description: 'Default: oldest item\'s' })),
         automatic_tax: Type.Optional(AutomaticTax),
+        discounts: Type.Optional(Type.Array(Discounts.items, { maxItems: 5, description: 'The invoice\'s own discounts, for all its lines ([] none); omitted, the customer\'s apply' })),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createInvoice(deps, actorOf(req), req.body));
@@ -41,6 +42,7 @@ export function invoiceDraftRoutes(app: App, deps: Deps) {
         collection_method: Type.Optional(CollectionMethod),
         days_until_due: Type.Optional(Type.Union([DaysUntilDue, Type.Null()])),
         auto_advance: Type.Optional(Type.Boolean()),
+        discounts: Type.Optional(Type.Array(Discounts.items, { maxItems: 5, description: 'Prices the draft again with these discounts, for all its lines ([] none)' })),
       }, { additionalProperties: false })),
     },
   }, async (req) => await updateInvoice(deps, actorOf(req), req.params.id, req.body ?? {}));

@@ -5,7 +5,7 @@ import * as R from '../../app/resources.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
 import { ItemTaxRates } from '../schemas.ts';
-import { Id, IdParams, ListQuery, Metadata, Timestamp, pageOf, replies } from '../schemas.ts';
+import { Discounts, Id, IdParams, ListQuery, Metadata, Timestamp, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 // A one-off charge or credit: at most 10^12 minor units either way (10 billion USD).
@@ -30,6 +30,7 @@ export function invoiceItemRoutes(app: App, deps: Deps) {
         period: Type.Optional(Type.Object({ start: Timestamp, end: Timestamp }, { additionalProperties: false })),
         metadata: Type.Optional(Metadata),
         tax_rates: Type.Optional(ItemTaxRates),
+        discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createInvoiceItem(deps, actorOf(req), req.body));

@@ -3,7 +3,7 @@ import { createPreview } from '../../app/invoicing/preview.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
-import { Id, SubscriptionChangeFields, replies } from '../schemas.ts';
+import { Discounts, Id, SubscriptionChangeFields, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 export function invoicePreviewRoutes(app: App, deps: Deps) {
@@ -16,7 +16,7 @@ export function invoicePreviewRoutes(app: App, deps: Deps) {
       body: Type.Object({
         customer: Type.Optional(Id('cus')),
         subscription: Type.Optional(Id('sub')),
-        subscription_details: Type.Optional(Type.Object(SubscriptionChangeFields, { additionalProperties: false })),
+        subscription_details: Type.Optional(Type.Object({ ...SubscriptionChangeFields, discounts: Type.Optional(Discounts) }, { additionalProperties: false })),
       }, { additionalProperties: false }),
     },
   }, async (req) => await createPreview(deps, actorOf(req).accountId, req.body));
