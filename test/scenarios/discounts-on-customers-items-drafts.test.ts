@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advance, clockAt, customerWithCard, invoicesOf, must, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
+import { processNextDue } from '../../src/app/billing/process-due.ts';
 
 async function monthly(h: Harness, amount: number) {
   const product = await must(h.client.POST('/v1/products', { body: { name: 'Plan' } }));
@@ -51,6 +52,25 @@ describe('discounts on customers, invoice items and draft invoices', async () =>
     const s2 = await ok(h, 'POST', '/v1/subscriptions', { customer: b.customer.id, items: [{ price: price.id }] });
     await advance(h, b.clock.id, '2027-06-01T00:00:00Z');
     expect(totals(await invoicesOf(h, s2.id))).toEqual([[2_000, 1_000], [2_000, 2_000], [2_000, 2_000]]);
+  });
+
+  it("a customer's once-only discount goes to one of two subscriptions renewed in the same batch", async () => {
+    const price = await monthly(h, 2_000);
+    const once = await ok(h, 'POST', '/v1/coupons', { amount_off: 700, currency: 'usd', duration: 'once' });
+    h.clock.set(new Date('2027-08-01T00:00:00Z'));
+    const customer = await customerWithCard(h, 'tok_visa');
+    const subs = [
+      await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] }),
+      await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] }),
+    ];
+    await ok(h, 'POST', `/v1/customers/${customer.id}`, { discounts: [{ coupon: once.id }] });
+    // A month on, the worker claims both in one batch (one transaction). Were the discount given to
+    // both, the batch would fail on its used_at and fall back to one subscription at a time.
+    h.clock.set(new Date('2027-09-01T00:00:01Z'));
+    expect(await processNextDue(h.deps)).toBe(2);
+    const renewals = await Promise.all(subs.map(async (s) => (await invoicesOf(h, s.id))[1]!));
+    expect(renewals.map((i) => i.billing_reason)).toEqual(['subscription_cycle', 'subscription_cycle']);
+    expect(renewals.map((i) => i.total).sort()).toEqual([1_300, 2_000]);
   });
 
   it("an invoice item's discount takes from its own line only, on an invoice made by hand and on a renewal", async () => {

@@ -138,10 +138,16 @@ export async function loadDiscounts(db: Db, subs: readonly { sub: Row<'subscript
       ...(inheriting.length ? [eb.and([eb('d.customer_id', 'in', inheriting), eb('d.subscription_id', 'is', null), eb('cu.id', 'is not', null)])] : []),
     ]))
     .execute();
+  // A customer's once-only discount goes to one invoice of the batch: two of its subscriptions
+  // renewing together must not both spend it.
+  const spent = new Set<string>();
   for (const { sub, start } of subs) {
     const ids = sub.discount_ids.length ? sub.discount_ids : rows.find((r) => r.customer_id === sub.customer_id && r.customer_discount_ids)?.customer_discount_ids ?? [];
-    const mine = ids.flatMap((id) => rows.filter((r) => r.id === id && r.account_id === sub.account_id));
-    if (mine.length) out.set(sub.id, activeDiscounts(mine, start));
+    const mine = ids.flatMap((id) => rows.filter((r) => r.id === id && r.account_id === sub.account_id && !spent.has(r.id)));
+    if (mine.length === 0) continue;
+    const active = activeDiscounts(mine, start);
+    for (const r of mine) if (r.duration === 'once' && active.firstUse.includes(r.id)) spent.add(r.id);
+    out.set(sub.id, active);
   }
   return out;
 }
