@@ -149,6 +149,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'NUL character in an id', method: 'GET', url: '/v1/customers/cus%00x', code: 'parameter_invalid', param: 'id' },
       { name: 'unknown event', method: 'GET', url: '/v1/events/evt_nope', code: 'resource_missing', param: 'id' },
       { name: "another account's event", method: 'GET', url: `/v1/events/${bEvent.id}`, code: 'resource_missing', param: 'id' },
+      { name: 'NUL character in an event id', method: 'GET', url: '/v1/events/evt%00x', code: 'parameter_invalid', param: 'id' },
       { name: 'event id too long', method: 'GET', url: `/v1/events/evt_${'x'.repeat(70)}`, code: 'parameter_invalid', param: 'id' },
       { name: 'negative after_sequence', method: 'GET', url: '/v1/events?after_sequence=-1', code: 'parameter_invalid', param: 'after_sequence' },
       { name: 'text for after_sequence', method: 'GET', url: '/v1/events?after_sequence=ten', code: 'parameter_invalid', param: 'after_sequence' },
