@@ -321,7 +321,7 @@ export const Event = Type.Object({
   sequence: Nullable(Type.Integer({ minimum: 1, description: 'Position in the commit-ordered stream, shared by all accounts (so it has gaps); null for the moment between commit and sequencing. Read the stream with after_sequence.' })),
   data: Type.Object({
     object: Type.Unknown({ description: 'The object as it was when the event happened' }),
-    previous_attributes: Type.Optional(Type.Unknown({ description: 'On *.updated events: the changed fields\' values before the change' })),
+    previous_attributes: Type.Optional(Type.Unknown({ description: 'On events that record a change of some fields: their values before it' })),
   }, { additionalProperties: true }),
   request: Nullable(Type.String({ description: 'Request-Id of the API call that caused it' })),
 });

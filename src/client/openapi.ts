@@ -5047,7 +5047,7 @@ export interface components {
             data: {
                 /** @description The object as it was when the event happened */
                 object: unknown;
-                /** @description On *.updated events: the changed fields' values before the change */
+                /** @description On events that record a change of some fields: their values before it */
                 previous_attributes?: unknown;
             } & {
                 [key: string]: unknown;
