@@ -12,6 +12,10 @@ export type Config = {
   pollMs: number;
   recoveryDelayMs: number;
   sandboxLatencyMs: number;
+  /** How often the worker gives committed events their place in the stream. */
+  eventSequenceMs: number;
+  /** Days an event is kept once sequenced; at least 30. */
+  eventRetentionDays: number;
 };
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -34,5 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMs: int('REBILL_POLL_MS', 1000, env),
     recoveryDelayMs: int('REBILL_RECOVERY_DELAY_MS', 60_000, env),
     sandboxLatencyMs: int('REBILL_SANDBOX_LATENCY_MS', 0, env),
+    eventSequenceMs: int('REBILL_EVENT_SEQUENCE_MS', 200, env),
+    eventRetentionDays: Math.max(30, int('REBILL_EVENT_RETENTION_DAYS', 30, env)),
   };
 }

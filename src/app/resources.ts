@@ -316,8 +316,14 @@ export const BillingFailure = Type.Object({
 
 export const Event = Type.Object({
   id: Type.String(), object: Type.Literal('event'), type: Type.String({ description: 'e.g. invoice.paid' }),
-  data: Type.Object({ object: Type.Unknown({ description: 'The object as it was when the event happened' }) }, { additionalProperties: true }),
-  request: Nullable(Type.String({ description: 'Request-Id of the API call that caused it' })), created: Time,
+  created: Type.String({ format: 'date-time', description: 'When it happened, by the clock of the change (a test clock\'s time for its customers)' }),
+  api_version: Type.String({ description: 'The API version whose shapes data.object has, e.g. 2026-11-30' }),
+  sequence: Nullable(Type.Integer({ minimum: 1, description: 'Position in the commit-ordered stream, shared by all accounts (so it has gaps); null for the moment between commit and sequencing. Read the stream with after_sequence.' })),
+  data: Type.Object({
+    object: Type.Unknown({ description: 'The object as it was when the event happened' }),
+    previous_attributes: Type.Optional(Type.Unknown({ description: 'On events that record a change of some fields: their values before it' })),
+  }, { additionalProperties: true }),
+  request: Nullable(Type.String({ description: 'Request-Id of the API call that caused it' })),
 });
 
 export const AuditEntry = Type.Object({

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
 import { newId } from '../domain/ids.ts';
+import { API_VERSION } from './events/api-version.ts';
 import type { Actor, Deps, StatementRunner } from './ports.ts';
 
 type TableName = keyof DB & string;
@@ -85,7 +86,7 @@ export class UnitOfWork {
   emit(type: string, objectId: string, object: unknown, at: Date, extra: Record<string, unknown> = {}): void {
     this.insertLater('events', [{
       account_id: this.actor.accountId, id: newId('event'), type, object_id: objectId,
-      data: { object, ...extra }, request_id: this.actor.requestId, created_at: at,
+      data: { object, ...extra }, request_id: this.actor.requestId, created_at: at, api_version: API_VERSION,
     }]);
   }
 

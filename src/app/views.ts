@@ -189,7 +189,8 @@ export const billingFailureView = (f: Row<'billing_failures'>): R.BillingFailure
 });
 
 export const eventView = (e: Row<'events'>): R.EventObject => ({
-  id: e.id, object: 'event', type: e.type, data: json(e.data) as R.EventObject['data'], request: e.request_id, created: iso(e.created_at),
+  id: e.id, object: 'event', type: e.type, created: iso(e.created_at), api_version: e.api_version,
+  sequence: e.sequence === null ? null : Number(e.sequence), data: json(e.data) as R.EventObject['data'], request: e.request_id,
 });
 
 export const auditView = (a: Row<'audit_log'>): R.AuditEntryObject => ({

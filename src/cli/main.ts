@@ -35,7 +35,10 @@ async function run(opts: { api: boolean; worker: boolean }) {
     if (boot.created) console.log(`Account ${boot.account.id} created. Admin API key (shown once): ${boot.key?.secret}`);
     else if (boot.key) console.log(`Bootstrap key added as an admin key of ${boot.account.id}.`);
   }
-  const worker = opts.worker ? startWorker(deps, { concurrency: config.workerConcurrency, pollMs: config.pollMs }) : null;
+  const worker = opts.worker ? startWorker(deps, {
+    concurrency: config.workerConcurrency, pollMs: config.pollMs,
+    events: { sequenceMs: config.eventSequenceMs, retentionDays: config.eventRetentionDays },
+  }) : null;
   if (worker) console.log(`Billing worker running (${config.workerConcurrency} loops).`);
   onShutdown(async () => { await app?.close(); await worker?.stop(); await rt.close(); });
 }

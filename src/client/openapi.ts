@@ -1398,10 +1398,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List events (the outbox), newest first */
+        /** List events (the outbox), newest first; or the commit-ordered stream after a sequence */
         get: {
             parameters: {
                 query?: {
+                    /** @description Only sequenced events with a greater sequence, oldest first (0: from the start). Pass the last sequence you saw to follow the stream without missing an event. */
+                    after_sequence?: string;
                     /** @description Page size, 1–100 (default 10) */
                     limit?: string;
                     object_id?: string;
@@ -1445,6 +1447,62 @@ export interface paths {
                             /** @enum {string} */
                             object: "list";
                         };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve an event */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Event"];
                     };
                 };
             };
@@ -4979,14 +5037,18 @@ export interface components {
             };
         };
         Event: {
+            /** @description The API version whose shapes data.object has, e.g. 2026-11-30 */
+            api_version: string;
             /**
              * Format: date-time
-             * @description RFC 3339 UTC timestamp
+             * @description When it happened, by the clock of the change (a test clock's time for its customers)
              */
             created: string;
             data: {
                 /** @description The object as it was when the event happened */
                 object: unknown;
+                /** @description On events that record a change of some fields: their values before it */
+                previous_attributes?: unknown;
             } & {
                 [key: string]: unknown;
             };
@@ -4994,6 +5056,7 @@ export interface components {
             /** @enum {string} */
             object: "event";
             request: string | null;
+            sequence: number | null;
             /** @description e.g. invoice.paid */
             type: string;
         };

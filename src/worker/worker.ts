@@ -4,6 +4,7 @@ import { recoverNextAttempt } from '../app/payments/recover.ts';
 import { recoverNextRefund } from '../app/payments/refunds.ts';
 import type { Deps } from '../app/ports.ts';
 import { resumeStalledAdvance } from '../app/test-clocks/test-clocks.ts';
+import { startEventDuties, type EventDutyOptions } from './event-duties.ts';
 
 export type WorkerHandle = { stop: () => Promise<void>; done: Promise<void>; processed: () => number };
 
@@ -12,7 +13,7 @@ export type WorkerHandle = { stop: () => Promise<void>; done: Promise<void>; pro
  * unsettled payment attempt, or one test clock advance whose process died) at a time with row locks, so any number of loops in any number of
  * processes never work on the same row. A loop sleeps `pollMs` only when nothing is due.
  */
-export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: number; exitWhenIdle?: boolean }): WorkerHandle {
+export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: number; exitWhenIdle?: boolean; events?: EventDutyOptions }): WorkerHandle {
   let running = true;
   let count = 0;
   const sleepers = new Set<() => void>();
@@ -43,10 +44,12 @@ export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: num
     }
   }
   const done = Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, (_, i) => loop(i))).then(() => undefined);
+  // Sequencing and retention of events run beside the billing loops (not in a drain).
+  const duties = opts.events && !opts.exitWhenIdle ? startEventDuties(deps, opts.events) : null;
   return {
     done,
     processed: () => count,
-    stop: async () => { running = false; for (const wake of [...sleepers]) wake(); await done; },
+    stop: async () => { running = false; for (const wake of [...sleepers]) wake(); await done; await duties?.stop(); },
   };
 }
 

@@ -62,6 +62,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bPrice = await asOther('POST', '/v1/prices', { product: bProduct.id, currency: 'usd', unit_amount: 100, recurring: { interval: 'month' } });
   const bClock = await asOther('POST', '/v1/test_clocks', { frozen_time: '2027-03-01T00:00:00Z' });
   const bCustomer = await asOther('POST', '/v1/customers', { name: 'Other customer' });
+  const bEvent = (await asOther('GET', `/v1/events?object_id=${bCustomer.id}`)).data[0];
   const bPm = await asOther('POST', '/v1/payment_methods', { customer: bCustomer.id, token: 'tok_visa' });
   const bSub = await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
   const bInvoice = bSub.latest_invoice as string;
@@ -146,6 +147,14 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'NUL character in a metadata value', url: '/v1/customers', body: { metadata: { note: '\u0000' } }, code: 'parameter_invalid', param: 'metadata[note]' },
       { name: 'NUL character in a list filter', method: 'GET', url: '/v1/customers?email=%00', code: 'parameter_invalid', param: 'email' },
       { name: 'NUL character in an id', method: 'GET', url: '/v1/customers/cus%00x', code: 'parameter_invalid', param: 'id' },
+      { name: 'unknown event', method: 'GET', url: '/v1/events/evt_nope', code: 'resource_missing', param: 'id' },
+      { name: "another account's event", method: 'GET', url: `/v1/events/${bEvent.id}`, code: 'resource_missing', param: 'id' },
+      { name: 'NUL character in an event id', method: 'GET', url: '/v1/events/evt%00x', code: 'parameter_invalid', param: 'id' },
+      { name: 'event id too long', method: 'GET', url: `/v1/events/evt_${'x'.repeat(70)}`, code: 'parameter_invalid', param: 'id' },
+      { name: 'negative after_sequence', method: 'GET', url: '/v1/events?after_sequence=-1', code: 'parameter_invalid', param: 'after_sequence' },
+      { name: 'text for after_sequence', method: 'GET', url: '/v1/events?after_sequence=ten', code: 'parameter_invalid', param: 'after_sequence' },
+      { name: 'after_sequence beyond bigint', method: 'GET', url: `/v1/events?after_sequence=${'9'.repeat(20)}`, code: 'parameter_invalid', param: 'after_sequence' },
+      { name: 'after_sequence with starting_after', method: 'GET', url: '/v1/events?after_sequence=0&starting_after=evt_x', code: 'parameters_exclusive', param: 'starting_after' },
     ],
     'POST /v1/customers/:id/balance_transactions': [
       { name: 'zero amount', url: `/v1/customers/${noCard.id}/balance_transactions`, body: { amount: 0, currency: 'usd' }, code: 'parameter_invalid', param: 'amount' },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
+import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, type Harness } from '../support.ts';
 
@@ -69,6 +70,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
   // A credit note on the paid invoice that refunded part of it through the gateway.
   const cn = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, amount: 300, refund_amount: 300 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'A-SPRING', customer: customer.id });
+  // A's events in the commit-ordered stream, so following it shows B nothing of them.
+  await sequenceEvents(h.deps.db, h.clock.now());
+  const event = (await ok(h, 'GET', `/v1/events?object_id=${customer.id}`)).data[0];
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -142,6 +146,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/events', url: '/v1/events?limit=100', expect: 'empty' },
     { route: 'GET /v1/events', url: `/v1/events?object_id=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/events', url: '/v1/events?type=customer.created', expect: 'empty' },
+    { route: 'GET /v1/events', url: '/v1/events?after_sequence=0&limit=100', expect: 'empty' },
+    { route: 'GET /v1/events/:id', url: `/v1/events/${event.id}`, expect: 'missing' },
     { route: 'GET /v1/audit_log', url: '/v1/audit_log?limit=100', expect: 'empty' },
     { route: 'GET /v1/audit_log', url: `/v1/audit_log?object_id=${sub.id}`, expect: 'empty' },
     { route: 'GET /v1/audit_log', url: `/v1/audit_log?request_id=${subRequestId}`, expect: 'empty' },

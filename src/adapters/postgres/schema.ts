@@ -127,6 +127,8 @@ export interface BillingFailuresTable {
 }
 export interface EventsTable {
   account_id: string; id: string; type: string; object_id: string; data: Json; request_id: string | null; created_at: Ts;
+  /** Delivery order, assigned after commit by the sequencer (migration 017); null until then. */
+  sequence: Generated<bigint | null>; sequenced_at: Generated<Ts | null>; api_version: Generated<string>;
 }
 export interface AuditLogTable {
   account_id: string; id: string; actor: string; action: string; object_type: string; object_id: string;
