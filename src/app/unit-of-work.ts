@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { EventType } from '../domain/event-types.ts';
 import type { DB } from '../adapters/postgres/schema.ts';
 import { newId } from '../domain/ids.ts';
 import { API_VERSION } from './events/api-version.ts';
@@ -83,7 +84,7 @@ export class UnitOfWork {
     }]);
   }
 
-  emit(type: string, objectId: string, object: unknown, at: Date, extra: Record<string, unknown> = {}): void {
+  emit(type: EventType, objectId: string, object: unknown, at: Date, extra: Record<string, unknown> = {}): void {
     this.insertLater('events', [{
       account_id: this.actor.accountId, id: newId('event'), type, object_id: objectId,
       data: { object, ...extra }, request_id: this.actor.requestId, created_at: at, api_version: API_VERSION,

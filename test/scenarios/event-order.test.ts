@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EventType } from '../../src/domain/event-types.ts';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { command } from '../../src/app/unit-of-work.ts';
 import { ok } from '../builders.ts';
@@ -40,7 +41,7 @@ describe('commit-ordered events', async () => {
     const mintedEarly = new Promise<void>((r) => { minted = r; });
     // Transaction 1 mints its event id first, writes it, and holds its commit open on its own connection.
     const slow = command(h.deps, actor, async (u) => {
-      u.emit('test.slow', 'obj_slow', { id: 'obj_slow' }, h.clock.now());
+      u.emit('test.slow' as EventType, 'obj_slow', { id: 'obj_slow' }, h.clock.now());
       await u.flush();
       early = (await u.tx.selectFrom('events').select('id').where('type', '=', 'test.slow').executeTakeFirstOrThrow()).id;
       minted();
@@ -48,7 +49,7 @@ describe('commit-ordered events', async () => {
     });
     await mintedEarly;
     // Transaction 2, on another connection, mints a later id and commits first.
-    await command(h.deps, actor, async (u) => { u.emit('test.fast', 'obj_fast', { id: 'obj_fast' }, h.clock.now()); });
+    await command(h.deps, actor, async (u) => { u.emit('test.fast' as EventType, 'obj_fast', { id: 'obj_fast' }, h.clock.now()); });
     const late = (await h.database.db.selectFrom('events').select('id').where('type', '=', 'test.fast').executeTakeFirstOrThrow()).id;
     expect(late > early).toBe(true);
 
@@ -78,8 +79,8 @@ describe('commit-ordered events', async () => {
     const writers = Array.from({ length: 4 }, async (_, w) => {
       for (let i = 0; i < 60; i++) {
         await command(h.deps, actor, async (u) => {
-          u.emit('test.race', `obj_${w}_${i}`, { id: `obj_${w}_${i}` }, h.clock.now());
-          if (i % 3 === 0) u.emit('test.race', `obj_${w}_${i}b`, { id: `obj_${w}_${i}b` }, h.clock.now());
+          u.emit('test.race' as EventType, `obj_${w}_${i}`, { id: `obj_${w}_${i}` }, h.clock.now());
+          if (i % 3 === 0) u.emit('test.race' as EventType, `obj_${w}_${i}b`, { id: `obj_${w}_${i}b` }, h.clock.now());
         });
       }
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EventType } from '../../src/domain/event-types.ts';
 import { settleAttempts } from '../../src/app/payments/settle.ts';
 import { systemActor } from '../../src/app/ports.ts';
 import { atomically, StaleWriteError } from '../../src/app/unit-of-work.ts';
@@ -18,7 +19,7 @@ describe('commands written as one conditional statement', async () => {
     const invoice = await firstInvoiceOf(h, sub.id);
     const events = await count('SELECT count(*)::int AS n FROM events');
     const write = (version: number) => atomically(h.deps, systemActor(h.accountId), async (u) => {
-      u.emit('test.event', invoice.id, { probe: true }, new Date());
+      u.emit('test.event' as EventType, invoice.id, { probe: true }, new Date());
       u.updateLater('invoices', [{ account_id: h.accountId, id: invoice.id, attempt_count: 7, version }]);
     });
     await expect(write(41)).rejects.toBeInstanceOf(StaleWriteError);

@@ -49,7 +49,7 @@ async function settleRefund(deps: Deps, actor: Actor, r: Row<'refunds'>, outcome
     if (!done) return;
     const view = refundView(done);
     u.audit(`refund.${done.status}`, 'refund', done.id, { status: r.status }, view, now);
-    u.emit(`refund.${done.status}`, done.id, view, now);
+    u.emit(done.status === 'succeeded' ? 'refund.succeeded' : 'refund.failed', done.id, view, now);
   });
 }
 

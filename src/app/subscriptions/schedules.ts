@@ -1,4 +1,5 @@
 import type { Recurring } from '../../domain/calendar.ts';
+import type { EventType } from '../../domain/event-types.ts';
 import { invalid, renameParam } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { phaseSpans, type PhaseSpan } from '../../domain/schedule-phases.ts';
@@ -114,7 +115,7 @@ export function writeSchedule(u: UnitOfWork, s: Schedule, set: Partial<Schedule>
 }
 
 /** Audit entry and event of a schedule's change. */
-export function recordSchedule(u: UnitOfWork, type: string, before: Schedule | null, after: Schedule, at: Date) {
+export function recordSchedule(u: UnitOfWork, type: EventType, before: Schedule | null, after: Schedule, at: Date) {
   const view = scheduleView(after);
   const previous = before ? changedFields(scheduleView(before), view) : null;
   u.audit(type, 'subscription_schedule', after.id, previous, previous ? pick(view, Object.keys(previous)) : view, at);

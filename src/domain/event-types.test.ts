@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES, isEventType } from './event-types.ts';
+
+describe('event types', () => {
+  it('are unique, each an object and what happened to it', () => {
+    expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
+    for (const t of EVENT_TYPES) expect(t).toMatch(/^[a-z_]+\.[a-z_]+$/);
+    expect(isEventType('invoice.paid')).toBe(true);
+    expect(isEventType('invoice.pai')).toBe(false);
+    expect(isEventType('*')).toBe(false);
+  });
+});

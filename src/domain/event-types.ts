@@ -1,0 +1,31 @@
+// Every type of event Rebill emits, in one place: webhook endpoints subscribe to these (or `*`),
+// and UnitOfWork.emit takes only these, so a new event type is added here or does not compile.
+export const EVENT_TYPES = [
+  'account.updated',
+  'billing_failure.retried',
+  'coupon.created',
+  'credit_note.created', 'credit_note.voided',
+  'customer.created', 'customer.updated', 'customer.balance_changed',
+  'customer_balance_transaction.created',
+  'invoice.created', 'invoice.finalized', 'invoice.updated', 'invoice.paid', 'invoice.payment_failed',
+  'invoice.voided', 'invoice.marked_uncollectible',
+  'invoiceitem.created',
+  'payment.succeeded', 'payment.failed',
+  'payment_method.attached',
+  'price.created',
+  'product.created',
+  'promotion_code.created', 'promotion_code.updated',
+  'refund.succeeded', 'refund.failed',
+  'subscription.created', 'subscription.updated', 'subscription.deleted', 'subscription.paused',
+  'subscription.resumed', 'subscription.billing_failed',
+  'subscription_schedule.created', 'subscription_schedule.updated', 'subscription_schedule.released',
+  'subscription_schedule.completed', 'subscription_schedule.canceled', 'subscription_schedule.phase_failed',
+  'tax_rate.created', 'tax_rate.updated',
+  'test_clock.created', 'test_clock.ready',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+export const isEventType = (t: string): t is EventType => KNOWN.has(t);
