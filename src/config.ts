@@ -16,6 +16,12 @@ export type Config = {
   eventSequenceMs: number;
   /** Days an event is kept once sequenced; at least 30. */
   eventRetentionDays: number;
+  /** Seals secrets at rest (32 bytes, hex or base64); unset: a key generated once into the data directory. */
+  secretKey: string | undefined;
+  /** Webhooks may use `http` to a loopback host (tests, local development). */
+  webhooksAllowHttp: boolean;
+  /** Webhooks may go to private, loopback and link-local addresses. */
+  webhooksAllowPrivate: boolean;
 };
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -38,6 +44,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMs: int('REBILL_POLL_MS', 1000, env),
     recoveryDelayMs: int('REBILL_RECOVERY_DELAY_MS', 60_000, env),
     sandboxLatencyMs: int('REBILL_SANDBOX_LATENCY_MS', 0, env),
+    secretKey: env.REBILL_SECRET_KEY || undefined,
+    webhooksAllowHttp: env.REBILL_WEBHOOKS_ALLOW_HTTP === '1',
+    webhooksAllowPrivate: env.REBILL_WEBHOOKS_ALLOW_PRIVATE === '1',
     eventSequenceMs: int('REBILL_EVENT_SEQUENCE_MS', 200, env),
     eventRetentionDays: Math.max(30, int('REBILL_EVENT_RETENTION_DAYS', 30, env)),
   };

@@ -9,6 +9,8 @@ import { migrate } from './adapters/postgres/migrate.ts';
 import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
 import type { Deps, PaymentGateway } from './app/ports.ts';
 import type { Config } from './config.ts';
+import { loadSecretKey } from './adapters/secret-key-file.ts';
+import { SecretBox } from './adapters/secret-box.ts';
 
 export type Runtime = { database: Database; deps: Deps; embedded: EmbeddedServer | null; url: string; close: () => Promise<void> };
 
@@ -34,7 +36,7 @@ export async function openDatabase(config: Config, log: Logger, poolSize: number
   return { url: withDatabase(embedded.url, 'rebill'), embedded };
 }
 
-export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
+export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs' | 'secretKey' | 'webhooksAllowHttp' | 'webhooksAllowPrivate'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
   return {
     db: database.db,
     runStatement: preparedRunner(database.pool),
@@ -43,15 +45,22 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     log,
     recoveryDelayMs: config.recoveryDelayMs,
     workerId: `${os.hostname()}:${process.pid}`,
+    ...(config.secretKey ? { webhooks: webhooksOf({ secretKey: config.secretKey, allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }) } : {}),
   };
 }
+
+const webhooksOf = (c: { secretKey: string; allowHttp: boolean; allowPrivate: boolean }) => ({
+  secrets: new SecretBox(c.secretKey),
+  policy: { allowHttp: c.allowHttp, allowPrivate: c.allowPrivate },
+});
 
 export async function openRuntime(config: Config, opts: { poolSize?: number; applicationName?: string } = {}): Promise<Runtime> {
   const log = pino({ level: config.logLevel });
   const { url, embedded } = await openDatabase(config, log, opts.poolSize ?? 10);
   const database = connect(url, { max: opts.poolSize ?? 10, applicationName: opts.applicationName ?? 'rebill' });
   await migrate(database.pool);
-  const deps = makeDeps(database, log, config);
+  const secretKey = config.secretKey ?? await loadSecretKey(config.dataDir, log);
+  const deps = makeDeps(database, log, { ...config, secretKey });
   return {
     database, deps, embedded, url,
     close: async () => { await database.close(); await embedded?.stop(); },

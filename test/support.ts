@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { SecretBox } from '../src/adapters/secret-box.ts';
 import { pino } from 'pino';
 import { afterAll, inject } from 'vitest';
 import { ManualClock } from '../src/adapters/clock.ts';
@@ -68,6 +69,8 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
   const deps: Deps = {
     db: database.db, runStatement: preparedRunner(database.pool), clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
     log: pino({ level: process.env.TEST_LOG ?? 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
+    // Receivers in tests listen on 127.0.0.1 over http.
+    webhooks: { secrets: new SecretBox(SecretBox.newKey()), policy: { allowHttp: true, allowPrivate: false } },
   };
   const app = await buildServer(deps, { logLevel: process.env.TEST_LOG ?? 'silent', checkResponses: true });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { UrlPolicy } from '../domain/webhook-url.ts';
 import type { Logger } from 'pino';
 import type { Clock } from '../adapters/clock.ts';
 import type { DB } from '../adapters/postgres/schema.ts';
@@ -86,7 +87,15 @@ export type Deps = {
   workerId?: string;
   /** Automatic tax; Rebill's rules table when not given. */
   taxCalculator?: TaxCalculator;
+  /** Sealing of webhook secrets and where deliveries may go; webhook endpoints need it. */
+  webhooks?: { secrets: SecretSealer; policy: UrlPolicy };
 };
+
+/** Seals a secret for storage and opens it again (AES-256-GCM in src/adapters/secret-box.ts). */
+export interface SecretSealer {
+  seal(plaintext: string): string;
+  open(sealed: string): string;
+}
 
 /** Who is acting, for the audit log and for scoping every query. */
 export type Actor = { accountId: string; actor: string; requestId: string | null };

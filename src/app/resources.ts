@@ -199,6 +199,17 @@ export const TaxRate = Type.Object({
   active: Type.Boolean(), metadata: MetadataObject, created: Time, updated: Time,
 });
 
+export const WebhookEndpoint = Type.Object({
+  id: Type.String(), object: Type.Literal('webhook_endpoint'), url: Type.String(), description: Nullable(Type.String()),
+  enabled_events: Type.Array(Type.String(), { description: 'Event types delivered here; ["*"] is every type' }),
+  status: Literals(['enabled', 'disabled'] as const), api_version: Type.String({ description: 'The shape of the events delivered' }),
+  secret_rotation: Nullable(Type.Object({ previous_secret_expires_at: Time }, { description: 'While a rotation lasts the previous secret signs too, until it expires' })),
+  secret: Type.Optional(Type.String({ description: 'The signing secret (whsec_…): only in the answer that created or rotated it' })),
+  metadata: MetadataObject, created: Time, updated: Time,
+});
+
+export const DeletedObject = Type.Object({ id: Type.String(), object: Type.String(), deleted: Type.Literal(true) });
+
 export const InvoiceItem = Type.Object({
   id: Type.String(), object: Type.Literal('invoiceitem'), customer: Ref('cus', 'customer'),
   subscription: Nullable(Ref('sub', 'subscription')), subscription_item: Nullable(Ref('si', 'subscription item')),
@@ -351,6 +362,7 @@ export type SubscriptionScheduleObject = Static<typeof SubscriptionSchedule>;
 export type CouponObject = Static<typeof Coupon>;
 export type PromotionCodeObject = Static<typeof PromotionCode>;
 export type TaxRateObject = Static<typeof TaxRate>;
+export type WebhookEndpointObject = Static<typeof WebhookEndpoint>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;
 export type InvoiceObject = Static<typeof Invoice>;

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { API_VERSION } from './events/api-version.ts';
 import type * as S from '../adapters/postgres/schema.ts';
 import type { SubscriptionStatus } from '../domain/subscription-status.ts';
 import type * as R from './resources.ts';
@@ -222,4 +223,11 @@ export const creditNoteView = (c: Row<'credit_notes'>): R.CreditNoteObject => ({
   refund_amount: num(c.refund_amount), credit_amount: num(c.credit_amount), out_of_band_amount: num(c.out_of_band_amount),
   refund: c.refund_id, customer_balance_transaction: c.balance_transaction_id, reason: c.reason === null ? null : oneOf<NonNullable<R.CreditNoteObject['reason']>>(c.reason), memo: c.memo,
   metadata: meta(c.metadata), voided_at: iso(c.voided_at), created: iso(c.created_at), updated: iso(c.updated_at),
+});
+
+export const webhookEndpointView = (e: Row<'webhook_endpoints'>, now: Date, secret?: string): R.WebhookEndpointObject => ({
+  id: e.id, object: 'webhook_endpoint', url: e.url, description: e.description, enabled_events: e.enabled_events,
+  status: e.disabled ? 'disabled' : 'enabled', api_version: API_VERSION,
+  secret_rotation: e.previous_secret_expires_at && e.previous_secret_expires_at > now ? { previous_secret_expires_at: iso(e.previous_secret_expires_at) } : null,
+  ...(secret ? { secret } : {}), metadata: meta(e.metadata), created: iso(e.created_at), updated: iso(e.updated_at),
 });

@@ -22,6 +22,7 @@ export const ID_PREFIX = {
   paymentAttempt: 'pay',
   creditNote: 'cn',
   refund: 're',
+  webhookEndpoint: 'we',
   event: 'evt',
   audit: 'aud',
   testClock: 'clock',

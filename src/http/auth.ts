@@ -19,7 +19,11 @@ const GRANTS: Record<Role, readonly Permission[]> = {
 
 declare module 'fastify' {
   interface FastifyRequest { principal?: Principal }
-  interface FastifyContextConfig { permission?: Permission; public?: boolean }
+  interface FastifyContextConfig {
+    permission?: Permission; public?: boolean;
+    /** The answer carries a secret: the idempotency store keeps it sealed, not in clear. */
+    secretInAnswer?: boolean;
+  }
 }
 
 export function authHook(db: Kysely<DB>) {

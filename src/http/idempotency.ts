@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SecretSealer } from '../app/ports.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
@@ -22,12 +23,15 @@ const fingerprint = (req: FastifyRequest) =>
 // A first request that died without answering must not hold its key forever.
 const ABANDONED_AFTER_MS = 60_000;
 
+/** Whether the route's answer holds a secret (stored sealed; without a sealer such routes refuse keys). */
+const sealsAnswer = (req: FastifyRequest) => req.routeOptions.config.secretInAnswer === true;
+
 /**
  * Idempotency-Key on writes: the first request with a key reserves it and stores its response;
  * a repeat with the same body gets that response again and writes nothing; a repeat with another
  * body is refused with 409. Server errors and conflicts release the key so the client can retry.
  */
-export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
+export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>, sealer?: SecretSealer) {
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.principal) return;
@@ -38,6 +42,7 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     if (containsCardNumber(key)) {
       throw new DomainError('card_number_refused', 'Raw card numbers are not accepted; send a gateway token instead.', 'Idempotency-Key');
     }
+    if (sealsAnswer(req) && !sealer) throw new Error('an answer with a secret cannot be kept for replay without a sealer');
     const accountId = req.principal.accountId;
     const hash = fingerprint(req);
     const path = req.url.split('?')[0]!;
@@ -78,7 +83,7 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     }
     req.idempotency = { key, replay: true };
     return reply.status(prior.status_code).header('idempotent-replayed', 'true').type('application/json')
-      .send(prior.response);
+      .send(prior.response !== null && sealsAnswer(req) ? sealer!.open(prior.response) : prior.response);
   });
 
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
@@ -90,7 +95,8 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>) {
     if (reply.statusCode >= 500 || reply.statusCode === 409) {
       await db.deleteFrom('idempotency_keys').where('account_id', '=', accountId).where('key', '=', idem.key).execute();
     } else {
-      await db.updateTable('idempotency_keys').set({ status_code: reply.statusCode, response: typeof payload === 'string' ? payload : JSON.stringify(payload ?? null) })
+      const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
+      await db.updateTable('idempotency_keys').set({ status_code: reply.statusCode, response: sealsAnswer(req) ? sealer!.seal(text) : text })
         .where('account_id', '=', accountId).where('key', '=', idem.key).execute();
     }
     return payload;

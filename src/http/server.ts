@@ -22,6 +22,7 @@ import { invoicePdfRoutes } from './routes/invoice-pdf.ts';
 import { accountRoutes } from './routes/account.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { couponRoutes } from './routes/coupons.ts';
 import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { refundRoutes } from './routes/refunds.ts';
@@ -79,7 +80,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   app.addHook('onRequest', authHook(deps.db));
   // Card numbers, NUL, lone surrogates and absurd nesting are refused before anything can store or log them.
   app.addHook('preValidation', guardInput);
-  registerIdempotency(app, deps.db);
+  registerIdempotency(app, deps.db, deps.webhooks?.secrets);
 
   app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => {
@@ -97,6 +98,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   accountRoutes(app, deps);
   invoicePreviewRoutes(app, deps);
   taxRateRoutes(app, deps);
+  webhookEndpointRoutes(app, deps);
   couponRoutes(app, deps);
   promotionCodeRoutes(app, deps);
   invoiceDraftRoutes(app, deps);

@@ -85,6 +85,7 @@ describe('roles', async () => {
   const toRelease = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-03-01T00:00:00Z', phases });
   const creditNote = await ok(h, 'POST', '/v1/credit_notes', { invoice: sub.latest_invoice, amount: 100 });
   const event = (await ok(h, 'GET', '/v1/events?limit=1')).data[0];
+  const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/roles', enabled_events: ['*'] });
 
   const reads = ['/v1/tax_rates', '/v1/coupons', '/v1/promotion_codes', `/v1/promotion_codes/${promo.id}`, '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
@@ -93,7 +94,7 @@ describe('roles', async () => {
     `/v1/customers/${customer.id}/balance_transactions`,
     `/v1/invoices/${sub.latest_invoice}/pdf`, `/v1/invoices/${draft.id}/pdf`, '/v1/account',
     '/v1/credit_notes', `/v1/credit_notes/${creditNote.id}`, `/v1/credit_notes/${creditNote.id}/pdf`, `/v1/credit_notes/preview?invoice=${sub.latest_invoice}&amount=10`,
-    '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0'];
+    '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -138,7 +139,17 @@ describe('roles', async () => {
     { name: 'change a schedule', url: `/v1/subscription_schedules/${schedule.id}`, body: { metadata: { deal: 'q1' } }, needs: 'write' },
     { name: 'release a schedule', url: `/v1/subscription_schedules/${toRelease.id}/release`, body: {}, needs: 'write' },
     { name: 'cancel a schedule', url: `/v1/subscription_schedules/${schedule.id}/cancel`, body: {}, needs: 'write' },
+    { name: 'create a webhook endpoint', url: '/v1/webhook_endpoints', body: { url: 'https://hooks.example.com/new', enabled_events: ['*'] }, needs: 'billing' },
+    { name: 'change a webhook endpoint', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { description: 'x' }, needs: 'billing' },
+    { name: "rotate a webhook endpoint's secret", url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, needs: 'billing' },
   ];
+
+  it.each(['read_only', 'agent', 'support'] as const)('a %s key cannot delete a webhook endpoint', async (role) => {
+    const before = await tableCounts(h);
+    expectError(await h.call('DELETE', `/v1/webhook_endpoints/${endpoint.id}`, undefined, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
+    expect(await tableCounts(h)).toEqual(before);
+    expect((await h.call('GET', `/v1/webhook_endpoints/${endpoint.id}`)).status).toBe(200);
+  });
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {
     it.each(writes.map((w) => [w.name, w] as const))('%s', async (_n, w) => {

@@ -76,6 +76,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const refundedNote = await ok(h, 'POST', '/v1/credit_notes', { invoice: paidInvoice, amount: 100, refund_amount: 100 });
   const bNote = await asOther('POST', '/v1/credit_notes', { invoice: bInvoice, amount: 10, out_of_band_amount: 10 });
   const note = { invoice: paidInvoice, out_of_band_amount: 50 };
+  const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/bad-input', enabled_events: ['*'] });
+  const bEndpoint = await asOther('POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/b', enabled_events: ['*'] });
+  const hook = { url: 'https://hooks.example.com/x', enabled_events: ['invoice.paid'] };
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
   const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
@@ -394,6 +397,33 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'empty name', url: '/v1/tax_rates', body: { display_name: '', percentage: '20', inclusive: true }, code: 'parameter_invalid', param: 'display_name' },
       { name: 'unknown field', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '20', inclusive: true, rate: 20 }, code: 'parameter_unknown', param: 'rate' },
     ],
+    'POST /v1/webhook_endpoints': [
+      { name: 'missing url', url: '/v1/webhook_endpoints', body: { enabled_events: ['*'] }, code: 'parameter_missing', param: 'url' },
+      { name: 'missing enabled_events', url: '/v1/webhook_endpoints', body: { url: hook.url }, code: 'parameter_missing', param: 'enabled_events' },
+      { name: 'http to a public host', url: '/v1/webhook_endpoints', body: { ...hook, url: 'http://hooks.example.com/x' }, code: 'webhook_url_insecure', param: 'url' },
+      { name: 'a private address', url: '/v1/webhook_endpoints', body: { ...hook, url: 'https://192.168.0.10/x' }, code: 'webhook_url_not_public', param: 'url' },
+      { name: 'the cloud metadata address', url: '/v1/webhook_endpoints', body: { ...hook, url: 'https://169.254.169.254/' }, code: 'webhook_url_not_public', param: 'url' },
+      { name: 'not a URL', url: '/v1/webhook_endpoints', body: { ...hook, url: 'example' }, code: 'webhook_url_invalid', param: 'url' },
+      { name: 'a URL over 2048 characters', url: '/v1/webhook_endpoints', body: { ...hook, url: `https://hooks.example.com/${'x'.repeat(2048)}` }, code: 'parameter_invalid', param: 'url' },
+      { name: 'an unknown event type', url: '/v1/webhook_endpoints', body: { ...hook, enabled_events: ['invoice.exploded'] }, code: 'parameter_invalid', param: 'enabled_events[0]' },
+      { name: 'no event types', url: '/v1/webhook_endpoints', body: { ...hook, enabled_events: [] }, code: 'parameter_invalid', param: 'enabled_events' },
+      { name: 'a number as an event type', url: '/v1/webhook_endpoints', body: { ...hook, enabled_events: [7] }, code: 'parameter_invalid', param: 'enabled_events[0]' },
+      { name: 'a secret given', url: '/v1/webhook_endpoints', body: { ...hook, secret: 'whsec_mine' }, code: 'parameter_unknown', param: 'secret' },
+    ],
+    'POST /v1/webhook_endpoints/:id': [
+      { name: 'unknown id', url: '/v1/webhook_endpoints/we_nope', body: { disabled: true }, code: 'resource_missing', param: 'id' },
+      { name: "another account's endpoint", url: `/v1/webhook_endpoints/${bEndpoint.id}`, body: { disabled: true }, code: 'resource_missing', param: 'id' },
+      { name: 'a private address', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { url: 'https://10.0.0.1/x' }, code: 'webhook_url_not_public', param: 'url' },
+      { name: 'string for disabled', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { disabled: 'yes' }, code: 'parameter_invalid', param: 'disabled' },
+      { name: 'an event type twice', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { enabled_events: ['invoice.paid', 'invoice.paid'] }, code: 'parameter_invalid', param: 'enabled_events[1]' },
+    ],
+    'POST /v1/webhook_endpoints/:id/rotate_secret': [
+      { name: 'unknown id', url: '/v1/webhook_endpoints/we_nope/rotate_secret', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's endpoint", url: `/v1/webhook_endpoints/${bEndpoint.id}/rotate_secret`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'negative expires_in', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: { expires_in: -1 }, code: 'parameter_invalid', param: 'expires_in' },
+      { name: 'expires_in over a week', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: { expires_in: 604_801 }, code: 'parameter_invalid', param: 'expires_in' },
+      { name: 'fractional expires_in', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: { expires_in: 1.5 }, code: 'parameter_invalid', param: 'expires_in' },
+    ],
     'POST /v1/tax_rates/:id': [
       { name: 'unknown id', url: '/v1/tax_rates/txr_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
       { name: "another account's rate", url: `/v1/tax_rates/${bTaxRate.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
@@ -664,6 +694,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/promotion_codes', '/v1/promotion_codes', { coupon: coupon.id }],
     ['POST /v1/promotion_codes/:id', `/v1/promotion_codes/${promo.id}`, {}],
     ['POST /v1/tax_rates/:id', `/v1/tax_rates/${taxRate.id}`, {}],
+    ['POST /v1/webhook_endpoints', '/v1/webhook_endpoints', hook],
+    ['POST /v1/webhook_endpoints/:id', `/v1/webhook_endpoints/${endpoint.id}`, {}],
+    ['POST /v1/webhook_endpoints/:id/rotate_secret', `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, {}],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/invoiceitems', '/v1/invoiceitems', { customer: noCard.id, amount: 1, currency: 'usd' }],
     ['POST /v1/invoices', '/v1/invoices', { customer: payer.id }], ['POST /v1/invoices/:id', `/v1/invoices/${draft}`, {}],

@@ -154,6 +154,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bCreditNote = await asB('/v1/credit_notes', { invoice: bSub.latest_invoice, amount: 1 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id });
   const bPromo = await asB('/v1/promotion_codes', { coupon: bCoupon.id });
+  const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/hostile', enabled_events: ['*'] });
+  const bEndpoint = await asB('/v1/webhook_endpoints', { url: 'https://hooks.example.com/b', enabled_events: ['*'] });
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
   const ids: Record<string, { own: string; other: string }> = {
@@ -163,6 +165,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     tax_rates: { own: taxRate.id, other: bTaxRate.id }, coupons: { own: coupon.id, other: bCoupon.id },
     credit_notes: { own: creditNote.id, other: bCreditNote.id },
     promotion_codes: { own: promo.id, other: bPromo.id },
+    webhook_endpoints: { own: endpoint.id, other: bEndpoint.id },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
   const valid: Record<string, Record<string, unknown>> = {
@@ -180,6 +183,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/customers/:id/balance_transactions': { amount: -100, currency: 'usd' },
     'POST /v1/account': { name: 'Acme', address: { line1: '1 Main St', country: 'US' } },
     'POST /v1/credit_notes': { invoice: sub.latest_invoice, amount: 100, reason: 'order_change', memo: 'Goodwill' },
+    'POST /v1/webhook_endpoints': { url: 'https://hooks.example.com/in', enabled_events: ['invoice.paid'], description: 'Orders' },
+    'POST /v1/webhook_endpoints/:id': { description: 'Renamed' },
   };
   // An Idempotency-Key already spent on another request.
   await h.database.pool.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, status_code, response)

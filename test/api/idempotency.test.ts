@@ -251,6 +251,25 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/promotion_codes/${promo.id}`)).times_redeemed).toBe(1);
   });
 
+  it('replays a webhook endpoint and its secret rotation with the same secret, kept sealed for the replay', async () => {
+    const body = { url: 'https://hooks.example.com/idem', enabled_events: ['invoice.paid'] };
+    const first = await raw(h, '/v1/webhook_endpoints', body, 'we-key-1');
+    expect(first.status).toBe(200);
+    const { id, secret } = JSON.parse(first.text);
+    const before = await everything(h);
+    const again = await raw(h, '/v1/webhook_endpoints', body, 'we-key-1');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+    const stored = await h.database.pool.query("SELECT response FROM idempotency_keys WHERE key = 'we-key-1'");
+    expect(stored.rows[0].response).not.toContain(secret.slice(6));
+    const rotated = await raw(h, `/v1/webhook_endpoints/${id}/rotate_secret`, {}, 'we-key-2');
+    const afterRotation = await everything(h);
+    const rotatedAgain = await raw(h, `/v1/webhook_endpoints/${id}/rotate_secret`, {}, 'we-key-2');
+    expect([rotatedAgain.status, rotatedAgain.text]).toEqual([200, rotated.text]);
+    expect(JSON.parse(rotatedAgain.text).secret).not.toBe(secret);
+    expect(await everything(h)).toEqual(afterRotation);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -11,7 +11,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -28,7 +28,7 @@ async function accountData(h: Harness, accountId: string) {
   return out;
 }
 
-type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self'; param?: string };
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self'; param?: string; method?: 'POST' | 'DELETE' };
 
 describe('one account cannot see or touch another account\'s objects', async () => {
   const h = await harness();
@@ -70,6 +70,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   // A credit note on the paid invoice that refunded part of it through the gateway.
   const cn = await ok(h, 'POST', '/v1/credit_notes', { invoice: invoice.id, amount: 300, refund_amount: 300 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'A-SPRING', customer: customer.id });
+  const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/a', enabled_events: ['*'] });
   // A's events in the commit-ordered stream, so following it shows B nothing of them.
   await sequenceEvents(h.deps.db, h.clock.now());
   const event = (await ok(h, 'GET', `/v1/events?object_id=${customer.id}`)).data[0];
@@ -92,9 +93,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund];
 
   const reads: TenancyCase[] = [
+    { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
+    { route: 'GET /v1/webhook_endpoints', url: '/v1/webhook_endpoints?limit=100', expect: 'empty' },
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions', url: `/v1/customers/${customer.id}/balance_transactions?limit=100`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions/:txn', url: `/v1/customers/${customer.id}/balance_transactions/${adjustment.id}`, expect: 'missing' },
@@ -171,6 +174,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
   }
 
   const writes: TenancyCase[] = [
+    { route: 'POST /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { disabled: true }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/webhook_endpoints/:id/rotate_secret', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'DELETE /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
+    { route: 'POST /v1/webhook_endpoints', url: '/v1/webhook_endpoints', body: { url: 'https://hooks.example.com/b', enabled_events: ['*'] }, expect: 'own' },
     { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { name: 'taken over' }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { invoice_settings: { default_payment_method: pm.id } }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/customers', url: '/v1/customers', body: { email: 'b@example.com', test_clock: clock.id }, expect: 'missing', param: 'test_clock' },
@@ -265,7 +272,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     it.each(writes.map((c) => [`${c.route} ${JSON.stringify(c.body)}`, c] as const))('%s', async (_n, c) => {
       const before = await accountData(h, a.accountId);
       const charges = await h.database.pool.query('SELECT count(*)::int AS n FROM sandbox.charges');
-      const r = await asB('POST', c.url, c.body);
+      const r = await asB(c.method ?? 'POST', c.url, c.body);
       if (c.expect === 'missing') {
         expect(r.status, JSON.stringify(r.body)).toBe(404);
         expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: c.param });
@@ -274,7 +281,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body).toMatchObject({ object: 'account', id: b.account.id, name: 'B renamed' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

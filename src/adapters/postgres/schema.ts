@@ -158,7 +158,14 @@ export interface SandboxChargesTable {
   decline_code: string | null; reference: string | null; created_at: Generated<Ts>;
 }
 
+export interface WebhookEndpointsTable {
+  account_id: string; id: string; url: string; description: string | null; enabled_events: string[];
+  disabled: Defaulted<boolean>; secret_sealed: string; previous_secret_sealed: string | null;
+  previous_secret_expires_at: Ts | null; failing_since: Defaulted<Ts | null>; metadata: Json;
+  deleted_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
 export interface DB {
+  webhook_endpoints: WebhookEndpointsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   test_clocks: TestClocksTable;
