@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../adapters/clock.ts';
 import type { DB } from '../adapters/postgres/schema.ts';
 import type { Address } from '../domain/customer-tax.ts';
+import type { JobCatalogue } from './jobs/catalogue.ts';
 import type { AutomaticTaxStatus, RegisteredRate } from '../domain/line-tax.ts';
 
 /** What a gateway said about one charge. */
@@ -86,6 +87,8 @@ export type Deps = {
   workerId?: string;
   /** Automatic tax; Rebill's rules table when not given. */
   taxCalculator?: TaxCalculator;
+  /** The job kinds and polled duties the worker runs; Rebill's own when not given (jobs/registry.ts). */
+  jobs?: JobCatalogue;
 };
 
 /** Who is acting, for the audit log and for scoping every query. */

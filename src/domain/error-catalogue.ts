@@ -49,6 +49,7 @@ export const ERRORS = {
   price_not_recurring: { status: 400, type: 'invalid_request_error', message: 'A subscription item needs a recurring price.' },
   product_inactive: { status: 400, type: 'invalid_request_error', message: 'The product is archived and cannot get new prices.' },
   subscription_not_parked: { status: 400, type: 'invalid_request_error', message: 'The billing failure\'s subscription is already scheduled for billing.' },
+  job_not_failed: { status: 400, type: 'invalid_request_error', message: 'Only a failed job can be retried.' },
   customer_currency_mismatch: { status: 400, type: 'invalid_request_error', message: 'The customer bills in another currency: its first invoice fixed it.' },
   balance_currency_mismatch: { status: 400, type: 'invalid_request_error', message: 'The customer\'s balance is held in another currency; an amount in this currency cannot be added to it.' },
   invoice_no_pending_items: { status: 400, type: 'invalid_request_error', message: 'The customer has no pending invoice items (in that currency, or of that subscription) to make an invoice of.' },

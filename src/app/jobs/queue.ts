@@ -1,0 +1,142 @@
+import { sql } from 'kysely';
+import { newId } from '../../domain/ids.ts';
+import type { Deps } from '../ports.ts';
+import { nowFor } from '../time.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
+import type { Row } from '../views.ts';
+import { backoffAfter, checkPayload, DEFAULT_LEASE_MS, type JobKind } from './catalogue.ts';
+import { catalogueOf } from './registry.ts';
+
+const MAX_ERROR_LENGTH = 500;
+const later = (t: Date, ms: number) => new Date(t.getTime() + ms);
+
+/**
+ * Adds a job to the caller's transaction: it is written with the state change that causes it,
+ * so it exists iff that change committed. `runAt` is business time: for a job on a test clock,
+ * the clock's time at which it falls due (its advance runs it); real time otherwise.
+ * Throws on an unknown kind or a payload that does not fit it: both are bugs of the caller.
+ */
+export function enqueue(deps: Deps, u: UnitOfWork, kindName: string, payload: unknown, opts: { runAt?: Date; testClockId?: string | null } = {}): string {
+  const kind = catalogueOf(deps).get(kindName);
+  if (!kind) throw new Error(`unknown job kind '${kindName}'`);
+  const problem = checkPayload(kind, payload);
+  if (problem) throw new Error(`payload of a '${kindName}' job: ${problem}`);
+  const now = deps.clock.now();
+  const id = newId('job');
+  u.insertLater('jobs', [{
+    id, account_id: u.accountId, kind: kind.name, payload, status: 'ready', attempts: 0, max_attempts: kind.retry.maxAttempts,
+    run_at: opts.runAt ?? now, locked_by: null, locked_until: null, last_error: null, key: null,
+    test_clock_id: opts.testClockId ?? null, created_at: now, updated_at: now, finished_at: null,
+  }]);
+  return id;
+}
+
+/**
+ * Claims the earliest due real-time job a worker may run now, or null. A kind with a
+ * concurrency limit is claimed under a transaction-scoped advisory lock of its own, so the count
+ * of its running jobs and the claim that adds to it are one step across every process; a kind
+ * at its limit is skipped for the others rather than blocking them.
+ */
+export async function claimNext(deps: Deps, owner: string): Promise<Row<'jobs'> | null> {
+  const catalogue = catalogueOf(deps);
+  const saturated: string[] = [];
+  for (;;) {
+    const kinds = catalogue.all().map((k) => k.name).filter((k) => !saturated.includes(k));
+    if (kinds.length === 0) return null;
+    const r = await deps.db.transaction().execute(async (tx) => {
+      const now = deps.clock.now();
+      const cand = await tx.selectFrom('jobs').select(['id', 'kind']).where('status', '=', 'ready').where('test_clock_id', 'is', null)
+        .where('run_at', '<=', now).where('kind', 'in', kinds).orderBy('run_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
+      if (!cand) return null;
+      const kind = catalogue.get(cand.kind)!;
+      if (kind.concurrency !== undefined) {
+        await sql`SELECT pg_advisory_xact_lock(hashtext('rebill.jobs'), hashtext(${kind.name}))`.execute(tx);
+        const running = await tx.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('kind', '=', kind.name).where('status', '=', 'running').where('locked_until', '>', now).executeTakeFirstOrThrow();
+        if (Number(running.n) >= kind.concurrency) return { saturated: kind.name };
+      }
+      return await take(tx, kind, cand.id, owner, now);
+    });
+    if (r && 'saturated' in r) { saturated.push(r.saturated); continue; }
+    return r;
+  }
+}
+
+async function take(db: Deps['db'], kind: JobKind, id: string, owner: string, now: Date) {
+  return await db.updateTable('jobs')
+    .set((eb) => ({ status: 'running', attempts: eb('attempts', '+', 1), locked_by: owner, locked_until: later(now, kind.leaseMs ?? DEFAULT_LEASE_MS), updated_at: now }))
+    .where('id', '=', id).where('status', '=', 'ready').returningAll().executeTakeFirst() ?? null;
+}
+
+/** Claims one given job of a test clock (its advance found it due), or null if it is not ready. */
+export async function claimClockJob(deps: Deps, accountId: string, id: string, owner: string): Promise<Row<'jobs'> | null> {
+  const job = await deps.db.selectFrom('jobs').select('kind').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const kind = job && catalogueOf(deps).get(job.kind);
+  if (!kind) return null;
+  return await take(deps.db, kind, id, owner, deps.clock.now());
+}
+
+/** Done: kept as `succeeded` until the cleanup kind deletes it. A worker that lost its lease writes nothing. */
+export async function complete(deps: Deps, job: Row<'jobs'>, owner: string): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.updateTable('jobs').set({ status: 'succeeded', locked_by: null, locked_until: null, finished_at: now, updated_at: now })
+    .where('id', '=', job.id).where('status', '=', 'running').where('locked_by', '=', owner).execute();
+}
+
+/**
+ * A try failed: ready again after the kind's backoff (in the job's business time), or `failed`
+ * for good after its last allowed try, or at once when `final` (the job can never succeed).
+ */
+export async function fail(deps: Deps, job: Row<'jobs'>, owner: string, err: unknown, opts: { kind?: JobKind; final?: boolean } = {}): Promise<void> {
+  const now = deps.clock.now();
+  const message = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_LENGTH);
+  const dead = opts.final || !opts.kind || job.attempts >= job.max_attempts;
+  const base = job.test_clock_id && job.account_id ? await nowFor(deps, deps.db, job.account_id, job.test_clock_id) : now;
+  await deps.db.updateTable('jobs').set({
+    status: dead ? 'failed' : 'ready', last_error: message, locked_by: null, locked_until: null, updated_at: now,
+    ...(dead ? { finished_at: now } : { run_at: later(base, backoffAfter(opts.kind!, job.attempts)) }),
+  }).where('id', '=', job.id).where('status', '=', 'running').where('locked_by', '=', owner).execute();
+}
+
+/** Gives jobs in hand back unfinished (shutdown): ready at once for another worker, the try not counted. */
+export async function release(deps: Deps, ids: string[], owner: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await deps.db.updateTable('jobs')
+    .set((eb) => ({ status: 'ready', attempts: sql<number>`greatest(${eb.ref('attempts')} - 1, 0)`, locked_by: null, locked_until: null, updated_at: deps.clock.now() }))
+    .where('id', 'in', ids).where('status', '=', 'running').where('locked_by', '=', owner).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
+ * Jobs whose worker stopped renewing nothing and let the lease run out (it died, or hung):
+ * ready again at once, or failed if that was their last allowed try. Answers how many.
+ */
+export async function reclaimExpired(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  const r = await sql`
+    UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'ready' END,
+      finished_at = CASE WHEN attempts >= max_attempts THEN ${now}::timestamptz END,
+      run_at = CASE WHEN attempts >= max_attempts OR test_clock_id IS NOT NULL THEN run_at ELSE ${now}::timestamptz END,
+      last_error = 'the worker running it stopped before finishing (lease expired)',
+      locked_by = NULL, locked_until = NULL, updated_at = ${now}::timestamptz
+    WHERE status = 'running' AND locked_until <= ${now}::timestamptz`.execute(deps.db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/**
+ * Makes sure the next slot of every recurring kind has its job. The unique (kind, key) lets any
+ * number of workers do this at the same time and still write one row per slot.
+ */
+export async function scheduleRecurring(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  let created = 0;
+  for (const kind of catalogueOf(deps).recurring()) {
+    const slot = new Date((Math.floor(now.getTime() / kind.every!) + 1) * kind.every!);
+    const r = await sql`
+      INSERT INTO jobs (id, account_id, kind, payload, status, attempts, max_attempts, run_at, key, created_at, updated_at)
+      VALUES (${newId('job')}, NULL, ${kind.name}, '{}'::jsonb, 'ready', 0, ${kind.retry.maxAttempts}, ${slot}::timestamptz, ${slot.toISOString()}, ${now}::timestamptz, ${now}::timestamptz)
+      ON CONFLICT (kind, key) WHERE key IS NOT NULL DO NOTHING`.execute(deps.db);
+    created += Number(r.numAffectedRows ?? 0);
+  }
+  return created;
+}
