@@ -103,6 +103,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/events': ['get'], '/v1/audit_log': ['get'],
       '/v1/credit_notes': ['get', 'post'], '/v1/credit_notes/preview': ['get'], '/v1/credit_notes/{id}': ['get'], '/v1/credit_notes/{id}/void': ['post'],
       '/v1/credit_notes/{id}/pdf': ['get'], '/v1/refunds': ['get'], '/v1/refunds/{id}': ['get'],
+      '/v1/jobs': ['get'], '/v1/jobs/{id}': ['get'], '/v1/jobs/{id}/retry': ['post'],
     };
 
     it('is served without a key as an OpenAPI 3.1 document covering every endpoint', async () => {
