@@ -108,8 +108,8 @@ export async function release(deps: Deps, ids: string[], owner: string): Promise
 }
 
 /**
- * Jobs whose worker stopped renewing nothing and let the lease run out (it died, or hung):
- * ready again at once, or failed if that was their last allowed try. Answers how many.
+ * Jobs whose lease ran out before their worker finished (it died, or hung past the kind's
+ * `leaseMs`): ready again at once, or failed if that was their last allowed try. Answers how many.
  */
 export async function reclaimExpired(deps: Deps): Promise<number> {
   const now = deps.clock.now();
