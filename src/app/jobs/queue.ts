@@ -32,34 +32,63 @@ export function enqueue(deps: Deps, u: UnitOfWork, kindName: string, payload: un
 }
 
 /**
- * Claims the earliest due real-time job a worker may run now, or null. A kind with a
- * concurrency limit is claimed under a transaction-scoped advisory lock of its own, so the count
- * of its running jobs and the claim that adds to it are one step across every process; a kind
- * at its limit is skipped for the others rather than blocking them.
+ * Claims the earliest due real-time job a worker may run now, or null: one statement, the row
+ * taken with SKIP LOCKED, among the kinds not already at their concurrency limit. Two workers may
+ * still race for a kind's last free slot, so a limited kind's claim is then checked under a
+ * transaction-scoped advisory lock of that kind (checks of one kind happen one at a time across
+ * every process): a claim that finds more of its kind running than the limit allows, its own
+ * included, hands its job back and skips the kind. Only a checked claim's handler runs, so the
+ * limit holds for running handlers.
  */
 export async function claimNext(deps: Deps, owner: string): Promise<Row<'jobs'> | null> {
   const catalogue = catalogueOf(deps);
-  const saturated: string[] = [];
+  const now = deps.clock.now();
+  const saturated = await saturatedKinds(deps, catalogue.all(), now);
   for (;;) {
     const kinds = catalogue.all().map((k) => k.name).filter((k) => !saturated.includes(k));
     if (kinds.length === 0) return null;
-    const r = await deps.db.transaction().execute(async (tx) => {
-      const now = deps.clock.now();
-      const cand = await tx.selectFrom('jobs').select(['id', 'kind']).where('status', '=', 'ready').where('test_clock_id', 'is', null)
-        .where('run_at', '<=', now).where('kind', 'in', kinds).orderBy('run_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
-      if (!cand) return null;
-      const kind = catalogue.get(cand.kind)!;
-      if (kind.concurrency !== undefined) {
-        await sql`SELECT pg_advisory_xact_lock(hashtext('rebill.jobs'), hashtext(${kind.name}))`.execute(tx);
-        const running = await tx.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('kind', '=', kind.name).where('status', '=', 'running').where('locked_until', '>', now).executeTakeFirstOrThrow();
-        if (Number(running.n) >= kind.concurrency) return { saturated: kind.name };
-      }
-      return await take(tx, kind, cand.id, owner, now);
-    });
-    if (r && 'saturated' in r) { saturated.push(r.saturated); continue; }
-    return r;
+    const r = await sql<Row<'jobs'>>`
+      UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = ${owner}, updated_at = ${now}::timestamptz,
+        locked_until = ${now}::timestamptz + make_interval(secs => ${leaseSecondsSql(catalogue.all())})
+      WHERE id = (SELECT id FROM jobs WHERE status = 'ready' AND test_clock_id IS NULL AND run_at <= ${now}::timestamptz
+                    AND kind = ANY(${kinds}::text[]) ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING *`.execute(deps.db);
+    const job = r.rows[0];
+    if (!job) return null;
+    const kind = catalogue.get(job.kind)!;
+    if (kind.concurrency === undefined || await withinLimit(deps, kind, job, owner, now)) return job;
+    saturated.push(kind.name);
   }
+}
+
+/** Kinds with as many jobs running as their limit allows. */
+async function saturatedKinds(deps: Deps, kinds: JobKind[], now: Date): Promise<string[]> {
+  const limited = kinds.filter((k) => k.concurrency !== undefined);
+  if (limited.length === 0) return [];
+  const rows = await deps.db.selectFrom('jobs').select((eb) => ['kind', eb.fn.countAll<string>().as('n')])
+    .where('status', '=', 'running').where('kind', 'in', limited.map((k) => k.name)).where('locked_until', '>', now)
+    .groupBy('kind').execute();
+  return rows.filter((r) => Number(r.n) >= limited.find((k) => k.name === r.kind)!.concurrency!).map((r) => r.kind);
+}
+
+// The lease of the claimed row's kind, chosen in SQL since the row is only known there.
+function leaseSecondsSql(kinds: JobKind[]) {
+  const custom = kinds.filter((k) => k.leaseMs !== undefined);
+  if (custom.length === 0) return sql`${DEFAULT_LEASE_MS / 1000}::float8`;
+  const whens = custom.map((k) => sql`WHEN ${k.name} THEN ${k.leaseMs! / 1000}::float8`);
+  return sql`(CASE jobs.kind ${sql.join(whens, sql` `)} ELSE ${DEFAULT_LEASE_MS / 1000}::float8 END)`;
+}
+
+async function withinLimit(deps: Deps, kind: JobKind, job: Row<'jobs'>, owner: string, now: Date): Promise<boolean> {
+  return await deps.db.transaction().execute(async (tx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('rebill.jobs'), hashtext(${kind.name}))`.execute(tx);
+    const running = await tx.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('kind', '=', kind.name).where('status', '=', 'running').where('locked_until', '>', now).executeTakeFirstOrThrow();
+    if (Number(running.n) <= kind.concurrency!) return true;
+    await tx.updateTable('jobs').set((eb) => ({ status: 'ready', attempts: eb('attempts', '-', 1), locked_by: null, locked_until: null }))
+      .where('id', '=', job.id).where('locked_by', '=', owner).execute();
+    return false;
+  });
 }
 
 async function take(db: Deps['db'], kind: JobKind, id: string, owner: string, now: Date) {
