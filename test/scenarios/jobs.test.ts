@@ -32,10 +32,18 @@ function kinds() {
       } finally { running--; }
     } });
   const limited = defineJob({ ...record, name: 'test.limited', concurrency: 2 });
+  // Outlasts its 1-minute lease by renewing it.
+  const long = defineJob({ name: 'test.long', payload: Note, leaseMs: 60_000, retry: { maxAttempts: 1, backoffMs: [] },
+    handler: async (_d, p, ctx) => {
+      await gate;
+      if (!(await ctx.extendLease())) throw new Error('lost the job');
+      await gate;
+      seen.push(p.note);
+    } });
   const hourly = defineJob({ name: 'test.hourly', payload: Type.Object({}), every: 3600_000, retry: { maxAttempts: 1, backoffMs: [] },
     handler: async () => { seen.push('tick'); } });
   return {
-    seen, kinds: [record, limited, hourly],
+    seen, kinds: [record, limited, long, hourly],
     failNext: (n: number) => { failuresLeft = n; },
     hold: () => { let open!: () => void; gate = new Promise((r) => { open = r; }); return () => open(); },
     peak: () => peak,
@@ -172,6 +180,22 @@ describe('background jobs', () => {
     await drain(h.deps);
     expect(k.seen).toEqual(['orphan']);
     expect(await row(h, id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+
+    // A handler renewing its lease keeps its job past the kind's lease.
+    const slow = k.hold();
+    const long = await put(h, 'long', { kind: 'test.long' });
+    const running = runJob(h.deps, (await claimNext(h.deps, 'slow-worker'))!, 'slow-worker', new AbortController().signal);
+    h.clock.advanceMs(59_000);
+    const finish = k.hold();
+    slow();
+    const renewed = new Date(h.clock.now().getTime() + 60_000).getTime();
+    await until(async () => (await row(h, long)).locked_until?.getTime() === renewed);
+    h.clock.advanceMs(59_000); // past the first lease, within the renewed one
+    expect(await reclaimExpired(h.deps)).toBe(0);
+    finish();
+    await running;
+    expect(await row(h, long)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(k.seen).toContain('long');
 
     const open = k.hold();
     const held = await put(h, 'held');

@@ -3,8 +3,12 @@ import { Value } from '@sinclair/typebox/value';
 import type { Deps } from '../ports.ts';
 import type { Row } from '../views.ts';
 
-/** What a handler is given: the stored job, and a signal aborted when the worker gives the job up (shutdown). */
-export type JobContext = { job: Row<'jobs'>; signal: AbortSignal };
+/**
+ * What a handler is given: the stored job; a signal aborted when the worker gives the job up
+ * (shutdown); and `extendLease`, for work that may outlast the kind's lease: it renews the lease
+ * from now, and answers false when the job is no longer this worker's (the handler should stop).
+ */
+export type JobContext = { job: Row<'jobs'>; signal: AbortSignal; extendLease: () => Promise<boolean> };
 
 /** How long to wait before the next try, after `attempts` tries failed: a list (the last repeats) or a function. */
 export type RetryPolicy = { maxAttempts: number; backoffMs: readonly number[] | ((attempts: number) => number) };

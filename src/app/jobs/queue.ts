@@ -19,6 +19,7 @@ const later = (t: Date, ms: number) => new Date(t.getTime() + ms);
 export function enqueue(deps: Deps, u: UnitOfWork, kindName: string, payload: unknown, opts: { runAt?: Date; testClockId?: string | null } = {}): string {
   const kind = catalogueOf(deps).get(kindName);
   if (!kind) throw new Error(`unknown job kind '${kindName}'`);
+  if (opts.testClockId && !opts.runAt) throw new Error('a job on a test clock needs its runAt in the clock\'s time');
   const problem = checkPayload(kind, payload);
   if (problem) throw new Error(`payload of a '${kindName}' job: ${problem}`);
   const now = deps.clock.now();
@@ -125,6 +126,13 @@ export async function fail(deps: Deps, job: Row<'jobs'>, owner: string, err: unk
     status: dead ? 'failed' : 'ready', last_error: message, locked_by: null, locked_until: null, updated_at: now,
     ...(dead ? { finished_at: now } : { run_at: later(base, backoffAfter(opts.kind!, job.attempts)) }),
   }).where('id', '=', job.id).where('status', '=', 'running').where('locked_by', '=', owner).execute();
+}
+
+/** Renews a claim's lease from now; false when the job is no longer `owner`'s. */
+export async function extendLease(deps: Deps, job: Row<'jobs'>, owner: string, kind: JobKind): Promise<boolean> {
+  const r = await deps.db.updateTable('jobs').set({ locked_until: later(deps.clock.now(), kind.leaseMs ?? DEFAULT_LEASE_MS) })
+    .where('id', '=', job.id).where('status', '=', 'running').where('locked_by', '=', owner).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Gives jobs in hand back unfinished (shutdown): ready at once for another worker, the try not counted. */

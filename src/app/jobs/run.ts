@@ -1,7 +1,7 @@
 import type { Deps } from '../ports.ts';
 import type { Row } from '../views.ts';
 import { checkPayload } from './catalogue.ts';
-import { complete, fail } from './queue.ts';
+import { complete, extendLease, fail } from './queue.ts';
 import { catalogueOf } from './registry.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function runJob(deps: Deps, job: Row<'jobs'>, owner: string, signal
   const problem = checkPayload(kind, payload);
   if (problem) { await fail(deps, job, owner, new Error(`payload no longer fits its kind: ${problem}`), { final: true }); return 'failed'; }
   try {
-    await kind.handler(deps, payload, { job, signal });
+    await kind.handler(deps, payload, { job, signal, extendLease: () => extendLease(deps, job, owner, kind) });
   } catch (err) {
     deps.log.warn({ err, job: job.id, kind: job.kind, attempt: job.attempts }, 'background job failed');
     if (!signal.aborted) await fail(deps, job, owner, err, { kind });
