@@ -9,6 +9,10 @@ export type Config = {
   bootstrapKey: string | undefined;
   logLevel: string;
   workerConcurrency: number;
+  /** Worker loops running background jobs (the polled billing duties have `workerConcurrency`). */
+  jobConcurrency: number;
+  /** How long a stopping worker waits for the jobs in hand before handing them back. */
+  shutdownTimeoutMs: number;
   pollMs: number;
   recoveryDelayMs: number;
   sandboxLatencyMs: number;
@@ -41,6 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapKey: env.REBILL_BOOTSTRAP_KEY || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     workerConcurrency: int('REBILL_WORKER_CONCURRENCY', 2, env),
+    jobConcurrency: int('REBILL_JOB_CONCURRENCY', 2, env),
+    shutdownTimeoutMs: int('REBILL_SHUTDOWN_TIMEOUT_MS', 10_000, env),
     pollMs: int('REBILL_POLL_MS', 1000, env),
     recoveryDelayMs: int('REBILL_RECOVERY_DELAY_MS', 60_000, env),
     sandboxLatencyMs: int('REBILL_SANDBOX_LATENCY_MS', 0, env),

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../src/app/billing/failures.ts';
 import type { Deps } from '../src/app/ports.ts';
+import { newId } from '../src/domain/ids.ts';
 import type { Harness } from './support.ts';
 
 /** The data of a typed-client call, or a thrown error carrying the API's error body. */
@@ -78,5 +79,19 @@ export async function parkSubscription(deps: Deps, accountId: string, subscripti
   for (let i = 0; i < MAX_BILLING_ATTEMPTS; i++) await recordBillingFailure(deps, accountId, subscription, new Error(message), { onClock: false });
   const row = await deps.db.selectFrom('billing_failures').select('id').where('account_id', '=', accountId)
     .where('subscription_id', '=', subscription).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/**
+ * A job of the account whose last allowed attempt failed, as a delivery failing for days would
+ * leave it: no API call makes one, and its kind need not be in the catalogue to be listed or retried.
+ */
+export async function failedJob(deps: Deps, accountId: string, status: 'failed' | 'ready' = 'failed', kind = 'test.deliver'): Promise<string> {
+  const now = deps.clock.now();
+  const row = await deps.db.insertInto('jobs').values({
+    id: newId('job'), account_id: accountId, kind, payload: JSON.stringify({ note: 'x' }), status, attempts: status === 'failed' ? 3 : 0, max_attempts: 3,
+    run_at: now, locked_by: null, locked_until: null, last_error: status === 'failed' ? 'receiver answered 500' : null, key: null,
+    test_clock_id: null, created_at: now, updated_at: now, finished_at: status === 'failed' ? now : null,
+  }).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }

@@ -55,6 +55,31 @@ describe('the rebill CLI', () => {
   });
 });
 
+describe('rebill jobs', () => {
+  it('counts the queues per kind, lists the failed jobs of every account and retries one', async () => {
+    const d = await testDatabase();
+    const env = { DATABASE_URL: d.url };
+    const { account } = await createAccount(d.db, 'Jobs');
+    const job = (id: string, status: string, attempts: number, error: string | null) => d.pool.query(
+      `INSERT INTO jobs (id, account_id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at, finished_at)
+       VALUES ($1, $2, 'test.deliver', '{}', $3, $4, 3, now(), $5, now(), now(), CASE WHEN $3 = 'failed' THEN now() END)`, [id, account.id, status, attempts, error]);
+    await job('job_a', 'ready', 0, null);
+    await job('job_b', 'ready', 1, 'timeout');
+    await job('job_c', 'failed', 3, 'receiver answered 500');
+    await job('job_d', 'succeeded', 1, null);
+    const counts = (await cli(['jobs'], env)).stdout;
+    expect(counts).toMatch(/kind\s+ready\s+retrying\s+running\s+succeeded\s+failed/);
+    expect(counts).toMatch(/test\.deliver\s+2\s+1\s+0\s+1\s+1/);
+    const failed = (await cli(['jobs', 'failed'], env)).stdout;
+    expect(failed).toMatch(new RegExp(`${account.id}  job_c  test\\.deliver  3 tries  receiver answered 500`));
+    expect(failed).toContain('1 failed');
+    expect((await cli(['jobs', 'retry', 'job_c'], env)).stdout).toContain('job_c test.deliver is ready again');
+    expect((await d.pool.query("SELECT status, attempts FROM jobs WHERE id = 'job_c'")).rows[0]).toEqual({ status: 'ready', attempts: 0 });
+    // Only a failed job can be retried.
+    await expect(cli(['jobs', 'retry', 'job_a'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('only a failed job can be retried') });
+  }, 180_000);
+});
+
 describe('npm start on a machine without DATABASE_URL', () => {
   const dirs: string[] = [];
   // A PostgreSQL the test started may still be writing its WAL as it shuts down: retry the removal.

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../adapters/clock.ts';
 import type { DB } from '../adapters/postgres/schema.ts';
 import type { Address } from '../domain/customer-tax.ts';
+import type { JobCatalogue } from './jobs/catalogue.ts';
 import type { AutomaticTaxStatus, RegisteredRate } from '../domain/line-tax.ts';
 
 /** What a gateway said about one charge. */
@@ -89,6 +90,8 @@ export type Deps = {
   taxCalculator?: TaxCalculator;
   /** Sealing of webhook secrets and where deliveries may go; webhook endpoints need it. */
   webhooks?: { secrets: SecretSealer; policy: UrlPolicy };
+  /** The job kinds and polled duties the worker runs; Rebill's own when not given (jobs/registry.ts). */
+  jobs?: JobCatalogue;
 };
 
 /** Seals a secret for storage and opens it again (AES-256-GCM in src/adapters/secret-box.ts). */

@@ -325,6 +325,17 @@ export const BillingFailure = Type.Object({
   failed: Time, retried: Nullable(Time), created: Time, updated: Time,
 });
 
+export const JOB_STATUSES = ['ready', 'running', 'succeeded', 'failed'] as const;
+export const Job = Type.Object({
+  id: Type.String(), object: Type.Literal('job'), kind: Type.String({ description: 'The job kind, e.g. webhook.deliver' }),
+  status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s)), { description: 'ready: waiting for run_at; running: a worker holds it; succeeded; failed: its last allowed attempt failed (dead), until retried' }),
+  payload: Type.Unknown({ description: 'What the job works on, as its kind declares' }),
+  attempts: Type.Integer({ description: 'Attempts started so far' }), max_attempts: Type.Integer(),
+  run_at: Type.String({ format: 'date-time', description: 'When it is due (next attempt), in its business time' }),
+  last_error: Nullable(Type.String({ description: 'What the last failed attempt said' })),
+  test_clock: Nullable(Ref('clock', 'test clock')), created: Time, updated: Time, finished: Nullable(Time),
+});
+
 export const Event = Type.Object({
   id: Type.String(), object: Type.Literal('event'), type: Type.String({ description: 'e.g. invoice.paid' }),
   created: Type.String({ format: 'date-time', description: 'When it happened, by the clock of the change (a test clock\'s time for its customers)' }),
@@ -372,6 +383,7 @@ export type PaymentObject = Static<typeof Payment>;
 export type RefundObject = Static<typeof Refund>;
 export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
+export type JobObject = Static<typeof Job>;
 export type AuditEntryObject = Static<typeof AuditEntry>;
 export type AccountObject = Static<typeof Account>;
 export type AddressObject = Static<typeof Address>;

@@ -189,6 +189,12 @@ export const billingFailureView = (f: Row<'billing_failures'>): R.BillingFailure
   retried: iso(f.retried_at), created: iso(f.created_at), updated: iso(f.updated_at),
 });
 
+export const jobView = (j: Row<'jobs'>): R.JobObject => ({
+  id: j.id, object: 'job', kind: j.kind, status: oneOf(j.status), payload: json(j.payload), attempts: j.attempts,
+  max_attempts: j.max_attempts, run_at: iso(j.run_at), last_error: j.last_error, test_clock: j.test_clock_id,
+  created: iso(j.created_at), updated: iso(j.updated_at), finished: iso(j.finished_at),
+});
+
 export const eventView = (e: Row<'events'>): R.EventObject => ({
   id: e.id, object: 'event', type: e.type, created: iso(e.created_at), api_version: e.api_version,
   sequence: e.sequence === null ? null : Number(e.sequence), data: json(e.data) as R.EventObject['data'], request: e.request_id,

@@ -4,6 +4,9 @@ import { migrate } from '../adapters/postgres/migrate.ts';
 import { connect } from '../adapters/postgres/pool.ts';
 import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts/accounts.ts';
 import { listAllFailed } from '../app/billing/failures.ts';
+import { listAllFailedJobs, queueCounts, retryJob } from '../app/jobs/jobs.ts';
+import type { Deps } from '../app/ports.ts';
+import { systemClock } from '../adapters/clock.ts';
 import { loadConfig } from '../config.ts';
 import { buildServer } from '../http/server.ts';
 import { openDatabase, openRuntime } from '../runtime.ts';
@@ -24,7 +27,7 @@ function onShutdown(fn: () => Promise<void>) {
 
 async function run(opts: { api: boolean; worker: boolean }) {
   const config = loadConfig();
-  const rt = await openRuntime(config, { poolSize: 10 + config.workerConcurrency });
+  const rt = await openRuntime(config, { poolSize: 10 + config.workerConcurrency + (opts.worker ? config.jobConcurrency : 0) });
   const { deps } = rt;
   let app: Awaited<ReturnType<typeof buildServer>> | null = null;
   if (opts.api) {
@@ -36,11 +39,12 @@ async function run(opts: { api: boolean; worker: boolean }) {
     else if (boot.key) console.log(`Bootstrap key added as an admin key of ${boot.account.id}.`);
   }
   const worker = opts.worker ? startWorker(deps, {
-    concurrency: config.workerConcurrency, pollMs: config.pollMs,
+    concurrency: config.workerConcurrency, jobConcurrency: config.jobConcurrency, pollMs: config.pollMs,
     events: { sequenceMs: config.eventSequenceMs, retentionDays: config.eventRetentionDays },
   }) : null;
-  if (worker) console.log(`Billing worker running (${config.workerConcurrency} loops).`);
-  onShutdown(async () => { await app?.close(); await worker?.stop(); await rt.close(); });
+  if (worker) console.log(`Billing worker running (${config.workerConcurrency} billing loops, ${config.jobConcurrency} job loops).`);
+  // SIGTERM: the worker stops claiming, finishes or hands back the jobs in hand, then exits.
+  onShutdown(async () => { await app?.close(); await worker?.stop({ timeoutMs: config.shutdownTimeoutMs }); await rt.close(); });
 }
 
 program.command('start').description('API and worker in one process (embedded PostgreSQL without DATABASE_URL)')
@@ -90,6 +94,29 @@ program.command('billing-failures').description('subscriptions parked after thei
       console.log(`${f.failed_at.toISOString()}  ${f.account_id}  ${f.id}  ${f.subscription_id}  ${f.attempts} tries  ${f.error_message}`);
     }
     console.log(`${rows.length} parked; retry one with POST /v1/billing_failures/<id>/retry`);
+  });
+
+const jobs = program.command('jobs').description('background job queues: counts per kind and status, every account')
+  .action(async () => {
+    const rows = await withDb(async (d) => await queueCounts(d));
+    if (rows.length === 0) { console.log('no jobs'); return; }
+    console.log(['kind'.padEnd(32), 'ready', 'retrying', 'running', 'succeeded', 'failed'].join('  '));
+    for (const c of rows) console.log([c.kind.padEnd(32), c.ready, c.retrying, c.running, c.succeeded, c.failed].map(String).join('  '));
+  });
+jobs.command('failed').description('jobs whose last allowed attempt failed (dead), most recent first')
+  .option('--limit <n>', 'how many to list', '100')
+  .action(async (o: { limit: string }) => {
+    const rows = await withDb(async (d) => await listAllFailedJobs(d, Number(o.limit)));
+    if (rows.length === 0) { console.log('no failed jobs'); return; }
+    for (const j of rows) {
+      console.log(`${j.finished_at?.toISOString() ?? '-'}  ${j.account_id ?? 'system'}  ${j.id}  ${j.kind}  ${j.attempts} tries  ${j.last_error ?? ''}`);
+    }
+    console.log(`${rows.length} failed; retry one with rebill jobs retry <id>`);
+  });
+jobs.command('retry <id>').description('send a failed job back to the queue, due now')
+  .action(async (id: string) => {
+    const j = await withDb(async (d) => await retryJob({ db: d.db, clock: systemClock } as Deps, null, id));
+    console.log(`${j.id} ${j.kind} is ready again`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -53,6 +53,7 @@ export const ERRORS = {
   webhook_url_insecure: { status: 400, type: 'invalid_request_error', message: 'Webhook URLs must use https; http only to a loopback host when REBILL_WEBHOOKS_ALLOW_HTTP=1.' },
   webhook_url_not_public: { status: 400, type: 'invalid_request_error', message: 'The webhook URL points to a private, loopback, link-local or metadata address; allowed only with REBILL_WEBHOOKS_ALLOW_PRIVATE=1.' },
   webhook_endpoint_limit: { status: 400, type: 'invalid_request_error', message: 'The account has as many webhook endpoints as it may (16); delete one first.' },
+  job_not_failed: { status: 400, type: 'invalid_request_error', message: 'Only a failed job can be retried.' },
   customer_currency_mismatch: { status: 400, type: 'invalid_request_error', message: 'The customer bills in another currency: its first invoice fixed it.' },
   balance_currency_mismatch: { status: 400, type: 'invalid_request_error', message: 'The customer\'s balance is held in another currency; an amount in this currency cannot be added to it.' },
   invoice_no_pending_items: { status: 400, type: 'invalid_request_error', message: 'The customer has no pending invoice items (in that currency, or of that subscription) to make an invoice of.' },

@@ -27,6 +27,7 @@ export const ID_PREFIX = {
   audit: 'aud',
   testClock: 'clock',
   billingFailure: 'bfail',
+  job: 'job',
   request: 'req',
 } as const;
 

@@ -1,21 +1,45 @@
-import { processNextDue } from '../app/billing/process-due.ts';
-import { processNextPhase } from '../app/subscriptions/schedule-boundaries.ts';
-import { recoverNextAttempt } from '../app/payments/recover.ts';
-import { recoverNextRefund } from '../app/payments/refunds.ts';
+import { randomUUID } from 'node:crypto';
+import { claimNext, reclaimExpired, release, scheduleRecurring } from '../app/jobs/queue.ts';
+import { catalogueOf } from '../app/jobs/registry.ts';
+import { runJob } from '../app/jobs/run.ts';
 import type { Deps } from '../app/ports.ts';
-import { resumeStalledAdvance } from '../app/test-clocks/test-clocks.ts';
 import { startEventDuties, type EventDutyOptions } from './event-duties.ts';
 
-export type WorkerHandle = { stop: () => Promise<void>; done: Promise<void>; processed: () => number };
+export type WorkerHandle = {
+  /** Stops claiming, waits up to `timeoutMs` for the jobs in hand, then hands the rest back (ready at once). */
+  stop: (opts?: { timeoutMs?: number }) => Promise<void>;
+  done: Promise<void>;
+  processed: () => number;
+  /** Names this worker's claims (`locked_by`). */
+  owner: string;
+};
+
+export type WorkerOptions = {
+  /** Loops running the catalogue's polled duties (renewals, recovery, …). */
+  concurrency: number;
+  /** Loops running jobs; as many as `concurrency` when not given. */
+  jobConcurrency?: number;
+  pollMs: number;
+  exitWhenIdle?: boolean;
+  /** Sequencing and retention of events (the long-running worker; not a drain). */
+  events?: EventDutyOptions;
+};
+
+// How often a job loop looks for expired leases and schedules the next slot of recurring kinds.
+const SWEEP_EVERY_MS = 1000;
 
 /**
- * Background billing: `concurrency` loops, each claiming a batch of due subscriptions (or one
- * unsettled payment attempt, or one test clock advance whose process died) at a time with row locks, so any number of loops in any number of
- * processes never work on the same row. A loop sleeps `pollMs` only when nothing is due.
+ * A thin runner of the job catalogue (src/app/jobs). Polled loops run its polled duties in
+ * priority order, each claiming its rows with SKIP LOCKED; job loops claim due jobs. Any number
+ * of loops in any number of processes never work on the same item. A loop sleeps `pollMs` only
+ * when it found nothing to do.
  */
-export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: number; exitWhenIdle?: boolean; events?: EventDutyOptions }): WorkerHandle {
+export function startWorker(deps: Deps, opts: WorkerOptions): WorkerHandle {
+  const catalogue = catalogueOf(deps);
+  const owner = `${deps.workerId ?? 'rebill'}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let running = true;
   let count = 0;
+  const inHand = new Map<string, AbortController>();
   const sleepers = new Set<() => void>();
   const sleep = (ms: number) => new Promise<void>((resolve) => {
     const wake = () => { clearTimeout(t); sleepers.delete(wake); resolve(); };
@@ -23,39 +47,86 @@ export function startWorker(deps: Deps, opts: { concurrency: number; pollMs: num
     sleepers.add(wake);
   });
 
-  async function loop(n: number) {
+  /** Runs `step` until stopped (or idle, with exitWhenIdle); failures back off exponentially. */
+  async function loop(n: number, what: string, step: () => Promise<number>) {
     let failures = 0;
     while (running) {
       try {
-        // A schedule's due phase first: a renewal at the same instant then bills the new phase.
-        const renewed = (await processNextPhase(deps)) + (await processNextDue(deps));
-        const recovered = renewed === 0 && ((await recoverNextAttempt(deps)) || (await recoverNextRefund(deps)));
-        const resumed = renewed === 0 && !recovered && (await resumeStalledAdvance(deps));
+        const did = await step();
         failures = 0;
-        if (renewed > 0 || recovered || resumed) { count += renewed + (recovered ? 1 : 0) + (resumed ? 1 : 0); continue; }
+        if (did > 0) { count += did; continue; }
         if (opts.exitWhenIdle) return;
         await sleep(opts.pollMs);
       } catch (err) {
         failures++;
-        deps.log.error({ err, loop: n }, 'billing worker step failed');
+        deps.log.error({ err, loop: n }, `${what} worker step failed`);
         if (opts.exitWhenIdle && failures > 5) throw err;
         await sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 8)));
       }
     }
   }
-  const done = Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, (_, i) => loop(i))).then(() => undefined);
-  // Sequencing and retention of events run beside the billing loops (not in a drain).
+
+  async function polledStep() {
+    for (const duty of catalogue.polled) {
+      const did = await duty.run(deps);
+      if (did > 0) return did;
+    }
+    return 0;
+  }
+
+  let lastSweep = -Infinity;
+  async function jobStep() {
+    if (performance.now() - lastSweep >= SWEEP_EVERY_MS) {
+      lastSweep = performance.now();
+      await reclaimExpired(deps);
+      await scheduleRecurring(deps);
+    }
+    if (!running) return 0;
+    const job = await claimNext(deps, owner);
+    if (!job) { lastSweep = opts.exitWhenIdle ? lastSweep : -Infinity; return 0; }
+    const ctl = new AbortController();
+    inHand.set(job.id, ctl);
+    try { await runJob(deps, job, owner, ctl.signal); } finally { inHand.delete(job.id); }
+    return 1;
+  }
+
+  const polled = Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, (_, i) => loop(i, 'billing', polledStep)));
+  const jobs = Promise.all(Array.from({ length: Math.max(1, opts.jobConcurrency ?? opts.concurrency) }, (_, i) => loop(i, 'job', jobStep)));
+  const done = Promise.all([polled, jobs]).then(() => undefined);
+  // Sequencing and retention of events run beside the loops (not in a drain).
   const duties = opts.events && !opts.exitWhenIdle ? startEventDuties(deps, opts.events) : null;
   return {
     done,
+    owner,
     processed: () => count,
-    stop: async () => { running = false; for (const wake of [...sleepers]) wake(); await done; await duties?.stop(); },
+    stop: async ({ timeoutMs = 10_000 } = {}) => {
+      running = false;
+      for (const wake of [...sleepers]) wake();
+      await polled;
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([jobs.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), timeoutMs); })]);
+      clearTimeout(timer);
+      await duties?.stop();
+      if (finished) return;
+      // Handed back rather than waited for: another worker may take them at once.
+      const ids = [...inHand.keys()];
+      for (const ctl of inHand.values()) ctl.abort();
+      const n = await release(deps, ids, owner);
+      deps.log.warn({ released: n, jobs: ids }, 'worker stopped with jobs in hand; released them');
+    },
   };
 }
 
-/** Works until nothing is due, then resolves with how many items were processed. */
+/**
+ * Works until nothing is due, then resolves with how many items were processed. Polled duties
+ * and jobs take turns until neither finds work, as one can make work for the other.
+ */
 export async function drain(deps: Deps, concurrency = 1): Promise<number> {
-  const w = startWorker(deps, { concurrency, pollMs: 0, exitWhenIdle: true });
-  await w.done;
-  return w.processed();
+  let total = 0;
+  for (;;) {
+    const w = startWorker(deps, { concurrency, pollMs: 0, exitWhenIdle: true });
+    await w.done;
+    total += w.processed();
+    if (w.processed() === 0) return total;
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKey, type Role } from '../../src/app/accounts/accounts.ts';
-import { ok, parkSubscription } from '../builders.ts';
+import { failedJob, ok, parkSubscription } from '../builders.ts';
 import { harness, tableCounts } from '../support.ts';
 
 function expectError(r: { status: number; body: any }, status: number, type: string, code: string) {
@@ -76,6 +76,7 @@ describe('roles', async () => {
   const parked = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
   await parkSubscription(h.deps, h.accountId, parked.id);
   const failure = (await ok(h, 'GET', '/v1/billing_failures')).data[0];
+  const job = await failedJob(h.deps, h.accountId);
   const item = await ok(h, 'POST', '/v1/invoiceitems', { customer: customer.id, amount: 400, currency: 'usd' });
   const coupon = await ok(h, 'POST', '/v1/coupons', { percent_off: 5, duration: 'once' });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id });
@@ -94,7 +95,8 @@ describe('roles', async () => {
     `/v1/customers/${customer.id}/balance_transactions`,
     `/v1/invoices/${sub.latest_invoice}/pdf`, `/v1/invoices/${draft.id}/pdf`, '/v1/account',
     '/v1/credit_notes', `/v1/credit_notes/${creditNote.id}`, `/v1/credit_notes/${creditNote.id}/pdf`, `/v1/credit_notes/preview?invoice=${sub.latest_invoice}&amount=10`,
-    '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`];
+    '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`,
+    '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -130,6 +132,7 @@ describe('roles', async () => {
     { name: 'issue a credit note', url: '/v1/credit_notes', body: { invoice: sub.latest_invoice, amount: 50 }, needs: 'billing' },
     { name: 'void a credit note', url: `/v1/credit_notes/${creditNote.id}/void`, body: {}, needs: 'billing' },
     { name: 'retry a billing failure', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, needs: 'billing' },
+    { name: 'retry a failed job', url: `/v1/jobs/${job}/retry`, body: {}, needs: 'billing' },
     { name: 'add an invoice item', url: '/v1/invoiceitems', body: { customer: customer.id, amount: 100, currency: 'usd' }, needs: 'write' },
     { name: 'make an invoice', url: '/v1/invoices', body: { customer: customer.id }, needs: 'billing' },
     { name: 'edit a draft invoice', url: `/v1/invoices/${draft.id}`, body: { description: 'Edited' }, needs: 'billing' },

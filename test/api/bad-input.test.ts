@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
-import { expectErrorShape, ok, parkSubscription } from '../builders.ts';
+import { expectErrorShape, failedJob, ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -90,6 +90,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
 
   const failure = await parked(h.accountId, (await ok(h, 'POST', '/v1/subscriptions', { customer: payer.id, items: [{ price: monthlyUsd2.id }], trial_period_days: 7 })).id);
   const bFailure = await parked(other.account.id, (await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }], trial_period_days: 7 })).id);
+  // Jobs: a failed one of each account, and one still queued.
+  const deadJob = await failedJob(h.deps, h.accountId);
+  const bDeadJob = await failedJob(h.deps, other.account.id);
+  const queuedJob = await failedJob(h.deps, h.accountId, 'ready');
 
   // Subscription schedules: one running, one yet to start, one canceled, and another account's.
   const planner = await ok(h, 'POST', '/v1/customers', { email: 'planner@example.com', test_clock: clock.id });
@@ -668,6 +672,15 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another account's failure", url: `/v1/billing_failures/${bFailure}/retry`, body: {}, code: 'resource_missing', param: 'id' },
       { name: 'unknown field', url: `/v1/billing_failures/${failure}/retry`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
     ],
+    'POST /v1/jobs/:id/retry': [
+      { name: 'unknown id', url: '/v1/jobs/job_nope/retry', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's job", url: `/v1/jobs/${bDeadJob}/retry`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'a job still queued', url: `/v1/jobs/${queuedJob}/retry`, body: {}, code: 'job_not_failed', param: 'id' },
+      { name: 'unknown field', url: `/v1/jobs/${deadJob}/retry`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
+      { name: 'list: a status that is not one', method: 'GET', url: '/v1/jobs?status=dead', code: 'parameter_invalid', param: 'status' },
+      { name: 'list: unknown parameter', method: 'GET', url: '/v1/jobs?queue=x', code: 'parameter_unknown', param: 'queue' },
+      { name: "another account's job", method: 'GET', url: `/v1/jobs/${bDeadJob}`, code: 'resource_missing', param: 'id' },
+    ],
   };
 
   for (const [endpoint, list] of Object.entries(cases)) {
@@ -705,6 +718,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/test_clocks', '/v1/test_clocks', { frozen_time: '2027-02-01T00:00:00Z' }],
     ['POST /v1/test_clocks/:id/advance', `/v1/test_clocks/${clock.id}/advance`, { frozen_time: '2027-04-01T00:00:00Z' }],
     ['POST /v1/billing_failures/:id/retry', `/v1/billing_failures/${failure}/retry`, {}],
+    ['POST /v1/jobs/:id/retry', `/v1/jobs/${deadJob}/retry`, {}],
     ['POST /v1/credit_notes', '/v1/credit_notes', { ...note, amount: 50 }],
     ['POST /v1/credit_notes/:id/void', `/v1/credit_notes/${issuedNote.id}/void`, {}],
     ['POST /v1/subscription_schedules', '/v1/subscription_schedules', plan],

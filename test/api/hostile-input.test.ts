@@ -1,6 +1,6 @@
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { describe, expect, it } from 'vitest';
-import { expectErrorShape, ok, parkSubscription } from '../builders.ts';
+import { expectErrorShape, failedJob, ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -142,6 +142,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
 
   const failure = await parked(h.accountId, (await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 })).id);
   const bFailure = await parked(b.account.id, (await asB('/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }], trial_period_days: 3 })).id);
+  const job = await failedJob(h.deps, h.accountId);
+  const bJob = await failedJob(h.deps, b.account.id);
 
   const schedulePhases = [{ items: [{ price: price.id }], iterations: 3 }];
   const schedule = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: '2027-06-01T00:00:00Z', phases: schedulePhases });
@@ -166,6 +168,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     credit_notes: { own: creditNote.id, other: bCreditNote.id },
     promotion_codes: { own: promo.id, other: bPromo.id },
     webhook_endpoints: { own: endpoint.id, other: bEndpoint.id },
+    jobs: { own: job, other: bJob },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
   const valid: Record<string, Record<string, unknown>> = {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
-import { ok } from '../builders.ts';
+import { failedJob, ok } from '../builders.ts';
 import { harness, tableCounts, type Harness } from '../support.ts';
 
 /** Same key + same body → same response, nothing written twice; same key + other body → 409. */
@@ -55,6 +55,21 @@ describe('Idempotency-Key on writes', async () => {
     const other = await raw(h, url, { ...body, amount: -251 }, 'balance-key-1');
     expect(other.status).toBe(409);
     expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).balance).toBe(-250);
+  });
+
+  it('replays a job retry: the job is queued once, and the replay is not refused as already retried', async () => {
+    const job = await failedJob(h.deps, h.accountId);
+    const url = `/v1/jobs/${job}/retry`;
+    const first = await raw(h, url, {}, 'job-retry-1');
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.text)).toMatchObject({ id: job, status: 'ready', attempts: 0 });
+    const before = await everything(h);
+    await expectReplayed(h, url, {}, 'job-retry-1', first);
+    expect(await everything(h)).toEqual(before);
+    const audit = await h.database.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE object_id = $1 AND action = 'job.retried'", [job]);
+    expect(audit.rows[0].n).toBe(1);
+    // Without the key, a second retry is refused: the job is no longer failed.
+    expect((await raw(h, url, {}, undefined)).status).toBe(400);
   });
 
   it('replays POST /v1/customers byte for byte and writes nothing the second time', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
-import { ok, parkSubscription } from '../builders.ts';
+import { failedJob, ok, parkSubscription } from '../builders.ts';
 import { harness, registeredRoutes, type Harness } from '../support.ts';
 
 /**
@@ -11,7 +11,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -53,6 +53,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const parkedSub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 3 });
   await parkSubscription(h.deps, a.accountId, parkedSub.id);
   const failure = (await ok(h, 'GET', `/v1/billing_failures?subscription=${parkedSub.id}`)).data[0];
+  const job = await failedJob(h.deps, a.accountId);
   // A subscription schedule, started now, with the subscription it created (before the
   // pending item below, which a new subscription's first invoice would take).
   const schedule = await ok(h, 'POST', '/v1/subscription_schedules', { customer: customer.id, start_date: 'now', phases: [{ items: [{ price: price.id }], iterations: 2 }] });
@@ -93,7 +94,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -108,6 +109,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/test_clocks/:id', url: `/v1/test_clocks/${clock.id}`, expect: 'missing' },
     { route: 'GET /v1/payments/:id', url: `/v1/payments/${payment.id}`, expect: 'missing' },
     { route: 'GET /v1/billing_failures/:id', url: `/v1/billing_failures/${failure.id}`, expect: 'missing' },
+    { route: 'GET /v1/jobs/:id', url: `/v1/jobs/${job}`, expect: 'missing' },
+    { route: 'GET /v1/jobs', url: '/v1/jobs?limit=100', expect: 'empty' },
+    { route: 'GET /v1/jobs', url: '/v1/jobs?status=failed', expect: 'empty' },
+    { route: 'GET /v1/jobs', url: '/v1/jobs?kind=test.deliver', expect: 'empty' },
     { route: 'GET /v1/tax_rates/:id', url: `/v1/tax_rates/${taxRate.id}`, expect: 'missing' },
     { route: 'GET /v1/tax_rates', url: '/v1/tax_rates?limit=100', expect: 'empty' },
     { route: 'GET /v1/coupons/:id', url: `/v1/coupons/${coupon.id}`, expect: 'missing' },
@@ -211,6 +216,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/invoices/:id/void', url: `/v1/invoices/${draft.id}/void`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/invoices/:id/mark_uncollectible', url: `/v1/invoices/${openInvoice.id}/mark_uncollectible`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/billing_failures/:id/retry', url: `/v1/billing_failures/${failure.id}/retry`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/jobs/:id/retry', url: `/v1/jobs/${job}/retry`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/subscription_schedules', url: '/v1/subscription_schedules', body: { customer: customer.id, start_date: 'now', phases: [{ items: [{ price: price.id }] }] }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscription_schedules', url: '/v1/subscription_schedules', body: { from_subscription: sub.id }, expect: 'missing', param: 'from_subscription' },
     { route: 'POST /v1/subscription_schedules/:id', url: `/v1/subscription_schedules/${schedule.id}`, body: { end_behavior: 'cancel' }, expect: 'missing', param: 'id' },

@@ -125,6 +125,11 @@ export interface BillingFailuresTable {
   due_at: Ts; attempts: number; error_message: string; failed_at: Ts; retried_at: Ts | null;
   created_at: Ts; updated_at: Ts;
 }
+export interface JobsTable {
+  id: string; account_id: string | null; kind: string; payload: Json; status: string; attempts: Defaulted<number>; max_attempts: number;
+  run_at: Ts; locked_by: string | null; locked_until: Ts | null; last_error: string | null; key: string | null;
+  test_clock_id: string | null; created_at: Ts; updated_at: Ts; finished_at: Ts | null;
+}
 export interface EventsTable {
   account_id: string; id: string; type: string; object_id: string; data: Json; request_id: string | null; created_at: Ts;
   /** Delivery order, assigned after commit by the sequencer (migration 017); null until then. */
@@ -186,6 +191,7 @@ export interface DB {
   customer_balance_transactions: CustomerBalanceTransactionsTable;
   payment_attempts: PaymentAttemptsTable;
   billing_failures: BillingFailuresTable;
+  jobs: JobsTable;
   events: EventsTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -4,6 +4,9 @@ import { invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { recordBillingFailure } from '../billing/failures.ts';
 import { processDueSubscription } from '../billing/process-due.ts';
+import { claimClockJob } from '../jobs/queue.ts';
+import { catalogueOf } from '../jobs/registry.ts';
+import { runJob } from '../jobs/run.ts';
 import { OPEN_ATTEMPT_STATUSES_SQL } from '../payments/in-flight.ts';
 import { recoverAttempt } from '../payments/recover.ts';
 import { crossDueBoundary } from '../subscriptions/schedule-boundaries.ts';
@@ -39,13 +42,14 @@ export async function listTestClocks(deps: Deps, accountId: string, page: Page) 
 }
 
 /**
- * The earliest thing due on this clock at or before `until`: a subscription action or an
- * unsettled payment. `silent`: attempts the gateway did not answer about during this advance,
+ * The earliest thing due on this clock at or before `until`: a subscription action, an
+ * unsettled payment or a job of one of its customers. `silent`: attempts the gateway did not answer about during this advance,
  * left for a later one rather than asked again at every step.
  */
 async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date, silent: string[]) {
+  const kinds = catalogueOf(deps).all().map((k) => k.name);
   // At one instant, kind DESC puts a schedule's phase before the renewal that must bill it.
-  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment'; id: string; at: Date }>`
+  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job'; id: string; at: Date }>`
     (SELECT 'subscription_schedule' AS kind, id, next_phase_at AS at FROM subscription_schedules
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_phase_at <= ${until})
     UNION ALL
@@ -55,6 +59,10 @@ async function nextDue(deps: Deps, accountId: string, clockId: string, until: Da
     (SELECT 'payment' AS kind, id, recover_at AS at FROM payment_attempts
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status IN ${OPEN_ATTEMPT_STATUSES_SQL} AND recover_at <= ${until}
         AND id <> ALL(${silent}::text[]))
+    UNION ALL
+    (SELECT 'job' AS kind, id, run_at AS at FROM jobs
+      WHERE test_clock_id = ${clockId} AND status = 'ready' AND run_at <= ${until} AND account_id = ${accountId}
+        AND kind = ANY(${kinds}::text[]) AND id <> ALL(${silent}::text[]))
     ORDER BY at, kind DESC, id LIMIT 1`.execute(deps.db);
   return r.rows[0];
 }
@@ -154,6 +162,12 @@ async function runAdvance(deps: Deps, actor: Actor, id: string, owner: string) {
       previous = key;
       if (due.kind === 'subscription_schedule') {
         if (await crossDueBoundary(deps, accountId, due.id, stuck)) previous = '';
+        continue;
+      }
+      if (due.kind === 'job') {
+        // Its retries fall due later in the clock's time, when this advance or a later one reaches them.
+        const job = stuck ? null : await claimClockJob(deps, accountId, due.id, owner);
+        if (job) await runJob(deps, job, owner, new AbortController().signal); else silent.push(due.id);
         continue;
       }
       if (due.kind === 'payment') {

@@ -1,0 +1,50 @@
+import { Type } from '@sinclair/typebox';
+import { processNextDue } from '../billing/process-due.ts';
+import { recoverNextAttempt } from '../payments/recover.ts';
+import { recoverNextRefund } from '../payments/refunds.ts';
+import type { Deps } from '../ports.ts';
+import { processNextPhase } from '../subscriptions/schedule-boundaries.ts';
+import { resumeStalledAdvance } from '../test-clocks/test-clocks.ts';
+import { defineJob, exponentialBackoff, JobCatalogue, type JobKind, type PolledDuty } from './catalogue.ts';
+
+/** Succeeded jobs are kept this long (for operators to look at), then deleted by `jobs.cleanup`. */
+export const SUCCEEDED_RETENTION_MS = 7 * 24 * 3600_000;
+const CLEANUP_BATCH = 10_000;
+
+const cleanup = defineJob({
+  name: 'jobs.cleanup',
+  payload: Type.Object({}, { additionalProperties: false }),
+  every: 3600_000,
+  concurrency: 1,
+  retry: { maxAttempts: 3, backoffMs: exponentialBackoff(60_000, 600_000) },
+  handler: async (deps) => {
+    const before = new Date(deps.clock.now().getTime() - SUCCEEDED_RETENTION_MS);
+    // In batches, so one run never holds a long lock on a big backlog.
+    for (;;) {
+      const r = await deps.db.deleteFrom('jobs').where('id', 'in', (eb) => eb.selectFrom('jobs').select('id')
+        .where('status', '=', 'succeeded').where('finished_at', '<', before).limit(CLEANUP_BATCH)).executeTakeFirst();
+      if (Number(r.numDeletedRows) < CLEANUP_BATCH) return;
+    }
+  },
+});
+
+/**
+ * The worker's duties that keep their queue in their own tables, in priority order: a
+ * schedule's due phase before a renewal at the same instant (the renewal then bills the new
+ * phase), billing before recovery, and a dead process's test clock advance last.
+ */
+const POLLED: PolledDuty[] = [
+  { name: 'subscription_schedule.phase', run: (deps) => processNextPhase(deps) },
+  { name: 'subscription.renewal', run: (deps) => processNextDue(deps) },
+  { name: 'payment.recovery', run: async (deps) => (await recoverNextAttempt(deps) ? 1 : 0) },
+  { name: 'refund.recovery', run: async (deps) => (await recoverNextRefund(deps) ? 1 : 0) },
+  { name: 'test_clock.resume_advance', run: async (deps) => (await resumeStalledAdvance(deps) ? 1 : 0) },
+];
+
+/** Every job kind Rebill runs. A new kind (e.g. `webhook.deliver`) is declared in its own module and listed here. */
+export const JOB_KINDS: readonly JobKind[] = [cleanup];
+
+export const defaultCatalogue = new JobCatalogue(JOB_KINDS, POLLED);
+
+/** The catalogue a process runs: `deps.jobs` when set (tests add their own kinds there), else Rebill's. */
+export const catalogueOf = (deps: Pick<Deps, 'jobs'>): JobCatalogue => deps.jobs ?? defaultCatalogue;
