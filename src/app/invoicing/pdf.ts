@@ -79,6 +79,57 @@ export function partyBlock(doc: PDFKit.PDFDocument, label: string, customer: Pdf
   return doc.y + 20;
 }
 
+/** A column of a document's line table. */
+export type Column = { header: string; x: number; width: number; align?: 'right' };
+
+/**
+ * The lines as a table under a bold header, ruled above and below; a long cell wraps and its row
+ * is as tall as its tallest cell; a page is added when one fills up. Answers where it ends.
+ */
+export function lineTable(doc: PDFKit.PDFDocument, top: number, columns: readonly Column[], rows: readonly string[][]): number {
+  let y = top;
+  doc.font('bold').fontSize(9);
+  for (const c of columns) doc.text(c.header, c.x, y, { width: c.width, ...(c.align ? { align: c.align } : {}) });
+  y = doc.y + 4;
+  doc.moveTo(LEFT, y).lineTo(RIGHT, y).lineWidth(0.5).stroke();
+  y += 6;
+  doc.font('regular');
+  for (const cells of rows) {
+    if (y > 740) { doc.addPage(); y = 50; }
+    let bottom = y;
+    for (const [i, c] of columns.entries()) {
+      doc.text(cells[i] ?? '', c.x, y, { width: c.width, ...(c.align ? { align: c.align } : {}) });
+      bottom = Math.max(bottom, doc.y);
+    }
+    y = bottom + 6;
+  }
+  doc.moveTo(LEFT, y).lineTo(RIGHT, y).lineWidth(0.5).stroke();
+  return y + 8;
+}
+
+/** A totals row: label, amount, and whether it stands out. */
+export type TotalsRow = [string, number, boolean];
+
+/** One row per tax rate, named by its rate; an included tax is part of the subtotal already: shown for the record, not added again. */
+export const taxRows = (taxes: readonly { tax_rate: string; amount: number; inclusive: boolean }[], labels: TaxLabels): TotalsRow[] => taxes.map((t) => {
+  const rate = labels.get(t.tax_rate);
+  const name = rate ? `${rate.display_name} ${rate.percentage}%` : 'Tax';
+  return [t.inclusive ? `${name} (included)` : name, t.amount, false];
+});
+
+/** The totals, right-aligned under the table, labels from `labelX`; answers where they end. */
+export function totalsBlock(doc: PDFKit.PDFDocument, top: number, rows: readonly TotalsRow[], money: (minor: number) => string, labelX: number): number {
+  let y = top;
+  for (const [label, amount, strong] of rows) {
+    if (y > 770) { doc.addPage(); y = 50; }
+    doc.font(strong ? 'bold' : 'regular').fontSize(strong ? 10 : 9);
+    doc.text(label, labelX, y, { width: COLS.amount - 10 - labelX });
+    doc.text(money(amount), COLS.amount - 40, y, { width: RIGHT - COLS.amount + 40, align: 'right' });
+    y = doc.y + 4;
+  }
+  return y;
+}
+
 /** The invoice as a one-document PDF (A4), in the account's name, for the customer. */
 /** How a tax rate is named on the page: its display name and percentage. */
 export type TaxLabels = ReadonlyMap<string, { display_name: string; percentage: string }>;
@@ -108,46 +159,20 @@ export async function renderInvoicePdf(invoice: InvoiceObject, account: AccountO
   let y = Math.max(merchantBottom, doc.y) + 20;
   y = partyBlock(doc, 'Bill to', customer, y);
 
-  doc.font('bold').fontSize(9);
-  doc.text('Description', COLS.description, y, { width: COLS.period - COLS.description - 10 });
-  doc.text('Period', COLS.period, y, { width: COLS.quantity - COLS.period - 10 });
-  doc.text('Qty', COLS.quantity, y, { width: COLS.amount - COLS.quantity - 10, align: 'right' });
-  doc.text('Amount', COLS.amount, y, { width: RIGHT - COLS.amount, align: 'right' });
-  y = doc.y + 4;
-  doc.moveTo(LEFT, y).lineTo(RIGHT, y).lineWidth(0.5).stroke();
-  y += 6;
-  doc.font('regular');
-  for (const line of invoice.lines.data) {
-    // A long description wraps; the row is as tall as its tallest cell.
-    if (y > 740) { doc.addPage(); y = 50; }
-    doc.text(line.description, COLS.description, y, { width: COLS.period - COLS.description - 10 });
-    const bottom = doc.y;
-    doc.text(span(line.period.start, line.period.end), COLS.period, y, { width: COLS.quantity - COLS.period - 10 });
-    doc.text(String(line.quantity), COLS.quantity, y, { width: COLS.amount - COLS.quantity - 10, align: 'right' });
-    doc.text(money(line.amount), COLS.amount, y, { width: RIGHT - COLS.amount, align: 'right' });
-    y = Math.max(bottom, doc.y) + 6;
-  }
-  doc.moveTo(LEFT, y).lineTo(RIGHT, y).lineWidth(0.5).stroke();
-  y += 8;
+  y = lineTable(doc, y, [
+    { header: 'Description', x: COLS.description, width: COLS.period - COLS.description - 10 },
+    { header: 'Period', x: COLS.period, width: COLS.quantity - COLS.period - 10 },
+    { header: 'Qty', x: COLS.quantity, width: COLS.amount - COLS.quantity - 10, align: 'right' },
+    { header: 'Amount', x: COLS.amount, width: RIGHT - COLS.amount, align: 'right' },
+  ], invoice.lines.data.map((line) => [line.description, span(line.period.start, line.period.end), String(line.quantity), money(line.amount)]));
 
-  const rows: [string, number, boolean][] = [['Subtotal', invoice.subtotal, false]];
+  const rows: TotalsRow[] = [['Subtotal', invoice.subtotal, false]];
   for (const d of invoice.total_discount_amounts) rows.push([`Discount: ${discountLabels.get(d.discount) ?? d.discount}`, -d.amount, false]);
-  for (const t of invoice.total_taxes) {
-    const rate = taxLabels.get(t.tax_rate);
-    const name = rate ? `${rate.display_name} ${rate.percentage}%` : 'Tax';
-    // An included tax is part of the subtotal already: shown for the record, not added again.
-    rows.push([t.inclusive ? `${name} (included)` : name, t.amount, false]);
-  }
+  rows.push(...taxRows(invoice.total_taxes, taxLabels));
   rows.push(['Total', invoice.total, true]);
   if (invoice.starting_balance !== 0) rows.push(['Starting balance applied', invoice.starting_balance, false]);
   rows.push(['Amount paid', invoice.amount_paid, false], ['Amount due', invoice.amount_due, true]);
-  for (const [label, amount, strong] of rows) {
-    if (y > 770) { doc.addPage(); y = 50; }
-    doc.font(strong ? 'bold' : 'regular').fontSize(strong ? 10 : 9);
-    doc.text(label, 300, y, { width: 130 });
-    doc.text(money(amount), COLS.amount - 40, y, { width: RIGHT - COLS.amount + 40, align: 'right' });
-    y = doc.y + 4;
-  }
+  y = totalsBlock(doc, y, rows, money, 300);
   const note = EXEMPT_NOTES[customer.tax_exempt ?? 'none'];
   if (note) { doc.font('bold').fontSize(9).text(note, LEFT, y + 16, { width: RIGHT - LEFT }); y = doc.y; }
   if (invoice.description) doc.font('regular').fontSize(9).text(invoice.description, LEFT, y + 16, { width: RIGHT - LEFT });
