@@ -26,6 +26,10 @@ export type Config = {
   webhooksAllowHttp: boolean;
   /** Webhooks may go to private, loopback and link-local addresses. */
   webhooksAllowPrivate: boolean;
+  /** Worker loops sending webhook deliveries (each sends a batch of up to 200 side by side). */
+  webhookConcurrency: number;
+  /** How often an idle delivery loop looks for due deliveries. */
+  webhookPollMs: number;
 };
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -55,5 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooksAllowPrivate: env.REBILL_WEBHOOKS_ALLOW_PRIVATE === '1',
     eventSequenceMs: int('REBILL_EVENT_SEQUENCE_MS', 200, env),
     eventRetentionDays: Math.max(30, int('REBILL_EVENT_RETENTION_DAYS', 30, env)),
+    webhookConcurrency: int('REBILL_WEBHOOK_CONCURRENCY', 2, env),
+    webhookPollMs: int('REBILL_WEBHOOK_POLL_MS', 200, env),
   };
 }

@@ -11,6 +11,7 @@ import type { Deps, PaymentGateway } from './app/ports.ts';
 import type { Config } from './config.ts';
 import { loadSecretKey } from './adapters/secret-key-file.ts';
 import { SecretBox } from './adapters/secret-box.ts';
+import { createWebhookSender } from './adapters/webhook-sender.ts';
 
 export type Runtime = { database: Database; deps: Deps; embedded: EmbeddedServer | null; url: string; close: () => Promise<void> };
 
@@ -36,7 +37,7 @@ export async function openDatabase(config: Config, log: Logger, poolSize: number
   return { url: withDatabase(embedded.url, 'rebill'), embedded };
 }
 
-export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs' | 'secretKey' | 'webhooksAllowHttp' | 'webhooksAllowPrivate'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
+export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs' | 'secretKey' | 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'eventRetentionDays'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
   return {
     db: database.db,
     runStatement: preparedRunner(database.pool),
@@ -45,14 +46,15 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     log,
     recoveryDelayMs: config.recoveryDelayMs,
     workerId: `${os.hostname()}:${process.pid}`,
+    eventRetentionDays: config.eventRetentionDays,
     ...(config.secretKey ? { webhooks: webhooksOf({ secretKey: config.secretKey, allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }) } : {}),
   };
 }
 
-const webhooksOf = (c: { secretKey: string; allowHttp: boolean; allowPrivate: boolean }) => ({
-  secrets: new SecretBox(c.secretKey),
-  policy: { allowHttp: c.allowHttp, allowPrivate: c.allowPrivate },
-});
+function webhooksOf(c: { secretKey: string; allowHttp: boolean; allowPrivate: boolean }) {
+  const policy = { allowHttp: c.allowHttp, allowPrivate: c.allowPrivate };
+  return { secrets: new SecretBox(c.secretKey), policy, sender: createWebhookSender({ policy }) };
+}
 
 export async function openRuntime(config: Config, opts: { poolSize?: number; applicationName?: string } = {}): Promise<Runtime> {
   const log = pino({ level: config.logLevel });
@@ -63,6 +65,6 @@ export async function openRuntime(config: Config, opts: { poolSize?: number; app
   const deps = makeDeps(database, log, { ...config, secretKey });
   return {
     database, deps, embedded, url,
-    close: async () => { await database.close(); await embedded?.stop(); },
+    close: async () => { await deps.webhooks?.sender?.close(); await database.close(); await embedded?.stop(); },
   };
 }

@@ -1,3 +1,4 @@
+import { createWebhookSender, type Resolve } from '../src/adapters/webhook-sender.ts';
 import pg from 'pg';
 import { SecretBox } from '../src/adapters/secret-box.ts';
 import { pino } from 'pino';
@@ -63,15 +64,17 @@ function agreesWithCatalogue(method: string, url: string, status: number, body: 
   if (problem) throw new Error(`${method} ${url}: ${problem}`);
 }
 
-export async function harness(opts: { gateway?: (d: Database) => PaymentGateway; recoveryDelayMs?: number; now?: Date } = {}): Promise<Harness> {
+export async function harness(opts: { gateway?: (d: Database) => PaymentGateway; recoveryDelayMs?: number; now?: Date; resolve?: Resolve } = {}): Promise<Harness> {
   const database = await testDatabase();
   const clock = new ManualClock(opts.now ?? new Date('2027-01-01T00:00:00Z'));
+  const policy = { allowHttp: true, allowPrivate: false };
   const deps: Deps = {
     db: database.db, runStatement: preparedRunner(database.pool), clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
     log: pino({ level: process.env.TEST_LOG ?? 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
     // Receivers in tests listen on 127.0.0.1 over http.
-    webhooks: { secrets: new SecretBox(SecretBox.newKey()), policy: { allowHttp: true, allowPrivate: false } },
+    webhooks: { secrets: new SecretBox(SecretBox.newKey()), policy, sender: createWebhookSender({ policy, resolve: opts.resolve }) },
   };
+  afterAll(async () => { await deps.webhooks!.sender!.close(); });
   const app = await buildServer(deps, { logLevel: process.env.TEST_LOG ?? 'silent', checkResponses: true });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   afterAll(async () => { await app.close(); });

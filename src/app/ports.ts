@@ -89,10 +89,23 @@ export type Deps = {
   /** Automatic tax; Rebill's rules table when not given. */
   taxCalculator?: TaxCalculator;
   /** Sealing of webhook secrets and where deliveries may go; webhook endpoints need it. */
-  webhooks?: { secrets: SecretSealer; policy: UrlPolicy };
+  webhooks?: { secrets: SecretSealer; policy: UrlPolicy; sender?: WebhookSender };
+  /** How long events are kept (REBILL_EVENT_RETENTION_DAYS); never under 30 days. */
+  eventRetentionDays?: number;
   /** The job kinds and polled duties the worker runs; Rebill's own when not given (jobs/registry.ts). */
   jobs?: JobCatalogue;
 };
+
+/** One signed POST of a webhook delivery. */
+export type WebhookRequest = { url: string; headers: Record<string, string>; body: string };
+/** What came back: the status (null when none: refused, timed out, address not allowed), how long it took, and why it failed. */
+export type WebhookResponse = { status: number | null; durationMs: number; error: string | null };
+
+/** Sends webhook deliveries over HTTP (src/adapters/webhook-sender.ts): never throws, answers what happened. */
+export interface WebhookSender {
+  send(req: WebhookRequest): Promise<WebhookResponse>;
+  close(): Promise<void>;
+}
 
 /** Seals a secret for storage and opens it again (AES-256-GCM in src/adapters/secret-box.ts). */
 export interface SecretSealer {

@@ -27,7 +27,7 @@ function onShutdown(fn: () => Promise<void>) {
 
 async function run(opts: { api: boolean; worker: boolean }) {
   const config = loadConfig();
-  const rt = await openRuntime(config, { poolSize: 10 + config.workerConcurrency + (opts.worker ? config.jobConcurrency : 0) });
+  const rt = await openRuntime(config, { poolSize: 10 + config.workerConcurrency + (opts.worker ? config.jobConcurrency + config.webhookConcurrency + 1 : 0) });
   const { deps } = rt;
   let app: Awaited<ReturnType<typeof buildServer>> | null = null;
   if (opts.api) {
@@ -40,9 +40,9 @@ async function run(opts: { api: boolean; worker: boolean }) {
   }
   const worker = opts.worker ? startWorker(deps, {
     concurrency: config.workerConcurrency, jobConcurrency: config.jobConcurrency, pollMs: config.pollMs,
-    events: { sequenceMs: config.eventSequenceMs, retentionDays: config.eventRetentionDays },
+    lanes: { events: { loops: 1, pollMs: config.eventSequenceMs }, webhooks: { loops: config.webhookConcurrency, pollMs: config.webhookPollMs } },
   }) : null;
-  if (worker) console.log(`Billing worker running (${config.workerConcurrency} billing loops, ${config.jobConcurrency} job loops).`);
+  if (worker) console.log(`Billing worker running (${config.workerConcurrency} billing loops, ${config.jobConcurrency} job loops, ${config.webhookConcurrency} webhook loops).`);
   // SIGTERM: the worker stops claiming, finishes or hands back the jobs in hand, then exits.
   onShutdown(async () => { await app?.close(); await worker?.stop({ timeoutMs: config.shutdownTimeoutMs }); await rt.close(); });
 }

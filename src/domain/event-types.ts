@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'subscription_schedule.completed', 'subscription_schedule.canceled', 'subscription_schedule.phase_failed',
   'tax_rate.created', 'tax_rate.updated',
   'test_clock.created', 'test_clock.ready',
+  'webhook_endpoint.disabled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -23,6 +23,7 @@ export const ID_PREFIX = {
   creditNote: 'cn',
   refund: 're',
   webhookEndpoint: 'we',
+  webhookDelivery: 'wd',
   event: 'evt',
   audit: 'aud',
   testClock: 'clock',

@@ -3,7 +3,7 @@ import { claimNext, reclaimExpired, release, scheduleRecurring } from '../app/jo
 import { catalogueOf } from '../app/jobs/registry.ts';
 import { runJob } from '../app/jobs/run.ts';
 import type { Deps } from '../app/ports.ts';
-import { startEventDuties, type EventDutyOptions } from './event-duties.ts';
+import type { Lane } from '../app/jobs/catalogue.ts';
 
 export type WorkerHandle = {
   /** Stops claiming, waits up to `timeoutMs` for the jobs in hand, then hands the rest back (ready at once). */
@@ -21,9 +21,15 @@ export type WorkerOptions = {
   jobConcurrency?: number;
   pollMs: number;
   exitWhenIdle?: boolean;
-  /** Sequencing and retention of events (the long-running worker; not a drain). */
-  events?: EventDutyOptions;
+  /**
+   * Lanes besides billing, each with its loops and poll interval: `events` (sequencing and the
+   * webhook fan-out) and `webhooks` (deliveries). A lane not given does not run: a drain in a
+   * test, for one, leaves events unsequenced unless it asks.
+   */
+  lanes?: Partial<Record<Exclude<Lane, 'billing'>, LaneOptions>>;
 };
+
+export type LaneOptions = { loops: number; pollMs: number };
 
 // How often a job loop looks for expired leases and schedules the next slot of recurring kinds.
 const SWEEP_EVERY_MS = 1000;
@@ -48,7 +54,7 @@ export function startWorker(deps: Deps, opts: WorkerOptions): WorkerHandle {
   });
 
   /** Runs `step` until stopped (or idle, with exitWhenIdle); failures back off exponentially. */
-  async function loop(n: number, what: string, step: () => Promise<number>) {
+  async function loop(n: number, what: string, step: () => Promise<number>, pollMs = opts.pollMs) {
     let failures = 0;
     while (running) {
       try {
@@ -56,7 +62,7 @@ export function startWorker(deps: Deps, opts: WorkerOptions): WorkerHandle {
         failures = 0;
         if (did > 0) { count += did; continue; }
         if (opts.exitWhenIdle) return;
-        await sleep(opts.pollMs);
+        await sleep(pollMs);
       } catch (err) {
         failures++;
         deps.log.error({ err, loop: n }, `${what} worker step failed`);
@@ -66,13 +72,15 @@ export function startWorker(deps: Deps, opts: WorkerOptions): WorkerHandle {
     }
   }
 
-  async function polledStep() {
+  /** One batch of the first duty of `lane` (in catalogue order) that finds work. */
+  const polledStep = (lane: Lane) => async () => {
     for (const duty of catalogue.polled) {
-      const did = await duty.run(deps);
+      if (duty.lane !== lane) continue;
+      const did = await duty.run(deps, owner);
       if (did > 0) return did;
     }
     return 0;
-  }
+  };
 
   let lastSweep = -Infinity;
   async function jobStep() {
@@ -90,11 +98,15 @@ export function startWorker(deps: Deps, opts: WorkerOptions): WorkerHandle {
     return 1;
   }
 
-  const polled = Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, (_, i) => loop(i, 'billing', polledStep)));
-  const jobs = Promise.all(Array.from({ length: Math.max(1, opts.jobConcurrency ?? opts.concurrency) }, (_, i) => loop(i, 'job', jobStep)));
+  const loops = (n: number, what: string, step: () => Promise<number>, pollMs?: number) =>
+    Promise.all(Array.from({ length: Math.max(1, n) }, (_, i) => loop(i, what, step, pollMs)));
+  const lanes = Object.entries(opts.lanes ?? {}) as [Lane, LaneOptions][];
+  const polled = Promise.all([
+    loops(opts.concurrency, 'billing', polledStep('billing')),
+    ...lanes.map(([lane, o]) => loops(o.loops, lane, polledStep(lane), o.pollMs)),
+  ]);
+  const jobs = loops(opts.jobConcurrency ?? opts.concurrency, 'job', jobStep);
   const done = Promise.all([polled, jobs]).then(() => undefined);
-  // Sequencing and retention of events run beside the loops (not in a drain).
-  const duties = opts.events && !opts.exitWhenIdle ? startEventDuties(deps, opts.events) : null;
   return {
     done,
     owner,
@@ -106,7 +118,6 @@ export function startWorker(deps: Deps, opts: WorkerOptions): WorkerHandle {
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([jobs.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), timeoutMs); })]);
       clearTimeout(timer);
-      await duties?.stop();
       if (finished) return;
       // Handed back rather than waited for: another worker may take them at once.
       const ids = [...inHand.keys()];
@@ -121,10 +132,10 @@ export function startWorker(deps: Deps, opts: WorkerOptions): WorkerHandle {
  * Works until nothing is due, then resolves with how many items were processed. Polled duties
  * and jobs take turns until neither finds work, as one can make work for the other.
  */
-export async function drain(deps: Deps, concurrency = 1): Promise<number> {
+export async function drain(deps: Deps, concurrency = 1, lanes?: WorkerOptions['lanes']): Promise<number> {
   let total = 0;
   for (;;) {
-    const w = startWorker(deps, { concurrency, pollMs: 0, exitWhenIdle: true });
+    const w = startWorker(deps, { concurrency, pollMs: 0, exitWhenIdle: true, lanes });
     await w.done;
     total += w.processed();
     if (w.processed() === 0) return total;

@@ -27,7 +27,7 @@ describe('the event object, the worker that sequences it, and how long it is kep
   });
 
   it('the worker sequences committed events on its own, in creation order', async () => {
-    const worker = startWorker(h.deps, { concurrency: 1, pollMs: 50, events: { sequenceMs: 20, retentionDays: 30 } });
+    const worker = startWorker(h.deps, { concurrency: 1, pollMs: 50, lanes: { events: { loops: 1, pollMs: 20 } } });
     try {
       for (let i = 0; i < 100 && (await ok(h, 'GET', `/v1/events/${updated.id}`)).sequence === null; i++) await new Promise((r) => setTimeout(r, 20));
     } finally {

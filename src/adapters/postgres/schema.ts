@@ -169,8 +169,15 @@ export interface WebhookEndpointsTable {
   previous_secret_expires_at: Ts | null; failing_since: Defaulted<Ts | null>; metadata: Json;
   deleted_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
+export interface WebhookDeliveriesTable {
+  account_id: string; id: string; endpoint_id: string; event_id: string; event_sequence: bigint; event_type: string; object_id: string;
+  status: string; attempts: Defaulted<number>; next_attempt_at: Ts | null; locked_by: Defaulted<string | null>; locked_until: Defaulted<Ts | null>;
+  history: Defaulted<Json>; last_status_code: Defaulted<number | null>; last_error: Defaulted<string | null>;
+  last_attempt_at: Defaulted<Ts | null>; delivered_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
+}
 export interface DB {
   webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   test_clocks: TestClocksTable;

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
+import { fanOut } from '../webhooks/fanout.ts';
 
 // Any constant, distinct from the migrator's: one sequencer run at a time, in any process.
 const SEQUENCER_LOCK = 7_260_417_015;
@@ -13,6 +14,8 @@ export type SequencerRun = { sequenced: number; last: bigint | null };
  * sequence already visible, and its assignments become visible together at its commit: a consumer
  * reading "sequence > N" in order can never see N+k before N+1 exists — nor skip an event whose
  * transaction committed late (it simply gets a later sequence).
+ *
+ * The same transaction fans the events out to webhook endpoints (webhooks/fanout.ts).
  *
  * With `wait: false` a run that finds another run in progress returns at once (that run, or the
  * next one, picks the events up). Repeats in batches of `batch` until nothing is left.
@@ -30,7 +33,7 @@ export async function sequenceEvents(db: Kysely<DB>, now: Date, opts: { batch?: 
         await sql`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK}::bigint)`.execute(tx);
       }
       // A fresh snapshot, taken after the lock: it sees the previous run's commit.
-      const todo = await tx.selectFrom('events').select(['account_id', 'id']).where('sequence', 'is', null)
+      const todo = await tx.selectFrom('events').select(['account_id', 'id', 'type', 'object_id']).where('sequence', 'is', null)
         .orderBy('created_at').orderBy('id').limit(batch).execute();
       if (todo.length === 0) return { n: 0, last: null };
       // A block of todo.length values; nobody else draws from the sequence while we hold the lock.
@@ -40,6 +43,7 @@ export async function sequenceEvents(db: Kysely<DB>, now: Date, opts: { batch?: 
       await sql`UPDATE events e SET sequence = ${first}::bigint + t.n - 1, sequenced_at = ${now}
         FROM unnest(${todo.map((r) => r.account_id)}::text[], ${todo.map((r) => r.id)}::text[]) WITH ORDINALITY AS t(account_id, id, n)
         WHERE e.account_id = t.account_id AND e.id = t.id`.execute(tx);
+      await fanOut(tx, todo.map((e, i) => ({ ...e, sequence: first + BigInt(i) })), now);
       return { n: todo.length, last: top };
     });
     if (run === null) break;

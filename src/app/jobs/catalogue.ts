@@ -32,11 +32,19 @@ export type JobKind<S extends TSchema = TSchema> = {
 };
 
 /**
- * A duty the worker polls that keeps its queue in its own table's due column (renewals,
- * schedule phases, payment and refund recovery, stalled test clock advances). `run` does one
- * batch and answers how many items it moved on.
+ * Loops of a worker that poll their duties: `billing` (renewals, recovery, …: the worker's
+ * `concurrency`), `events` (the sequencer) and `webhooks` (deliveries), each with its own loop
+ * count and poll interval so neither holds up the others.
  */
-export type PolledDuty = { name: string; run: (deps: Deps) => Promise<number> };
+export type Lane = 'billing' | 'events' | 'webhooks';
+
+/**
+ * A duty the worker polls that keeps its queue in its own table's due column (renewals,
+ * schedule phases, payment and refund recovery, stalled test clock advances, event sequencing,
+ * webhook deliveries). `run` does one batch and answers how many items it moved on; `owner`
+ * names the worker for the claims it leases.
+ */
+export type PolledDuty = { name: string; lane: Lane; run: (deps: Deps, owner: string) => Promise<number> };
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 export const exponentialBackoff = (baseMs: number, capMs: number) => (attempts: number) => Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));

@@ -1,5 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { processNextDue } from '../billing/process-due.ts';
+import { deleteExpiredEvents } from '../events/retention.ts';
+import { sequenceEvents } from '../events/sequencer.ts';
+import { deliverDue } from '../webhooks/deliver.ts';
 import { recoverNextAttempt } from '../payments/recover.ts';
 import { recoverNextRefund } from '../payments/refunds.ts';
 import type { Deps } from '../ports.ts';
@@ -34,15 +37,31 @@ const cleanup = defineJob({
  * phase), billing before recovery, and a dead process's test clock advance last.
  */
 const POLLED: PolledDuty[] = [
-  { name: 'subscription_schedule.phase', run: (deps) => processNextPhase(deps) },
-  { name: 'subscription.renewal', run: (deps) => processNextDue(deps) },
-  { name: 'payment.recovery', run: async (deps) => (await recoverNextAttempt(deps) ? 1 : 0) },
-  { name: 'refund.recovery', run: async (deps) => (await recoverNextRefund(deps) ? 1 : 0) },
-  { name: 'test_clock.resume_advance', run: async (deps) => (await resumeStalledAdvance(deps) ? 1 : 0) },
+  { name: 'subscription_schedule.phase', lane: 'billing', run: (deps) => processNextPhase(deps) },
+  { name: 'subscription.renewal', lane: 'billing', run: (deps) => processNextDue(deps) },
+  { name: 'payment.recovery', lane: 'billing', run: async (deps) => (await recoverNextAttempt(deps) ? 1 : 0) },
+  { name: 'refund.recovery', lane: 'billing', run: async (deps) => (await recoverNextRefund(deps) ? 1 : 0) },
+  { name: 'test_clock.resume_advance', lane: 'billing', run: async (deps) => (await resumeStalledAdvance(deps) ? 1 : 0) },
+  // Committed events get their place in the stream and are fanned out to webhook endpoints.
+  { name: 'events.sequence', lane: 'events', run: async (deps) => (await sequenceEvents(deps.db, deps.clock.now(), { wait: false })).sequenced },
+  { name: 'webhook.deliver', lane: 'webhooks', run: (deps, owner) => (deps.webhooks?.sender ? deliverDue(deps, owner) : Promise.resolve(0)) },
 ];
 
+/** Deletes events past their retention (REBILL_EVENT_RETENTION_DAYS, at least 30 days), hourly. */
+const eventRetention = defineJob({
+  name: 'events.retention',
+  payload: Type.Object({}, { additionalProperties: false }),
+  every: 3600_000,
+  concurrency: 1,
+  retry: { maxAttempts: 3, backoffMs: exponentialBackoff(60_000, 600_000) },
+  handler: async (deps) => {
+    const deleted = await deleteExpiredEvents(deps.db, deps.clock.now(), { retentionDays: deps.eventRetentionDays });
+    if (deleted) deps.log.info({ deleted }, 'expired events deleted');
+  },
+});
+
 /** Every job kind Rebill runs. A new kind (e.g. `webhook.deliver`) is declared in its own module and listed here. */
-export const JOB_KINDS: readonly JobKind[] = [cleanup];
+export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention];
 
 export const defaultCatalogue = new JobCatalogue(JOB_KINDS, POLLED);
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { invalid } from '../../domain/errors.ts';
 import { isEventType } from '../../domain/event-types.ts';
 import { newId } from '../../domain/ids.ts';
+import { shouldDisable } from '../../domain/webhook-delivery.ts';
 import { secretOf } from '../../domain/webhook-signature.ts';
 import { urlProblem, type UrlProblem } from '../../domain/webhook-url.ts';
 import { notFound } from '../errors.ts';
@@ -106,6 +107,7 @@ export async function updateEndpoint(deps: Deps, actor: Actor, id: string, input
       disabled: input.disabled ?? before.disabled, failing_since: input.disabled === false ? null : before.failing_since,
       metadata: JSON.stringify({ ...(before.metadata as Record<string, string>), ...(input.metadata ?? {}) }), updated_at: now, version: before.version + 1,
     }).where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    if (after.disabled && !before.disabled) await giveUpPending(u, id, 'endpoint disabled', now);
     const view = webhookEndpointView(after, now);
     u.audit('webhook_endpoint.updated', 'webhook_endpoint', id, webhookEndpointView(before, now), view, now);
     return view;
@@ -119,6 +121,7 @@ export async function deleteEndpoint(deps: Deps, actor: Actor, id: string) {
     const before = await locked(u, id);
     await u.tx.updateTable('webhook_endpoints').set({ deleted_at: now, updated_at: now, version: before.version + 1 })
       .where('account_id', '=', u.accountId).where('id', '=', id).execute();
+    await giveUpPending(u, id, 'endpoint deleted', now);
     u.audit('webhook_endpoint.deleted', 'webhook_endpoint', id, webhookEndpointView(before, now), null, now);
     return { id, object: 'webhook_endpoint', deleted: true as const };
   });
@@ -146,6 +149,32 @@ export async function rotateSecret(deps: Deps, actor: Actor, id: string, input: 
     u.audit('webhook_endpoint.secret_rotated', 'webhook_endpoint', id, null, { secret_rotation: webhookEndpointView(after, now).secret_rotation }, now);
     return webhookEndpointView(after, now, secret);
   });
+}
+
+/**
+ * Disables an endpoint that has failed every delivery for five days: its pending deliveries
+ * are given up (a replay sends them once it works again) and `webhook_endpoint.disabled` tells
+ * the account's other endpoints. Does nothing if it was changed meanwhile (enabled, deleted, healed).
+ */
+export async function disableFailingEndpoint(deps: Deps, accountId: string, id: string, now: Date): Promise<boolean> {
+  return await command(deps, { accountId, actor: 'system:webhooks', requestId: null }, async (u) => {
+    const before = await u.tx.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).where('id', '=', id)
+      .where('deleted_at', 'is', null).where('disabled', '=', false).forUpdate().executeTakeFirst();
+    if (!before || !shouldDisable(before.failing_since, now)) return false;
+    const after = await u.tx.updateTable('webhook_endpoints').set({ disabled: true, updated_at: now, version: before.version + 1 })
+      .where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    await giveUpPending(u, id, 'endpoint disabled', now);
+    const view = webhookEndpointView(after, now);
+    u.audit('webhook_endpoint.disabled', 'webhook_endpoint', id, webhookEndpointView(before, now), view, now);
+    u.emit('webhook_endpoint.disabled', id, view, now, { reason: 'failing', failing_since: before.failing_since!.toISOString() });
+    return true;
+  });
+}
+
+/** Pending deliveries of an endpoint that stops taking them become `failed` (replayable). */
+async function giveUpPending(u: UnitOfWork, endpointId: string, why: string, now: Date) {
+  await u.tx.updateTable('webhook_deliveries').set({ status: 'failed', next_attempt_at: null, locked_by: null, locked_until: null, last_error: why, updated_at: now })
+    .where('account_id', '=', u.accountId).where('endpoint_id', '=', endpointId).where('status', '=', 'pending').execute();
 }
 
 /** The secrets a delivery at `now` is signed with: the current one, and the previous while it lasts. */

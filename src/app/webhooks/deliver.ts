@@ -1,0 +1,145 @@
+import { sql } from 'kysely';
+import { systemClock } from '../../adapters/clock.ts';
+import { delivered, nextAttemptAt, shouldDisable } from '../../domain/webhook-delivery.ts';
+import { signedHeaders } from '../../domain/webhook-signature.ts';
+import type { Deps, WebhookResponse, WebhookSender } from '../ports.ts';
+import { eventView, type Row } from '../views.ts';
+import { disableFailingEndpoint, signingSecrets } from './endpoints.ts';
+
+/** A claim holds its deliveries this long: well past the 10 s request timeout, so only a dead worker loses them. */
+export const DELIVERY_LEASE_MS = 60_000;
+/** Deliveries claimed (and then sent side by side) at once by one loop. */
+export const DELIVERY_BATCH = 200;
+/** Tries kept in a delivery's history; manual retries and replays could otherwise grow it without end. */
+const HISTORY_LIMIT = 50;
+
+type Claimed = { account_id: string; id: string; endpoint_id: string; event_id: string; attempts: number };
+/** `final`: never to be tried again (the endpoint or the event is gone). */
+type Outcome = { d: Claimed; res: WebhookResponse; at: Date; final?: boolean };
+
+function senderOf(deps: Deps): WebhookSender {
+  const sender = deps.webhooks?.sender;
+  if (!sender) throw new Error('webhook deliveries need Deps.webhooks.sender');
+  return sender;
+}
+
+/**
+ * Sends one batch of due deliveries and records what came back; answers how many were tried.
+ * Claims take the earliest due deliveries whose object has no earlier delivery still pending to
+ * the same endpoint, so one object's events reach an endpoint in stream order (a retrying one
+ * holds back the ones after it). Everything in the batch goes out side by side, and the outcomes
+ * are written in one statement.
+ */
+export async function deliverDue(deps: Deps, owner: string, opts: { batch?: number } = {}): Promise<number> {
+  const sender = senderOf(deps);
+  const claimed = await claim(deps, owner, opts.batch ?? DELIVERY_BATCH);
+  if (claimed.length === 0) return 0;
+  const [events, endpoints] = await Promise.all([
+    rowsByKey(deps, 'events', claimed.map((d) => [d.account_id, d.event_id])),
+    rowsByKey(deps, 'webhook_endpoints', claimed.map((d) => [d.account_id, d.endpoint_id])),
+  ]);
+  const secrets = new Map<string, string[]>();
+  const outcomes = await Promise.all(claimed.map(async (d): Promise<Outcome> => {
+    const event = events.get(`${d.account_id}/${d.event_id}`);
+    const endpoint = endpoints.get(`${d.account_id}/${d.endpoint_id}`);
+    const gone = !event ? 'event no longer kept' : !endpoint || endpoint.deleted_at ? 'endpoint deleted' : endpoint.disabled ? 'endpoint disabled' : null;
+    if (gone) return { d, res: { status: null, durationMs: 0, error: gone }, at: deps.clock.now(), final: true };
+    const key = `${d.account_id}/${d.endpoint_id}`;
+    if (!secrets.has(key)) secrets.set(key, signingSecrets(deps, endpoint!, deps.clock.now()));
+    const body = JSON.stringify(eventView(event!));
+    // The timestamp is checked by the receiver against its own clock (to refuse replays), so it
+    // is the real time even when Rebill runs on an injected clock.
+    const headers = signedHeaders(secrets.get(key)!, event!.id, systemClock.now(), body);
+    const res = await sender.send({ url: endpoint!.url, headers, body });
+    return { d, res, at: deps.clock.now() };
+  }));
+  await record(deps, owner, outcomes, endpoints);
+  return claimed.length;
+}
+
+async function claim(deps: Deps, owner: string, batch: number): Promise<Claimed[]> {
+  const now = deps.clock.now();
+  const r = await sql<Claimed>`
+    UPDATE webhook_deliveries d SET locked_by = ${owner}, locked_until = ${new Date(now.getTime() + DELIVERY_LEASE_MS)}::timestamptz
+    FROM (SELECT c.account_id, c.id FROM webhook_deliveries c
+          WHERE c.status = 'pending' AND c.next_attempt_at <= ${now}::timestamptz
+            AND (c.locked_until IS NULL OR c.locked_until <= ${now}::timestamptz)
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                            WHERE p.status = 'pending' AND p.account_id = c.account_id AND p.endpoint_id = c.endpoint_id
+                              AND p.object_id = c.object_id AND p.event_sequence < c.event_sequence)
+          ORDER BY c.next_attempt_at, c.event_sequence LIMIT ${batch} FOR UPDATE SKIP LOCKED) t
+    WHERE d.account_id = t.account_id AND d.id = t.id
+    RETURNING d.account_id, d.id, d.endpoint_id, d.event_id, d.attempts`.execute(deps.db);
+  return r.rows;
+}
+
+async function rowsByKey<T extends 'events' | 'webhook_endpoints'>(deps: Deps, table: T, keys: [string, string][]): Promise<Map<string, Row<T>>> {
+  const unique = [...new Map(keys.map((k) => [`${k[0]}/${k[1]}`, k])).values()];
+  const r = await sql<Row<T>>`SELECT x.* FROM ${sql.table(table)} x
+    JOIN unnest(${unique.map((k) => k[0])}::text[], ${unique.map((k) => k[1])}::text[]) AS k(account_id, id)
+      ON x.account_id = k.account_id AND x.id = k.id`.execute(deps.db);
+  return new Map(r.rows.map((row) => [`${(row as { account_id: string }).account_id}/${(row as { id: string }).id}`, row]));
+}
+
+/**
+ * Writes every outcome of a batch in one statement (only for deliveries still this worker's),
+ * then keeps each endpoint's failure streak: a success ends it, a failure starts it if none
+ * is running. An endpoint whose streak reaches five days is disabled.
+ */
+async function record(deps: Deps, owner: string, outcomes: Outcome[], endpoints: Map<string, Row<'webhook_endpoints'>>) {
+  const now = deps.clock.now();
+  const cols = {
+    account: [] as string[], id: [] as string[], status: [] as string[], attempts: [] as number[], next: [] as (Date | null)[],
+    code: [] as (number | null)[], error: [] as (string | null)[], at: [] as Date[], entry: [] as string[],
+  };
+  for (const { d, res, at, final } of outcomes) {
+    const ok = delivered(res.status);
+    const attempts = ok ? d.attempts : d.attempts + 1;
+    const next = ok || final ? null : nextAttemptAt(attempts, at);
+    cols.account.push(d.account_id); cols.id.push(d.id); cols.status.push(ok ? 'succeeded' : next ? 'pending' : 'failed');
+    cols.attempts.push(attempts); cols.next.push(next); cols.code.push(res.status); cols.error.push(res.error); cols.at.push(at);
+    cols.entry.push(JSON.stringify({ at: at.toISOString(), status_code: res.status, duration_ms: res.durationMs, error: res.error }));
+  }
+  await sql`
+    UPDATE webhook_deliveries d SET status = t.status, attempts = t.attempts, next_attempt_at = t.next,
+      locked_by = NULL, locked_until = NULL, last_status_code = t.code, last_error = t.error, last_attempt_at = t.at,
+      delivered_at = CASE WHEN t.status = 'succeeded' THEN t.at ELSE d.delivered_at END,
+      history = (CASE WHEN jsonb_array_length(d.history) >= ${HISTORY_LIMIT} THEN d.history - 0 ELSE d.history END) || jsonb_build_array(t.entry),
+      updated_at = ${now}::timestamptz
+    FROM unnest(${cols.account}::text[], ${cols.id}::text[], ${cols.status}::text[], ${cols.attempts}::int[], ${cols.next}::timestamptz[],
+                ${cols.code}::int[], ${cols.error}::text[], ${cols.at}::timestamptz[], ${cols.entry}::jsonb[])
+      AS t(account_id, id, status, attempts, next, code, error, at, entry)
+    WHERE d.account_id = t.account_id AND d.id = t.id AND d.locked_by = ${owner}`.execute(deps.db);
+  await trackHealth(deps, outcomes, endpoints, now);
+}
+
+async function trackHealth(deps: Deps, outcomes: Outcome[], endpoints: Map<string, Row<'webhook_endpoints'>>, now: Date) {
+  const healthy = new Set<string>();
+  const failing = new Set<string>();
+  for (const { d, res, final } of outcomes) {
+    const key = `${d.account_id}/${d.endpoint_id}`;
+    if (delivered(res.status)) healthy.add(key);
+    else if (!final) failing.add(key);
+  }
+  for (const key of healthy) failing.delete(key);
+  const [healAccounts, healIds] = split([...healthy].filter((k) => endpoints.get(k)?.failing_since));
+  if (healIds.length) {
+    await sql`UPDATE webhook_endpoints w SET failing_since = NULL FROM unnest(${healAccounts}::text[], ${healIds}::text[]) AS t(account_id, id)
+      WHERE w.account_id = t.account_id AND w.id = t.id`.execute(deps.db);
+  }
+  const starting = [...failing].filter((k) => !endpoints.get(k)?.failing_since);
+  if (starting.length) {
+    const [accounts, ids] = split(starting);
+    await sql`UPDATE webhook_endpoints w SET failing_since = ${now}::timestamptz FROM unnest(${accounts}::text[], ${ids}::text[]) AS t(account_id, id)
+      WHERE w.account_id = t.account_id AND w.id = t.id AND w.failing_since IS NULL`.execute(deps.db);
+  }
+  for (const key of failing) {
+    const e = endpoints.get(key);
+    if (e && !e.disabled && shouldDisable(e.failing_since, now)) await disableFailingEndpoint(deps, e.account_id, e.id, now);
+  }
+}
+
+function split(keys: string[]): [string[], string[]] {
+  const pairs = keys.map((k) => k.split('/') as [string, string]);
+  return [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
+}

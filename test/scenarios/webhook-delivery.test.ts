@@ -1,0 +1,104 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { sequenceEvents } from '../../src/app/events/sequencer.ts';
+import { deliverDue } from '../../src/app/webhooks/deliver.ts';
+import { RETRY_DELAYS_MS } from '../../src/domain/webhook-delivery.ts';
+import { ok } from '../builders.ts';
+import { harness } from '../support.ts';
+import { startReceiver } from '../webhook-receiver.ts';
+
+const HOUR = 3_600_000;
+
+describe('webhook delivery', async () => {
+  const h = await harness();
+  const owner = 'test-worker';
+  let secrets: string[] = [];
+  let answer = 200;
+  const receiver = await startReceiver({ secrets: () => secrets, answer: () => answer });
+  afterAll(() => receiver.close());
+
+  /** Sequences what committed and sends every delivery due now, until none is. */
+  async function pump() {
+    await sequenceEvents(h.deps.db, h.clock.now());
+    while (await deliverDue(h.deps, owner) > 0);
+  }
+  /** The next time a pending delivery falls due (the ones due now wait for an earlier one of their object). */
+  const nextDue = async () => (await h.database.db.selectFrom('webhook_deliveries').select('next_attempt_at')
+    .where('status', '=', 'pending').where('next_attempt_at', '>', h.clock.now()).orderBy('next_attempt_at').executeTakeFirst())?.next_attempt_at;
+
+  async function endpoint(events: string[] = ['*']) {
+    const e = await ok(h, 'POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: events });
+    secrets = [e.secret];
+    return e;
+  }
+
+  it('sends each event as GET /v1/events/:id shows it, signed so the official package verifies it', async () => {
+    await pump();
+    const ep = await endpoint(['customer.created', 'customer.updated']);
+    receiver.received.length = 0;
+    const c = await ok(h, 'POST', '/v1/customers', { email: 'first@example.com' });
+    await ok(h, 'POST', `/v1/customers/${c.id}`, { name: 'First' });
+    await pump();
+    expect(receiver.received.map((r) => [r.type, r.object, r.verified])).toEqual([
+      ['customer.created', c.id, [true]], ['customer.updated', c.id, [true]],
+    ]);
+    for (const r of receiver.received) {
+      expect(r.body).toEqual(await ok(h, 'GET', `/v1/events/${r.id}`));
+      expect(r.headers['webhook-id']).toBe(r.id);
+    }
+    const rows = await h.database.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).execute();
+    expect(rows.map((d) => [d.status, d.last_status_code, d.attempts])).toEqual([['succeeded', 200, 0], ['succeeded', 200, 0]]);
+    await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
+  });
+
+  it('both signatures verify during a secret rotation, only the new one after it', async () => {
+    const ep = await endpoint(['customer.created']);
+    const rotated = await ok(h, 'POST', `/v1/webhook_endpoints/${ep.id}/rotate_secret`, { expires_in: 600 });
+    secrets = [ep.secret, rotated.secret];
+    receiver.received.length = 0;
+    await ok(h, 'POST', '/v1/customers', { email: 'rotating@example.com' });
+    await pump();
+    h.clock.advanceMs(601_000);
+    await ok(h, 'POST', '/v1/customers', { email: 'rotated@example.com' });
+    await pump();
+    expect(receiver.received.map((r) => r.verified)).toEqual([[true, true], [false, true]]);
+    expect(receiver.received.map((r) => (r.headers['webhook-signature'] as string).split(' ').length)).toEqual([2, 1]);
+    await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
+  });
+
+  it('a receiver down for six hours gets every event once it is up: none twice, in order per object, on the documented schedule', async () => {
+    const ep = await endpoint(['customer.created', 'customer.updated']);
+    receiver.received.length = 0;
+    answer = 503;
+    const start = h.clock.now().getTime();
+    const customers: { id: string }[] = [];
+    for (let i = 0; i < 3; i++) customers.push(await ok(h, 'POST', '/v1/customers', { email: `outage${i}@example.com` }));
+    for (const [i, c] of customers.entries()) await ok(h, 'POST', `/v1/customers/${c.id}`, { name: `Renamed ${i}` });
+    await pump();
+    // The clock jumps from one due attempt to the next; the receiver comes back after six hours.
+    for (;;) {
+      const due = await nextDue();
+      if (!due) break;
+      h.clock.set(due);
+      if (h.clock.now().getTime() - start >= 6 * HOUR) answer = 200;
+      await pump();
+    }
+    const accepted = receiver.accepted();
+    const events = (await ok(h, 'GET', '/v1/events?limit=100')).data.filter((e: any) => customers.some((c) => c.id === e.data.object.id));
+    expect(accepted.map((r) => r.id).sort()).toEqual(events.map((e: any) => e.id).sort());
+    expect(new Set(accepted.map((r) => r.id)).size).toBe(accepted.length);
+    for (const c of customers) {
+      expect(accepted.filter((r) => r.object === c.id).map((r) => r.type)).toEqual(['customer.created', 'customer.updated']);
+    }
+    // Each object's first event was tried at 0, 5 s, 5 min, 30 min, 2 h after the one before, then at 5 h (up again).
+    const rows = await h.database.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).where('event_type', '=', 'customer.created').execute();
+    for (const d of rows) {
+      const times = (d.history as unknown as { at: string; status_code: number }[]).map((a) => Date.parse(a.at));
+      expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual(RETRY_DELAYS_MS.slice(0, 5));
+      expect((d.history as unknown as { status_code: number }[]).map((a) => a.status_code)).toEqual([503, 503, 503, 503, 503, 200]);
+    }
+    // The later event of each object waited for the first, then went at once.
+    const updated = await h.database.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).where('event_type', '=', 'customer.updated').execute();
+    expect(updated.map((d) => (d.history as unknown as unknown[]).length)).toEqual([1, 1, 1]);
+    await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
+  });
+});
