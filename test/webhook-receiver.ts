@@ -38,6 +38,8 @@ export async function startReceiver(opts: { secrets?: () => string[]; answer?: (
     received,
     /** Deliveries answered 2xx, in arrival order. */
     accepted: () => received.filter((r) => r.status < 300),
+    /** Drops kept-alive connections: the next delivery has to connect (and resolve) again. */
+    closeIdle: () => server.closeIdleConnections(),
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

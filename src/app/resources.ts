@@ -208,6 +208,24 @@ export const WebhookEndpoint = Type.Object({
   metadata: MetadataObject, created: Time, updated: Time,
 });
 
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+const DeliveryAttempt = Type.Object({
+  at: Time, status_code: Nullable(Type.Integer({ description: 'The HTTP status the endpoint answered; null when none came (refused, timed out, address not allowed)' })),
+  duration_ms: Type.Integer(), error: Nullable(Type.String({ description: 'Why the attempt failed; null when it succeeded' })),
+});
+export const WebhookDelivery = Type.Object({
+  id: Type.String(), object: Type.Literal('webhook_delivery'), endpoint: Ref('we', 'webhook endpoint'), event: Ref('evt', 'event'),
+  event_type: Type.String(),
+  status: Type.Union(WEBHOOK_DELIVERY_STATUSES.map((s) => Type.Literal(s)), { description: 'pending: due at next_attempt (first try or a retry); succeeded: the endpoint answered 2xx; failed: given up (schedule exhausted, endpoint disabled or deleted) until retried or replayed' }),
+  next_attempt: Nullable(Time), delivered: Nullable(Time),
+  attempts: Type.Array(DeliveryAttempt, { description: 'Every attempt, oldest first (the last 50)' }),
+  created: Time, updated: Time,
+});
+export const WebhookReplay = Type.Object({
+  object: Type.Literal('webhook_replay'), endpoint: Ref('we', 'webhook endpoint'),
+  events: Type.Integer({ description: 'Events queued to be sent again to the endpoint' }),
+});
+
 export const DeletedObject = Type.Object({ id: Type.String(), object: Type.String(), deleted: Type.Literal(true) });
 
 export const InvoiceItem = Type.Object({
@@ -374,6 +392,8 @@ export type CouponObject = Static<typeof Coupon>;
 export type PromotionCodeObject = Static<typeof PromotionCode>;
 export type TaxRateObject = Static<typeof TaxRate>;
 export type WebhookEndpointObject = Static<typeof WebhookEndpoint>;
+export type WebhookDeliveryObject = Static<typeof WebhookDelivery>;
+export type WebhookReplayObject = Static<typeof WebhookReplay>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;
 export type InvoiceLineObject = Static<typeof InvoiceLine>;
 export type InvoiceObject = Static<typeof Invoice>;

@@ -195,6 +195,12 @@ export const jobView = (j: Row<'jobs'>): R.JobObject => ({
   created: iso(j.created_at), updated: iso(j.updated_at), finished: iso(j.finished_at),
 });
 
+export const webhookDeliveryView = (d: Row<'webhook_deliveries'>): R.WebhookDeliveryObject => ({
+  id: d.id, object: 'webhook_delivery', endpoint: d.endpoint_id, event: d.event_id, event_type: d.event_type, status: oneOf(d.status),
+  next_attempt: iso(d.next_attempt_at), delivered: iso(d.delivered_at), attempts: json(d.history) as R.WebhookDeliveryObject['attempts'],
+  created: iso(d.created_at), updated: iso(d.updated_at),
+});
+
 export const eventView = (e: Row<'events'>): R.EventObject => ({
   id: e.id, object: 'event', type: e.type, created: iso(e.created_at), api_version: e.api_version,
   sequence: e.sequence === null ? null : Number(e.sequence), data: json(e.data) as R.EventObject['data'], request: e.request_id,

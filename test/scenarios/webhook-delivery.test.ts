@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
+import { command, type UnitOfWork } from '../../src/app/unit-of-work.ts';
 import { deliverDue } from '../../src/app/webhooks/deliver.ts';
 import { RETRY_DELAYS_MS } from '../../src/domain/webhook-delivery.ts';
 import { ok } from '../builders.ts';
@@ -99,6 +100,120 @@ describe('webhook delivery', async () => {
     // The later event of each object waited for the first, then went at once.
     const updated = await h.database.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).where('event_type', '=', 'customer.updated').execute();
     expect(updated.map((d) => (d.history as unknown as unknown[]).length)).toEqual([1, 1, 1]);
+    await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
+  });
+
+  /** Jumps the clock from one due attempt to the next, sending, until none is left or `until` says stop. */
+  async function followSchedule(until: () => boolean = () => false) {
+    for (;;) {
+      await pump();
+      const due = await nextDue();
+      if (!due || until()) return;
+      h.clock.set(due);
+    }
+  }
+
+  it('records every attempt, gives up after the schedule, and sends again by hand or by replay', async () => {
+    const ep = await endpoint(['customer.created']);
+    receiver.received.length = 0;
+    answer = 500;
+    const c = await ok(h, 'POST', '/v1/customers', { email: 'given-up@example.com' });
+    await followSchedule();
+    const [d] = (await ok(h, 'GET', `/v1/webhook_endpoints/${ep.id}/deliveries`)).data;
+    expect(d).toMatchObject({ object: 'webhook_delivery', endpoint: ep.id, event_type: 'customer.created', status: 'failed', next_attempt: null, delivered: null });
+    expect(d.attempts).toHaveLength(RETRY_DELAYS_MS.length + 1);
+    expect(d.attempts[0]).toMatchObject({ status_code: 500, error: 'HTTP 500: unavailable' });
+    expect(typeof d.attempts[0].duration_ms).toBe('number');
+    expect(receiver.received.map((r) => r.object)).toEqual(Array(RETRY_DELAYS_MS.length + 1).fill(c.id));
+    expect((await ok(h, 'GET', `/v1/webhook_endpoints/${ep.id}/deliveries?status=pending`)).data).toEqual([]);
+
+    answer = 200;
+    const retried = await ok(h, 'POST', `/v1/webhook_deliveries/${d.id}/retry`);
+    expect(retried).toMatchObject({ id: d.id, status: 'pending', next_attempt: h.clock.now().toISOString() });
+    await pump();
+    expect(await ok(h, 'GET', `/v1/webhook_deliveries/${d.id}`)).toMatchObject({ status: 'succeeded', delivered: h.clock.now().toISOString() });
+
+    // Failed again for a while: a replay of the failed ones sends only those, once the receiver is back.
+    answer = 500;
+    const second = await ok(h, 'POST', '/v1/customers', { email: 'replayed@example.com' });
+    await followSchedule();
+    answer = 200;
+    receiver.received.length = 0;
+    expect(await ok(h, 'POST', `/v1/webhook_endpoints/${ep.id}/replay`, { status: 'failed' })).toEqual({ object: 'webhook_replay', endpoint: ep.id, events: 1 });
+    await pump();
+    expect(receiver.received.map((r) => [r.object, r.status])).toEqual([[second.id, 200]]);
+    // A replay by time and type sends delivered events again too; the endpoint's other types stay out.
+    receiver.received.length = 0;
+    const all = await ok(h, 'POST', `/v1/webhook_endpoints/${ep.id}/replay`, { types: ['customer.created'], created: { gte: new Date(0).toISOString() } });
+    expect(all.events).toBeGreaterThanOrEqual(2);
+    await pump();
+    expect(receiver.received.map((r) => r.object)).toEqual(expect.arrayContaining([c.id, second.id]));
+    expect(new Set(receiver.received.map((r) => r.type))).toEqual(new Set(['customer.created']));
+    const none = await ok(h, 'POST', `/v1/webhook_endpoints/${ep.id}/replay`, { created: { gte: h.clock.now().toISOString() }, status: 'failed' });
+    expect(none.events).toBe(0);
+    await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
+  });
+
+  it('disables an endpoint that failed everything for five days, and tells the other endpoints', async () => {
+    const watcher = await startReceiver();
+    afterAll(() => watcher.close());
+    const ops = await ok(h, 'POST', '/v1/webhook_endpoints', { url: watcher.url, enabled_events: ['webhook_endpoint.disabled'] });
+    const ep = await endpoint(['customer.created']);
+    answer = 503;
+    const start = h.clock.now().getTime();
+    const at = (days: number) => new Date(start + days * 24 * HOUR);
+    await ok(h, 'POST', '/v1/customers', { email: 'down-day-0@example.com' });
+    // A new event every day keeps deliveries failing past the schedule of the first one.
+    for (let day = 1; day <= 6; day++) {
+      await followSchedule(() => h.clock.now() >= at(day));
+      if (h.clock.now() < at(day)) h.clock.set(at(day));
+      if ((await ok(h, 'GET', `/v1/webhook_endpoints/${ep.id}`)).status === 'disabled') break;
+      await ok(h, 'POST', '/v1/customers', { email: `down-day-${day}@example.com` });
+    }
+    await pump();
+    const disabled = await ok(h, 'GET', `/v1/webhook_endpoints/${ep.id}`);
+    expect(disabled.status).toBe('disabled');
+    const failingFor = Date.parse(disabled.updated) - start;
+    expect(failingFor).toBeGreaterThanOrEqual(5 * 24 * HOUR);
+    expect(failingFor).toBeLessThan(6 * 24 * HOUR);
+    expect((await ok(h, 'GET', `/v1/webhook_endpoints/${ep.id}/deliveries?status=pending`)).data).toEqual([]);
+    const stopped = (await ok(h, 'GET', `/v1/webhook_endpoints/${ep.id}/deliveries?status=failed&limit=100`)).data;
+    expect(stopped.some((d: any) => d.attempts.length < RETRY_DELAYS_MS.length + 1)).toBe(true);
+    expect(watcher.received.map((r) => [r.type, r.object])).toEqual([['webhook_endpoint.disabled', ep.id]]);
+    expect(watcher.received[0]!.body.data.object.status).toBe('disabled');
+    // While disabled, nothing is sent to it and it cannot be replayed to.
+    const sent = receiver.received.length;
+    await ok(h, 'POST', '/v1/customers', { email: 'while-disabled@example.com' });
+    await pump();
+    expect(receiver.received.length).toBe(sent);
+    expect((await h.call('POST', `/v1/webhook_endpoints/${ep.id}/replay`, {})).body.error).toMatchObject({ code: 'webhook_endpoint_disabled' });
+    await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
+    await ok(h, 'DELETE', `/v1/webhook_endpoints/${ops.id}`);
+  });
+
+  it('an event whose transaction commits after a later-minted one is delivered too', async () => {
+    const ep = await endpoint(['customer.created']);
+    await pump();
+    receiver.received.length = 0;
+    const actor = { accountId: h.accountId, actor: 'test', requestId: null };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let minted!: () => void;
+    const mintedEarly = new Promise<void>((r) => { minted = r; });
+    const emitCustomer = (u: UnitOfWork, id: string) => u.emit('customer.created', id, { id, object: 'customer' }, h.clock.now());
+    // The first transaction mints its event and holds its commit open; the second commits first.
+    const slow = command(h.deps, actor, async (u) => { emitCustomer(u, 'cus_slow'); await u.flush(); minted(); await gate; });
+    await mintedEarly;
+    await command(h.deps, actor, async (u) => { emitCustomer(u, 'cus_fast'); });
+    await pump();
+    expect(receiver.received.map((r) => r.object)).toEqual(['cus_fast']);
+    release();
+    await slow;
+    await pump();
+    expect(receiver.received.map((r) => r.object)).toEqual(['cus_fast', 'cus_slow']);
+    const [fast, slowEvent] = receiver.received;
+    expect(slowEvent!.id < fast!.id).toBe(true);
+    expect(slowEvent!.sequence).toBeGreaterThan(fast!.sequence);
     await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
   });
 });

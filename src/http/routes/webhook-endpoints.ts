@@ -4,7 +4,8 @@ import * as R from '../../app/resources.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from '../../app/webhooks/endpoints.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
-import { IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';
+import { getDelivery, listDeliveries, replay, retryDelivery } from '../../app/webhooks/deliveries.ts';
+import { IdParams, ListQuery, Metadata, pageOf, replies, Timestamp } from '../schemas.ts';
 import type { App } from './types.ts';
 
 const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'https; http only to a loopback host with REBILL_WEBHOOKS_ALLOW_HTTP=1' });
@@ -47,4 +48,40 @@ export function webhookEndpointRoutes(app: App, deps: Deps) {
       body: Type.Object({ expires_in: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800, description: 'Seconds the previous secret keeps signing; default 86400' })) }, { additionalProperties: false }),
     },
   }, async (req) => await rotateSecret(deps, actorOf(req), req.params.id, req.body ?? {}));
+
+  app.get('/v1/webhook_endpoints/:id/deliveries', {
+    schema: {
+      tags, summary: "An endpoint's deliveries, newest first, each with every attempt (status code, duration, error) and the next one due",
+      response: replies(R.ListOf(ref('WebhookDelivery'))), params: IdParams,
+      querystring: ListQuery({
+        status: Type.Optional(Type.Union(R.WEBHOOK_DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
+        event: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the delivery of this event' })),
+      }),
+    },
+  }, async (req) => await listDeliveries(deps, actorOf(req).accountId, req.params.id, pageOf(req.query), { status: req.query.status, event: req.query.event }));
+
+  app.post('/v1/webhook_endpoints/:id/replay', {
+    config: { permission: 'billing' },
+    schema: {
+      tags, summary: 'Send matching events to the endpoint again (e.g. after an outage on the receiving side)', response: replies(R.WebhookReplay), params: IdParams,
+      body: Type.Object({
+        types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 100, description: 'Only events of these types' })),
+        created: Type.Optional(Type.Object({ gte: Type.Optional(Timestamp), lte: Type.Optional(Timestamp) }, { additionalProperties: false, description: 'Only events created in this range' })),
+        status: Type.Optional(Type.Literal('failed', { description: 'Only events whose delivery to this endpoint was given up' })),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => {
+    const b = req.body ?? {};
+    const created = b.created && { gte: b.created.gte ? new Date(b.created.gte) : undefined, lte: b.created.lte ? new Date(b.created.lte) : undefined };
+    return await replay(deps, actorOf(req), req.params.id, { types: b.types, created, status: b.status });
+  });
+
+  const deliveryTags = ['webhook deliveries'];
+  app.get('/v1/webhook_deliveries/:id', { schema: { tags: deliveryTags, summary: 'Retrieve a webhook delivery', response: replies(ref('WebhookDelivery')), params: IdParams } },
+    async (req) => await getDelivery(deps, actorOf(req).accountId, req.params.id));
+
+  app.post('/v1/webhook_deliveries/:id/retry', {
+    config: { permission: 'billing' },
+    schema: { tags: deliveryTags, summary: 'Send a delivery again now, on a fresh retry schedule', response: replies(ref('WebhookDelivery')), params: IdParams },
+  }, async (req) => await retryDelivery(deps, actorOf(req), req.params.id));
 }
