@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { MAX_BILLING_ATTEMPTS, recordBillingFailure } from '../src/app/billing/failures.ts';
 import type { Deps } from '../src/app/ports.ts';
 import { newId } from '../src/domain/ids.ts';
+import { sequenceEvents } from '../src/app/events/sequencer.ts';
 import type { Harness } from './support.ts';
 
 /** The data of a typed-client call, or a thrown error carrying the API's error body. */
@@ -94,4 +95,17 @@ export async function failedJob(deps: Deps, accountId: string, status: 'failed' 
     test_clock_id: null, created_at: now, updated_at: now, finished_at: status === 'failed' ? now : null,
   }).returning('id').executeTakeFirstOrThrow();
   return row.id;
+}
+
+/**
+ * A webhook delivery to `endpointId` (an account's endpoint taking `customer.created`): a
+ * customer is created with `key` (the account's) and the event sequenced, which fans it out.
+ */
+export async function webhookDelivery(h: Harness, endpointId: string, key?: string): Promise<string> {
+  const c = await h.call('POST', '/v1/customers', { email: 'delivered@example.com' }, key ? { key } : {});
+  if (c.status !== 200) throw new Error(`customer for a delivery: ${c.status}`);
+  await sequenceEvents(h.deps.db, h.clock.now());
+  const d = await h.deps.db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', endpointId).where('event_id', 'in',
+    (eb) => eb.selectFrom('events').select('id').where('object_id', '=', c.body.id)).executeTakeFirstOrThrow();
+  return d.id;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
-import { expectErrorShape, failedJob, ok, parkSubscription } from '../builders.ts';
+import { expectErrorShape, failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -79,6 +79,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/bad-input', enabled_events: ['*'] });
   const bEndpoint = await asOther('POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/b', enabled_events: ['*'] });
   const hook = { url: 'https://hooks.example.com/x', enabled_events: ['invoice.paid'] };
+  const delivery = await webhookDelivery(h, endpoint.id);
+  const bDelivery = await webhookDelivery(h, bEndpoint.id, other.key.secret);
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
   const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
@@ -421,6 +423,26 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'string for disabled', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { disabled: 'yes' }, code: 'parameter_invalid', param: 'disabled' },
       { name: 'an event type twice', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { enabled_events: ['invoice.paid', 'invoice.paid'] }, code: 'parameter_invalid', param: 'enabled_events[1]' },
     ],
+    'POST /v1/webhook_endpoints/:id/replay': [
+      { name: 'unknown id', url: '/v1/webhook_endpoints/we_nope/replay', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's endpoint", url: `/v1/webhook_endpoints/${bEndpoint.id}/replay`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'an unknown event type', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: { types: ['invoice.exploded'] }, code: 'parameter_invalid', param: 'types[0]' },
+      { name: 'no types', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: { types: [] }, code: 'parameter_invalid', param: 'types' },
+      { name: 'a date that is not a timestamp', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: { created: { gte: 'yesterday' } }, code: 'parameter_invalid', param: 'created[gte]' },
+      { name: 'Unix seconds for a timestamp', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: { created: { lte: 1795415884 } }, code: 'parameter_invalid', param: 'created[lte]' },
+      { name: 'gte after lte', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: { created: { gte: '2027-02-01T00:00:00Z', lte: '2027-01-01T00:00:00Z' } }, code: 'parameter_invalid', param: 'created[gte]' },
+      { name: 'a status other than failed', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: { status: 'succeeded' }, code: 'parameter_invalid', param: 'status' },
+      { name: 'an unknown filter', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: { object: 'cus_1' }, code: 'parameter_unknown', param: 'object' },
+    ],
+    'POST /v1/webhook_deliveries/:id/retry': [
+      { name: 'unknown id', url: '/v1/webhook_deliveries/wd_nope/retry', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's delivery", url: `/v1/webhook_deliveries/${bDelivery}/retry`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'unknown field', url: `/v1/webhook_deliveries/${delivery}/retry`, body: { at: 'now' }, code: 'parameter_unknown', param: 'at' },
+      { name: "get: another account's delivery", method: 'GET', url: `/v1/webhook_deliveries/${bDelivery}`, code: 'resource_missing', param: 'id' },
+      { name: "list: another account's endpoint", method: 'GET', url: `/v1/webhook_endpoints/${bEndpoint.id}/deliveries`, code: 'resource_missing', param: 'id' },
+      { name: 'list: a status that is not one', method: 'GET', url: `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=dead`, code: 'parameter_invalid', param: 'status' },
+      { name: 'list: unknown parameter', method: 'GET', url: `/v1/webhook_endpoints/${endpoint.id}/deliveries?type=x`, code: 'parameter_unknown', param: 'type' },
+    ],
     'POST /v1/webhook_endpoints/:id/rotate_secret': [
       { name: 'unknown id', url: '/v1/webhook_endpoints/we_nope/rotate_secret', body: {}, code: 'resource_missing', param: 'id' },
       { name: "another account's endpoint", url: `/v1/webhook_endpoints/${bEndpoint.id}/rotate_secret`, body: {}, code: 'resource_missing', param: 'id' },
@@ -710,6 +732,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/webhook_endpoints', '/v1/webhook_endpoints', hook],
     ['POST /v1/webhook_endpoints/:id', `/v1/webhook_endpoints/${endpoint.id}`, {}],
     ['POST /v1/webhook_endpoints/:id/rotate_secret', `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, {}],
+    ['POST /v1/webhook_endpoints/:id/replay', `/v1/webhook_endpoints/${endpoint.id}/replay`, {}],
+    ['POST /v1/webhook_deliveries/:id/retry', `/v1/webhook_deliveries/${delivery}/retry`, {}],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],
     ['POST /v1/invoiceitems', '/v1/invoiceitems', { customer: noCard.id, amount: 1, currency: 'usd' }],
     ['POST /v1/invoices', '/v1/invoices', { customer: payer.id }], ['POST /v1/invoices/:id', `/v1/invoices/${draft}`, {}],

@@ -1,6 +1,6 @@
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { describe, expect, it } from 'vitest';
-import { expectErrorShape, failedJob, ok, parkSubscription } from '../builders.ts';
+import { expectErrorShape, failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -158,6 +158,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bPromo = await asB('/v1/promotion_codes', { coupon: bCoupon.id });
   const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/hostile', enabled_events: ['*'] });
   const bEndpoint = await asB('/v1/webhook_endpoints', { url: 'https://hooks.example.com/b', enabled_events: ['*'] });
+  const delivery = await webhookDelivery(h, endpoint.id);
+  const bDelivery = await webhookDelivery(h, bEndpoint.id, b.key.secret);
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
   const ids: Record<string, { own: string; other: string }> = {
@@ -168,6 +170,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     credit_notes: { own: creditNote.id, other: bCreditNote.id },
     promotion_codes: { own: promo.id, other: bPromo.id },
     webhook_endpoints: { own: endpoint.id, other: bEndpoint.id },
+    webhook_deliveries: { own: delivery, other: bDelivery },
     jobs: { own: job, other: bJob },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
@@ -188,6 +191,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/credit_notes': { invoice: sub.latest_invoice, amount: 100, reason: 'order_change', memo: 'Goodwill' },
     'POST /v1/webhook_endpoints': { url: 'https://hooks.example.com/in', enabled_events: ['invoice.paid'], description: 'Orders' },
     'POST /v1/webhook_endpoints/:id': { description: 'Renamed' },
+    'POST /v1/webhook_endpoints/:id/replay': { types: ['customer.created'], created: { gte: '2027-01-01T00:00:00Z', lte: '2027-12-31T00:00:00Z' }, status: 'failed' },
   };
   // An Idempotency-Key already spent on another request.
   await h.database.pool.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, method, path, status_code, response)

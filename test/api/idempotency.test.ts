@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
-import { failedJob, ok } from '../builders.ts';
+import { failedJob, ok, webhookDelivery } from '../builders.ts';
 import { harness, tableCounts, type Harness } from '../support.ts';
 
 /** Same key + same body → same response, nothing written twice; same key + other body → 409. */
@@ -283,6 +283,29 @@ describe('Idempotency-Key on writes', async () => {
     expect([rotatedAgain.status, rotatedAgain.text]).toEqual([200, rotated.text]);
     expect(JSON.parse(rotatedAgain.text).secret).not.toBe(secret);
     expect(await everything(h)).toEqual(afterRotation);
+  });
+
+  it('replays a webhook replay and a delivery retry: each sends once, the same answer', async () => {
+    const endpoint = JSON.parse((await raw(h, '/v1/webhook_endpoints', { url: 'https://hooks.example.com/replayed', enabled_events: ['customer.created'] }, 'we-replay-0')).text);
+    const delivery = await webhookDelivery(h, endpoint.id);
+    const failed = await h.database.pool.query("UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE account_id = $1 AND endpoint_id = $2", [h.accountId, endpoint.id]);
+    const url = `/v1/webhook_endpoints/${endpoint.id}/replay`;
+    const first = await raw(h, url, { status: 'failed' }, 'we-replay-1');
+    expect(JSON.parse(first.text)).toEqual({ object: 'webhook_replay', endpoint: endpoint.id, events: failed.rowCount });
+    const before = await everything(h);
+    await expectReplayed(h, url, { status: 'failed' }, 'we-replay-1', first);
+    expect(await everything(h)).toEqual(before);
+    const replays = await h.database.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE object_id = $1 AND action = 'webhook_endpoint.replayed'", [endpoint.id]);
+    expect(replays.rows[0].n).toBe(1);
+    await h.database.pool.query("UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE id = $1", [delivery]);
+    const retryUrl = `/v1/webhook_deliveries/${delivery}/retry`;
+    const retried = await raw(h, retryUrl, {}, 'we-retry-1');
+    expect(JSON.parse(retried.text)).toMatchObject({ id: delivery, status: 'pending' });
+    const afterRetry = await everything(h);
+    await expectReplayed(h, retryUrl, {}, 'we-retry-1', retried);
+    expect(await everything(h)).toEqual(afterRetry);
+    const audit = await h.database.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE object_id = $1 AND action = 'webhook_delivery.retried'", [delivery]);
+    expect(audit.rows[0].n).toBe(1);
   });
 
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {

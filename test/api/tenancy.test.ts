@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
-import { failedJob, ok, parkSubscription } from '../builders.ts';
+import { failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, type Harness } from '../support.ts';
 
 /**
@@ -11,7 +11,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -75,6 +75,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   // A's events in the commit-ordered stream, so following it shows B nothing of them.
   await sequenceEvents(h.deps.db, h.clock.now());
   const event = (await ok(h, 'GET', `/v1/events?object_id=${customer.id}`)).data[0];
+  const delivery = await webhookDelivery(h, endpoint.id);
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -94,11 +95,13 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
     { route: 'GET /v1/webhook_endpoints', url: '/v1/webhook_endpoints?limit=100', expect: 'empty' },
+    { route: 'GET /v1/webhook_endpoints/:id/deliveries', url: `/v1/webhook_endpoints/${endpoint.id}/deliveries`, expect: 'missing' },
+    { route: 'GET /v1/webhook_deliveries/:id', url: `/v1/webhook_deliveries/${delivery}`, expect: 'missing' },
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions', url: `/v1/customers/${customer.id}/balance_transactions?limit=100`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions/:txn', url: `/v1/customers/${customer.id}/balance_transactions/${adjustment.id}`, expect: 'missing' },
@@ -181,6 +184,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const writes: TenancyCase[] = [
     { route: 'POST /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { disabled: true }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/webhook_endpoints/:id/rotate_secret', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/webhook_endpoints/:id/replay', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/webhook_deliveries/:id/retry', url: `/v1/webhook_deliveries/${delivery}/retry`, body: {}, expect: 'missing', param: 'id' },
     { route: 'DELETE /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
     { route: 'POST /v1/webhook_endpoints', url: '/v1/webhook_endpoints', body: { url: 'https://hooks.example.com/b', enabled_events: ['*'] }, expect: 'own' },
     { route: 'POST /v1/customers/:id', url: `/v1/customers/${customer.id}`, body: { name: 'taken over' }, expect: 'missing', param: 'id' },

@@ -82,6 +82,9 @@ export function webhookEndpointRoutes(app: App, deps: Deps) {
 
   app.post('/v1/webhook_deliveries/:id/retry', {
     config: { permission: 'billing' },
-    schema: { tags: deliveryTags, summary: 'Send a delivery again now, on a fresh retry schedule', response: replies(ref('WebhookDelivery')), params: IdParams },
+    schema: {
+      tags: deliveryTags, summary: 'Send a delivery again now, on a fresh retry schedule', response: replies(ref('WebhookDelivery')), params: IdParams,
+      body: Type.Object({}, { additionalProperties: false }),
+    },
   }, async (req) => await retryDelivery(deps, actorOf(req), req.params.id));
 }
