@@ -98,7 +98,7 @@ program.command('billing-failures').description('subscriptions parked after thei
 
 const jobs = program.command('jobs').description('background job queues: counts per kind and status, every account')
   .action(async () => {
-    const rows = await withDb(async (d) => await queueCounts(d));
+    const rows = await withDb(async (d) => await queueCounts({ db: d.db, clock: systemClock }));
     if (rows.length === 0) { console.log('no jobs'); return; }
     console.log(['kind'.padEnd(32), 'ready', 'retrying', 'running', 'succeeded', 'failed'].join('  '));
     for (const c of rows) console.log([c.kind.padEnd(32), c.ready, c.retrying, c.running, c.succeeded, c.failed].map(String).join('  '));

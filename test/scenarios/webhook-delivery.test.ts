@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
+import { queueCounts } from '../../src/app/jobs/jobs.ts';
 import { command, type UnitOfWork } from '../../src/app/unit-of-work.ts';
 import { deliverDue } from '../../src/app/webhooks/deliver.ts';
 import { RETRY_DELAYS_MS } from '../../src/domain/webhook-delivery.ts';
@@ -126,10 +127,15 @@ describe('webhook delivery', async () => {
     expect(typeof d.attempts[0].duration_ms).toBe('number');
     expect(receiver.received.map((r) => r.object)).toEqual(Array(RETRY_DELAYS_MS.length + 1).fill(c.id));
     expect((await ok(h, 'GET', `/v1/webhook_endpoints/${ep.id}/deliveries?status=pending`)).data).toEqual([]);
+    // `rebill jobs` shows deliveries as a queue of their own.
+    const counts = async () => (await queueCounts(h.deps)).find((q) => q.kind === 'webhook.deliver')!;
+    const given = await counts();
+    expect(given.failed).toBeGreaterThanOrEqual(1);
 
     answer = 200;
     const retried = await ok(h, 'POST', `/v1/webhook_deliveries/${d.id}/retry`);
     expect(retried).toMatchObject({ id: d.id, status: 'pending', next_attempt: h.clock.now().toISOString() });
+    expect(await counts()).toMatchObject({ failed: given.failed - 1, ready: given.ready + 1 });
     await pump();
     expect(await ok(h, 'GET', `/v1/webhook_deliveries/${d.id}`)).toMatchObject({ status: 'succeeded', delivered: h.clock.now().toISOString() });
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { invalid } from '../../domain/errors.ts';
 import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
@@ -48,8 +49,28 @@ export async function retryJob(deps: Deps, actor: Actor | null, id: string) {
 
 export type QueueCounts = { kind: string; ready: number; retrying: number; running: number; succeeded: number; failed: number };
 
-/** Jobs per kind and status across every account: the operator's view (`rebill jobs`). */
-export async function queueCounts(deps: Pick<Deps, 'db'>): Promise<QueueCounts[]> {
+/**
+ * Jobs per kind and status across every account: the operator's view (`rebill jobs`). Webhook
+ * deliveries keep their own queue (webhook_deliveries) and are shown as `webhook.deliver`.
+ */
+export async function queueCounts(deps: Pick<Deps, 'db' | 'clock'>): Promise<QueueCounts[]> {
+  return [...await jobCounts(deps), ...await deliveryCounts(deps)];
+}
+
+async function deliveryCounts(deps: Pick<Deps, 'db' | 'clock'>): Promise<QueueCounts[]> {
+  const r = await sql<{ [K in Exclude<keyof QueueCounts, 'kind'>]: string }>`
+    SELECT count(*) FILTER (WHERE status = 'pending' AND attempts = 0 AND NOT running) AS ready,
+           count(*) FILTER (WHERE status = 'pending' AND attempts > 0 AND NOT running) AS retrying,
+           count(*) FILTER (WHERE status = 'pending' AND running) AS running,
+           count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE status = 'failed') AS failed
+    FROM (SELECT status, attempts, coalesce(locked_until > ${deps.clock.now()}::timestamptz, false) AS running FROM webhook_deliveries) d`.execute(deps.db);
+  const c = r.rows[0]!;
+  const counts = { kind: 'webhook.deliver', ready: Number(c.ready), retrying: Number(c.retrying), running: Number(c.running), succeeded: Number(c.succeeded), failed: Number(c.failed) };
+  return counts.ready + counts.retrying + counts.running + counts.succeeded + counts.failed > 0 ? [counts] : [];
+}
+
+async function jobCounts(deps: Pick<Deps, 'db'>): Promise<QueueCounts[]> {
   const rows = await deps.db.selectFrom('jobs')
     .select((eb) => ['kind', 'status', eb.fn.countAll<string>().as('n'), eb.fn.count<string>(eb.case().when('attempts', '>', 0).then(1).end()).as('retried')])
     .groupBy(['kind', 'status']).orderBy('kind').execute();
