@@ -47,8 +47,14 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     recoveryDelayMs: config.recoveryDelayMs,
     workerId: `${os.hostname()}:${process.pid}`,
     eventRetentionDays: config.eventRetentionDays,
-    ...(config.secretKey ? { webhooks: webhooksOf({ secretKey: config.secretKey, allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }) } : {}),
+    gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs),
+    ...(config.secretKey ? { secrets: new SecretBox(config.secretKey), webhooks: webhooksOf({ secretKey: config.secretKey, allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }) } : {}),
   };
+}
+
+/** The adapters of the gateway types accounts may configure (more come with their adapters). */
+export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number): NonNullable<Deps['gatewayFactories']> {
+  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }) };
 }
 
 function webhooksOf(c: { secretKey: string; allowHttp: boolean; allowPrivate: boolean }) {

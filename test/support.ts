@@ -1,3 +1,4 @@
+import { gatewayFactories } from '../src/runtime.ts';
 import { createWebhookSender, type Resolve } from '../src/adapters/webhook-sender.ts';
 import pg from 'pg';
 import { SecretBox } from '../src/adapters/secret-box.ts';
@@ -68,11 +69,13 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
   const database = await testDatabase();
   const clock = new ManualClock(opts.now ?? new Date('2027-01-01T00:00:00Z'));
   const policy = { allowHttp: true, allowPrivate: false };
+  const secrets = new SecretBox(SecretBox.newKey());
   const deps: Deps = {
     db: database.db, runStatement: preparedRunner(database.pool), clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
     log: pino({ level: process.env.TEST_LOG ?? 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
     // Receivers in tests listen on 127.0.0.1 over http.
-    webhooks: { secrets: new SecretBox(SecretBox.newKey()), policy, sender: createWebhookSender({ policy, resolve: opts.resolve }) },
+    webhooks: { secrets, policy, sender: createWebhookSender({ policy, resolve: opts.resolve }) },
+    secrets, gatewayFactories: gatewayFactories(database.db),
   };
   afterAll(async () => { await deps.webhooks!.sender!.close(); });
   const app = await buildServer(deps, { logLevel: process.env.TEST_LOG ?? 'silent', checkResponses: true });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { GatewayType } from '../domain/gateway-types.ts';
 import type { UrlPolicy } from '../domain/webhook-url.ts';
 import type { Logger } from 'pino';
 import type { Clock } from '../adapters/clock.ts';
@@ -33,7 +34,7 @@ export type RefundRequest = {
   reference: string;  // our credit note id, for the gateway's records
 };
 
-export type CardDetails = { brand: string; last4: string; exp_month: number; exp_year: number };
+export type CardDetails = { brand: string; last4: string; exp_month: number; exp_year: number; country?: string | null };
 
 /**
  * A payment processor. `charge` must be safe to call again with the same idempotency key: the
@@ -50,8 +51,13 @@ export interface PaymentGateway {
   /** What the processor knows about a refund's key, or null when it never saw it. */
   retrieveRefund(idempotencyKey: string): Promise<RefundOutcome | null>;
   /** Card details for a reusable token, or null when the token is not valid. */
-  inspectToken(token: string): Promise<CardDetails | null>;
+  inspectToken(token: string, ctx?: { gatewayCustomer: string | null }): Promise<CardDetails | null>;
 }
+
+/** What an adapter is built from: a configured gateway with its credentials opened. */
+export type GatewayConfig = { accountId: string; id: string; type: GatewayType; apiBase: string | null; credentials: Record<string, string> };
+/** Builds the adapter of one gateway type (src/adapters/gateways/…). */
+export type GatewayFactory = (config: GatewayConfig) => PaymentGateway;
 
 /** No answer from the gateway: timeout or connection loss. The charge may or may not exist. */
 export class GatewayUnreachableError extends Error {
@@ -77,7 +83,12 @@ export type Deps = {
   db: Kysely<DB>;
   runStatement?: StatementRunner;
   clock: Clock;
+  /** The built-in sandbox (`sandbox` in payment methods and attempts). */
   gateway: PaymentGateway;
+  /** Adapters of the gateway types accounts may configure; a type without one cannot be created. */
+  gatewayFactories?: Partial<Record<GatewayType, GatewayFactory>>;
+  /** Seals secrets at rest (gateway credentials, webhook secrets): AES-256-GCM under REBILL_SECRET_KEY. */
+  secrets?: SecretSealer;
   log: Logger;
   /**
    * How long in-flight work may go without progress before another process takes it over: a

@@ -1,3 +1,4 @@
+import { GATEWAY_TYPES } from '../domain/gateway-types.ts';
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
@@ -103,8 +104,12 @@ export const Price = Type.Object({
 
 export const PaymentMethod = Type.Object({
   id: Type.String(), object: Type.Literal('payment_method'), customer: Ref('cus', 'customer'), type: Type.Literal('card'),
-  gateway: Type.String(),
-  card: Type.Object({ brand: Nullable(Type.String()), last4: Nullable(Type.String()), exp_month: Nullable(Type.Integer()), exp_year: Nullable(Type.Integer()) }),
+  gateway: Type.String({ description: 'The gateway the method belongs to: a gateway id (gw_…) or sandbox, the built-in one' }),
+  gateway_customer: Nullable(Type.String({ description: "The processor's customer id" })),
+  card: Type.Object({
+    brand: Nullable(Type.String()), last4: Nullable(Type.String()), exp_month: Nullable(Type.Integer()), exp_year: Nullable(Type.Integer()),
+    country: Nullable(Type.String({ description: "The issuing country, as the processor reports it" })),
+  }),
   created: Time,
 });
 
@@ -205,6 +210,15 @@ export const WebhookEndpoint = Type.Object({
   status: Literals(['enabled', 'disabled'] as const), api_version: Type.String({ description: 'The shape of the events delivered' }),
   secret_rotation: Nullable(Type.Object({ previous_secret_expires_at: Time }, { description: 'While a rotation lasts the previous secret signs too, until it expires' })),
   secret: Type.Optional(Type.String({ description: 'The signing secret (whsec_…): only in the answer that created or rotated it' })),
+  metadata: MetadataObject, created: Time, updated: Time,
+});
+
+export const Gateway = Type.Object({
+  id: Type.String(), object: Type.Literal('gateway'),
+  type: Type.Union(GATEWAY_TYPES.map((t) => Type.Literal(t)), { description: 'Which processor: sandbox, stripe, razorpay or custom_http' }),
+  name: Type.String(), api_base: Nullable(Type.String({ description: "The processor's base URL; null: its public one" })),
+  active: Type.Boolean({ description: 'An inactive gateway takes no new charges; refunds and recovery of its past ones go on' }),
+  credentials_set: Type.Array(Type.String(), { description: 'Which credentials are stored (never their values)' }),
   metadata: MetadataObject, created: Time, updated: Time,
 });
 
@@ -392,6 +406,7 @@ export type CouponObject = Static<typeof Coupon>;
 export type PromotionCodeObject = Static<typeof PromotionCode>;
 export type TaxRateObject = Static<typeof TaxRate>;
 export type WebhookEndpointObject = Static<typeof WebhookEndpoint>;
+export type GatewayObject = Static<typeof Gateway>;
 export type WebhookDeliveryObject = Static<typeof WebhookDelivery>;
 export type WebhookReplayObject = Static<typeof WebhookReplay>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;

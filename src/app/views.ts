@@ -86,8 +86,8 @@ export function trimDecimal(s: string): string {
 }
 
 export const paymentMethodView = (m: Row<'payment_methods'>): R.PaymentMethodObject => ({
-  id: m.id, object: 'payment_method', customer: m.customer_id, type: 'card', gateway: m.gateway,
-  card: { brand: m.brand, last4: m.last4, exp_month: m.exp_month, exp_year: m.exp_year },
+  id: m.id, object: 'payment_method', customer: m.customer_id, type: 'card', gateway: m.gateway, gateway_customer: m.gateway_customer,
+  card: { brand: m.brand, last4: m.last4, exp_month: m.exp_month, exp_year: m.exp_year, country: m.country },
   created: iso(m.created_at),
 });
 
@@ -193,6 +193,11 @@ export const jobView = (j: Row<'jobs'>): R.JobObject => ({
   id: j.id, object: 'job', kind: j.kind, status: oneOf(j.status), payload: json(j.payload), attempts: j.attempts,
   max_attempts: j.max_attempts, run_at: iso(j.run_at), last_error: j.last_error, test_clock: j.test_clock_id,
   created: iso(j.created_at), updated: iso(j.updated_at), finished: iso(j.finished_at),
+});
+
+export const gatewayView = (g: Row<'gateways'>, credentialKeys: string[]): R.GatewayObject => ({
+  id: g.id, object: 'gateway', type: oneOf(g.type), name: g.name, api_base: g.api_base, active: g.active,
+  credentials_set: [...credentialKeys].sort(), metadata: meta(g.metadata), created: iso(g.created_at), updated: iso(g.updated_at),
 });
 
 export const webhookDeliveryView = (d: Row<'webhook_deliveries'>): R.WebhookDeliveryObject => ({

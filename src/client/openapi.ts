@@ -1515,6 +1515,244 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/gateways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the account's gateways */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Gateway"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Configure a payment gateway (its credentials are stored sealed and never shown again) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        /** @description The processor's base URL (regional endpoint, proxy, local test server); default its public one */
+                        api_base?: string;
+                        /** @description Stripe {secret_key, webhook_secret}; Razorpay {key_id, key_secret, webhook_secret}; custom_http {api_key, signing_secret}. Stored sealed, never returned */
+                        credentials?: {
+                            [key: string]: string;
+                        };
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        name: string;
+                        type: "sandbox" | "stripe" | "razorpay" | "custom_http";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Gateway"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gateways/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a gateway */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Gateway"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Change a gateway: name, api_base, credentials (those given replace the stored ones), active */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        api_base?: string | null;
+                        /** @description Stripe {secret_key, webhook_secret}; Razorpay {key_id, key_secret, webhook_secret}; custom_http {api_key, signing_secret}. Stored sealed, never returned */
+                        credentials?: {
+                            [key: string]: string;
+                        };
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Gateway"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoiceitems": {
         parameters: {
             query?: never;
@@ -2650,8 +2888,12 @@ export interface paths {
                     "application/json": {
                         /** @description An id beginning cus_ */
                         customer: string;
+                        /** @description The gateway the token belongs to (gw_…); default: the built-in sandbox */
+                        gateway?: string;
+                        /** @description The processor's customer id (cus_…, cust_…): off-session charges of a saved method need it */
+                        gateway_customer?: string;
                         set_default?: boolean;
-                        /** @description A gateway token, e.g. tok_visa in the sandbox */
+                        /** @description The gateway's token: tok_visa in the sandbox, pm_… for Stripe, token_… for Razorpay */
                         token: string;
                     };
                 };
@@ -5869,6 +6111,33 @@ export interface components {
             /** @description e.g. invoice.paid */
             type: string;
         };
+        Gateway: {
+            /** @description An inactive gateway takes no new charges; refunds and recovery of its past ones go on */
+            active: boolean;
+            api_base: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Which credentials are stored (never their values) */
+            credentials_set: string[];
+            id: string;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            name: string;
+            /** @enum {string} */
+            object: "gateway";
+            /** @description Which processor: sandbox, stripe, razorpay or custom_http */
+            type: "sandbox" | "stripe" | "razorpay" | "custom_http";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
         Invoice: {
             /** @description What is to be collected: total plus starting balance, never below zero */
             amount_due: number;
@@ -6123,6 +6392,7 @@ export interface components {
         PaymentMethod: {
             card: {
                 brand: string | null;
+                country: string | null;
                 exp_month: number | null;
                 exp_year: number | null;
                 last4: string | null;
@@ -6134,7 +6404,9 @@ export interface components {
             created: string;
             /** @description Id of the customer (cus_…) */
             customer: string;
+            /** @description The gateway the method belongs to: a gateway id (gw_…) or sandbox, the built-in one */
             gateway: string;
+            gateway_customer: string | null;
             id: string;
             /** @enum {string} */
             object: "payment_method";

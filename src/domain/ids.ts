@@ -8,6 +8,7 @@ export const ID_PREFIX = {
   product: 'prod',
   price: 'price',
   paymentMethod: 'pm',
+  gateway: 'gw',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

@@ -24,6 +24,7 @@ import { accountRoutes } from './routes/account.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
+import { gatewayRoutes } from './routes/gateways.ts';
 import { couponRoutes } from './routes/coupons.ts';
 import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { refundRoutes } from './routes/refunds.ts';
@@ -100,6 +101,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   invoicePreviewRoutes(app, deps);
   taxRateRoutes(app, deps);
   webhookEndpointRoutes(app, deps);
+  gatewayRoutes(app, deps);
   couponRoutes(app, deps);
   promotionCodeRoutes(app, deps);
   invoiceDraftRoutes(app, deps);

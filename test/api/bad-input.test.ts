@@ -80,6 +80,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bEndpoint = await asOther('POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/b', enabled_events: ['*'] });
   const hook = { url: 'https://hooks.example.com/x', enabled_events: ['invoice.paid'] };
   const delivery = await webhookDelivery(h, endpoint.id);
+  const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Bad input' });
+  const bGateway = await asOther('POST', '/v1/gateways', { type: 'sandbox', name: 'B' });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, other.key.secret);
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
@@ -423,6 +425,24 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'string for disabled', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { disabled: 'yes' }, code: 'parameter_invalid', param: 'disabled' },
       { name: 'an event type twice', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { enabled_events: ['invoice.paid', 'invoice.paid'] }, code: 'parameter_invalid', param: 'enabled_events[1]' },
     ],
+    'POST /v1/gateways': [
+      { name: 'missing type', url: '/v1/gateways', body: { name: 'x' }, code: 'parameter_missing', param: 'type' },
+      { name: 'missing name', url: '/v1/gateways', body: { type: 'sandbox' }, code: 'parameter_missing', param: 'name' },
+      { name: 'an unknown type', url: '/v1/gateways', body: { type: 'paypal', name: 'x' }, code: 'parameter_invalid', param: 'type' },
+      { name: 'a type without an adapter', url: '/v1/gateways', body: { type: 'razorpay', name: 'x', credentials: { key_id: 'rzp_test_abcdefgh', key_secret: 'secret123' } }, code: 'gateway_type_unavailable', param: 'type' },
+      { name: 'a credential the type does not take', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', credentials: { secret_key: 'sk_test_51AbCdEfGhIj' } }, code: 'parameter_unknown', param: 'credentials[secret_key]' },
+      { name: 'a number as a credential', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', credentials: { api_key: 12345678 } }, code: 'parameter_invalid', param: 'credentials[api_key]' },
+      { name: 'api_base not a URL', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', api_base: 'stripe' }, code: 'parameter_invalid', param: 'api_base' },
+      { name: 'api_base with a query', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', api_base: 'https://api.example.com/?k=1' }, code: 'parameter_invalid', param: 'api_base' },
+      { name: 'string for active', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', active: 'yes' }, code: 'parameter_invalid', param: 'active' },
+    ],
+    'POST /v1/gateways/:id': [
+      { name: 'unknown id', url: '/v1/gateways/gw_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: "another account's gateway", url: `/v1/gateways/${bGateway.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: 'type cannot change', url: `/v1/gateways/${gateway.id}`, body: { type: 'stripe' }, code: 'parameter_unknown', param: 'type' },
+      { name: 'an empty name', url: `/v1/gateways/${gateway.id}`, body: { name: '' }, code: 'parameter_invalid', param: 'name' },
+      { name: "get: another account's gateway", method: 'GET', url: `/v1/gateways/${bGateway.id}`, code: 'resource_missing', param: 'id' },
+    ],
     'POST /v1/webhook_endpoints/:id/replay': [
       { name: 'unknown id', url: '/v1/webhook_endpoints/we_nope/replay', body: {}, code: 'resource_missing', param: 'id' },
       { name: "another account's endpoint", url: `/v1/webhook_endpoints/${bEndpoint.id}/replay`, body: {}, code: 'resource_missing', param: 'id' },
@@ -732,6 +752,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/webhook_endpoints', '/v1/webhook_endpoints', hook],
     ['POST /v1/webhook_endpoints/:id', `/v1/webhook_endpoints/${endpoint.id}`, {}],
     ['POST /v1/webhook_endpoints/:id/rotate_secret', `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, {}],
+    ['POST /v1/gateways', '/v1/gateways', { type: 'sandbox', name: 'x' }],
+    ['POST /v1/gateways/:id', `/v1/gateways/${gateway.id}`, {}],
     ['POST /v1/webhook_endpoints/:id/replay', `/v1/webhook_endpoints/${endpoint.id}/replay`, {}],
     ['POST /v1/webhook_deliveries/:id/retry', `/v1/webhook_deliveries/${delivery}/retry`, {}],
     ['POST /v1/invoices/:id/pay', `/v1/invoices/${openInvoice}/pay`, {}], ['POST /v1/invoices/:id/void', `/v1/invoices/${openInvoice}/void`, {}],

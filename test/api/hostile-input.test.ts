@@ -159,6 +159,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/hostile', enabled_events: ['*'] });
   const bEndpoint = await asB('/v1/webhook_endpoints', { url: 'https://hooks.example.com/b', enabled_events: ['*'] });
   const delivery = await webhookDelivery(h, endpoint.id);
+  const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Hostile' });
+  const bGateway = await asB('/v1/gateways', { type: 'sandbox', name: 'B' });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, b.key.secret);
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
@@ -171,6 +173,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     promotion_codes: { own: promo.id, other: bPromo.id },
     webhook_endpoints: { own: endpoint.id, other: bEndpoint.id },
     webhook_deliveries: { own: delivery, other: bDelivery },
+    gateways: { own: gateway.id, other: bGateway.id },
     jobs: { own: job, other: bJob },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
@@ -191,6 +194,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/credit_notes': { invoice: sub.latest_invoice, amount: 100, reason: 'order_change', memo: 'Goodwill' },
     'POST /v1/webhook_endpoints': { url: 'https://hooks.example.com/in', enabled_events: ['invoice.paid'], description: 'Orders' },
     'POST /v1/webhook_endpoints/:id': { description: 'Renamed' },
+    'POST /v1/gateways': { type: 'sandbox', name: 'Backup', metadata: { region: 'eu' } }, 'POST /v1/gateways/:id': { name: 'Renamed', active: true },
     'POST /v1/webhook_endpoints/:id/replay': { types: ['customer.created'], created: { gte: '2027-01-01T00:00:00Z', lte: '2027-12-31T00:00:00Z' }, status: 'failed' },
   };
   // An Idempotency-Key already spent on another request.

@@ -308,6 +308,15 @@ describe('Idempotency-Key on writes', async () => {
     expect(audit.rows[0].n).toBe(1);
   });
 
+  it('replays POST /v1/gateways: one gateway, the same answer', async () => {
+    const body = { type: 'sandbox', name: 'Replayed', metadata: { k: 'v' } };
+    const first = await raw(h, '/v1/gateways', body, 'gw-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/gateways', body, 'gw-key-1', first);
+    expect(await everything(h)).toEqual(before);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -41,6 +41,11 @@ export interface PricesTable {
 export interface PaymentMethodsTable {
   account_id: string; id: string; customer_id: string; gateway: string; gateway_token: string;
   brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null; created_at: Ts;
+  gateway_customer: Defaulted<string | null>; country: Defaulted<string | null>;
+}
+export interface GatewaysTable {
+  account_id: string; id: string; type: string; name: string; api_base: string | null; credentials_sealed: string | null;
+  active: Defaulted<boolean>; metadata: Json; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionsTable {
   account_id: string; id: string; customer_id: string; test_clock_id: string | null; status: string;
@@ -185,6 +190,7 @@ export interface DB {
   products: ProductsTable;
   prices: PricesTable;
   payment_methods: PaymentMethodsTable;
+  gateways: GatewaysTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;

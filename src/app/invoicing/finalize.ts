@@ -133,7 +133,7 @@ export function finalizePlan(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'c
     inv.status = 'open';
     plan.collection = plan.pm ? 'charge' : 'no_payment_method';
     if (plan.pm) {
-      plan.attempt = attemptRow(deps, inv, plan.pm.id, inv.test_clock_id, now);
+      plan.attempt = attemptRow(deps, inv, plan.pm, inv.test_clock_id, now);
       inv.attempt_count += 1;
     }
   }

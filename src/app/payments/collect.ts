@@ -1,5 +1,6 @@
 import { newId } from '../../domain/ids.ts';
 import { GatewayUnreachableError, type Actor, type ChargeOutcome, type Deps } from '../ports.ts';
+import { gatewayFor } from '../gateways/resolve.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { paymentAttemptView, type Row } from '../views.ts';
 import { settleAttempts, type Settlement, type Snapshot } from './settle.ts';
@@ -13,11 +14,12 @@ type InvoiceRef = { account_id: string; id: string; customer_id: string; currenc
  * A pending attempt for the invoice's remaining amount. It carries the idempotency key the
  * gateway will see and a time after which recovery may ask the gateway what became of it.
  */
-export function attemptRow(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'clock'>, invoice: InvoiceRef, paymentMethodId: string, testClockId: string | null, now: Date): Row<'payment_attempts'> {
+export function attemptRow(deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, invoice: InvoiceRef, pm: { id: string; gateway: string }, testClockId: string | null, now: Date): Row<'payment_attempts'> {
   const id = newId('paymentAttempt');
   return {
-    account_id: invoice.account_id, id, invoice_id: invoice.id, customer_id: invoice.customer_id, payment_method_id: paymentMethodId,
-    test_clock_id: testClockId, gateway: deps.gateway.name, idempotency_key: `rebill:${invoice.account_id}:${id}`,
+    account_id: invoice.account_id, id, invoice_id: invoice.id, customer_id: invoice.customer_id, payment_method_id: pm.id,
+    // The payment method's gateway charges it; recovery and refunds go back to the same one.
+    test_clock_id: testClockId, gateway: pm.gateway, idempotency_key: `rebill:${invoice.account_id}:${id}`,
     amount: invoice.amount_remaining, currency: invoice.currency, status: 'pending', decline_code: null,
     failure_message: null, gateway_charge_id: null, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
     // On a test clock `now` is the clock's; a crash must still be healed in real time.
@@ -32,10 +34,10 @@ export function attemptRow(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'clo
  * by asking the gateway about the attempt's key.
  */
 export async function openAttempt(
-  deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'clock'>, u: UnitOfWork, invoice: Row<'invoices'>,
-  pm: { id: string; gateway_token: string }, testClockId: string | null, now: Date,
+  deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, u: UnitOfWork, invoice: Row<'invoices'>,
+  pm: { id: string; gateway_token: string; gateway: string }, testClockId: string | null, now: Date,
 ): Promise<PendingCharge> {
-  const attempt = attemptRow(deps, invoice, pm.id, testClockId, now);
+  const attempt = attemptRow(deps, invoice, pm, testClockId, now);
   await u.tx.insertInto('payment_attempts').values(attempt).execute();
   await u.tx.updateTable('invoices').set({ attempt_count: invoice.attempt_count + 1, updated_at: now })
     .where('account_id', '=', u.accountId).where('id', '=', invoice.id).execute();
@@ -57,7 +59,8 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
     while (next < pending.length) {
       const p = pending[next++]!;
       try {
-        outcomes.set(p.attempt.id, await deps.gateway.charge({
+        const gateway = await gatewayFor(deps, p.attempt.account_id, p.attempt.gateway);
+        outcomes.set(p.attempt.id, await gateway.charge({
           idempotencyKey: p.attempt.idempotency_key, token: p.token, amount: p.attempt.amount,
           currency: p.attempt.currency, reference: p.attempt.invoice_id,
         }));

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { isOpenAttempt, OPEN_ATTEMPT_STATUSES } from '../../domain/payment-attempt-status.ts';
 import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
+import { gatewayFor } from '../gateways/resolve.ts';
 import { nowFor } from '../time.ts';
 import { settleAttempts } from './settle.ts';
 import type { Row } from '../views.ts';
@@ -17,9 +18,10 @@ type Claimed = Row<'payment_attempts'> & { token: string | null };
 async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
   let outcome: ChargeOutcome | null;
   try {
-    outcome = await deps.gateway.retrieve(a.idempotency_key);
+    const gateway = await gatewayFor(deps, a.account_id, a.gateway);
+    outcome = await gateway.retrieve(a.idempotency_key);
     if (!outcome && a.token) {
-      outcome = await deps.gateway.charge({ idempotencyKey: a.idempotency_key, token: a.token, amount: a.amount, currency: a.currency, reference: a.invoice_id });
+      outcome = await gateway.charge({ idempotencyKey: a.idempotency_key, token: a.token, amount: a.amount, currency: a.currency, reference: a.invoice_id });
     }
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) throw err;

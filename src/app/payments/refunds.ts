@@ -1,3 +1,4 @@
+import { gatewayFor } from '../gateways/resolve.ts';
 import { invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { notFound } from '../errors.ts';
@@ -57,7 +58,8 @@ async function settleRefund(deps: Deps, actor: Actor, r: Row<'refunds'>, outcome
 export async function sendRefund(deps: Deps, actor: Actor, r: Row<'refunds'>): Promise<void> {
   let outcome: RefundOutcome;
   try {
-    outcome = await deps.gateway.refund({ idempotencyKey: r.idempotency_key, chargeId: r.gateway_charge_id, amount: r.amount, currency: r.currency, reference: r.credit_note_id ?? r.invoice_id });
+    const gateway = await gatewayFor(deps, r.account_id, r.gateway);
+    outcome = await gateway.refund({ idempotencyKey: r.idempotency_key, chargeId: r.gateway_charge_id, amount: r.amount, currency: r.currency, reference: r.credit_note_id ?? r.invoice_id });
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) throw err;
     deps.log.warn({ refund: r.id, err: err.message }, 'gateway did not answer; refund outcome unknown until recovery');
@@ -86,7 +88,7 @@ export async function recoverNextRefund(deps: Deps): Promise<boolean> {
   const actor = systemActor(claimed.account_id, deps.workerId);
   let known: RefundOutcome | null;
   try {
-    known = await deps.gateway.retrieveRefund(claimed.idempotency_key);
+    known = await (await gatewayFor(deps, claimed.account_id, claimed.gateway)).retrieveRefund(claimed.idempotency_key);
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) throw err;
     return true;

@@ -14,7 +14,9 @@ export function paymentMethodRoutes(app: App, deps: Deps) {
     schema: {
       tags, summary: 'Attach a gateway token to a customer (card numbers are refused)', response: replies(ref('PaymentMethod')),
       body: Type.Object({
-        customer: Id('cus'), token: Type.String({ minLength: 1, maxLength: 255, description: 'A gateway token, e.g. tok_visa in the sandbox' }),
+        customer: Id('cus'), token: Type.String({ minLength: 1, maxLength: 255, description: "The gateway's token: tok_visa in the sandbox, pm_… for Stripe, token_… for Razorpay" }),
+        gateway: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The gateway the token belongs to (gw_…); default: the built-in sandbox' })),
+        gateway_customer: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: "The processor's customer id (cus_…, cust_…): off-session charges of a saved method need it" })),
         set_default: Type.Optional(Type.Boolean()),
       }, { additionalProperties: false }),
     },

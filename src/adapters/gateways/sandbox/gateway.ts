@@ -27,14 +27,17 @@ const INSERT_CHARGE = `WITH no_flush_wait AS (SELECT set_config('synchronous_com
  * answers, like a processor whose response is lost on the wire.
  */
 export class SandboxGateway implements PaymentGateway {
-  readonly name = 'sandbox';
+  readonly name: string;
 
   /**
    * `latencyMs`: simulated network time of a charge, half on the way in (before the processor
    * records it) and half on the way back (after), as a remote processor would take. Crash tests
    * use it to widen both windows a crash can fall into.
    */
-  constructor(private readonly db: Kysely<DB>, private readonly opts: { noAnswerDelayMs?: number; latencyMs?: number } = {}) {}
+  constructor(private readonly db: Kysely<DB>, private readonly opts: { noAnswerDelayMs?: number; latencyMs?: number; name?: string } = {}) {
+    // A configured sandbox gateway (gw_…) answers to its own id; the built-in one is `sandbox`.
+    this.name = opts.name ?? 'sandbox';
+  }
 
   async inspectToken(token: string): Promise<CardDetails | null> {
     return TEST_TOKENS[token]?.card ?? null;
