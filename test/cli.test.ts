@@ -160,7 +160,7 @@ describe('rebill webhooks tail', () => {
     type Try = { at: Date; code: number | null; error?: string };
     const history = (tries: Try[]) => JSON.stringify(tries.map((t) => ({ at: t.at.toISOString(), status_code: t.code, duration_ms: 12, error: t.error ?? null })));
     /** A delivery of a fresh event; `q` runs the statement (an open transaction's client, for a late commit). */
-    async function delivery(account: string, id: string, endpoint: string, status: string, tries: Try[], updatedAt: Date, next: Date | null, q = d.pool) {
+    async function delivery(account: string, id: string, endpoint: string, status: string, tries: Try[], updatedAt: Date, next: Date | null, q: { query: (text: string, params: unknown[]) => Promise<unknown> } = d.pool) {
       await d.pool.query(`INSERT INTO events (account_id, id, type, object_id, data, created_at) VALUES ($1, $2, 'customer.created', 'cus_1', '{}', now())`, [account, `evt_${id}`]);
       await q.query(`INSERT INTO webhook_deliveries (account_id, id, endpoint_id, event_id, event_sequence, event_type, object_id, status, attempts,
           next_attempt_at, history, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, 'customer.created', 'cus_1', $5, $6, $7, $8, $9, $9)`,
@@ -173,6 +173,7 @@ describe('rebill webhooks tail', () => {
     await delivery(a, 'wd_old', 'we_a', 'succeeded', [{ at: at(-5000), code: 200 }], at(-5000), null);
     const all = tail(['--since', since.toISOString()], env);
     const onlyB = tail(['--since', since.toISOString(), '--account', b], env);
+    const onlyWeA = tail(['--since', since.toISOString(), '--endpoint', 'we_a'], env);
     await delivery(a, 'wd_1', 'we_a', 'pending', [{ at: at(1000), code: 503 }], at(1000), at(6000));
     await delivery(b, 'wd_b', 'we_b', 'failed', [{ at: at(1500), code: null, error: 'timed out' }], at(1500), null);
     await all.line(/wd_1|evt_wd_1/);
@@ -185,16 +186,19 @@ describe('rebill webhooks tail', () => {
     await delivery(a, 'wd_same', 'we_a', 'succeeded', [{ at: at(7000), code: 204 }], at(7000), null);
     const late = await d.pool.connect();
     await late.query('BEGIN');
-    await delivery(a, 'wd_late', 'we_a', 'succeeded', [{ at: at(7500), code: 200 }], at(7500), null, late as never);
+    await delivery(a, 'wd_late', 'we_a', 'succeeded', [{ at: at(7500), code: 200 }], at(7500), null, late);
     await delivery(a, 'wd_after', 'we_a', 'succeeded', [{ at: at(8000), code: 200 }], at(8000), null);
     await all.line(/evt_wd_after/);
     await late.query('COMMIT');
     late.release();
     await all.line(/evt_wd_late/);
-    // A marker: once it is out, every poll that could repeat a line has run.
+    // Markers, one per endpoint: once a tail printed its marker, every poll that could repeat a line has run.
     await delivery(b, 'wd_end', 'we_b', 'succeeded', [{ at: at(9000), code: 200 }], at(9000), null);
-    await all.line(/evt_wd_end/);
-    await onlyB.line(/evt_wd_end/);
+    await delivery(a, 'wd_end_a', 'we_a', 'succeeded', [{ at: at(9000), code: 200 }], at(9000), null);
+    await all.line(/evt_wd_end_a/);
+    await all.line(/evt_wd_end /);
+    await onlyB.line(/evt_wd_end /);
+    await onlyWeA.line(/evt_wd_end_a/);
     const lines = await all.stop();
     const byEvent = (ls: string[], id: string) => ls.filter((l) => l.includes(` evt_${id} `));
     expect(byEvent(lines, 'wd_old')).toEqual([]);
@@ -203,10 +207,12 @@ describe('rebill webhooks tail', () => {
       `${at(7000).toISOString()}  succeeded  200  12ms  ${a}  we_a  customer.created  evt_wd_1  next -`,
     ]);
     expect(byEvent(lines, 'wd_b')).toEqual([`${at(1500).toISOString()}  failed     "timed out"  12ms  ${b}  we_b  customer.created  evt_wd_b  next -`]);
-    for (const id of ['wd_same', 'wd_late', 'wd_after', 'wd_end']) expect(byEvent(lines, id), id).toHaveLength(1);
-    expect(lines).toHaveLength(7);
+    for (const id of ['wd_same', 'wd_late', 'wd_after', 'wd_end', 'wd_end_a']) expect(byEvent(lines, id), id).toHaveLength(1);
+    expect(lines).toHaveLength(8);
     const bLines = await onlyB.stop();
     expect(bLines.map((l) => l.split('  ').at(-2))).toEqual(['evt_wd_b', 'evt_wd_end']);
+    expect((await onlyWeA.stop()).map((l) => l.split('  ').at(-2)).sort()).toEqual(['evt_wd_1', 'evt_wd_1', 'evt_wd_after', 'evt_wd_end_a', 'evt_wd_late', 'evt_wd_same']);
+    await expect(cli(['webhooks', 'tail', '--since', 'yesterday'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--since must be an ISO 8601 time') });
   }, 120_000);
 });
 
