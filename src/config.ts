@@ -30,6 +30,10 @@ export type Config = {
   webhookConcurrency: number;
   /** How often an idle delivery loop looks for due deliveries. */
   webhookPollMs: number;
+  /** One delivery request, connection to last byte read. */
+  webhookTimeoutMs: number;
+  /** How long a claim holds its deliveries; at least twice `webhookTimeoutMs` (see `webhookTimings`). */
+  webhookLeaseMs: number;
 };
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -38,6 +42,25 @@ function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
   return n;
+}
+
+/** The lease must outlast a batch: this many request timeouts (the batch's sends, plus its reads and its write). */
+export const WEBHOOK_LEASE_TIMEOUTS = 2;
+
+/**
+ * The delivery timeout and lease. A lease that runs out while its worker is still waiting for a
+ * slow receiver hands the delivery to another worker, which sends it a second time, so a lease
+ * shorter than two timeouts is refused rather than quietly raised: the operator asked for
+ * something that would duplicate deliveries. The timeout itself is at least 100 ms.
+ */
+function webhookTimings(env: NodeJS.ProcessEnv): Pick<Config, 'webhookTimeoutMs' | 'webhookLeaseMs'> {
+  const timeoutMs = int('REBILL_WEBHOOK_TIMEOUT_MS', 10_000, env);
+  if (timeoutMs < 100) throw new Error(`REBILL_WEBHOOK_TIMEOUT_MS must be at least 100, got ${timeoutMs}`);
+  const leaseMs = int('REBILL_WEBHOOK_LEASE_MS', Math.max(60_000, WEBHOOK_LEASE_TIMEOUTS * timeoutMs), env);
+  if (leaseMs < WEBHOOK_LEASE_TIMEOUTS * timeoutMs) {
+    throw new Error(`REBILL_WEBHOOK_LEASE_MS must be at least ${WEBHOOK_LEASE_TIMEOUTS}× REBILL_WEBHOOK_TIMEOUT_MS (${WEBHOOK_LEASE_TIMEOUTS * timeoutMs}), got ${leaseMs}: a shorter lease sends slow deliveries twice`);
+  }
+  return { webhookTimeoutMs: timeoutMs, webhookLeaseMs: leaseMs };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -61,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: Math.max(30, int('REBILL_EVENT_RETENTION_DAYS', 30, env)),
     webhookConcurrency: int('REBILL_WEBHOOK_CONCURRENCY', 2, env),
     webhookPollMs: int('REBILL_WEBHOOK_POLL_MS', 200, env),
+    ...webhookTimings(env),
   };
 }

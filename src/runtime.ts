@@ -37,7 +37,7 @@ export async function openDatabase(config: Config, log: Logger, poolSize: number
   return { url: withDatabase(embedded.url, 'rebill'), embedded };
 }
 
-export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs' | 'secretKey' | 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'eventRetentionDays'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
+export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs' | 'secretKey' | 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'eventRetentionDays' | 'webhookTimeoutMs' | 'webhookLeaseMs'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
   return {
     db: database.db,
     runStatement: preparedRunner(database.pool),
@@ -48,7 +48,7 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     workerId: `${os.hostname()}:${process.pid}`,
     eventRetentionDays: config.eventRetentionDays,
     gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs),
-    ...(config.secretKey ? { secrets: new SecretBox(config.secretKey), webhooks: webhooksOf({ secretKey: config.secretKey, allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }) } : {}),
+    ...(config.secretKey ? { secrets: new SecretBox(config.secretKey), webhooks: webhooksOf({ ...config, secretKey: config.secretKey }) } : {}),
   };
 }
 
@@ -57,9 +57,10 @@ export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number):
   return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }) };
 }
 
-function webhooksOf(c: { secretKey: string; allowHttp: boolean; allowPrivate: boolean }) {
-  const policy = { allowHttp: c.allowHttp, allowPrivate: c.allowPrivate };
-  return { secrets: new SecretBox(c.secretKey), policy, sender: createWebhookSender({ policy }) };
+function webhooksOf(c: { secretKey: string } & Partial<Pick<Config, 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'webhookTimeoutMs' | 'webhookLeaseMs'>>) {
+  const policy = { allowHttp: c.webhooksAllowHttp ?? false, allowPrivate: c.webhooksAllowPrivate ?? false };
+  // loadConfig has checked that the lease outlasts the timeout (config.ts, webhookTimings).
+  return { secrets: new SecretBox(c.secretKey), policy, sender: createWebhookSender({ policy, timeoutMs: c.webhookTimeoutMs }), leaseMs: c.webhookLeaseMs };
 }
 
 export async function openRuntime(config: Config, opts: { poolSize?: number; applicationName?: string } = {}): Promise<Runtime> {

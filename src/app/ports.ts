@@ -99,8 +99,11 @@ export type Deps = {
   workerId?: string;
   /** Automatic tax; Rebill's rules table when not given. */
   taxCalculator?: TaxCalculator;
-  /** Sealing of webhook secrets and where deliveries may go; webhook endpoints need it. */
-  webhooks?: { secrets: SecretSealer; policy: UrlPolicy; sender?: WebhookSender };
+  /**
+   * Sealing of webhook secrets and where deliveries may go; webhook endpoints need it. `leaseMs`:
+   * how long a claim holds its deliveries (REBILL_WEBHOOK_LEASE_MS; deliver.ts's default when not given).
+   */
+  webhooks?: { secrets: SecretSealer; policy: UrlPolicy; sender?: WebhookSender; leaseMs?: number };
   /** How long events are kept (REBILL_EVENT_RETENTION_DAYS); never under 30 days. */
   eventRetentionDays?: number;
   /** The job kinds and polled duties the worker runs; Rebill's own when not given (jobs/registry.ts). */

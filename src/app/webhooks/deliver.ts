@@ -6,7 +6,10 @@ import type { Deps, WebhookResponse, WebhookSender } from '../ports.ts';
 import { eventView, type Row } from '../views.ts';
 import { disableFailingEndpoint, signingSecrets } from './endpoints.ts';
 
-/** A claim holds its deliveries this long: well past the 10 s request timeout, so only a dead worker loses them. */
+/**
+ * A claim holds its deliveries this long by default (REBILL_WEBHOOK_LEASE_MS, Deps.webhooks.leaseMs):
+ * well past the 10 s request timeout, so only a dead worker loses them.
+ */
 export const DELIVERY_LEASE_MS = 60_000;
 /** Deliveries claimed (and then sent side by side) at once by one loop. */
 export const DELIVERY_BATCH = 200;
@@ -60,7 +63,7 @@ export async function deliverDue(deps: Deps, owner: string, opts: { batch?: numb
 async function claim(deps: Deps, owner: string, batch: number): Promise<Claimed[]> {
   const now = deps.clock.now();
   const r = await sql<Claimed>`
-    UPDATE webhook_deliveries d SET locked_by = ${owner}, locked_until = ${new Date(now.getTime() + DELIVERY_LEASE_MS)}::timestamptz
+    UPDATE webhook_deliveries d SET locked_by = ${owner}, locked_until = ${new Date(now.getTime() + (deps.webhooks?.leaseMs ?? DELIVERY_LEASE_MS))}::timestamptz
     FROM (SELECT c.account_id, c.id FROM webhook_deliveries c
           WHERE c.status = 'pending' AND c.next_attempt_at <= ${now}::timestamptz
             AND (c.locked_until IS NULL OR c.locked_until <= ${now}::timestamptz)
