@@ -23,6 +23,11 @@ describe('Visa response codes', () => {
     }
   });
 
+  it('knows every Visa response code of the published category lists', () => {
+    const published = '03 04 07 12 14 15 19 39 41 43 46 51 52 53 54 55 57 59 61 62 65 75 78 82 86 91 93 96 1A 5C 6P 9G N3 N4 N7 R0 R1 R3'.split(' ');
+    for (const code of published) expect(VISA_RESPONSE_CODES[code], code).toBeDefined();
+  });
+
   it('knows the category 1 codes, and none of them may be retried', () => {
     for (const code of ['04', '07', '12', '14', '15', '41', '43', '46', '57', 'R0', 'R1', 'R3']) {
       expect(visaCategoryOf(code), code).toBe(1);
