@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { NormalizedDecline } from '../domain/declines.ts';
 import type { GatewayType } from '../domain/gateway-types.ts';
 import type { UrlPolicy } from '../domain/webhook-url.ts';
 import type { Logger } from 'pino';
@@ -11,7 +12,8 @@ import type { AutomaticTaxStatus, RegisteredRate } from '../domain/line-tax.ts';
 /** What a gateway said about one charge. */
 export type ChargeOutcome =
   | { status: 'succeeded'; chargeId: string }
-  | { status: 'failed'; chargeId: string | null; declineCode: string; message: string; retryable: boolean };
+  /** `decline`: normalized by the adapter (src/domain/declines.ts); `gatewayCode`: the processor's own code, kept for the record. */
+  | { status: 'failed'; chargeId: string | null; decline: NormalizedDecline; gatewayCode: string; message: string };
 
 export type ChargeRequest = {
   idempotencyKey: string;

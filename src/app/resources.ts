@@ -1,3 +1,4 @@
+import { DECLINE_CATEGORIES } from '../domain/declines.ts';
 import { GATEWAY_TYPES } from '../domain/gateway-types.ts';
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
@@ -301,7 +302,16 @@ export const Payment = Type.Object({
   id: Type.String(), object: Type.Literal('payment'), invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'),
   payment_method: Nullable(Ref('pm', 'payment method')), gateway: Type.String(), amount: Minor(), currency: Currency,
   status: Type.Union(PaymentStatus.anyOf, { description: 'unknown: the gateway did not answer; recovery asks it again' }),
-  decline_code: Nullable(Type.String({ description: 'Normalized: insufficient_funds, expired_card, generic_decline, processing_error, …' })),
+  decline_code: Nullable(Type.String({ description: 'Normalized: insufficient_funds, expired_card, generic_decline, processing_error, … (docs/declines.md)' })),
+  decline_category: Nullable(Type.Union(DECLINE_CATEGORIES.map((c) => Type.Literal(c)), { description: 'soft: may succeed later; hard: never retry this card; fraud; config: a merchant-side problem' })),
+  do_not_retry: Type.Boolean({ description: 'The card must not be charged again for this payment (hard and fraud declines, a card network\'s "never")' }),
+  gateway_decline_code: Nullable(Type.String({ description: "The processor's own code, as it gave it" })),
+  network_advice: Nullable(Type.Object({
+    network: Type.String(), code: Nullable(Type.String({ description: "The issuer's response code" })),
+    visa_category: Nullable(Type.Integer({ minimum: 1, maximum: 4, description: "Visa's reattempt category: 1 never, 2 not now, 3 data quality, 4 generic" })),
+    mastercard_advice_code: Nullable(Type.String({ description: 'Mastercard Merchant Advice Code' })),
+    verdict: Nullable(Type.String({ description: 'never, update, config or later' })),
+  })),
   failure_message: Nullable(Type.String()), gateway_charge_id: Nullable(Type.String()), created: Time, updated: Time,
 });
 

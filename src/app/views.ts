@@ -1,3 +1,4 @@
+import type { DeclineCategory } from '../domain/declines.ts';
 import type { Selectable } from 'kysely';
 import { API_VERSION } from './events/api-version.ts';
 import type * as S from '../adapters/postgres/schema.ts';
@@ -174,8 +175,9 @@ export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): 
 export const paymentAttemptView = (a: Row<'payment_attempts'>): R.PaymentObject => ({
   id: a.id, object: 'payment', invoice: a.invoice_id, customer: a.customer_id, payment_method: a.payment_method_id,
   gateway: a.gateway, amount: num(a.amount), currency: a.currency, status: oneOf(a.status),
-  decline_code: a.decline_code, failure_message: a.failure_message, gateway_charge_id: a.gateway_charge_id,
-  created: iso(a.created_at), updated: iso(a.updated_at),
+  decline_code: a.decline_code, decline_category: a.decline_category === null ? null : oneOf<DeclineCategory>(a.decline_category), do_not_retry: a.do_not_retry,
+  gateway_decline_code: a.gateway_decline_code, network_advice: a.network_advice === null ? null : json(a.network_advice) as R.PaymentObject['network_advice'],
+  failure_message: a.failure_message, gateway_charge_id: a.gateway_charge_id, created: iso(a.created_at), updated: iso(a.updated_at),
 });
 
 export const testClockView = (c: Row<'test_clocks'>): R.TestClockObject => ({

@@ -6371,13 +6371,24 @@ export interface components {
             currency: string;
             /** @description Id of the customer (cus_…) */
             customer: string;
+            decline_category: ("soft" | "hard" | "fraud" | "config") | null;
             decline_code: string | null;
+            /** @description The card must not be charged again for this payment (hard and fraud declines, a card network's "never") */
+            do_not_retry: boolean;
             failure_message: string | null;
             gateway: string;
             gateway_charge_id: string | null;
+            gateway_decline_code: string | null;
             id: string;
             /** @description Id of the invoice (in_…) */
             invoice: string;
+            network_advice: {
+                code: string | null;
+                mastercard_advice_code: string | null;
+                network: string;
+                verdict: string | null;
+                visa_category: number | null;
+            } | null;
             /** @enum {string} */
             object: "payment";
             payment_method: string | null;

@@ -237,6 +237,7 @@ export const SANDBOX_CODES: Table = {
   insufficient_funds: 'insufficient_funds',
   expired_card: 'expired_card',
   processing_error: 'processing_error',
+  stolen_card: 'stolen_card',
   invalid_token: 'invalid_payment_method',
   invalid_amount: 'invalid_amount',
 };

@@ -27,6 +27,26 @@ describe('payments: every charge attempt on an invoice, failed ones included', a
     expect(failedOnly.data.map((p) => p.id)).toEqual([attempts[1]!.id]);
   });
 
+  it('records each decline normalized: its category, whether the card may be retried, the processor\'s own code', async () => {
+    const cases = [
+      ['tok_chargeDeclinedInsufficientFunds', 'insufficient_funds', 'soft', false],
+      ['tok_chargeDeclinedProcessingError', 'processing_error', 'soft', false],
+      ['tok_chargeDeclinedExpiredCard', 'expired_card', 'hard', true],
+      ['tok_chargeDeclinedStolenCard', 'stolen_card', 'hard', true],
+    ] as const;
+    for (const [token, code, category, doNotRetry] of cases) {
+      const customer = await customerWithCard(h, token);
+      const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }] } }));
+      const { data: [attempt] } = await must(h.client.GET('/v1/payments', { params: { query: { invoice: (await firstInvoiceOf(h, sub.id)).id } } }));
+      expect(attempt, token).toMatchObject({ status: 'failed', decline_code: code, decline_category: category, do_not_retry: doNotRetry, gateway_decline_code: code });
+      expect(attempt!.network_advice, token).toMatchObject({ network: 'visa', visa_category: expect.any(Number) });
+    }
+    const paid = await customerWithCard(h, 'tok_visa');
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: paid.id, items: [{ price: price.id }] } }));
+    const { data: [ok] } = await must(h.client.GET('/v1/payments', { params: { query: { invoice: (await firstInvoiceOf(h, sub.id)).id } } }));
+    expect(ok).toMatchObject({ status: 'succeeded', decline_code: null, decline_category: null, do_not_retry: false, gateway_decline_code: null, network_advice: null });
+  });
+
   it('refuses an unknown status filter and answers 404 for an unknown payment', async () => {
     const bad = await h.call('GET', '/v1/payments?status=refunded');
     expect(bad.status).toBe(400);

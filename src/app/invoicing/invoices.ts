@@ -60,7 +60,7 @@ export async function payInvoice(deps: Deps, actor: Actor, id: string, input: { 
     return await openAttempt(deps, u, invoice, pm, customer.test_clock_id, now);
   });
   const outcome = await sendAttempt(deps, actor, pending);
-  if (outcome?.status === 'failed') throw new CardDeclinedError(outcome.declineCode, outcome.message);
+  if (outcome?.status === 'failed') throw new CardDeclinedError(outcome.decline.declineCode, outcome.message);
   return await getInvoice(deps, actor.accountId, id);
 }
 

@@ -21,7 +21,7 @@ export function attemptRow(deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, invoic
     // The payment method's gateway charges it; recovery and refunds go back to the same one.
     test_clock_id: testClockId, gateway: pm.gateway, idempotency_key: `rebill:${invoice.account_id}:${id}`,
     amount: invoice.amount_remaining, currency: invoice.currency, status: 'pending', decline_code: null,
-    failure_message: null, gateway_charge_id: null, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
     // On a test clock `now` is the clock's; a crash must still be healed in real time.
     rescue_at: testClockId ? new Date(deps.clock.now().getTime() + deps.recoveryDelayMs) : null,
     created_at: now, updated_at: now,
@@ -38,7 +38,7 @@ export async function openAttempt(
   pm: { id: string; gateway_token: string; gateway: string }, testClockId: string | null, now: Date,
 ): Promise<PendingCharge> {
   const attempt = attemptRow(deps, invoice, pm, testClockId, now);
-  await u.tx.insertInto('payment_attempts').values(attempt).execute();
+  await u.tx.insertInto('payment_attempts').values({ ...attempt, network_advice: null }).execute();
   await u.tx.updateTable('invoices').set({ attempt_count: invoice.attempt_count + 1, updated_at: now })
     .where('account_id', '=', u.accountId).where('id', '=', invoice.id).execute();
   u.audit('payment.created', 'payment', attempt.id, null, paymentAttemptView(attempt), now);

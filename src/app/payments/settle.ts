@@ -57,7 +57,8 @@ export async function settleAttempts(deps: Deps, actor: Actor, settlements: Sett
     const changes = withOutcome.map(attemptChanges);
     const updated = (await sql<{ id: string }>`
       UPDATE payment_attempts pa SET status = v.status, gateway_charge_id = v.gateway_charge_id, decline_code = v.decline_code,
-        failure_message = v.failure_message, recover_at = NULL, updated_at = v.updated_at
+        failure_message = v.failure_message, gateway_decline_code = v.gateway_decline_code, decline_category = v.decline_category,
+        do_not_retry = v.do_not_retry, network_advice = v.network_advice, recover_at = NULL, updated_at = v.updated_at
       FROM rebill_rows(NULL::payment_attempts, ${JSON.stringify(changes)}::jsonb) v
       WHERE pa.account_id = v.account_id AND pa.id = v.id AND ${sql.raw(stillOpen('pa'))}
       RETURNING pa.id`.execute(u.tx)).rows;
@@ -87,7 +88,7 @@ async function applyOutcomes(deps: Deps, u: UnitOfWork, settlements: Settlement[
   const timeOf = await clockTimes(u.tx, deps.clock.now(), settlements.map((s) => s.attempt));
   return settlements.map(({ attempt: a, outcome: o }) => ({
     ...a, status: o.status, gateway_charge_id: o.chargeId, recover_at: null, updated_at: timeOf(a),
-    decline_code: o.status === 'failed' ? o.declineCode : null, failure_message: o.status === 'failed' ? o.message : null,
+    ...declineColumns(o),
   }));
 }
 
@@ -102,8 +103,20 @@ async function applyOutcomes(deps: Deps, u: UnitOfWork, settlements: Settlement[
 const stillOpen = (alias: string) => `${alias}.status NOT IN ('succeeded', 'failed')`;
 const attemptChanges = (a: Row<'payment_attempts'>) => ({
   account_id: a.account_id, id: a.id, status: a.status, gateway_charge_id: a.gateway_charge_id, decline_code: a.decline_code,
-  failure_message: a.failure_message, recover_at: null, updated_at: a.updated_at,
+  failure_message: a.failure_message, gateway_decline_code: a.gateway_decline_code, decline_category: a.decline_category,
+  do_not_retry: a.do_not_retry, network_advice: a.network_advice, recover_at: null, updated_at: a.updated_at,
 });
+
+/** A failed charge's normalized decline, as the attempt's columns keep it; all empty for a success. */
+function declineColumns(o: ChargeOutcome) {
+  if (o.status !== 'failed') return { decline_code: null, failure_message: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null };
+  const n = o.decline.network;
+  return {
+    decline_code: o.decline.declineCode, failure_message: o.message, gateway_decline_code: o.gatewayCode, decline_category: o.decline.category,
+    do_not_retry: o.decline.doNotRetry,
+    network_advice: n ? { network: n.name, code: n.code, visa_category: n.visaCategory ?? null, mastercard_advice_code: n.mastercardAdvice?.code ?? null, verdict: n.verdict } : null,
+  };
+}
 
 /** Open invoices are collected; an uncollectible one may still be paid (Stripe allows it) and is then paid. */
 const awaitsPayment = (inv: Row<'invoices'>) => inv.status === 'open' || inv.status === 'uncollectible';

@@ -3,6 +3,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import { typeid } from 'typeid-js';
 import type { DB } from '../../postgres/schema.ts';
 import { GatewayUnreachableError, type CardDetails, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
+import { normalizeDecline } from '../../../domain/declines.ts';
 import { sandboxRefund, sandboxRefundOf } from './refunds.ts';
 import { TEST_TOKENS } from './tokens.ts';
 
@@ -45,8 +46,8 @@ export class SandboxGateway implements PaymentGateway {
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {
     const t = TEST_TOKENS[req.token];
-    if (!t) return { status: 'failed', chargeId: null, declineCode: 'invalid_token', message: 'No such token.', retryable: false };
-    if (req.amount <= 0n) return { status: 'failed', chargeId: null, declineCode: 'invalid_amount', message: 'Amount must be positive.', retryable: false };
+    if (!t) return declined(null, 'invalid_token', 'No such token.');
+    if (req.amount <= 0n) return declined(null, 'invalid_amount', 'Amount must be positive.');
     const b = t.behaviour;
     const wire = (this.opts.latencyMs ?? 0) / 2;
     if (wire) await sleep(wire);
@@ -86,6 +87,10 @@ export class SandboxGateway implements PaymentGateway {
 function outcome(row: ChargeRow): ChargeOutcome {
   if (row.status === 'succeeded') return { status: 'succeeded', chargeId: row.id };
   const b = TEST_TOKENS[row.token]?.behaviour;
-  const d = b && b.kind === 'decline' ? b : { code: row.decline_code ?? 'generic_decline', message: 'Your card was declined.', retryable: false };
-  return { status: 'failed', chargeId: row.id, declineCode: d.code, message: d.message, retryable: d.retryable };
+  const d = b && b.kind === 'decline' ? b : { code: row.decline_code ?? 'generic_decline', message: 'Your card was declined.' };
+  return declined(row.id, d.code, d.message);
+}
+
+function declined(chargeId: string | null, code: string, message: string): ChargeOutcome {
+  return { status: 'failed', chargeId, decline: normalizeDecline('sandbox', { code, network: 'visa' }), gatewayCode: code, message };
 }
