@@ -1,14 +1,18 @@
 /**
  * Network and server faults the fake can inject, each for the next `times` matching requests:
  * - `hang`: never answers and does nothing (the client's timeout fires; nothing was charged);
- * - `error`: answers `status` (500) with Stripe's `api_error` body before doing anything;
- * - `delay`: does the work, answering after `ms` (clock-independent, real milliseconds);
+ * - `error`: answers `status` (500) with Stripe's `api_error` body before doing anything
+ *   (nothing saved under the idempotency key: a retry with it executes);
+ * - `errorAfter`: does the work, then answers the 500, saved under the key as Stripe saves
+ *   errors met mid-execution: a retry with the key replays the 500; only search finds the charge;
+ * - `delay`: waits `ms` real milliseconds while executing (its idempotency key in flight, so a
+ *   concurrent retry meets 409), then does the work and answers;
  * - `lose`: does the work, then destroys the socket without answering (a lost response: the
  *   charge exists). stripe-node retries ECONNRESET once even with maxNetworkRetries 0, with the
  *   same idempotency key, so `times: 1` is healed by the replay; use `times: 2` to lose both;
  * - `hangAfter`: does the work, then never answers (a timeout after the charge was made).
  */
-export type FaultKind = 'hang' | 'error' | 'delay' | 'lose' | 'hangAfter';
+export type FaultKind = 'hang' | 'error' | 'errorAfter' | 'delay' | 'lose' | 'hangAfter';
 export type FaultSpec = {
   kind: FaultKind;
   /** How many matching requests it applies to (default 1). */

@@ -9,7 +9,7 @@
  */
 export const KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
-export type Saved = { fingerprint: string; at: number; requestId: string; status?: number; body?: string };
+export type Saved = { endpoint: string; fingerprint: string; at: number; requestId: string; status?: number; body?: string };
 
 export class IdempotencyStore {
   private readonly keys = new Map<string, Saved>();
@@ -23,8 +23,8 @@ export class IdempotencyStore {
     return e;
   }
 
-  begin(key: string, fingerprint: string, requestId: string): void {
-    this.keys.set(key, { fingerprint, at: this.now(), requestId });
+  begin(key: string, endpoint: string, fingerprint: string, requestId: string): void {
+    this.keys.set(key, { endpoint, fingerprint, at: this.now(), requestId });
   }
 
   finish(key: string, status: number, body: string): void {

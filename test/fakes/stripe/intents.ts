@@ -59,7 +59,7 @@ export function createIntent(s: State, p: Params, ctx: Ctx): Obj {
     capture_method: capture, payment_method: pm?.obj.id ?? null, payment_method_types: types,
     setup_future_usage: str(p.setup_future_usage) ?? null, allowed: Array.isArray(allowed) ? types : null,
   });
-  const entry: IntentEntry = { obj, template: pm?.template ?? null, visibleAt: s.now() + s.indexDelayMs };
+  const entry: IntentEntry = { obj, template: pm?.template ?? null, index: [] };
   s.intents.set(obj.id, entry);
   s.emit('payment_intent.created', obj, ctx);
   if (confirm) return confirmIntent(s, entry, { offSession: offSession !== undefined && offSession !== 'false', returnUrl: str(p.return_url) }, ctx);
@@ -218,8 +218,9 @@ export function search(s: State, p: Params): Obj {
   const limit = Math.min(100, Math.max(1, Number(str(p.limit) ?? 10) || 10));
   const offset = str(p.page) ? Number(Buffer.from(str(p.page)!, 'base64url').toString()) || 0 : 0;
   const now = s.now();
-  const hits = [...s.intents.values()].filter((e) => e.visibleAt <= now && match(e.obj)).map((e) => e.obj).reverse()
-    .sort((a, b) => b.created - a.created);
+  // Search answers from its index: the newest version of each PaymentIntent indexed by now, maybe stale.
+  const hits = [...s.intents.values()].map((e) => e.index.filter((v) => v.at <= now).at(-1)?.obj)
+    .filter((x): x is Obj => x !== undefined && match(x)).reverse().sort((a, b) => b.created - a.created);
   const page = hits.slice(offset, offset + limit);
   const more = offset + limit < hits.length;
   return {

@@ -140,6 +140,9 @@ describe('idempotency', () => {
     expect(other).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(other.statusCode).toBe(400);
     expect(other.type).toBe('StripeIdempotencyError');
+    const elsewhere = await caught(stripe.refunds.create({ payment_intent: first.id }, { idempotencyKey: `key-${ref}` }));
+    expect(elsewhere).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+    expect(elsewhere.message).toMatch(/same endpoint/);
   });
 
   it('replays a decline as the same 402', async () => {
@@ -201,6 +204,15 @@ describe('faults', () => {
     expect((await stripe.paymentIntents.search(q)).data).toHaveLength(0);
     fake.control.clock.advance(30_000);
     expect((await stripe.paymentIntents.search(q)).data).toHaveLength(1);
+
+    // Updates lag too: a settled bank debit still shows as processing until indexed again.
+    const debit = await charge('pm_usBankAccount_success', attemptRef(), { allowed_payment_method_types: ['us_bank_account'] });
+    fake.control.clock.advance(30_000);
+    fake.control.settle(debit.id);
+    const byId = { query: `metadata['rebill_attempt']:'${debit.metadata.rebill_attempt}'` };
+    expect((await stripe.paymentIntents.search(byId)).data.map((p) => p.status)).toEqual(['processing']);
+    fake.control.clock.advance(30_000);
+    expect((await stripe.paymentIntents.search(byId)).data.map((p) => p.status)).toEqual(['succeeded']);
     fake.control.setSearchDelay(0);
     const bad = await caught(stripe.paymentIntents.search({ query: "nonsense:'x'" }));
     expect(bad).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
@@ -215,6 +227,16 @@ describe('faults', () => {
     expect(err.raw.type).toBe('api_error');
     expect(fake.control.intents().filter((p) => p.metadata.rebill_attempt === ref)).toHaveLength(0);
     expect((await charge('pm_card_visa', ref)).status).toBe('succeeded');
+  });
+
+  it('a 500 after the work is saved under the key: the retry replays it, search finds the charge', async () => {
+    const ref = attemptRef();
+    fake.control.fault({ kind: 'errorAfter', path: '/v1/payment_intents', method: 'POST' });
+    expect(await caught(charge('pm_card_visa', ref))).toMatchObject({ statusCode: 500, type: 'StripeAPIError' });
+    const retry = await caught(charge('pm_card_visa', ref));
+    expect(retry).toMatchObject({ statusCode: 500, headers: { 'idempotent-replayed': 'true' } });
+    const found = await stripe.paymentIntents.search({ query: `metadata['rebill_attempt']:'${ref}'` });
+    expect(found.data.map((p) => p.status)).toEqual(['succeeded']);
   });
 
   it('a hung request ends in the SDK\'s timeout error; after work, the charge exists', async () => {

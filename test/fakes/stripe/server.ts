@@ -92,10 +92,13 @@ export async function startFakeStripe(opts: StartOptions = {}) {
 
     if (key) {
       if (key.length > 255) return fail(400, { type: 'invalid_request_error', message: 'Idempotency-Key must be at most 255 characters long.' });
-      const fingerprint = `${method} ${url.pathname} ${canonical(params)}`;
+      const fingerprint = canonical(params);
       const saved = keys.find(key);
       if (saved && saved.status === undefined) {
         return fail(409, { type: 'invalid_request_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this Idempotency-Key. Please try again later.' });
+      }
+      if (saved && saved.endpoint !== url.pathname) {
+        return fail(400, { type: 'idempotency_error', message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${url.pathname}' vs '${saved.endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.` });
       }
       if (saved && saved.fingerprint !== fingerprint) {
         return fail(400, { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` });
@@ -104,13 +107,14 @@ export async function startFakeStripe(opts: StartOptions = {}) {
         rec.replayed = true;
         return answer(saved.status!, saved.body!, { 'idempotent-replayed': 'true', 'original-request': saved.requestId });
       }
-      keys.begin(key, fingerprint, requestId);
+      keys.begin(key, url.pathname, fingerprint, requestId);
     }
 
     // A slow answer is slow while executing: the key is in flight, a concurrent retry meets 409.
     if (fault?.kind === 'delay') await sleep(fault.ms ?? 0);
     let status = 200;
     let body: string;
+    let saved = true;
     try {
       const obj = found.handler(state, found.m, params, { requestId, idempotencyKey: key });
       body = JSON.stringify(expand(state, structuredClone(obj), params), null, 2);
@@ -118,9 +122,18 @@ export async function startFakeStripe(opts: StartOptions = {}) {
       if (!(err instanceof ApiError)) throw err;
       status = err.status;
       body = JSON.stringify(errorBody(err.body, requestId), null, 2);
-      if (key && !err.saved) keys.abandon(key);
+      saved = err.saved;
     }
-    if (key && (status === 200 || status === 402)) keys.finish(key, status, body);
+    if (fault?.kind === 'errorAfter') {
+      // Stripe saves a 500 met mid-execution under the key, so a retry replays the 500 too.
+      status = fault.status ?? 500;
+      body = JSON.stringify(errorBody({ type: 'api_error', message: 'An unknown error occurred' }, requestId), null, 2);
+      saved = true;
+    }
+    if (key) {
+      if (saved) keys.finish(key, status, body);
+      else keys.abandon(key);
+    }
 
     return answer(status, body, {});
 

@@ -15,7 +15,8 @@ export const noSuch = (kind: string, id: string, param?: string, status = 400) =
 export type Ctx = { requestId: string | null; idempotencyKey: string | null };
 export const DASHBOARD: Ctx = { requestId: null, idempotencyKey: null };
 
-export type IntentEntry = { obj: Obj; template: Template | null; visibleAt: number };
+/** `index`: what search sees, each version searchable from `at` (clock ms) on; see State.indexDelayMs. */
+export type IntentEntry = { obj: Obj; template: Template | null; index: { at: number; obj: Obj }[] };
 
 export class State {
   readonly customers = new Map<string, Obj>();
@@ -26,7 +27,11 @@ export class State {
   readonly disputes = new Map<string, Obj>();
   readonly events: Obj[] = [];
   readonly templates: Record<string, Template> = { ...TEST_PAYMENT_METHODS };
-  /** Search indexing lag in clock milliseconds (docs.stripe.com/search: "data is searchable in less than a minute"). */
+  /**
+   * Search indexing lag in clock milliseconds. docs.stripe.com/search ("Data freshness"): new or
+   * updated data is searchable in under a minute, up to an hour during outages; search is not for
+   * read-after-write. Each version of a PaymentIntent becomes searchable this long after it was made.
+   */
   indexDelayMs = 0;
 
   constructor(readonly now: () => number, readonly apiVersion: string) {}
@@ -39,6 +44,7 @@ export class State {
       request: { id: ctx.requestId, idempotency_key: ctx.idempotencyKey },
     });
     this.events.push(e);
+    if (object.object === 'payment_intent') this.intents.get(object.id)?.index.push({ at: this.now() + this.indexDelayMs, obj: structuredClone(object) });
     return e;
   }
 
