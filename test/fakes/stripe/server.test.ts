@@ -124,6 +124,8 @@ describe('PaymentIntents', () => {
     expect(missing).toMatchObject({ statusCode: 404, code: 'resource_missing', type: 'StripeInvalidRequestError' });
     const noAmount = await caught(stripe.paymentIntents.create({ currency: 'usd' } as any));
     expect(noAmount).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'amount' });
+    const typo = await caught(stripe.paymentIntents.create({ amount: 100, currency: 'usd', metdata: { a: 'b' } } as any));
+    expect(typo).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'metdata' });
   });
 });
 
