@@ -58,7 +58,10 @@ export const ROUTES: Route[] = [
   route('POST', '/v1/payment_intents/:id/confirm', (s, [id], p, ctx) => {
     const e = intent(s, id!);
     const pmId = str(p.payment_method);
-    if (pmId) e.obj.payment_method = s.resolvePaymentMethod(pmId).obj.id;
+    // Only a confirmable PaymentIntent takes a new method; confirmIntent refuses the others unchanged.
+    if (pmId && ['requires_confirmation', 'requires_payment_method'].includes(e.obj.status)) {
+      e.obj.payment_method = s.resolvePaymentMethod(pmId).obj.id;
+    }
     const off = str(p.off_session);
     return confirmIntent(s, e, { offSession: off !== undefined && off !== 'false', returnUrl: str(p.return_url) }, ctx);
   }, PI_CONFIRM),

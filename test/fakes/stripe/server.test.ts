@@ -106,6 +106,18 @@ describe('PaymentIntents', () => {
     expect(event).toMatchObject({ type: 'payment_intent.payment_failed', data: { object: { status: 'requires_payment_method', last_payment_error: { code: 'account_closed' } } } });
   });
 
+  it('creates without confirming, then confirms; an unknown method is resource_missing', async () => {
+    const pi = await stripe.paymentIntents.create({ amount: 900, currency: 'gbp', payment_method: 'pm_card_mastercard' });
+    expect(pi.status).toBe('requires_confirmation');
+    const confirmed = await stripe.paymentIntents.confirm(pi.id, { off_session: true });
+    expect(confirmed).toMatchObject({ status: 'succeeded', amount_received: 900 });
+    const again = await caught(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' }));
+    expect(again).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
+    expect((await stripe.paymentIntents.retrieve(pi.id)).payment_method).toBe(confirmed.payment_method);
+    const unknown = await caught(stripe.paymentIntents.create({ amount: 900, currency: 'gbp', payment_method: 'pm_nope' }));
+    expect(unknown).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'payment_method' });
+  });
+
   it('captures a manual-capture PaymentIntent, partly', async () => {
     const pi = await charge('pm_card_visa', attemptRef(), { capture_method: 'manual' });
     expect(pi).toMatchObject({ status: 'requires_capture', amount_capturable: 2000, amount_received: 0 });

@@ -119,7 +119,7 @@ export async function startFakeStripe(opts: StartOptions = {}) {
       const obj = found.handler(state, found.m, params, { requestId, idempotencyKey: key });
       body = JSON.stringify(expand(state, structuredClone(obj), params), null, 2);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
+      if (!(err instanceof ApiError)) { if (key) keys.abandon(key); throw err; }
       status = err.status;
       body = JSON.stringify(errorBody(err.body, requestId), null, 2);
       saved = err.saved;
