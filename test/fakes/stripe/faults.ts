@@ -24,6 +24,8 @@ export type FaultSpec = {
   status?: number;
   /** For `delay`: milliseconds before answering. */
   ms?: number;
+  /** For `delay`: also wait for this (a test's gate), so "still executing" does not depend on timing. */
+  until?: Promise<unknown>;
 };
 
 type Armed = FaultSpec & { left: number };

@@ -169,10 +169,14 @@ describe('idempotency', () => {
 
   it('answers 409 idempotency_key_in_use to a retry while the first request is still executing', async () => {
     const ref = attemptRef();
-    fake.control.fault({ kind: 'delay', ms: 150, path: '/v1/payment_intents', method: 'POST' });
-    const [first, second] = await Promise.allSettled([charge('pm_card_visa', ref), charge('pm_card_visa', ref)]);
-    expect(first).toMatchObject({ status: 'fulfilled', value: { status: 'succeeded' } });
-    expect(second).toMatchObject({ status: 'rejected', reason: { statusCode: 409, code: 'idempotency_key_in_use' } });
+    let release!: () => void;
+    fake.control.fault({ kind: 'delay', until: new Promise<void>((r) => { release = r; }), path: '/v1/payment_intents', method: 'POST' });
+    const first = charge('pm_card_visa', ref);
+    while (!fake.control.requests.some((r) => r.idempotencyKey === `key-${ref}` && r.outcome === 'pending')) await new Promise((r) => setTimeout(r, 5));
+    const second = await caught(charge('pm_card_visa', ref));
+    expect(second).toMatchObject({ statusCode: 409, code: 'idempotency_key_in_use' });
+    release();
+    expect((await first).status).toBe('succeeded');
     expect(fake.control.intents().filter((p) => p.metadata.rebill_attempt === ref)).toHaveLength(1);
   });
 

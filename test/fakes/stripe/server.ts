@@ -111,7 +111,7 @@ export async function startFakeStripe(opts: StartOptions = {}) {
     }
 
     // A slow answer is slow while executing: the key is in flight, a concurrent retry meets 409.
-    if (fault?.kind === 'delay') await sleep(fault.ms ?? 0);
+    if (fault?.kind === 'delay') { await sleep(fault.ms ?? 0); await fault.until; }
     let status = 200;
     let body: string;
     let saved = true;
