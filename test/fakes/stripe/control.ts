@@ -13,7 +13,7 @@ type Parts = {
   state: State; faults: Faults; keys: IdempotencyStore; requests: RequestRecord[];
   clock: { now: () => number; advance: (ms: number) => void }; webhookSecret: string;
 };
-type SignOptions = { timestamp?: number; secret?: string };
+type SignOptions = { timestamp?: number; secret?: string | string[] };
 
 /**
  * The test's side door: what Stripe's Dashboard, its banks and its clock would do, plus fault

@@ -323,6 +323,9 @@ describe('webhooks', () => {
     expect(() => stripe.webhooks.constructEvent(tampered, header, fake.webhookSecret)).toThrow(Stripe.errors.StripeSignatureVerificationError);
     const forged = fake.control.webhookFor(event, { secret: 'whsec_not_the_one' });
     expect(() => stripe.webhooks.constructEvent(forged.payload, forged.header, fake.webhookSecret)).toThrow(Stripe.errors.StripeSignatureVerificationError);
+    const rolled = fake.control.webhookFor(event, { secret: ['whsec_new_one', fake.webhookSecret] });
+    expect(rolled.header.split(',')).toHaveLength(3);
+    expect(stripe.webhooks.constructEvent(rolled.payload, rolled.header, fake.webhookSecret).id).toBe(event.id);
     const stale = fake.control.webhookFor(event, { timestamp: Math.floor(fake.control.clock.now() / 1000) - 3600 });
     expect(() => stripe.webhooks.constructEvent(stale.payload, stale.header, fake.webhookSecret, 300, undefined, fake.control.clock.now())).toThrow(/tolerance/);
   });

@@ -9,12 +9,13 @@ import type { Obj } from './objects.ts';
  */
 export type Signed = { payload: string; header: string; timestamp: number };
 
-export function sign(payload: string, secret: string, timestamp: number): string {
-  const v1 = createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');
-  return `t=${timestamp},v1=${v1}`;
+/** Several secrets give several v1 entries, as Stripe sends while an endpoint's rolled secret is still valid. */
+export function sign(payload: string, secret: string | string[], timestamp: number): string {
+  const v1 = [secret].flat().map((s) => `v1=${createHmac('sha256', s).update(`${timestamp}.${payload}`, 'utf8').digest('hex')}`);
+  return [`t=${timestamp}`, ...v1].join(',');
 }
 
-export function signEvent(event: Obj, secret: string, timestamp: number): Signed {
+export function signEvent(event: Obj, secret: string | string[], timestamp: number): Signed {
   const payload = JSON.stringify(event, null, 2);
   return { payload, header: sign(payload, secret, timestamp), timestamp };
 }
