@@ -72,7 +72,7 @@ const CUSTOMER = {
   account_id: ACCOUNT, id: 'cus_bench', invoice_prefix: 'BENCH01', next_invoice_sequence: 8, version: 3,
   balance: -2000n, balance_currency: 'usd', currency: 'usd', name: null, address: null, tax_exempt: 'none', tax_ids: [],
 };
-const CARD = { id: 'pm_bench', gateway_token: 'tok_visa', gateway: 'sandbox' };
+const CARD = { id: 'pm_bench', gateway_token: 'tok_visa', gateway: 'sandbox', gateway_customer: null };
 
 // finalizePlan reads the gateway's name for the attempt it opens; nothing is ever charged here.
 const gateway: PaymentGateway = {

@@ -9,24 +9,45 @@ import type { Address } from '../domain/customer-tax.ts';
 import type { JobCatalogue } from './jobs/catalogue.ts';
 import type { AutomaticTaxStatus, RegisteredRate } from '../domain/line-tax.ts';
 
-/** What a gateway said about one charge. */
+/**
+ * What a gateway said about one charge. `processing` (bank debits, UPI, e-mandates) and
+ * `requires_action` (3-D Secure) are not final: the attempt stays open until the processor's
+ * webhook or a later status query settles it.
+ */
 export type ChargeOutcome =
   | { status: 'succeeded'; chargeId: string }
+  | { status: 'processing'; chargeId: string }
+  | { status: 'requires_action'; chargeId: string; actionUrl: string | null }
   /** `decline`: normalized by the adapter (src/domain/declines.ts); `gatewayCode`: the processor's own code, kept for the record. */
   | { status: 'failed'; chargeId: string | null; decline: NormalizedDecline; gatewayCode: string; message: string };
 
 export type ChargeRequest = {
   idempotencyKey: string;
+  /** Rebill's attempt id: stored with the charge (Stripe metadata, Razorpay receipt) so `retrieve` can find it once the key has expired. */
+  attemptId: string;
   token: string;
+  /** The processor's customer id of the payment method, when it has one. */
+  gatewayCustomer: string | null;
   amount: bigint;     // minor units; the adapter converts to the gateway's unit if it differs
   currency: string;   // lower-case ISO 4217
   reference: string;  // our invoice id, for the gateway's records
+  customerId: string; // Rebill's customer id
+  /** 1 for the invoice's first attempt, then 2, 3, … */
+  attemptNumber: number;
+  /** The attempt's business time (a test clock's for its customers), so a simulated processor can behave by date. */
+  attemptedAt: Date;
 };
+
+/** How recovery finds a charge whose answer was lost: by Rebill's attempt id, not only by the (expiring) idempotency key. */
+export type ChargeLookup = { idempotencyKey: string; attemptId: string; gatewayCustomer: string | null; attemptedAt: Date };
 
 /** What a gateway said about one refund. */
 export type RefundOutcome =
   | { status: 'succeeded'; refundId: string }
   | { status: 'failed'; refundId: null; code: string; message: string };
+
+/** How recovery finds a refund whose answer was lost: by Rebill's refund id stored with it. */
+export type RefundLookup = { idempotencyKey: string; refundId: string; chargeId: string };
 
 export type RefundRequest = {
   idempotencyKey: string;
@@ -34,6 +55,7 @@ export type RefundRequest = {
   amount: bigint;     // minor units, at most what is left of the charge
   currency: string;
   reference: string;  // our credit note id, for the gateway's records
+  refundId: string;   // Rebill's refund id, stored with the refund for lookup
 };
 
 export type CardDetails = { brand: string; last4: string; exp_month: number; exp_year: number; country?: string | null };
@@ -46,12 +68,12 @@ export interface PaymentGateway {
   readonly name: string;
   /** Throws GatewayUnreachableError when no answer came back; the outcome is then unknown. */
   charge(req: ChargeRequest): Promise<ChargeOutcome>;
-  /** What the processor knows about a key, or null when it never saw it. */
-  retrieve(idempotencyKey: string): Promise<ChargeOutcome | null>;
+  /** What the processor knows about an attempt (found by its key or its attempt id), or null when it never saw it. */
+  retrieve(lookup: ChargeLookup): Promise<ChargeOutcome | null>;
   /** Gives money back from a charge; safe to call again with the same key (one refund per key). Throws GatewayUnreachableError like `charge`. */
   refund(req: RefundRequest): Promise<RefundOutcome>;
   /** What the processor knows about a refund's key, or null when it never saw it. */
-  retrieveRefund(idempotencyKey: string): Promise<RefundOutcome | null>;
+  retrieveRefund(lookup: RefundLookup): Promise<RefundOutcome | null>;
   /** Card details for a reusable token, or null when the token is not valid. */
   inspectToken(token: string, ctx?: { gatewayCustomer: string | null }): Promise<CardDetails | null>;
 }

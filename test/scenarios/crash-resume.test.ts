@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxGateway } from '../../src/adapters/gateways/sandbox/gateway.ts';
 import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
-import type { ChargeRequest, PaymentGateway, RefundRequest } from '../../src/app/ports.ts';
+import type { ChargeLookup, ChargeRequest, PaymentGateway, RefundLookup, RefundRequest } from '../../src/app/ports.ts';
 import { resumeStalledAdvance } from '../../src/app/test-clocks/test-clocks.ts';
 import { clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
@@ -19,9 +19,9 @@ class CrashingGateway implements PaymentGateway {
   crash: 'before' | 'after' | null = null;
   constructor(private readonly inner: SandboxGateway) {}
   inspectToken(token: string) { return this.inner.inspectToken(token); }
-  retrieve(key: string) { return this.inner.retrieve(key); }
+  retrieve(lookup: ChargeLookup) { return this.inner.retrieve(lookup); }
   refund(req: RefundRequest) { return this.inner.refund(req); }
-  retrieveRefund(key: string) { return this.inner.retrieveRefund(key); }
+  retrieveRefund(lookup: RefundLookup) { return this.inner.retrieveRefund(lookup); }
   async charge(req: ChargeRequest) {
     if (this.crash === 'before') throw new Error('process died before the charge left');
     const outcome = await this.inner.charge(req);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxGateway } from '../../src/adapters/gateways/sandbox/gateway.ts';
 import { recoverNextRefund } from '../../src/app/payments/refunds.ts';
-import { GatewayUnreachableError, type ChargeRequest, type PaymentGateway, type RefundRequest } from '../../src/app/ports.ts';
+import { GatewayUnreachableError, type ChargeRequest, type PaymentGateway, type RefundRequest, type ChargeLookup, type RefundLookup } from '../../src/app/ports.ts';
 import { customerWithCard, eventsOf, firstInvoiceOf, ok } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
@@ -15,9 +15,9 @@ class LossyGateway implements PaymentGateway {
   lose: 'before' | 'after' | null = null;
   constructor(private readonly inner: SandboxGateway) {}
   inspectToken(token: string) { return this.inner.inspectToken(token); }
-  retrieve(key: string) { return this.inner.retrieve(key); }
+  retrieve(lookup: ChargeLookup) { return this.inner.retrieve(lookup); }
   charge(req: ChargeRequest) { return this.inner.charge(req); }
-  retrieveRefund(key: string) { return this.inner.retrieveRefund(key); }
+  retrieveRefund(lookup: RefundLookup) { return this.inner.retrieveRefund(lookup); }
   async refund(req: RefundRequest) {
     const lose = this.lose;
     this.lose = null;
@@ -176,12 +176,12 @@ describe('credit notes', async () => {
     const { invoice } = await taxedInvoice(h, 'tok_visa');
     const [payment] = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data;
     const sandbox = new SandboxGateway(h.database.db);
-    const req = (key: string, amount: bigint) => ({ idempotencyKey: key, chargeId: payment.gateway_charge_id, amount, currency: 'usd', reference: 'test' });
+    const req = (key: string, amount: bigint) => ({ idempotencyKey: key, chargeId: payment.gateway_charge_id, amount, currency: 'usd', reference: 'test', refundId: key });
     const first = await sandbox.refund(req(`k1-${invoice.id}`, 3000n));
     expect(first.status).toBe('succeeded');
     expect(await sandbox.refund(req(`k1-${invoice.id}`, 3000n))).toEqual(first);
-    expect(await sandbox.retrieveRefund(`k1-${invoice.id}`)).toEqual(first);
-    expect(await sandbox.retrieveRefund(`never-${invoice.id}`)).toBeNull();
+    expect(await sandbox.retrieveRefund({ idempotencyKey: `k1-${invoice.id}`, refundId: 'x', chargeId: payment.gateway_charge_id })).toEqual(first);
+    expect(await sandbox.retrieveRefund({ idempotencyKey: `never-${invoice.id}`, refundId: 'x', chargeId: payment.gateway_charge_id })).toBeNull();
     const race = await Promise.all([2, 3].map((i) => sandbox.refund(req(`k${i}-${invoice.id}`, 2000n))));
     expect(race.map((r) => r.status).sort()).toEqual(['failed', 'succeeded']);
     expect(await sandbox.refund(req(`k4-${invoice.id}`, 442n))).toMatchObject({ status: 'succeeded' });

@@ -101,4 +101,38 @@ describe('gateways as account configuration', async () => {
     const r = await h.call('POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa', gateway: 'gw_nope' });
     expect([r.status, r.body.error.code, r.body.error.param]).toEqual([404, 'resource_missing', 'gateway']);
   });
+
+  it('a charge still processing keeps its invoice open, charged once, until the processor settles it', async () => {
+    let settled = false;
+    const asked: string[] = [];
+    // A bank debit: the processor answers `processing`, and knows the final outcome days later.
+    h.deps.gatewayFactories = {
+      ...h.deps.gatewayFactories,
+      custom_http: (c) => ({
+        name: c.id,
+        inspectToken: async () => ({ brand: 'visa', last4: '1111', exp_month: 1, exp_year: 2030 }),
+        charge: async (r) => { asked.push(`charge:${r.attemptId}:${r.attemptNumber}`); return { status: 'processing', chargeId: 'ch_debit_1' }; },
+        retrieve: async (l) => { asked.push(`retrieve:${l.attemptId}`); return settled ? { status: 'succeeded', chargeId: 'ch_debit_1' } : { status: 'processing', chargeId: 'ch_debit_1' }; },
+        refund: async () => { throw new Error('not in this test'); },
+        retrieveRefund: async () => null,
+      }),
+    };
+    const gw = await ok(h, 'POST', '/v1/gateways', { type: 'custom_http', name: 'Bank debits', api_base: 'https://debits.example.com', credentials: { api_key: 'key_12345678', signing_secret: 'sign_12345678' } });
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'debit@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'mandate_1', gateway: gw.id });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const invoice = await firstInvoiceOf(h, sub.id);
+    const [attempt] = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data;
+    expect(attempt).toMatchObject({ status: 'unknown', gateway: gw.id, gateway_charge_id: 'ch_debit_1' });
+    expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('open');
+    h.clock.advanceMs(2000);
+    expect(await recoverNextAttempt(h.deps)).toBe(true);
+    expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('unknown');
+    settled = true;
+    h.clock.advanceMs(2000);
+    expect(await recoverNextAttempt(h.deps)).toBe(true);
+    expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('succeeded');
+    expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('paid');
+    expect(asked).toEqual([`charge:${attempt.id}:1`, `retrieve:${attempt.id}`, `retrieve:${attempt.id}`]);
+  });
 });

@@ -42,18 +42,18 @@ export async function loadBillingCustomers(db: Db, subs: Row<'subscriptions'>[],
   if (subs.length === 0) return out;
   const q = db.selectFrom('customers as c')
     .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
-    .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'c.currency', 'c.version', 'c.name', 'c.address', 'c.tax_exempt', 'c.tax_ids', 'pm.id as pm_id', 'pm.gateway_token', 'pm.gateway'])
+    .select(['c.account_id', 'c.id', 'c.invoice_prefix', 'c.next_invoice_sequence', 'c.balance', 'c.balance_currency', 'c.currency', 'c.version', 'c.name', 'c.address', 'c.tax_exempt', 'c.tax_ids', 'pm.id as pm_id', 'pm.gateway_token', 'pm.gateway', 'pm.gateway_customer'])
     .where('c.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
     .where('c.id', 'in', [...new Set(subs.map((s) => s.customer_id))])
     .orderBy('c.account_id').orderBy('c.id');
   const rows = await (lock ? q.forNoKeyUpdate('c') : q).execute();
   const customers = new Map(rows.map((r) => [`${r.account_id}/${r.id}`,
-    billingCustomer(r, r.pm_id && r.gateway_token && r.gateway ? { id: r.pm_id, gateway_token: r.gateway_token, gateway: r.gateway } : null)]));
+    billingCustomer(r, r.pm_id && r.gateway_token && r.gateway ? { id: r.pm_id, gateway_token: r.gateway_token, gateway: r.gateway, gateway_customer: r.gateway_customer } : null)]));
   // A subscription's own default card is rare; those few are looked up on their own.
   const own = subs.filter((s) => s.default_payment_method_id);
-  const ownRows = own.length ? await db.selectFrom('payment_methods').select(['account_id', 'id', 'gateway_token', 'gateway'])
+  const ownRows = own.length ? await db.selectFrom('payment_methods').select(['account_id', 'id', 'gateway_token', 'gateway', 'gateway_customer'])
     .where('account_id', 'in', [...new Set(own.map((s) => s.account_id))]).where('id', 'in', own.map((s) => s.default_payment_method_id!)).execute() : [];
-  const ownCard = new Map(ownRows.map((p) => [`${p.account_id}/${p.id}`, { id: p.id, gateway_token: p.gateway_token, gateway: p.gateway }]));
+  const ownCard = new Map(ownRows.map((p) => [`${p.account_id}/${p.id}`, { id: p.id, gateway_token: p.gateway_token, gateway: p.gateway, gateway_customer: p.gateway_customer }]));
   for (const s of subs) {
     const customer = customers.get(`${s.account_id}/${s.customer_id}`);
     if (!customer) throw new Error(`customer ${s.customer_id} of subscription ${s.id} is missing`);

@@ -54,14 +54,14 @@ function collectionTerms(method: CollectionMethod, days: number | null) {
   return { collection_method: method, days_until_due: days };
 }
 
-type CustomerWithCard = Row<'customers'> & { pm_id: string | null; pm_token: string | null; pm_gateway: string | null };
+type CustomerWithCard = Row<'customers'> & { pm_id: string | null; pm_token: string | null; pm_gateway: string | null; pm_gateway_customer: string | null };
 
 /** The customer and its default card; `lock` when its sequence and balance advance under the lock. */
 async function customerWithCard(u: UnitOfWork, id: string, lock: boolean): Promise<CustomerWithCard | undefined> {
   const q = u.tx.selectFrom('customers as c')
     .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id')
       .onRef('pm.id', '=', 'c.default_payment_method_id'))
-    .selectAll('c').select(['pm.id as pm_id', 'pm.gateway_token as pm_token', 'pm.gateway as pm_gateway'])
+    .selectAll('c').select(['pm.id as pm_id', 'pm.gateway_token as pm_token', 'pm.gateway as pm_gateway', 'pm.gateway_customer as pm_gateway_customer'])
     .where('c.account_id', '=', u.accountId).where('c.id', '=', id);
   return await (lock ? q.forNoKeyUpdate('c') : q).executeTakeFirst();
 }
@@ -71,10 +71,10 @@ async function cardFor(
   u: UnitOfWork, customer: CustomerWithCard, sub: Row<'subscriptions'> | null,
 ): Promise<PaymentMethodRef | null> {
   if (sub?.default_payment_method_id) {
-    return await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway'])
+    return await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway', 'gateway_customer'])
       .where('account_id', '=', u.accountId).where('id', '=', sub.default_payment_method_id).executeTakeFirst() ?? null;
   }
-  return customer.pm_id && customer.pm_token && customer.pm_gateway ? { id: customer.pm_id, gateway_token: customer.pm_token, gateway: customer.pm_gateway } : null;
+  return customer.pm_id && customer.pm_token && customer.pm_gateway ? { id: customer.pm_id, gateway_token: customer.pm_token, gateway: customer.pm_gateway, gateway_customer: customer.pm_gateway_customer } : null;
 }
 
 /** The charges to send, each with what settlement needs to apply its outcome without reading again. */

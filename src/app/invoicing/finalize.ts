@@ -240,7 +240,7 @@ function recordFinalized(u: UnitOfWork, plans: InvoicePlan[]): PendingCharge[] {
     }
     if (p.attempt && p.pm) {
       w.audit('payment.created', 'payment', p.attempt.id, null, paymentAttemptView(p.attempt), at);
-      charges.push({ attempt: p.attempt, token: p.pm.gateway_token });
+      charges.push({ attempt: p.attempt, token: p.pm.gateway_token, gatewayCustomer: p.pm.gateway_customer });
     }
   }
   return charges;

@@ -53,7 +53,7 @@ export async function payInvoice(deps: Deps, actor: Actor, id: string, input: { 
       .where('account_id', '=', u.accountId).where('id', '=', invoice.subscription_id).executeTakeFirst() : undefined;
     const pmId = input.payment_method ?? sub?.default_payment_method_id ?? customer.default_payment_method_id;
     if (!pmId) throw invalid('payment_method_missing', 'The customer has no default payment method; pass payment_method.', 'payment_method');
-    const pm = await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway']).where('account_id', '=', u.accountId)
+    const pm = await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway', 'gateway_customer']).where('account_id', '=', u.accountId)
       .where('id', '=', pmId).where('customer_id', '=', invoice.customer_id).executeTakeFirst();
     if (!pm) throw notFound('payment method', pmId, 'payment_method');
     const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);

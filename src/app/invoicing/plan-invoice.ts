@@ -10,7 +10,7 @@ import type { BillingCustomer, InvoicePlan, PauseBehavior } from './finalize.ts'
 import type { Row } from '../views.ts';
 
 export type ItemWithPrice = { item: Row<'subscription_items'>; price: Row<'prices'> };
-export type PaymentMethodRef = { id: string; gateway_token: string; gateway: string };
+export type PaymentMethodRef = { id: string; gateway_token: string; gateway: string; gateway_customer: string | null };
 
 export function recurringOf(s: Row<'subscriptions'>): Recurring {
   return { interval: s.recurring_interval as Recurring['interval'], interval_count: s.recurring_interval_count };

@@ -1,14 +1,14 @@
 import { newId } from '../../domain/ids.ts';
-import { GatewayUnreachableError, type Actor, type ChargeOutcome, type Deps } from '../ports.ts';
+import { GatewayUnreachableError, type Actor, type ChargeOutcome, type ChargeRequest, type Deps } from '../ports.ts';
 import { gatewayFor } from '../gateways/resolve.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { paymentAttemptView, type Row } from '../views.ts';
 import { settleAttempts, type Settlement, type Snapshot } from './settle.ts';
 
 /** An attempt ready to send: the row, the token it charges and, when known, the state it was opened in. */
-export type PendingCharge = { attempt: Row<'payment_attempts'>; token: string; snapshot?: Snapshot };
+export type PendingCharge = { attempt: Row<'payment_attempts'>; token: string; gatewayCustomer: string | null; snapshot?: Snapshot };
 
-type InvoiceRef = { account_id: string; id: string; customer_id: string; currency: string; amount_remaining: bigint };
+type InvoiceRef = { account_id: string; id: string; customer_id: string; currency: string; amount_remaining: bigint; attempt_count: number };
 
 /**
  * A pending attempt for the invoice's remaining amount. It carries the idempotency key the
@@ -21,7 +21,7 @@ export function attemptRow(deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, invoic
     // The payment method's gateway charges it; recovery and refunds go back to the same one.
     test_clock_id: testClockId, gateway: pm.gateway, idempotency_key: `rebill:${invoice.account_id}:${id}`,
     amount: invoice.amount_remaining, currency: invoice.currency, status: 'pending', decline_code: null,
-    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, attempt_number: invoice.attempt_count + 1, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
     // On a test clock `now` is the clock's; a crash must still be healed in real time.
     rescue_at: testClockId ? new Date(deps.clock.now().getTime() + deps.recoveryDelayMs) : null,
     created_at: now, updated_at: now,
@@ -35,14 +35,14 @@ export function attemptRow(deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, invoic
  */
 export async function openAttempt(
   deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, u: UnitOfWork, invoice: Row<'invoices'>,
-  pm: { id: string; gateway_token: string; gateway: string }, testClockId: string | null, now: Date,
+  pm: { id: string; gateway_token: string; gateway: string; gateway_customer: string | null }, testClockId: string | null, now: Date,
 ): Promise<PendingCharge> {
   const attempt = attemptRow(deps, invoice, pm, testClockId, now);
   await u.tx.insertInto('payment_attempts').values({ ...attempt, network_advice: null }).execute();
   await u.tx.updateTable('invoices').set({ attempt_count: invoice.attempt_count + 1, updated_at: now })
     .where('account_id', '=', u.accountId).where('id', '=', invoice.id).execute();
   u.audit('payment.created', 'payment', attempt.id, null, paymentAttemptView(attempt), now);
-  return { attempt, token: pm.gateway_token };
+  return { attempt, token: pm.gateway_token, gatewayCustomer: pm.gateway_customer };
 }
 
 // Charges of one batch go to the gateway side by side, up to this many at once.
@@ -60,10 +60,7 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
       const p = pending[next++]!;
       try {
         const gateway = await gatewayFor(deps, p.attempt.account_id, p.attempt.gateway);
-        outcomes.set(p.attempt.id, await gateway.charge({
-          idempotencyKey: p.attempt.idempotency_key, token: p.token, amount: p.attempt.amount,
-          currency: p.attempt.currency, reference: p.attempt.invoice_id,
-        }));
+        outcomes.set(p.attempt.id, await gateway.charge(chargeRequest(p.attempt, p.token, p.gatewayCustomer)));
       } catch (err) {
         if (!(err instanceof GatewayUnreachableError)) throw err;
         deps.log.warn({ attempt: p.attempt.id, err: err.message }, 'gateway did not answer; payment outcome unknown until recovery');
@@ -72,17 +69,39 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
     }
   }
   await Promise.all(Array.from({ length: Math.min(GATEWAY_PARALLELISM, pending.length) }, lane));
-  const unknown = pending.filter((p) => outcomes.get(p.attempt.id) === null);
-  for (const p of unknown) {
-    await deps.db.updateTable('payment_attempts').set({ status: 'unknown', updated_at: deps.clock.now() })
-      .where('account_id', '=', p.attempt.account_id).where('id', '=', p.attempt.id).where('status', '=', 'pending').execute();
+  for (const p of pending) {
+    const outcome = outcomes.get(p.attempt.id) ?? null;
+    if (!isFinal(outcome)) await leaveOpen(deps, p.attempt, outcome);
   }
   const settled: Settlement[] = pending.flatMap((p) => {
-    const outcome = outcomes.get(p.attempt.id);
-    return outcome ? [{ attempt: p.attempt, outcome, snapshot: p.snapshot }] : [];
+    const outcome = outcomes.get(p.attempt.id) ?? null;
+    return outcome && isFinal(outcome) ? [{ attempt: p.attempt, outcome, snapshot: p.snapshot }] : [];
   });
   const changed = await settleAttempts(deps, actor, settled);
   return { outcomes, changed };
+}
+
+/** Succeeded or failed: the attempt can be settled. No answer, `processing` and `requires_action` are not. */
+export const isFinal = (o: ChargeOutcome | null): o is ChargeOutcome & { status: 'succeeded' | 'failed' } =>
+  o !== null && (o.status === 'succeeded' || o.status === 'failed');
+
+/**
+ * An attempt whose outcome is not known yet stays open (`unknown`) for recovery to ask again
+ * later: no answer came, or the processor is still working on it (a bank debit `processing`, a
+ * 3-D Secure `requires_action`), in which case its charge id is kept.
+ */
+export async function leaveOpen(deps: Deps, a: Row<'payment_attempts'>, outcome: ChargeOutcome | null): Promise<void> {
+  await deps.db.updateTable('payment_attempts')
+    .set({ status: 'unknown', updated_at: deps.clock.now(), ...(outcome ? { gateway_charge_id: outcome.chargeId } : {}) })
+    .where('account_id', '=', a.account_id).where('id', '=', a.id).where('status', 'in', ['pending', 'unknown']).execute();
+}
+
+/** What the gateway is asked for an attempt; recovery sends the very same request again. */
+export function chargeRequest(a: Row<'payment_attempts'>, token: string, gatewayCustomer: string | null): ChargeRequest {
+  return {
+    idempotencyKey: a.idempotency_key, attemptId: a.id, token, gatewayCustomer, amount: a.amount, currency: a.currency,
+    reference: a.invoice_id, customerId: a.customer_id, attemptNumber: a.attempt_number, attemptedAt: a.created_at,
+  };
 }
 
 /** One attempt: its outcome, or null when the gateway did not answer. */

@@ -4,10 +4,11 @@ import { isOpenAttempt, OPEN_ATTEMPT_STATUSES } from '../../domain/payment-attem
 import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
 import { gatewayFor } from '../gateways/resolve.ts';
 import { nowFor } from '../time.ts';
+import { chargeRequest, isFinal, leaveOpen } from './collect.ts';
 import { settleAttempts } from './settle.ts';
 import type { Row } from '../views.ts';
 
-type Claimed = Row<'payment_attempts'> & { token: string | null };
+type Claimed = Row<'payment_attempts'> & { token: string | null; gatewayCustomer: string | null };
 
 /**
  * Settles an attempt whose outcome was never recorded (timeout, crash between commit and the
@@ -19,20 +20,19 @@ async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
   let outcome: ChargeOutcome | null;
   try {
     const gateway = await gatewayFor(deps, a.account_id, a.gateway);
-    outcome = await gateway.retrieve(a.idempotency_key);
+    outcome = await gateway.retrieve({ idempotencyKey: a.idempotency_key, attemptId: a.id, gatewayCustomer: a.gatewayCustomer, attemptedAt: a.created_at });
     if (!outcome && a.token) {
-      outcome = await gateway.charge({ idempotencyKey: a.idempotency_key, token: a.token, amount: a.amount, currency: a.currency, reference: a.invoice_id });
+      outcome = await gateway.charge(chargeRequest(a, a.token, a.gatewayCustomer));
     }
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) throw err;
     outcome = null;
   }
-  if (!outcome) {
-    await deps.db.updateTable('payment_attempts').set({ status: 'unknown' })
-      .where('account_id', '=', a.account_id).where('id', '=', a.id).where('status', '=', 'pending').execute();
+  const { token: _token, gatewayCustomer: _customer, ...attempt } = a;
+  if (!isFinal(outcome)) {
+    await leaveOpen(deps, attempt, outcome);
     return 'unknown';
   }
-  const { token: _token, ...attempt } = a;
   await settleAttempts(deps, systemActor(a.account_id, deps.workerId), [{ attempt, outcome }]);
   return 'settled';
 }
@@ -49,9 +49,9 @@ async function lease(deps: Deps, tx: Transaction<DB>, accountId: string, id: str
     })
     .where('account_id', '=', accountId).where('id', '=', id).returningAll()
     .executeTakeFirstOrThrow();
-  const pm = a.payment_method_id ? await tx.selectFrom('payment_methods').select('gateway_token')
+  const pm = a.payment_method_id ? await tx.selectFrom('payment_methods').select(['gateway_token', 'gateway_customer'])
     .where('account_id', '=', accountId).where('id', '=', a.payment_method_id).executeTakeFirst() : undefined;
-  return { ...a, token: pm?.gateway_token ?? null };
+  return { ...a, token: pm?.gateway_token ?? null, gatewayCustomer: pm?.gateway_customer ?? null };
 }
 
 /**

@@ -59,7 +59,7 @@ export async function sendRefund(deps: Deps, actor: Actor, r: Row<'refunds'>): P
   let outcome: RefundOutcome;
   try {
     const gateway = await gatewayFor(deps, r.account_id, r.gateway);
-    outcome = await gateway.refund({ idempotencyKey: r.idempotency_key, chargeId: r.gateway_charge_id, amount: r.amount, currency: r.currency, reference: r.credit_note_id ?? r.invoice_id });
+    outcome = await gateway.refund({ idempotencyKey: r.idempotency_key, chargeId: r.gateway_charge_id, amount: r.amount, currency: r.currency, reference: r.credit_note_id ?? r.invoice_id, refundId: r.id });
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) throw err;
     deps.log.warn({ refund: r.id, err: err.message }, 'gateway did not answer; refund outcome unknown until recovery');
@@ -88,7 +88,7 @@ export async function recoverNextRefund(deps: Deps): Promise<boolean> {
   const actor = systemActor(claimed.account_id, deps.workerId);
   let known: RefundOutcome | null;
   try {
-    known = await (await gatewayFor(deps, claimed.account_id, claimed.gateway)).retrieveRefund(claimed.idempotency_key);
+    known = await (await gatewayFor(deps, claimed.account_id, claimed.gateway)).retrieveRefund({ idempotencyKey: claimed.idempotency_key, refundId: claimed.id, chargeId: claimed.gateway_charge_id });
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) throw err;
     return true;

@@ -84,7 +84,7 @@ export async function loadChangeState(db: Db, nowReal: Date, accountId: string, 
     loadPendingItems(db, [sub]),
     priceIds.length ? db.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', 'in', priceIds).execute() : [],
     clockTimes(db, nowReal, [sub]),
-    change.default_payment_method ? db.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway']).where('account_id', '=', accountId)
+    change.default_payment_method ? db.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway', 'gateway_customer']).where('account_id', '=', accountId)
       .where('id', '=', change.default_payment_method).where('customer_id', '=', sub.customer_id).executeTakeFirst() : undefined,
     checkTaxRates(db, accountId, change.default_tax_rates ?? [], 'default_tax_rates'),
     ...(change.items ?? []).map((it, i) => checkTaxRates(db, accountId, it.tax_rates ?? [], `items[${i}][tax_rates]`)),

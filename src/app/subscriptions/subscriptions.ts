@@ -158,7 +158,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
     charges = [];
     const customer = await u.tx.selectFrom('customers as c')
       .leftJoin('payment_methods as pm', (j) => j.onRef('pm.account_id', '=', 'c.account_id').onRef('pm.id', '=', 'c.default_payment_method_id'))
-      .selectAll('c').select(['pm.id as pm_id', 'pm.gateway_token as pm_token', 'pm.gateway as pm_gateway'])
+      .selectAll('c').select(['pm.id as pm_id', 'pm.gateway_token as pm_token', 'pm.gateway as pm_gateway', 'pm.gateway_customer as pm_gateway_customer'])
       .select((eb) => eb.exists(eb.selectFrom('invoice_items as ii').select('ii.id').whereRef('ii.account_id', '=', 'c.account_id')
         .whereRef('ii.customer_id', '=', 'c.id').where('ii.invoice_id', 'is', null).where('ii.subscription_id', 'is', null)).as('has_pending'))
       .where('c.account_id', '=', u.accountId).where('c.id', '=', input.customer).executeTakeFirst();
@@ -167,9 +167,9 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       ...input.items.map((it, i) => checkTaxRates(u.tx, u.accountId, it.tax_rates ?? [], `items[${i}][tax_rates]`))]);
     const first = prices[0]!.price;
     const recurring: Recurring = { interval: first.recurring_interval as Recurring['interval'], interval_count: first.recurring_interval_count! };
-    let pm: PaymentMethodRef | null = customer.pm_id && customer.pm_token && customer.pm_gateway ? { id: customer.pm_id, gateway_token: customer.pm_token, gateway: customer.pm_gateway } : null;
+    let pm: PaymentMethodRef | null = customer.pm_id && customer.pm_token && customer.pm_gateway ? { id: customer.pm_id, gateway_token: customer.pm_token, gateway: customer.pm_gateway, gateway_customer: customer.pm_gateway_customer } : null;
     if (input.default_payment_method) {
-      const own = await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway']).where('account_id', '=', u.accountId)
+      const own = await u.tx.selectFrom('payment_methods').select(['id', 'gateway_token', 'gateway', 'gateway_customer']).where('account_id', '=', u.accountId)
         .where('id', '=', input.default_payment_method).where('customer_id', '=', customer.id).executeTakeFirst();
       if (!own) throw notFound('payment method', input.default_payment_method, 'default_payment_method');
       pm = own;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { typeid } from 'typeid-js';
 import type { DB } from '../../postgres/schema.ts';
-import { GatewayUnreachableError, type CardDetails, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
+import { GatewayUnreachableError, type CardDetails, type ChargeLookup, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type RefundLookup, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
 import { normalizeDecline } from '../../../domain/declines.ts';
 import { sandboxRefund, sandboxRefundOf } from './refunds.ts';
 import { TEST_TOKENS } from './tokens.ts';
@@ -66,8 +66,9 @@ export class SandboxGateway implements PaymentGateway {
     return outcome(row);
   }
 
-  async retrieve(idempotencyKey: string): Promise<ChargeOutcome | null> {
-    const row = await this.find(idempotencyKey);
+  // The sandbox's keys never expire, so the key alone finds every charge.
+  async retrieve(lookup: ChargeLookup): Promise<ChargeOutcome | null> {
+    const row = await this.find(lookup.idempotencyKey);
     return row ? outcome(row) : null;
   }
 
@@ -75,8 +76,8 @@ export class SandboxGateway implements PaymentGateway {
     return await sandboxRefund(this.db, req);
   }
 
-  async retrieveRefund(idempotencyKey: string): Promise<RefundOutcome | null> {
-    return await sandboxRefundOf(this.db, idempotencyKey);
+  async retrieveRefund(lookup: RefundLookup): Promise<RefundOutcome | null> {
+    return await sandboxRefundOf(this.db, lookup.idempotencyKey);
   }
 
   private async find(key: string): Promise<ChargeRow | undefined> {
