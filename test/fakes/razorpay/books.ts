@@ -70,14 +70,15 @@ export class Books {
 
   authorize(p: Payment): void {
     p.status = 'authorized';
-    p.fee = Math.round(p.amount * 0.02);
-    p.tax = Math.round(p.fee * 0.18);
     p.acquirer_data = p.method === 'card' ? { auth_code: String(randomInt(100000, 999999)) } : { bank_transaction_id: String(randomInt(1e9, 1e10 - 1)) };
   }
 
   capture(p: Payment): void {
     p.status = 'captured';
     p.captured = true;
+    // Razorpay's fee (GST included in it) shows once the payment is captured.
+    p.fee = Math.round(p.amount * 0.02);
+    p.tax = Math.round(p.fee * 0.18);
     const order = this.orders.get(p.order_id)!;
     order.amount_paid = p.amount;
     order.amount_due = 0;

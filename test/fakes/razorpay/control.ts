@@ -40,6 +40,19 @@ export function makeControl(ctx: Ctx, books: Books, outbox: Outbox, o: { account
       return copy(p);
     },
 
+    /**
+     * Late authorisation: the bank approves a payment Razorpay had already reported failed, so a
+     * `payment.failed` webhook is followed by `payment.authorized`/`payment.captured` for the same
+     * payment (Razorpay documents this). It is captured only if its order is not paid yet.
+     */
+    lateAuthorize(paymentId: string): Payment {
+      const p = payment(paymentId);
+      if (p.status !== 'failed') throw new Error(`fake razorpay: payment ${p.id} is ${p.status}, not failed`);
+      Object.assign(p, { error_code: null, error_description: null, error_source: null, error_step: null, error_reason: null });
+      succeed(ctx, p);
+      return copy(p);
+    },
+
     /** New refunds are `processed` at once (default) or stay `pending` until `settleRefund`. */
     setRefundStatus(s: 'processed' | 'pending'): void { o.state.refundStatus = s; },
     settleRefund(refundId: string, status: 'processed' | 'failed'): Refund {
@@ -81,7 +94,7 @@ export function makeControl(ctx: Ctx, books: Books, outbox: Outbox, o: { account
      */
     webhookFor(event: WebhookEvent, entity: { entity: string; id: string } | string) {
       const e = typeof entity === 'string' ? lookup(books, entity) : entity;
-      return buildWebhook(event, entitiesFor(books, e), { ...sign, createdAt: books.now() });
+      return buildWebhook(event, entitiesFor(books, event, e), { ...sign, createdAt: books.now() });
     },
     /** Webhooks the fake has sent, in order (delivered to `setWebhookUrl`'s URL when one is set). */
     webhooks: () => [...outbox.sent],

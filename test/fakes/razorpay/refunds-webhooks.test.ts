@@ -69,9 +69,12 @@ describe('webhooks', () => {
   it('wraps entities in Razorpay\'s envelope', async () => {
     const id = await paid();
     const body = JSON.parse(fake.control.webhookFor('payment.captured', id).body);
-    expect(body).toMatchObject({ entity: 'event', account_id: fake.accountId, event: 'payment.captured', contains: ['payment', 'order'],
+    expect(body).toMatchObject({ entity: 'event', account_id: fake.accountId, event: 'payment.captured', contains: ['payment'],
       payload: { payment: { entity: { id, entity: 'payment', status: 'captured', amount: 50000 } } } });
     expect(typeof body.created_at).toBe('number');
+    expect(body.payload.order).toBeUndefined();
+    expect(JSON.parse(fake.control.webhookFor('order.paid', id).body)).toMatchObject({ contains: ['payment', 'order'],
+      payload: { order: { entity: { status: 'paid', amount_paid: 50000 } } } });
     const r = fake.control.dashboardRefund(id, { amount: 100 });
     const refund = JSON.parse(fake.control.webhooks().at(-1)!.body);
     expect(refund).toMatchObject({ event: 'refund.processed', contains: ['refund', 'payment'],

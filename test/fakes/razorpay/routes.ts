@@ -36,6 +36,7 @@ export function route(ctx: Ctx, req: Req): Answer {
       if (!books.orders.has(id!)) return noSuchId();
       return collection([...books.payments.values()].filter((p) => p.order_id === id), new URLSearchParams({ count: '100' }));
     case 'POST payments/create/recurring': return createRecurring(ctx, req.body);
+    case 'GET payments': return collection([...books.payments.values()], req.query);
     case 'GET payments/:id': { const p = books.payments.get(id!); return p ? ok(p) : noSuchId(); }
     case 'POST payments/:id/capture': return capture(ctx, id!, req.body);
   }
@@ -97,7 +98,8 @@ function createRecurring(ctx: Ctx, b: Body): Answer {
 export function succeed(ctx: Ctx, p: Payment): void {
   ctx.books.authorize(p);
   ctx.emit('payment.authorized', { payment: p });
-  if (ctx.books.autoCapture.get(p.order_id)) captured(ctx, p);
+  const paid = ctx.books.orders.get(p.order_id)?.status === 'paid';
+  if (ctx.books.autoCapture.get(p.order_id) && !paid) captured(ctx, p);
 }
 
 function captured(ctx: Ctx, p: Payment): void {
@@ -113,6 +115,8 @@ function capture(ctx: Ctx, id: string, b: Body): Answer {
   if (isAnswer(amount)) return amount;
   if (p.captured) return invalid('This payment has already been captured');
   if (p.status !== 'authorized') return invalid('Only payments which have been authorized and not yet captured can be captured');
+  // One order, one captured payment: a second authorised payment on a paid order is refused.
+  if (ctx.books.orders.get(p.order_id)?.status === 'paid') return invalid('Order has already been paid', 'order_id');
   if (amount !== p.amount) return invalid('Capture amount must be equal to the amount authorized', 'amount');
   if (b.currency !== undefined && b.currency !== p.currency) return invalid('The currency should be same as the payment currency.', 'currency');
   captured(ctx, p);

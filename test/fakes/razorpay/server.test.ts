@@ -73,6 +73,24 @@ describe('orders and recurring payments through the official SDK', () => {
     expect(await fail(rzp.payments.capture(res.paymentId, 49900, 'INR'))).toMatchObject({ statusCode: 400 });
   });
 
+  it('captures only one of two payments authorised on the same order', async () => {
+    const { order, pay } = await charge('token_success', { capture: false });
+    const first = await pay();
+    const second = await pay();
+    await rzp.payments.capture(first.paymentId, 49900, 'INR');
+    expect(await fail(rzp.payments.capture(second.paymentId, 49900, 'INR'))).toMatchObject({ statusCode: 400, error: { field: 'order_id' } });
+    expect((await rzp.orders.fetchPayments(order.id)).items.map((p) => p.status).sort()).toEqual(['authorized', 'captured']);
+  });
+
+  it('late authorisation: a failed payment turns captured, after its payment.failed webhook', async () => {
+    const { order, pay } = await charge('token_insufficient_funds');
+    const err = await fail(pay()) as { error: { metadata: { payment_id: string } } };
+    fake.control.lateAuthorize(err.error.metadata.payment_id);
+    expect(await rzp.payments.fetch(err.error.metadata.payment_id)).toMatchObject({ status: 'captured', error_reason: null });
+    expect(await rzp.orders.fetch(order.id)).toMatchObject({ status: 'paid' });
+    expect(events()).toEqual(['payment.failed', 'payment.authorized', 'payment.captured', 'order.paid']);
+  });
+
   it('refuses a second payment on a paid order and a payment of another amount', async () => {
     const { order, pay } = await charge('token_success');
     await pay();

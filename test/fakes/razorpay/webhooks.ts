@@ -32,13 +32,16 @@ export function buildWebhook(event: WebhookEvent, e: Entities, o: { accountId: s
   return { event, eventId, body, signature, headers: { 'content-type': 'application/json', 'x-razorpay-signature': signature, 'x-razorpay-event-id': eventId } };
 }
 
-/** The entities an event about `entity` carries, looked up in the books (a refund brings its payment). */
-export function entitiesFor(books: Books, entity: { entity: string; id: string; payment_id?: string; order_id?: string }): Entities {
+/**
+ * The entities `event` about `entity` carries, looked up in the books: a refund or dispute brings
+ * its payment, and `order.*` events bring the payment's order.
+ */
+export function entitiesFor(books: Books, event: WebhookEvent, entity: { entity: string; id: string; payment_id?: string; order_id?: string }): Entities {
   const payment = (id?: string) => (id ? books.payments.get(id) : undefined);
   switch (entity.entity) {
     case 'payment': {
       const p = books.payments.get(entity.id) ?? (entity as Payment);
-      return { payment: p, order: books.orders.get(p.order_id) };
+      return event.startsWith('order.') ? { payment: p, order: books.orders.get(p.order_id) } : { payment: p };
     }
     case 'refund': return { refund: books.refunds.get(entity.id) ?? (entity as Refund), payment: payment(entity.payment_id) };
     case 'dispute': return { dispute: books.disputes.get(entity.id) ?? (entity as Dispute), payment: payment(entity.payment_id) };
