@@ -110,6 +110,13 @@ export class Books {
   settleRefund(r: Refund, status: 'processed' | 'failed'): void {
     r.status = status;
     if (status === 'processed') { r.speed_processed = r.speed_requested === 'optimum' ? 'instant' : 'normal'; r.acquirer_data = { arn: String(randomInt(1e9, 1e10 - 1)) }; }
+    const p = this.payments.get(r.payment_id);
+    if (status === 'failed' && p) {
+      // A failed refund gives the amount back to what can still be refunded.
+      p.amount_refunded -= r.amount;
+      p.refund_status = p.amount_refunded === 0 ? null : 'partial';
+      if (p.status === 'refunded') p.status = 'captured';
+    }
   }
 
   openDispute(p: Payment, o: { amount?: number; reasonCode?: string; phase?: string }): Dispute {

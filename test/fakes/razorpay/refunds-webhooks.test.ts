@@ -49,6 +49,11 @@ describe('refunds through the official SDK', () => {
     fake.control.settleRefund(r.id, 'processed');
     expect(await rzp.refunds.fetch(r.id)).toMatchObject({ status: 'processed' });
     expect(events().slice(-2)).toEqual(['refund.created', 'refund.processed']);
+    const failed = await rzp.payments.refund(id, { amount: 45000 });
+    expect(await rzp.payments.fetch(id)).toMatchObject({ status: 'refunded', amount_refunded: 50000 });
+    fake.control.settleRefund(failed.id, 'failed');
+    expect(await rzp.payments.fetch(id)).toMatchObject({ status: 'captured', amount_refunded: 5000, refund_status: 'partial' });
+    expect(events().at(-1)).toBe('refund.failed');
   });
 });
 

@@ -14,7 +14,7 @@ export function createRefund(ctx: Ctx, p: Payment, b: Body): Answer {
   if (left <= 0) return invalid('The payment has been fully refunded already', null);
   const amount = b.amount === undefined ? left : integer(b.amount, 'amount');
   if (isAnswer(amount)) return amount;
-  if (amount < 100) return invalid('The amount must be atleast INR 1.00', 'amount');
+  if (amount < 100) return invalid(`The amount must be atleast ${p.currency} 1.00`, 'amount');
   if (amount > left) return invalid('The refund amount provided is greater than amount captured', 'amount');
   if (b.speed !== undefined && b.speed !== 'normal' && b.speed !== 'optimum') return invalid('The selected speed is invalid.', 'speed');
   if (b.receipt !== undefined && (typeof b.receipt !== 'string' || b.receipt.length > 40)) {

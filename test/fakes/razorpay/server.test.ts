@@ -2,7 +2,7 @@ import type Razorpay from 'razorpay';
 import { validatePaymentVerification } from 'razorpay/dist/utils/razorpay-utils.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isRazorpayHttpError, razorpayClient } from '../../../src/adapters/gateways/razorpay/sdk.ts';
-import type { FakeRazorpay } from './server.ts';
+import { startFakeRazorpay, type FakeRazorpay } from './server.ts';
 import { charge as chargeWith, customer, fail, fakeAndClient, payOrder } from './sdk-helpers.ts';
 
 let fake: FakeRazorpay;
@@ -117,6 +117,19 @@ describe('orders and recurring payments through the official SDK', () => {
       card: { network: 'Visa', last4: '0069', expiry_month: 1, expiry_year: 2020 } });
     const all = await rzp.customers.fetchTokens(customer);
     expect(all.items.map((x) => x.id)).toContain('token_success');
+  });
+});
+
+describe('options', () => {
+  it('stamps created_at from an injected clock and takes other credentials and currencies', async () => {
+    const at = Date.UTC(2030, 0, 31, 12);
+    const other = await startFakeRazorpay({ now: () => at, keyId: 'rzp_test_rebill', keySecret: 'secret', currencies: ['INR', 'USD'] });
+    try {
+      const client = razorpayClient({ keyId: 'rzp_test_rebill', keySecret: 'secret', apiBase: other.url });
+      const order = await client.orders.create({ amount: 1000, currency: 'USD', receipt: 'usd' });
+      expect(order).toMatchObject({ currency: 'USD', created_at: at / 1000 });
+      expect(await fail(client.orders.create({ amount: 1000, currency: 'EUR' }))).toMatchObject({ statusCode: 400, error: { field: 'currency' } });
+    } finally { await other.close(); }
   });
 });
 
