@@ -18,8 +18,10 @@ export function errorAnswer(status: number, e: ErrorFields): Answer {
     status,
     body: {
       error: {
-        code: e.code ?? 'BAD_REQUEST_ERROR', description: e.description, field: e.field ?? null,
+        code: e.code ?? 'BAD_REQUEST_ERROR', description: e.description,
         source: e.source ?? 'NA', step: e.step ?? 'NA', reason: e.reason ?? 'NA', metadata: e.metadata ?? {},
+        // Payment and validation errors name the field (null when none); routing errors have none.
+        ...(e.field === undefined ? {} : { field: e.field }),
       },
     },
   };

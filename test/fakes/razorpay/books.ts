@@ -47,6 +47,8 @@ export class Books {
   readonly payments = new Map<string, Payment>();
   readonly refunds = new Map<string, Refund>();
   readonly disputes = new Map<string, Dispute>();
+  /** `X-Refund-Idempotency` keys: the request they first came with and the refund it made. */
+  readonly refundKeys = new Map<string, { request: string; refundId: string }>();
 
   constructor(private readonly nowMs: () => number) {}
 

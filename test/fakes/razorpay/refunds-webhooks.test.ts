@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Razorpay from 'razorpay';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRazorpayHttpError, refundIdempotent } from '../../../src/adapters/gateways/razorpay/sdk.ts';
 import type { FakeRazorpay } from './server.ts';
 import { charge, fail, fakeAndClient } from './sdk-helpers.ts';
 
@@ -33,12 +34,35 @@ describe('refunds through the official SDK', () => {
     expect(events().filter((e) => e.startsWith('refund.'))).toEqual(['refund.created', 'refund.processed', 'refund.created', 'refund.processed']);
   });
 
-  it('refuses a refund above what is left, and keeps no idempotency: a repeated call refunds again', async () => {
+  it('refuses a refund above what is left; without an idempotency key a repeated call refunds again', async () => {
     const id = await paid();
     expect(await fail(rzp.payments.refund(id, { amount: 50001 }))).toMatchObject({ statusCode: 400, error: { field: 'amount' } });
     await rzp.payments.refund(id, { amount: 1000, receipt: 'cn_same' });
     await rzp.payments.refund(id, { amount: 1000, receipt: 'cn_same' });
     expect(fake.control.refunds()).toHaveLength(2);
+  });
+
+  it('X-Refund-Idempotency: a retry after a lost answer gets the first refund; another body under the key is refused', async () => {
+    const id = await paid();
+    fake.control.inject({ kind: 'lose', path: `/v1/payments/${id}/refund` });
+    const body = { amount: 20000, receipt: 'cn_7', notes: { rebill_refund: 'rf_7' } };
+    expect(isRazorpayHttpError(await fail(refundIdempotent(rzp, id, body, 'rebill_rf_7_key')))).toBe(false);
+    const again = await refundIdempotent(rzp, id, body, 'rebill_rf_7_key');
+    expect(fake.control.refunds().map((r) => r.id)).toEqual([again.id]);
+    expect(again).toMatchObject({ amount: 20000, receipt: 'cn_7', status: 'processed' });
+    expect(await fail(refundIdempotent(rzp, id, { ...body, amount: 100 }, 'rebill_rf_7_key'))).toMatchObject({ statusCode: 400,
+      error: { code: 'BAD_REQUEST_ERROR', description: 'Different request with the same idempotency key has already been processed.' } });
+    expect(await fail(refundIdempotent(rzp, id, body, 'short'))).toMatchObject({ statusCode: 400 });
+    expect(fake.control.refunds()).toHaveLength(1);
+    expect(events().filter((e) => e === 'refund.created')).toHaveLength(1);
+  });
+
+  it('X-Refund-Idempotency: a repeat while the first is still being processed gets 409', async () => {
+    const id = await paid();
+    fake.control.inject({ kind: 'slow', delayMs: 300, path: `/v1/payments/${id}/refund` });
+    const both = await Promise.allSettled([0, 1].map(() => refundIdempotent(rzp, id, { amount: 1000 }, 'rebill_rf_8_key')));
+    expect(both.map((r) => (r.status === 'fulfilled' ? 200 : (r.reason as { statusCode: number }).statusCode)).sort()).toEqual([200, 409]);
+    expect(fake.control.refunds()).toHaveLength(1);
   });
 
   it('keeps refunds pending when told to, until the bank processes them', async () => {

@@ -1,12 +1,28 @@
 import { createHash } from 'node:crypto';
-import { collection, invalid, noSuchId, ok, type Answer } from './answers.ts';
+import { collection, errorAnswer, invalid, noSuchId, ok, type Answer } from './answers.ts';
 import type { Ctx, Req } from './routes.ts';
 import { TEST_TOKENS } from './tokens.ts';
 import { integer, isAnswer, notes, onlyKnown, type Body } from './validate.ts';
 import type { Payment } from './books.ts';
 
-/** A refund, from the API or the dashboard: no idempotency key exists, so every call is a new refund. */
-export function createRefund(ctx: Ctx, p: Payment, b: Body): Answer {
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{10,}$/;
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) =>
+  x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x);
+
+/**
+ * A refund, from the API or the dashboard. Without an `X-Refund-Idempotency` key every call is a
+ * new refund; with one, a repeat with the same body answers the first refund as it is now, and
+ * another body under the same key is refused. Keys are kept for the fake's lifetime.
+ */
+export function createRefund(ctx: Ctx, p: Payment, b: Body, key?: string): Answer {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    return errorAnswer(400, { description: 'The idempotency key must be at least 10 characters long and contain only letters, digits, hyphens and underscores.' });
+  }
+  const seen = key === undefined ? undefined : ctx.books.refundKeys.get(key);
+  if (seen) {
+    if (seen.request !== canonical({ payment: p.id, b })) return errorAnswer(400, { description: 'Different request with the same idempotency key has already been processed.' });
+    return ok(ctx.books.refunds.get(seen.refundId));
+  }
   const bad = onlyKnown(b, ['amount', 'speed', 'notes', 'receipt']) ?? notes(b.notes);
   if (bad) return bad;
   if (!p.captured) return invalid('The payment status should be captured for action to be taken.', null);
@@ -21,6 +37,7 @@ export function createRefund(ctx: Ctx, p: Payment, b: Body): Answer {
     return invalid('The receipt may not be greater than 40 characters.', 'receipt');
   }
   const r = ctx.books.refund(p, amount, b, ctx.refundStatus());
+  if (key !== undefined) ctx.books.refundKeys.set(key, { request: canonical({ payment: p.id, b }), refundId: r.id });
   ctx.emit('refund.created', { refund: r, payment: p });
   if (r.status === 'processed') ctx.emit('refund.processed', { refund: r, payment: p });
   return ok(r);
@@ -30,7 +47,10 @@ export function refundRoutes(ctx: Ctx, key: string, parts: string[], req: Req): 
   const { books } = ctx;
   const p = parts[2] ? books.payments.get(parts[2]) : undefined;
   switch (key) {
-    case 'POST payments/:id/refund': return p ? createRefund(ctx, p, req.body) : noSuchId();
+    case 'POST payments/:id/refund': {
+      const key = req.headers['x-refund-idempotency'];
+      return p ? createRefund(ctx, p, req.body, Array.isArray(key) ? key[0] : key) : noSuchId();
+    }
     case 'GET payments/:id/refunds': {
       if (!p) return noSuchId();
       if (parts[4]) { const r = books.refunds.get(parts[4]); return r && r.payment_id === p.id ? ok(r) : noSuchId(); }

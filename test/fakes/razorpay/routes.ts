@@ -11,7 +11,7 @@ export type Ctx = {
   refundStatus: () => 'processed' | 'pending';
   emit: (event: WebhookEvent, e: Entities) => void;
 };
-export type Req = { method: string; path: string; query: URLSearchParams; body: Body };
+export type Req = { method: string; path: string; query: URLSearchParams; body: Body; headers: Record<string, string | string[] | undefined> };
 
 const ORDER_FIELDS = ['amount', 'currency', 'receipt', 'notes', 'payment_capture', 'partial_payment', 'first_payment_min_amount', 'method', 'customer_id', 'token', 'notification', 'offer_id'];
 const RECURRING_FIELDS = ['email', 'contact', 'amount', 'currency', 'order_id', 'customer_id', 'token', 'recurring', 'notes', 'description', 'ip', 'referer', 'user_agent'];
@@ -87,7 +87,7 @@ function createRecurring(ctx: Ctx, b: Body): Answer {
     const d = outcome.decline;
     ctx.books.fail(p, d);
     ctx.emit('payment.failed', { payment: p });
-    return errorAnswer(d.status, { ...d, metadata: { payment_id: p.id, order_id: order.id } });
+    return errorAnswer(d.status, { ...d, field: null, metadata: { payment_id: p.id, order_id: order.id } });
   }
   if (outcome.kind === 'success') succeed(ctx, p);
   const signature = createHmac('sha256', ctx.keySecret).update(`${order.id}|${p.id}`).digest('hex');

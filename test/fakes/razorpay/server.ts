@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { authFailed, invalid, serverError, type Answer } from './answers.ts';
+import { authFailed, errorAnswer, invalid, serverError, type Answer } from './answers.ts';
 import { Books, newId } from './books.ts';
 import { makeControl } from './control.ts';
 import { Faults, type Fault } from './faults.ts';
@@ -44,6 +44,7 @@ export async function startFakeRazorpay(opts: FakeRazorpayOptions = {}) {
   };
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
+  const inFlight = new Set<string>();
   const expected = `Basic ${Buffer.from(`${keyId}:${keySecret}`).toString('base64')}`;
 
   const server = http.createServer((req, res) => {
@@ -65,11 +66,17 @@ export async function startFakeRazorpay(opts: FakeRazorpayOptions = {}) {
       if (fault.html) return void res.writeHead(fault.status ?? 502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1></body></html>');
       return send(res, serverError(fault.status ?? 500));
     }
-    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 1000);
+    // Razorpay answers 409 to a refund whose idempotency key is still being processed.
+    const key = method === 'POST' && /\/refund$/.test(url.pathname) ? String(req.headers['x-refund-idempotency'] ?? '') : '';
+    if (key && inFlight.has(key)) return send(res, errorAnswer(409, { description: 'A request with the same idempotency key is being processed.' }));
+    if (key) inFlight.add(key);
     let answer: Answer;
-    if (req.headers.authorization !== expected) answer = authFailed;
-    else if (parsed === null) answer = invalid('The request body is not valid JSON.');
-    else answer = route(ctx, { method, path: url.pathname, query: url.searchParams, body: parsed });
+    try {
+      if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 1000);
+      if (req.headers.authorization !== expected) answer = authFailed;
+      else if (parsed === null) answer = invalid('The request body is not valid JSON.');
+      else answer = route(ctx, { method, path: url.pathname, query: url.searchParams, body: parsed, headers: req.headers });
+    } finally { if (key) inFlight.delete(key); }
     if (fault?.kind === 'lose') return void res.socket?.destroy();
     send(res, answer);
   }

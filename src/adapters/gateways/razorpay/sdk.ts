@@ -1,4 +1,5 @@
 import Razorpay from 'razorpay';
+import type { Refunds } from 'razorpay/dist/types/refunds.js';
 
 export const RAZORPAY_PUBLIC_API = 'https://api.razorpay.com';
 
@@ -16,7 +17,11 @@ export type RazorpayClientOptions = {
 
 // The axios instance the SDK sends every request through. Not part of the SDK's typed surface.
 type AxiosDefaults = { baseURL?: string; timeout?: number };
-type WithInternals = { api?: { rq?: { defaults?: AxiosDefaults } } };
+type AxiosLike = {
+  defaults?: AxiosDefaults;
+  post?: (url: string, data: unknown, config: { headers: Record<string, string> }) => Promise<{ data: unknown }>;
+};
+type WithInternals = { api?: { rq?: AxiosLike } };
 
 /**
  * The official `razorpay` SDK, pointed at `apiBase`. The SDK (2.9.x) hard-codes
@@ -51,4 +56,28 @@ export type RazorpayHttpError = {
 
 export function isRazorpayHttpError(e: unknown): e is RazorpayHttpError {
   return typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number';
+}
+
+/**
+ * A refund made idempotent with Razorpay's `X-Refund-Idempotency` header (a key of at least 10
+ * letters, digits, `-` or `_`): a retry with the same key and body answers the first refund
+ * instead of refunding again; the same key with another body is refused (400). The SDK's
+ * `payments.refund` cannot send that header (its client passes only X-Razorpay-Account and
+ * Content-Type), so this posts through the SDK's own axios instance: same base URL, credentials
+ * and timeout. Errors take the SDK's shape, `{ statusCode, error }`, except that a request with
+ * no answer rethrows axios's own error (with its `code`) rather than the SDK's TypeError.
+ */
+export async function refundIdempotent(
+  client: Razorpay, paymentId: string, body: Refunds.RazorpayRefundCreateRequestBody, idempotencyKey: string,
+): Promise<Refunds.RazorpayRefund> {
+  const rq = (client as unknown as WithInternals).api?.rq;
+  if (!rq?.post) throw new Error('razorpay SDK internals changed: instance.api.rq.post is gone; update refundIdempotent');
+  try {
+    const res = await rq.post(`/v1/payments/${encodeURIComponent(paymentId)}/refund`, body, { headers: { 'X-Refund-Idempotency': idempotencyKey } });
+    return res.data as Refunds.RazorpayRefund;
+  } catch (e) {
+    const response = (e as { response?: { status: number; data?: { error?: RazorpayHttpError['error'] } } }).response;
+    if (response) throw { statusCode: response.status, error: response.data?.error } satisfies RazorpayHttpError;
+    throw e;
+  }
 }
