@@ -27,7 +27,7 @@ type WithInternals = { api?: { rq?: AxiosLike } };
  * The official `razorpay` SDK, pointed at `apiBase`. The SDK (2.9.x) hard-codes
  * https://api.razorpay.com in its constructor and offers no option for another host, so the only
  * way to reach a regional endpoint, a proxy or a local wire-format server is the axios instance
- * it keeps at `instance.api.rq`. This is the one place that reaches into it: if an SDK upgrade
+ * it keeps at `instance.api.rq`. This file is the one place that reaches into it: if an SDK upgrade
  * moves the field, this throws instead of silently sending real requests to the public API
  * (src/adapters/gateways/razorpay/sdk.test.ts also proves a request really arrives at apiBase).
  */
