@@ -44,6 +44,8 @@ export type ChargeLookup = { idempotencyKey: string; attemptId: string; gatewayC
 /** What a gateway said about one refund. */
 export type RefundOutcome =
   | { status: 'succeeded'; refundId: string }
+  /** Accepted, not final yet (some methods take days): the refund stays open and recovery asks again later. */
+  | { status: 'pending'; refundId: string }
   | { status: 'failed'; refundId: null; code: string; message: string };
 
 /** How recovery finds a refund whose answer was lost: by Rebill's refund id stored with it. */
