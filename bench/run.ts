@@ -351,7 +351,10 @@ try {
             for (const mode of order) {
               const r = await runDeliveries(p, receiver, mode, processes);
               results.push(r);
-              console.log(`  ${mode.padEnd(9)} processes=${processes} run ${round}  ${r.perSecond.toFixed(0).padStart(6)} deliveries/s  (${r.seconds.toFixed(2)} s)`);
+              const us = (s: number) => (s * 1e6 / r.count).toFixed(0);
+              console.log(`  ${mode.padEnd(9)} processes=${processes} run ${round}  ${r.perSecond.toFixed(0).padStart(6)} deliveries/s  (${r.seconds.toFixed(2)} s; ` +
+                `CPU per delivery: ${us(r.cpu.senders)} µs in the senders, ${us(r.cpu.receiver)} µs in the receiver` +
+                `${r.cpu.rest === null ? '' : `, ${us(r.cpu.rest)} µs elsewhere (PostgreSQL and anything else running)`})`);
             }
           } finally {
             await admin.query(`DROP DATABASE IF EXISTS ${p.name} WITH (FORCE)`);

@@ -74,8 +74,10 @@ if (mode === 'engine') {
 console.log('ready');
 await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
 const start = Date.now();
+const cpu0 = process.cpuUsage();
 const count = await run();
 const end = Date.now();
-console.log(JSON.stringify({ count, start, end }));
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ count, start, end, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
 await close();
 process.exit(0);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -19,7 +19,23 @@ import { makeDeps } from '../src/runtime.ts';
 /** Delivery loops per worker process: REBILL_WEBHOOK_CONCURRENCY's default, for engine and reference alike. */
 export const WEBHOOK_LOOPS = Number(process.env.BENCH_WEBHOOK_LOOPS ?? 2);
 
-export type WebhookResult = { mode: 'engine' | 'reference'; processes: number; count: number; seconds: number; perSecond: number };
+/**
+ * CPU seconds used during a run: by the sender processes, by the receiver, and by the rest of
+ * the machine (PostgreSQL's backends, and anything else running), from /proc/stat (null elsewhere).
+ */
+export type RunCpu = { senders: number; receiver: number; rest: number | null };
+export type WebhookResult = { mode: 'engine' | 'reference'; processes: number; count: number; seconds: number; perSecond: number; cpu: RunCpu };
+
+/** CPU seconds the whole machine has spent busy since boot (Linux), or null. */
+function machineBusy(): number | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq: all but idle and iowait, in USER_HZ (100/s).
+    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / 100;
+  } catch {
+    return null;
+  }
+}
 
 function lines(p: ChildProcess): Interface {
   return createInterface({ input: p.stdout! });
@@ -27,7 +43,7 @@ function lines(p: ChildProcess): Interface {
 const nextLine = (l: Interface) => new Promise<string>((resolve) => l.once('line', resolve));
 
 /** The receiver process (bench/webhook-receiver.ts): its URL, and what it got since last asked. */
-export type Receiver = { url: string; collect: () => Promise<{ count: number; sample: { headers: Record<string, string>; body: string }[] }>; stop: () => Promise<void> };
+export type Receiver = { url: string; collect: () => Promise<{ count: number; cpuSeconds: number; sample: { headers: Record<string, string>; body: string }[] }>; stop: () => Promise<void> };
 
 export async function startReceiver(): Promise<Receiver> {
   const p = spawn(process.execPath, ['--import', 'tsx', 'bench/webhook-receiver.ts', '100'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -105,7 +121,7 @@ function customerObject(id: string, i: number, at: string) {
   };
 }
 
-type ChildReport = { count: number; start: number; end: number };
+type ChildReport = { count: number; start: number; end: number; cpuSeconds: number };
 
 function child(args: string[]) {
   const p = spawn(process.execPath, [...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/webhook-child.ts', ...args],
@@ -127,13 +143,15 @@ function child(args: string[]) {
  * with the official `standardwebhooks` package, and (engine) that every delivery is `succeeded`.
  */
 export async function runDeliveries(p: Prepared, receiver: Receiver, mode: 'engine' | 'reference', processes: number): Promise<WebhookResult> {
-  await receiver.collect();
   const kids = Array.from({ length: processes }, (_, i) => child(mode === 'engine'
     ? ['engine', p.url, p.secretKey, String(WEBHOOK_LOOPS)]
     : ['reference', p.file, receiver.url, p.secret, String(WEBHOOK_LOOPS), String(i), String(processes)]));
   await Promise.all(kids.map((k) => k.ready));
+  await receiver.collect();
+  const busy0 = machineBusy();
   kids.forEach((k) => k.go());
   const reports = await Promise.all(kids.map((k) => k.report));
+  const busy1 = machineBusy();
   const start = Math.min(...reports.map((r) => r.start));
   const end = Math.max(...reports.map((r) => r.end));
   const done = reports.reduce((a, r) => a + r.count, 0);
@@ -154,5 +172,7 @@ export async function runDeliveries(p: Prepared, receiver: Receiver, mode: 'engi
     }
   }
   const seconds = (end - start) / 1000;
-  return { mode, processes, count: p.count, seconds, perSecond: p.count / seconds };
+  const senders = reports.reduce((a, r) => a + r.cpuSeconds, 0);
+  const rest = busy0 === null || busy1 === null ? null : Math.max(0, busy1 - busy0 - senders - got.cpuSeconds);
+  return { mode, processes, count: p.count, seconds, perSecond: p.count / seconds, cpu: { senders, receiver: got.cpuSeconds, rest } };
 }
