@@ -349,12 +349,13 @@ try {
           try {
             const order = round % 2 === 1 ? (['engine', 'reference'] as const) : (['reference', 'engine'] as const);
             for (const mode of order) {
-              const r = await runDeliveries(p, receiver, mode, processes);
+              const r = await runDeliveries(admin, p, receiver, mode, processes);
               results.push(r);
               const us = (s: number) => (s * 1e6 / r.count).toFixed(0);
               console.log(`  ${mode.padEnd(9)} processes=${processes} run ${round}  ${r.perSecond.toFixed(0).padStart(6)} deliveries/s  (${r.seconds.toFixed(2)} s; ` +
                 `CPU per delivery: ${us(r.cpu.senders)} µs in the senders, ${us(r.cpu.receiver)} µs in the receiver` +
-                `${r.cpu.rest === null ? '' : `, ${us(r.cpu.rest)} µs elsewhere (PostgreSQL and anything else running)`})`);
+                `${r.cpu.database ? `, ${us(r.cpu.database)} µs in PostgreSQL's backends` : ''}` +
+                `${r.cpu.rest === null ? '' : `, ${us(r.cpu.rest)} µs elsewhere on the machine`})`);
             }
           } finally {
             await admin.query(`DROP DATABASE IF EXISTS ${p.name} WITH (FORCE)`);

@@ -16,7 +16,7 @@ import { makeDeps } from '../src/runtime.ts';
  * <parts>` sends its share of the events in the file (every `parts`-th, from `part`) with
  * undici and no database, in the engine's shape: `loops` loops each signing and sending a batch of
  * DELIVERY_BATCH side by side through one Agent with the engine's connections and timeouts.
- * Both say "ready", start on "go", and print what they did and when.
+ * Both say "ready", start on "go", print what they did and when, and close on the next line.
  */
 type EventObject = ReturnType<typeof eventView>;
 const [mode, ...args] = process.argv.slice(2);
@@ -72,12 +72,16 @@ if (mode === 'engine') {
 }
 
 console.log('ready');
-await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+const input = createInterface({ input: process.stdin });
+const nextLine = () => new Promise<void>((resolve) => input.once('line', () => resolve()));
+await nextLine();
 const start = Date.now();
 const cpu0 = process.cpuUsage();
 const count = await run();
 const end = Date.now();
 const cpu = process.cpuUsage(cpu0);
 console.log(JSON.stringify({ count, start, end, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
+// The connections stay open until the parent has read their backends' CPU time.
+await nextLine();
 await close();
 process.exit(0);

@@ -20,10 +20,26 @@ import { makeDeps } from '../src/runtime.ts';
 export const WEBHOOK_LOOPS = Number(process.env.BENCH_WEBHOOK_LOOPS ?? 2);
 
 /**
- * CPU seconds used during a run: by the sender processes, by the receiver, and by the rest of
- * the machine (PostgreSQL's backends, and anything else running), from /proc/stat (null elsewhere).
+ * CPU seconds used during a run: by the sender processes, by the receiver, by the PostgreSQL
+ * backends of the run's connections (engine), and by the rest of the machine (PostgreSQL's WAL
+ * writer and checkpointer, and whatever else runs on it), from /proc (null where there is none).
  */
-export type RunCpu = { senders: number; receiver: number; rest: number | null };
+export type RunCpu = { senders: number; receiver: number; database: number | null; rest: number | null };
+
+/** CPU seconds used so far by the server processes serving database `name` (null if they are not on this machine). */
+async function backendsCpu(admin: pg.Client, name: string): Promise<number | null> {
+  const pids = (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name])).rows.map((r) => r.pid);
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      return null;
+    }
+  }
+  return ticks / 100;
+}
 export type WebhookResult = { mode: 'engine' | 'reference'; processes: number; count: number; seconds: number; perSecond: number; cpu: RunCpu };
 
 /** CPU seconds the whole machine has spent busy since boot (Linux), or null. */
@@ -128,12 +144,12 @@ function child(args: string[]) {
     { stdio: ['pipe', 'pipe', 'inherit'] });
   const out = lines(p);
   const ready = nextLine(out);
-  let said: ChildReport | null = null;
-  out.on('line', (l) => { if (l.startsWith('{')) said = JSON.parse(l); });
   const report = new Promise<ChildReport>((resolve, reject) => {
-    p.on('exit', (code) => (code === 0 && said ? resolve(said) : reject(new Error(`webhook ${args[0]} process exited with ${code}`))));
+    out.on('line', (l) => { if (l.startsWith('{')) resolve(JSON.parse(l)); });
+    p.on('exit', (code) => reject(new Error(`webhook ${args[0]} process exited with ${code} before reporting`)));
   });
-  return { ready, report, go: () => p.stdin!.write('go\n') };
+  const exited = new Promise<void>((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`webhook ${args[0]} process exited with ${code}`)))));
+  return { ready, report, go: () => p.stdin!.write('go\n'), close: () => { p.stdin!.write('close\n'); return exited; } };
 }
 
 /**
@@ -142,7 +158,7 @@ function child(args: string[]) {
  * checks that the receiver answered every delivery once and that the sample it kept verifies
  * with the official `standardwebhooks` package, and (engine) that every delivery is `succeeded`.
  */
-export async function runDeliveries(p: Prepared, receiver: Receiver, mode: 'engine' | 'reference', processes: number): Promise<WebhookResult> {
+export async function runDeliveries(admin: pg.Client, p: Prepared, receiver: Receiver, mode: 'engine' | 'reference', processes: number): Promise<WebhookResult> {
   const kids = Array.from({ length: processes }, (_, i) => child(mode === 'engine'
     ? ['engine', p.url, p.secretKey, String(WEBHOOK_LOOPS)]
     : ['reference', p.file, receiver.url, p.secret, String(WEBHOOK_LOOPS), String(i), String(processes)]));
@@ -152,6 +168,9 @@ export async function runDeliveries(p: Prepared, receiver: Receiver, mode: 'engi
   kids.forEach((k) => k.go());
   const reports = await Promise.all(kids.map((k) => k.report));
   const busy1 = machineBusy();
+  // The engine's connections were opened for the run (but one, which ran SELECT 1 before it).
+  const database = mode === 'engine' ? await backendsCpu(admin, p.name) : 0;
+  await Promise.all(kids.map((k) => k.close()));
   const start = Math.min(...reports.map((r) => r.start));
   const end = Math.max(...reports.map((r) => r.end));
   const done = reports.reduce((a, r) => a + r.count, 0);
@@ -173,6 +192,6 @@ export async function runDeliveries(p: Prepared, receiver: Receiver, mode: 'engi
   }
   const seconds = (end - start) / 1000;
   const senders = reports.reduce((a, r) => a + r.cpuSeconds, 0);
-  const rest = busy0 === null || busy1 === null ? null : Math.max(0, busy1 - busy0 - senders - got.cpuSeconds);
-  return { mode, processes, count: p.count, seconds, perSecond: p.count / seconds, cpu: { senders, receiver: got.cpuSeconds, rest } };
+  const rest = busy0 === null || busy1 === null || database === null ? null : Math.max(0, busy1 - busy0 - senders - got.cpuSeconds - database);
+  return { mode, processes, count: p.count, seconds, perSecond: p.count / seconds, cpu: { senders, receiver: got.cpuSeconds, database, rest } };
 }
