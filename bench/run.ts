@@ -373,6 +373,21 @@ try {
       const ref = medianOf('reference', processes);
       console.log(`  ${String(processes).padStart(9)}  ${e.toFixed(0).padStart(8)}  ${ref.toFixed(0).padStart(11)}  ${(e / ref).toFixed(2).padStart(16)}`);
     }
+    // What the work itself costs, apart from whatever else the machine was doing: senders,
+    // receiver and (engine) PostgreSQL share its cores, so cores ÷ CPU per delivery is a ceiling.
+    const cores = os.cpus().length;
+    const cpuOf = (mode: string, processes: number, part: (c: WebhookResult['cpu']) => number) =>
+      median(results.filter((r) => r.mode === mode && r.processes === processes).map((r) => part(r.cpu) * 1e6 / r.count));
+    for (const processes of WEBHOOK_PROCESSES) {
+      const [es, er, ed] = [cpuOf('engine', processes, (c) => c.senders), cpuOf('engine', processes, (c) => c.receiver), cpuOf('engine', processes, (c) => c.database ?? 0)];
+      const [rs, rr] = [cpuOf('reference', processes, (c) => c.senders), cpuOf('reference', processes, (c) => c.receiver)];
+      const [engine, reference] = [es + er + ed, rs + rr];
+      const others = (mode: string) => cpuOf(mode, processes, (c) => c.rest ?? 0).toFixed(0);
+      console.log(`  ${processes} process${processes === 1 ? '' : 'es'}, CPU per delivery (medians): engine ${engine.toFixed(0)} µs (senders ${es.toFixed(0)} + receiver ${er.toFixed(0)} + ` +
+        `PostgreSQL's backends ${ed.toFixed(0)}), reference ${reference.toFixed(0)} µs (senders ${rs.toFixed(0)} + receiver ${rr.toFixed(0)}): ${cores} idle cores allow at most ` +
+        `${(cores * 1e6 / engine).toFixed(0)} and ${(cores * 1e6 / reference).toFixed(0)} deliveries/s, a ratio of ${(reference / engine).toFixed(2)}; ` +
+        `the rest of the machine used ${others('engine')} µs per delivery during the engine's runs, ${others('reference')} µs during the reference's`);
+    }
     for (const processes of WEBHOOK_PROCESSES) {
       const e = medianOf('engine', processes);
       const ref = medianOf('reference', processes);
