@@ -149,6 +149,8 @@ function child(args: string[]) {
     p.on('exit', (code) => reject(new Error(`webhook ${args[0]} process exited with ${code} before reporting`)));
   });
   const exited = new Promise<void>((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`webhook ${args[0]} process exited with ${code}`)))));
+  // Awaited only by close(); a process that dies before is reported through `report`.
+  exited.catch(() => undefined);
   return { ready, report, go: () => p.stdin!.write('go\n'), close: () => { p.stdin!.write('close\n'); return exited; } };
 }
 
