@@ -25,6 +25,7 @@ export const WEBHOOK_LOOPS = Number(process.env.BENCH_WEBHOOK_LOOPS ?? 2);
  * writer and checkpointer, and whatever else runs on it), from /proc (null where there is none).
  */
 export type RunCpu = { senders: number; receiver: number; database: number | null; rest: number | null };
+export type WebhookResult = { mode: 'engine' | 'reference'; processes: number; count: number; seconds: number; perSecond: number; cpu: RunCpu };
 
 /** CPU seconds used so far by the server processes serving database `name` (null if they are not on this machine). */
 async function backendsCpu(admin: pg.Client, name: string): Promise<number | null> {
@@ -40,7 +41,6 @@ async function backendsCpu(admin: pg.Client, name: string): Promise<number | nul
   }
   return ticks / 100;
 }
-export type WebhookResult = { mode: 'engine' | 'reference'; processes: number; count: number; seconds: number; perSecond: number; cpu: RunCpu };
 
 /** CPU seconds the whole machine has spent busy since boot (Linux), or null. */
 function machineBusy(): number | null {
@@ -157,8 +157,9 @@ function child(args: string[]) {
 /**
  * Delivers the prepared deliveries with `processes` processes: `engine` from the database,
  * `reference` from the file. Timed from the first process's start to the last one's end; then
- * checks that the receiver answered every delivery once and that the sample it kept verifies
- * with the official `standardwebhooks` package, and (engine) that every delivery is `succeeded`.
+ * checks that the receiver answered every delivery once, that the sample it kept verifies with
+ * the official `standardwebhooks` package and is each event as `eventView` gives it, and
+ * (engine) that every delivery is `succeeded`.
  */
 export async function runDeliveries(admin: pg.Client, p: Prepared, receiver: Receiver, mode: 'engine' | 'reference', processes: number): Promise<WebhookResult> {
   const kids = Array.from({ length: processes }, (_, i) => child(mode === 'engine'
@@ -178,9 +179,15 @@ export async function runDeliveries(admin: pg.Client, p: Prepared, receiver: Rec
   const done = reports.reduce((a, r) => a + r.count, 0);
   const got = await receiver.collect();
   const wh = new Webhook(p.secret);
-  const bad = got.sample.filter((r) => { try { wh.verify(r.body, r.headers); return false; } catch { return true; } });
+  // Both sides must send each event exactly as the API shows it (eventView), signed.
+  const bodies = new Map((JSON.parse(readFileSync(p.file, 'utf8')) as { id: string }[]).map((e) => [e.id, JSON.stringify(e)]));
+  const bad = got.sample.filter((r) => {
+    try { wh.verify(r.body, r.headers); } catch { return true; }
+    return bodies.get(r.headers['webhook-id']!) !== r.body;
+  });
   if (done !== p.count || got.count !== p.count || got.sample.length === 0 || bad.length) {
-    throw new Error(`(e) ${mode}/${processes}: sent ${done}, the receiver answered ${got.count}, of ${p.count}; ${bad.length} of ${got.sample.length} sampled requests failed verification`);
+    throw new Error(`(e) ${mode}/${processes}: sent ${done}, the receiver answered ${got.count}, of ${p.count}; ${bad.length} of ${got.sample.length} ` +
+      'sampled requests failed verification or were not the event as the API shows it');
   }
   if (mode === 'engine') {
     const d = connect(p.url, { max: 1 });
