@@ -17,11 +17,11 @@ import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type We
  * Idempotency-Key at fixed open-loop rates, against `rebill start` (the default deployment) and
  * `rebill serve`, and the highest rate that keeps p99 within the target; (c) invoices per second
  * of the pricing pipeline in memory, on one thread, against (a)'s renewals per second at 1
- * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`; (e) webhook
- * deliveries per second to a local receiver at 1 and 2 worker processes, engine vs an undici loop
- * sending the same signed requests without the database. Uses
- * DATABASE_URL's server if set, else an embedded PostgreSQL; every run gets a fresh database
- * cloned from a freshly migrated template.
+ * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`;
+ * (e) webhook deliveries per second to a local receiver at 1 and 2 worker processes, engine vs an
+ * undici loop sending the same signed requests without the database. Uses DATABASE_URL's server
+ * if set, else an embedded PostgreSQL; every run gets a fresh database cloned from a freshly
+ * migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
