@@ -9,6 +9,7 @@ import { startLatencyServer, type Deployment, type LatencyResult, type LatencySe
 import { previewWorkload } from './previews.ts';
 import { checkInvoice, priceOneInvoice, pricingRun, type PricingRun } from './pricing.ts';
 import { checkSameGatewayWrite, checkSameRows, rowsDiffer, runRenewals, type RenewalResult } from './renewals.ts';
+import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type WebhookResult } from './webhooks.ts';
 
 /**
  * `npm run bench`: (a) billing-run renewals per second, engine vs raw-SQL reference, at 1, 2
@@ -16,14 +17,16 @@ import { checkSameGatewayWrite, checkSameRows, rowsDiffer, runRenewals, type Ren
  * Idempotency-Key at fixed open-loop rates, against `rebill start` (the default deployment) and
  * `rebill serve`, and the highest rate that keeps p99 within the target; (c) invoices per second
  * of the pricing pipeline in memory, on one thread, against (a)'s renewals per second at 1
- * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`. Uses
- * DATABASE_URL's server if set, else an embedded PostgreSQL; every run gets a fresh database
- * cloned from a freshly migrated template.
+ * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`;
+ * (e) webhook deliveries per second to a local receiver at 1 and 2 worker processes, engine vs an
+ * undici loop sending the same signed requests without the database. Uses DATABASE_URL's server
+ * if set, else an embedded PostgreSQL; every run gets a fresh database cloned from a freshly
+ * migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
-// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all four.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d';
+// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all five.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -73,6 +76,12 @@ const PRICING_TARGET = 20;
 // Part (d): the preview's target, and the rates stepped through and bisected as in (b).
 const PREVIEW_TARGET_RATE = 200;
 const PREVIEW_RATES = (process.env.BENCH_PREVIEW_RATES ?? '100,200,400,600,800').split(',').map(Number).sort((a, b) => a - b);
+
+// Part (e): deliveries per run, the process counts, and the targets.
+const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 50_000);
+const WEBHOOK_PROCESSES = (process.env.BENCH_WEBHOOK_PROCESSES ?? '1,2').split(',').map(Number);
+const WEBHOOK_RATIO = 0.5;
+const WEBHOOK_RATE = 5000;
 
 const sent = (w: Window) => w.ok + w.failed;
 const meets = (w: Window) => w.failed === 0 && w.p99 < TARGET_P99;
@@ -321,6 +330,71 @@ try {
     }
     judgeLatency(`POST /v1/invoices/create_preview, p99 < ${TARGET_P99} ms at ${PREVIEW_TARGET_RATE} req/s, rebill start (all windows pooled, no request failed)`,
       PREVIEW_TARGET_RATE, PREVIEW_RATES, 'BENCH_PREVIEW_RATES', search);
+  }
+  if (PARTS.includes('e')) {
+    console.log(`\n(e) webhook deliveries: ${WEBHOOKS} customer.created events of as many customers, fanned out by the sequencer to one endpoint`);
+    console.log('    (untimed), then sent to a receiver in its own process (node:http, 204, no checks while timed; its first 100 requests');
+    console.log(`    verified with standardwebhooks afterwards). Engine: ${WEBHOOK_LOOPS} deliverDue loops per process (batches of 200 claimed,`);
+    console.log('    signed, sent side by side, outcomes written); reference: the same signed requests from memory, no database, with');
+    console.log(`    undici in the same shape (${WEBHOOK_LOOPS} loops of 200 side by side, the same Agent settings); timed until the last is answered.`);
+    console.log(`    ${REPEAT} rounds per process count on a fresh database each, engine and reference taking turns`);
+    const receiver = await startReceiver();
+    const results: WebhookResult[] = [];
+    try {
+      for (const processes of WEBHOOK_PROCESSES) {
+        for (let round = 1; round <= REPEAT; round++) {
+          const p = await prepareDeliveries(admin, serverUrl, template, WEBHOOKS, receiver.url);
+          console.log(`  prepared: ${WEBHOOKS} events inserted in ${p.insertSeconds.toFixed(2)} s, sequenced and fanned out into as many ` +
+            `deliveries in ${p.fanOutSeconds.toFixed(2)} s (${(WEBHOOKS / p.fanOutSeconds).toFixed(0)}/s)`);
+          try {
+            const order = round % 2 === 1 ? (['engine', 'reference'] as const) : (['reference', 'engine'] as const);
+            for (const mode of order) {
+              const r = await runDeliveries(admin, p, receiver, mode, processes);
+              results.push(r);
+              const us = (s: number) => (s * 1e6 / r.count).toFixed(0);
+              console.log(`  ${mode.padEnd(9)} processes=${processes} run ${round}  ${r.perSecond.toFixed(0).padStart(6)} deliveries/s  (${r.seconds.toFixed(2)} s; ` +
+                `CPU per delivery: ${us(r.cpu.senders)} µs in the senders, ${us(r.cpu.receiver)} µs in the receiver` +
+                `${r.cpu.database ? `, ${us(r.cpu.database)} µs in PostgreSQL's backends` : ''}` +
+                `${r.cpu.rest === null ? '' : `, ${us(r.cpu.rest)} µs elsewhere on the machine`})`);
+            }
+          } finally {
+            await admin.query(`DROP DATABASE IF EXISTS ${p.name} WITH (FORCE)`);
+            await rm(p.file, { force: true });
+          }
+        }
+      }
+    } finally {
+      await receiver.stop();
+    }
+    const medianOf = (mode: string, processes: number) => median(results.filter((r) => r.mode === mode && r.processes === processes).map((r) => r.perSecond));
+    console.log(`\n  processes  engine/s  reference/s  engine÷reference   (medians of ${REPEAT} runs)`);
+    for (const processes of WEBHOOK_PROCESSES) {
+      const e = medianOf('engine', processes);
+      const ref = medianOf('reference', processes);
+      console.log(`  ${String(processes).padStart(9)}  ${e.toFixed(0).padStart(8)}  ${ref.toFixed(0).padStart(11)}  ${(e / ref).toFixed(2).padStart(16)}`);
+    }
+    // What the work itself costs, apart from whatever else the machine was doing: senders,
+    // receiver and (engine) PostgreSQL share its cores, so cores ÷ CPU per delivery is a ceiling.
+    const cores = os.cpus().length;
+    const cpuOf = (mode: string, processes: number, part: (c: WebhookResult['cpu']) => number) =>
+      median(results.filter((r) => r.mode === mode && r.processes === processes).map((r) => part(r.cpu) * 1e6 / r.count));
+    for (const processes of WEBHOOK_PROCESSES) {
+      const [es, er, ed] = [cpuOf('engine', processes, (c) => c.senders), cpuOf('engine', processes, (c) => c.receiver), cpuOf('engine', processes, (c) => c.database ?? 0)];
+      const [rs, rr] = [cpuOf('reference', processes, (c) => c.senders), cpuOf('reference', processes, (c) => c.receiver)];
+      const [engine, reference] = [es + er + ed, rs + rr];
+      const others = (mode: string) => cpuOf(mode, processes, (c) => c.rest ?? 0).toFixed(0);
+      console.log(`  ${processes} process${processes === 1 ? '' : 'es'}, CPU per delivery (medians): engine ${engine.toFixed(0)} µs (senders ${es.toFixed(0)} + receiver ${er.toFixed(0)} + ` +
+        `PostgreSQL's backends ${ed.toFixed(0)}), reference ${reference.toFixed(0)} µs (senders ${rs.toFixed(0)} + receiver ${rr.toFixed(0)}): ${cores} idle cores allow at most ` +
+        `${(cores * 1e6 / engine).toFixed(0)} and ${(cores * 1e6 / reference).toFixed(0)} deliveries/s, a ratio of ${(reference / engine).toFixed(2)}; ` +
+        `the rest of the machine used ${others('engine')} µs per delivery during the engine's runs, ${others('reference')} µs during the reference's`);
+    }
+    for (const processes of WEBHOOK_PROCESSES) {
+      const e = medianOf('engine', processes);
+      const ref = medianOf('reference', processes);
+      judge(`webhook deliveries ≥ ${WEBHOOK_RATIO}× the reference at ${processes} process${processes === 1 ? '' : 'es'}`, e / ref >= WEBHOOK_RATIO,
+        `${e.toFixed(0)} ÷ ${ref.toFixed(0)} deliveries/s = ${(e / ref).toFixed(2)}×`);
+      judge(`webhook deliveries ≥ ${WEBHOOK_RATE}/s at ${processes} process${processes === 1 ? '' : 'es'}`, e >= WEBHOOK_RATE, `${e.toFixed(0)} deliveries/s`);
+    }
   }
 } finally {
   const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'rebill_bench_%'");

@@ -21,6 +21,8 @@ export type SenderOptions = {
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const MAX_RESPONSE_BYTES = 64 * 1024;
+/** Open connections per receiving origin, per process, unless told otherwise. */
+export const CONNECTIONS_PER_ORIGIN = 64;
 const MAX_ERROR = 300;
 
 const systemResolve: Resolve = (host) => dns.promises.lookup(host, { all: true, verbatim: true });
@@ -53,7 +55,7 @@ export function createWebhookSender(opts: SenderOptions): WebhookSender {
   }
 
   const agent = new Agent({
-    connections: opts.connectionsPerOrigin ?? 64,
+    connections: opts.connectionsPerOrigin ?? CONNECTIONS_PER_ORIGIN,
     pipelining: 1,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,

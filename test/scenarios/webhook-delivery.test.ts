@@ -222,4 +222,18 @@ describe('webhook delivery', async () => {
     expect(slowEvent!.sequence).toBeGreaterThan(fast!.sequence);
     await ok(h, 'DELETE', `/v1/webhook_endpoints/${ep.id}`);
   });
+
+  it('a delivery whose endpoint went away after it fell due is given up, not sent', async () => {
+    const ep = await endpoint(['customer.created']);
+    receiver.received.length = 0;
+    await ok(h, 'POST', '/v1/customers', { email: 'orphan@example.com' });
+    await sequenceEvents(h.deps.db, h.clock.now());
+    // As if the endpoint were deleted between the claim and the send: deleting it through the
+    // API gives its pending deliveries up at once, so the claim would never see them.
+    await h.database.db.updateTable('webhook_endpoints').set({ deleted_at: h.clock.now() }).where('id', '=', ep.id).execute();
+    while (await deliverDue(h.deps, owner) > 0);
+    expect(receiver.received).toEqual([]);
+    const rows = await h.database.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).execute();
+    expect(rows.map((d) => [d.status, d.last_error, d.next_attempt_at, (d.history as unknown as unknown[]).length])).toEqual([['failed', 'endpoint deleted', null, 1]]);
+  });
 });
