@@ -223,6 +223,16 @@ export const Gateway = Type.Object({
   metadata: MetadataObject, created: Time, updated: Time,
 });
 
+export const RoutingRule = Type.Object({
+  id: Type.String(), object: Type.Literal('routing_rule'),
+  position: Type.Integer({ description: 'Rules are tried from the lowest position up' }),
+  gateway: Type.String({ description: 'Where a matching charge goes: a gateway id (gw_…) or sandbox' }),
+  currency: Nullable(Currency), amount_gte: Nullable(Minor()), amount_lte: Nullable(Minor()),
+  brand: Nullable(Type.String({ description: 'Card brand of the method: visa, mastercard, rupay, …' })),
+  card_country: Nullable(Type.String()), customer_country: Nullable(Type.String({ description: "The customer's address country" })),
+  customer_metadata: MetadataObject, active: Type.Boolean(), description: Nullable(Type.String()), created: Time, updated: Time,
+});
+
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 const DeliveryAttempt = Type.Object({
   at: Time, status_code: Nullable(Type.Integer({ description: 'The HTTP status the endpoint answered; null when none came (refused, timed out, address not allowed)' })),
@@ -417,6 +427,7 @@ export type PromotionCodeObject = Static<typeof PromotionCode>;
 export type TaxRateObject = Static<typeof TaxRate>;
 export type WebhookEndpointObject = Static<typeof WebhookEndpoint>;
 export type GatewayObject = Static<typeof Gateway>;
+export type RoutingRuleObject = Static<typeof RoutingRule>;
 export type WebhookDeliveryObject = Static<typeof WebhookDelivery>;
 export type WebhookReplayObject = Static<typeof WebhookReplay>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;

@@ -202,6 +202,13 @@ export const gatewayView = (g: Row<'gateways'>, credentialKeys: string[]): R.Gat
   credentials_set: [...credentialKeys].sort(), metadata: meta(g.metadata), created: iso(g.created_at), updated: iso(g.updated_at),
 });
 
+export const routingRuleView = (r: Row<'routing_rules'>): R.RoutingRuleObject => ({
+  id: r.id, object: 'routing_rule', position: r.position, gateway: r.gateway, currency: r.currency,
+  amount_gte: r.amount_gte === null ? null : num(r.amount_gte), amount_lte: r.amount_lte === null ? null : num(r.amount_lte),
+  brand: r.brand, card_country: r.card_country, customer_country: r.customer_country, customer_metadata: meta(r.customer_metadata),
+  active: r.active, description: r.description, created: iso(r.created_at), updated: iso(r.updated_at),
+});
+
 export const webhookDeliveryView = (d: Row<'webhook_deliveries'>): R.WebhookDeliveryObject => ({
   id: d.id, object: 'webhook_delivery', endpoint: d.endpoint_id, event: d.event_id, event_type: d.event_type, status: oneOf(d.status),
   next_attempt: iso(d.next_attempt_at), delivered: iso(d.delivered_at), attempts: json(d.history) as R.WebhookDeliveryObject['attempts'],

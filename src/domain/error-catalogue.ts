@@ -54,6 +54,7 @@ export const ERRORS = {
   webhook_url_not_public: { status: 400, type: 'invalid_request_error', message: 'The webhook URL points to a private, loopback, link-local or metadata address; allowed only with REBILL_WEBHOOKS_ALLOW_PRIVATE=1.' },
   webhook_endpoint_limit: { status: 400, type: 'invalid_request_error', message: 'The account has as many webhook endpoints as it may (16); delete one first.' },
   gateway_type_unavailable: { status: 400, type: 'invalid_request_error', message: 'This installation has no adapter for that type of gateway.' },
+  routing_rule_limit: { status: 400, type: 'invalid_request_error', message: 'The account has as many routing rules as it may (50); delete one first.' },
   gateway_inactive: { status: 400, type: 'invalid_request_error', message: 'The gateway is inactive: it takes no new payment methods or charges.' },
   webhook_endpoint_disabled: { status: 400, type: 'invalid_request_error', message: 'The webhook endpoint is disabled; enable it (disabled: false) before sending to it again.' },
   webhook_replay_too_large: { status: 400, type: 'invalid_request_error', message: 'The replay matches more events than one request may send again (10,000); narrow it with types or created.' },

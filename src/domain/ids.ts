@@ -9,6 +9,7 @@ export const ID_PREFIX = {
   price: 'price',
   paymentMethod: 'pm',
   gateway: 'gw',
+  routingRule: 'rr',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

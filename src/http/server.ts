@@ -25,6 +25,7 @@ import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
+import { routingRuleRoutes } from './routes/routing-rules.ts';
 import { couponRoutes } from './routes/coupons.ts';
 import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { refundRoutes } from './routes/refunds.ts';
@@ -102,6 +103,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   taxRateRoutes(app, deps);
   webhookEndpointRoutes(app, deps);
   gatewayRoutes(app, deps);
+  routingRuleRoutes(app, deps);
   couponRoutes(app, deps);
   promotionCodeRoutes(app, deps);
   invoiceDraftRoutes(app, deps);

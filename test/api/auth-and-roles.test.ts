@@ -89,6 +89,7 @@ describe('roles', async () => {
   const endpoint = await ok(h, 'POST', '/v1/webhook_endpoints', { url: 'https://hooks.example.com/roles', enabled_events: ['*'] });
   const delivery = await webhookDelivery(h, endpoint.id);
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Roles' });
+  const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id });
 
   const reads = ['/v1/tax_rates', '/v1/coupons', '/v1/promotion_codes', `/v1/promotion_codes/${promo.id}`, '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
@@ -98,7 +99,7 @@ describe('roles', async () => {
     `/v1/invoices/${sub.latest_invoice}/pdf`, `/v1/invoices/${draft.id}/pdf`, '/v1/account',
     '/v1/credit_notes', `/v1/credit_notes/${creditNote.id}`, `/v1/credit_notes/${creditNote.id}/pdf`, `/v1/credit_notes/preview?invoice=${sub.latest_invoice}&amount=10`,
     '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`,
-    `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`,
+    `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
     '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
@@ -150,6 +151,8 @@ describe('roles', async () => {
     { name: "rotate a webhook endpoint's secret", url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, needs: 'billing' },
     { name: 'replay events to a webhook endpoint', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: {}, needs: 'billing' },
     { name: 'configure a gateway', url: '/v1/gateways', body: { type: 'sandbox', name: 'New' }, needs: 'billing' },
+    { name: 'add a routing rule', url: '/v1/routing_rules', body: { gateway: 'sandbox' }, needs: 'billing' },
+    { name: 'change a routing rule', url: `/v1/routing_rules/${rule.id}`, body: { active: false }, needs: 'billing' },
     { name: 'change a gateway', url: `/v1/gateways/${gateway.id}`, body: { active: false }, needs: 'billing' },
     { name: 'retry a webhook delivery', url: `/v1/webhook_deliveries/${delivery}/retry`, body: {}, needs: 'billing' },
   ];

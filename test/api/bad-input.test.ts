@@ -82,6 +82,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const delivery = await webhookDelivery(h, endpoint.id);
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Bad input' });
   const bGateway = await asOther('POST', '/v1/gateways', { type: 'sandbox', name: 'B' });
+  const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id, currency: 'usd' });
+  const bRule = await asOther('POST', '/v1/routing_rules', { gateway: bGateway.id });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, other.key.secret);
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
@@ -436,6 +438,22 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'api_base with a query', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', api_base: 'https://api.example.com/?k=1' }, code: 'parameter_invalid', param: 'api_base' },
       { name: 'string for active', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', active: 'yes' }, code: 'parameter_invalid', param: 'active' },
     ],
+    'POST /v1/routing_rules': [
+      { name: 'missing gateway', url: '/v1/routing_rules', body: { currency: 'usd' }, code: 'parameter_missing', param: 'gateway' },
+      { name: "another account's gateway", url: '/v1/routing_rules', body: { gateway: bGateway.id }, code: 'resource_missing', param: 'gateway' },
+      { name: 'an unknown currency', url: '/v1/routing_rules', body: { gateway: 'sandbox', currency: 'zzz' }, code: 'currency_invalid', param: 'currency' },
+      { name: 'a negative amount', url: '/v1/routing_rules', body: { gateway: 'sandbox', amount_lte: -5 }, code: 'parameter_invalid', param: 'amount_lte' },
+      { name: 'an amount beyond any currency', url: '/v1/routing_rules', body: { gateway: 'sandbox', amount_gte: 1e16 }, code: 'amount_too_large', param: 'amount_gte' },
+      { name: 'an inverted range', url: '/v1/routing_rules', body: { gateway: 'sandbox', amount_gte: 10, amount_lte: 5 }, code: 'parameter_invalid', param: 'amount_gte' },
+      { name: 'a country that is not one', url: '/v1/routing_rules', body: { gateway: 'sandbox', customer_country: 'XX' }, code: 'parameter_invalid', param: 'customer_country' },
+      { name: 'a fractional position', url: '/v1/routing_rules', body: { gateway: 'sandbox', position: 1.5 }, code: 'parameter_invalid', param: 'position' },
+    ],
+    'POST /v1/routing_rules/:id': [
+      { name: 'unknown id', url: '/v1/routing_rules/rr_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: "another account's rule", url: `/v1/routing_rules/${bRule.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: 'a range inverted against the stored bound', url: `/v1/routing_rules/${rule.id}`, body: { amount_gte: 10, amount_lte: 1 }, code: 'parameter_invalid', param: 'amount_gte' },
+      { name: "get: another account's rule", method: 'GET', url: `/v1/routing_rules/${bRule.id}`, code: 'resource_missing', param: 'id' },
+    ],
     'POST /v1/gateways/:id': [
       { name: 'unknown id', url: '/v1/gateways/gw_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
       { name: "another account's gateway", url: `/v1/gateways/${bGateway.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
@@ -753,6 +771,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/webhook_endpoints/:id', `/v1/webhook_endpoints/${endpoint.id}`, {}],
     ['POST /v1/webhook_endpoints/:id/rotate_secret', `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, {}],
     ['POST /v1/gateways', '/v1/gateways', { type: 'sandbox', name: 'x' }],
+    ['POST /v1/routing_rules', '/v1/routing_rules', { gateway: 'sandbox' }],
+    ['POST /v1/routing_rules/:id', `/v1/routing_rules/${rule.id}`, {}],
     ['POST /v1/gateways/:id', `/v1/gateways/${gateway.id}`, {}],
     ['POST /v1/webhook_endpoints/:id/replay', `/v1/webhook_endpoints/${endpoint.id}/replay`, {}],
     ['POST /v1/webhook_deliveries/:id/retry', `/v1/webhook_deliveries/${delivery}/retry`, {}],

@@ -161,6 +161,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const delivery = await webhookDelivery(h, endpoint.id);
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Hostile' });
   const bGateway = await asB('/v1/gateways', { type: 'sandbox', name: 'B' });
+  const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id });
+  const bRule = await asB('/v1/routing_rules', { gateway: bGateway.id });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, b.key.secret);
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
@@ -174,6 +176,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     webhook_endpoints: { own: endpoint.id, other: bEndpoint.id },
     webhook_deliveries: { own: delivery, other: bDelivery },
     gateways: { own: gateway.id, other: bGateway.id },
+    routing_rules: { own: rule.id, other: bRule.id },
     jobs: { own: job, other: bJob },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
@@ -195,6 +198,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/webhook_endpoints': { url: 'https://hooks.example.com/in', enabled_events: ['invoice.paid'], description: 'Orders' },
     'POST /v1/webhook_endpoints/:id': { description: 'Renamed' },
     'POST /v1/gateways': { type: 'sandbox', name: 'Backup', metadata: { region: 'eu' } }, 'POST /v1/gateways/:id': { name: 'Renamed', active: true },
+    'POST /v1/routing_rules': { gateway: 'sandbox', currency: 'usd', amount_gte: 100, amount_lte: 5000, brand: 'visa', customer_country: 'US', customer_metadata: { tier: 'vip' } },
+    'POST /v1/routing_rules/:id': { position: 3, description: 'Large US charges' },
     'POST /v1/webhook_endpoints/:id/replay': { types: ['customer.created'], created: { gte: '2027-01-01T00:00:00Z', lte: '2027-12-31T00:00:00Z' }, status: 'failed' },
   };
   // An Idempotency-Key already spent on another request.

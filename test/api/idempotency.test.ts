@@ -317,6 +317,15 @@ describe('Idempotency-Key on writes', async () => {
     expect(await everything(h)).toEqual(before);
   });
 
+  it('replays POST /v1/routing_rules: one rule at one position, the same answer', async () => {
+    const body = { gateway: 'sandbox', currency: 'usd', amount_gte: 100 };
+    const first = await raw(h, '/v1/routing_rules', body, 'rr-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/routing_rules', body, 'rr-key-1', first);
+    expect(await everything(h)).toEqual(before);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -11,7 +11,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -77,6 +77,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const event = (await ok(h, 'GET', `/v1/events?object_id=${customer.id}`)).data[0];
   const delivery = await webhookDelivery(h, endpoint.id);
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'A sandbox' });
+  const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id, currency: 'usd' });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -96,7 +97,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -104,6 +105,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/webhook_endpoints/:id/deliveries', url: `/v1/webhook_endpoints/${endpoint.id}/deliveries`, expect: 'missing' },
     { route: 'GET /v1/gateways/:id', url: `/v1/gateways/${gateway.id}`, expect: 'missing' },
     { route: 'GET /v1/gateways', url: '/v1/gateways?limit=100', expect: 'empty' },
+    { route: 'GET /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, expect: 'missing' },
+    { route: 'GET /v1/routing_rules', url: '/v1/routing_rules?limit=100', expect: 'empty' },
     { route: 'GET /v1/webhook_deliveries/:id', url: `/v1/webhook_deliveries/${delivery}`, expect: 'missing' },
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions', url: `/v1/customers/${customer.id}/balance_transactions?limit=100`, expect: 'missing' },
@@ -190,6 +193,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/webhook_endpoints/:id/replay', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/gateways/:id', url: `/v1/gateways/${gateway.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/gateways', url: '/v1/gateways', body: { type: 'sandbox', name: 'B sandbox' }, expect: 'own' },
+    { route: 'POST /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, body: { active: false }, expect: 'missing', param: 'id' },
+    { route: 'DELETE /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
+    { route: 'POST /v1/routing_rules', url: '/v1/routing_rules', body: { gateway: gateway.id }, expect: 'missing', param: 'gateway' },
+    { route: 'POST /v1/routing_rules', url: '/v1/routing_rules', body: { gateway: 'sandbox', currency: 'eur' }, expect: 'own' },
     { route: 'POST /v1/payment_methods', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_visa', gateway: gateway.id }, expect: 'missing', param: 'gateway' },
     { route: 'POST /v1/webhook_deliveries/:id/retry', url: `/v1/webhook_deliveries/${delivery}/retry`, body: {}, expect: 'missing', param: 'id' },
     { route: 'DELETE /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
@@ -298,7 +305,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body).toMatchObject({ object: 'account', id: b.account.id, name: 'B renamed' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

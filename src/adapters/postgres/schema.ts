@@ -181,6 +181,11 @@ export interface WebhookDeliveriesTable {
   history: Defaulted<Json>; last_status_code: Defaulted<number | null>; last_error: Defaulted<string | null>;
   last_attempt_at: Defaulted<Ts | null>; delivered_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
 }
+export interface RoutingRulesTable {
+  account_id: string; id: string; position: number; gateway: string; currency: string | null; amount_gte: bigint | null; amount_lte: bigint | null;
+  brand: string | null; card_country: string | null; customer_country: string | null; customer_metadata: Json; active: Defaulted<boolean>;
+  description: string | null; deleted_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
 export interface DB {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -192,6 +197,7 @@ export interface DB {
   prices: PricesTable;
   payment_methods: PaymentMethodsTable;
   gateways: GatewaysTable;
+  routing_rules: RoutingRulesTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;

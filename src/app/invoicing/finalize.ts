@@ -1,3 +1,4 @@
+import { routeCharges } from '../gateways/route-charges.ts';
 import { addDays } from '../../domain/calendar.ts';
 import { applyBalance } from '../../domain/customer-balance.ts';
 import type { CustomerTax } from '../../domain/customer-tax.ts';
@@ -169,6 +170,7 @@ export async function finalizeAndWrite(
     if (written.length === 0) return { written, charges: [] };
   }
   for (const p of written) finalizePlan(deps, p, p.at);
+  await routeCharges(u, written);
   writeCustomers(u, written, opts.guarded);
   insertInvoices(u, written.filter((p) => !p.stored));
   u.updateLater('invoices', written.filter((p) => p.stored).map((p) => finalizedColumns(p.invoice)));
