@@ -30,7 +30,7 @@ const isAuthentication = (e: { code?: string | null; decline_code?: string | nul
   e?.code === 'authentication_required' || e?.decline_code === 'authentication_required';
 
 function failed(id: string | null, err: LastError | null | undefined): ChargeOutcome {
-  const code = err?.decline_code ?? err?.code ?? 'payment_intent_incomplete';
+  const code = err?.decline_code || err?.code || 'payment_intent_incomplete';
   return { status: 'failed', chargeId: id, decline: stripeDecline(err ?? { code: null }, err?.payment_method), gatewayCode: code, message: err?.message ?? 'The payment was not completed.' };
 }
 
@@ -78,11 +78,11 @@ export function chargeErrorOutcome(err: unknown): ChargeOutcome {
   if (err instanceof Stripe.errors.StripeCardError) {
     const pi = err.payment_intent;
     if (pi && isAuthentication(err)) return { status: 'requires_action', chargeId: pi.id, actionUrl: actionUrl(pi) };
-    return { status: 'failed', chargeId: pi?.id ?? null, decline: stripeDecline(err, err.payment_method), gatewayCode: err.decline_code ?? err.code ?? 'card_declined', message: err.message };
+    return { status: 'failed', chargeId: pi?.id ?? null, decline: stripeDecline(err, err.payment_method), gatewayCode: err.decline_code || err.code || 'card_declined', message: err.message };
   }
   if (err instanceof Stripe.errors.StripeIdempotencyError) throw new GatewayUnreachableError('stripe: idempotency key reused with other parameters; outcome unknown');
   if (err instanceof Stripe.errors.StripeInvalidRequestError) {
-    return { status: 'failed', chargeId: err.payment_intent?.id ?? null, decline: stripeDecline(err, err.payment_method), gatewayCode: err.code ?? 'invalid_request_error', message: err.message };
+    return { status: 'failed', chargeId: err.payment_intent?.id ?? null, decline: stripeDecline(err, err.payment_method), gatewayCode: err.code || 'invalid_request_error', message: err.message };
   }
   if (err instanceof Stripe.errors.StripeAuthenticationError || err instanceof Stripe.errors.StripePermissionError) {
     return { status: 'failed', chargeId: null, decline: ownDecline('merchant_config_error'), gatewayCode: err.type, message: AUTH_MESSAGE };
