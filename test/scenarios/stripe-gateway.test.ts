@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stripeGatewayFactory } from '../../src/adapters/gateways/stripe/adapter.ts';
 import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
 import { recoverNextRefund } from '../../src/app/payments/refunds.ts';
-import { firstInvoiceOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, clockAt, firstInvoiceOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { startFakeStripe } from '../fakes/stripe/server.ts';
 import { harness } from '../support.ts';
 
@@ -57,6 +57,34 @@ describe('Stripe gateway', async () => {
     const create = stripe.intentCreations().find((r) => r.params.metadata && (r.params.metadata as Record<string, string>).rebill_attempt === attempt.id)!;
     expect(create.idempotencyKey).toBe(`rebill:${h.accountId}:${attempt.id}`);
     expect(create.params).toMatchObject({ off_session: 'true', confirm: 'true' });
+  });
+
+  it("renews on a test clock through Stripe: the renewal is its own PaymentIntent, tagged with that invoice", async () => {
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'renewal@example.com', test_clock: clock.id });
+    const cus = stripe.createCustomer();
+    const token = stripe.attachPaymentMethod('pm_card_visa', cus.id as string).id as string;
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token, gateway: gw.id, gateway_customer: cus.id });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    await advance(h, clock.id, '2027-02-01T00:00:01Z');
+    const invoices = await invoicesOf(h, sub.id);
+    expect(invoices.map((i) => i.status)).toEqual(['paid', 'paid']);
+    const renewal = invoices[1]!;
+    const [attempt] = (await ok(h, 'GET', `/v1/payments?invoice=${renewal.id}`)).data;
+    expect(intentsOf(attempt.id)).toMatchObject([{ id: attempt.gateway_charge_id, status: 'succeeded', amount: 1500, metadata: { rebill_invoice: renewal.id, rebill_attempt_number: '1' } }]);
+  });
+
+  it("a retried invoice's second attempt is a new PaymentIntent with attempt number 2", async () => {
+    const { customer } = await customerWith('pm_card_visa_chargeDeclinedInsufficientFunds', { saved: false });
+    const { invoice, attempt } = await subscribe(customer.id);
+    expect(attempt.status).toBe('failed');
+    const retried = await h.call('POST', `/v1/invoices/${invoice.id}/pay`, {});
+    expect(retried.status).toBeLessThan(500);
+    const attempts = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data;
+    const second = attempts.find((a: { id: string }) => a.id !== attempt.id);
+    expect(second).toMatchObject({ status: 'failed', decline_code: 'insufficient_funds' });
+    expect(intentsOf(second.id)).toMatchObject([{ metadata: { rebill_attempt_number: '2' } }]);
+    expect(intentsOf(attempt.id)).toMatchObject([{ metadata: { rebill_attempt_number: '1' } }]);
   });
 
   it('refuses a PaymentMethod Stripe does not know, writing nothing', async () => {
