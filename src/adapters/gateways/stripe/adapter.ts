@@ -9,7 +9,11 @@ export type StripeOptions = {
   timeoutMs?: number;
 };
 
-/** Where the SDK sends requests: `api_base` split into the host, port and protocol it takes. */
+/**
+ * Where the SDK sends requests: `api_base` split into the host, port and protocol it takes.
+ * stripe-node has no base-path option, so a path in `api_base` (a proxy under /stripe) is not
+ * honoured: requests go to /v1/… on that host.
+ */
 function endpoint(apiBase: string | null): { host: string; port: number; protocol: 'http' | 'https' } {
   const url = new URL(apiBase ?? DEFAULT_API_BASE.stripe!);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
@@ -106,6 +110,8 @@ export class StripeGateway implements PaymentGateway {
       }
       return null;
     } catch (err) {
+      // No such PaymentIntent: no refund of it exists either; sending it again gets Stripe's own refusal.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') return null;
       throw err instanceof Stripe.errors.StripeError ? unreachable(err) : err;
     }
   }
