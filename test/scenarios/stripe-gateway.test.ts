@@ -155,6 +155,20 @@ describe('Stripe gateway', async () => {
     expect(intentsOf(attempt.id)).toHaveLength(1);
   });
 
+  it("a lost decline: recovery reads the PaymentIntent's last_payment_error and fails the attempt normalized, charged once", async () => {
+    const { customer } = await customerWith('pm_card_visa_chargeDeclinedInsufficientFunds', { saved: false });
+    stripe.fault({ kind: 'lose', times: 2, method: 'POST', path: '/v1/payment_intents' });
+    const { invoice, attempt } = await subscribe(customer.id);
+    expect(attempt.status).toBe('unknown');
+    h.clock.advanceMs(2000);
+    expect(await recoverDue()).toBeGreaterThan(0);
+    expect(await ok(h, 'GET', `/v1/payments/${attempt.id}`)).toMatchObject({
+      status: 'failed', decline_code: 'insufficient_funds', decline_category: 'soft', gateway_decline_code: 'insufficient_funds', gateway_charge_id: intentsOf(attempt.id)[0]!.id,
+    });
+    expect(await invoiceStatus(invoice.id)).toBe('open');
+    expect(intentsOf(attempt.id)).toHaveLength(1);
+  });
+
   it('a lost answer while search lags: recovery misses it, charges again with the same key, and Stripe replays the first charge', async () => {
     const { customer } = await customerWith('pm_card_visa');
     stripe.setSearchDelay(60 * 60 * 1000);
