@@ -94,6 +94,11 @@ describe('Stripe gateway', async () => {
     const other = stripe.createCustomer();
     const r2 = await h.call('POST', '/v1/payment_methods', { customer: customer.id, token: 'pm_1NotAThing', gateway: gw.id, gateway_customer: other.id });
     expect([r2.status, r2.body.error.code]).toEqual([400, 'token_invalid']);
+    // A card saved on another Stripe customer: an off-session charge with this customer would be refused.
+    const owner = stripe.createCustomer();
+    const theirs = stripe.attachPaymentMethod('pm_card_visa', owner.id as string).id as string;
+    const r3 = await h.call('POST', '/v1/payment_methods', { customer: customer.id, token: theirs, gateway: gw.id, gateway_customer: other.id });
+    expect([r3.status, r3.body.error.code]).toEqual([400, 'token_invalid']);
     expect((await ok(h, 'GET', `/v1/payment_methods?customer=${customer.id}`)).data).toEqual([]);
   });
 

@@ -119,6 +119,8 @@ export class StripeGateway implements PaymentGateway {
   /**
    * The card behind a PaymentMethod. With the customer given, it is read through the customer, so
    * a method saved on another customer (which an off-session charge would refuse) counts as invalid.
+   * Only cards are taken for now: a bank-debit method (us_bank_account, SEPA) has no expiry and no
+   * place in CardDetails, so it is answered as not valid rather than stored with made-up dates.
    */
   async inspectToken(token: string, ctx?: { gatewayCustomer: string | null }): Promise<CardDetails | null> {
     let pm: Stripe.PaymentMethod;
