@@ -4,6 +4,7 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './adapters/clock.ts';
 import { SandboxGateway } from './adapters/gateways/sandbox/gateway.ts';
+import { stripeGatewayFactory } from './adapters/gateways/stripe/adapter.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
@@ -53,8 +54,11 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
 }
 
 /** The adapters of the gateway types accounts may configure (more come with their adapters). */
-export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number): NonNullable<Deps['gatewayFactories']> {
-  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }) };
+export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number, stripeTimeoutMs?: number): NonNullable<Deps['gatewayFactories']> {
+  return {
+    sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }),
+    stripe: stripeGatewayFactory({ timeoutMs: stripeTimeoutMs }),
+  };
 }
 
 function webhooksOf(c: { secretKey: string } & Partial<Pick<Config, 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'webhookTimeoutMs' | 'webhookLeaseMs'>>) {
