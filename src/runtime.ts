@@ -4,6 +4,7 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './adapters/clock.ts';
 import { SandboxGateway } from './adapters/gateways/sandbox/gateway.ts';
+import { razorpayFactory } from './adapters/gateways/razorpay/adapter.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
@@ -54,7 +55,7 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
 
 /** The adapters of the gateway types accounts may configure (more come with their adapters). */
 export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number): NonNullable<Deps['gatewayFactories']> {
-  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }) };
+  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }), razorpay: razorpayFactory() };
 }
 
 function webhooksOf(c: { secretKey: string } & Partial<Pick<Config, 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'webhookTimeoutMs' | 'webhookLeaseMs'>>) {
