@@ -98,6 +98,8 @@ describe('Razorpay gateway (official SDK, local wire-format server)', async () =
       { kind: 'fail' as const, status: 503, method: 'POST', path: '/v1/payments/create/recurring' },
       { kind: 'fail' as const, status: 502, html: true, method: 'POST', path: '/v1/orders' },
       { kind: 'hang' as const, method: 'POST', path: '/v1/payments/create/recurring' },
+      // The order is made but its answer lost: recovery finds it by receipt and pays it, making no second order.
+      { kind: 'lose' as const, method: 'POST', path: '/v1/orders' },
     ];
     for (const fault of faults) {
       fake.control.inject(fault);
@@ -174,6 +176,17 @@ describe('Razorpay gateway (official SDK, local wire-format server)', async () =
     const [attempt] = (await ok(h, 'GET', `/v1/payments?invoice=${(await firstInvoiceOf(h, sub.id)).id}`)).data;
     expect(attempt).toMatchObject({ status: 'failed', decline_code: 'currency_not_supported', decline_category: 'config' });
     expect(fake.control.requests().length).toBe(requests);
+  });
+
+  it('keys Razorpay refuses fail the charge as a configuration problem, not the card\'s', async () => {
+    const wrong = await ok(h, 'POST', '/v1/gateways', { type: 'razorpay', name: 'Wrong keys', api_base: fake.url, credentials: { key_id: fake.keyId, key_secret: 'not-the-secret' } });
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'wrong-keys@example.com' });
+    // Attached through the right gateway (tokens are read with valid keys), then moved to the wrong one.
+    const pm = await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'token_success', gateway: gw.id, gateway_customer: rzpCustomer });
+    await h.database.pool.query('UPDATE payment_methods SET gateway = $1 WHERE id = $2', [wrong.id, pm.id]);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const [attempt] = (await ok(h, 'GET', `/v1/payments?invoice=${(await firstInvoiceOf(h, sub.id)).id}`)).data;
+    expect(attempt).toMatchObject({ status: 'failed', gateway: wrong.id, decline_code: 'merchant_config_error', decline_category: 'config' });
   });
 
   it('an unknown token is refused when attached; a token needs its Razorpay customer', async () => {

@@ -47,7 +47,10 @@ export class RazorpayGateway implements PaymentGateway {
       return 'entity' in order ? await this.pay(req, order, amount) : order;
     } catch (e) {
       if (e instanceof GatewayUnreachableError) throw e;
-      return declined(null, refusalOrUnknown(e, 'charge').error, null);
+      const refused = refusalOrUnknown(e, 'charge');
+      // Wrong or revoked keys: Razorpay's 401 carries no reason, and no card is at fault.
+      if (refused.statusCode === 401) return rebillDecline('merchant_config_error', 'Razorpay refused the gateway\'s API keys.', 'config');
+      return declined(null, refused.error, null);
     }
   }
 
