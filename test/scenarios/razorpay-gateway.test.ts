@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { razorpayFactory } from '../../src/adapters/gateways/razorpay/adapter.ts';
 import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
 import { recoverNextRefund } from '../../src/app/payments/refunds.ts';
-import { firstInvoiceOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, clockAt, firstInvoiceOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
 import { startFakeRazorpay } from '../fakes/razorpay/server.ts';
 import { harness } from '../support.ts';
 
@@ -77,6 +77,27 @@ describe('Razorpay gateway (official SDK, local wire-format server)', async () =
       expect(payments.map((p) => [p.id, p.status]), token).toEqual([[attempt.gateway_charge_id, 'failed']]);
       expect(attempt.network_advice, token).toMatchObject({ network: 'visa' });
     }
+  });
+
+  it('charges a renewal on a test clock and a retry (attempt 2) through Razorpay, one order each', async () => {
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'renewal@example.com', test_clock: clock.id });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'token_mastercard', gateway: gw.id, gateway_customer: rzpCustomer });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    await advance(h, clock.id, '2027-02-01T06:00:00Z');
+    const invoices = await invoicesOf(h, sub.id);
+    expect(invoices.map((i) => i.status)).toEqual(['paid', 'paid']);
+    const [renewal] = (await ok(h, 'GET', `/v1/payments?invoice=${invoices[1]!.id}`)).data;
+    expect(renewal).toMatchObject({ status: 'succeeded', gateway: gw.id });
+    expect(paymentsOf(renewal.id).map((p) => [p.id, p.status, p.token_id])).toEqual([[renewal.gateway_charge_id, 'captured', 'token_mastercard']]);
+
+    const { customer: other, invoice, attempts: [first] } = await subscribe('token_insufficient_funds');
+    expect(first.status).toBe('failed');
+    const good = await ok(h, 'POST', '/v1/payment_methods', { customer: other.id, token: 'token_success', gateway: gw.id, gateway_customer: rzpCustomer, set_default: true });
+    expect((await ok(h, 'POST', `/v1/invoices/${invoice.id}/pay`, { payment_method: good.id })).status).toBe('paid');
+    const second = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data.find((a: { id: string }) => a.id !== first.id);
+    expect(second).toMatchObject({ status: 'succeeded' });
+    expect(ordersOf(second.id).map((o) => o.notes)).toEqual([{ rebill_invoice: invoice.id, rebill_customer: other.id, rebill_attempt_number: '2' }]);
   });
 
   it('a lost answer to the payment: unknown, then recovery finds it by receipt; one captured payment', async () => {
