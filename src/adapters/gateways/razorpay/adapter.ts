@@ -191,8 +191,10 @@ export class RazorpayGateway implements PaymentGateway {
           // Refused: another payment of the order was captured first, or this one changed; read it again.
           const again = await this.payment(p.id);
           if (again.status !== 'authorized') return await this.settle(again, customerId);
-          const others = again.order_id ? await this.outcomeOf([{ entity: 'order', id: again.order_id } as RzpOrder], null) : null;
-          return others?.status === 'succeeded' ? others : { status: 'processing', chargeId: p.id };
+          // Only a payment already captured settles it now; capturing is not tried twice in one call.
+          const siblings = again.order_id ? ((await this.rzp.orders.fetchPayments(again.order_id)) as unknown as Collection<RzpPayment>).items : [];
+          const paid = siblings.find((o) => o.status === 'captured' || o.status === 'refunded');
+          return paid ? { status: 'succeeded', chargeId: paid.id } : { status: 'processing', chargeId: p.id };
         }
       }
       // created / pending: an e-mandate or UPI debit the bank answers later.
