@@ -218,13 +218,17 @@ describe('Razorpay gateway (official SDK, local wire-format server)', async () =
     }
   });
 
-  it('never keeps or logs the key secret in clear', async () => {
-    for (const table of ['gateways', 'audit_log', 'events', 'payment_attempts', 'refunds', 'idempotency_keys']) {
+  it('never keeps or logs the key secret or the webhook secret in clear', async () => {
+    for (const table of ['gateways', 'audit_log', 'events', 'payment_attempts', 'payment_methods', 'refunds', 'idempotency_keys']) {
       const dump = await h.database.pool.query(`SELECT t::text AS row FROM ${table} t`);
-      expect(dump.rows.map((r) => r.row).join('\n'), table).not.toContain(fake.keySecret);
+      const all = dump.rows.map((r) => r.row).join('\n');
+      expect(all, table).not.toContain(fake.keySecret);
+      expect(all, table).not.toContain(fake.webhookSecret);
     }
-    // The lost answers above were logged (outcome unknown); none of it carries the secret.
-    expect(logged.join('')).toContain('outcome unknown');
-    expect(logged.join('')).not.toContain(fake.keySecret);
+    // The lost answers above were logged (outcome unknown); none of it carries a secret.
+    const log = logged.join('');
+    expect(log).toContain('outcome unknown');
+    expect(log).not.toContain(fake.keySecret);
+    expect(log).not.toContain(fake.webhookSecret);
   });
 });
