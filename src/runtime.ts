@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './adapters/clock.ts';
 import { SandboxGateway } from './adapters/gateways/sandbox/gateway.ts';
 import { stripeGatewayFactory } from './adapters/gateways/stripe/adapter.ts';
+import { razorpayFactory } from './adapters/gateways/razorpay/adapter.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
@@ -58,6 +59,7 @@ export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number, 
   return {
     sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }),
     stripe: stripeGatewayFactory({ timeoutMs: stripeTimeoutMs }),
+    razorpay: razorpayFactory(),
   };
 }
 

@@ -21,7 +21,9 @@ describe('gateways as account configuration', async () => {
   const h = await harness({ recoveryDelayMs: 1000 });
   const calls: string[] = [];
   const configs: GatewayConfig[] = [];
-  // Stripe's adapter lands later; until then a stand-in shows what an adapter is given.
+  // Stripe's adapter lands later; until then a stand-in shows what an adapter is given. This
+  // harness has no Razorpay adapter (the runtime's is tested in razorpay-gateway.test.ts), so it
+  // also shows how a type the installation lacks is refused.
   h.deps.gatewayFactories = {
     sandbox: (c) => counted(new SandboxGateway(h.database.db, { name: c.id }), calls),
     stripe: (c) => { configs.push(c); return counted(new SandboxGateway(h.database.db, { name: c.id }), calls); },

@@ -82,7 +82,19 @@ export function tokenEntity(id: string) {
   };
 }
 
+/**
+ * A customer as `GET /v1/customers/:id` shows it. The fake keeps no customers, so every `cust_…`
+ * exists, with the email and phone Razorpay requires on each recurring payment.
+ */
+export function customerEntity(id: string) {
+  return {
+    id, entity: 'customer', name: 'Gaurav Kumar', email: 'gaurav.kumar@example.com', contact: '+919000090000',
+    gstin: null, notes: [], created_at: 1_700_000_000,
+  };
+}
+
 export function tokenRoutes(key: string, parts: string[]): Answer | null {
+  if (key === 'GET customers/:id') return parts[2]!.startsWith('cust_') ? ok(customerEntity(parts[2]!)) : noSuchId();
   if (key !== 'GET customers/:id/tokens') return null;
   if (!parts[2]!.startsWith('cust_')) return noSuchId();
   if (parts[4]) return TEST_TOKENS[parts[4]] ? ok(tokenEntity(parts[4])) : noSuchId();

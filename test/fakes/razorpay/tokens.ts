@@ -51,6 +51,11 @@ export const TEST_TOKENS: Record<string, TestToken> = {
     method: 'card', card: visa('0119'),
     outcome: { kind: 'decline', decline: auth('debit_instrument_blocked', 'Your payment could not be completed as this card is blocked by the bank. Try another card.', 'bank') },
   },
+  // Razorpay's risk engine refusing the payment (reason payment_risk_check_failed, source internal).
+  token_risk_check_failed: {
+    method: 'card', card: visa('0341'),
+    outcome: { kind: 'decline', decline: auth('payment_risk_check_failed', 'The payment was blocked as it was flagged by our risk checks. Try another payment method.', 'internal') },
+  },
   token_gateway_error: {
     method: 'card', card: visa('0259'),
     outcome: {
