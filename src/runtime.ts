@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './adapters/clock.ts';
+import { customHttpFactory } from './adapters/gateways/custom-http/adapter.ts';
 import { SandboxGateway } from './adapters/gateways/sandbox/gateway.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
@@ -54,7 +55,7 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
 
 /** The adapters of the gateway types accounts may configure (more come with their adapters). */
 export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number): NonNullable<Deps['gatewayFactories']> {
-  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }) };
+  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }), custom_http: customHttpFactory() };
 }
 
 function webhooksOf(c: { secretKey: string } & Partial<Pick<Config, 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'webhookTimeoutMs' | 'webhookLeaseMs'>>) {
