@@ -110,7 +110,9 @@ describe('custom HTTP gateway: Rebill against the example service of the contrac
       const bad = await ok(h, 'POST', '/v1/gateways', { type: 'custom_http', name: 'Misconfigured', api_base: service.url, credentials: { ...credentials, ...wrong } });
       const customer = await ok(h, 'POST', '/v1/customers', { email: 'misconfigured@example.com' });
       const r = await h.call('POST', '/v1/payment_methods', { customer: customer.id, token: 'card_ok', gateway: bad.id });
+      // Refused (today as a 500: a gateway error on attaching is not in the error catalogue yet), nothing stored.
       expect(r.status, JSON.stringify(wrong)).toBeGreaterThanOrEqual(400);
+      expect((await ok(h, 'GET', `/v1/payment_methods?customer=${customer.id}`)).data, JSON.stringify(wrong)).toEqual([]);
       const before = service.charges.length;
       // The card was attached through the right gateway; then the merchant breaks the credentials.
       const good = await subscribeWithBrokenCredentials(wrong);
