@@ -183,7 +183,8 @@ export async function startExampleGateway(opts: ExampleOptions): Promise<Example
     const expected = Buffer.from(`Bearer ${opts.apiKey}`);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return fail(401, 'invalid_api_key', 'The API key is not valid.');
     const problem = signatureProblem(opts.signingSecret, req.headers[SIGNATURE_HEADER] as string | undefined, { method: req.method ?? '', path: req.url ?? '', body: raw }, now());
-    return problem ? fail(401, 'invalid_signature', `The request signature is ${problem}.`) : null;
+    const why = { missing: 'is missing', malformed: 'is malformed', stale: 'is too old (or too far ahead)', mismatch: 'does not match' } as const;
+    return problem ? fail(401, 'invalid_signature', `The Rebill-Signature ${why[problem]}.`) : null;
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
