@@ -106,7 +106,8 @@ describe('custom HTTP gateway: Rebill against the example service of the contrac
   });
 
   it('a service that refuses Rebill\'s signature or key charges nothing: a config decline', async () => {
-    for (const wrong of [{ signing_secret: 'sign_not_the_shared_one' }, { api_key: 'key_not_the_right_one' }]) {
+    const cases: Record<string, string>[] = [{ signing_secret: 'sign_not_the_shared_one' }, { api_key: 'key_not_the_right_one' }];
+    for (const wrong of cases) {
       const bad = await ok(h, 'POST', '/v1/gateways', { type: 'custom_http', name: 'Misconfigured', api_base: service.url, credentials: { ...credentials, ...wrong } });
       const customer = await ok(h, 'POST', '/v1/customers', { email: 'misconfigured@example.com' });
       const r = await h.call('POST', '/v1/payment_methods', { customer: customer.id, token: 'card_ok', gateway: bad.id });
