@@ -10,6 +10,7 @@ import { migrate } from './adapters/postgres/migrate.ts';
 import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
 import type { Deps, PaymentGateway } from './app/ports.ts';
 import type { Config } from './config.ts';
+import type { UrlPolicy } from './domain/webhook-url.ts';
 import { loadSecretKey } from './adapters/secret-key-file.ts';
 import { SecretBox } from './adapters/secret-box.ts';
 import { createWebhookSender } from './adapters/webhook-sender.ts';
@@ -48,14 +49,17 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     recoveryDelayMs: config.recoveryDelayMs,
     workerId: `${os.hostname()}:${process.pid}`,
     eventRetentionDays: config.eventRetentionDays,
-    gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs),
+    gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs, { allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }),
     ...(config.secretKey ? { secrets: new SecretBox(config.secretKey), webhooks: webhooksOf({ ...config, secretKey: config.secretKey }) } : {}),
   };
 }
 
-/** The adapters of the gateway types accounts may configure (more come with their adapters). */
-export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number): NonNullable<Deps['gatewayFactories']> {
-  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }), custom_http: customHttpFactory() };
+/**
+ * The adapters of the gateway types accounts may configure (more come with their adapters).
+ * `policy`: where gateway services may be reached, the same rules as webhook deliveries.
+ */
+export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number, policy?: UrlPolicy): NonNullable<Deps['gatewayFactories']> {
+  return { sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }), custom_http: customHttpFactory({ policy }) };
 }
 
 function webhooksOf(c: { secretKey: string } & Partial<Pick<Config, 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'webhookTimeoutMs' | 'webhookLeaseMs'>>) {

@@ -12,7 +12,7 @@ describe('custom HTTP gateway: Rebill against the example service of the contrac
   const logged: string[] = [];
   h.deps.log = pino({ level: 'trace' }, { write: (line: string) => { logged.push(line); } });
   // The registered factory, with a short timeout so the service that never answers costs a second.
-  h.deps.gatewayFactories = { ...h.deps.gatewayFactories, custom_http: customHttpFactory({ timeoutMs: 1000 }) };
+  h.deps.gatewayFactories = { ...h.deps.gatewayFactories, custom_http: customHttpFactory({ timeoutMs: 1000, policy: h.deps.webhooks!.policy }) };
   const apiKey = 'key_live_example_0123456789';
   const signingSecret = 'sign_example_abcdefghijklmnop';
   const service = await startExampleGateway({ apiKey, signingSecret, log: (line) => logged.push(line) });

@@ -26,7 +26,9 @@ beforeAll(async () => {
 afterAll(async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); });
 
 const secret = 'sign_unit_test_secret';
-const gateway = () => new CustomHttpGateway({ accountId: 'acct_1', id: 'gw_1', type: 'custom_http', apiBase: base, credentials: { api_key: 'key_unit_test', signing_secret: secret } }, { maxAnswerBytes: 1024 });
+const loopbackAllowed = { allowHttp: true, allowPrivate: false };
+const gateway = (apiBase = base, policy = loopbackAllowed) => new CustomHttpGateway(
+  { accountId: 'acct_1', id: 'gw_1', type: 'custom_http', apiBase, credentials: { api_key: 'key_unit_test', signing_secret: secret } }, { maxAnswerBytes: 1024, policy });
 const req: ChargeRequest = {
   idempotencyKey: 'rebill:acct_1:pay_1', attemptId: 'pay_1', token: 'tok/with space', gatewayCustomer: null, amount: 9_007_199_254_740_993n,
   currency: 'jpy', reference: 'in_1', customerId: 'cus_1', attemptNumber: 2, attemptedAt: new Date('2027-05-01T10:00:00Z'),
@@ -90,6 +92,15 @@ describe('custom_http adapter: reading the service\'s answers', () => {
     next = { status: 400, body: '{"error":{"code":"invalid_amount","message":"too much"}}' };
     expect(await gateway().refund({ idempotencyKey: 'k', chargeId: 'ch_9', amount: 5n, currency: 'eur', reference: 'cn_1', refundId: 're_2' }))
       .toEqual({ status: 'failed', refundId: null, code: 'invalid_amount', message: 'too much' });
+  });
+
+  it('never connects to an address the policy forbids, by literal or by name: a config refusal, nothing sent', async () => {
+    const before = seen.length;
+    const strict = { allowHttp: false, allowPrivate: false };
+    for (const apiBase of [base, base.replace('127.0.0.1', 'localhost')]) {
+      expect(await gateway(apiBase, strict).charge(req), apiBase).toMatchObject({ status: 'failed', chargeId: null, gatewayCode: 'address_not_allowed', decline: { category: 'config' } });
+    }
+    expect(seen.length).toBe(before);
   });
 
   it('never puts the credentials in an error message', async () => {

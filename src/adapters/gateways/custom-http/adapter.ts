@@ -3,12 +3,15 @@
 // being charged twice: any answer that does not prove what happened (no answer, a timeout, a 5xx,
 // a 409/429, an unreadable body) is `GatewayUnreachableError`, and recovery then looks the charge
 // up by Rebill's attempt id before resending it under the same idempotency key.
+import dns from 'node:dns';
+import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
 import { Agent, request } from 'undici';
 import {
   GatewayUnreachableError, type CardDetails, type ChargeLookup, type ChargeOutcome, type ChargeRequest, type GatewayConfig,
   type PaymentGateway, type RefundLookup, type RefundOutcome, type RefundRequest,
 } from '../../../app/ports.ts';
 import { SIGNATURE_HEADER, signRequest } from '../../../domain/gateway-signature.ts';
+import { addressAllowed, type UrlPolicy } from '../../../domain/webhook-url.ts';
 import { chargeOutcome, configFailure, errorOf, refundOutcome, type Answer } from './answers.ts';
 
 export const CUSTOM_HTTP_TIMEOUT_MS = 10_000;
@@ -23,7 +26,20 @@ export type CustomHttpOptions = {
    * checks freshness against its own wall clock, whatever test clock a customer is on.
    */
   now?: () => Date;
+  /**
+   * Which addresses the service may be reached at: the installation's webhook policy. Checked at
+   * every connection on the address actually connected to, so a name that later resolves to a
+   * private or metadata address is refused even though api_base was accepted when saved.
+   */
+  policy?: UrlPolicy;
 };
+
+/** Public addresses only, as in production unless REBILL_WEBHOOKS_ALLOW_HTTP/PRIVATE say otherwise. */
+const STRICT: UrlPolicy = { allowHttp: false, allowPrivate: false };
+
+class AddressNotAllowed extends Error {
+  readonly code = 'EADDRNOTALLOWED';
+}
 
 /** Any ISO 4217 currency: amounts go out in Rebill's minor units as they are, and the merchant's service converts for its processor. */
 export const CUSTOM_HTTP_CURRENCIES = 'any' as const;
@@ -37,6 +53,7 @@ export class CustomHttpGateway implements PaymentGateway {
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly now: () => Date;
+  private readonly policy: UrlPolicy;
   // One pool per gateway (built once per gateway version by resolve.ts): a slow merchant service
   // holds its own connections only. Idle sockets close by themselves after undici's keep-alive.
   private readonly agent: Agent;
@@ -52,7 +69,9 @@ export class CustomHttpGateway implements PaymentGateway {
     this.timeoutMs = opts.timeoutMs ?? CUSTOM_HTTP_TIMEOUT_MS;
     this.maxBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
     this.now = opts.now ?? (() => new Date());
-    this.agent = new Agent({ connections: 16, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, connect: { timeout: this.timeoutMs } });
+    this.policy = opts.policy ?? STRICT;
+    const lookup = guardedLookup(this.policy);
+    this.agent = new Agent({ connections: 16, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, connect: { timeout: this.timeoutMs, lookup: lookup as never } });
   }
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {
@@ -120,6 +139,9 @@ export class CustomHttpGateway implements PaymentGateway {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     const where = `${method} ${url.pathname}`;
+    // Refused before any byte is sent: nothing can have been charged, so it is a refusal, not an unknown.
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if ((/^[\d.]+$/.test(host) || host.includes(':')) && !addressAllowed(host, this.policy)) return notAllowed(host);
     let status: number;
     let raw: string | null;
     try {
@@ -128,6 +150,7 @@ export class CustomHttpGateway implements PaymentGateway {
       status = res.statusCode;
       raw = await readCapped(res.body, this.maxBytes);
     } catch (err) {
+      if (innermost(err) instanceof AddressNotAllowed) return notAllowed(url.hostname);
       throw new GatewayUnreachableError(`custom_http ${this.name}: no answer to ${where} (${reason(err)})`);
     }
     if (status >= 500 || status === 408 || status === 409 || status === 425 || status === 429) {
@@ -153,9 +176,30 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max
   return Buffer.concat(parts).toString('utf8');
 }
 
-function reason(err: unknown): string {
+const notAllowed = (host: string): Answer =>
+  ({ status: 0, json: { error: { code: 'address_not_allowed', message: `api_base's host ${host} is not a public address` } } });
+
+function innermost(err: unknown): (Error & { code?: string }) | undefined {
   let e = err as (Error & { code?: string }) | undefined;
   while (e?.cause instanceof Error) e = e.cause as Error & { code?: string };
+  return e;
+}
+
+/** The system's DNS lookup, refusing a name any of whose addresses the policy forbids. */
+function guardedLookup(policy: UrlPolicy) {
+  return (host: string, options: LookupOneOptions | LookupAllOptions, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+    dns.promises.lookup(host, { all: true, verbatim: true }).then((all) => {
+      if (all.length === 0) throw Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });
+      const refused = all.find((a) => !addressAllowed(a.address, policy));
+      if (refused) throw new AddressNotAllowed(`${host} resolves to a forbidden address`);
+      if ((options as LookupAllOptions).all) cb(null, all);
+      else cb(null, all[0]!.address, all[0]!.family);
+    }).catch((err: Error) => cb(err, ''));
+  };
+}
+
+function reason(err: unknown): string {
+  const e = innermost(err);
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || /TIMEOUT/.test(e?.code ?? '')) return 'timed out';
   return (e?.code ?? e?.name ?? 'error').slice(0, 60);
 }
