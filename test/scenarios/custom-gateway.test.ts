@@ -1,8 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
 import { recoverNextRefund } from '../../src/app/payments/refunds.ts';
 import { customHttpFactory } from '../../src/adapters/gateways/custom-http/adapter.ts';
+import { signatureProblem } from '../../src/domain/gateway-signature.ts';
 import { startExampleGateway } from '../../examples/custom-gateway/server.ts';
 import { firstInvoiceOf, monthlyPrice, ok } from '../builders.ts';
 import { harness } from '../support.ts';
@@ -142,6 +145,42 @@ describe('custom HTTP gateway: Rebill against the example service of the contrac
     expect((await ok(h, 'POST', `/v1/invoices/${invoice.id}/pay`, {})).status).toBe('paid');
     const sent = service.charges.filter((c) => c.invoice === invoice.id);
     expect(sent.map((c) => [c.attempted_at.slice(0, 10), c.status])).toEqual([['2027-01-01', 'failed'], ['2027-02-03', 'succeeded']]);
+  });
+
+  it('a processing debit stays open until the service settles it; the service signs its webhook as documented', async () => {
+    const hooks: { path: string; body: string; signature: string | undefined }[] = [];
+    const receiver = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => { hooks.push({ path: req.url!, body: Buffer.concat(parts).toString('utf8'), signature: req.headers['rebill-signature'] as string }); res.end(); });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hookPath = '/v1/gateway_webhooks/gw_debits';
+    const debits = await startExampleGateway({ apiKey, signingSecret, webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${hookPath}` });
+    try {
+      const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'custom_http', name: 'Debits', api_base: debits.url, credentials });
+      const { invoice, attempts } = await subscribe('card_processing', gateway.id);
+      const [attempt] = await attempts();
+      const [charge] = debits.charges.filter((c) => c.reference === attempt.id);
+      expect(attempt).toMatchObject({ status: 'unknown', gateway_charge_id: charge!.id });
+      h.clock.advanceMs(2000);
+      while (await recoverNextAttempt(h.deps));
+      expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('open');
+      await debits.settle(charge!.id, 'succeeded');
+      const hook = hooks.find((x) => JSON.parse(x.body).data.id === charge!.id)!;
+      expect(JSON.parse(hook.body)).toMatchObject({ id: expect.stringMatching(/^evt_/), type: 'charge.succeeded', created: expect.any(Number), data: { status: 'succeeded', reference: attempt.id } });
+      expect(signatureProblem(signingSecret, hook.signature, { method: 'POST', path: hookPath, body: hook.body }, new Date())).toBeNull();
+      expect(signatureProblem(signingSecret, hook.signature, { method: 'POST', path: hookPath, body: hook.body.replace('succeeded', 'failed') }, new Date())).toBe('mismatch');
+      h.clock.advanceMs(2000);
+      while (await recoverNextAttempt(h.deps));
+      expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('succeeded');
+      expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('paid');
+      expect(debits.charges.filter((c) => c.reference === attempt.id)).toHaveLength(1);
+    } finally {
+      await debits.close();
+      receiver.closeAllConnections();
+      await new Promise((r) => receiver.close(r));
+    }
   });
 
   it('never stores or logs the signing secret or the API key in clear', async () => {
