@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from './adapters/clock.ts';
+import { customHttpFactory } from './adapters/gateways/custom-http/adapter.ts';
 import { SandboxGateway } from './adapters/gateways/sandbox/gateway.ts';
 import { stripeGatewayFactory } from './adapters/gateways/stripe/adapter.ts';
 import { razorpayFactory } from './adapters/gateways/razorpay/adapter.ts';
@@ -11,6 +12,7 @@ import { migrate } from './adapters/postgres/migrate.ts';
 import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
 import type { Deps, PaymentGateway } from './app/ports.ts';
 import type { Config } from './config.ts';
+import type { UrlPolicy } from './domain/webhook-url.ts';
 import { loadSecretKey } from './adapters/secret-key-file.ts';
 import { SecretBox } from './adapters/secret-box.ts';
 import { createWebhookSender } from './adapters/webhook-sender.ts';
@@ -49,17 +51,21 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     recoveryDelayMs: config.recoveryDelayMs,
     workerId: `${os.hostname()}:${process.pid}`,
     eventRetentionDays: config.eventRetentionDays,
-    gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs),
+    gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs, { allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }),
     ...(config.secretKey ? { secrets: new SecretBox(config.secretKey), webhooks: webhooksOf({ ...config, secretKey: config.secretKey }) } : {}),
   };
 }
 
-/** The adapters of the gateway types accounts may configure (more come with their adapters). */
-export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number, stripeTimeoutMs?: number): NonNullable<Deps['gatewayFactories']> {
+/**
+ * The adapters of the gateway types accounts may configure. `policy`: where a custom gateway
+ * service may be reached (the same rules as webhook deliveries).
+ */
+export function gatewayFactories(db: Database['db'], sandboxLatencyMs?: number, policy?: UrlPolicy, stripeTimeoutMs?: number): NonNullable<Deps['gatewayFactories']> {
   return {
     sandbox: (c) => new SandboxGateway(db, { name: c.id, latencyMs: sandboxLatencyMs }),
     stripe: stripeGatewayFactory({ timeoutMs: stripeTimeoutMs }),
     razorpay: razorpayFactory(),
+    custom_http: customHttpFactory({ policy }),
   };
 }
 

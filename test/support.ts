@@ -75,7 +75,7 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
     log: pino({ level: process.env.TEST_LOG ?? 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
     // Receivers in tests listen on 127.0.0.1 over http.
     webhooks: { secrets, policy, sender: createWebhookSender({ policy, resolve: opts.resolve }) },
-    secrets, gatewayFactories: gatewayFactories(database.db),
+    secrets, gatewayFactories: gatewayFactories(database.db, undefined, policy),
   };
   afterAll(async () => { await deps.webhooks!.sender!.close(); });
   const app = await buildServer(deps, { logLevel: process.env.TEST_LOG ?? 'silent', checkResponses: true });
