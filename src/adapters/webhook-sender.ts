@@ -62,23 +62,36 @@ export function createWebhookSender(opts: SenderOptions): WebhookSender {
     connect: { timeout: timeoutMs, lookup: lookup as never },
   });
 
+  // An IP literal never goes through `lookup`: it is judged here, once per URL.
+  const refusedLiteral = new Map<string, string | null>();
+  function literalRefused(url: string): string | null {
+    let refused = refusedLiteral.get(url);
+    if (refused === undefined) {
+      const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+      refused = /^[\d.]+$|:/.test(host) && !addressAllowed(host, opts.policy) ? host : null;
+      if (refusedLiteral.size >= 10_000) refusedLiteral.clear();
+      refusedLiteral.set(url, refused);
+    }
+    return refused;
+  }
+
   return {
+    deadline: () => AbortSignal.timeout(timeoutMs),
     async send(req: WebhookRequest): Promise<WebhookResponse> {
       const start = performance.now();
       const took = () => Math.round(performance.now() - start);
       try {
-        // An IP literal never goes through `lookup`: it is judged here.
-        const host = new URL(req.url).hostname.replace(/^\[|\]$/g, '');
-        if (/^[\d.]+$|:/.test(host) && !addressAllowed(host, opts.policy)) {
-          return { status: null, durationMs: took(), error: `address not allowed: ${host}` };
-        }
+        const refused = literalRefused(req.url);
+        if (refused) return { status: null, durationMs: took(), error: `address not allowed: ${refused}` };
         const res = await request(req.url, {
           method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', 'user-agent': 'Rebill-Webhooks/1', ...req.headers },
-          body: req.body, signal: AbortSignal.timeout(timeoutMs),
+          body: req.body, signal: req.signal ?? AbortSignal.timeout(timeoutMs),
         });
-        const excerpt = await readUpTo(res.body, maxBytes);
         const ok = res.statusCode >= 200 && res.statusCode < 300;
-        return { status: res.statusCode, durationMs: took(), error: ok ? null : `HTTP ${res.statusCode}${excerpt ? `: ${excerpt}` : ''}`.slice(0, MAX_ERROR) };
+        // A delivered answer's body is not kept: read past (up to the cap), never decoded.
+        if (ok) { await res.body.dump({ limit: maxBytes }); return { status: res.statusCode, durationMs: took(), error: null }; }
+        const excerpt = await readUpTo(res.body, maxBytes);
+        return { status: res.statusCode, durationMs: took(), error: `HTTP ${res.statusCode}${excerpt ? `: ${excerpt}` : ''}`.slice(0, MAX_ERROR) };
       } catch (err) {
         return { status: null, durationMs: took(), error: describe(err) };
       }

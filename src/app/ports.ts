@@ -137,13 +137,16 @@ export type Deps = {
 };
 
 /** One signed POST of a webhook delivery. */
-export type WebhookRequest = { url: string; headers: Record<string, string>; body: string };
+/** `signal`: the batch's deadline (`WebhookSender.deadline`), shared by the requests sent together. */
+export type WebhookRequest = { url: string; headers: Record<string, string>; body: string; signal?: AbortSignal };
 /** What came back: the status (null when none: refused, timed out, address not allowed), how long it took, and why it failed. */
 export type WebhookResponse = { status: number | null; durationMs: number; error: string | null };
 
 /** Sends webhook deliveries over HTTP (src/adapters/webhook-sender.ts): never throws, answers what happened. */
 export interface WebhookSender {
   send(req: WebhookRequest): Promise<WebhookResponse>;
+  /** A signal that aborts after the request timeout from now: one for a batch sent side by side, not a timer per request. */
+  deadline(): AbortSignal;
   close(): Promise<void>;
 }
 

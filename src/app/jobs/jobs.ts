@@ -57,14 +57,16 @@ export async function queueCounts(deps: Pick<Deps, 'db' | 'clock'>): Promise<Que
   return [...await jobCounts(deps), ...await deliveryCounts(deps)];
 }
 
+// A batch in flight holds its rows in its transaction (row locks, invisible to a count), so
+// deliveries being sent count as ready or retrying until their outcome commits.
 async function deliveryCounts(deps: Pick<Deps, 'db' | 'clock'>): Promise<QueueCounts[]> {
   const r = await sql<{ [K in Exclude<keyof QueueCounts, 'kind'>]: string }>`
-    SELECT count(*) FILTER (WHERE status = 'pending' AND attempts = 0 AND NOT running) AS ready,
-           count(*) FILTER (WHERE status = 'pending' AND attempts > 0 AND NOT running) AS retrying,
-           count(*) FILTER (WHERE status = 'pending' AND running) AS running,
+    SELECT count(*) FILTER (WHERE status = 'pending' AND attempts = 0) AS ready,
+           count(*) FILTER (WHERE status = 'pending' AND attempts > 0) AS retrying,
+           0 AS running,
            count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
            count(*) FILTER (WHERE status = 'failed') AS failed
-    FROM (SELECT status, attempts, coalesce(locked_until > ${deps.clock.now()}::timestamptz, false) AS running FROM webhook_deliveries) d`.execute(deps.db);
+    FROM webhook_deliveries`.execute(deps.db);
   const c = r.rows[0]!;
   const counts = { kind: 'webhook.deliver', ready: Number(c.ready), retrying: Number(c.retrying), running: Number(c.running), succeeded: Number(c.succeeded), failed: Number(c.failed) };
   return counts.ready + counts.retrying + counts.running + counts.succeeded + counts.failed > 0 ? [counts] : [];

@@ -1,14 +1,16 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../../adapters/postgres/schema.ts';
 import { systemClock } from '../../adapters/clock.ts';
 import { delivered, nextAttemptAt, shouldDisable } from '../../domain/webhook-delivery.ts';
 import { signedHeaders } from '../../domain/webhook-signature.ts';
 import type { Deps, WebhookResponse, WebhookSender } from '../ports.ts';
-import { eventView, type Row } from '../views.ts';
+import type { Row } from '../views.ts';
 import { disableFailingEndpoint, signingSecrets } from './endpoints.ts';
 
 /**
- * A claim holds its deliveries this long by default (REBILL_WEBHOOK_LEASE_MS, Deps.webhooks.leaseMs):
- * well past the 10 s request timeout, so only a dead worker loses them.
+ * How long a batch may hold its deliveries by default (REBILL_WEBHOOK_LEASE_MS,
+ * Deps.webhooks.leaseMs): well past the 10 s request timeout, so only a dead or hung worker
+ * loses them.
  */
 export const DELIVERY_LEASE_MS = 60_000;
 /** Deliveries claimed (and then sent side by side) at once by one loop. */
@@ -18,7 +20,7 @@ const HISTORY_LIMIT = 50;
 
 type Claimed = { account_id: string; id: string; endpoint_id: string; event_id: string; attempts: number };
 /** A claimed delivery with its event and endpoint as they are now (null when gone). */
-type Claim = { d: Claimed; event: Row<'events'> | null; endpoint: Row<'webhook_endpoints'> | null };
+type Claim = { d: Claimed; event: { id: string; body: string } | null; endpoint: Row<'webhook_endpoints'> | null };
 /** `final`: never to be tried again (the endpoint or the event is gone). */
 type Outcome = { d: Claimed; res: WebhookResponse; at: Date; final?: boolean };
 
@@ -34,85 +36,84 @@ function senderOf(deps: Deps): WebhookSender {
  * the same endpoint, so one object's events reach an endpoint in stream order (a retrying one
  * holds back the ones after it). Everything in the batch goes out side by side, and the outcomes
  * are written in one statement.
+ *
+ * The batch is held by its transaction: its rows stay locked (FOR UPDATE, other workers skip
+ * them) while the requests are out, and the outcomes are written and committed at the end. A
+ * worker that dies loses its connection, PostgreSQL rolls back and the rows are free at once; one
+ * that hangs idles in the transaction past the lease and PostgreSQL ends its session. Each
+ * delivery costs one row lock and one update, not a lease write and then an update.
  */
-export async function deliverDue(deps: Deps, owner: string, opts: { batch?: number } = {}): Promise<number> {
+export async function deliverDue(deps: Deps, _owner: string, opts: { batch?: number } = {}): Promise<number> {
+  const lease = deps.webhooks?.leaseMs ?? DELIVERY_LEASE_MS;
+  const done = await deps.db.transaction().execute(async (tx) => {
+    await sql`SELECT set_config('idle_in_transaction_session_timeout', ${String(lease)}, true)`.execute(tx);
+    const claimed = await claim(tx, deps.clock.now(), opts.batch ?? DELIVERY_BATCH);
+    if (claimed.length === 0) return null;
+    const outcomes = await sendAll(deps, claimed);
+    await record(tx, deps.clock.now(), outcomes);
+    return { outcomes, endpoints: new Map(claimed.filter((c) => c.endpoint).map((c) => [`${c.d.account_id}/${c.d.endpoint_id}`, c.endpoint!])) };
+  });
+  if (!done) return 0;
+  await trackHealth(deps, done.outcomes, done.endpoints, deps.clock.now());
+  return done.outcomes.length;
+}
+
+async function sendAll(deps: Deps, claimed: Claim[]): Promise<Outcome[]> {
   const sender = senderOf(deps);
-  const claimed = await claim(deps, owner, opts.batch ?? DELIVERY_BATCH);
-  if (claimed.length === 0) return 0;
-  const endpoints = new Map(claimed.filter((c) => c.endpoint).map((c) => [`${c.d.account_id}/${c.d.endpoint_id}`, c.endpoint!]));
   const secrets = new Map<string, string[]>();
-  const outcomes = await Promise.all(claimed.map(async ({ d, event, endpoint }): Promise<Outcome> => {
+  const signal = sender.deadline();
+  return await Promise.all(claimed.map(async ({ d, event, endpoint }): Promise<Outcome> => {
     const gone = !event ? 'event no longer kept' : !endpoint || endpoint.deleted_at ? 'endpoint deleted' : endpoint.disabled ? 'endpoint disabled' : null;
     if (gone) return { d, res: { status: null, durationMs: 0, error: gone }, at: deps.clock.now(), final: true };
     const key = `${d.account_id}/${d.endpoint_id}`;
     if (!secrets.has(key)) secrets.set(key, signingSecrets(deps, endpoint!, deps.clock.now()));
-    const body = JSON.stringify(eventView(event!));
+    const body = event!.body;
     // The timestamp is checked by the receiver against its own clock (to refuse replays), so it
     // is the real time even when Rebill runs on an injected clock.
     const headers = signedHeaders(secrets.get(key)!, event!.id, systemClock.now(), body);
-    const res = await sender.send({ url: endpoint!.url, headers, body });
+    const res = await sender.send({ url: endpoint!.url, headers, body, signal });
     return { d, res, at: deps.clock.now() };
   }));
-  await record(deps, owner, outcomes, endpoints);
-  return claimed.length;
 }
 
 /**
  * Claims a batch and reads, in the same statement, each delivery's event and what sending needs
  * of its endpoint: one round trip per batch before the sends.
  */
-async function claim(deps: Deps, owner: string, batch: number): Promise<Claim[]> {
-  const now = deps.clock.now();
-  const r = await sql<Claimed & EventColumns & EndpointColumns>`
+async function claim(tx: Transaction<DB>, now: Date, batch: number): Promise<Claim[]> {
+  // The body is built by PostgreSQL from the stored row, in the field order of eventView (the
+  // object GET /v1/events/:id answers): the worker neither parses the event's data nor
+  // serializes it again. `data` keeps jsonb's text form, the same JSON value.
+  const r = await sql<Claimed & { e_id: string | null; e_body: string | null }>`
     WITH c AS (
-      UPDATE webhook_deliveries d SET locked_by = ${owner}, locked_until = ${new Date(now.getTime() + (deps.webhooks?.leaseMs ?? DELIVERY_LEASE_MS))}::timestamptz
-      FROM (SELECT c.account_id, c.id FROM webhook_deliveries c
-            WHERE c.status = 'pending' AND c.next_attempt_at <= ${now}::timestamptz
-              AND (c.locked_until IS NULL OR c.locked_until <= ${now}::timestamptz)
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                              WHERE p.status = 'pending' AND p.account_id = c.account_id AND p.endpoint_id = c.endpoint_id
-                                AND p.object_id = c.object_id AND p.event_sequence < c.event_sequence)
-            ORDER BY c.next_attempt_at, c.event_sequence LIMIT ${batch} FOR UPDATE SKIP LOCKED) t
-      WHERE d.account_id = t.account_id AND d.id = t.id
-      RETURNING d.account_id, d.id, d.endpoint_id, d.event_id, d.attempts)
-    SELECT c.*, e.id AS e_id, e.type AS e_type, e.object_id AS e_object_id, e.data AS e_data, e.request_id AS e_request_id,
-      e.created_at AS e_created_at, e.sequence AS e_sequence, e.sequenced_at AS e_sequenced_at, e.api_version AS e_api_version,
-      w.id AS w_id, w.url AS w_url, w.disabled AS w_disabled, w.deleted_at AS w_deleted_at, w.secret_sealed AS w_secret_sealed,
-      w.previous_secret_sealed AS w_previous_secret_sealed, w.previous_secret_expires_at AS w_previous_secret_expires_at,
-      w.failing_since AS w_failing_since
-    FROM c LEFT JOIN events e ON e.account_id = c.account_id AND e.id = c.event_id
-      LEFT JOIN webhook_endpoints w ON w.account_id = c.account_id AND w.id = c.endpoint_id`.execute(deps.db);
+      SELECT c.account_id, c.id, c.endpoint_id, c.event_id, c.attempts FROM webhook_deliveries c
+      WHERE c.status = 'pending' AND c.next_attempt_at <= ${now}::timestamptz
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                        WHERE p.status = 'pending' AND p.account_id = c.account_id AND p.endpoint_id = c.endpoint_id
+                          AND p.object_id = c.object_id AND p.event_sequence < c.event_sequence)
+      ORDER BY c.next_attempt_at, c.event_sequence LIMIT ${batch} FOR UPDATE SKIP LOCKED)
+    SELECT c.*, e.id AS e_id,
+      '{"id":' || to_json(e.id)::text || ',"object":"event","type":' || to_json(e.type)::text
+        || ',"created":"' || to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+        || '","api_version":' || to_json(e.api_version)::text || ',"sequence":' || coalesce(e.sequence::text, 'null')
+        || ',"data":' || e.data::text || ',"request":' || coalesce(to_json(e.request_id)::text, 'null') || '}' AS e_body
+    FROM c LEFT JOIN events e ON e.account_id = c.account_id AND e.id = c.event_id`.execute(tx);
+  // A batch usually goes to a handful of endpoints: read each once.
+  const keys = [...new Map(r.rows.map((d) => [`${d.account_id}/${d.endpoint_id}`, [d.account_id, d.endpoint_id] as const])).values()];
+  const endpoints = keys.length === 0 ? [] : (await sql<Row<'webhook_endpoints'>>`
+    SELECT w.account_id, w.id, w.url, w.disabled, w.deleted_at, w.secret_sealed, w.previous_secret_sealed, w.previous_secret_expires_at, w.failing_since
+    FROM webhook_endpoints w JOIN unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::text[]) AS k(account_id, id)
+      ON w.account_id = k.account_id AND w.id = k.id`.execute(tx)).rows;
+  const byKey = new Map(endpoints.map((w) => [`${w.account_id}/${w.id}`, w]));
   return r.rows.map((row) => ({
     d: { account_id: row.account_id, id: row.id, endpoint_id: row.endpoint_id, event_id: row.event_id, attempts: row.attempts },
-    event: row.e_id === null ? null : {
-      account_id: row.account_id, id: row.e_id, type: row.e_type, object_id: row.e_object_id, data: row.e_data, request_id: row.e_request_id,
-      created_at: row.e_created_at, sequence: row.e_sequence, sequenced_at: row.e_sequenced_at, api_version: row.e_api_version,
-    } as Row<'events'>,
-    // Only what sending, the health streak and disabling read of an endpoint.
-    endpoint: row.w_id === null ? null : {
-      account_id: row.account_id, id: row.w_id, url: row.w_url, disabled: row.w_disabled, deleted_at: row.w_deleted_at,
-      secret_sealed: row.w_secret_sealed, previous_secret_sealed: row.w_previous_secret_sealed,
-      previous_secret_expires_at: row.w_previous_secret_expires_at, failing_since: row.w_failing_since,
-    } as Row<'webhook_endpoints'>,
+    event: row.e_id === null ? null : { id: row.e_id, body: row.e_body! },
+    endpoint: byKey.get(`${row.account_id}/${row.endpoint_id}`) ?? null,
   }));
 }
 
-type EventColumns = {
-  e_id: string | null; e_type: string; e_object_id: string; e_data: unknown; e_request_id: string | null;
-  e_created_at: Date; e_sequence: string | null; e_sequenced_at: Date | null; e_api_version: string;
-};
-type EndpointColumns = {
-  w_id: string | null; w_url: string; w_disabled: boolean; w_deleted_at: Date | null; w_secret_sealed: string;
-  w_previous_secret_sealed: string | null; w_previous_secret_expires_at: Date | null; w_failing_since: Date | null;
-};
-
-/**
- * Writes every outcome of a batch in one statement (only for deliveries still this worker's),
- * then keeps each endpoint's failure streak: a success ends it, a failure starts it if none
- * is running. An endpoint whose streak reaches five days is disabled.
- */
-async function record(deps: Deps, owner: string, outcomes: Outcome[], endpoints: Map<string, Row<'webhook_endpoints'>>) {
-  const now = deps.clock.now();
+/** Writes every outcome of a batch in one statement, in the transaction holding the batch. */
+async function record(tx: Transaction<DB>, now: Date, outcomes: Outcome[]) {
   // Times go as ISO text, and each history entry is built by the statement from the columns:
   // quoting 200 JSON texts and dates into array literals cost the worker more than the rest.
   const cols = {
@@ -129,7 +130,7 @@ async function record(deps: Deps, owner: string, outcomes: Outcome[], endpoints:
   }
   await sql`
     UPDATE webhook_deliveries d SET status = t.status, attempts = t.attempts, next_attempt_at = t.next::timestamptz,
-      locked_by = NULL, locked_until = NULL, last_status_code = t.code, last_error = t.error, last_attempt_at = t.at::timestamptz,
+      last_status_code = t.code, last_error = t.error, last_attempt_at = t.at::timestamptz,
       delivered_at = CASE WHEN t.status = 'succeeded' THEN t.at::timestamptz ELSE d.delivered_at END,
       history = (CASE WHEN jsonb_array_length(d.history) >= ${HISTORY_LIMIT} THEN d.history - 0 ELSE d.history END)
         || jsonb_build_array(jsonb_build_object('at', t.at, 'status_code', t.code, 'duration_ms', t.duration, 'error', t.error)),
@@ -137,10 +138,13 @@ async function record(deps: Deps, owner: string, outcomes: Outcome[], endpoints:
     FROM unnest(${cols.account}::text[], ${cols.id}::text[], ${cols.status}::text[], ${cols.attempts}::int[], ${cols.next}::text[],
                 ${cols.code}::int[], ${cols.error}::text[], ${cols.at}::text[], ${cols.duration}::int[])
       AS t(account_id, id, status, attempts, next, code, error, at, duration)
-    WHERE d.account_id = t.account_id AND d.id = t.id AND d.locked_by = ${owner}`.execute(deps.db);
-  await trackHealth(deps, outcomes, endpoints, now);
+    WHERE d.account_id = t.account_id AND d.id = t.id`.execute(tx);
 }
 
+/**
+ * After the batch committed: each endpoint's failure streak. A success ends it, a failure starts
+ * it if none is running; an endpoint whose streak reaches five days is disabled.
+ */
 async function trackHealth(deps: Deps, outcomes: Outcome[], endpoints: Map<string, Row<'webhook_endpoints'>>, now: Date) {
   const healthy = new Set<string>();
   const failing = new Set<string>();
