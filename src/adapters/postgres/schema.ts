@@ -177,7 +177,7 @@ export interface WebhookEndpointsTable {
 }
 export interface WebhookDeliveriesTable {
   account_id: string; id: string; endpoint_id: string; event_id: string; event_sequence: bigint; event_type: string; object_id: string;
-  status: string; attempts: Defaulted<number>; next_attempt_at: Ts | null; locked_by: Defaulted<string | null>; locked_until: Defaulted<Ts | null>;
+  status: string; attempts: Defaulted<number>; next_attempt_at: Ts | null;
   history: Defaulted<Json>; last_status_code: Defaulted<number | null>; last_error: Defaulted<string | null>;
   last_attempt_at: Defaulted<Ts | null>; delivered_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
 }

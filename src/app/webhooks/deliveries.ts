@@ -38,7 +38,7 @@ export async function getDelivery(deps: Deps, accountId: string, id: string) {
 
 /**
  * Sends a delivery again now, whatever became of it (a succeeded one too: the receiver asked),
- * on a fresh retry schedule. One already on its way is left to finish.
+ * on a fresh retry schedule. One on its way is waited for (its batch holds the row), then sent again.
  */
 export async function retryDelivery(deps: Deps, actor: Actor, id: string) {
   const now = deps.clock.now();
@@ -48,9 +48,9 @@ export async function retryDelivery(deps: Deps, actor: Actor, id: string) {
     if (!before) throw notFound('webhook delivery', id, 'id');
     const endpoint = await liveEndpoint(u.tx, u.accountId, before.endpoint_id);
     if (endpoint.disabled) throw invalid('webhook_endpoint_disabled', `Webhook endpoint '${endpoint.id}' is disabled; enable it first.`, 'id');
-    const inFlight = before.status === 'pending' && before.locked_until !== null && before.locked_until > now;
-    const after = inFlight ? before : await u.tx.updateTable('webhook_deliveries')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now })
+    // A batch sending it holds its row: the lock above waited for that batch's outcome.
+    const after = await u.tx.updateTable('webhook_deliveries')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
       .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     u.audit('webhook_delivery.retried', 'webhook_delivery', id, { status: before.status }, { status: after.status }, now);
     return webhookDeliveryView(after);
@@ -88,7 +88,7 @@ export async function replay(deps: Deps, actor: Actor, endpointId: string, filte
     if (rows.length > MAX_REPLAY) throw invalid('webhook_replay_too_large', `More than ${MAX_REPLAY} events match; narrow the replay with types or created.`, 'created');
     const again = rows.filter((r) => r.delivery_id !== null).map((r) => r.delivery_id!);
     if (again.length) {
-      await u.tx.updateTable('webhook_deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now })
+      await u.tx.updateTable('webhook_deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
         .where('account_id', '=', u.accountId).where('id', 'in', again).execute();
     }
     const fresh = rows.filter((r) => r.delivery_id === null);

@@ -173,7 +173,7 @@ export async function disableFailingEndpoint(deps: Deps, accountId: string, id: 
 
 /** Pending deliveries of an endpoint that stops taking them become `failed` (replayable). */
 async function giveUpPending(u: UnitOfWork, endpointId: string, why: string, now: Date) {
-  await u.tx.updateTable('webhook_deliveries').set({ status: 'failed', next_attempt_at: null, locked_by: null, locked_until: null, last_error: why, updated_at: now })
+  await u.tx.updateTable('webhook_deliveries').set({ status: 'failed', next_attempt_at: null, last_error: why, updated_at: now })
     .where('account_id', '=', u.accountId).where('endpoint_id', '=', endpointId).where('status', '=', 'pending').execute();
 }
 

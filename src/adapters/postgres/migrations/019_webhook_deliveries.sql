@@ -1,8 +1,9 @@
 -- One row per (event, endpoint): what was sent where, and what came back. Written by the event
 -- sequencer (src/app/events/sequencer.ts) in the transaction that gives the event its place in
 -- the stream, so an event is fanned out exactly once, to the endpoints live at that moment, and
--- in commit order. Workers claim due rows in batches with SKIP LOCKED under a lease
--- (locked_until): past it, a delivery whose worker died is sent again (at least once).
+-- in commit order. A worker claims due rows in batches with FOR UPDATE SKIP LOCKED and holds
+-- them in its transaction while it sends (src/app/webhooks/deliver.ts): if it dies, the rows
+-- are free again when its connection drops, and are sent again (at least once).
 CREATE TABLE webhook_deliveries (
   account_id       text NOT NULL,
   id               text NOT NULL,
@@ -18,8 +19,6 @@ CREATE TABLE webhook_deliveries (
   -- Failed tries since the delivery was last (re)scheduled; it picks the next wait.
   attempts         integer NOT NULL DEFAULT 0,
   next_attempt_at  timestamptz,
-  locked_by        text,
-  locked_until     timestamptz,
   -- Every try, oldest first: {at, status_code, duration_ms, error}.
   history          jsonb NOT NULL DEFAULT '[]',
   last_status_code integer,
