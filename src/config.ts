@@ -32,7 +32,7 @@ export type Config = {
   webhookPollMs: number;
   /** One delivery request, connection to last byte read. */
   webhookTimeoutMs: number;
-  /** How long a claim holds its deliveries; at least twice `webhookTimeoutMs` (see `webhookTimings`). */
+  /** How long a batch of deliveries may be held in its transaction; at least twice `webhookTimeoutMs` (see `webhookTimings`). */
   webhookLeaseMs: number;
 };
 
