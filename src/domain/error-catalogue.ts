@@ -108,6 +108,7 @@ export const ERRORS = {
   card_declined: { status: 402, type: 'card_error', message: 'The charge was declined; decline_code says why.' },
 
   // Ours.
+  gateway_unavailable: { status: 502, type: 'api_error', message: "The payment method's gateway did not answer; nothing was saved. Retry later." },
   internal_error: { status: 500, type: 'api_error', message: 'Something went wrong on the server; the request may be retried with the same Idempotency-Key.' },
   response_invalid: { status: 500, type: 'api_error', message: 'The server built a response that its own schema or this catalogue does not allow (raised only with response checking on, as in the test suite).' },
 } as const satisfies Record<string, ErrorEntry>;

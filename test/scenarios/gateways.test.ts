@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
-import type { GatewayConfig, PaymentGateway } from '../../src/app/ports.ts';
+import { GatewayUnreachableError, type GatewayConfig, type PaymentGateway } from '../../src/app/ports.ts';
 import { SandboxGateway } from '../../src/adapters/gateways/sandbox/gateway.ts';
 import { firstInvoiceOf, monthlyPrice, ok } from '../builders.ts';
-import { harness } from '../support.ts';
+import { harness, tableCounts } from '../support.ts';
 
 /** A sandbox adapter that counts what is asked of it, so a test can see which gateway did the work. */
 function counted(inner: PaymentGateway, calls: string[]): PaymentGateway {
@@ -136,5 +136,25 @@ describe('gateways as account configuration', async () => {
     expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('succeeded');
     expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('paid');
     expect(asked).toEqual([`charge:${attempt.id}:1`, `retrieve:${attempt.id}`, `retrieve:${attempt.id}`]);
+  });
+
+  it('a gateway that does not answer while a card is attached: 502 gateway_unavailable, nothing saved', async () => {
+    h.deps.gatewayFactories = {
+      ...h.deps.gatewayFactories,
+      custom_http: (c) => ({
+        name: c.id,
+        inspectToken: async () => { throw new GatewayUnreachableError('no answer'); },
+        charge: async () => { throw new Error('not in this test'); },
+        retrieve: async () => null,
+        refund: async () => { throw new Error('not in this test'); },
+        retrieveRefund: async () => null,
+      }),
+    };
+    const gw = await ok(h, 'POST', '/v1/gateways', { type: 'custom_http', name: 'Down', api_base: 'https://down.example.com', credentials: { api_key: 'key_12345678', signing_secret: 'sign_12345678' } });
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'down@example.com' });
+    const before = await tableCounts(h);
+    const r = await h.call('POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_1', gateway: gw.id });
+    expect([r.status, r.body.error.type, r.body.error.code, r.body.error.param]).toEqual([502, 'api_error', 'gateway_unavailable', 'gateway']);
+    expect(await tableCounts(h)).toEqual(before);
   });
 });

@@ -1,10 +1,10 @@
-import { invalid } from '../../domain/errors.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
 import { BUILTIN_GATEWAY } from '../../domain/gateway-types.ts';
 import { activeGateway } from '../gateways/resolve.ts';
 import { newId } from '../../domain/ids.ts';
 import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
-import type { Actor, Deps } from '../ports.ts';
+import { GatewayUnreachableError, type Actor, type Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { command } from '../unit-of-work.ts';
 import { customerView, paymentMethodView } from '../views.ts';
@@ -17,7 +17,10 @@ export async function attachPaymentMethod(deps: Deps, actor: Actor, input: { cus
   const gatewayRef = input.gateway ?? BUILTIN_GATEWAY;
   const gateway = await activeGateway(deps, actor.accountId, gatewayRef);
   // Card details are read from the processor, never taken from the request.
-  const card = await gateway.inspectToken(input.token, { gatewayCustomer: input.gateway_customer ?? null });
+  const card = await gateway.inspectToken(input.token, { gatewayCustomer: input.gateway_customer ?? null }).catch((err: unknown) => {
+    if (err instanceof GatewayUnreachableError) throw new DomainError('gateway_unavailable', `Gateway '${gatewayRef}' did not answer while the token was checked; nothing was saved.`, 'gateway');
+    throw err;
+  });
   if (!card) throw invalid('token_invalid', `The token '${input.token}' is not a valid token of gateway '${gatewayRef}'.`, 'token');
   return await command(deps, actor, async (u) => {
     const customer = await u.tx.selectFrom('customers').selectAll()
