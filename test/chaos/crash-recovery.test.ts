@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/postgres/embedded.ts';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { seedDueSubscriptions } from '../fixtures/seed-due.ts';
 import { testDatabase } from '../support.ts';
+import { startRebill } from './rebill-process.ts';
 
 /**
  * Chaos: `rebill start` (API and worker in one process) bills real-time renewals and advances a
@@ -27,27 +28,10 @@ const CLOCK_SUBSCRIPTIONS = 8;
 const RECOVERY_MS = 800;
 const MONTH_MS = 31 * 24 * 3600 * 1000;
 
-const children = new Set<ChildProcess>();
-afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
-
-/** `rebill start` against the test database; resolves once its API listens. */
 async function start(url: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/rebill.js', 'start'], {
-    env: {
-      ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'fatal', REBILL_POLL_MS: '50', REBILL_WORKER_CONCURRENCY: '2',
-      REBILL_RECOVERY_DELAY_MS: String(RECOVERY_MS), REBILL_SANDBOX_LATENCY_MS: '30',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return await startRebill(url, port, {
+    REBILL_POLL_MS: '50', REBILL_WORKER_CONCURRENCY: '2', REBILL_RECOVERY_DELAY_MS: String(RECOVERY_MS), REBILL_SANDBOX_LATENCY_MS: '30',
   });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  child.stderr?.on('data', (d) => process.stderr.write(`[rebill ${child.pid}] ${d}`));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d) => { out += String(d); if (out.includes('listening on')) resolve(); });
-    child.once('exit', (code) => reject(new Error(`rebill start exited with ${code} before listening: ${out}`)));
-  });
-  return child;
 }
 
 async function kill(child: ChildProcess) {

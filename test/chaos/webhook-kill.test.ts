@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/postgres/embedded.ts';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { testDatabase } from '../support.ts';
+import { startRebill } from './rebill-process.ts';
 import { startReceiver } from '../webhook-receiver.ts';
 
 /**
@@ -24,27 +25,11 @@ const LEASE_MS = 2 * TIMEOUT_MS;
 /** How long the receiver holds a request: well inside the timeout, so a live worker gets its answer. */
 const RECEIVER_DELAY_MS = 300;
 
-const children = new Set<ChildProcess>();
-afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
-
 async function start(url: string, port: number, secretKey: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/rebill.js', 'start'], {
-    env: {
-      ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'fatal', REBILL_POLL_MS: '50',
-      REBILL_EVENT_SEQUENCE_MS: '50', REBILL_WEBHOOK_POLL_MS: '50', REBILL_WEBHOOKS_ALLOW_HTTP: '1', REBILL_SECRET_KEY: secretKey,
-      REBILL_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), REBILL_WEBHOOK_LEASE_MS: String(LEASE_MS),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return await startRebill(url, port, {
+    REBILL_POLL_MS: '50', REBILL_EVENT_SEQUENCE_MS: '50', REBILL_WEBHOOK_POLL_MS: '50', REBILL_WEBHOOKS_ALLOW_HTTP: '1', REBILL_SECRET_KEY: secretKey,
+    REBILL_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), REBILL_WEBHOOK_LEASE_MS: String(LEASE_MS),
   });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  child.stderr?.on('data', (d) => process.stderr.write(`[rebill ${child.pid}] ${d}`));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d) => { out += String(d); if (out.includes('listening on')) resolve(); });
-    child.once('exit', (code) => reject(new Error(`rebill start exited with ${code} before listening: ${out}`)));
-  });
-  return child;
 }
 
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
