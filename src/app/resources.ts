@@ -311,7 +311,7 @@ export const PaymentStatus = Literals(PAYMENT_ATTEMPT_STATUSES);
 export const Payment = Type.Object({
   id: Type.String(), object: Type.Literal('payment'), invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'),
   payment_method: Nullable(Ref('pm', 'payment method')), gateway: Type.String(), amount: Minor(), currency: Currency,
-  status: Type.Union(PaymentStatus.anyOf, { description: 'unknown: the gateway did not answer; recovery asks it again' }),
+  status: Type.Union(PaymentStatus.anyOf, { description: 'unknown: the gateway did not answer, recovery asks it again; processing: the processor settles it later (bank debit, UPI); requires_action: the customer must authenticate at next_action.url' }),
   decline_code: Nullable(Type.String({ description: 'Normalized: insufficient_funds, expired_card, generic_decline, processing_error, … (docs/declines.md)' })),
   decline_category: Nullable(Type.Union(DECLINE_CATEGORIES.map((c) => Type.Literal(c)), { description: 'soft: may succeed later; hard: never retry this card; fraud; config: a merchant-side problem' })),
   do_not_retry: Type.Boolean({ description: 'The card must not be charged again for this payment (hard and fraud declines, a card network\'s "never")' }),
@@ -322,7 +322,11 @@ export const Payment = Type.Object({
     mastercard_advice_code: Nullable(Type.String({ description: 'Mastercard Merchant Advice Code' })),
     verdict: Nullable(Type.String({ description: 'never, update, config or later' })),
   })),
-  failure_message: Nullable(Type.String()), gateway_charge_id: Nullable(Type.String()), created: Time, updated: Time,
+  failure_message: Nullable(Type.String()), gateway_charge_id: Nullable(Type.String()),
+  next_action: Nullable(Type.Object({
+    type: Type.Literal('redirect_to_url'), url: Nullable(Type.String({ description: "Where the customer authenticates, as the processor gave it; null when the processor gave none (its own SDK must handle it on-session)" })),
+  }, { description: 'Set while the payment requires_action' })),
+  created: Time, updated: Time,
 });
 
 export const REFUND_STATUSES = ['pending', 'unknown', 'succeeded', 'failed'] as const;

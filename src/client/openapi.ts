@@ -2951,7 +2951,7 @@ export interface paths {
                     limit?: string;
                     /** @description Id of the last object of the previous page */
                     starting_after?: string;
-                    status?: "pending" | "unknown" | "succeeded" | "failed";
+                    status?: "pending" | "unknown" | "processing" | "requires_action" | "succeeded" | "failed";
                 };
                 header?: never;
                 path?: never;
@@ -6680,11 +6680,16 @@ export interface components {
                 verdict: string | null;
                 visa_category: number | null;
             } | null;
+            next_action: {
+                /** @enum {string} */
+                type: "redirect_to_url";
+                url: string | null;
+            } | null;
             /** @enum {string} */
             object: "payment";
             payment_method: string | null;
-            /** @description unknown: the gateway did not answer; recovery asks it again */
-            status: "pending" | "unknown" | "succeeded" | "failed";
+            /** @description unknown: the gateway did not answer, recovery asks it again; processing: the processor settles it later (bank debit, UPI); requires_action: the customer must authenticate at next_action.url */
+            status: "pending" | "unknown" | "processing" | "requires_action" | "succeeded" | "failed";
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

@@ -238,6 +238,7 @@ export const SANDBOX_CODES: Table = {
   expired_card: 'expired_card',
   processing_error: 'processing_error',
   stolen_card: 'stolen_card',
+  authentication_required: 'authentication_required',
   invalid_token: 'invalid_payment_method',
   invalid_amount: 'invalid_amount',
 };

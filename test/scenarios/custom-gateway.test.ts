@@ -162,7 +162,7 @@ describe('custom HTTP gateway: Rebill against the example service of the contrac
       const { invoice, attempts } = await subscribe('card_processing', gateway.id);
       const [attempt] = await attempts();
       const [charge] = debits.charges.filter((c) => c.reference === attempt.id);
-      expect(attempt).toMatchObject({ status: 'unknown', gateway_charge_id: charge!.id });
+      expect(attempt).toMatchObject({ status: 'processing', gateway_charge_id: charge!.id });
       h.clock.advanceMs(2000);
       while (await recoverNextAttempt(h.deps));
       expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('open');

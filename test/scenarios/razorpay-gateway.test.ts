@@ -138,10 +138,10 @@ describe('Razorpay gateway (official SDK, local wire-format server)', async () =
   it('an e-mandate debit stays processing, charged once, until the bank settles it and recovery reads it', async () => {
     const { pm, invoice, attempts: [attempt] } = await subscribe('token_processing');
     expect(pm.card.brand).toBe('emandate');
-    expect(attempt).toMatchObject({ status: 'unknown' });
+    expect(attempt).toMatchObject({ status: 'processing' });
     expect(attempt.gateway_charge_id).toMatch(/^pay_/);
     await recoverAll();
-    expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('unknown');
+    expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('processing');
     expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('open');
     fake.control.settlePayment(attempt.gateway_charge_id, 'succeeded');
     await recoverAll();

@@ -133,11 +133,11 @@ describe('Stripe gateway', async () => {
   it('an off-session charge the issuer wants authenticated stays open with its PaymentIntent, charged nowhere else', async () => {
     const { customer } = await customerWith('pm_card_authenticationRequired', { saved: false });
     const { invoice, attempt } = await subscribe(customer.id);
-    expect(attempt).toMatchObject({ status: 'unknown', gateway_charge_id: expect.stringMatching(/^pi_/) });
+    expect(attempt).toMatchObject({ status: 'requires_action', gateway_charge_id: expect.stringMatching(/^pi_/) });
     expect(await invoiceStatus(invoice.id)).toBe('open');
     h.clock.advanceMs(2000);
     expect(await recoverDue()).toBeGreaterThan(0);
-    expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('unknown');
+    expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('requires_action');
     expect(intentsOf(attempt.id)).toHaveLength(1);
   });
 

@@ -14,6 +14,7 @@ import { invoiceDiscounts, repriceDraft } from './draft-discounts.ts';
 import { billingCustomer, customerTaxOf, finalizeAndWrite, insertInvoices, type InvoicePlan } from './finalize.ts';
 import { getInvoice, withLines } from './invoices.ts';
 import { draftRows, itemRates, pendingLine, withTax, type PaymentMethodRef } from './plan-invoice.ts';
+import { OPEN_ATTEMPT_STATUSES } from '../../domain/payment-attempt-status.ts';
 
 type CollectionMethod = 'charge_automatically' | 'send_invoice';
 
@@ -250,7 +251,7 @@ export async function markUncollectible(deps: Deps, actor: Actor, id: string) {
     const invoice = await invoiceOf(u, id, 'update');
     expectStatus(invoice, 'open', 'invoice_not_open', 'open invoices can be marked uncollectible');
     const inFlight = await u.tx.selectFrom('payment_attempts').select('id').where('account_id', '=', u.accountId)
-      .where('invoice_id', '=', id).where('status', 'in', ['pending', 'unknown']).executeTakeFirst();
+      .where('invoice_id', '=', id).where('status', 'in', OPEN_ATTEMPT_STATUSES).executeTakeFirst();
     if (inFlight) {
       throw conflict('payment_in_progress',
         `A payment for invoice '${id}' is in progress (${inFlight.id}); it cannot be marked uncollectible now.`);

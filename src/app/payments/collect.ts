@@ -3,6 +3,7 @@ import { GatewayUnreachableError, type Actor, type ChargeOutcome, type ChargeReq
 import { gatewayFor } from '../gateways/resolve.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { paymentAttemptView, type Row } from '../views.ts';
+import { leaveOpen } from './leave-open.ts';
 import { settleAttempts, type Settlement, type Snapshot } from './settle.ts';
 
 /** An attempt ready to send: the row, the token it charges and, when known, the state it was opened in. */
@@ -21,7 +22,7 @@ export function attemptRow(deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, invoic
     // The payment method's gateway charges it; recovery and refunds go back to the same one.
     test_clock_id: testClockId, gateway: pm.gateway, idempotency_key: `rebill:${invoice.account_id}:${id}`,
     amount: invoice.amount_remaining, currency: invoice.currency, status: 'pending', decline_code: null,
-    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, attempt_number: invoice.attempt_count + 1, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, action_url: null, lookups: 0, attempt_number: invoice.attempt_count + 1, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
     // On a test clock `now` is the clock's; a crash must still be healed in real time.
     rescue_at: testClockId ? new Date(deps.clock.now().getTime() + deps.recoveryDelayMs) : null,
     created_at: now, updated_at: now,
@@ -71,7 +72,7 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
   await Promise.all(Array.from({ length: Math.min(GATEWAY_PARALLELISM, pending.length) }, lane));
   for (const p of pending) {
     const outcome = outcomes.get(p.attempt.id) ?? null;
-    if (!isFinal(outcome)) await leaveOpen(deps, p.attempt, outcome);
+    if (!isFinal(outcome)) await leaveOpen(deps, actor, p.attempt, outcome);
   }
   const settled: Settlement[] = pending.flatMap((p) => {
     const outcome = outcomes.get(p.attempt.id) ?? null;
@@ -84,17 +85,6 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
 /** Succeeded or failed: the attempt can be settled. No answer, `processing` and `requires_action` are not. */
 export const isFinal = (o: ChargeOutcome | null): o is ChargeOutcome & { status: 'succeeded' | 'failed' } =>
   o !== null && (o.status === 'succeeded' || o.status === 'failed');
-
-/**
- * An attempt whose outcome is not known yet stays open (`unknown`) for recovery to ask again
- * later: no answer came, or the processor is still working on it (a bank debit `processing`, a
- * 3-D Secure `requires_action`), in which case its charge id is kept.
- */
-export async function leaveOpen(deps: Deps, a: Row<'payment_attempts'>, outcome: ChargeOutcome | null): Promise<void> {
-  await deps.db.updateTable('payment_attempts')
-    .set({ status: 'unknown', updated_at: deps.clock.now(), ...(outcome ? { gateway_charge_id: outcome.chargeId } : {}) })
-    .where('account_id', '=', a.account_id).where('id', '=', a.id).where('status', 'in', ['pending', 'unknown']).execute();
-}
 
 /** What the gateway is asked for an attempt; recovery sends the very same request again. */
 export function chargeRequest(a: Row<'payment_attempts'>, token: string, gatewayCustomer: string | null): ChargeRequest {

@@ -4,7 +4,8 @@ import { isOpenAttempt, OPEN_ATTEMPT_STATUSES } from '../../domain/payment-attem
 import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
 import { gatewayFor } from '../gateways/resolve.ts';
 import { nowFor } from '../time.ts';
-import { chargeRequest, isFinal, leaveOpen } from './collect.ts';
+import { chargeRequest, isFinal } from './collect.ts';
+import { leaveOpen } from './leave-open.ts';
 import { settleAttempts } from './settle.ts';
 import type { Row } from '../views.ts';
 
@@ -29,13 +30,23 @@ async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
     outcome = null;
   }
   const { token: _token, gatewayCustomer: _customer, ...attempt } = a;
+  const actor = systemActor(a.account_id, deps.workerId);
   if (!isFinal(outcome)) {
-    await leaveOpen(deps, attempt, outcome);
+    await leaveOpen(deps, actor, attempt, outcome);
     return 'unknown';
   }
-  await settleAttempts(deps, systemActor(a.account_id, deps.workerId), [{ attempt, outcome }]);
+  await settleAttempts(deps, actor, [{ attempt, outcome }]);
   return 'settled';
 }
+
+// A processor that said `processing` or `requires_action` is asked again after the recovery
+// delay, then twice as long each time, but at least every six hours: a bank debit may take days
+// and a customer may take a day to authenticate; asking every minute would be rude to the
+// processor's rate limits and learn nothing sooner. No answer at all is asked about at once.
+const ASK_AT_MOST_EVERY_MS = 6 * 3_600_000;
+const nextAsk = (delayMs: number) => sql`make_interval(secs => CASE WHEN status IN ('processing', 'requires_action')
+  THEN least(${delayMs}::float8 * power(2, least(lookups, 30)), ${Math.max(delayMs, ASK_AT_MOST_EVERY_MS)}::float8)
+  ELSE ${delayMs}::float8 END / 1000)`;
 
 /**
  * Takes a lease on the attempt (pushes its recovery times forward) so only one worker asks at a
@@ -44,7 +55,8 @@ async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
 async function lease(deps: Deps, tx: Transaction<DB>, accountId: string, id: string, now: Date): Promise<Claimed> {
   const a = await tx.updateTable('payment_attempts')
     .set({
-      recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+      recover_at: sql<Date>`${now}::timestamptz + ${nextAsk(deps.recoveryDelayMs)}`,
+      lookups: sql<number>`lookups + 1`,
       rescue_at: sql<Date | null>`CASE WHEN test_clock_id IS NOT NULL THEN ${new Date(deps.clock.now().getTime() + deps.recoveryDelayMs)}::timestamptz END`,
     })
     .where('account_id', '=', accountId).where('id', '=', id).returningAll()

@@ -5,7 +5,7 @@ import type { DB } from '../../postgres/schema.ts';
 import { GatewayUnreachableError, type CardDetails, type ChargeLookup, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type RefundLookup, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
 import { normalizeDecline } from '../../../domain/declines.ts';
 import { sandboxRefund, sandboxRefundOf } from './refunds.ts';
-import { TEST_TOKENS } from './tokens.ts';
+import { TEST_TOKENS, type TokenBehaviour } from './tokens.ts';
 
 type ChargeRow = { id: string; status: string; decline_code: string | null; token: string };
 
@@ -54,7 +54,7 @@ export class SandboxGateway implements PaymentGateway {
     // A processor's hot path: fixed SQL text, no query building per charge.
     const inserted = (await this.db.executeQuery<ChargeRow>(CompiledQuery.raw(INSERT_CHARGE, [
       req.idempotencyKey, typeid('ch').toString(), req.token, req.amount.toString(), req.currency,
-      b.kind === 'decline' ? 'failed' : 'succeeded', b.kind === 'decline' ? b.code : null, req.reference,
+      initialStatus(b), b.kind === 'decline' ? b.code : null, req.reference,
     ]))).rows[0];
     const row = inserted ?? await this.find(req.idempotencyKey);
     if (!row) throw new Error('sandbox charge vanished');
@@ -66,10 +66,21 @@ export class SandboxGateway implements PaymentGateway {
     return outcome(row);
   }
 
-  // The sandbox's keys never expire, so the key alone finds every charge.
+  // The sandbox's keys never expire, so the key alone finds every charge. A debit still
+  // `processing` clears when it is asked about, as a bank's would some time after the charge.
   async retrieve(lookup: ChargeLookup): Promise<ChargeOutcome | null> {
-    const row = await this.find(lookup.idempotencyKey);
+    const row = (await this.db.updateTable('sandbox.charges').set({ status: 'succeeded' })
+      .where('idempotency_key', '=', lookup.idempotencyKey).where('status', '=', 'processing')
+      .returning(['id', 'status', 'decline_code', 'token']).executeTakeFirst()) ?? await this.find(lookup.idempotencyKey);
     return row ? outcome(row) : null;
+  }
+
+  /** The customer completes (or fails) 3-D Secure for a charge waiting in `requires_action`; false if none was waiting. */
+  async authenticate(chargeId: string, ok: boolean): Promise<boolean> {
+    const done = await this.db.updateTable('sandbox.charges')
+      .set({ status: ok ? 'succeeded' : 'failed', decline_code: ok ? null : 'authentication_required' })
+      .where('id', '=', chargeId).where('status', '=', 'requires_action').executeTakeFirst();
+    return done.numUpdatedRows === 1n;
   }
 
   async refund(req: RefundRequest): Promise<RefundOutcome> {
@@ -85,8 +96,17 @@ export class SandboxGateway implements PaymentGateway {
   }
 }
 
+const initialStatus = (b: TokenBehaviour) =>
+  b.kind === 'decline' ? 'failed' : b.kind === 'processing' || b.kind === 'requires_action' ? b.kind : 'succeeded';
+
+/** Where a sandbox customer would authenticate; nothing listens there, it only has to be a URL to pass on. */
+const actionUrlOf = (chargeId: string) => `https://sandbox.rebill.invalid/authenticate/${chargeId}`;
+
 function outcome(row: ChargeRow): ChargeOutcome {
   if (row.status === 'succeeded') return { status: 'succeeded', chargeId: row.id };
+  if (row.status === 'processing') return { status: 'processing', chargeId: row.id };
+  if (row.status === 'requires_action') return { status: 'requires_action', chargeId: row.id, actionUrl: actionUrlOf(row.id) };
+  if (row.decline_code === 'authentication_required') return declined(row.id, 'authentication_required', 'The customer did not complete authentication.');
   const b = TEST_TOKENS[row.token]?.behaviour;
   const d = b && b.kind === 'decline' ? b : { code: row.decline_code ?? 'generic_decline', message: 'Your card was declined.' };
   return declined(row.id, d.code, d.message);

@@ -4,7 +4,11 @@ import type { CardDetails } from '../../../app/ports.ts';
 export type TokenBehaviour =
   | { kind: 'succeed' }
   | { kind: 'decline'; code: string; message: string }
-  | { kind: 'no_answer' };
+  | { kind: 'no_answer' }
+  /** A bank debit: accepted as `processing`, cleared (succeeded) at the first status query after it. */
+  | { kind: 'processing' }
+  /** 3-D Secure: waits in `requires_action` until the customer authenticates (SandboxGateway.authenticate). */
+  | { kind: 'requires_action' };
 
 type TestToken = { card: CardDetails; behaviour: TokenBehaviour };
 
@@ -21,4 +25,6 @@ export const TEST_TOKENS: Record<string, TestToken> = {
   tok_chargeDeclinedProcessingError: { card: card('visa', '0119'), behaviour: decline('processing_error', 'An error occurred while processing your card.') },
   tok_chargeDeclinedStolenCard: { card: card('visa', '9979'), behaviour: decline('stolen_card', 'Your card was declined.') },
   tok_timeout: { card: card('visa', '3220'), behaviour: { kind: 'no_answer' } },
+  tok_processing: { card: card('visa', '6205'), behaviour: { kind: 'processing' } },
+  tok_threeDSecureRequired: { card: card('visa', '3184'), behaviour: { kind: 'requires_action' } },
 };
