@@ -72,6 +72,13 @@ export interface PaymentGateway {
   charge(req: ChargeRequest): Promise<ChargeOutcome>;
   /** What the processor knows about an attempt (found by its key or its attempt id), or null when it never saw it. */
   retrieve(lookup: ChargeLookup): Promise<ChargeOutcome | null>;
+  /**
+   * Gives up a charge still waiting for the customer (`requires_action`), so it can never complete
+   * later, and answers its final state: failed once cancelled, succeeded if the customer completed
+   * it first. Optional: with a processor that cannot cancel, such an attempt stays open until the
+   * processor settles it. Throws GatewayUnreachableError like `charge`.
+   */
+  cancel?(charge: { chargeId: string; attemptId: string }): Promise<ChargeOutcome>;
   /** Gives money back from a charge; safe to call again with the same key (one refund per key). Throws GatewayUnreachableError like `charge`. */
   refund(req: RefundRequest): Promise<RefundOutcome>;
   /** What the processor knows about a refund's key, or null when it never saw it. */

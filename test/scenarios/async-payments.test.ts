@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SandboxGateway } from '../../src/adapters/gateways/sandbox/gateway.ts';
-import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
+import { ACTION_WINDOW_MS, recoverNextAttempt } from '../../src/app/payments/recover.ts';
 import { advance, clockAt, customerWithCard, eventsOf, firstInvoiceOf, monthlyPrice, must } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
@@ -92,5 +92,37 @@ describe('asynchronous payment outcomes: processing and requires_action keep the
     expect(payment).toMatchObject({ status: 'succeeded', updated: '2027-03-01T00:01:00.000Z' });
     expect((await must(h.client.GET('/v1/invoices/{id}', { params: { path: { id: invoice.id } } }))).status).toBe('paid');
     expect(await eventsFor(h, 'payment.processing', payment!.id)).toEqual([expect.objectContaining({ created: '2027-03-01T00:00:00.000Z' })]);
+  });
+
+  const sandboxCharge = async (id: string) => (await h.database.pool.query('SELECT status, decline_code FROM sandbox.charges WHERE id = $1', [id])).rows[0];
+
+  it('paying with another card replaces a charge waiting for authentication: cancelled at the processor, then the new card charged', async () => {
+    const { invoice, payment } = await subscribe(h, 'tok_threeDSecureRequired', price.id);
+    const card = await must(h.client.POST('/v1/payment_methods', { body: { customer: invoice.customer, token: 'tok_visa' } }));
+    const paid = await must(h.client.POST('/v1/invoices/{id}/pay', { params: { path: { id: invoice.id } }, body: { payment_method: card.id } }));
+    expect(paid).toMatchObject({ status: 'paid', amount_paid: 4200 });
+    const { data } = await must(h.client.GET('/v1/payments', { params: { query: { invoice: invoice.id } } }));
+    expect(data.map((p) => [p.id, p.status, p.decline_code])).toEqual([[expect.any(String), 'succeeded', null], [payment.id, 'failed', 'authentication_required']]);
+    // The abandoned charge can no longer be completed by the customer: no second payment later.
+    expect(await sandboxCharge(payment.gateway_charge_id!)).toEqual({ status: 'failed', decline_code: 'authentication_required' });
+    expect(await sandbox.authenticate(payment.gateway_charge_id!, true)).toBe(false);
+  });
+
+  it('a charge nobody authenticates is cancelled at the processor after the action window, and fails as a soft decline', async () => {
+    const { invoice, payment } = await subscribe(h, 'tok_threeDSecureRequired', price.id);
+    const opened = h.clock.now().getTime();
+    // Asked within the window: still waiting.
+    h.clock.set(new Date(opened + ACTION_WINDOW_MS - 60_000));
+    while (await recoverNextAttempt(h.deps));
+    expect((await must(h.client.GET('/v1/payments/{id}', { params: { path: { id: payment.id } } }))).status).toBe('requires_action');
+    expect((await sandboxCharge(payment.gateway_charge_id!)).status).toBe('requires_action');
+    // The next question comes after the window (at most six hours later): the charge is given up.
+    h.clock.set(new Date(opened + ACTION_WINDOW_MS + 6 * 3_600_000));
+    while (await recoverNextAttempt(h.deps));
+    expect(await must(h.client.GET('/v1/payments/{id}', { params: { path: { id: payment.id } } })))
+      .toMatchObject({ status: 'failed', decline_code: 'authentication_required', decline_category: 'soft', do_not_retry: false });
+    expect(await sandboxCharge(payment.gateway_charge_id!)).toEqual({ status: 'failed', decline_code: 'authentication_required' });
+    expect((await must(h.client.GET('/v1/invoices/{id}', { params: { path: { id: invoice.id } } }))).status).toBe('open');
+    expect(await eventsFor(h, 'payment.failed', payment.id)).toHaveLength(1);
   });
 });

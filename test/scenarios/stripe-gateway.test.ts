@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stripeGatewayFactory } from '../../src/adapters/gateways/stripe/adapter.ts';
 import { recoverNextAttempt } from '../../src/app/payments/recover.ts';
@@ -139,6 +140,38 @@ describe('Stripe gateway', async () => {
     expect(await recoverDue()).toBeGreaterThan(0);
     expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('requires_action');
     expect(intentsOf(attempt.id)).toHaveLength(1);
+  });
+
+  it('paying with another card cancels the PaymentIntent waiting for authentication, so only the new card is charged', async () => {
+    const { customer } = await customerWith('pm_card_authenticationRequired', { saved: false });
+    const { invoice, attempt } = await subscribe(customer.id);
+    expect(attempt.status).toBe('requires_action');
+    // Another card of the same customer, saved on Stripe.
+    const cus = stripe.createCustomer();
+    const token = stripe.attachPaymentMethod('pm_card_visa', cus.id as string).id as string;
+    const other = await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token, gateway: gw.id, gateway_customer: cus.id });
+    const paid = await ok(h, 'POST', `/v1/invoices/${invoice.id}/pay`, { payment_method: other.id });
+    expect(paid.status).toBe('paid');
+    expect(intentsOf(attempt.id)).toMatchObject([{ id: attempt.gateway_charge_id, status: 'canceled', cancellation_reason: 'abandoned' }]);
+    const payments = (await ok(h, 'GET', `/v1/payments?invoice=${invoice.id}`)).data;
+    expect(payments.map((p: { status: string; decline_code: string | null }) => [p.status, p.decline_code])).toEqual([['succeeded', null], ['failed', 'authentication_required']]);
+    expect(stripe.intents().filter((pi) => (pi.metadata as Record<string, string>).rebill_invoice === invoice.id && pi.status === 'succeeded')).toHaveLength(1);
+  });
+
+  it('a customer who completed authentication just before the invoice is paid again: Stripe refuses the cancel, the invoice is paid once', async () => {
+    const { customer } = await customerWith('pm_card_authenticationRequired', { saved: false });
+    const { invoice, attempt } = await subscribe(customer.id);
+    // The customer comes back on-session and confirms that same PaymentIntent, with 3-D Secure.
+    const sdk = new Stripe(fake.secretKey, { ...fake.sdkOptions, maxNetworkRetries: 0 });
+    const confirmed = await sdk.paymentIntents.confirm(attempt.gateway_charge_id, { payment_method: 'pm_card_authenticationRequired', return_url: 'https://shop.example/back' });
+    expect(confirmed.status).toBe('requires_action');
+    stripe.authenticate(attempt.gateway_charge_id, true);
+    const res = await h.call('POST', `/v1/invoices/${invoice.id}/pay`, {});
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invoice_not_open' });
+    expect(await invoiceStatus(invoice.id)).toBe('paid');
+    expect((await ok(h, 'GET', `/v1/payments/${attempt.id}`)).status).toBe('succeeded');
+    expect(intentsOf(attempt.id).map((pi) => pi.status)).toEqual(['succeeded']);
   });
 
   it('a lost answer: the attempt stays unknown, recovery finds the PaymentIntent by its metadata, one charge', async () => {

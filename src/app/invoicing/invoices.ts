@@ -1,6 +1,7 @@
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { openAttempt, sendAttempt } from '../payments/collect.ts';
 import { attemptInFlight } from '../payments/in-flight.ts';
+import { replaceWaitingCharge } from '../payments/replace-waiting.ts';
 import { releaseItems } from './invoice-items.ts';
 import { conflict, notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
@@ -38,6 +39,7 @@ export async function listInvoices(deps: Deps, accountId: string, page: Page & {
 
 /** Charges an open invoice now, with the given payment method or the default one. */
 export async function payInvoice(deps: Deps, actor: Actor, id: string, input: { payment_method?: string }) {
+  await replaceWaitingCharge(deps, actor, id);
   const pending = await command(deps, actor, async (u) => {
     const invoice = await u.tx.selectFrom('invoices').selectAll().where('account_id', '=', u.accountId).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!invoice) throw notFound('invoice', id, 'id');

@@ -9,19 +9,33 @@ import { leaveOpen } from './leave-open.ts';
 import { settleAttempts } from './settle.ts';
 import type { Row } from '../views.ts';
 
-type Claimed = Row<'payment_attempts'> & { token: string | null; gatewayCustomer: string | null };
+type Claimed = Row<'payment_attempts'> & { token: string | null; gatewayCustomer: string | null; now: Date };
+
+/**
+ * How long a charge may wait for its customer to authenticate (3-D Secure) before recovery gives
+ * it up at the processor, in the attempt's business time. Three days: the customer has had the
+ * merchant's message for a while; beyond that, leaving it open only blocks every other way of
+ * collecting the invoice (a retry, another card) while it could still be completed by surprise.
+ * Once cancelled it fails as a soft `authentication_required` decline.
+ */
+export const ACTION_WINDOW_MS = 72 * 3_600_000;
+
+const abandoned = (a: Claimed) => a.status === 'requires_action' && a.gateway_charge_id !== null && a.now.getTime() - a.created_at.getTime() >= ACTION_WINDOW_MS;
 
 /**
  * Settles an attempt whose outcome was never recorded (timeout, crash between commit and the
  * gateway's answer). The gateway is asked about the attempt's key; if it never saw the key the
  * charge is sent again with the same key, which the gateway deduplicates — so the invoice is
- * charged exactly once whatever happened before.
+ * charged exactly once whatever happened before. A charge left waiting for its customer past
+ * ACTION_WINDOW_MS is cancelled at the processor instead, where the processor can.
  */
 async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
   let outcome: ChargeOutcome | null;
   try {
     const gateway = await gatewayFor(deps, a.account_id, a.gateway);
-    outcome = await gateway.retrieve({ idempotencyKey: a.idempotency_key, attemptId: a.id, gatewayCustomer: a.gatewayCustomer, attemptedAt: a.created_at });
+    outcome = abandoned(a) && gateway.cancel
+      ? await gateway.cancel({ chargeId: a.gateway_charge_id!, attemptId: a.id })
+      : await gateway.retrieve({ idempotencyKey: a.idempotency_key, attemptId: a.id, gatewayCustomer: a.gatewayCustomer, attemptedAt: a.created_at });
     if (!outcome && a.token) {
       outcome = await gateway.charge(chargeRequest(a, a.token, a.gatewayCustomer));
     }
@@ -29,7 +43,7 @@ async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
     if (!(err instanceof GatewayUnreachableError)) throw err;
     outcome = null;
   }
-  const { token: _token, gatewayCustomer: _customer, ...attempt } = a;
+  const { token: _token, gatewayCustomer: _customer, now: _now, ...attempt } = a;
   const actor = systemActor(a.account_id, deps.workerId);
   if (!isFinal(outcome)) {
     await leaveOpen(deps, actor, attempt, outcome);
@@ -63,7 +77,7 @@ async function lease(deps: Deps, tx: Transaction<DB>, accountId: string, id: str
     .executeTakeFirstOrThrow();
   const pm = a.payment_method_id ? await tx.selectFrom('payment_methods').select(['gateway_token', 'gateway_customer'])
     .where('account_id', '=', accountId).where('id', '=', a.payment_method_id).executeTakeFirst() : undefined;
-  return { ...a, token: pm?.gateway_token ?? null, gatewayCustomer: pm?.gateway_customer ?? null };
+  return { ...a, token: pm?.gateway_token ?? null, gatewayCustomer: pm?.gateway_customer ?? null, now };
 }
 
 /**

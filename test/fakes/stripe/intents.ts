@@ -172,6 +172,25 @@ export function capture(s: State, id: string, p: Params, ctx: Ctx): Obj {
   return pi;
 }
 
+const CANCELABLE = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
+const CANCELLATION_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'];
+
+/** POST /v1/payment_intents/:id/cancel: only before money moved; emits payment_intent.canceled. */
+export function cancel(s: State, id: string, p: Params, ctx: Ctx): Obj {
+  const e = intent(s, id);
+  const pi = e.obj;
+  if (!CANCELABLE.includes(pi.status)) {
+    throw invalid(`You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(', ')}.`, { code: 'payment_intent_unexpected_state', payment_intent: structuredClone(pi) });
+  }
+  const reason = str(p.cancellation_reason);
+  if (reason !== undefined && !CANCELLATION_REASONS.includes(reason)) {
+    throw invalid(`Invalid cancellation_reason: must be one of ${CANCELLATION_REASONS.join(', ')}`, { param: 'cancellation_reason' });
+  }
+  Object.assign(pi, { status: 'canceled', canceled_at: s.created(), cancellation_reason: reason ?? null, next_action: null, amount_capturable: 0 });
+  s.emit('payment_intent.canceled', pi, ctx);
+  return pi;
+}
+
 /** Finishes a `processing` PaymentIntent (a bank debit clearing or bouncing); answers the payment_intent.* event it emitted. */
 export function settle(s: State, id: string, outcome: 'succeeded' | 'failed' | undefined, ctx: Ctx): Obj {
   const e = intent(s, id);

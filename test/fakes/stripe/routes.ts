@@ -1,5 +1,5 @@
 import { list, record, str, type Params } from './form.ts';
-import { capture, confirmIntent, createIntent, intent, search } from './intents.ts';
+import { cancel, capture, confirmIntent, createIntent, intent, search } from './intents.ts';
 import type { Obj } from './objects.ts';
 import { createRefund, listRefunds } from './refunds.ts';
 import { invalid, noSuch, type Ctx, type State } from './state.ts';
@@ -66,6 +66,7 @@ export const ROUTES: Route[] = [
     return confirmIntent(s, e, { offSession: off !== undefined && off !== 'false', returnUrl: str(p.return_url) }, ctx);
   }, PI_CONFIRM),
   route('POST', '/v1/payment_intents/:id/capture', (s, [id], p, ctx) => capture(s, id!, p, ctx), PI_CAPTURE),
+  route('POST', '/v1/payment_intents/:id/cancel', (s, [id], p, ctx) => cancel(s, id!, p, ctx), 'cancellation_reason'),
   route('GET', '/v1/charges/:id', (s, [id]) => get(s, 'charge', id!)),
   route('POST', '/v1/refunds', (s, _m, p, ctx) => createRefund(s, p, ctx), REFUND_CREATE),
   route('GET', '/v1/refunds', (s, _m, p) => listRefunds(s, p)),

@@ -83,6 +83,13 @@ export class SandboxGateway implements PaymentGateway {
     return done.numUpdatedRows === 1n;
   }
 
+  /** A charge waiting for authentication is given up as the customer's failure; any other stands as it is. */
+  async cancel(charge: { chargeId: string }): Promise<ChargeOutcome> {
+    await this.authenticate(charge.chargeId, false);
+    const row = await this.db.selectFrom('sandbox.charges').select(['id', 'status', 'decline_code', 'token']).where('id', '=', charge.chargeId).executeTakeFirstOrThrow();
+    return outcome(row);
+  }
+
   async refund(req: RefundRequest): Promise<RefundOutcome> {
     return await sandboxRefund(this.db, req);
   }

@@ -89,6 +89,24 @@ export class StripeGateway implements PaymentGateway {
     return intentOutcome(best);
   }
 
+  /**
+   * Cancels a PaymentIntent left waiting for the customer (`abandoned`). Stripe refuses to cancel one
+   * that already succeeded (or is already cancelled): the intent as it stands is then the answer.
+   */
+  async cancel(charge: { chargeId: string }): Promise<ChargeOutcome> {
+    try {
+      return intentOutcome(await this.stripe.paymentIntents.cancel(charge.chargeId, { cancellation_reason: 'abandoned' }));
+    } catch (err) {
+      if (!(err instanceof Stripe.errors.StripeError)) throw err;
+      if (!(err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'payment_intent_unexpected_state')) throw unreachable(err);
+    }
+    try {
+      return intentOutcome(await this.stripe.paymentIntents.retrieve(charge.chargeId));
+    } catch (err) {
+      throw err instanceof Stripe.errors.StripeError ? unreachable(err) : err;
+    }
+  }
+
   async refund(req: RefundRequest): Promise<RefundOutcome> {
     const amount = toStripeAmount(req.amount, req.currency);
     if (!amount.ok) return { status: 'failed', refundId: null, code: amount.reason, message: amount.message };
