@@ -134,7 +134,7 @@ describe('Razorpay error reasons', () => {
 
 describe('sandbox and custom HTTP gateways', () => {
   it('maps every decline the sandbox can give', () => {
-    const sandboxCodes = Object.values(TEST_TOKENS).flatMap((t) => (t.behaviour.kind === 'decline' ? [t.behaviour.code] : []));
+    const sandboxCodes = Object.values(TEST_TOKENS).flatMap((t) => (t.behaviour.kind === 'decline' || t.behaviour.kind === 'decline_then_succeed' ? [t.behaviour.code] : []));
     for (const raw of [...sandboxCodes, ...Object.keys(SANDBOX_CODES)]) {
       const d = normalizeDecline('sandbox', { code: raw });
       expect([raw, d.recognized]).toEqual([raw, true]);

@@ -47,6 +47,23 @@ describe('payments: every charge attempt on an invoice, failed ones included', a
     expect(ok).toMatchObject({ status: 'succeeded', decline_code: null, decline_category: null, do_not_retry: false, gateway_decline_code: null, network_advice: null });
   });
 
+  it('a card that recovers: the sandbox declines an invoice\'s first two attempts for insufficient funds and takes the third', async () => {
+    const customer = await customerWithCard(h, 'tok_chargeDeclinedInsufficientFundsRecoversAfter2');
+    const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }] } }));
+    const invoice = await firstInvoiceOf(h, sub.id);
+    const again = await h.call('POST', `/v1/invoices/${invoice.id}/pay`, {});
+    expect(again.status).toBe(402);
+    expect(again.body.error).toMatchObject({ decline_code: 'insufficient_funds' });
+    const paid = await must(h.client.POST('/v1/invoices/{id}/pay', { params: { path: { id: invoice.id } }, body: {} }));
+    expect(paid.status).toBe('paid');
+    const { data } = await must(h.client.GET('/v1/payments', { params: { query: { invoice: invoice.id } } }));
+    expect(data.map((p) => [p.status, p.decline_code, p.decline_category])).toEqual([
+      ['succeeded', null, null], ['failed', 'insufficient_funds', 'soft'], ['failed', 'insufficient_funds', 'soft']]);
+    // Another invoice of the same card starts over: its own first two attempts decline.
+    const other = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price: price.id }] } }));
+    expect(other.status).toBe('incomplete');
+  });
+
   it('refuses an unknown status filter and answers 404 for an unknown payment', async () => {
     const bad = await h.call('GET', '/v1/payments?status=refunded');
     expect(bad.status).toBe(400);

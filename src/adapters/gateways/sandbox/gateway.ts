@@ -48,7 +48,7 @@ export class SandboxGateway implements PaymentGateway {
     const t = TEST_TOKENS[req.token];
     if (!t) return declined(null, 'invalid_token', 'No such token.');
     if (req.amount <= 0n) return declined(null, 'invalid_amount', 'Amount must be positive.');
-    const b = t.behaviour;
+    const b = behaviourOf(t.behaviour, req.attemptNumber);
     const wire = (this.opts.latencyMs ?? 0) / 2;
     if (wire) await sleep(wire);
     // A processor's hot path: fixed SQL text, no query building per charge.
@@ -103,6 +103,12 @@ export class SandboxGateway implements PaymentGateway {
   }
 }
 
+/** What a token does on an invoice's n-th attempt (the processor sees the attempt number, as issue 16 wants). */
+function behaviourOf(b: TokenBehaviour, attemptNumber: number): TokenBehaviour {
+  if (b.kind !== 'decline_then_succeed') return b;
+  return attemptNumber <= b.declines ? { kind: 'decline', code: b.code, message: b.message } : { kind: 'succeed' };
+}
+
 const initialStatus = (b: TokenBehaviour) =>
   b.kind === 'decline' ? 'failed' : b.kind === 'processing' || b.kind === 'requires_action' ? b.kind : 'succeeded';
 
@@ -115,7 +121,7 @@ function outcome(row: ChargeRow): ChargeOutcome {
   if (row.status === 'requires_action') return { status: 'requires_action', chargeId: row.id, actionUrl: actionUrlOf(row.id) };
   if (row.decline_code === 'authentication_required') return declined(row.id, 'authentication_required', 'The customer did not complete authentication.');
   const b = TEST_TOKENS[row.token]?.behaviour;
-  const d = b && b.kind === 'decline' ? b : { code: row.decline_code ?? 'generic_decline', message: 'Your card was declined.' };
+  const d = b && (b.kind === 'decline' || b.kind === 'decline_then_succeed') ? b : { code: row.decline_code ?? 'generic_decline', message: 'Your card was declined.' };
   return declined(row.id, d.code, d.message);
 }
 

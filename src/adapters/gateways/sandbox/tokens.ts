@@ -4,6 +4,8 @@ import type { CardDetails } from '../../../app/ports.ts';
 export type TokenBehaviour =
   | { kind: 'succeed' }
   | { kind: 'decline'; code: string; message: string }
+  /** Declines an invoice's first `declines` attempts with `code`, then succeeds: a card that recovers (dunning tests). */
+  | { kind: 'decline_then_succeed'; code: string; message: string; declines: number }
   | { kind: 'no_answer' }
   /** A bank debit: accepted as `processing`, cleared (succeeded) at the first status query after it. */
   | { kind: 'processing' }
@@ -23,6 +25,7 @@ export const TEST_TOKENS: Record<string, TestToken> = {
   tok_chargeDeclinedInsufficientFunds: { card: card('visa', '9995'), behaviour: decline('insufficient_funds', 'Your card has insufficient funds.') },
   tok_chargeDeclinedExpiredCard: { card: card('visa', '0069'), behaviour: decline('expired_card', 'Your card has expired.') },
   tok_chargeDeclinedProcessingError: { card: card('visa', '0119'), behaviour: decline('processing_error', 'An error occurred while processing your card.') },
+  tok_chargeDeclinedInsufficientFundsRecoversAfter2: { card: card('visa', '2041'), behaviour: { kind: 'decline_then_succeed', code: 'insufficient_funds', message: 'Your card has insufficient funds.', declines: 2 } },
   tok_chargeDeclinedStolenCard: { card: card('visa', '9979'), behaviour: decline('stolen_card', 'Your card was declined.') },
   tok_timeout: { card: card('visa', '3220'), behaviour: { kind: 'no_answer' } },
   tok_processing: { card: card('visa', '6205'), behaviour: { kind: 'processing' } },
