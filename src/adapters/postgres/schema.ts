@@ -26,6 +26,7 @@ export interface CustomersTable {
   balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>; currency: Defaulted<string | null>;
   address: Defaulted<unknown>; tax_exempt: Defaulted<string>; tax_ids: Defaulted<unknown>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>; discount_ids: Defaulted<string[]>;
+  dunning_policy_id: Defaulted<string | null>; time_zone: Defaulted<string | null>;
 }
 export interface ProductsTable {
   account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
@@ -56,6 +57,7 @@ export interface SubscriptionsTable {
   default_payment_method_id: string | null; metadata: Json; next_action_at: Ts | null;
   billing_failure_count: Defaulted<number>;
   pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; default_tax_rates: Defaulted<string[]>; discount_ids: Defaulted<string[]>; schedule_id: Defaulted<string | null>;
+  dunning_policy_id: Defaulted<string | null>;
   automatic_tax: Defaulted<boolean>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
@@ -182,6 +184,18 @@ export interface WebhookDeliveriesTable {
   history: Defaulted<Json>; last_status_code: Defaulted<number | null>; last_error: Defaulted<string | null>;
   last_attempt_at: Defaulted<Ts | null>; delivered_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
 }
+/** Migration 032 (issue 17). */
+export interface DunningPoliciesTable {
+  account_id: string; id: string; name: string; is_default: Defaulted<boolean>; retry_schedule_days: number[]; preferred_hour: number | null;
+  max_retries: number; category_actions: Json; grace_period_days: number; end_action: string; mark_uncollectible: Defaulted<boolean>;
+  metadata: Defaulted<Json>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface DunningCasesTable {
+  account_id: string; id: string; invoice_id: string; customer_id: string; subscription_id: string | null; test_clock_id: string | null;
+  policy_id: string | null; policy: Json; strategy: string; status: string; awaiting: string | null; first_failure_at: Ts; grace_ends_at: Ts;
+  retries: Defaulted<number>; next_attempt_at: Ts | null; declines: Defaulted<Json>; ended_at: Ts | null; end_reason: string | null;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
 export interface RoutingRulesTable {
   account_id: string; id: string; position: number; gateway: string; currency: string | null; amount_gte: bigint | null; amount_lte: bigint | null;
   brand: string | null; card_country: string | null; customer_country: string | null; customer_metadata: Json; active: Defaulted<boolean>;
@@ -199,6 +213,8 @@ export interface DB {
   payment_methods: PaymentMethodsTable;
   gateways: GatewaysTable;
   routing_rules: RoutingRulesTable;
+  dunning_policies: DunningPoliciesTable;
+  dunning_cases: DunningCasesTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;

@@ -198,7 +198,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
       metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null,
-      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, default_tax_rates: input.default_tax_rates ?? [], discount_ids: [],
+      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, dunning_policy_id: null, default_tax_rates: input.default_tax_rates ?? [], discount_ids: [],
       automatic_tax: input.automatic_tax?.enabled ?? false,
       created_at: now, updated_at: now, version: 1,
     };
