@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../adapters/postgres/schema.ts';
 import type { Deps } from './ports.ts';
 
-type Db = Kysely<DB> | Transaction<DB>;
+export type Db = Kysely<DB> | Transaction<DB>;
 type ClockRef = { account_id: string; test_clock_id: string | null };
 
 /**

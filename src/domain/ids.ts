@@ -10,6 +10,8 @@ export const ID_PREFIX = {
   paymentMethod: 'pm',
   gateway: 'gw',
   routingRule: 'rr',
+  dunningPolicy: 'dp',
+  dunningCase: 'dc',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

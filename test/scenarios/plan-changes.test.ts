@@ -179,15 +179,16 @@ describe('a past_due subscription', async () => {
     expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).status).toBe('past_due');
     const unpaid = (await invoicesOf(h, sub.id))[1]!;
     expect(unpaid.status).toBe('open');
+    // Before dunning's first retry (May 2, 10:00), which would pay the renewal with the new card.
+    await advance(h, clock.id, '2027-05-01T12:00:00Z');
     await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa', set_default: true });
-    await advance(h, clock.id, '2027-05-16T12:00:00Z');
     const r = await update(h, sub.id, { items: [{ id: item, price: bigger.id }], proration_behavior: 'always_invoice' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const [, renewal, change] = await invoicesOf(h, sub.id);
     expect(renewal).toMatchObject({ id: unpaid.id, status: 'open', amount_remaining: 1000 });
-    // May has 31 days: 15.5 days remain.
-    expect(change!.lines.data.map((l) => l.amount)).toEqual([-500, 1000]);
-    expect(change).toMatchObject({ status: 'paid', amount_paid: 500 });
+    // May has 31 days: 30.5 remain; 1000 × 30.5/31 = 983.87 and 2000 × 30.5/31 = 1967.74, each rounded half-up.
+    expect(change!.lines.data.map((l) => l.amount)).toEqual([-984, 1968]);
+    expect(change).toMatchObject({ status: 'paid', amount_paid: 984 });
   });
 });
 

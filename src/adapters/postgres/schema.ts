@@ -192,8 +192,8 @@ export interface DunningPoliciesTable {
 }
 export interface DunningCasesTable {
   account_id: string; id: string; invoice_id: string; customer_id: string; subscription_id: string | null; test_clock_id: string | null;
-  policy_id: string | null; policy: Json; strategy: string; status: string; awaiting: string | null; first_failure_at: Ts; grace_ends_at: Ts;
-  retries: Defaulted<number>; next_attempt_at: Ts | null; declines: Defaulted<Json>; ended_at: Ts | null; end_reason: string | null;
+  policy_id: string | null; policy: ColumnType<unknown, string, string>; strategy: string; status: string; awaiting: string | null; first_failure_at: Ts; grace_ends_at: Ts;
+  retries: Defaulted<number>; next_attempt_at: Ts | null; declines: ColumnType<unknown, string | undefined, string>; ended_at: Ts | null; end_reason: string | null;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface RoutingRulesTable {

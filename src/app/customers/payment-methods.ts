@@ -7,6 +7,7 @@ import { paginate, type Page } from '../pagination.ts';
 import { GatewayUnreachableError, type Actor, type Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { command } from '../unit-of-work.ts';
+import { retryWithNewCard } from '../dunning/cases.ts';
 import { customerView, paymentMethodView } from '../views.ts';
 
 /**
@@ -40,6 +41,7 @@ export async function attachPaymentMethod(deps: Deps, actor: Actor, input: { cus
         .where('account_id', '=', u.accountId).where('id', '=', customer.id).returningAll().executeTakeFirstOrThrow();
       u.audit('customer.updated', 'customer', customer.id, customerView(customer), customerView(updated), now);
       u.emit('customer.updated', customer.id, customerView(updated), now);
+      await retryWithNewCard(u, customer.id, now);
     }
     return view;
   });

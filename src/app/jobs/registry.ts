@@ -3,6 +3,8 @@ import { processNextDue } from '../billing/process-due.ts';
 import { deleteExpiredEvents } from '../events/retention.ts';
 import { sequenceEvents } from '../events/sequencer.ts';
 import { deliverDue } from '../webhooks/deliver.ts';
+import { onPaymentSettled } from '../dunning/cases.ts';
+import { retryDueCases } from '../dunning/retry-due.ts';
 import { recoverNextAttempt } from '../payments/recover.ts';
 import { recoverNextRefund } from '../payments/refunds.ts';
 import type { Deps } from '../ports.ts';
@@ -40,6 +42,7 @@ const POLLED: PolledDuty[] = [
   { name: 'subscription_schedule.phase', lane: 'billing', run: (deps) => processNextPhase(deps) },
   { name: 'subscription.renewal', lane: 'billing', run: (deps) => processNextDue(deps) },
   { name: 'payment.recovery', lane: 'billing', run: async (deps) => (await recoverNextAttempt(deps) ? 1 : 0) },
+  { name: 'dunning.retry', lane: 'billing', run: (deps) => retryDueCases(deps) },
   { name: 'refund.recovery', lane: 'billing', run: async (deps) => (await recoverNextRefund(deps) ? 1 : 0) },
   { name: 'test_clock.resume_advance', lane: 'billing', run: async (deps) => (await resumeStalledAdvance(deps) ? 1 : 0) },
   // Committed events get their place in the stream and are fanned out to webhook endpoints.
@@ -60,8 +63,16 @@ const eventRetention = defineJob({
   },
 });
 
+/** A payment of an invoice dunning may recover has settled: open, advance or close its case (src/app/dunning/cases.ts). */
+export const dunningPaymentSettled = defineJob({
+  name: 'dunning.payment_settled',
+  payload: Type.Object({ invoice: Type.String(), payment: Type.String() }, { additionalProperties: false }),
+  retry: { maxAttempts: 10, backoffMs: exponentialBackoff(5_000, 600_000) },
+  handler: async (deps, p, ctx) => { await onPaymentSettled(deps, ctx.job.account_id!, p.invoice, p.payment); },
+});
+
 /** Every job kind Rebill runs. A new kind (e.g. `webhook.deliver`) is declared in its own module and listed here. */
-export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention];
+export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention, dunningPaymentSettled];
 
 export const defaultCatalogue = new JobCatalogue(JOB_KINDS, POLLED);
 

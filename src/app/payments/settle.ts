@@ -7,6 +7,8 @@ import { invoiceView, paymentAttemptView, type Row } from '../views.ts';
 import { loadItems, subscriptionViewWith } from '../billing/load.ts';
 import { clockTimes } from '../time.ts';
 import type { ItemWithPrice } from '../invoicing/plan-invoice.ts';
+import { mayConcernDunning } from '../dunning/cases.ts';
+import { enqueue } from '../jobs/queue.ts';
 
 /** What the command that opened an attempt knew when it committed: enough to settle without reading. */
 export type Snapshot = { invoice: Row<'invoices'>; lines: Row<'invoice_lines'>[]; subscription: Row<'subscriptions'> | null; items: ItemWithPrice[] };
@@ -40,7 +42,7 @@ export async function settleAttempts(deps: Deps, actor: Actor, settlements: Sett
         const withOutcome = await applyOutcomes(deps, u, settlements);
         u.updateLater('payment_attempts', withOutcome.map(attemptChanges), { guard: stillOpen('t') });
         const snaps = settlements.map((s) => s.snapshot!);
-        return apply(u, {
+        return apply(deps, u, {
           attempts: withOutcome,
           invoices: new Map(snaps.map((s) => [s.invoice.id, s.invoice])),
           lines: new Map(snaps.map((s) => [s.invoice.id, s.lines])),
@@ -73,7 +75,7 @@ export async function settleAttempts(deps: Deps, actor: Actor, settlements: Sett
     const subIds = invoices.flatMap((i) => (i.subscription_id ? [i.subscription_id] : []));
     const subs = subIds.length ? await u.tx.selectFrom('subscriptions').selectAll().where('account_id', 'in', accounts)
       .where('id', 'in', subIds).forUpdate().execute() : [];
-    return apply(u, {
+    return apply(deps, u, {
       attempts,
       invoices: new Map(invoices.map((i) => [i.id, i])),
       lines: new Map(invoices.map((i) => [i.id, lines.filter((l) => l.invoice_id === i.id)])),
@@ -129,7 +131,7 @@ const awaitsPayment = (inv: Row<'invoices'>) => inv.status === 'open' || inv.sta
 const movesSubscription = (inv: Row<'invoices'>) => inv.billing_reason !== 'manual';
 
 /** Decides and records what each outcome does to its invoice and subscription. */
-function apply(u: UnitOfWork, state: State): Changed {
+function apply(deps: Deps, u: UnitOfWork, state: State): Changed {
   const subEvents: { subscriptionId: string; event: SubEvent; at: Date }[] = [];
   const paid: { before: Row<'invoices'>; after: Row<'invoices'> }[] = [];
   for (const a of state.attempts) {
@@ -138,6 +140,8 @@ function apply(u: UnitOfWork, state: State): Changed {
     const inv = state.invoices.get(a.invoice_id)!;
     const lines = state.lines.get(inv.id) ?? [];
     w.audit(`payment.${a.status}`, 'payment', a.id, null, paymentAttemptView(a), at);
+    // Dunning hears of it in the same transaction, and acts in its own job (at the same business time).
+    if (mayConcernDunning(inv, a)) enqueue(deps, w, 'dunning.payment_settled', { invoice: inv.id, payment: a.id }, { runAt: at, testClockId: a.test_clock_id });
     if (a.status === 'succeeded') {
       w.emit('payment.succeeded', a.id, paymentAttemptView(a), at);
       if (!awaitsPayment(inv)) {

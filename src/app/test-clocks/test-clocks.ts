@@ -8,6 +8,7 @@ import { claimClockJob } from '../jobs/queue.ts';
 import { catalogueOf } from '../jobs/registry.ts';
 import { runJob } from '../jobs/run.ts';
 import { OPEN_ATTEMPT_STATUSES_SQL } from '../payments/in-flight.ts';
+import { retryCase } from '../dunning/retry-due.ts';
 import { recoverAttempt } from '../payments/recover.ts';
 import { crossDueBoundary } from '../subscriptions/schedule-boundaries.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -49,7 +50,7 @@ export async function listTestClocks(deps: Deps, accountId: string, page: Page) 
 async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date, silent: string[]) {
   const kinds = catalogueOf(deps).all().map((k) => k.name);
   // At one instant, kind DESC puts a schedule's phase before the renewal that must bill it.
-  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job'; id: string; at: Date }>`
+  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job' | 'dunning_case'; id: string; at: Date }>`
     (SELECT 'subscription_schedule' AS kind, id, next_phase_at AS at FROM subscription_schedules
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_phase_at <= ${until})
     UNION ALL
@@ -63,6 +64,10 @@ async function nextDue(deps: Deps, accountId: string, clockId: string, until: Da
     (SELECT 'job' AS kind, id, run_at AS at FROM jobs
       WHERE test_clock_id = ${clockId} AND status = 'ready' AND run_at <= ${until} AND account_id = ${accountId}
         AND kind = ANY(${kinds}::text[]) AND id <> ALL(${silent}::text[]))
+    UNION ALL
+    (SELECT 'dunning_case' AS kind, id, next_attempt_at AS at FROM dunning_cases
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status = 'active' AND next_attempt_at <= ${until}
+        AND id <> ALL(${silent}::text[]))
     ORDER BY at, kind DESC, id LIMIT 1`.execute(deps.db);
   return r.rows[0];
 }
@@ -168,6 +173,11 @@ async function runAdvance(deps: Deps, actor: Actor, id: string, owner: string) {
         // Its retries fall due later in the clock's time, when this advance or a later one reaches them.
         const job = stuck ? null : await claimClockJob(deps, accountId, due.id, owner);
         if (job) await runJob(deps, job, owner, new AbortController().signal); else silent.push(due.id);
+        continue;
+      }
+      if (due.kind === 'dunning_case') {
+        // A case that did not move (a bug) is left for a later advance rather than spun on.
+        if (stuck) { deps.log.error({ case: due.id, clock: id }, 'dunning made no progress on a case'); silent.push(due.id); } else await retryCase(deps, accountId, due.id);
         continue;
       }
       if (due.kind === 'payment') {

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, must } from '../builders.ts';
+import { harness, type Harness } from '../support.ts';
+
+const casesOf = async (h: Harness, invoice: string) =>
+  (await h.database.pool.query('SELECT * FROM dunning_cases WHERE invoice_id = $1 ORDER BY created_at', [invoice])).rows;
+const paymentsOf = async (h: Harness, invoice: string) =>
+  (await must(h.client.GET('/v1/payments', { params: { query: { invoice, limit: '100' } } }))).data.slice().reverse();
+
+/** A customer on a clock, subscribed with a 7-day trial from 2027-01-01: the first charge is the renewal at trial end. */
+async function renewingCustomer(h: Harness, token: string, price: string) {
+  const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+  const customer = await customerWithCard(h, token, clock.id);
+  const sub = await must(h.client.POST('/v1/subscriptions', { body: { customer: customer.id, items: [{ price }], trial_period_days: 7 } }));
+  await advance(h, clock.id, '2027-01-08T00:00:01Z');
+  const renewal = (await invoicesOf(h, sub.id)).at(-1)!;
+  expect(renewal).toMatchObject({ billing_reason: 'subscription_cycle', status: 'open', total: 2900 });
+  return { clock, customer, sub, renewal };
+}
+
+describe('dunning on test clocks with the built-in policy (retries 1, 3, 5, 7 days after the first failure, at 10:00)', async () => {
+  const h = await harness();
+  const price = await monthlyPrice(h, 2900);
+
+  it('a soft decline is retried on the schedule; the third attempt succeeds: invoice paid, subscription active, case recovered, one charge', async () => {
+    const { clock, sub, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFundsRecoversAfter2', price.id);
+    expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('past_due');
+    const [opened] = await casesOf(h, renewal.id);
+    expect(opened).toMatchObject({ status: 'active', awaiting: 'retry', retries: 0, strategy: 'fixed_schedule' });
+    expect(opened.next_attempt_at.toISOString()).toBe('2027-01-09T10:00:00.000Z');
+    expect(opened.first_failure_at.toISOString()).toBe('2027-01-08T00:00:00.000Z');
+
+    await advance(h, clock.id, '2027-01-10T00:00:00Z');
+    const [afterFirst] = await casesOf(h, renewal.id);
+    expect(afterFirst).toMatchObject({ status: 'active', retries: 1 });
+    expect(afterFirst.next_attempt_at.toISOString()).toBe('2027-01-11T10:00:00.000Z');
+
+    await advance(h, clock.id, '2027-01-20T00:00:00Z');
+    const payments = await paymentsOf(h, renewal.id);
+    expect(payments.map((p) => [p.status, p.decline_code, p.created])).toEqual([
+      ['failed', 'insufficient_funds', '2027-01-08T00:00:00.000Z'],
+      ['failed', 'insufficient_funds', '2027-01-09T10:00:00.000Z'],
+      ['succeeded', null, '2027-01-11T10:00:00.000Z'],
+    ]);
+    expect((await must(h.client.GET('/v1/invoices/{id}', { params: { path: { id: renewal.id } } }))).status).toBe('paid');
+    expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('active');
+    const [done] = await casesOf(h, renewal.id);
+    expect(done).toMatchObject({ status: 'recovered', retries: 2, end_reason: 'paid', next_attempt_at: null });
+    expect(done.declines.map((d: { decline_code: string }) => d.decline_code)).toEqual(['insufficient_funds', 'insufficient_funds']);
+    const charged = await h.database.pool.query(`SELECT count(*)::int AS n FROM sandbox.charges WHERE reference = $1 AND status = 'succeeded'`, [renewal.id]);
+    expect(charged.rows[0].n).toBe(1);
+  });
+
+  it('a hard decline is never retried: the case waits for a new card until the schedule\'s last day, then ends as the policy says', async () => {
+    const { clock, sub, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedStolenCard', price.id);
+    const [opened] = await casesOf(h, renewal.id);
+    expect(opened).toMatchObject({ status: 'active', awaiting: 'new_payment_method', retries: 0 });
+    expect(opened.next_attempt_at.toISOString()).toBe('2027-01-15T10:00:00.000Z');
+    await advance(h, clock.id, '2027-01-20T00:00:00Z');
+    expect(await paymentsOf(h, renewal.id)).toHaveLength(1);
+    const [ended] = await casesOf(h, renewal.id);
+    expect(ended).toMatchObject({ status: 'exhausted', end_reason: 'no_new_payment_method' });
+    expect(ended.ended_at.toISOString()).toBe('2027-01-15T10:00:00.000Z');
+    // The built-in policy leaves the subscription past_due for the merchant to decide.
+    expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('past_due');
+  });
+
+  it('retries exhausted: four soft declines after the first failure, then the case ends on the last retry\'s day', async () => {
+    const { clock, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFunds', price.id);
+    await advance(h, clock.id, '2027-01-25T00:00:00Z');
+    const payments = await paymentsOf(h, renewal.id);
+    expect(payments.map((p) => p.created)).toEqual(['2027-01-08T00:00:00.000Z', '2027-01-09T10:00:00.000Z', '2027-01-11T10:00:00.000Z',
+      '2027-01-13T10:00:00.000Z', '2027-01-15T10:00:00.000Z']);
+    const [ended] = await casesOf(h, renewal.id);
+    expect(ended).toMatchObject({ status: 'exhausted', retries: 4, end_reason: 'max_retries' });
+    expect(ended.ended_at.toISOString()).toBe('2027-01-15T10:00:00.000Z');
+  });
+
+  it('a new default card retries at once, whatever the case was waiting for, and recovers the invoice', async () => {
+    const { clock, sub, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedStolenCard', price.id);
+    await advance(h, clock.id, '2027-01-10T08:00:00Z');
+    await must(h.client.POST('/v1/payment_methods', { body: { customer: renewal.customer, token: 'tok_visa', set_default: true } }));
+    const [waiting] = await casesOf(h, renewal.id);
+    expect(waiting).toMatchObject({ status: 'active', awaiting: 'retry' });
+    expect(waiting.next_attempt_at.toISOString()).toBe('2027-01-10T08:00:00.000Z');
+    await advance(h, clock.id, '2027-01-10T08:01:00Z');
+    expect((await paymentsOf(h, renewal.id)).map((p) => [p.status, p.created])).toEqual([
+      ['failed', '2027-01-08T00:00:00.000Z'], ['succeeded', '2027-01-10T08:00:00.000Z']]);
+    expect((await casesOf(h, renewal.id))[0]).toMatchObject({ status: 'recovered', retries: 1 });
+    expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('active');
+  });
+});
