@@ -30,7 +30,7 @@ export async function openRefund(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' 
   const row: Row<'refunds'> = {
     account_id: u.accountId, id, credit_note_id: creditNoteId, invoice_id: invoice.id, payment_attempt_id: from.id, customer_id: invoice.customer_id,
     gateway: from.gateway, gateway_charge_id: from.gateway_charge_id!, idempotency_key: `rebill:${u.accountId}:${id}`, amount, currency: invoice.currency,
-    status: 'pending', gateway_refund_id: null, failure_message: null,
+    status: 'pending', gateway_refund_id: null, failure_message: null, origin: 'rebill',
     // Real time even on a test clock: a refund's fate does not wait for anyone to move a clock.
     recover_at: new Date(deps.clock.now().getTime() + deps.recoveryDelayMs), created_at: now, updated_at: now,
   };
