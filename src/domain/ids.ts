@@ -24,6 +24,8 @@ export const ID_PREFIX = {
   paymentAttempt: 'pay',
   creditNote: 'cn',
   refund: 're',
+  dispute: 'dp',
+  gatewayEvent: 'gwevt',
   webhookEndpoint: 'we',
   webhookDelivery: 'wd',
   event: 'evt',

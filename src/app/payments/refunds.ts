@@ -40,7 +40,7 @@ export async function openRefund(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' 
 }
 
 /** Records the gateway's answer once: only a refund still pending or unknown changes. */
-async function settleRefund(deps: Deps, actor: Actor, r: Row<'refunds'>, outcome: RefundOutcome): Promise<void> {
+export async function settleRefund(deps: Deps, actor: Actor, r: Row<'refunds'>, outcome: RefundOutcome): Promise<void> {
   if (outcome.status === 'pending') {
     // Known to the processor, not final: kept open (with its id) for recovery to ask again.
     await deps.db.updateTable('refunds').set({ status: 'unknown', gateway_refund_id: outcome.refundId, updated_at: deps.clock.now() })
