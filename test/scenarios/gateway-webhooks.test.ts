@@ -58,7 +58,7 @@ describe('Stripe webhooks', async () => {
     const event = stripe.settle(attempt.gateway_charge_id, 'succeeded');
     const first = await stripe.sendWebhook(url, event);
     expect(first.status).toBe(200);
-    expect(JSON.parse(first.body)).toEqual({ received: 1, duplicates: 0 });
+    expect(JSON.parse(first.body)).toMatchObject({ received: 1, duplicates: 0 });
     await drain(h.deps);
     expect(await invoice(inv.id)).toMatchObject({ status: 'paid', amount_paid: 1500, amount_remaining: 0 });
     expect((await paymentsOf(h, inv.id)).map((p) => p.status)).toEqual(['succeeded']);
@@ -68,7 +68,7 @@ describe('Stripe webhooks', async () => {
     const before = await tableCounts(h);
     const again = await stripe.sendWebhook(url, event);
     expect(again.status).toBe(200);
-    expect(JSON.parse(again.body)).toEqual({ received: 0, duplicates: 1 });
+    expect(JSON.parse(again.body)).toMatchObject({ received: 0, duplicates: 1 });
     await drain(h.deps);
     expect(await tableCounts(h)).toEqual(before);
   });
@@ -253,7 +253,7 @@ describe('Razorpay webhooks', async () => {
     // A replay of the captured event (same X-Razorpay-Event-Id) is stored once and changes nothing.
     const captured = rzp.webhooks().find((w) => w.event === 'payment.captured')!;
     const before = await tableCounts(h);
-    expect((await send(captured)).body).toEqual({ received: 0, duplicates: 1 });
+    expect((await send(captured)).body).toMatchObject({ received: 0, duplicates: 1 });
     await drain(h.deps);
     expect(await tableCounts(h)).toEqual(before);
   });
@@ -324,6 +324,6 @@ describe('custom gateway webhooks', async () => {
     const bad = await post(h, gw.id, body, { 'rebill-signature': signRequest('another_secret_0123', h.clock.now(), { method: 'POST', path, body }) });
     expect(bad.body.error.code).toBe('webhook_signature_invalid');
     const good = await post(h, gw.id, body, { 'rebill-signature': signRequest(opts.signingSecret, h.clock.now(), { method: 'POST', path, body }) });
-    expect(good.body).toEqual({ received: 1, duplicates: 0 });
+    expect(good.body).toMatchObject({ received: 1, duplicates: 0 });
   });
 });

@@ -8,7 +8,7 @@ import { WebhookRefusedError, type Deps, type GatewayEvent, type WebhookDelivery
 import { command } from '../unit-of-work.ts';
 import { encodeSubject, PROCESS_GATEWAY_EVENT } from './subject.ts';
 
-export type Received = { received: number; duplicates: number };
+export type Received = { object: 'gateway_webhook_receipt'; received: number; duplicates: number };
 
 /**
  * One delivery to `POST /v1/gateway_webhooks/:gateway_id`. The processor holds no API key: the
@@ -31,7 +31,7 @@ export async function receiveGatewayWebhook(deps: Deps, gatewayId: string, deliv
     deps.log.warn({ gateway: gatewayId, reason: err.reason, err: err.message }, 'inbound gateway webhook refused');
     throw new DomainError(err.reason === 'stale' ? 'webhook_timestamp_stale' : 'webhook_signature_invalid', err.message, 'signature');
   }
-  if (events.length === 0) return { received: 0, duplicates: 0 };
+  if (events.length === 0) return { object: 'gateway_webhook_receipt', received: 0, duplicates: 0 };
   const actor = { accountId: row.account_id, actor: `gateway:${row.id}`, requestId };
   return await command(deps, actor, async (u) => {
     const now = deps.clock.now();
@@ -47,6 +47,6 @@ export async function receiveGatewayWebhook(deps: Deps, gatewayId: string, deliv
       enqueue(deps, u, PROCESS_GATEWAY_EVENT, { gateway_event: id });
       received++;
     }
-    return { received, duplicates: events.length - received };
+    return { object: 'gateway_webhook_receipt' as const, received, duplicates: events.length - received };
   });
 }

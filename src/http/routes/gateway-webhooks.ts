@@ -32,6 +32,7 @@ export function gatewayWebhookRoutes(app: App, deps: Deps) {
         summary: 'Receive a webhook from a payment processor (Stripe, Razorpay, a custom gateway): verified by its signature, stored once, processed in the background',
         params: Type.Object({ gateway_id: Type.String({ minLength: 1, maxLength: 64 }) }),
         response: replies(Type.Object({
+          object: Type.Literal('gateway_webhook_receipt'),
           received: Type.Integer({ minimum: 0, description: 'Events stored now, to be processed' }),
           duplicates: Type.Integer({ minimum: 0, description: 'Events already stored from an earlier delivery, ignored' }),
         })),
