@@ -73,6 +73,18 @@ describe('Stripe webhooks', async () => {
     expect(await tableCounts(h)).toEqual(before);
   });
 
+  it('the same event delivered five times at once is stored once, with one job, and settles the payment once', async () => {
+    const { attempt, invoice: inv } = await subscribe('pm_card_settlesLater');
+    const event = stripe.settle(attempt.gateway_charge_id, 'succeeded');
+    const answers = await Promise.all(Array.from({ length: 5 }, () => stripe.sendWebhook(url, event)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers.map((a) => JSON.parse(a.body).received).sort()).toEqual([0, 0, 0, 0, 1]);
+    const jobs = await h.deps.db.selectFrom('jobs').select('id').where('kind', '=', 'gateway_event.process').where('status', '=', 'ready').execute();
+    expect(jobs).toHaveLength(1);
+    await drain(h.deps);
+    expect(await invoice(inv.id)).toMatchObject({ status: 'paid', amount_paid: 1500 });
+  });
+
   it('refuses a forged signature and a stale timestamp with nothing written', async () => {
     const { attempt, invoice: inv } = await subscribe('pm_card_settlesLater');
     const event = stripe.settle(attempt.gateway_charge_id, 'succeeded');
