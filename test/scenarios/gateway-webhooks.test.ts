@@ -270,6 +270,19 @@ describe('Razorpay webhooks', async () => {
     expect(await tableCounts(h)).toEqual(before);
   });
 
+  it('a payment.captured after Rebill recorded the payment failed (a late authorisation) is not applied, and is put on the audit trail', async () => {
+    const { attempt, invoice } = await subscribe('token_insufficient_funds');
+    expect(attempt.status).toBe('failed');
+    rzp.lateAuthorize(attempt.gateway_charge_id);
+    const captured = rzp.webhooks().filter((w) => w.event === 'payment.captured').at(-1)!;
+    expect((await send(captured)).status).toBe(200);
+    await drain(h.deps);
+    expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('open');
+    expect((await paymentsOf(h, invoice.id)).map((p) => p.status)).toEqual(['failed']);
+    const audit = (await ok(h, 'GET', `/v1/audit_log?object_id=${attempt.id}`)).data.map((a: any) => a.action);
+    expect(audit).toContain('payment.late_success');
+  });
+
   it('refuses a forged signature and an event created too long ago, writing nothing', async () => {
     const { attempt } = await subscribe('token_processing');
     rzp.settlePayment(attempt.gateway_charge_id, 'succeeded');

@@ -2,6 +2,7 @@ import { isOpenAttempt } from '../../domain/payment-attempt-status.ts';
 import { settleAttempts } from '../payments/settle.ts';
 import { settleRefund } from '../payments/refunds.ts';
 import type { Actor, Deps } from '../ports.ts';
+import { command } from '../unit-of-work.ts';
 import { applyDispute } from './disputes.ts';
 import { recordGatewayRefund } from './gateway-refunds.ts';
 import { applied, attemptOf, decodeSubject, ignored, unmatched, type Applied, type EventRow, type Subject } from './subject.ts';
@@ -19,8 +20,13 @@ async function applyCharge(deps: Deps, actor: Actor, ev: EventRow, s: Subject<'c
   if (outcome.status !== 'succeeded' && outcome.status !== 'failed') return ignored(`the charge is still ${outcome.status}`);
   if (!isOpenAttempt(attempt.status)) {
     if (attempt.status === 'failed' && outcome.status === 'succeeded') {
-      // Money taken after Rebill recorded a decline (a late authorisation): never flipped silently.
+      // Money taken after Rebill recorded a decline (a late authorisation, which Razorpay documents):
+      // not flipped here, as dunning may have charged the invoice another way since; put on the
+      // audit trail for finance to refund or apply it.
       deps.log.warn({ payment: attempt.id, event: ev.event_id }, 'gateway reports a success for a payment recorded as failed');
+      await command(deps, actor, async (u) => {
+        u.audit('payment.late_success', 'payment', attempt.id, { status: attempt.status }, { gateway_event: ev.id, gateway_charge_id: outcome.chargeId }, deps.clock.now());
+      });
       return ignored('the payment was recorded as failed; the processor now reports it succeeded: check it at the processor');
     }
     return ignored(`the payment is already ${attempt.status}`);
