@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { NormalizedDecline } from '../domain/declines.ts';
+import type { DisputeStatus } from '../domain/dispute-status.ts';
 import type { GatewayType } from '../domain/gateway-types.ts';
 import type { UrlPolicy } from '../domain/webhook-url.ts';
 import type { Logger } from 'pino';
@@ -85,7 +86,38 @@ export interface PaymentGateway {
   retrieveRefund(lookup: RefundLookup): Promise<RefundOutcome | null>;
   /** Card details for a reusable token, or null when the token is not valid. */
   inspectToken(token: string, ctx?: { gatewayCustomer: string | null }): Promise<CardDetails | null>;
+  /**
+   * Verifies one inbound webhook delivery and reads it as normalized events (none for event
+   * types Rebill does not act on). Throws WebhookRefusedError when the signature does not hold or
+   * is too old; a gateway type without webhooks leaves this out.
+   */
+  parseWebhook?(delivery: WebhookDelivery): GatewayEvent[];
 }
+
+/** One inbound delivery as it arrived: the exact body bytes (signatures cover them), headers in lower case, the path with its query. */
+export type WebhookDelivery = { rawBody: Buffer; headers: Record<string, string | undefined>; path: string; now: Date };
+
+/**
+ * What a processor event says, in Rebill's terms. Charges and refunds are found by Rebill's own id
+ * carried on them (metadata, receipt, reference) or by the processor's id; amounts are minor units.
+ */
+export type GatewaySubject =
+  | { kind: 'charge'; attemptId: string | null; outcome: ChargeOutcome }
+  | { kind: 'refund'; gatewayRefundId: string; chargeId: string; rebillRefundId: string | null; amount: bigint; currency: string;
+      status: 'succeeded' | 'pending' | 'failed'; failure: string | null }
+  | { kind: 'dispute'; gatewayDisputeId: string; chargeId: string; amount: bigint; currency: string; status: DisputeStatus;
+      gatewayStatus: string; reason: string | null };
+
+/** `id`: the processor's event id (the dedupe key); `type`: its own event type; `occurredAt`: its time of the event. */
+export type GatewayEvent = { id: string; type: string; occurredAt: Date; subject: GatewaySubject };
+
+/** A webhook that must not be believed: no or wrong signature (`invalid`), or signed too long ago (`stale`). */
+export class WebhookRefusedError extends Error {
+  constructor(readonly reason: 'invalid' | 'stale', message: string) { super(message); this.name = 'WebhookRefusedError'; }
+}
+
+/** How far a webhook's signed time may be from Rebill's clock: Stripe's default tolerance, used for every gateway. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 /** What an adapter is built from: a configured gateway with its credentials opened. */
 export type GatewayConfig = { accountId: string; id: string; type: GatewayType; apiBase: string | null; credentials: Record<string, string> };

@@ -1,5 +1,6 @@
 import { DECLINE_CATEGORIES } from '../domain/declines.ts';
 import { GATEWAY_TYPES } from '../domain/gateway-types.ts';
+import { DISPUTE_STATUSES } from '../domain/dispute-status.ts';
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
@@ -59,6 +60,8 @@ export const Customer = Type.Object({
   tax_ids: Type.Array(TaxIdObject),
   created: Time, updated: Time,
   discounts: Type.Array(Ref('di', 'discount'), { description: 'Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand' }),
+  disputed: Type.Boolean({ description: 'One of the customer\'s payments has an open dispute' }),
+  open_disputes: Type.Integer({ minimum: 0, description: 'How many disputes of the customer\'s payments are open' }),
 });
 
 export const BALANCE_TRANSACTION_TYPES = ['adjustment', 'applied_to_invoice', 'invoice_credit', 'credit_note', 'credit_note_void'] as const;
@@ -303,6 +306,7 @@ export const Invoice = Type.Object({
   customer_name: Nullable(Type.String({ description: 'As the customer was at finalization; null while draft' })),
   customer_address: Nullable(Address), customer_tax_ids: Nullable(Type.Array(TaxIdObject)),
   customer_tax_exempt: Nullable(Type.Union(TaxExempt.anyOf, { description: 'reverse: the invoice carries a reverse-charge note' })),
+  disputed: Type.Boolean({ description: 'A dispute (chargeback) of one of its payments is open: GET /v1/disputes?invoice=' }),
   created: Time, updated: Time,
 });
 
@@ -336,7 +340,18 @@ export const Refund = Type.Object({
   status: Type.Union(Literals(REFUND_STATUSES).anyOf, { description: 'pending/unknown: sent, or the gateway did not answer; recovery asks it by the refund\'s key' }),
   credit_note: Nullable(Ref('cn', 'credit note that asked for it')), invoice: Ref('in', 'invoice'), payment: Ref('pay', 'payment refunded'),
   customer: Ref('cus', 'customer'), gateway: Type.String(), gateway_refund_id: Nullable(Type.String()), failure_message: Nullable(Type.String()),
+  origin: Type.Union([Type.Literal('rebill'), Type.Literal('gateway')], {
+    description: 'rebill: asked by a credit note; gateway: made at the processor (its dashboard) and reported by its webhook, with no credit note',
+  }),
   created: Time, updated: Time,
+});
+
+export const Dispute = Type.Object({
+  id: Type.String(), object: Type.Literal('dispute'), amount: Minor(), currency: Currency,
+  status: Type.Union(Literals(DISPUTE_STATUSES).anyOf, { description: 'needs_response, under_review: open; won, lost, closed: ended' }),
+  gateway_status: Type.String({ description: 'The processor\'s own status word' }), reason: Nullable(Type.String()),
+  payment: Ref('pay', 'payment disputed'), invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'),
+  gateway: Type.String(), gateway_dispute_id: Type.String(), closed: Nullable(Time), created: Time, updated: Time,
 });
 
 export const CREDIT_NOTE_REASONS = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'] as const;
@@ -441,6 +456,7 @@ export type TestClockObject = Static<typeof TestClock>;
 export type BillingFailureObject = Static<typeof BillingFailure>;
 export type PaymentObject = Static<typeof Payment>;
 export type RefundObject = Static<typeof Refund>;
+export type DisputeObject = Static<typeof Dispute>;
 export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
 export type JobObject = Static<typeof Job>;

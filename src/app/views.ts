@@ -38,6 +38,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   address: (json(c.address) ?? null) as R.CustomerObject['address'], tax_exempt: oneOf(c.tax_exempt),
   tax_ids: (json(c.tax_ids) ?? []) as R.CustomerObject['tax_ids'],
   created: iso(c.created_at), updated: iso(c.updated_at), discounts: c.discount_ids ?? [],
+  disputed: (c.open_disputes ?? 0) > 0, open_disputes: c.open_disputes ?? 0,
 });
 
 export const balanceTransactionView = (t: Row<'customer_balance_transactions'>): R.CustomerBalanceTransactionObject => ({
@@ -169,6 +170,7 @@ export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): 
   customer_name: i.customer_name ?? null, customer_address: (json(i.customer_address) ?? null) as R.InvoiceObject['customer_address'],
   customer_tax_ids: (json(i.customer_tax_ids) ?? null) as R.InvoiceObject['customer_tax_ids'],
   customer_tax_exempt: (i.customer_tax_exempt ?? null) as R.InvoiceObject['customer_tax_exempt'],
+  disputed: (i.open_disputes ?? 0) > 0,
   created: iso(i.created_at), updated: iso(i.updated_at),
 });
 
@@ -237,7 +239,13 @@ export const accountView = (a: Row<'accounts'>): R.AccountObject => ({
 export const refundView = (r: Row<'refunds'>): R.RefundObject => ({
   id: r.id, object: 'refund', amount: num(r.amount), currency: r.currency, status: oneOf(r.status), credit_note: r.credit_note_id,
   invoice: r.invoice_id, payment: r.payment_attempt_id, customer: r.customer_id, gateway: r.gateway, gateway_refund_id: r.gateway_refund_id,
-  failure_message: r.failure_message, created: iso(r.created_at), updated: iso(r.updated_at),
+  failure_message: r.failure_message, origin: oneOf(r.origin ?? 'rebill'), created: iso(r.created_at), updated: iso(r.updated_at),
+});
+
+export const disputeView = (d: Row<'disputes'>): R.DisputeObject => ({
+  id: d.id, object: 'dispute', amount: num(d.amount), currency: d.currency, status: oneOf(d.status), gateway_status: d.gateway_status,
+  reason: d.reason, payment: d.payment_attempt_id, invoice: d.invoice_id, customer: d.customer_id, gateway: d.gateway,
+  gateway_dispute_id: d.gateway_dispute_id, closed: iso(d.closed_at), created: iso(d.created_at), updated: iso(d.updated_at),
 });
 
 type StoredCreditLine = Omit<R.CreditNoteObject['lines']['data'][number], 'object'>;

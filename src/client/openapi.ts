@@ -1391,6 +1391,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List disputes (chargebacks) reported by gateway webhooks, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    customer?: string;
+                    invoice?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                    status?: "needs_response" | "under_review" | "won" | "lost" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Dispute"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a dispute */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dispute"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1509,6 +1632,72 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gateway_webhooks/{gateway_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receive a webhook from a payment processor (Stripe, Razorpay, a custom gateway): verified by its signature, stored once, processed in the background */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    gateway_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Events already stored from an earlier delivery, ignored */
+                            duplicates: number;
+                            /** @enum {string} */
+                            object: "gateway_webhook_receipt";
+                            /** @description Events stored now, to be processed */
+                            received: number;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6312,6 +6501,8 @@ export interface components {
             currency: string | null;
             /** @description Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand */
             discounts: string[];
+            /** @description One of the customer's payments has an open dispute */
+            disputed: boolean;
             email: string | null;
             id: string;
             /** @description Starts the number of each of this customer's invoices; unique in the account */
@@ -6328,6 +6519,8 @@ export interface components {
             next_invoice_sequence: number;
             /** @enum {string} */
             object: "customer";
+            /** @description How many disputes of the customer's payments are open */
+            open_disputes: number;
             /** @description exempt: no tax; reverse: no tax, the customer accounts for it (reverse charge) */
             tax_exempt: "none" | "exempt" | "reverse";
             tax_ids: {
@@ -6365,6 +6558,39 @@ export interface components {
             /** @enum {string} */
             object: "customer_balance_transaction";
             type: "adjustment" | "applied_to_invoice" | "invoice_credit" | "credit_note" | "credit_note_void";
+        };
+        Dispute: {
+            /** @description Minor units of the currency */
+            amount: number;
+            closed: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Lower-case ISO 4217 code */
+            currency: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            gateway: string;
+            gateway_dispute_id: string;
+            /** @description The processor's own status word */
+            gateway_status: string;
+            id: string;
+            /** @description Id of the invoice (in_…) */
+            invoice: string;
+            /** @enum {string} */
+            object: "dispute";
+            /** @description Id of the payment disputed (pay_…) */
+            payment: string;
+            reason: string | null;
+            /** @description needs_response, under_review: open; won, lost, closed: ended */
+            status: "needs_response" | "under_review" | "won" | "lost" | "closed";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
         };
         Error: {
             error: {
@@ -6473,6 +6699,8 @@ export interface components {
             description: string | null;
             /** @description The discounts that took something from this invoice, in order */
             discounts: string[];
+            /** @description A dispute (chargeback) of one of its payments is open: GET /v1/disputes?invoice= */
+            disputed: boolean;
             due_date: string | null;
             ending_balance: number | null;
             finalized_at: string | null;
@@ -6851,6 +7079,8 @@ export interface components {
             invoice: string;
             /** @enum {string} */
             object: "refund";
+            /** @description rebill: asked by a credit note; gateway: made at the processor (its dashboard) and reported by its webhook, with no credit note */
+            origin: "rebill" | "gateway";
             /** @description Id of the payment refunded (pay_…) */
             payment: string;
             /** @description pending/unknown: sent, or the gateway did not answer; recovery asks it by the refund's key */

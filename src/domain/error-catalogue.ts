@@ -55,6 +55,8 @@ export const ERRORS = {
   webhook_endpoint_limit: { status: 400, type: 'invalid_request_error', message: 'The account has as many webhook endpoints as it may (16); delete one first.' },
   gateway_type_unavailable: { status: 400, type: 'invalid_request_error', message: 'This installation has no adapter for that type of gateway.' },
   routing_rule_limit: { status: 400, type: 'invalid_request_error', message: 'The account has as many routing rules as it may (50); delete one first.' },
+  webhook_signature_invalid: { status: 400, type: 'invalid_request_error', message: 'The webhook\'s signature is missing or does not match the gateway\'s webhook secret; nothing was stored.' },
+  webhook_timestamp_stale: { status: 400, type: 'invalid_request_error', message: 'The webhook was signed more than 300 seconds from now; nothing was stored.' },
   gateway_inactive: { status: 400, type: 'invalid_request_error', message: 'The gateway is inactive: it takes no new payment methods or charges.' },
   webhook_endpoint_disabled: { status: 400, type: 'invalid_request_error', message: 'The webhook endpoint is disabled; enable it (disabled: false) before sending to it again.' },
   webhook_replay_too_large: { status: 400, type: 'invalid_request_error', message: 'The replay matches more events than one request may send again (10,000); narrow it with types or created.' },

@@ -7,6 +7,7 @@ export const EVENT_TYPES = [
   'credit_note.created', 'credit_note.voided',
   'customer.created', 'customer.updated', 'customer.balance_changed',
   'customer_balance_transaction.created',
+  'dispute.created', 'dispute.updated', 'dispute.closed',
   'dunning_case.created', 'dunning_case.updated', 'dunning_case.closed',
   'gateway.created', 'gateway.updated',
   'invoice.created', 'invoice.finalized', 'invoice.updated', 'invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required',

@@ -29,6 +29,8 @@ import { routingRuleRoutes } from './routes/routing-rules.ts';
 import { couponRoutes } from './routes/coupons.ts';
 import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { disputeRoutes } from './routes/disputes.ts';
+import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -111,6 +113,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   paymentRoutes(app, deps);
   creditNoteRoutes(app, deps);
   refundRoutes(app, deps);
+  disputeRoutes(app, deps);
+  gatewayWebhookRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);
   jobRoutes(app, deps);

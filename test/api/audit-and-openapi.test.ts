@@ -103,6 +103,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/events': ['get'], '/v1/events/{id}': ['get'], '/v1/audit_log': ['get'],
       '/v1/credit_notes': ['get', 'post'], '/v1/credit_notes/preview': ['get'], '/v1/credit_notes/{id}': ['get'], '/v1/credit_notes/{id}/void': ['post'],
       '/v1/credit_notes/{id}/pdf': ['get'], '/v1/refunds': ['get'], '/v1/refunds/{id}': ['get'],
+      '/v1/disputes': ['get'], '/v1/disputes/{id}': ['get'], '/v1/gateway_webhooks/{gateway_id}': ['post'],
       '/v1/webhook_endpoints': ['get', 'post'], '/v1/webhook_endpoints/{id}': ['delete', 'get', 'post'], '/v1/webhook_endpoints/{id}/rotate_secret': ['post'],
       '/v1/webhook_endpoints/{id}/deliveries': ['get'], '/v1/webhook_endpoints/{id}/replay': ['post'], '/v1/webhook_deliveries/{id}': ['get'], '/v1/webhook_deliveries/{id}/retry': ['post'],
       '/v1/gateways': ['get', 'post'], '/v1/gateways/{id}': ['get', 'post'],
@@ -126,7 +127,8 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
     it('describes the request body of every POST, with required fields and no unknown fields allowed', async () => {
       const doc = (await h.call('GET', '/v1/openapi.json', undefined, { key: null })).body;
       for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
-        if (!ops.post) continue;
+        // The processors' webhooks arrive as their own signed bytes, not a body of Rebill's schema.
+        if (!ops.post || p === '/v1/gateway_webhooks/{gateway_id}') continue;
         const schema = ops.post.requestBody?.content?.['application/json']?.schema;
         expect(schema, `POST ${p}`).toBeDefined();
         expect(schema.type, `POST ${p}`).toBe('object');

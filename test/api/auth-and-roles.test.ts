@@ -40,6 +40,18 @@ describe('authentication', async () => {
     expectError(await h.call('GET', '/v1/customers/cus_x', undefined, { key: 'rk_live_nope_nope_nope_nope' }), 401, 'authentication_error', 'api_key_invalid');
   });
 
+  it('takes no key on the gateway webhook route: the processor\'s signature is checked instead, and a key grants nothing', async () => {
+    const gw = await ok(h, 'POST', '/v1/gateways', { type: 'stripe', name: 'Stripe',
+      credentials: { secret_key: 'sk_test_abcdefghijklmnopqrstuvwx', webhook_secret: 'whsec_abcdefghijklmnopqrstuvwxyz012345' } });
+    const before = await tableCounts(h);
+    const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'payment_intent.succeeded', data: { object: {} } });
+    for (const key of [null, h.key, 'rk_live_nope_nope_nope_nope']) {
+      const r = await h.call('POST', `/v1/gateway_webhooks/${gw.id}`, body, { key, headers: { 'content-type': 'application/json' } });
+      expectError(r, 400, 'invalid_request_error', 'webhook_signature_invalid');
+    }
+    expect(await tableCounts(h)).toEqual(before);
+  });
+
   it('accepts the scheme name in any case', async () => {
     const r = await h.call('GET', '/v1/customers', undefined, { key: null, headers: { authorization: `bearer ${h.key}` } });
     expect(r.status).toBe(200);
@@ -100,7 +112,7 @@ describe('roles', async () => {
     '/v1/credit_notes', `/v1/credit_notes/${creditNote.id}`, `/v1/credit_notes/${creditNote.id}/pdf`, `/v1/credit_notes/preview?invoice=${sub.latest_invoice}&amount=10`,
     '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`,
     `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
-    '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`];
+    '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {

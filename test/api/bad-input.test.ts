@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { expectErrorShape, failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
@@ -114,6 +115,16 @@ describe('bad input is refused with a precise error and changes nothing', async 
     { customer: planner.id, start_date: '2027-05-01T00:00:00Z', phases: [{ items: [{ price: monthlyUsd.id }] }] })).id}/cancel`, {});
   const bSchedule = await asOther('POST', '/v1/subscription_schedules', { customer: bCustomer.id, start_date: 'now', phases: [{ items: [{ price: bPrice.id }] }] });
   const hugePrice = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1e15, recurring: { interval: 'month' } });
+
+  // Gateways that receive webhooks: another account's Stripe gateway (its signature is the only
+  // key), one of this account without a webhook secret, and one switched off.
+  const stripeCredentials = { secret_key: 'sk_test_abcdefghijklmnopqrstuvwx', webhook_secret: 'whsec_abcdefghijklmnopqrstuvwxyz012345' };
+  const bStripe = await asOther('POST', '/v1/gateways', { type: 'stripe', name: 'Stripe', credentials: stripeCredentials });
+  const noSecret = await ok(h, 'POST', '/v1/gateways', { type: 'stripe', name: 'No secret', credentials: { secret_key: stripeCredentials.secret_key } });
+  const offStripe = await ok(h, 'POST', '/v1/gateways', { type: 'stripe', name: 'Off', credentials: stripeCredentials, active: false });
+  const ownSandbox = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Sandbox' });
+  const stripeEvent = JSON.stringify({ id: 'evt_1', object: 'event', type: 'payment_intent.succeeded', created: 1798760000, data: { object: { id: 'pi_1', object: 'payment_intent', status: 'succeeded', metadata: {} } } });
+  const stripeSigned = (secret: string) => ({ 'stripe-signature': `t=1798760000,v1=${createHmac('sha256', secret).update(`1798760000.${stripeEvent}`).digest('hex')}` });
 
   it('has the fixtures it relies on', () => {
     expect([running.status, notStarted.status, canceledSchedule.status, bSchedule.status]).toEqual(['active', 'not_started', 'canceled', 'active']);
@@ -440,6 +451,19 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'api_base not a URL', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', api_base: 'stripe' }, code: 'parameter_invalid', param: 'api_base' },
       { name: 'api_base with a query', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', api_base: 'https://api.example.com/?k=1' }, code: 'parameter_invalid', param: 'api_base' },
       { name: 'string for active', url: '/v1/gateways', body: { type: 'sandbox', name: 'x', active: 'yes' }, code: 'parameter_invalid', param: 'active' },
+    ],
+    'POST /v1/gateway_webhooks/:gateway_id': [
+      { name: 'unknown gateway', url: '/v1/gateway_webhooks/gw_nope', json: stripeEvent, code: 'resource_missing', param: 'gateway_id' },
+      { name: 'the built-in sandbox', url: '/v1/gateway_webhooks/sandbox', json: stripeEvent, code: 'resource_missing', param: 'gateway_id' },
+      { name: 'a gateway type without webhooks', url: `/v1/gateway_webhooks/${ownSandbox.id}`, json: stripeEvent, code: 'resource_missing', param: 'gateway_id' },
+      { name: 'an inactive gateway', url: `/v1/gateway_webhooks/${offStripe.id}`, json: stripeEvent, headers: stripeSigned(stripeCredentials.webhook_secret), code: 'resource_missing', param: 'gateway_id' },
+      { name: 'gateway id too long', url: `/v1/gateway_webhooks/gw_${'x'.repeat(70)}`, json: stripeEvent, code: 'parameter_invalid', param: 'gateway_id' },
+      { name: 'no signature', url: `/v1/gateway_webhooks/${bStripe.id}`, json: stripeEvent, code: 'webhook_signature_invalid', param: 'signature' },
+      { name: 'signed with another secret', url: `/v1/gateway_webhooks/${bStripe.id}`, json: stripeEvent, headers: stripeSigned('whsec_someoneElse0123456789'), code: 'webhook_signature_invalid', param: 'signature' },
+      { name: 'malformed body', url: `/v1/gateway_webhooks/${bStripe.id}`, json: '{"id": "half', headers: stripeSigned('whsec_someoneElse0123456789'), code: 'webhook_signature_invalid', param: 'signature' },
+      { name: 'a gateway without webhook secret', url: `/v1/gateway_webhooks/${noSecret.id}`, json: stripeEvent, headers: stripeSigned(stripeCredentials.webhook_secret), code: 'webhook_signature_invalid', param: 'signature' },
+      // Signed right, but long ago: a captured delivery replayed later.
+      { name: 'stale signature', url: `/v1/gateway_webhooks/${bStripe.id}`, json: stripeEvent, headers: stripeSigned(stripeCredentials.webhook_secret), code: 'webhook_timestamp_stale', param: 'signature' },
     ],
     'POST /v1/routing_rules': [
       { name: 'missing gateway', url: '/v1/routing_rules', body: { currency: 'usd' }, code: 'parameter_missing', param: 'gateway' },
@@ -798,7 +822,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   it('covers every POST endpoint of the API', () => {
     const posts = registeredRoutes(h.app).filter((r) => r.startsWith('POST '));
     expect(posts.length).toBeGreaterThan(5);
-    expect(endpoints.map(([e]) => e).sort()).toEqual(posts);
+    // The gateway webhook takes a processor's signed bytes, not a JSON body of Rebill's: its cases are above.
+    expect(endpoints.map(([e]) => e).sort()).toEqual(posts.filter((p) => p !== 'POST /v1/gateway_webhooks/:gateway_id'));
     expect(Object.keys(cases).sort()).toEqual(posts);
   });
   describe.each(endpoints)('%s with a body that is not what it expects', (_e, url, valid) => {

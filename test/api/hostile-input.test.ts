@@ -210,7 +210,9 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bodySchema = (path: string): Schema | undefined =>
     doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.post?.requestBody?.content?.['application/json']?.schema;
 
-  const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length));
+  // The gateway webhook takes a processor's signed bytes, not Rebill's JSON: it has its own corpus below.
+  const WEBHOOK = '/v1/gateway_webhooks/:gateway_id';
+  const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length)).filter((p) => p !== WEBHOOK);
   const collection = (path: string) => /^\/v1\/([a-z_]+)\/:id\b/.exec(path)?.[1];
   const unfillable = writes.filter((p) => p.includes(':') && !ids[collection(p) ?? '']);
 
@@ -241,6 +243,37 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
       });
     });
   }
+
+  describe(`POST ${WEBHOOK}`, async () => {
+    const stripe = await ok(h, 'POST', '/v1/gateways', { type: 'stripe', name: 'Hostile Stripe',
+      credentials: { secret_key: 'sk_test_abcdefghijklmnopqrstuvwx', webhook_secret: 'whsec_abcdefghijklmnopqrstuvwxyz012345' } });
+    const url = `/v1/gateway_webhooks/${stripe.id}`;
+    const signature = { 'stripe-signature': `t=${Math.floor(h.clock.now().getTime() / 1000)},v1=${'0'.repeat(64)}` };
+    const attacks: Attack[] = [
+      { name: 'malformed JSON', json: '{"id": ' },
+      { name: 'an empty body', json: '' },
+      { name: '8,000 nested arrays', json: `${'['.repeat(8_000)}${']'.repeat(8_000)}` },
+      { name: 'a 900 KB string', json: JSON.stringify({ id: 'evt_1', zzz: 'x'.repeat(900_000) }) },
+      { name: 'a body over the size limit', json: 'x'.repeat(1_100_000), status: 413 },
+      { name: 'the NUL character', json: '{"id":"a\u0000b"}' },
+      { name: 'a lone surrogate', json: '{"id":"\ud800"}' },
+      { name: 'a card number', json: '{"id":"evt_1","card":"4242424242424242"}' },
+      { name: 'XML', json: '<event/>', contentType: 'application/xml' },
+      { name: 'a signature header of 64 KB', json: '{}', headers: { 'stripe-signature': 'x'.repeat(65_536) }, status: 431 },
+      { name: 'another account\'s id in the path', json: '{}', path: `/v1/gateway_webhooks/${bGateway.id}`, status: 404 },
+      { name: 'an id of 2,000 characters', json: '{}', path: `/v1/gateway_webhooks/${'x'.repeat(2_000)}`, status: 414 },
+      { name: 'a bad percent-encoding in the path', json: '{}', path: '/v1/gateway_webhooks/%E0%A4%A' },
+    ];
+    it.each(attacks.map((a) => [a.name, a] as const))('%s', async (_name, a) => {
+      const before = await tableCounts(h);
+      const r = await send(h, a.path ?? url, { ...a, headers: { ...signature, ...(a.headers ?? {}) } });
+      expect(r.status, JSON.stringify(r.body)?.slice(0, 300)).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+      if (a.status) expect(r.status).toBe(a.status);
+      expectErrorShape(r.body);
+      expect(await tableCounts(h)).toEqual(before);
+    });
+  });
 
   it('is still serving, and nothing hostile was stored anywhere', async () => {
     expect((await h.call('GET', '/health', undefined, { key: null })).status).toBe(200);

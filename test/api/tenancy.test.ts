@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
+import { applyDispute } from '../../src/app/gateway-events/disputes.ts';
 import { failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, type Harness } from '../support.ts';
 
@@ -11,7 +12,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -78,6 +79,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const delivery = await webhookDelivery(h, endpoint.id);
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'A sandbox' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id, currency: 'usd' });
+  // A dispute of A's paid invoice, applied as a processor's dispute event is (the sandbox has no webhooks to send one).
+  await applyDispute(h.deps, { accountId: a.accountId, actor: 'gateway:sandbox', requestId: null },
+    { account_id: a.accountId, gateway: 'sandbox', occurred_at: new Date('2027-01-02T00:00:00Z') } as never,
+    { kind: 'dispute', gatewayDisputeId: 'dp_sandbox_1', chargeId: payment.gateway_charge_id, amount: 1500n, currency: 'usd', status: 'needs_response', gatewayStatus: 'needs_response', reason: 'fraudulent' });
+  const dispute = (await ok(h, 'GET', `/v1/disputes?invoice=${invoice.id}`)).data[0];
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -97,7 +103,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -108,6 +114,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, expect: 'missing' },
     { route: 'GET /v1/routing_rules', url: '/v1/routing_rules?limit=100', expect: 'empty' },
     { route: 'GET /v1/webhook_deliveries/:id', url: `/v1/webhook_deliveries/${delivery}`, expect: 'missing' },
+    { route: 'GET /v1/disputes/:id', url: `/v1/disputes/${dispute.id}`, expect: 'missing' },
+    { route: 'GET /v1/disputes', url: '/v1/disputes?limit=100', expect: 'empty' },
+    { route: 'GET /v1/disputes', url: `/v1/disputes?invoice=${invoice.id}`, expect: 'empty' },
+    { route: 'GET /v1/disputes', url: `/v1/disputes?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions', url: `/v1/customers/${customer.id}/balance_transactions?limit=100`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions/:txn', url: `/v1/customers/${customer.id}/balance_transactions/${adjustment.id}`, expect: 'missing' },
@@ -192,6 +202,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/webhook_endpoints/:id/rotate_secret', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/webhook_endpoints/:id/replay', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/gateways/:id', url: `/v1/gateways/${gateway.id}`, body: { active: false }, expect: 'missing', param: 'id' },
+    // No key counts here: A's gateway id names A's account, and only A's processor signature is believed (a sandbox takes none).
+    { route: 'POST /v1/gateway_webhooks/:gateway_id', url: `/v1/gateway_webhooks/${gateway.id}`, body: { id: 'evt_1', type: 'charge.succeeded' }, expect: 'missing', param: 'gateway_id' },
     { route: 'POST /v1/gateways', url: '/v1/gateways', body: { type: 'sandbox', name: 'B sandbox' }, expect: 'own' },
     { route: 'POST /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'DELETE /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, method: 'DELETE', expect: 'missing', param: 'id' },

@@ -27,6 +27,7 @@ export interface CustomersTable {
   address: Defaulted<unknown>; tax_exempt: Defaulted<string>; tax_ids: Defaulted<unknown>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>; discount_ids: Defaulted<string[]>;
   dunning_policy_id: Defaulted<string | null>; time_zone: Defaulted<string | null>;
+  open_disputes: Defaulted<number>;
 }
 export interface ProductsTable {
   account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
@@ -82,7 +83,7 @@ export interface InvoicesTable {
   ending_balance: Defaulted<bigint | null>; marked_uncollectible_at: Defaulted<Ts | null>; test_clock_id: Defaulted<string | null>;
   tax: Defaulted<bigint>; total_excluding_tax: bigint; total_taxes: Defaulted<unknown>; discounts: Defaulted<string[]>; total_discount_amounts: Defaulted<unknown>;
   customer_name: Defaulted<string | null>; customer_address: Defaulted<unknown>; customer_tax_ids: Defaulted<unknown>;
-  customer_tax_exempt: Defaulted<string | null>; automatic_tax: Defaulted<unknown>;
+  customer_tax_exempt: Defaulted<string | null>; automatic_tax: Defaulted<unknown>; open_disputes: Defaulted<number>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface InvoiceLinesTable {
@@ -163,6 +164,16 @@ export interface RefundsTable {
   account_id: string; id: string; credit_note_id: string | null; invoice_id: string; payment_attempt_id: string; customer_id: string;
   gateway: string; gateway_charge_id: string; idempotency_key: string; amount: bigint; currency: string; status: string;
   gateway_refund_id: string | null; failure_message: string | null; recover_at: Ts | null; created_at: Ts; updated_at: Ts;
+  origin: Defaulted<string>;
+}
+export interface GatewayEventsTable {
+  account_id: string; id: string; gateway: string; event_id: string; type: string; subject: Json; occurred_at: Ts;
+  status: string; note: string | null; created_at: Ts; processed_at: Ts | null;
+}
+export interface DisputesTable {
+  account_id: string; id: string; gateway: string; gateway_dispute_id: string; gateway_charge_id: string; payment_attempt_id: string;
+  invoice_id: string; customer_id: string; amount: bigint; currency: string; status: string; gateway_status: string; reason: string | null;
+  occurred_at: Ts; closed_at: Ts | null; created_at: Ts; updated_at: Ts;
 }
 export interface SandboxRefundsTable {
   idempotency_key: string; id: string; charge_id: string; amount: bigint; currency: string; reference: string | null; created_at: Generated<Ts>;
@@ -234,6 +245,8 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   credit_notes: CreditNotesTable;
   refunds: RefundsTable;
+  gateway_events: GatewayEventsTable;
+  disputes: DisputesTable;
   'sandbox.charges': SandboxChargesTable;
   'sandbox.refunds': SandboxRefundsTable;
 }

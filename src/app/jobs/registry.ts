@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { processNextDue } from '../billing/process-due.ts';
+import { processGatewayEventJob } from '../gateway-events/job.ts';
 import { deleteExpiredEvents } from '../events/retention.ts';
 import { sequenceEvents } from '../events/sequencer.ts';
 import { deliverDue } from '../webhooks/deliver.ts';
@@ -72,7 +73,7 @@ export const dunningPaymentSettled = defineJob({
 });
 
 /** Every job kind Rebill runs. A new kind (e.g. `webhook.deliver`) is declared in its own module and listed here. */
-export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention, dunningPaymentSettled];
+export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention, dunningPaymentSettled, processGatewayEventJob];
 
 export const defaultCatalogue = new JobCatalogue(JOB_KINDS, POLLED);
 

@@ -30,7 +30,7 @@ export async function openRefund(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' 
   const row: Row<'refunds'> = {
     account_id: u.accountId, id, credit_note_id: creditNoteId, invoice_id: invoice.id, payment_attempt_id: from.id, customer_id: invoice.customer_id,
     gateway: from.gateway, gateway_charge_id: from.gateway_charge_id!, idempotency_key: `rebill:${u.accountId}:${id}`, amount, currency: invoice.currency,
-    status: 'pending', gateway_refund_id: null, failure_message: null,
+    status: 'pending', gateway_refund_id: null, failure_message: null, origin: 'rebill',
     // Real time even on a test clock: a refund's fate does not wait for anyone to move a clock.
     recover_at: new Date(deps.clock.now().getTime() + deps.recoveryDelayMs), created_at: now, updated_at: now,
   };
@@ -40,7 +40,7 @@ export async function openRefund(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' 
 }
 
 /** Records the gateway's answer once: only a refund still pending or unknown changes. */
-async function settleRefund(deps: Deps, actor: Actor, r: Row<'refunds'>, outcome: RefundOutcome): Promise<void> {
+export async function settleRefund(deps: Deps, actor: Actor, r: Row<'refunds'>, outcome: RefundOutcome): Promise<void> {
   if (outcome.status === 'pending') {
     // Known to the processor, not final: kept open (with its id) for recovery to ask again.
     await deps.db.updateTable('refunds').set({ status: 'unknown', gateway_refund_id: outcome.refundId, updated_at: deps.clock.now() })

@@ -8,8 +8,9 @@ import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns
 import { Agent, request } from 'undici';
 import {
   GatewayUnreachableError, type CardDetails, type ChargeLookup, type ChargeOutcome, type ChargeRequest, type GatewayConfig,
-  type PaymentGateway, type RefundLookup, type RefundOutcome, type RefundRequest,
+  type PaymentGateway, type RefundLookup, type RefundOutcome, type RefundRequest, type GatewayEvent, type WebhookDelivery,
 } from '../../../app/ports.ts';
+import { parseCustomWebhook } from './webhooks.ts';
 import { SIGNATURE_HEADER, signRequest } from '../../../domain/gateway-signature.ts';
 import { addressAllowed, type UrlPolicy } from '../../../domain/webhook-url.ts';
 import { chargeOutcome, configFailure, errorOf, refundOutcome, type Answer } from './answers.ts';
@@ -72,6 +73,10 @@ export class CustomHttpGateway implements PaymentGateway {
     this.policy = opts.policy ?? STRICT;
     const lookup = guardedLookup(this.policy);
     this.agent = new Agent({ connections: 16, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, connect: { timeout: this.timeoutMs, lookup: lookup as never } });
+  }
+
+  parseWebhook(delivery: WebhookDelivery): GatewayEvent[] {
+    return parseCustomWebhook(this.secret, delivery);
   }
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {

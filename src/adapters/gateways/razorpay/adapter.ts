@@ -1,15 +1,16 @@
 import type Razorpay from 'razorpay';
-import { GatewayUnreachableError, type CardDetails, type ChargeLookup, type ChargeOutcome, type ChargeRequest, type GatewayConfig, type PaymentGateway, type RefundLookup, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
+import { GatewayUnreachableError, type CardDetails, type ChargeLookup, type ChargeOutcome, type ChargeRequest, type GatewayConfig, type GatewayEvent, type PaymentGateway, type WebhookDelivery, type RefundLookup, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
 import { RAZORPAY_RECURRING_CURRENCIES, toRazorpayAmount } from './amounts.ts';
 import { brandOf, declined, paymentDecline, rebillDecline, refusalOrUnknown, type RzpPayment } from './outcomes.ts';
 import { refundOutcome, refundsOf } from './refunds.ts';
+import { parseRazorpayWebhook } from './webhooks.ts';
 import { isRazorpayHttpError, razorpayClient, refundIdempotent } from './sdk.ts';
 
 type RzpOrder = { entity: 'order'; id: string; amount: number | string; currency: string; receipt: string | null; status: string; created_at: number };
 type Collection<T> = { items: T[] };
 type RzpToken = { method?: string; card?: { network?: string; last4?: string; expiry_month?: number | string; expiry_year?: number | string } | null; bank_details?: { account_number?: string } | null; expired_at?: number | null };
 
-export type RazorpayGatewayOptions = { name: string; keyId: string; keySecret: string; apiBase?: string | null; timeoutMs?: number };
+export type RazorpayGatewayOptions = { name: string; keyId: string; keySecret: string; webhookSecret?: string | null; apiBase?: string | null; timeoutMs?: number };
 
 /** Production's wait for an answer; tests pass a shorter one through the factory. */
 export const RAZORPAY_TIMEOUT_MS = 10_000;
@@ -25,10 +26,16 @@ export class RazorpayGateway implements PaymentGateway {
   readonly name: string;
   readonly currencies = RAZORPAY_RECURRING_CURRENCIES;
   private readonly rzp: Razorpay;
+  private readonly webhookSecret: string | null;
 
   constructor(opts: RazorpayGatewayOptions) {
     this.name = opts.name;
+    this.webhookSecret = opts.webhookSecret ?? null;
     this.rzp = razorpayClient({ keyId: opts.keyId, keySecret: opts.keySecret, apiBase: opts.apiBase ?? undefined, timeoutMs: opts.timeoutMs ?? RAZORPAY_TIMEOUT_MS });
+  }
+
+  parseWebhook(delivery: WebhookDelivery): GatewayEvent[] {
+    return parseRazorpayWebhook(this.webhookSecret, delivery);
   }
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {
@@ -220,6 +227,6 @@ export class RazorpayGateway implements PaymentGateway {
 /** Builds the adapter of a configured Razorpay gateway; `timeoutMs` for tests against a local server. */
 export function razorpayFactory(opts: { timeoutMs?: number } = {}) {
   return (c: GatewayConfig): PaymentGateway => new RazorpayGateway({
-    name: c.id, keyId: c.credentials.key_id ?? '', keySecret: c.credentials.key_secret ?? '', apiBase: c.apiBase, timeoutMs: opts.timeoutMs,
+    name: c.id, keyId: c.credentials.key_id ?? '', keySecret: c.credentials.key_secret ?? '', webhookSecret: c.credentials.webhook_secret ?? null, apiBase: c.apiBase, timeoutMs: opts.timeoutMs,
   });
 }

@@ -1,7 +1,8 @@
 import Stripe from 'stripe';
-import type { CardDetails, ChargeLookup, ChargeOutcome, ChargeRequest, GatewayConfig, GatewayFactory, PaymentGateway, RefundLookup, RefundOutcome, RefundRequest } from '../../../app/ports.ts';
+import type { CardDetails, ChargeLookup, ChargeOutcome, ChargeRequest, GatewayConfig, GatewayEvent, GatewayFactory, PaymentGateway, RefundLookup, RefundOutcome, RefundRequest, WebhookDelivery } from '../../../app/ports.ts';
 import { DEFAULT_API_BASE } from '../../../domain/gateway-types.ts';
 import { STRIPE_CURRENCIES, toStripeAmount } from './amounts.ts';
+import { parseStripeWebhook } from './webhooks.ts';
 import { chargeErrorOutcome, intentOutcome, ownDecline, refundErrorOutcome, refundOutcome, unreachable } from './outcomes.ts';
 
 export type StripeOptions = {
@@ -47,7 +48,11 @@ const rank = (pi: Stripe.PaymentIntent): number => RANK[pi.status] ?? 3;
 export class StripeGateway implements PaymentGateway {
   readonly currencies = STRIPE_CURRENCIES;
 
-  constructor(readonly name: string, private readonly stripe: Stripe) {}
+  constructor(readonly name: string, private readonly stripe: Stripe, private readonly webhookSecret: string | null = null) {}
+
+  parseWebhook(delivery: WebhookDelivery): GatewayEvent[] {
+    return parseStripeWebhook(this.stripe, this.webhookSecret, delivery);
+  }
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {
     const amount = toStripeAmount(req.amount, req.currency);
@@ -157,4 +162,4 @@ export class StripeGateway implements PaymentGateway {
 
 /** The factory `gatewayFactories` registers for `stripe` gateways; tests pass a shorter timeout. */
 export const stripeGatewayFactory = (opts: StripeOptions = {}): GatewayFactory =>
-  (config) => new StripeGateway(config.id, stripeClient(config, opts));
+  (config) => new StripeGateway(config.id, stripeClient(config, opts), config.credentials.webhook_secret ?? null);
