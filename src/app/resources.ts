@@ -322,7 +322,9 @@ export const Payment = Type.Object({
     mastercard_advice_code: Nullable(Type.String({ description: 'Mastercard Merchant Advice Code' })),
     verdict: Nullable(Type.String({ description: 'never, update, config or later' })),
   })),
-  failure_message: Nullable(Type.String()), gateway_charge_id: Nullable(Type.String()), created: Time, updated: Time,
+  failure_message: Nullable(Type.String()), gateway_charge_id: Nullable(Type.String()),
+  failover_of: Nullable(Ref('pay', 'payment this one replaces on another gateway, after that gateway failed with its own error (docs/failover.md)')),
+  created: Time, updated: Time,
 });
 
 export const REFUND_STATUSES = ['pending', 'unknown', 'succeeded', 'failed'] as const;

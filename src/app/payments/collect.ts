@@ -21,7 +21,8 @@ export function attemptRow(deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, invoic
     // The payment method's gateway charges it; recovery and refunds go back to the same one.
     test_clock_id: testClockId, gateway: pm.gateway, idempotency_key: `rebill:${invoice.account_id}:${id}`,
     amount: invoice.amount_remaining, currency: invoice.currency, status: 'pending', decline_code: null,
-    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, attempt_number: invoice.attempt_count + 1, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, attempt_number: invoice.attempt_count + 1,
+    gateway_called_at: null, gateway_ms: null, gateway_result: null, failover_of: null, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
     // On a test clock `now` is the clock's; a crash must still be healed in real time.
     rescue_at: testClockId ? new Date(deps.clock.now().getTime() + deps.recoveryDelayMs) : null,
     created_at: now, updated_at: now,
