@@ -110,30 +110,29 @@ describe('failover from Stripe to a backup method on Razorpay', async () => {
     expect(await attemptsOf(renewal.id)).toHaveLength(1);
   });
 
-  it('a 5xx after Stripe saved the charge: recovery finds it, no failover, one charge, even while search lags', async () => {
-    // Search misses the charge for an hour; the lookup lists the Stripe customer's PaymentIntents instead.
-    stripe.setSearchDelay(60 * 60 * 1000);
-    try {
-      stripe.fault({ kind: 'errorAfter', status: 500, method: 'POST', path: '/v1/payment_intents' });
-      const { renewal } = await renewalOf('pm_card_visa');
-      expect((await attemptsOf(renewal.id)).map((a: { status: string }) => a.status)).toEqual(['unknown']);
-      await recoverAfterDelay();
-      expect(await attemptsOf(renewal.id)).toMatchObject([{ status: 'succeeded', gateway: onStripe.id, failover_of: null }]);
-      expect(await invoiceStatus(renewal.id)).toBe('paid');
-      expect([stripeCharges(renewal.id).length, rzpCharges(renewal.id).length]).toEqual([1, 0]);
-    } finally {
-      stripe.setSearchDelay(0);
-    }
-  });
-
-  it('the same with the answer lost after Stripe charged (search lag 0): recovery finds it, no failover', async () => {
-    stripe.fault({ kind: 'lose', times: 2, method: 'POST', path: '/v1/payment_intents' });
+  /** Stripe made the charge but Rebill never got the answer: recovery must find it there, and nothing moves. */
+  async function foundWhereItWas(fault: Parameters<typeof stripe.fault>[0]) {
+    stripe.fault(fault);
     const { renewal } = await renewalOf('pm_card_visa');
     expect((await attemptsOf(renewal.id)).map((a: { status: string }) => a.status)).toEqual(['unknown']);
     await recoverAfterDelay();
     expect(await attemptsOf(renewal.id)).toMatchObject([{ status: 'succeeded', gateway: onStripe.id, failover_of: null }]);
     expect(await invoiceStatus(renewal.id)).toBe('paid');
     expect([stripeCharges(renewal.id).length, rzpCharges(renewal.id).length]).toEqual([1, 0]);
+  }
+
+  it('a 5xx after Stripe saved the charge: recovery finds it, no failover, one charge, even while search lags', async () => {
+    // Search misses the charge for an hour; the lookup lists the Stripe customer's PaymentIntents instead.
+    stripe.setSearchDelay(60 * 60 * 1000);
+    try {
+      await foundWhereItWas({ kind: 'errorAfter', status: 500, method: 'POST', path: '/v1/payment_intents' });
+    } finally {
+      stripe.setSearchDelay(0);
+    }
+  });
+
+  it('the same with the answer lost after Stripe charged: recovery finds it, no failover', async () => {
+    await foundWhereItWas({ kind: 'lose', times: 2, method: 'POST', path: '/v1/payment_intents' });
   });
 
   it('no ping-pong: when the backup fails on its own side too, the charge does not go back to Stripe', async () => {
