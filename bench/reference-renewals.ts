@@ -100,6 +100,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       const attempt: Row<'payment_attempts'> = { account_id: s.account_id, id: aid, invoice_id: invoice.id, customer_id: s.customer_id, payment_method_id: s.pm_id,
         test_clock_id: null, gateway: 'sandbox', idempotency_key: `rebill:${s.account_id}:${aid}`, amount: built.total, currency: built.currency,
         status: 'pending', decline_code: null, failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, action_url: null, lookups: 0, attempt_number: 1,
+        gateway_called_at: null, gateway_ms: null, gateway_result: null, failover_of: null,
         recover_at: new Date(now.getTime() + 60_000), rescue_at: null, created_at: now, updated_at: now };
       inv.push([invoice.account_id, invoice.id, invoice.customer_id, invoice.subscription_id, invoice.number, 'open', 'subscription_cycle', invoice.currency, invoice.subtotal,
         invoice.total, invoice.total_excluding_tax, invoice.amount_due, 0, invoice.amount_remaining, start, end, 1, now, 0, 0, now, now]);

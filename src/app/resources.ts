@@ -236,6 +236,19 @@ export const RoutingRule = Type.Object({
   customer_metadata: MetadataObject, active: Type.Boolean(), description: Nullable(Type.String()), created: Time, updated: Time,
 });
 
+export const GatewayHealth = Type.Object({
+  object: Type.Literal('gateway_health'), gateway: Type.String({ description: 'A gateway id (gw_…) or sandbox' }),
+  from: Time, to: Time,
+  attempts: Type.Integer({ description: 'Charges sent to the gateway in the hour' }), succeeded: Type.Integer(),
+  declined: Type.Integer({ description: "Refused by the card's issuer or for the merchant's setup: the gateway worked" }),
+  gateway_errors: Type.Integer({ description: "The gateway's own failures: 5xx, timeouts, lost answers, processing_error" }),
+  pending: Type.Integer({ description: 'Answered processing or requires_action' }),
+  success_rate: Nullable(Type.Number({ description: 'succeeded / attempts, 4 decimals; null without attempts' })),
+  latency_ms: Type.Object({ p50: Nullable(Type.Integer()), p95: Nullable(Type.Integer()) }, { description: 'Nearest-rank percentiles of how long the calls took' }),
+  status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')], { description: 'unhealthy: at least 5 charges in the last 5 minutes, half or more failing on the gateway\'s side, the latest too (docs/failover.md)' }),
+  since: Nullable(Type.String({ format: 'date-time', description: 'When the status began; null when it held the whole hour' })),
+});
+
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 const DeliveryAttempt = Type.Object({
   at: Time, status_code: Nullable(Type.Integer({ description: 'The HTTP status the endpoint answered; null when none came (refused, timed out, address not allowed)' })),
@@ -330,6 +343,7 @@ export const Payment = Type.Object({
   next_action: Nullable(Type.Object({
     type: Type.Literal('redirect_to_url'), url: Nullable(Type.String({ description: "Where the customer authenticates, as the processor gave it; null when the processor gave none (its own SDK must handle it on-session)" })),
   }, { description: 'Set while the payment requires_action' })),
+  failover_of: Nullable(Ref('pay', 'payment this one replaces on another gateway, after that gateway failed with its own error (docs/failover.md)')),
   created: Time, updated: Time,
 });
 
@@ -447,6 +461,7 @@ export type TaxRateObject = Static<typeof TaxRate>;
 export type WebhookEndpointObject = Static<typeof WebhookEndpoint>;
 export type GatewayObject = Static<typeof Gateway>;
 export type RoutingRuleObject = Static<typeof RoutingRule>;
+export type GatewayHealthObject = Static<typeof GatewayHealth>;
 export type WebhookDeliveryObject = Static<typeof WebhookDelivery>;
 export type WebhookReplayObject = Static<typeof WebhookReplay>;
 export type InvoiceItemObject = Static<typeof InvoiceItem>;

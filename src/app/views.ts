@@ -179,7 +179,7 @@ export const paymentAttemptView = (a: Row<'payment_attempts'>): R.PaymentObject 
   gateway: a.gateway, amount: num(a.amount), currency: a.currency, status: oneOf(a.status),
   decline_code: a.decline_code, decline_category: a.decline_category === null ? null : oneOf<DeclineCategory>(a.decline_category), do_not_retry: a.do_not_retry,
   gateway_decline_code: a.gateway_decline_code, network_advice: a.network_advice === null ? null : json(a.network_advice) as R.PaymentObject['network_advice'],
-  failure_message: a.failure_message, gateway_charge_id: a.gateway_charge_id,
+  failure_message: a.failure_message, gateway_charge_id: a.gateway_charge_id, failover_of: a.failover_of,
   next_action: a.status === 'requires_action' ? { type: 'redirect_to_url', url: a.action_url } : null,
   created: iso(a.created_at), updated: iso(a.updated_at),
 });

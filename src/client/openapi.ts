@@ -1942,6 +1942,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/gateways/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A gateway's last hour (sandbox too): charges, declines, gateway errors, latency, and whether routing skips it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GatewayHealth"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoiceitems": {
         parameters: {
             query?: never;
@@ -6655,6 +6711,40 @@ export interface components {
              */
             updated: string;
         };
+        GatewayHealth: {
+            /** @description Charges sent to the gateway in the hour */
+            attempts: number;
+            /** @description Refused by the card's issuer or for the merchant's setup: the gateway worked */
+            declined: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            from: string;
+            /** @description A gateway id (gw_…) or sandbox */
+            gateway: string;
+            /** @description The gateway's own failures: 5xx, timeouts, lost answers, processing_error */
+            gateway_errors: number;
+            /** @description Nearest-rank percentiles of how long the calls took */
+            latency_ms: {
+                p50: number | null;
+                p95: number | null;
+            };
+            /** @enum {string} */
+            object: "gateway_health";
+            /** @description Answered processing or requires_action */
+            pending: number;
+            since: string | null;
+            /** @description unhealthy: at least 5 charges in the last 5 minutes, half or more failing on the gateway's side, the latest too (docs/failover.md) */
+            status: "healthy" | "unhealthy";
+            succeeded: number;
+            success_rate: number | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            to: string;
+        };
         Invoice: {
             /** @description What is to be collected: total plus starting balance, never below zero */
             amount_due: number;
@@ -6894,6 +6984,7 @@ export interface components {
             decline_code: string | null;
             /** @description The card must not be charged again for this payment (hard and fraud declines, a card network's "never") */
             do_not_retry: boolean;
+            failover_of: string | null;
             failure_message: string | null;
             gateway: string;
             gateway_charge_id: string | null;

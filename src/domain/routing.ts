@@ -36,3 +36,16 @@ export function route<M extends RoutableMethod>(
   }
   return null;
 }
+
+/**
+ * `route` among the methods on gateways not to `avoid` (unhealthy ones, those an invoice's
+ * charge has already failed on), falling back to the default, else the oldest of them. Null: the
+ * customer has no method anywhere else.
+ */
+export function routeAvoiding<M extends RoutableMethod>(
+  rules: readonly RoutingRule[], charge: RoutedCharge, methods: readonly M[], defaultId: string | null, avoid: (gateway: string) => boolean,
+): M | null {
+  const usable = methods.filter((m) => !avoid(m.gateway));
+  if (usable.length === 0) return null;
+  return route(rules, charge, usable, defaultId)?.method ?? usable.find((m) => m.id === defaultId) ?? usable[0]!;
+}

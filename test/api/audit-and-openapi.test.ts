@@ -106,7 +106,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/disputes': ['get'], '/v1/disputes/{id}': ['get'], '/v1/gateway_webhooks/{gateway_id}': ['post'],
       '/v1/webhook_endpoints': ['get', 'post'], '/v1/webhook_endpoints/{id}': ['delete', 'get', 'post'], '/v1/webhook_endpoints/{id}/rotate_secret': ['post'],
       '/v1/webhook_endpoints/{id}/deliveries': ['get'], '/v1/webhook_endpoints/{id}/replay': ['post'], '/v1/webhook_deliveries/{id}': ['get'], '/v1/webhook_deliveries/{id}/retry': ['post'],
-      '/v1/gateways': ['get', 'post'], '/v1/gateways/{id}': ['get', 'post'],
+      '/v1/gateways': ['get', 'post'], '/v1/gateways/{id}': ['get', 'post'], '/v1/gateways/{id}/health': ['get'],
       '/v1/routing_rules': ['get', 'post'], '/v1/routing_rules/{id}': ['delete', 'get', 'post'],
       '/v1/jobs': ['get'], '/v1/jobs/{id}': ['get'], '/v1/jobs/{id}/retry': ['post'],
     };

@@ -111,7 +111,7 @@ describe('roles', async () => {
     `/v1/invoices/${sub.latest_invoice}/pdf`, `/v1/invoices/${draft.id}/pdf`, '/v1/account',
     '/v1/credit_notes', `/v1/credit_notes/${creditNote.id}`, `/v1/credit_notes/${creditNote.id}/pdf`, `/v1/credit_notes/preview?invoice=${sub.latest_invoice}&amount=10`,
     '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`,
-    `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
+    `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, `/v1/gateways/${gateway.id}/health`, '/v1/gateways/sandbox/health', '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
     '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {

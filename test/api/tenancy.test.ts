@@ -110,6 +110,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/webhook_endpoints', url: '/v1/webhook_endpoints?limit=100', expect: 'empty' },
     { route: 'GET /v1/webhook_endpoints/:id/deliveries', url: `/v1/webhook_endpoints/${endpoint.id}/deliveries`, expect: 'missing' },
     { route: 'GET /v1/gateways/:id', url: `/v1/gateways/${gateway.id}`, expect: 'missing' },
+    { route: 'GET /v1/gateways/:id/health', url: `/v1/gateways/${gateway.id}/health`, expect: 'missing' },
     { route: 'GET /v1/gateways', url: '/v1/gateways?limit=100', expect: 'empty' },
     { route: 'GET /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, expect: 'missing' },
     { route: 'GET /v1/routing_rules', url: '/v1/routing_rules?limit=100', expect: 'empty' },

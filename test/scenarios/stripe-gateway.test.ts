@@ -207,8 +207,8 @@ describe('Stripe gateway', async () => {
     expect(intentsOf(attempt.id)).toHaveLength(1);
   });
 
-  it('a lost answer while search lags: recovery misses it, charges again with the same key, and Stripe replays the first charge', async () => {
-    const { customer } = await customerWith('pm_card_visa');
+  it('a lost answer while search lags (no Stripe customer to list by): recovery misses it, charges again with the same key, and Stripe replays the first charge', async () => {
+    const { customer } = await customerWith('pm_card_visa', { saved: false });
     stripe.setSearchDelay(60 * 60 * 1000);
     try {
       stripe.fault({ kind: 'lose', times: 2, method: 'POST', path: '/v1/payment_intents' });

@@ -129,6 +129,7 @@ export interface PaymentAttemptsTable {
   recover_at: Ts | null; rescue_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
   gateway_decline_code: Defaulted<string | null>; decline_category: Defaulted<string | null>; do_not_retry: Defaulted<boolean>; attempt_number: Defaulted<number>; network_advice: ColumnType<unknown, string | null | undefined, string | null>;
   action_url: Defaulted<string | null>; lookups: Defaulted<number>;
+  gateway_called_at: Defaulted<Ts | null>; gateway_ms: Defaulted<number | null>; gateway_result: Defaulted<string | null>; failover_of: Defaulted<string | null>;
 }
 export interface BillingFailuresTable {
   account_id: string; id: string; subscription_id: string; test_clock_id: string | null; status: string;

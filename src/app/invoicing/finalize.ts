@@ -170,7 +170,7 @@ export async function finalizeAndWrite(
     if (written.length === 0) return { written, charges: [] };
   }
   for (const p of written) finalizePlan(deps, p, p.at);
-  await routeCharges(u, written);
+  await routeCharges(u, written, deps.clock.now());
   writeCustomers(u, written, opts.guarded);
   insertInvoices(u, written.filter((p) => !p.stored));
   u.updateLater('invoices', written.filter((p) => p.stored).map((p) => finalizedColumns(p.invoice)));

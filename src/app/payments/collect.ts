@@ -1,6 +1,8 @@
 import { newId } from '../../domain/ids.ts';
 import { GatewayUnreachableError, type Actor, type ChargeOutcome, type ChargeRequest, type Deps } from '../ports.ts';
 import { gatewayFor } from '../gateways/resolve.ts';
+import { recordCalls, resultOf, timed, type CallRecord } from '../gateways/health.ts';
+import { failOver, movable } from './failover.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { paymentAttemptView, type Row } from '../views.ts';
 import { leaveOpen } from './leave-open.ts';
@@ -22,7 +24,8 @@ export function attemptRow(deps: Pick<Deps, 'recoveryDelayMs' | 'clock'>, invoic
     // The payment method's gateway charges it; recovery and refunds go back to the same one.
     test_clock_id: testClockId, gateway: pm.gateway, idempotency_key: `rebill:${invoice.account_id}:${id}`,
     amount: invoice.amount_remaining, currency: invoice.currency, status: 'pending', decline_code: null,
-    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, action_url: null, lookups: 0, attempt_number: invoice.attempt_count + 1, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
+    failure_message: null, gateway_charge_id: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null, action_url: null, lookups: 0, attempt_number: invoice.attempt_count + 1,
+    gateway_called_at: null, gateway_ms: null, gateway_result: null, failover_of: null, recover_at: new Date(now.getTime() + deps.recoveryDelayMs),
     // On a test clock `now` is the clock's; a crash must still be healed in real time.
     rescue_at: testClockId ? new Date(deps.clock.now().getTime() + deps.recoveryDelayMs) : null,
     created_at: now, updated_at: now,
@@ -51,34 +54,50 @@ const GATEWAY_PARALLELISM = 8;
 
 /**
  * Sends recorded attempts to the gateway and settles the answers in one transaction. An
- * attempt whose call got no answer is marked `unknown` and left for recovery.
+ * attempt whose call got no answer is marked `unknown` and left for recovery. How long each call
+ * took is recorded for gateway health; a processing error fails over (failover.ts).
  */
 export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCharge[]): Promise<{ outcomes: Map<string, ChargeOutcome | null>; changed: Map<string, Row<'subscriptions'>> }> {
   const outcomes = new Map<string, ChargeOutcome | null>();
+  const calls: CallRecord[] = [];
   let next = 0;
   async function lane() {
     while (next < pending.length) {
       const p = pending[next++]!;
-      try {
-        const gateway = await gatewayFor(deps, p.attempt.account_id, p.attempt.gateway);
-        outcomes.set(p.attempt.id, await gateway.charge(chargeRequest(p.attempt, p.token, p.gatewayCustomer)));
-      } catch (err) {
-        if (!(err instanceof GatewayUnreachableError)) throw err;
-        deps.log.warn({ attempt: p.attempt.id, err: err.message }, 'gateway did not answer; payment outcome unknown until recovery');
-        outcomes.set(p.attempt.id, null);
-      }
+      const gateway = await gatewayFor(deps, p.attempt.account_id, p.attempt.gateway);
+      const sent = await timed(deps, () => gateway.charge(chargeRequest(p.attempt, p.token, p.gatewayCustomer)));
+      if ('error' in sent && !(sent.error instanceof GatewayUnreachableError)) throw sent.error;
+      if ('error' in sent) deps.log.warn({ attempt: p.attempt.id, err: (sent.error as Error).message }, 'gateway did not answer; payment outcome unknown until recovery');
+      const outcome = 'value' in sent ? sent.value : null;
+      outcomes.set(p.attempt.id, outcome);
+      calls.push({ account_id: p.attempt.account_id, id: p.attempt.id, gateway_called_at: sent.at, gateway_ms: sent.ms, gateway_result: resultOf(outcome) });
     }
   }
   await Promise.all(Array.from({ length: Math.min(GATEWAY_PARALLELISM, pending.length) }, lane));
+  await recordCalls(deps.db, calls);
   for (const p of pending) {
     const outcome = outcomes.get(p.attempt.id) ?? null;
     if (!isFinal(outcome)) await leaveOpen(deps, actor, p.attempt, outcome);
   }
+  // The processor's own failure moves the charge to another gateway when the customer has a method there.
+  const hops = new Map<string, PendingCharge>();
+  for (const p of pending) {
+    const outcome = outcomes.get(p.attempt.id) ?? null;
+    if (!movable(outcome)) continue;
+    const hop = await failOver(deps, actor, p.attempt, outcome);
+    if (hop === 'settled') outcomes.delete(p.attempt.id);
+    else if (hop) hops.set(p.attempt.id, hop);
+  }
   const settled: Settlement[] = pending.flatMap((p) => {
     const outcome = outcomes.get(p.attempt.id) ?? null;
-    return outcome && isFinal(outcome) ? [{ attempt: p.attempt, outcome, snapshot: p.snapshot }] : [];
+    return outcome && isFinal(outcome) && !hops.has(p.attempt.id) ? [{ attempt: p.attempt, outcome, snapshot: p.snapshot }] : [];
   });
   const changed = await settleAttempts(deps, actor, settled);
+  if (hops.size === 0) return { outcomes, changed };
+  // What the invoice's charge came to is what its last hop came to.
+  const after = await sendAttempts(deps, actor, [...hops.values()]);
+  for (const [from, hop] of hops) outcomes.set(from, after.outcomes.get(hop.attempt.id) ?? null);
+  for (const [id, s] of after.changed) changed.set(id, s);
   return { outcomes, changed };
 }
 

@@ -4,7 +4,9 @@ import { isOpenAttempt, OPEN_ATTEMPT_STATUSES } from '../../domain/payment-attem
 import { GatewayUnreachableError, systemActor, type ChargeOutcome, type Deps } from '../ports.ts';
 import { gatewayFor } from '../gateways/resolve.ts';
 import { nowFor } from '../time.ts';
-import { chargeRequest, isFinal } from './collect.ts';
+import { recordCalls, resultOf, timed } from '../gateways/health.ts';
+import { chargeRequest, isFinal, sendAttempts } from './collect.ts';
+import { failOver, lookupProves, movable, neverReached } from './failover.ts';
 import { leaveOpen } from './leave-open.ts';
 import { settleAttempts } from './settle.ts';
 import type { Row } from '../views.ts';
@@ -26,28 +28,47 @@ const abandoned = (a: Claimed) => a.status === 'requires_action' && a.gateway_ch
  * Settles an attempt whose outcome was never recorded (timeout, crash between commit and the
  * gateway's answer). The gateway is asked about the attempt's key; if it never saw the key the
  * charge is sent again with the same key, which the gateway deduplicates — so the invoice is
- * charged exactly once whatever happened before. A charge left waiting for its customer past
- * ACTION_WINDOW_MS is cancelled at the processor instead, where the processor can.
+ * charged exactly once whatever happened before. Unless that "never saw it" proves the gateway
+ * failed on its own side (failover.ts, `lookupProves`) and the customer has a method on another
+ * gateway: then the charge moves there instead. A charge left waiting for its customer past
+ * ACTION_WINDOW_MS is cancelled at the processor instead of asked about, where the processor can.
  */
 async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
+  const { token: _token, gatewayCustomer: _customer, now: _now, ...attempt } = a;
+  const actor = systemActor(a.account_id, deps.workerId);
   let outcome: ChargeOutcome | null;
   try {
     const gateway = await gatewayFor(deps, a.account_id, a.gateway);
     outcome = abandoned(a) && gateway.cancel
       ? await gateway.cancel({ chargeId: a.gateway_charge_id!, attemptId: a.id })
       : await gateway.retrieve({ idempotencyKey: a.idempotency_key, attemptId: a.id, gatewayCustomer: a.gatewayCustomer, attemptedAt: a.created_at });
+    if (!outcome && lookupProves(deps, attempt)) {
+      const hop = await failOver(deps, actor, attempt, neverReached(attempt));
+      if (hop === 'settled') return 'settled';
+      if (hop) {
+        await sendAttempts(deps, actor, [hop]);
+        return 'settled';
+      }
+    }
     if (!outcome && a.token) {
-      outcome = await gateway.charge(chargeRequest(a, a.token, a.gatewayCustomer));
+      const sent = await timed(deps, () => gateway.charge(chargeRequest(a, a.token!, a.gatewayCustomer)));
+      outcome = 'value' in sent ? sent.value : null;
+      await recordCalls(deps.db, [{ account_id: a.account_id, id: a.id, gateway_called_at: sent.at, gateway_ms: sent.ms, gateway_result: resultOf(outcome) }]);
+      if ('error' in sent) throw sent.error;
     }
   } catch (err) {
     if (!(err instanceof GatewayUnreachableError)) throw err;
     outcome = null;
   }
-  const { token: _token, gatewayCustomer: _customer, now: _now, ...attempt } = a;
-  const actor = systemActor(a.account_id, deps.workerId);
   if (!isFinal(outcome)) {
     await leaveOpen(deps, actor, attempt, outcome);
     return 'unknown';
+  }
+  const hop = movable(outcome) ? await failOver(deps, actor, attempt, outcome) : null;
+  if (hop === 'settled') return 'settled';
+  if (hop) {
+    await sendAttempts(deps, actor, [hop]);
+    return 'settled';
   }
   await settleAttempts(deps, actor, [{ attempt, outcome }]);
   return 'settled';

@@ -110,7 +110,7 @@ const attemptChanges = (a: Row<'payment_attempts'>) => ({
 });
 
 /** A failed charge's normalized decline, as the attempt's columns keep it; all empty for a success. */
-function declineColumns(o: ChargeOutcome) {
+export function declineColumns(o: ChargeOutcome) {
   if (o.status !== 'failed') return { decline_code: null, failure_message: null, gateway_decline_code: null, decline_category: null, do_not_retry: false, network_advice: null };
   const n = o.decline.network;
   return {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createGateway, getGateway, listGateways, updateGateway } from '../../app/gateways/gateways.ts';
+import { getGatewayHealth } from '../../app/gateways/health.ts';
 import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
 import { GATEWAY_TYPES } from '../../domain/gateway-types.ts';
@@ -34,6 +35,10 @@ export function gatewayRoutes(app: App, deps: Deps) {
 
   app.get('/v1/gateways/:id', { schema: { tags, summary: 'Retrieve a gateway', response: replies(ref('Gateway')), params: IdParams } },
     async (req) => await getGateway(deps, actorOf(req).accountId, req.params.id));
+
+  app.get('/v1/gateways/:id/health', {
+    schema: { tags, summary: "A gateway's last hour (sandbox too): charges, declines, gateway errors, latency, and whether routing skips it", response: replies(ref('GatewayHealth')), params: IdParams },
+  }, async (req) => await getGatewayHealth(deps, actorOf(req).accountId, req.params.id));
 
   app.post('/v1/gateways/:id', {
     config: { permission: 'billing' },

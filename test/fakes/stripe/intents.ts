@@ -247,3 +247,17 @@ export function search(s: State, p: Params): Obj {
     total_count: hits.length, url: '/v1/payment_intents/search',
   };
 }
+
+/**
+ * `GET /v1/payment_intents` (`customer`, `limit`, `starting_after`), newest first. Unlike search it
+ * reads the current objects: Stripe's list APIs "aren't subject to the availability delay"
+ * (docs.stripe.com/search, data freshness).
+ */
+export function listIntents(s: State, p: Params): Obj {
+  const customer = str(p.customer);
+  const limit = Math.min(100, Math.max(1, Number(str(p.limit) ?? 10) || 10));
+  let all = [...s.intents.values()].map((e) => e.obj).filter((pi) => !customer || pi.customer === customer).reverse();
+  const after = str(p.starting_after);
+  if (after) all = all.slice(all.findIndex((pi) => pi.id === after) + 1);
+  return { object: 'list', data: all.slice(0, limit), has_more: all.length > limit, url: '/v1/payment_intents' };
+}

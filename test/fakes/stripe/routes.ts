@@ -1,5 +1,5 @@
 import { list, record, str, type Params } from './form.ts';
-import { cancel, capture, confirmIntent, createIntent, intent, search } from './intents.ts';
+import { cancel, capture, confirmIntent, createIntent, intent, listIntents, search } from './intents.ts';
 import type { Obj } from './objects.ts';
 import { createRefund, listRefunds } from './refunds.ts';
 import { invalid, noSuch, type Ctx, type State } from './state.ts';
@@ -53,6 +53,7 @@ export const ROUTES: Route[] = [
   }),
   route('POST', '/v1/payment_methods/:id/attach', (s, [id], p, ctx) => s.attach(id!, str(p.customer) ?? '', ctx)),
   route('POST', '/v1/payment_intents', (s, _m, p, ctx) => createIntent(s, p, ctx), PI_CREATE),
+  route('GET', '/v1/payment_intents', (s, _m, p) => listIntents(s, p)),
   route('GET', '/v1/payment_intents/search', (s, _m, p) => search(s, p)),
   route('GET', '/v1/payment_intents/:id', (s, [id]) => intent(s, id!).obj),
   route('POST', '/v1/payment_intents/:id/confirm', (s, [id], p, ctx) => {

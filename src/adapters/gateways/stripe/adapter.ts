@@ -74,18 +74,26 @@ export class StripeGateway implements PaymentGateway {
   }
 
   /**
-   * Finds the attempt's PaymentIntent by `metadata['rebill_attempt']` with the Search API, not by
-   * replaying the key: keys expire after 24 hours, the metadata does not. Search lags behind
-   * writes (Stripe: "don't use search for read-after-write"), so a fresh charge can be missed;
-   * that is safe: a miss makes recovery send the charge again with the same idempotency key, and
-   * within 24 hours Stripe replays the original answer instead of charging again, while after 24
-   * hours search has long caught up and finds it.
+   * Finds the attempt's PaymentIntent by `metadata['rebill_attempt']`, not by replaying the key:
+   * keys expire after 24 hours, the metadata does not. With the Stripe customer known (every
+   * saved card has one) the customer's PaymentIntents are listed: list APIs read current data, so
+   * "not there" means Stripe never made it, which failover relies on (docs/failover.md). Without
+   * one, the Search API is used; it lags behind writes (Stripe: "don't use search for
+   * read-after-write"), so a fresh charge can be missed. That is safe without failover: a miss
+   * makes recovery send the charge again with the same idempotency key, and within 24 hours Stripe
+   * replays the original answer instead of charging again, while after 24 hours search has long
+   * caught up and finds it.
    */
   async retrieve(lookup: ChargeLookup): Promise<ChargeOutcome | null> {
-    let found: Stripe.PaymentIntent[];
+    const found: Stripe.PaymentIntent[] = [];
     try {
-      const page = await this.stripe.paymentIntents.search({ query: `metadata['rebill_attempt']:${quote(lookup.attemptId)}`, limit: 10 });
-      found = page.data;
+      if (lookup.gatewayCustomer) {
+        for await (const pi of this.stripe.paymentIntents.list({ customer: lookup.gatewayCustomer, limit: 100 })) {
+          if (pi.metadata?.rebill_attempt === lookup.attemptId) found.push(pi);
+        }
+      } else {
+        found.push(...(await this.stripe.paymentIntents.search({ query: `metadata['rebill_attempt']:${quote(lookup.attemptId)}`, limit: 10 })).data);
+      }
     } catch (err) {
       throw err instanceof Stripe.errors.StripeError ? unreachable(err) : err;
     }
