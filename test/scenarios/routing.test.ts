@@ -33,6 +33,23 @@ describe('routing rules', async () => {
     await ok(h, 'DELETE', `/v1/routing_rules/${eurRule.id}`);
   });
 
+  it('routes a pay of an open invoice without a named method like a renewal, and keeps a method the caller names', async () => {
+    const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gwB.id, currency: 'usd' });
+    const { c, onA, onB } = await customerOnBoth();
+    // Sent for payment rather than charged at finalization: open until paid.
+    await ok(h, 'POST', '/v1/invoiceitems', { customer: c.id, amount: 700, currency: 'usd', description: 'Setup' });
+    const routed = await ok(h, 'POST', '/v1/invoices', { customer: c.id, auto_advance: false, collection_method: 'send_invoice', days_until_due: 30 });
+    await ok(h, 'POST', `/v1/invoices/${routed.id}/finalize`, {});
+    expect((await ok(h, 'POST', `/v1/invoices/${routed.id}/pay`, {})).status).toBe('paid');
+    expect((await ok(h, 'GET', `/v1/payments?invoice=${routed.id}`)).data).toMatchObject([{ gateway: gwB.id, payment_method: onB.id }]);
+    await ok(h, 'POST', '/v1/invoiceitems', { customer: c.id, amount: 800, currency: 'usd', description: 'Extra' });
+    const named = await ok(h, 'POST', '/v1/invoices', { customer: c.id, auto_advance: false, collection_method: 'send_invoice', days_until_due: 30 });
+    await ok(h, 'POST', `/v1/invoices/${named.id}/finalize`, {});
+    await ok(h, 'POST', `/v1/invoices/${named.id}/pay`, { payment_method: onA.id });
+    expect((await ok(h, 'GET', `/v1/payments?invoice=${named.id}`)).data).toMatchObject([{ gateway: gwA.id, payment_method: onA.id }]);
+    await ok(h, 'DELETE', `/v1/routing_rules/${rule.id}`);
+  });
+
   it('tries rules by position; matches amount, brand and customer metadata; skips rules of inactive gateways', async () => {
     const big = await ok(h, 'POST', '/v1/routing_rules', { gateway: gwA.id, amount_gte: 1000, brand: 'visa', position: 5 });
     const vip = await ok(h, 'POST', '/v1/routing_rules', { gateway: gwB.id, customer_metadata: { tier: 'vip' }, position: 1 });

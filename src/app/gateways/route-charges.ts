@@ -1,5 +1,5 @@
 import { routeAvoiding } from '../../domain/routing.ts';
-import type { InvoicePlan } from '../invoicing/finalize.ts';
+import type { PaymentMethodRef } from '../invoicing/plan-invoice.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { healthKey, routingHealth } from './health.ts';
 import { liveRules } from './routing-rules.ts';
@@ -19,6 +19,14 @@ export const chargeOf = (currency: string, amount: bigint, m: RoutedMethod) => (
   currency, amount, customerCountry: (m.address as { country?: string } | null)?.country ?? null, customerMetadata: m.metadata as Record<string, string>,
 });
 
+/** What routing reads of a charge and may change: a finalized invoice's plan, or a pay of an open invoice. */
+export type RoutableCharge = {
+  invoice: { account_id: string; customer_id: string; currency: string };
+  attempt?: { amount: bigint; payment_method_id: string | null; gateway: string } | null;
+  pm: PaymentMethodRef | null;
+  subscription: { default_payment_method_id: string | null } | null;
+};
+
 /**
  * Points each finalized invoice's charge at the payment method the account's routing rules
  * choose among the customer's methods (issue 16). A subscription's own default payment method
@@ -31,7 +39,7 @@ export const chargeOf = (currency: string, amount: bigint, m: RoutedMethod) => (
  * of its gateways; the methods are read only for charges that may move. `realNow`: health is
  * judged in real time, whatever clock the invoices live on.
  */
-export async function routeCharges(u: UnitOfWork, plans: InvoicePlan[], realNow: Date): Promise<void> {
+export async function routeCharges(u: UnitOfWork, plans: RoutableCharge[], realNow: Date): Promise<void> {
   const charging = plans.filter((p) => p.attempt && p.pm);
   if (charging.length === 0) return;
   const rules = await liveRules(u.tx, [...new Set(charging.map((p) => p.invoice.account_id))]);

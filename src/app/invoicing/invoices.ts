@@ -2,6 +2,7 @@ import { DomainError, invalid } from '../../domain/errors.ts';
 import { openAttempt, sendAttempt } from '../payments/collect.ts';
 import { attemptInFlight } from '../payments/in-flight.ts';
 import { replaceWaitingCharge } from '../payments/replace-waiting.ts';
+import { routeCharges } from '../gateways/route-charges.ts';
 import { releaseItems } from './invoice-items.ts';
 import { conflict, notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
@@ -59,7 +60,10 @@ export async function payInvoice(deps: Deps, actor: Actor, id: string, input: { 
       .where('id', '=', pmId).where('customer_id', '=', invoice.customer_id).executeTakeFirst();
     if (!pm) throw notFound('payment method', pmId, 'payment_method');
     const now = await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
-    return await openAttempt(deps, u, invoice, pm, customer.test_clock_id, now);
+    // A method named in the request is the caller's choice; otherwise routing chooses, as for renewals.
+    const charge = { invoice, pm, subscription: sub ?? null, attempt: { amount: invoice.amount_remaining, payment_method_id: pm.id, gateway: pm.gateway } };
+    if (!input.payment_method) await routeCharges(u, [charge], deps.clock.now());
+    return await openAttempt(deps, u, invoice, charge.pm ?? pm, customer.test_clock_id, now);
   });
   const outcome = await sendAttempt(deps, actor, pending);
   if (outcome?.status === 'failed') throw new CardDeclinedError(outcome.decline.declineCode, outcome.message);
