@@ -1,6 +1,7 @@
 import { DECLINE_CATEGORIES } from '../domain/declines.ts';
 import { GATEWAY_TYPES } from '../domain/gateway-types.ts';
 import { DISPUTE_STATUSES } from '../domain/dispute-status.ts';
+import { CATEGORY_ACTIONS, END_ACTIONS } from '../domain/dunning/policy.ts';
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
@@ -368,6 +369,42 @@ export const Dispute = Type.Object({
   gateway: Type.String(), gateway_dispute_id: Type.String(), closed: Nullable(Time), created: Time, updated: Time,
 });
 
+const DunningRules = {
+  retry_schedule_days: Type.Array(Type.Integer({ minimum: 1, maximum: 60 }), { description: 'Days after the first failure at which to retry, increasing' }),
+  preferred_hour: Nullable(Type.Integer({ minimum: 0, maximum: 23, description: "Hour of the customer's day for retries; null: the failure's own time of day" })),
+  max_retries: Type.Integer({ minimum: 0, maximum: 15 }),
+  category_actions: Type.Object({
+    soft: Literals(CATEGORY_ACTIONS), hard: Literals(CATEGORY_ACTIONS), fraud: Literals(CATEGORY_ACTIONS), config: Literals(CATEGORY_ACTIONS),
+  }, { description: 'What a decline of each category does: follow_schedule, request_new_card or alert_merchant' }),
+  grace_period_days: Type.Integer({ minimum: 0, maximum: 90, description: 'Access continues this many days after the first failure' }),
+  end_action: Literals(END_ACTIONS), mark_uncollectible: Type.Boolean(),
+};
+export const DunningRulesObject = Type.Object(DunningRules);
+
+export const DunningPolicy = Type.Object({
+  id: Type.String(), object: Type.Literal('dunning_policy'), name: Type.String(),
+  is_default: Type.Boolean({ description: "The account's default: the policy of every case whose subscription and customer name none" }),
+  ...DunningRules, metadata: MetadataObject, created: Time, updated: Time,
+});
+
+const CaseDecline = Type.Object({
+  payment: Ref('pay', 'payment declined'), at: Time, decline_code: Type.String(), decline_category: Literals(DECLINE_CATEGORIES),
+  do_not_retry: Type.Boolean(), network: Nullable(Type.String()), network_code: Nullable(Type.String()), advice_code: Nullable(Type.String()),
+});
+
+export const DUNNING_CASE_STATUSES = ['active', 'recovered', 'exhausted', 'canceled'] as const;
+
+export const DunningCase = Type.Object({
+  id: Type.String(), object: Type.Literal('dunning_case'), invoice: Ref('in', 'invoice'), customer: Ref('cus', 'customer'),
+  subscription: Nullable(Ref('sub', 'subscription')), status: Literals(DUNNING_CASE_STATUSES),
+  awaiting: Nullable(Type.Union([Type.Literal('retry'), Type.Literal('new_payment_method'), Type.Literal('merchant')], { description: 'What the active case waits for' })),
+  policy: Nullable(Ref('dpol', "policy it follows; null: Rebill's built-in default")), policy_rules: DunningRulesObject,
+  strategy: Type.String({ description: 'How retry times are chosen: fixed_schedule' }),
+  retries: Type.Integer({ description: 'Retries made so far (after the first failure)' }),
+  next_attempt: Nullable(Time), first_failure: Time, grace_ends: Time, declines: Type.Array(CaseDecline),
+  ended: Nullable(Time), end_reason: Nullable(Type.String()), test_clock: Nullable(Type.String()), created: Time, updated: Time,
+});
+
 export const CREDIT_NOTE_REASONS = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'] as const;
 
 const CreditNoteLine = Type.Object({
@@ -472,6 +509,8 @@ export type BillingFailureObject = Static<typeof BillingFailure>;
 export type PaymentObject = Static<typeof Payment>;
 export type RefundObject = Static<typeof Refund>;
 export type DisputeObject = Static<typeof Dispute>;
+export type DunningPolicyObject = Static<typeof DunningPolicy>;
+export type DunningCaseObject = Static<typeof DunningCase>;
 export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
 export type JobObject = Static<typeof Job>;

@@ -1514,6 +1514,389 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dunning_cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List dunning cases, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    customer?: string;
+                    invoice?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                    status?: "active" | "recovered" | "exhausted" | "canceled";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["DunningCase"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dunning_cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a dunning case */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DunningCase"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dunning_policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List dunning policies */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["DunningPolicy"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a dunning policy */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        category_actions?: {
+                            config?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                            fraud?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                            hard?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                            soft?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                        };
+                        end_action?: "cancel" | "mark_unpaid" | "leave_past_due";
+                        /** @description 0 to 90 */
+                        grace_period_days?: number;
+                        /** @description Make it the account's default (the former default stops being one) */
+                        is_default?: boolean;
+                        mark_uncollectible?: boolean;
+                        /** @description 0 to 15; default: as many as the schedule has days */
+                        max_retries?: number;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        name: string;
+                        /** @description 0-23 in the customer's time zone; null: the failure's time of day */
+                        preferred_hour?: number | null;
+                        /** @description Days after the first failure, strictly increasing, 1 to 60 */
+                        retry_schedule_days?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DunningPolicy"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dunning_policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a dunning policy */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DunningPolicy"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Change a dunning policy (running cases keep the rules they opened with) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        category_actions?: {
+                            config?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                            fraud?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                            hard?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                            soft?: "follow_schedule" | "request_new_card" | "alert_merchant";
+                        };
+                        end_action?: "cancel" | "mark_unpaid" | "leave_past_due";
+                        /** @description 0 to 90 */
+                        grace_period_days?: number;
+                        /** @description Make it the account's default (the former default stops being one) */
+                        is_default?: boolean;
+                        mark_uncollectible?: boolean;
+                        /** @description 0 to 15; default: as many as the schedule has days */
+                        max_retries?: number;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                        /** @description 0-23 in the customer's time zone; null: the failure's time of day */
+                        preferred_hour?: number | null;
+                        /** @description Days after the first failure, strictly increasing, 1 to 60 */
+                        retry_schedule_days?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DunningPolicy"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -6642,6 +7025,116 @@ export interface components {
             reason: string | null;
             /** @description needs_response, under_review: open; won, lost, closed: ended */
             status: "needs_response" | "under_review" | "won" | "lost" | "closed";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        DunningCase: {
+            awaiting: ("retry" | "new_payment_method" | "merchant") | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            declines: {
+                advice_code: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                at: string;
+                decline_category: "soft" | "hard" | "fraud" | "config";
+                decline_code: string;
+                do_not_retry: boolean;
+                network: string | null;
+                network_code: string | null;
+                /** @description Id of the payment declined (pay_…) */
+                payment: string;
+            }[];
+            end_reason: string | null;
+            ended: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            first_failure: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            grace_ends: string;
+            id: string;
+            /** @description Id of the invoice (in_…) */
+            invoice: string;
+            next_attempt: string | null;
+            /** @enum {string} */
+            object: "dunning_case";
+            policy: string | null;
+            policy_rules: {
+                /** @description What a decline of each category does: follow_schedule, request_new_card or alert_merchant */
+                category_actions: {
+                    config: "follow_schedule" | "request_new_card" | "alert_merchant";
+                    fraud: "follow_schedule" | "request_new_card" | "alert_merchant";
+                    hard: "follow_schedule" | "request_new_card" | "alert_merchant";
+                    soft: "follow_schedule" | "request_new_card" | "alert_merchant";
+                };
+                end_action: "cancel" | "mark_unpaid" | "leave_past_due";
+                /** @description Access continues this many days after the first failure */
+                grace_period_days: number;
+                mark_uncollectible: boolean;
+                max_retries: number;
+                preferred_hour: number | null;
+                /** @description Days after the first failure at which to retry, increasing */
+                retry_schedule_days: number[];
+            };
+            /** @description Retries made so far (after the first failure) */
+            retries: number;
+            status: "active" | "recovered" | "exhausted" | "canceled";
+            /** @description How retry times are chosen: fixed_schedule */
+            strategy: string;
+            subscription: string | null;
+            test_clock: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        DunningPolicy: {
+            /** @description What a decline of each category does: follow_schedule, request_new_card or alert_merchant */
+            category_actions: {
+                config: "follow_schedule" | "request_new_card" | "alert_merchant";
+                fraud: "follow_schedule" | "request_new_card" | "alert_merchant";
+                hard: "follow_schedule" | "request_new_card" | "alert_merchant";
+                soft: "follow_schedule" | "request_new_card" | "alert_merchant";
+            };
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            end_action: "cancel" | "mark_unpaid" | "leave_past_due";
+            /** @description Access continues this many days after the first failure */
+            grace_period_days: number;
+            id: string;
+            /** @description The account's default: the policy of every case whose subscription and customer name none */
+            is_default: boolean;
+            mark_uncollectible: boolean;
+            max_retries: number;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            name: string;
+            /** @enum {string} */
+            object: "dunning_policy";
+            preferred_hour: number | null;
+            /** @description Days after the first failure at which to retry, increasing */
+            retry_schedule_days: number[];
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

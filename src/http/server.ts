@@ -30,6 +30,7 @@ import { couponRoutes } from './routes/coupons.ts';
 import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { disputeRoutes } from './routes/disputes.ts';
+import { dunningRoutes } from './routes/dunning.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
@@ -114,6 +115,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   creditNoteRoutes(app, deps);
   refundRoutes(app, deps);
   disputeRoutes(app, deps);
+  dunningRoutes(app, deps);
   gatewayWebhookRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

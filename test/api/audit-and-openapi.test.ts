@@ -108,6 +108,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/webhook_endpoints/{id}/deliveries': ['get'], '/v1/webhook_endpoints/{id}/replay': ['post'], '/v1/webhook_deliveries/{id}': ['get'], '/v1/webhook_deliveries/{id}/retry': ['post'],
       '/v1/gateways': ['get', 'post'], '/v1/gateways/{id}': ['get', 'post'], '/v1/gateways/{id}/health': ['get'],
       '/v1/routing_rules': ['get', 'post'], '/v1/routing_rules/{id}': ['delete', 'get', 'post'],
+      '/v1/dunning_policies': ['get', 'post'], '/v1/dunning_policies/{id}': ['get', 'post'], '/v1/dunning_cases': ['get'], '/v1/dunning_cases/{id}': ['get'],
       '/v1/jobs': ['get'], '/v1/jobs/{id}': ['get'], '/v1/jobs/{id}/retry': ['post'],
     };
 

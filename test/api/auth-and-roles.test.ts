@@ -102,6 +102,7 @@ describe('roles', async () => {
   const delivery = await webhookDelivery(h, endpoint.id);
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Roles' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id });
+  const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Roles' });
 
   const reads = ['/v1/tax_rates', '/v1/coupons', '/v1/promotion_codes', `/v1/promotion_codes/${promo.id}`, '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
@@ -112,7 +113,8 @@ describe('roles', async () => {
     '/v1/credit_notes', `/v1/credit_notes/${creditNote.id}`, `/v1/credit_notes/${creditNote.id}/pdf`, `/v1/credit_notes/preview?invoice=${sub.latest_invoice}&amount=10`,
     '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`,
     `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, `/v1/gateways/${gateway.id}/health`, '/v1/gateways/sandbox/health', '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
-    '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`];
+    '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`,
+    '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -163,6 +165,8 @@ describe('roles', async () => {
     { name: "rotate a webhook endpoint's secret", url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, needs: 'billing' },
     { name: 'replay events to a webhook endpoint', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: {}, needs: 'billing' },
     { name: 'configure a gateway', url: '/v1/gateways', body: { type: 'sandbox', name: 'New' }, needs: 'billing' },
+    { name: 'add a dunning policy', url: '/v1/dunning_policies', body: { name: 'Strict', max_retries: 1 }, needs: 'billing' },
+    { name: 'change a dunning policy', url: `/v1/dunning_policies/${policy.id}`, body: { max_retries: 2 }, needs: 'billing' },
     { name: 'add a routing rule', url: '/v1/routing_rules', body: { gateway: 'sandbox' }, needs: 'billing' },
     { name: 'change a routing rule', url: `/v1/routing_rules/${rule.id}`, body: { active: false }, needs: 'billing' },
     { name: 'change a gateway', url: `/v1/gateways/${gateway.id}`, body: { active: false }, needs: 'billing' },

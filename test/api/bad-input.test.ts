@@ -88,6 +88,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bGateway = await asOther('POST', '/v1/gateways', { type: 'sandbox', name: 'B' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id, currency: 'usd' });
   const bRule = await asOther('POST', '/v1/routing_rules', { gateway: bGateway.id });
+  const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Bad input' });
+  const bPolicy = await asOther('POST', '/v1/dunning_policies', { name: 'B' });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, other.key.secret);
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
@@ -479,6 +481,28 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'a country that is not one', url: '/v1/routing_rules', body: { gateway: 'sandbox', customer_country: 'XX' }, code: 'parameter_invalid', param: 'customer_country' },
       { name: 'a fractional position', url: '/v1/routing_rules', body: { gateway: 'sandbox', position: 1.5 }, code: 'parameter_invalid', param: 'position' },
     ],
+    'POST /v1/dunning_policies': [
+      { name: 'missing name', url: '/v1/dunning_policies', body: { max_retries: 2 }, code: 'parameter_missing', param: 'name' },
+      { name: 'an empty schedule', url: '/v1/dunning_policies', body: { name: 'x', retry_schedule_days: [] }, code: 'parameter_invalid', param: 'retry_schedule_days' },
+      { name: 'a schedule out of order', url: '/v1/dunning_policies', body: { name: 'x', retry_schedule_days: [5, 3] }, code: 'parameter_invalid', param: 'retry_schedule_days' },
+      { name: 'a retry day beyond 60', url: '/v1/dunning_policies', body: { name: 'x', retry_schedule_days: [1, 61] }, code: 'parameter_invalid', param: 'retry_schedule_days' },
+      { name: 'a fractional day', url: '/v1/dunning_policies', body: { name: 'x', retry_schedule_days: [1.5] }, code: 'parameter_invalid', param: 'retry_schedule_days[0]' },
+      { name: 'an hour that is not one', url: '/v1/dunning_policies', body: { name: 'x', preferred_hour: 24 }, code: 'parameter_invalid', param: 'preferred_hour' },
+      { name: 'negative retries', url: '/v1/dunning_policies', body: { name: 'x', max_retries: -1 }, code: 'parameter_invalid', param: 'max_retries' },
+      { name: 'a huge grace period', url: '/v1/dunning_policies', body: { name: 'x', grace_period_days: 1e9 }, code: 'parameter_invalid', param: 'grace_period_days' },
+      { name: 'retrying a hard decline', url: '/v1/dunning_policies', body: { name: 'x', category_actions: { hard: 'follow_schedule' } }, code: 'parameter_invalid', param: 'category_actions[hard]' },
+      { name: 'an unknown action', url: '/v1/dunning_policies', body: { name: 'x', category_actions: { soft: 'pray' } }, code: 'parameter_invalid', param: 'category_actions[soft]' },
+      { name: 'an unknown end action', url: '/v1/dunning_policies', body: { name: 'x', end_action: 'delete' }, code: 'parameter_invalid', param: 'end_action' },
+      { name: 'a string for a number', url: '/v1/dunning_policies', body: { name: 'x', max_retries: '3' }, code: 'parameter_invalid', param: 'max_retries' },
+    ],
+    'POST /v1/dunning_policies/:id': [
+      { name: 'unknown id', url: '/v1/dunning_policies/dpol_nope', body: { max_retries: 1 }, code: 'resource_missing', param: 'id' },
+      { name: "another account's policy", url: `/v1/dunning_policies/${bPolicy.id}`, body: { max_retries: 1 }, code: 'resource_missing', param: 'id' },
+      { name: 'a schedule out of order', url: `/v1/dunning_policies/${policy.id}`, body: { retry_schedule_days: [2, 2] }, code: 'parameter_invalid', param: 'retry_schedule_days' },
+      { name: "get: another account's policy", method: 'GET', url: `/v1/dunning_policies/${bPolicy.id}`, code: 'resource_missing', param: 'id' },
+      { name: 'get: an unknown case', method: 'GET', url: '/v1/dunning_cases/dcase_nope', code: 'resource_missing', param: 'id' },
+      { name: 'list: an unknown case status', method: 'GET', url: '/v1/dunning_cases?status=lost', code: 'parameter_invalid', param: 'status' },
+    ],
     'POST /v1/routing_rules/:id': [
       { name: 'unknown id', url: '/v1/routing_rules/rr_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
       { name: "another account's rule", url: `/v1/routing_rules/${bRule.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
@@ -816,6 +840,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/test_clocks/:id/advance', `/v1/test_clocks/${clock.id}/advance`, { frozen_time: '2027-04-01T00:00:00Z' }],
     ['POST /v1/billing_failures/:id/retry', `/v1/billing_failures/${failure}/retry`, {}],
     ['POST /v1/jobs/:id/retry', `/v1/jobs/${deadJob}/retry`, {}],
+    ['POST /v1/dunning_policies', '/v1/dunning_policies', { name: 'Valid' }],
+    ['POST /v1/dunning_policies/:id', `/v1/dunning_policies/${policy.id}`, { max_retries: 2 }],
     ['POST /v1/credit_notes', '/v1/credit_notes', { ...note, amount: 50 }],
     ['POST /v1/credit_notes/:id/void', `/v1/credit_notes/${issuedNote.id}/void`, {}],
     ['POST /v1/subscription_schedules', '/v1/subscription_schedules', plan],

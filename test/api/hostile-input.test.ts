@@ -163,6 +163,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bGateway = await asB('/v1/gateways', { type: 'sandbox', name: 'B' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id });
   const bRule = await asB('/v1/routing_rules', { gateway: bGateway.id });
+  const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Hostile' });
+  const bPolicy = await asB('/v1/dunning_policies', { name: 'B' });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, b.key.secret);
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
@@ -177,6 +179,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     webhook_deliveries: { own: delivery, other: bDelivery },
     gateways: { own: gateway.id, other: bGateway.id },
     routing_rules: { own: rule.id, other: bRule.id },
+    dunning_policies: { own: policy.id, other: bPolicy.id },
     jobs: { own: job, other: bJob },
   };
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
@@ -200,6 +203,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/gateways': { type: 'sandbox', name: 'Backup', metadata: { region: 'eu' } }, 'POST /v1/gateways/:id': { name: 'Renamed', active: true },
     'POST /v1/routing_rules': { gateway: 'sandbox', currency: 'usd', amount_gte: 100, amount_lte: 5000, brand: 'visa', customer_country: 'US', customer_metadata: { tier: 'vip' } },
     'POST /v1/routing_rules/:id': { position: 3, description: 'Large US charges' },
+    'POST /v1/dunning_policies': { name: 'Patient', retry_schedule_days: [2, 5, 9], preferred_hour: 9, max_retries: 3, category_actions: { config: 'alert_merchant' }, grace_period_days: 10, end_action: 'mark_unpaid', mark_uncollectible: true, metadata: { team: 'finance' } },
+    'POST /v1/dunning_policies/:id': { name: 'Renamed', is_default: true, retry_schedule_days: [1, 2] },
     'POST /v1/webhook_endpoints/:id/replay': { types: ['customer.created'], created: { gte: '2027-01-01T00:00:00Z', lte: '2027-12-31T00:00:00Z' }, status: 'failed' },
   };
   // An Idempotency-Key already spent on another request.

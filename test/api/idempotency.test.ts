@@ -326,6 +326,15 @@ describe('Idempotency-Key on writes', async () => {
     expect(await everything(h)).toEqual(before);
   });
 
+  it('replays POST /v1/dunning_policies: one policy, the same answer', async () => {
+    const body = { name: 'Replayed', retry_schedule_days: [2, 4], is_default: true };
+    const first = await raw(h, '/v1/dunning_policies', body, 'dpol-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/dunning_policies', body, 'dpol-key-1', first);
+    expect(await everything(h)).toEqual(before);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -12,7 +12,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -79,6 +79,14 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const delivery = await webhookDelivery(h, endpoint.id);
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'A sandbox' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id, currency: 'usd' });
+  const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'A policy', is_default: true, retry_schedule_days: [2, 4] });
+  // A renewal that failed, in recovery under A's policy.
+  const dunClock = await ok(h, 'POST', '/v1/test_clocks', { frozen_time: '2027-01-10T00:00:00Z', name: 'A dunning clock' });
+  const dunCustomer = await ok(h, 'POST', '/v1/customers', { email: 'a3@example.com', test_clock: dunClock.id });
+  await ok(h, 'POST', '/v1/payment_methods', { customer: dunCustomer.id, token: 'tok_chargeDeclined' });
+  await ok(h, 'POST', '/v1/subscriptions', { customer: dunCustomer.id, items: [{ price: price.id }], trial_period_days: 1 });
+  await ok(h, 'POST', `/v1/test_clocks/${dunClock.id}/advance`, { frozen_time: '2027-01-11T00:00:01Z' });
+  const dunningCase = (await ok(h, 'GET', `/v1/dunning_cases?customer=${dunCustomer.id}`)).data[0];
   // A dispute of A's paid invoice, applied as a processor's dispute event is (the sandbox has no webhooks to send one).
   await applyDispute(h.deps, { accountId: a.accountId, actor: 'gateway:sandbox', requestId: null },
     { account_id: a.accountId, gateway: 'sandbox', occurred_at: new Date('2027-01-02T00:00:00Z') } as never,
@@ -100,10 +108,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(draft.lines.data[0].invoice_item).toBe(draftItem.id);
     expect(credited).toMatchObject({ status: 'paid', ending_balance: -200 });
     expect(schedule.status).toBe('active');
+    expect(dunningCase).toMatchObject({ status: 'active', policy: policy.id });
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -115,6 +124,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, expect: 'missing' },
     { route: 'GET /v1/routing_rules', url: '/v1/routing_rules?limit=100', expect: 'empty' },
     { route: 'GET /v1/webhook_deliveries/:id', url: `/v1/webhook_deliveries/${delivery}`, expect: 'missing' },
+    { route: 'GET /v1/dunning_policies/:id', url: `/v1/dunning_policies/${policy.id}`, expect: 'missing' },
+    { route: 'GET /v1/dunning_policies', url: '/v1/dunning_policies?limit=100', expect: 'empty' },
+    { route: 'GET /v1/dunning_cases/:id', url: `/v1/dunning_cases/${dunningCase.id}`, expect: 'missing' },
+    { route: 'GET /v1/dunning_cases', url: '/v1/dunning_cases?limit=100', expect: 'empty' },
+    { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?customer=${dunCustomer.id}`, expect: 'empty' },
+    { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?invoice=${dunningCase.invoice}`, expect: 'empty' },
     { route: 'GET /v1/disputes/:id', url: `/v1/disputes/${dispute.id}`, expect: 'missing' },
     { route: 'GET /v1/disputes', url: '/v1/disputes?limit=100', expect: 'empty' },
     { route: 'GET /v1/disputes', url: `/v1/disputes?invoice=${invoice.id}`, expect: 'empty' },
@@ -206,6 +221,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     // No key counts here: A's gateway id names A's account, and only A's processor signature is believed (a sandbox takes none).
     { route: 'POST /v1/gateway_webhooks/:gateway_id', url: `/v1/gateway_webhooks/${gateway.id}`, body: { id: 'evt_1', type: 'charge.succeeded' }, expect: 'missing', param: 'gateway_id' },
     { route: 'POST /v1/gateways', url: '/v1/gateways', body: { type: 'sandbox', name: 'B sandbox' }, expect: 'own' },
+    { route: 'POST /v1/dunning_policies/:id', url: `/v1/dunning_policies/${policy.id}`, body: { max_retries: 0 }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/dunning_policies', url: '/v1/dunning_policies', body: { name: 'B policy', is_default: true }, expect: 'own' },
     { route: 'POST /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'DELETE /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
     { route: 'POST /v1/routing_rules', url: '/v1/routing_rules', body: { gateway: gateway.id }, expect: 'missing', param: 'gateway' },
@@ -318,7 +335,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body).toMatchObject({ object: 'account', id: b.account.id, name: 'B renamed' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

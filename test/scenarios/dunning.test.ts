@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, must } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
+import { ok } from '../builders.ts';
 
 const casesOf = async (h: Harness, invoice: string) =>
   (await h.database.pool.query('SELECT * FROM dunning_cases WHERE invoice_id = $1 ORDER BY created_at', [invoice])).rows;
@@ -90,3 +91,36 @@ describe('dunning on test clocks with the built-in policy (retries 1, 3, 5, 7 da
     expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('active');
   });
 });
+
+describe('dunning policies: the account default decides, and its end action happens on the right day', async () => {
+  const h = await harness();
+  const price = await monthlyPrice(h, 2900);
+
+  it('a default policy of two retries that cancels: the subscription ends when the second retry fails, and the case says so', async () => {
+    const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Short', is_default: true, retry_schedule_days: [2, 4], preferred_hour: null, end_action: 'cancel', mark_uncollectible: true });
+    expect(policy).toMatchObject({ object: 'dunning_policy', is_default: true, max_retries: 2, category_actions: { soft: 'follow_schedule', hard: 'request_new_card' } });
+    const { clock, sub, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFunds', price.id);
+    const [active] = (await ok(h, 'GET', `/v1/dunning_cases?invoice=${renewal.id}`)).data;
+    expect(active).toMatchObject({ object: 'dunning_case', status: 'active', policy: policy.id, policy_rules: { retry_schedule_days: [2, 4], end_action: 'cancel' },
+      awaiting: 'retry', next_attempt: '2027-01-10T00:00:00.000Z', first_failure: '2027-01-08T00:00:00.000Z', grace_ends: '2027-01-15T00:00:00.000Z' });
+    // A later edit of the policy does not change the running case.
+    await ok(h, 'POST', `/v1/dunning_policies/${policy.id}`, { retry_schedule_days: [1, 2, 3, 4, 5] });
+    await advance(h, clock.id, '2027-01-11T23:59:00Z');
+    expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('past_due');
+    await advance(h, clock.id, '2027-01-12T00:00:01Z');
+    const ended = await ok(h, 'GET', `/v1/dunning_cases/${active.id}`);
+    expect(ended).toMatchObject({ status: 'exhausted', retries: 2, end_reason: 'max_retries', ended: '2027-01-12T00:00:00.000Z', next_attempt: null });
+    expect(ended.declines).toHaveLength(3);
+    expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('canceled');
+    expect((await must(h.client.GET('/v1/invoices/{id}', { params: { path: { id: renewal.id } } }))).status).toBe('uncollectible');
+    expect((await ok(h, 'GET', '/v1/dunning_cases?status=exhausted')).data.map((c: { id: string }) => c.id)).toContain(active.id);
+  });
+
+  it('one default at a time: making another policy the default unsets the first', async () => {
+    const first = await ok(h, 'POST', '/v1/dunning_policies', { name: 'First', is_default: true });
+    const second = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Second', is_default: true });
+    expect((await ok(h, 'GET', `/v1/dunning_policies/${first.id}`)).is_default).toBe(false);
+    expect((await ok(h, 'GET', `/v1/dunning_policies/${second.id}`)).is_default).toBe(true);
+  });
+});
+

@@ -1,4 +1,5 @@
 import type { DeclineCategory } from '../../domain/declines.ts';
+import type * as R from '../resources.ts';
 import type { Row } from '../views.ts';
 import type { PolicyJson } from './policy-of.ts';
 
@@ -13,12 +14,19 @@ const parsed = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v)
 
 export const declinesOf = (c: Row<'dunning_cases'>): StoredDecline[] => parsed<StoredDecline[]>(c.declines);
 
-export const dunningCaseView = (c: Row<'dunning_cases'>) => ({
+export const dunningCaseView = (c: Row<'dunning_cases'>): R.DunningCaseObject => ({
   id: c.id, object: 'dunning_case' as const, invoice: c.invoice_id, customer: c.customer_id, subscription: c.subscription_id,
   status: c.status as 'active' | 'recovered' | 'exhausted' | 'canceled',
   awaiting: c.awaiting as 'retry' | 'new_payment_method' | 'merchant' | null,
   policy: c.policy_id, policy_rules: parsed<PolicyJson>(c.policy), strategy: c.strategy,
-  retries: c.retries, next_attempt: iso(c.next_attempt_at), first_failure: iso(c.first_failure_at), grace_ends: iso(c.grace_ends_at),
+  retries: c.retries, next_attempt: iso(c.next_attempt_at), first_failure: c.first_failure_at.toISOString(), grace_ends: c.grace_ends_at.toISOString(),
   declines: declinesOf(c), ended: iso(c.ended_at), end_reason: c.end_reason, test_clock: c.test_clock_id,
-  created: iso(c.created_at), updated: iso(c.updated_at),
+  created: c.created_at.toISOString(), updated: c.updated_at.toISOString(),
+});
+
+export const dunningPolicyView = (p: Row<'dunning_policies'>): R.DunningPolicyObject => ({
+  id: p.id, object: 'dunning_policy', name: p.name, is_default: p.is_default, retry_schedule_days: p.retry_schedule_days,
+  preferred_hour: p.preferred_hour, max_retries: p.max_retries, category_actions: parsed<PolicyJson['category_actions']>(p.category_actions),
+  grace_period_days: p.grace_period_days, end_action: p.end_action as PolicyJson['end_action'], mark_uncollectible: p.mark_uncollectible,
+  metadata: parsed<Record<string, string>>(p.metadata), created: p.created_at.toISOString(), updated: p.updated_at.toISOString(),
 });

@@ -119,8 +119,8 @@ describe('policy checks', () => {
       [{ preferredHour: 24 }, 'preferred_hour'],
       [{ maxRetries: -1 }, 'max_retries'],
       [{ maxRetries: 16 }, 'max_retries'],
-      [{ categoryActions: { ...DEFAULT_POLICY.categoryActions, hard: 'follow_schedule' } }, 'category_actions.hard'],
-      [{ categoryActions: { ...DEFAULT_POLICY.categoryActions, fraud: 'follow_schedule' } }, 'category_actions.fraud'],
+      [{ categoryActions: { ...DEFAULT_POLICY.categoryActions, hard: 'follow_schedule' } }, 'category_actions[hard]'],
+      [{ categoryActions: { ...DEFAULT_POLICY.categoryActions, fraud: 'follow_schedule' } }, 'category_actions[fraud]'],
       [{ gracePeriodDays: 91 }, 'grace_period_days'],
       [{ endAction: 'delete' as never }, 'end_action'],
     ];

@@ -68,11 +68,11 @@ export function policyProblem(p: DunningPolicy): PolicyProblem | null {
   }
   if (!Number.isInteger(p.maxRetries) || p.maxRetries < 0 || p.maxRetries > MAX_RETRIES) return { param: 'max_retries', message: `At most ${MAX_RETRIES} retries (0 for none).` };
   for (const c of DECLINE_CATEGORIES) {
-    if (!(CATEGORY_ACTIONS as readonly string[]).includes(p.categoryActions[c])) return { param: `category_actions.${c}`, message: `One of ${CATEGORY_ACTIONS.join(', ')}.` };
+    if (!(CATEGORY_ACTIONS as readonly string[]).includes(p.categoryActions[c])) return { param: `category_actions[${c}]`, message: `One of ${CATEGORY_ACTIONS.join(', ')}.` };
   }
   // A card the issuer called stolen or the networks said never to retry cannot follow a schedule.
   if (p.categoryActions.hard === 'follow_schedule' || p.categoryActions.fraud === 'follow_schedule') {
-    return { param: p.categoryActions.hard === 'follow_schedule' ? 'category_actions.hard' : 'category_actions.fraud', message: 'Hard and fraud declines are never retried on the same card: request_new_card or alert_merchant.' };
+    return { param: p.categoryActions.hard === 'follow_schedule' ? 'category_actions[hard]' : 'category_actions[fraud]', message: 'Hard and fraud declines are never retried on the same card: request_new_card or alert_merchant.' };
   }
   if (!Number.isInteger(p.gracePeriodDays) || p.gracePeriodDays < 0 || p.gracePeriodDays > MAX_GRACE_DAYS) return { param: 'grace_period_days', message: `Whole days from 0 to ${MAX_GRACE_DAYS}.` };
   if (!(END_ACTIONS as readonly string[]).includes(p.endAction)) return { param: 'end_action', message: `One of ${END_ACTIONS.join(', ')}.` };
