@@ -6,6 +6,7 @@ import type { SubscriptionStatus } from '../domain/subscription-status.ts';
 import type * as R from './resources.ts';
 import { formatPercent } from '../domain/percent.ts';
 import { basePrice, optionsOf } from './catalog/price-currencies.ts';
+import { messageIdOf, preferencesOf } from '../domain/notification-preferences.ts';
 
 /**
  * API representations of stored rows. Timestamps are RFC 3339 UTC strings; amounts are integers
@@ -38,6 +39,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   address: (json(c.address) ?? null) as R.CustomerObject['address'], tax_exempt: oneOf(c.tax_exempt),
   tax_ids: (json(c.tax_ids) ?? []) as R.CustomerObject['tax_ids'],
   created: iso(c.created_at), updated: iso(c.updated_at), discounts: c.discount_ids ?? [],
+  phone: c.phone ?? null, notification_preferences: preferencesOf(c.notification_preferences),
 });
 
 export const balanceTransactionView = (t: Row<'customer_balance_transactions'>): R.CustomerBalanceTransactionObject => ({
@@ -258,4 +260,10 @@ export const webhookEndpointView = (e: Row<'webhook_endpoints'>, now: Date, secr
   status: e.disabled ? 'disabled' : 'enabled', api_version: API_VERSION,
   secret_rotation: e.previous_secret_expires_at && e.previous_secret_expires_at > now ? { previous_secret_expires_at: iso(e.previous_secret_expires_at) } : null,
   ...(secret ? { secret } : {}), metadata: meta(e.metadata), created: iso(e.created_at), updated: iso(e.updated_at),
+});
+
+export const notificationView = (n: Row<'notifications'>): R.NotificationObject => ({
+  id: n.id, object: 'notification', customer: n.customer_id, kind: oneOf(n.kind), channel: oneOf(n.channel), status: oneOf(n.status),
+  recipient: n.recipient, event: n.event_id, invoice: n.invoice_id, message_id: n.channel === 'email' ? messageIdOf(n.id) : null,
+  attempts: n.attempts, last_error: n.last_error, sent: iso(n.sent_at), created: iso(n.created_at), updated: iso(n.updated_at),
 });

@@ -31,6 +31,7 @@ export const ID_PREFIX = {
   testClock: 'clock',
   billingFailure: 'bfail',
   job: 'job',
+  notification: 'ntf',
   request: 'req',
 } as const;
 

@@ -26,6 +26,7 @@ export interface CustomersTable {
   balance: Defaulted<bigint>; balance_currency: Defaulted<string | null>; currency: Defaulted<string | null>;
   address: Defaulted<unknown>; tax_exempt: Defaulted<string>; tax_ids: Defaulted<unknown>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>; discount_ids: Defaulted<string[]>;
+  phone: Defaulted<string | null>; notification_preferences: ColumnType<unknown, string | undefined, string>;
 }
 export interface ProductsTable {
   account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
@@ -187,7 +188,17 @@ export interface RoutingRulesTable {
   brand: string | null; card_country: string | null; customer_country: string | null; customer_metadata: Json; active: Defaulted<boolean>;
   description: string | null; deleted_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
+export interface NotificationTemplatesTable {
+  account_id: string; kind: string; subject: string; text_body: string; html_body: string; sms_body: string; created_at: Ts; updated_at: Ts;
+}
+export interface NotificationsTable {
+  account_id: string; id: string; customer_id: string; kind: string; channel: string; event_id: string; dedupe_key: string;
+  status: string; recipient: string | null; variables: Json; invoice_id: string | null; attempts: Defaulted<number>;
+  last_error: Defaulted<string | null>; sent_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
+}
 export interface DB {
+  notification_templates: NotificationTemplatesTable;
+  notifications: NotificationsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   accounts: AccountsTable;
