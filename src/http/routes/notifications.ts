@@ -59,12 +59,13 @@ export function notificationRoutes(app: App, deps: Deps) {
 
   // RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" as a form, with no API key.
   void app.register(async (child) => {
-    child.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, { form: String(body) }));
+    child.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
     child.post('/v1/unsubscribe/:token', {
       config: { public: true },
       schema: {
         tags, summary: 'Unsubscribe a customer from one channel (the signed link of List-Unsubscribe; no API key)',
         params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }), response: replies(R.Unsubscribed),
+        body: Type.Object({ 'List-Unsubscribe': Type.Optional(Type.Literal('One-Click')) }, { additionalProperties: false, description: 'As RFC 8058 mail clients send it, form-encoded (JSON is taken too)' }),
       },
     }, async (req) => await unsubscribe(deps, (req.params as { token: string }).token));
   });
