@@ -405,7 +405,7 @@ export const Notification = Type.Object({
   channel: Literals(NOTIFICATION_CHANNELS),
   status: Type.Union(NOTIFICATION_STATUSES.map((s) => Type.Literal(s)), { description: 'pending: its send job waits; sending: being handed to the server; sent; failed: refused for good or out of tries; skipped: the customer turned the channel off; unknown: the sender stopped before the server answered (resend or drop it); dropped: an operator dropped it' }),
   recipient: Nullable(Type.String({ description: 'Email address or phone number it goes to' })),
-  event: Type.String({ description: 'Id of the event that caused it (evt_…)' }),
+  event: Nullable(Type.String({ description: 'Id of the event that caused it (evt_…); null for a reminder due by date (renewal, trial end, card expiry)' })),
   invoice: Nullable(Ref('in', 'invoice')),
   message_id: Nullable(Type.String({ description: 'The email\'s Message-ID, the same on every try and resend' })),
   attempts: Type.Integer({ description: 'Tries to hand it over so far' }), last_error: Nullable(Type.String()),

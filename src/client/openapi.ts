@@ -7256,8 +7256,7 @@ export interface components {
             created: string;
             /** @description Id of the customer (cus_…) */
             customer: string;
-            /** @description Id of the event that caused it (evt_…) */
-            event: string;
+            event: string | null;
             id: string;
             invoice: string | null;
             kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";

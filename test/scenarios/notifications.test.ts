@@ -9,7 +9,7 @@ import { claimNext, reclaimExpired } from '../../src/app/jobs/queue.ts';
 import { runJob } from '../../src/app/jobs/run.ts';
 import { newId } from '../../src/domain/ids.ts';
 import { drain } from '../../src/worker/worker.ts';
-import { customerWithCard, firstInvoiceOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, clockAt, customerWithCard, firstInvoiceOf, monthlyPrice, ok } from '../builders.ts';
 import { twilioFake } from '../fakes/twilio/server.ts';
 import { mailSink } from '../mail-sink.ts';
 import { harness, type Harness } from '../support.ts';
@@ -43,6 +43,11 @@ async function work(h: Harness) {
 /** A header as sent, unfolded (mailparser files List-* headers under `list`; the raw line is what a client reads). */
 const header = (m: ParsedMail, name: string) => m.headerLines.find((l) => l.key === name.toLowerCase())?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, ' ');
 const unsubscribeLink = (m: ParsedMail) => (/^<(https?:[^>]+)>$/.exec(header(m, 'List-Unsubscribe') ?? '') ?? [])[1] ?? '';
+
+/** A customer's invoice numbers, oldest first. */
+async function invoicesOfCustomer(h: Harness, customer: string): Promise<string[]> {
+  return ((await ok(h, 'GET', `/v1/invoices?customer=${customer}&limit=100`)).data as { number: string }[]).map((i) => i.number).reverse();
+}
 
 async function notifications(h: Harness, query = '') {
   return (await ok(h, 'GET', `/v1/notifications?limit=100${query}`)).data as any[];
@@ -225,4 +230,70 @@ describe('customer notifications', async () => {
     expect(m.subject).toBe(`Paid: $20.00 — ${invoice.number}`);
     expect(m.html).toBe('<b>&lt;Bob &amp; Co&gt;</b>');
   });
+
+  describe('reminders due by business time, on a test clock', () => {
+    const subjectsSince = (n: number) => mail.accepted.slice(n).map((m) => m.subject);
+    const remindersSince = (n: number) => subjectsSince(n).filter((x) => !x?.startsWith('Receipt'));
+    const on = async (clockId: string, iso: string) => { await advance(h, clockId, iso); await work(h); };
+
+    it('a monthly renewal is announced 7 days ahead, once, with its amount; the next period gets its own', async () => {
+      const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+      const price = await monthlyPrice(h, 2500, 'gbp');
+      const customer = await customerWithCard(h, 'tok_visa', clock.id);
+      await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+      await work(h);
+      const before = mail.accepted.length;
+      await on(clock.id, '2027-01-24T23:00:00Z');
+      expect(subjectsSince(before)).toEqual([]);
+      await on(clock.id, '2027-01-25T00:00:00Z');
+      expect(subjectsSince(before)).toEqual(['Your subscription renews on 2027-02-01']);
+      expect(mail.accepted[before]!.text).toContain('for £25.00');
+      await on(clock.id, '2027-01-31T00:00:00Z');
+      expect(subjectsSince(before)).toHaveLength(1);
+      // The renewal's events schedule the next reminder as the worker sequences them (continuously in production).
+      await on(clock.id, '2027-02-01T01:00:00Z');
+      await on(clock.id, '2027-02-21T23:00:00Z');
+      await on(clock.id, '2027-02-22T00:00:00Z');
+      expect(subjectsSince(before)).toEqual(['Your subscription renews on 2027-02-01', 'Receipt for invoice ' + (await invoicesOfCustomer(h, customer.id))[1], 'Your subscription renews on 2027-03-01']);
+    });
+
+    it('a yearly renewal is announced 30 days ahead; a trial\'s end 3 days ahead', async () => {
+      const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+      const product = await ok(h, 'POST', '/v1/products', { name: 'Annual box' });
+      const yearly = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 24000, recurring: { interval: 'year' } });
+      const customer = await customerWithCard(h, 'tok_visa', clock.id);
+      await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: yearly.id }] });
+      const trialer = await customerWithCard(h, 'tok_visa', clock.id);
+      await ok(h, 'POST', '/v1/subscriptions', { customer: trialer.id, items: [{ price: yearly.id }], trial_period_days: 14 });
+      await work(h);
+      const before = mail.accepted.length;
+      await on(clock.id, '2027-01-11T23:00:00Z');
+      expect(remindersSince(before)).toEqual([]);
+      await on(clock.id, '2027-01-12T00:00:00Z');
+      expect(remindersSince(before)).toEqual(['Your trial ends on 2027-01-15']);
+      await on(clock.id, '2027-12-01T23:00:00Z');
+      expect(remindersSince(before)).toHaveLength(1);
+      await on(clock.id, '2027-12-02T00:00:00Z');
+      expect(remindersSince(before)).toEqual(['Your trial ends on 2027-01-15', 'Your subscription renews on 2028-01-01']);
+      expect(mail.accepted.slice(before).find((m) => m.subject === 'Your subscription renews on 2028-01-01')!.text).toContain('for $240.00');
+    });
+
+    it('a card is announced as expiring on the first day of the month before its last, and a canceled subscription is not reminded', async () => {
+      const clock = await clockAt(h, '2034-09-15T00:00:00Z');
+      const customer = await customerWithCard(h, 'tok_visa', clock.id);
+      const price = await monthlyPrice(h, 1000);
+      const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+      await ok(h, 'POST', `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true });
+      await work(h);
+      const before = mail.accepted.length;
+      // No renewal reminder for a subscription ending at its period's end: only the cancellation itself.
+      await on(clock.id, '2034-10-31T00:00:00Z');
+      expect(subjectsSince(before)).toEqual(['Your subscription was canceled']);
+      await on(clock.id, '2034-11-01T00:00:00Z');
+      expect(subjectsSince(before + 1)).toEqual(['Your card ending 4242 expires soon']);
+      expect(mail.accepted[before + 1]!.text).toContain('expires at the end of 12/2034');
+      expect((await notifications(h, `&customer=${customer.id}&kind=card_expiring`))[0]).toMatchObject({ event: null, status: 'sent' });
+    });
+  });
 });
+

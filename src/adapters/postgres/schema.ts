@@ -192,7 +192,7 @@ export interface NotificationTemplatesTable {
   account_id: string; kind: string; subject: string; text_body: string; html_body: string; sms_body: string; created_at: Ts; updated_at: Ts;
 }
 export interface NotificationsTable {
-  account_id: string; id: string; customer_id: string; kind: string; channel: string; event_id: string; dedupe_key: string;
+  account_id: string; id: string; customer_id: string; kind: string; channel: string; event_id: string | null; dedupe_key: string;
   status: string; recipient: string | null; variables: Json; invoice_id: string | null; attempts: Defaulted<number>;
   last_error: Defaulted<string | null>; sent_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
 }

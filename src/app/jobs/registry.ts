@@ -6,6 +6,7 @@ import { deliverDue } from '../webhooks/deliver.ts';
 import { recoverNextAttempt } from '../payments/recover.ts';
 import { recoverNextRefund } from '../payments/refunds.ts';
 import { sendNotification } from '../notifications/send.ts';
+import { remindNotification } from '../notifications/remind.ts';
 import type { Deps } from '../ports.ts';
 import { processNextPhase } from '../subscriptions/schedule-boundaries.ts';
 import { resumeStalledAdvance } from '../test-clocks/test-clocks.ts';
@@ -62,7 +63,7 @@ const eventRetention = defineJob({
 });
 
 /** Every job kind Rebill runs. A new kind (e.g. `webhook.deliver`) is declared in its own module and listed here. */
-export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention, sendNotification];
+export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention, sendNotification, remindNotification];
 
 export const defaultCatalogue = new JobCatalogue(JOB_KINDS, POLLED);
 

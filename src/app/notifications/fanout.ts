@@ -8,11 +8,12 @@ import type { SequencedEvent } from '../webhooks/fanout.ts';
 import { preferencesOf } from '../../domain/notification-preferences.ts';
 import type { Channel } from './unsubscribe.ts';
 import { SEND_JOB, SEND_MAX_ATTEMPTS } from './send-kind.ts';
+import { REMINDER_TRIGGERS, scheduleReminder } from './reminders.ts';
 
 /** The event types that make a message; time-based kinds (renewal reminders, …) come from a recurring job. */
-const TRIGGERS = ['invoice.payment_failed', 'invoice.payment_action_required', 'invoice.paid', 'subscription.deleted'];
+const TRIGGERS = ['invoice.payment_failed', 'invoice.payment_action_required', 'invoice.paid', 'subscription.deleted', ...REMINDER_TRIGGERS];
 
-type Made = { kind: NotificationKind; dedupe: string; customer: string; invoice: string | null; vars: Record<string, string> };
+export type Made = { kind: NotificationKind; dedupe: string; customer: string; invoice: string | null; vars: Record<string, string> };
 type Data = { object: Record<string, unknown>; payment?: string; decline_code?: string; next_action?: { url: string | null } | null };
 
 const day = (t: unknown) => (typeof t === 'string' ? t.slice(0, 10) : '');
@@ -34,13 +35,14 @@ function invoiceVars(i: InvoiceObject): Record<string, string> {
 export async function fanOutNotifications(tx: Transaction<DB>, events: readonly SequencedEvent[], now: Date): Promise<number> {
   const relevant = events.filter((e) => TRIGGERS.includes(e.type));
   if (relevant.length === 0) return 0;
-  const rows = await tx.selectFrom('events').select(['account_id', 'id', 'type', 'data'])
+  const rows = await tx.selectFrom('events').select(['account_id', 'id', 'type', 'data', 'created_at'])
     .where('id', 'in', relevant.map((e) => e.id)).execute();
   let made = 0;
   for (const ev of rows) {
     const data = (typeof ev.data === 'string' ? JSON.parse(ev.data) : ev.data) as Data;
+    if (REMINDER_TRIGGERS.includes(ev.type)) { await scheduleReminder(tx, ev.account_id, ev.type, data.object, ev.created_at); continue; }
     const m = await messageOf(tx, ev.account_id, ev.type, data);
-    if (m) made += await write(tx, ev.account_id, ev.id, m, now);
+    if (m) made += await makeMessages(tx, ev.account_id, ev.id, m, now);
   }
   return made;
 }
@@ -72,7 +74,8 @@ async function messageOf(tx: Transaction<DB>, accountId: string, type: string, d
   return { ...base, kind, dedupe: `${kind}:${inv.id}`, vars: invoiceVars(inv) };
 }
 
-async function write(tx: Transaction<DB>, accountId: string, eventId: string, m: Made, now: Date): Promise<number> {
+/** Writes a message per channel the customer has an address for (skipped where turned off), each pending one with its send job. */
+export async function makeMessages(tx: Transaction<DB>, accountId: string, eventId: string | null, m: Made, now: Date): Promise<number> {
   const c = await tx.selectFrom('customers').select(['email', 'phone', 'name', 'notification_preferences'])
     .where('account_id', '=', accountId).where('id', '=', m.customer).executeTakeFirst();
   const account = await tx.selectFrom('accounts').select('name').where('id', '=', accountId).executeTakeFirst();

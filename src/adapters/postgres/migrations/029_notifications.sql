@@ -31,7 +31,8 @@ CREATE TABLE notifications (
   customer_id  text NOT NULL,
   kind         text NOT NULL,
   channel      text NOT NULL CHECK (channel IN ('email', 'sms')),
-  event_id     text NOT NULL,
+  -- the event that caused it; null for a reminder made by business time (renewal, trial end, card expiry)
+  event_id     text,
   dedupe_key   text NOT NULL,
   status       text NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'dropped')),
   recipient    text,
