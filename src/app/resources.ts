@@ -445,6 +445,7 @@ export const Account = Type.Object({
   id: Type.String(), object: Type.Literal('account'),
   name: Type.String({ description: 'The merchant\'s name, printed on invoices' }), email: Nullable(Type.String()),
   address: Nullable(Address), tax_id: Nullable(Type.String({ description: 'The merchant\'s tax or VAT number, printed on invoices' })),
+  renewal_reminder_days: Nullable(Type.Integer({ minimum: 1, maximum: 60, description: 'Days before a renewal its reminder is sent; null: 7, or 30 for yearly plans' })),
   created: Time, updated: Time,
 });
 

@@ -232,7 +232,7 @@ export const auditView = (a: Row<'audit_log'>): R.AuditEntryObject => ({
 
 export const accountView = (a: Row<'accounts'>): R.AccountObject => ({
   id: a.id, object: 'account', name: a.name, email: a.email,
-  address: a.address === null ? null : json(a.address) as R.AddressObject, tax_id: a.tax_id,
+  address: a.address === null ? null : json(a.address) as R.AddressObject, tax_id: a.tax_id, renewal_reminder_days: a.renewal_reminder_days ?? null,
   created: iso(a.created_at), updated: iso(a.updated_at),
 });
 

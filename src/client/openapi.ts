@@ -51,7 +51,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Update your account's name, email, address and tax id */
+        /** Update your account's name, email, address, tax id and renewal reminder lead */
         post: {
             parameters: {
                 query?: never;
@@ -75,6 +75,8 @@ export interface paths {
                         } | null;
                         email?: string | null;
                         name?: string;
+                        /** @description null: 7 days, or 30 for yearly plans */
+                        renewal_reminder_days?: number | null;
                         tax_id?: string | null;
                     };
                 };
@@ -6683,6 +6685,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             object: "account";
+            renewal_reminder_days: number | null;
             tax_id: string | null;
             /**
              * Format: date-time

@@ -291,6 +291,21 @@ describe('customer notifications', async () => {
       expect(mail.accepted[before + 1]!.text).toContain('expires at the end of 12/2034');
       expect((await notifications(h, `&customer=${customer.id}&kind=card_expiring`))[0]).toMatchObject({ event: null, status: 'sent' });
     });
+
+    it('an account that chose its own lead gets renewal reminders that many days ahead, yearly plans too', async () => {
+      expect(await ok(h, 'POST', '/v1/account', { renewal_reminder_days: 3 })).toMatchObject({ renewal_reminder_days: 3 });
+      const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+      const customer = await customerWithCard(h, 'tok_visa', clock.id);
+      await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: (await monthlyPrice(h, 900)).id }] });
+      await work(h);
+      const before = mail.accepted.length;
+      await on(clock.id, '2027-01-28T23:00:00Z');
+      expect(remindersSince(before)).toEqual([]);
+      await on(clock.id, '2027-01-29T00:00:00Z');
+      expect(remindersSince(before)).toEqual(['Your subscription renews on 2027-02-01']);
+      const bad = await h.call('POST', '/v1/account', { renewal_reminder_days: 0 });
+      expect([bad.status, bad.body.error.param]).toEqual([400, 'renewal_reminder_days']);
+      expect(await ok(h, 'POST', '/v1/account', { renewal_reminder_days: null })).toMatchObject({ renewal_reminder_days: null });
+    });
   });
 });
-

@@ -8,7 +8,7 @@ type Defaulted<T> = ColumnType<T, T | undefined, T>;
 export interface AccountsTable {
   id: string; name: string; created_at: Generated<Ts>;
   email: Defaulted<string | null>; address: ColumnType<unknown, string | null | undefined, string | null>;
-  tax_id: Defaulted<string | null>; updated_at: Generated<Ts>;
+  tax_id: Defaulted<string | null>; updated_at: Generated<Ts>; renewal_reminder_days: Defaulted<number | null>;
 }
 export interface ApiKeysTable {
   account_id: string; id: string; role: string; secret_hash: string; secret_hint: string;

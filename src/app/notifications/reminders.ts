@@ -9,8 +9,8 @@ export const REMIND_MAX_ATTEMPTS = 5;
 export type ReminderKind = 'upcoming_renewal' | 'trial_ending' | 'card_expiring';
 
 const DAY = 86_400_000;
-/** Days before a renewal its reminder goes out: a month ahead for yearly plans, a week for the others. */
-export const renewalLeadDays = (interval: string) => (interval === 'year' ? 30 : 7);
+/** Days before a renewal its reminder goes out: the account's choice, else a month ahead for yearly plans and a week for the others. */
+export const renewalLeadDays = (interval: string, accountDays: number | null) => accountDays ?? (interval === 'year' ? 30 : 7);
 export const TRIAL_LEAD_DAYS = 3;
 
 type Sub = { id: string; status: string; test_clock: string | null; current_period_end: string; trial_end: string | null; cancel_at_period_end: boolean; items: { data: { price: { recurring?: { interval: string } | null } | string }[] } };
@@ -41,7 +41,9 @@ export async function scheduleReminder(tx: Transaction<DB>, accountId: string, t
   }
   const first = s.items.data[0]?.price;
   const interval = typeof first === 'object' && first?.recurring ? first.recurring.interval : 'month';
-  await put(tx, accountId, 'upcoming_renewal', s.id, s.current_period_end, new Date(Date.parse(s.current_period_end) - renewalLeadDays(interval) * DAY), at, s.test_clock);
+  const account = await tx.selectFrom('accounts').select('renewal_reminder_days').where('id', '=', accountId).executeTakeFirst();
+  const lead = renewalLeadDays(interval, account?.renewal_reminder_days ?? null);
+  await put(tx, accountId, 'upcoming_renewal', s.id, s.current_period_end, new Date(Date.parse(s.current_period_end) - lead * DAY), at, s.test_clock);
 }
 
 async function put(tx: Transaction<DB>, accountId: string, kind: ReminderKind, subject: string, anchor: string, due: Date, now: Date, clock: string | null) {
