@@ -141,7 +141,7 @@ export type Deps = {
   eventRetentionDays?: number;
   /** The job kinds and polled duties the worker runs; Rebill's own when not given (jobs/registry.ts). */
   jobs?: JobCatalogue;
-  /** Customer emails and texts; without it, messages wait in `pending` until a process that has it sends them. */
+  /** Customer emails and texts; without it (or without the channel's adapter), messages are `failed` until an operator resends them. */
   notifications?: NotificationDeps;
 };
 

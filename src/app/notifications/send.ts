@@ -44,16 +44,17 @@ async function deliver(deps: Deps, n: Row<'notifications'>): Promise<void> {
   const channel = n.channel as Channel;
   // The card-update link (issue 17 point 4) is not there yet: the variable renders empty until it is.
   const vars: Record<string, string> = { ...(typeof n.variables === 'string' ? JSON.parse(n.variables) : n.variables) as Record<string, string>, update_payment_method_url: '' };
-  if (!cfg) throw new SendError('unavailable', 'notifications are not configured in this process');
+  // Not configured: failed at once rather than retried for hours; an operator resends it once it is.
+  if (!cfg) throw new SendError('refused', 'notifications are not configured in this process (REBILL_SECRET_KEY)');
   const unsubscribe = unsubscribeUrl(cfg, n.account_id, n.customer_id, channel);
   const { template } = await templateOf(deps.db, n.account_id, kind);
   const text = render(template, { ...vars, unsubscribe_url: unsubscribe });
   if (channel === 'sms') {
-    if (!cfg.sms) throw new SendError('unavailable', 'no SMS sender is configured (TWILIO_*)');
+    if (!cfg.sms) throw new SendError('refused', 'no SMS sender is configured (TWILIO_*)');
     await cfg.sms.send({ to: n.recipient!, body: text.sms, idempotencyKey: n.id });
     return;
   }
-  if (!cfg.mailer) throw new SendError('unavailable', 'no mailer is configured (SMTP_URL)');
+  if (!cfg.mailer) throw new SendError('refused', 'no mailer is configured (SMTP_URL)');
   const attachments: MailMessage['attachments'] = [];
   if (kind === 'receipt' && n.invoice_id) {
     const pdf = await invoicePdf(deps, n.account_id, n.invoice_id);
