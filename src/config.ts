@@ -34,6 +34,14 @@ export type Config = {
   webhookTimeoutMs: number;
   /** How long a batch of deliveries may be held in its transaction; at least twice `webhookTimeoutMs` (see `webhookTimings`). */
   webhookLeaseMs: number;
+  /** Customer emails go through this SMTP server (smtp:// or smtps://, credentials in the URL); unset: no emails. */
+  smtpUrl: string | undefined;
+  /** From address of customer emails. */
+  mailFrom: string;
+  /** Where customers reach this Rebill (unsubscribe links). */
+  publicUrl: string;
+  /** Twilio-compatible SMS settings; all three of sid, token and from, or no SMS. */
+  twilio: { accountSid: string; authToken: string; from: string; apiBase: string } | undefined;
 };
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -85,5 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookConcurrency: int('REBILL_WEBHOOK_CONCURRENCY', 2, env),
     webhookPollMs: int('REBILL_WEBHOOK_POLL_MS', 200, env),
     ...webhookTimings(env),
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.REBILL_MAIL_FROM || 'billing@rebill.local',
+    publicUrl: env.REBILL_PUBLIC_URL || `http://${env.HOST || '127.0.0.1'}:${int('PORT', 4000, env)}`,
+    twilio: env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
+      ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM, apiBase: env.TWILIO_API_BASE || 'https://api.twilio.com' }
+      : undefined,
   };
 }

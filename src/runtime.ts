@@ -1,4 +1,7 @@
 import os from 'node:os';
+import { createHmac } from 'node:crypto';
+import { smtpMailer } from './adapters/mailer/smtp.ts';
+import { twilioSender } from './adapters/sms/twilio.ts';
 import path from 'node:path';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
@@ -41,7 +44,9 @@ export async function openDatabase(config: Config, log: Logger, poolSize: number
   return { url: withDatabase(embedded.url, 'rebill'), embedded };
 }
 
-export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs' | 'secretKey' | 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'eventRetentionDays' | 'webhookTimeoutMs' | 'webhookLeaseMs'>>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
+type NotificationConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'publicUrl' | 'twilio'>;
+
+export function makeDeps(database: Database, log: Logger, config: Pick<Config, 'recoveryDelayMs'> & Partial<Pick<Config, 'sandboxLatencyMs' | 'secretKey' | 'webhooksAllowHttp' | 'webhooksAllowPrivate' | 'eventRetentionDays' | 'webhookTimeoutMs' | 'webhookLeaseMs'> & NotificationConfig>, overrides: { clock?: Clock; gateway?: PaymentGateway } = {}): Deps {
   return {
     db: database.db,
     runStatement: preparedRunner(database.pool),
@@ -53,6 +58,17 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     eventRetentionDays: config.eventRetentionDays,
     gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs, { allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }),
     ...(config.secretKey ? { secrets: new SecretBox(config.secretKey), webhooks: webhooksOf({ ...config, secretKey: config.secretKey }) } : {}),
+    ...(config.secretKey && config.publicUrl ? { notifications: notificationsOf({ ...config, publicUrl: config.publicUrl, mailFrom: config.mailFrom ?? 'billing@rebill.local' }, config.secretKey) } : {}),
+  };
+}
+
+/** Mailer and SMS sender from the settings; unsubscribe links are signed with a key derived from the secret key. */
+function notificationsOf(c: Partial<NotificationConfig> & Pick<Config, 'publicUrl' | 'mailFrom'>, secretKey: string): NonNullable<Deps['notifications']> {
+  return {
+    from: c.mailFrom, publicUrl: c.publicUrl,
+    signingKey: createHmac('sha256', secretKey).update('rebill:unsubscribe-links').digest(),
+    ...(c.smtpUrl ? { mailer: smtpMailer(c.smtpUrl) } : {}),
+    ...(c.twilio ? { sms: twilioSender(c.twilio) } : {}),
   };
 }
 

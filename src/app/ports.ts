@@ -173,6 +173,40 @@ export type Deps = {
   eventRetentionDays?: number;
   /** The job kinds and polled duties the worker runs; Rebill's own when not given (jobs/registry.ts). */
   jobs?: JobCatalogue;
+  /** Customer emails and texts; without it (or without the channel's adapter), messages are `failed` until an operator resends them. */
+  notifications?: NotificationDeps;
+};
+
+/** One email. `messageId` is stable per (event, channel), so a resend is recognizable as the same message. */
+export type MailMessage = {
+  messageId: string; from: string; to: string; subject: string; text: string; html: string;
+  headers: Record<string, string>; attachments: { filename: string; contentType: string; content: Buffer }[];
+};
+/** One text message; `idempotencyKey` is stable per (event, channel). */
+export type SmsMessage = { to: string; body: string; idempotencyKey: string };
+
+/**
+ * Why a message did not go: `refused` for good (a 5xx, a bad address: sending again cannot help);
+ * `unavailable`: nothing was handed over (no connection, a 4xx "try later"), safe to try again;
+ * `unknown`: the answer was lost after the message was handed over: it may have gone.
+ */
+export class SendError extends Error {
+  constructor(readonly kind: 'refused' | 'unavailable' | 'unknown', message: string) { super(message); this.name = 'SendError'; }
+}
+
+/** Sends email (src/adapters/mailer/smtp.ts). Resolves when the server accepted it; throws SendError otherwise. */
+export interface Mailer { send(message: MailMessage): Promise<{ accepted: true; response: string }>; }
+/** Sends text messages (src/adapters/sms/twilio.ts). Resolves with the provider's id; throws SendError otherwise. */
+export interface SmsSender { send(message: SmsMessage): Promise<{ accepted: true; providerId: string }>; }
+
+export type NotificationDeps = {
+  mailer?: Mailer; sms?: SmsSender;
+  /** From address of emails (REBILL_MAIL_FROM). */
+  from: string;
+  /** Where customers reach Rebill (REBILL_PUBLIC_URL): unsubscribe links point there. */
+  publicUrl: string;
+  /** Signs unsubscribe tokens (HMAC-SHA256). */
+  signingKey: Buffer;
 };
 
 /** One signed POST of a webhook delivery. */

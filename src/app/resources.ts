@@ -10,6 +10,7 @@ import { LINE_KINDS } from '../domain/invoice-builder.ts';
 import { INVOICE_STATUSES } from '../domain/invoice-status.ts';
 import { PAYMENT_ATTEMPT_STATUSES } from '../domain/payment-attempt-status.ts';
 import { TAX_EXEMPT, TAX_ID_TYPES, type TaxIdType } from '../domain/customer-tax.ts';
+import { NOTIFICATION_KINDS } from '../domain/notification-templates.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -63,6 +64,11 @@ export const Customer = Type.Object({
   discounts: Type.Array(Ref('di', 'discount'), { description: 'Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand' }),
   disputed: Type.Boolean({ description: 'One of the customer\'s payments has an open dispute' }),
   open_disputes: Type.Integer({ minimum: 0, description: 'How many disputes of the customer\'s payments are open' }),
+  phone: Nullable(Type.String({ description: 'E.164 number text messages go to' })),
+  notification_preferences: Type.Object({
+    email: Type.Boolean({ description: 'Send emails (default true); an unsubscribe link turns it off' }),
+    sms: Type.Boolean({ description: 'Send text messages to `phone` (default false)' }),
+  }, { description: 'Channels the customer accepts messages on' }),
 });
 
 export const BALANCE_TRANSACTION_TYPES = ['adjustment', 'applied_to_invoice', 'invoice_credit', 'credit_note', 'credit_note_void'] as const;
@@ -458,6 +464,30 @@ export const Job = Type.Object({
   test_clock: Nullable(Ref('clock', 'test clock')), created: Time, updated: Time, finished: Nullable(Time),
 });
 
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'dropped'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
+export const Notification = Type.Object({
+  id: Type.String(), object: Type.Literal('notification'), customer: Ref('cus', 'customer'), kind: Literals(NOTIFICATION_KINDS),
+  channel: Literals(NOTIFICATION_CHANNELS),
+  status: Type.Union(NOTIFICATION_STATUSES.map((s) => Type.Literal(s)), { description: 'pending: its send job waits; sending: being handed to the server; sent; failed: refused for good or out of tries; skipped: the customer turned the channel off; unknown: the sender stopped before the server answered (resend or drop it); dropped: an operator dropped it' }),
+  recipient: Nullable(Type.String({ description: 'Email address or phone number it goes to' })),
+  event: Nullable(Type.String({ description: 'Id of the event that caused it (evt_…); null for a reminder due by date (renewal, trial end, card expiry)' })),
+  invoice: Nullable(Ref('in', 'invoice')),
+  message_id: Nullable(Type.String({ description: 'The email\'s Message-ID, the same on every try and resend' })),
+  attempts: Type.Integer({ description: 'Tries to hand it over so far' }), last_error: Nullable(Type.String()),
+  sent: Nullable(Time), created: Time, updated: Time,
+});
+
+const TemplateText = { subject: Type.String(), text: Type.String(), html: Type.String(), sms: Type.String() };
+export const NotificationTemplate = Type.Object({
+  object: Type.Literal('notification_template'), kind: Literals(NOTIFICATION_KINDS), ...TemplateText,
+  variables: Type.Array(Type.String(), { description: 'The variables this kind may use (docs/notifications.md)' }),
+  default: Type.Boolean({ description: 'true: the built-in wording; the account has not changed it' }),
+  created: Nullable(Time), updated: Nullable(Time),
+});
+export const NotificationPreview = Type.Object({ object: Type.Literal('notification_preview'), kind: Literals(NOTIFICATION_KINDS), ...TemplateText });
+export const Unsubscribed = Type.Object({ object: Type.Literal('unsubscribe'), channel: Literals(NOTIFICATION_CHANNELS), unsubscribed: Type.Literal(true) });
+
 export const Event = Type.Object({
   id: Type.String(), object: Type.Literal('event'), type: Type.String({ description: 'e.g. invoice.paid' }),
   created: Type.String({ format: 'date-time', description: 'When it happened, by the clock of the change (a test clock\'s time for its customers)' }),
@@ -481,6 +511,7 @@ export const Account = Type.Object({
   id: Type.String(), object: Type.Literal('account'),
   name: Type.String({ description: 'The merchant\'s name, printed on invoices' }), email: Nullable(Type.String()),
   address: Nullable(Address), tax_id: Nullable(Type.String({ description: 'The merchant\'s tax or VAT number, printed on invoices' })),
+  renewal_reminder_days: Nullable(Type.Integer({ minimum: 1, maximum: 60, description: 'Days before a renewal its reminder is sent; null: 7, or 30 for yearly plans' })),
   created: Time, updated: Time,
 });
 
@@ -514,6 +545,7 @@ export type DunningCaseObject = Static<typeof DunningCase>;
 export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
 export type JobObject = Static<typeof Job>;
+export type NotificationObject = Static<typeof Notification>;
 export type AuditEntryObject = Static<typeof AuditEntry>;
 export type AccountObject = Static<typeof Account>;
 export type AddressObject = Static<typeof Address>;

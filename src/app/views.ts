@@ -6,6 +6,7 @@ import type { SubscriptionStatus } from '../domain/subscription-status.ts';
 import type * as R from './resources.ts';
 import { formatPercent } from '../domain/percent.ts';
 import { basePrice, optionsOf } from './catalog/price-currencies.ts';
+import { messageIdOf, preferencesOf } from '../domain/notification-preferences.ts';
 
 /**
  * API representations of stored rows. Timestamps are RFC 3339 UTC strings; amounts are integers
@@ -39,6 +40,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   tax_ids: (json(c.tax_ids) ?? []) as R.CustomerObject['tax_ids'],
   created: iso(c.created_at), updated: iso(c.updated_at), discounts: c.discount_ids ?? [],
   disputed: (c.open_disputes ?? 0) > 0, open_disputes: c.open_disputes ?? 0,
+  phone: c.phone ?? null, notification_preferences: preferencesOf(c.notification_preferences),
 });
 
 export const balanceTransactionView = (t: Row<'customer_balance_transactions'>): R.CustomerBalanceTransactionObject => ({
@@ -232,7 +234,7 @@ export const auditView = (a: Row<'audit_log'>): R.AuditEntryObject => ({
 
 export const accountView = (a: Row<'accounts'>): R.AccountObject => ({
   id: a.id, object: 'account', name: a.name, email: a.email,
-  address: a.address === null ? null : json(a.address) as R.AddressObject, tax_id: a.tax_id,
+  address: a.address === null ? null : json(a.address) as R.AddressObject, tax_id: a.tax_id, renewal_reminder_days: a.renewal_reminder_days ?? null,
   created: iso(a.created_at), updated: iso(a.updated_at),
 });
 
@@ -266,4 +268,10 @@ export const webhookEndpointView = (e: Row<'webhook_endpoints'>, now: Date, secr
   status: e.disabled ? 'disabled' : 'enabled', api_version: API_VERSION,
   secret_rotation: e.previous_secret_expires_at && e.previous_secret_expires_at > now ? { previous_secret_expires_at: iso(e.previous_secret_expires_at) } : null,
   ...(secret ? { secret } : {}), metadata: meta(e.metadata), created: iso(e.created_at), updated: iso(e.updated_at),
+});
+
+export const notificationView = (n: Row<'notifications'>): R.NotificationObject => ({
+  id: n.id, object: 'notification', customer: n.customer_id, kind: oneOf(n.kind), channel: oneOf(n.channel), status: oneOf(n.status),
+  recipient: n.recipient, event: n.event_id, invoice: n.invoice_id, message_id: n.channel === 'email' ? messageIdOf(n.id) : null,
+  attempts: n.attempts, last_error: n.last_error, sent: iso(n.sent_at), created: iso(n.created_at), updated: iso(n.updated_at),
 });

@@ -51,7 +51,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Update your account's name, email, address and tax id */
+        /** Update your account's name, email, address, tax id and renewal reminder lead */
         post: {
             parameters: {
                 query?: never;
@@ -75,6 +75,8 @@ export interface paths {
                         } | null;
                         email?: string | null;
                         name?: string;
+                        /** @description null: 7 days, or 30 for yearly plans */
+                        renewal_reminder_days?: number | null;
                         tax_id?: string | null;
                     };
                 };
@@ -1026,6 +1028,12 @@ export interface paths {
                             [key: string]: string;
                         };
                         name?: string | null;
+                        /** @description Channels given are set; the others keep their value (email on, sms off by default) */
+                        notification_preferences?: {
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        phone?: string | null;
                         /** @description none (default); exempt: no tax; reverse: no tax, and the invoice says the reverse charge applies */
                         tax_exempt?: "none" | "exempt" | "reverse";
                         /** @description Replaces the list; each value must have the shape of its type */
@@ -1165,6 +1173,12 @@ export interface paths {
                             [key: string]: string;
                         };
                         name?: string | null;
+                        /** @description Channels given are set; the others keep their value (email on, sms off by default) */
+                        notification_preferences?: {
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        phone?: string | null;
                         /** @description none (default); exempt: no tax; reverse: no tax, and the invoice says the reverse charge applies */
                         tax_exempt?: "none" | "exempt" | "reverse";
                         /** @description Replaces the list; each value must have the shape of its type */
@@ -3431,6 +3445,508 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Job"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification_templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's template of every message kind (built-in defaults included) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["NotificationTemplate"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification_templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve the template of a message kind */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTemplate"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Change the wording of a message kind; fields not given keep theirs */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Mustache HTML body (values are HTML-escaped); only the kind's variables */
+                        html?: string;
+                        /** @description Mustache SMS text; only the kind's variables */
+                        sms?: string;
+                        /** @description Mustache subject; only the kind's variables */
+                        subject?: string;
+                        /** @description Mustache text body; only the kind's variables */
+                        text?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTemplate"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification_templates/{kind}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the template (with the given fields over it) with sample data; changes nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Mustache HTML body (values are HTML-escaped); only the kind's variables */
+                        html?: string;
+                        /** @description Mustache SMS text; only the kind's variables */
+                        sms?: string;
+                        /** @description Mustache subject; only the kind's variables */
+                        subject?: string;
+                        /** @description Mustache text body; only the kind's variables */
+                        text?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            html: string;
+                            kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+                            /** @enum {string} */
+                            object: "notification_preview";
+                            sms: string;
+                            subject: string;
+                            text: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages to customers, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    channel?: "email" | "sms";
+                    /** @description An id beginning cus_ */
+                    customer?: string;
+                    kind?: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                    status?: "pending" | "sending" | "sent" | "failed" | "skipped" | "unknown" | "dropped";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Notification"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a message */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Notification"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/drop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give up a message whose outcome is unknown (or that failed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Notification"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a message whose outcome is unknown (or that failed) again, with the same Message-ID */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Notification"];
                     };
                 };
             };
@@ -6076,6 +6592,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unsubscribe a customer from one channel (the signed link of List-Unsubscribe; no API key) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            /** @description As RFC 8058 mail clients send it, form-encoded (JSON is taken too) */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        "List-Unsubscribe"?: "One-Click";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            channel: "email" | "sms";
+                            /** @enum {string} */
+                            object: "unsubscribe";
+                            /** @enum {boolean} */
+                            unsubscribed: true;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook_deliveries/{id}": {
         parameters: {
             query?: never;
@@ -6724,6 +7313,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             object: "account";
+            renewal_reminder_days: number | null;
             tax_id: string | null;
             /**
              * Format: date-time
@@ -6956,10 +7546,18 @@ export interface components {
             name: string | null;
             /** @description The sequence the next finalized invoice takes */
             next_invoice_sequence: number;
+            /** @description Channels the customer accepts messages on */
+            notification_preferences: {
+                /** @description Send emails (default true); an unsubscribe link turns it off */
+                email: boolean;
+                /** @description Send text messages to `phone` (default false) */
+                sms: boolean;
+            };
             /** @enum {string} */
             object: "customer";
             /** @description How many disputes of the customer's payments are open */
             open_disputes: number;
+            phone: string | null;
             /** @description exempt: no tax; reverse: no tax, the customer accounts for it (reverse charge) */
             tax_exempt: "none" | "exempt" | "reverse";
             tax_ids: {
@@ -7460,6 +8058,50 @@ export interface components {
              * @description RFC 3339 UTC timestamp
              */
             updated: string;
+        };
+        Notification: {
+            /** @description Tries to hand it over so far */
+            attempts: number;
+            channel: "email" | "sms";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            event: string | null;
+            id: string;
+            invoice: string | null;
+            kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+            last_error: string | null;
+            message_id: string | null;
+            /** @enum {string} */
+            object: "notification";
+            recipient: string | null;
+            sent: string | null;
+            /** @description pending: its send job waits; sending: being handed to the server; sent; failed: refused for good or out of tries; skipped: the customer turned the channel off; unknown: the sender stopped before the server answered (resend or drop it); dropped: an operator dropped it */
+            status: "pending" | "sending" | "sent" | "failed" | "skipped" | "unknown" | "dropped";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        NotificationTemplate: {
+            created: string | null;
+            /** @description true: the built-in wording; the account has not changed it */
+            default: boolean;
+            html: string;
+            kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+            /** @enum {string} */
+            object: "notification_template";
+            sms: string;
+            subject: string;
+            text: string;
+            updated: string | null;
+            /** @description The variables this kind may use (docs/notifications.md) */
+            variables: string[];
         };
         Payment: {
             /** @description Minor units of the currency */

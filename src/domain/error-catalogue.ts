@@ -36,6 +36,7 @@ export const ERRORS = {
   parameter_unknown: { status: 400, type: 'invalid_request_error', message: 'The request has a parameter this endpoint does not take.' },
   parameters_exclusive: { status: 400, type: 'invalid_request_error', message: 'Two parameters were given that cannot be used together.' },
   tax_id_invalid: { status: 400, type: 'invalid_request_error', message: 'The tax id\'s value does not have the shape its type requires.' },
+  template_invalid: { status: 400, type: 'invalid_request_error', message: 'A notification template does not parse, includes another, or uses a variable its kind does not have.' },
   token_invalid: { status: 400, type: 'invalid_request_error', message: 'The payment method token is not one the gateway issued.' },
 
   // Objects and their state.
@@ -48,6 +49,8 @@ export const ERRORS = {
   price_inactive: { status: 400, type: 'invalid_request_error', message: 'The price is archived and cannot be subscribed to.' },
   price_not_recurring: { status: 400, type: 'invalid_request_error', message: 'A subscription item needs a recurring price.' },
   product_inactive: { status: 400, type: 'invalid_request_error', message: 'The product is archived and cannot get new prices.' },
+  notification_not_unknown: { status: 400, type: 'invalid_request_error', message: 'Only a notification whose outcome is unknown (or that failed) can be resent or dropped.' },
+  unsubscribe_link_invalid: { status: 404, type: 'invalid_request_error', message: 'The unsubscribe link is not one Rebill signed, or its customer no longer exists.' },
   subscription_not_parked: { status: 400, type: 'invalid_request_error', message: 'The billing failure\'s subscription is already scheduled for billing.' },
   webhook_url_invalid: { status: 400, type: 'invalid_request_error', message: 'The webhook URL is not a valid absolute URL, or carries a user name or password.' },
   webhook_url_insecure: { status: 400, type: 'invalid_request_error', message: 'Webhook URLs must use https; http only to a loopback host when REBILL_WEBHOOKS_ALLOW_HTTP=1.' },

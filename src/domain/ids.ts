@@ -35,6 +35,7 @@ export const ID_PREFIX = {
   testClock: 'clock',
   billingFailure: 'bfail',
   job: 'job',
+  notification: 'ntf',
   request: 'req',
 } as const;
 

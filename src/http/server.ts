@@ -14,6 +14,7 @@ import { IdempotencyHeader } from './schemas.ts';
 import { checkResponses } from './response-check.ts';
 import { billingFailureRoutes } from './routes/billing-failures.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { invoiceDraftRoutes } from './routes/invoice-drafts.ts';
@@ -121,6 +122,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   billingFailureRoutes(app, deps);
   jobRoutes(app, deps);
   recordRoutes(app, deps);
+  notificationRoutes(app, deps);
   app.setNotFoundHandler((req, reply) => sendError(reply, new DomainError('route_missing', `No route ${req.method} ${req.url.split('?')[0]}`)));
   await app.ready();
   return app;

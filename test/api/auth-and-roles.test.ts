@@ -103,6 +103,8 @@ describe('roles', async () => {
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Roles' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id });
   const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Roles' });
+  // A message about the subscription's invoice, made when the delivery above sequenced the events.
+  const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
   const reads = ['/v1/tax_rates', '/v1/coupons', '/v1/promotion_codes', `/v1/promotion_codes/${promo.id}`, '/v1/customers', `/v1/customers/${customer.id}`, '/v1/products', '/v1/prices', `/v1/subscriptions/${sub.id}`,
     `/v1/invoices/${sub.latest_invoice}`, '/v1/invoices', '/v1/test_clocks', '/v1/events', '/v1/audit_log', `/v1/payment_methods?customer=${customer.id}`,
@@ -114,7 +116,8 @@ describe('roles', async () => {
     '/v1/refunds', `/v1/events/${event.id}`, '/v1/events?after_sequence=0', '/v1/webhook_endpoints', `/v1/webhook_endpoints/${endpoint.id}`,
     `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, `/v1/gateways/${gateway.id}/health`, '/v1/gateways/sandbox/health', '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
     '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`,
-    '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`];
+    '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`,
+    '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -171,7 +174,17 @@ describe('roles', async () => {
     { name: 'change a routing rule', url: `/v1/routing_rules/${rule.id}`, body: { active: false }, needs: 'billing' },
     { name: 'change a gateway', url: `/v1/gateways/${gateway.id}`, body: { active: false }, needs: 'billing' },
     { name: 'retry a webhook delivery', url: `/v1/webhook_deliveries/${delivery}/retry`, body: {}, needs: 'billing' },
+    { name: 'reword a notification template', url: '/v1/notification_templates/receipt', body: { subject: 'Receipt {{invoice_number}}' }, needs: 'billing' },
+    { name: 'resend a notification', url: `/v1/notifications/${notification}/resend`, body: {}, needs: 'billing' },
+    { name: 'drop a notification', url: `/v1/notifications/${notification}/drop`, body: {}, needs: 'billing' },
   ];
+
+  it.each(['read_only', 'agent'] as const)('a %s key can preview a template: it changes nothing', async (role) => {
+    const before = await tableCounts(h);
+    const r = await h.call('POST', '/v1/notification_templates/receipt/preview', {}, { key: keys[role] });
+    expect(r.status).toBe(200);
+    expect(await tableCounts(h)).toEqual(before);
+  });
 
   it.each(['read_only', 'agent', 'support'] as const)('a %s key cannot delete a webhook endpoint', async (role) => {
     const before = await tableCounts(h);

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
+import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { expectErrorShape, failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
@@ -106,6 +107,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const deadJob = await failedJob(h.deps, h.accountId);
   const bDeadJob = await failedJob(h.deps, other.account.id);
   const queuedJob = await failedJob(h.deps, h.accountId, 'ready');
+  // The receipt of the paid invoice, made when the events are sequenced; still pending (nothing sends here).
+  await sequenceEvents(h.deps.db, h.clock.now());
+  const pendingNotification = (await ok(h, 'GET', '/v1/notifications?kind=receipt')).data[0].id as string;
 
   // Subscription schedules: one running, one yet to start, one canceled, and another account's.
   const planner = await ok(h, 'POST', '/v1/customers', { email: 'planner@example.com', test_clock: clock.id });
@@ -228,6 +232,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'empty name', url: '/v1/account', body: { name: '' }, code: 'parameter_invalid', param: 'name' },
       { name: 'null name', url: '/v1/account', body: { name: null }, code: 'parameter_invalid', param: 'name' },
       { name: 'malformed email', url: '/v1/account', body: { email: 'not-an-email' }, code: 'parameter_invalid', param: 'email' },
+      { name: 'a renewal reminder lead of 0 days', url: '/v1/account', body: { renewal_reminder_days: 0 }, code: 'parameter_invalid', param: 'renewal_reminder_days' },
+      { name: 'a renewal reminder lead of 61 days', url: '/v1/account', body: { renewal_reminder_days: 61 }, code: 'parameter_invalid', param: 'renewal_reminder_days' },
+      { name: 'a fractional renewal reminder lead', url: '/v1/account', body: { renewal_reminder_days: 2.5 }, code: 'parameter_invalid', param: 'renewal_reminder_days' },
       { name: 'lower-case country', url: '/v1/account', body: { address: { country: 'de' } }, code: 'parameter_invalid', param: 'address[country]' },
       { name: 'three-letter country', url: '/v1/account', body: { address: { country: 'DEU' } }, code: 'parameter_invalid', param: 'address[country]' },
       { name: 'unknown address field', url: '/v1/account', body: { address: { street: 'Main' } }, code: 'parameter_unknown', param: 'address[street]' },
@@ -796,6 +803,41 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'list: unknown parameter', method: 'GET', url: '/v1/jobs?queue=x', code: 'parameter_unknown', param: 'queue' },
       { name: "another account's job", method: 'GET', url: `/v1/jobs/${bDeadJob}`, code: 'resource_missing', param: 'id' },
     ],
+    'POST /v1/notification_templates/:kind': [
+      { name: 'a kind that is not one', url: '/v1/notification_templates/welcome', body: { subject: 'Hi' }, code: 'parameter_invalid', param: 'kind' },
+      { name: 'an unknown variable', url: '/v1/notification_templates/receipt', body: { subject: 'Hi {{first_name}}' }, code: 'template_invalid', param: 'subject' },
+      { name: 'a variable of another kind', url: '/v1/notification_templates/receipt', body: { text: '{{action_url}}' }, code: 'template_invalid', param: 'text' },
+      { name: 'an unclosed section', url: '/v1/notification_templates/receipt', body: { html: '{{#customer_name}}x' }, code: 'template_invalid', param: 'html' },
+      { name: 'a partial', url: '/v1/notification_templates/receipt', body: { sms: '{{> footer}}' }, code: 'template_invalid', param: 'sms' },
+      { name: 'an empty subject', url: '/v1/notification_templates/receipt', body: { subject: '' }, code: 'parameter_invalid', param: 'subject' },
+      { name: 'a subject that is not text', url: '/v1/notification_templates/receipt', body: { subject: 5 }, code: 'parameter_invalid', param: 'subject' },
+      { name: 'unknown field', url: '/v1/notification_templates/receipt', body: { footer: 'x' }, code: 'parameter_unknown', param: 'footer' },
+      { name: 'read: a kind that is not one', method: 'GET', url: '/v1/notification_templates/welcome', code: 'parameter_invalid', param: 'kind' },
+    ],
+    'POST /v1/notification_templates/:kind/preview': [
+      { name: 'an unknown variable', url: '/v1/notification_templates/payment_failed/preview', body: { sms: '{{card_last4}}' }, code: 'template_invalid', param: 'sms' },
+      { name: 'a kind that is not one', url: '/v1/notification_templates/welcome/preview', body: {}, code: 'parameter_invalid', param: 'kind' },
+      { name: 'unknown field', url: '/v1/notification_templates/receipt/preview', body: { sample: {} }, code: 'parameter_unknown', param: 'sample' },
+    ],
+    'POST /v1/notifications/:id/resend': [
+      { name: 'unknown id', url: '/v1/notifications/ntf_nope/resend', body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'a message still pending', url: `/v1/notifications/${pendingNotification}/resend`, body: {}, code: 'notification_not_unknown', param: 'id' },
+      { name: 'unknown field', url: `/v1/notifications/${pendingNotification}/resend`, body: { to: 'x@example.com' }, code: 'parameter_unknown', param: 'to' },
+      { name: 'list: a status that is not one', method: 'GET', url: '/v1/notifications?status=lost', code: 'parameter_invalid', param: 'status' },
+      { name: 'list: a channel that is not one', method: 'GET', url: '/v1/notifications?channel=fax', code: 'parameter_invalid', param: 'channel' },
+      { name: 'list: unknown parameter', method: 'GET', url: '/v1/notifications?recipient=x', code: 'parameter_unknown', param: 'recipient' },
+      { name: 'unknown id', method: 'GET', url: '/v1/notifications/ntf_nope', code: 'resource_missing', param: 'id' },
+    ],
+    'POST /v1/notifications/:id/drop': [
+      { name: 'unknown id', url: '/v1/notifications/ntf_nope/drop', body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'a message still pending', url: `/v1/notifications/${pendingNotification}/drop`, body: {}, code: 'notification_not_unknown', param: 'id' },
+      { name: 'unknown field', url: `/v1/notifications/${pendingNotification}/drop`, body: { why: 'x' }, code: 'parameter_unknown', param: 'why' },
+    ],
+    'POST /v1/unsubscribe/:token': [
+      { name: 'a link Rebill did not sign', url: '/v1/unsubscribe/eyJ4IjoxfQ.forged', body: {}, status: 404, code: 'unsubscribe_link_invalid', param: 'token' },
+      { name: 'not a link at all', url: '/v1/unsubscribe/nothing', body: {}, status: 404, code: 'unsubscribe_link_invalid', param: 'token' },
+      { name: 'another value than One-Click', url: '/v1/unsubscribe/nothing', body: { 'List-Unsubscribe': 'All' }, code: 'parameter_invalid', param: 'List-Unsubscribe' },
+    ],
   };
 
   for (const [endpoint, list] of Object.entries(cases)) {
@@ -842,6 +884,11 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/jobs/:id/retry', `/v1/jobs/${deadJob}/retry`, {}],
     ['POST /v1/dunning_policies', '/v1/dunning_policies', { name: 'Valid' }],
     ['POST /v1/dunning_policies/:id', `/v1/dunning_policies/${policy.id}`, { max_retries: 2 }],
+    ['POST /v1/notification_templates/:kind', '/v1/notification_templates/receipt', {}],
+    ['POST /v1/notification_templates/:kind/preview', '/v1/notification_templates/receipt/preview', {}],
+    ['POST /v1/notifications/:id/resend', `/v1/notifications/${pendingNotification}/resend`, {}],
+    ['POST /v1/notifications/:id/drop', `/v1/notifications/${pendingNotification}/drop`, {}],
+    ['POST /v1/unsubscribe/:token', '/v1/unsubscribe/nothing', {}],
     ['POST /v1/credit_notes', '/v1/credit_notes', { ...note, amount: 50 }],
     ['POST /v1/credit_notes/:id/void', `/v1/credit_notes/${issuedNote.id}/void`, {}],
     ['POST /v1/subscription_schedules', '/v1/subscription_schedules', plan],

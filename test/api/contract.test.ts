@@ -11,7 +11,7 @@ const customer = {
   id: 'cus_1', object: 'customer', email: 'a@example.com', name: null, metadata: { plan: 'gold' }, test_clock: null,
   invoice_settings: { default_payment_method: null }, invoice_prefix: 'ACME', next_invoice_sequence: 1, balance: 0, currency: null,
   address: null, tax_exempt: 'none', tax_ids: [],
-  created: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:00:00.000Z', discounts: [], disputed: false, open_disputes: 0,
+  created: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:00:00.000Z', discounts: [], disputed: false, open_disputes: 0, phone: null, notification_preferences: { email: true, sms: false },
 };
 
 const h = await harness();
@@ -42,7 +42,7 @@ describe('response schemas', () => {
         }
       }
     }
-    expect(operations).toBe(105);
+    expect(operations).toBe(114);
     const sub = resolve(doc.paths['/v1/subscriptions/{id}'].get.responses['200'].content['application/json'].schema);
     expect(sub.properties.status.anyOf.flatMap((s: { enum: string[] }) => s.enum)).toEqual(expect.arrayContaining(['trialing', 'active', 'past_due', 'incomplete_expired']));
     expect(sub.properties.current_period_end.anyOf).toEqual(expect.arrayContaining([expect.objectContaining({ format: 'date-time' })]));

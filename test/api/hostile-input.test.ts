@@ -1,5 +1,6 @@
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { describe, expect, it } from 'vitest';
+import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { expectErrorShape, failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, tableCounts, type Harness } from '../support.ts';
 
@@ -113,6 +114,16 @@ function pathAttacks(route: string, other: string, valid: Record<string, unknown
   ] as Attack[]).map((a) => ({ ...a, body: valid }));
 }
 
+/**
+ * The one-click unsubscribe takes the form mail clients send (RFC 8058) and no API key, so an
+ * Idempotency-Key means nothing to it: those attacks reach its check of the link instead.
+ */
+function asUnsubscribe(a: Attack): Attack {
+  if (a.contentType === 'application/x-www-form-urlencoded') return { ...a, status: 400, code: 'parameter_unknown', param: 'name' };
+  if (a.headers?.['idempotency-key']) return { ...a, status: 404, code: 'unsubscribe_link_invalid', param: 'token' };
+  return a;
+}
+
 async function send(h: Harness, url: string, a: Attack) {
   const headers = { ...(a.headers ?? {}), ...(a.json !== undefined ? { 'content-type': a.contentType ?? 'application/json' } : {}) };
   return await h.call('POST', url + (a.query ?? ''), a.json ?? a.body, { headers });
@@ -133,7 +144,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     return r.body;
   };
   const bClock = await asB('/v1/test_clocks', { frozen_time: '2027-01-10T00:00:00Z' });
-  const bCustomer = await asB('/v1/customers', {});
+  const bCustomer = await asB('/v1/customers', { email: 'b@example.com' });
   const bProduct = await asB('/v1/products', { name: 'B' });
   const bPrice = await asB('/v1/prices', { product: bProduct.id, currency: 'usd', unit_amount: 1, recurring: { interval: 'month' } });
   const bSub = await asB('/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
@@ -166,6 +177,11 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Hostile' });
   const bPolicy = await asB('/v1/dunning_policies', { name: 'B' });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, b.key.secret);
+  // Messages: the receipts of both accounts' paid first invoices, made when the events are sequenced.
+  await sequenceEvents(h.deps.db, h.clock.now());
+  const notificationOf = async (accountId: string) => (await h.deps.db.selectFrom('notifications').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()).id;
+  const notification = await notificationOf(h.accountId);
+  const bNotification = await notificationOf(b.account.id);
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
   const ids: Record<string, { own: string; other: string }> = {
@@ -181,7 +197,11 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     routing_rules: { own: rule.id, other: bRule.id },
     dunning_policies: { own: policy.id, other: bPolicy.id },
     jobs: { own: job, other: bJob },
+    notifications: { own: notification, other: bNotification },
   };
+  // Path parameters that are not ids: a message kind, and the signed token of an unsubscribe link.
+  const named: Record<string, string> = { kind: 'receipt', token: 'not-a-signed-token' };
+  const fillNamed = (path: string) => path.replace(/:(kind|token)\b/g, (_m, k: string) => named[k]!);
   // Bodies the endpoints would accept, so that only the attacked part is wrong; others get {}.
   const valid: Record<string, Record<string, unknown>> = {
     'POST /v1/products': { name: 'x' }, 'POST /v1/prices': { product: product.id, currency: 'usd', unit_amount: 1 },
@@ -205,6 +225,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/routing_rules/:id': { position: 3, description: 'Large US charges' },
     'POST /v1/dunning_policies': { name: 'Patient', retry_schedule_days: [2, 5, 9], preferred_hour: 9, max_retries: 3, category_actions: { config: 'alert_merchant' }, grace_period_days: 10, end_action: 'mark_unpaid', mark_uncollectible: true, metadata: { team: 'finance' } },
     'POST /v1/dunning_policies/:id': { name: 'Renamed', is_default: true, retry_schedule_days: [1, 2] },
+    'POST /v1/notification_templates/:kind': { subject: 'Paid {{amount_paid}}', sms: 'Paid {{amount_paid}}' },
+    'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },
     'POST /v1/webhook_endpoints/:id/replay': { types: ['customer.created'], created: { gte: '2027-01-01T00:00:00Z', lte: '2027-12-31T00:00:00Z' }, status: 'failed' },
   };
   // An Idempotency-Key already spent on another request.
@@ -219,7 +241,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const WEBHOOK = '/v1/gateway_webhooks/:gateway_id';
   const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length)).filter((p) => p !== WEBHOOK);
   const collection = (path: string) => /^\/v1\/([a-z_]+)\/:id\b/.exec(path)?.[1];
-  const unfillable = writes.filter((p) => p.includes(':') && !ids[collection(p) ?? '']);
+  const unfillable = writes.filter((p) => fillNamed(p).includes(':') && !ids[collection(p) ?? '']);
 
   it('knows the write endpoints, and how to fill every path parameter of them', () => {
     expect(writes.length).toBeGreaterThan(5);
@@ -228,11 +250,11 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
 
   for (const path of writes.filter((p) => !unfillable.includes(p))) {
     const fixture = ids[collection(path) ?? ''];
-    const base = fixture ? path.replace(':id', fixture.own) : path;
+    const base = fixture ? path.replace(':id', fixture.own) : fillNamed(path);
     const body = valid[`POST ${path}`] ?? {};
     const attacks = [
       ...requestAttacks(body), ...fieldAttacks(body, bodySchema(path)), ...(fixture ? pathAttacks(path, fixture.other, body) : []),
-    ];
+    ].map((a) => (path === '/v1/unsubscribe/:token' ? asUnsubscribe(a) : a));
 
     describe(`POST ${path}`, () => {
       it.each(attacks.map((a) => [a.name, a] as const))('%s', async (_name, a) => {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { failedJob, ok, webhookDelivery } from '../builders.ts';
@@ -70,6 +71,32 @@ describe('Idempotency-Key on writes', async () => {
     expect(audit.rows[0].n).toBe(1);
     // Without the key, a second retry is refused: the job is no longer failed.
     expect((await raw(h, url, {}, undefined)).status).toBe(400);
+  });
+
+  it('replays a notification resend: one send job, one audit entry, and a template change is recorded once', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-notify@example.com' });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    await sequenceEvents(h.deps.db, h.clock.now());
+    const n = (await ok(h, 'GET', `/v1/notifications?customer=${customer.id}`)).data[0];
+    // As a worker that died mid-send leaves it.
+    await h.database.pool.query("UPDATE notifications SET status = 'unknown' WHERE id = $1", [n.id]);
+    const url = `/v1/notifications/${n.id}/resend`;
+    const first = await raw(h, url, {}, 'resend-1');
+    expect(JSON.parse(first.text)).toMatchObject({ id: n.id, status: 'pending' });
+    const before = await everything(h);
+    await expectReplayed(h, url, {}, 'resend-1', first);
+    expect(await everything(h)).toEqual(before);
+    const jobs = await h.database.pool.query("SELECT count(*)::int AS n FROM jobs WHERE kind = 'notification.send' AND payload->>'notification' = $1", [n.id]);
+    expect(jobs.rows[0].n).toBe(2); // the first send's and the resend's
+
+    const body = { subject: 'Receipt {{invoice_number}}' };
+    const t = await raw(h, '/v1/notification_templates/receipt', body, 'template-1');
+    expect(t.status).toBe(200);
+    const unchanged = await everything(h);
+    await expectReplayed(h, '/v1/notification_templates/receipt', body, 'template-1', t);
+    expect(await everything(h)).toEqual(unchanged);
+    expect((await raw(h, '/v1/notification_templates/receipt', { subject: 'Other' }, 'template-1')).status).toBe(409);
   });
 
   it('replays POST /v1/customers byte for byte and writes nothing the second time', async () => {

@@ -12,7 +12,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 
@@ -20,7 +20,7 @@ const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 async function accountData(h: Harness, accountId: string) {
   const out: Record<string, string[]> = {};
   for (const t of TENANT_TABLES) {
-    const order = t === 'idempotency_keys' ? 'key' : 'id';
+    const order = t === 'idempotency_keys' ? 'key' : t === 'notification_templates' ? 'kind' : 'id';
     const r = await h.database.pool.query(`SELECT x::text AS row FROM ${t} AS x WHERE account_id = $1 ORDER BY ${order}`, [accountId]);
     out[t] = r.rows.map((x) => x.row as string);
   }
@@ -29,7 +29,8 @@ async function accountData(h: Harness, accountId: string) {
   return out;
 }
 
-type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self'; param?: string; method?: 'POST' | 'DELETE' };
+/** `defaults`: B gets its own (built-in) templates, never A's wording; `unsigned`: a link Rebill did not sign is refused. */
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned'; param?: string; method?: 'POST' | 'DELETE' };
 
 describe('one account cannot see or touch another account\'s objects', async () => {
   const h = await harness();
@@ -92,6 +93,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { account_id: a.accountId, gateway: 'sandbox', occurred_at: new Date('2027-01-02T00:00:00Z') } as never,
     { kind: 'dispute', gatewayDisputeId: 'dp_sandbox_1', chargeId: payment.gateway_charge_id, amount: 1500n, currency: 'usd', status: 'needs_response', gatewayStatus: 'needs_response', reason: 'fraudulent' });
   const dispute = (await ok(h, 'GET', `/v1/disputes?invoice=${invoice.id}`)).data[0];
+  // A's own receipt wording, and the receipt message its paid invoice made when its events were sequenced.
+  await ok(h, 'POST', '/v1/notification_templates/receipt', { subject: 'A receipt {{invoice_number}}' });
+  const notification = (await ok(h, 'GET', `/v1/notifications?customer=${customer.id}&kind=receipt&limit=100`)).data.find((n: { invoice: string }) => n.invoice === invoice.id);
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -109,10 +113,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(credited).toMatchObject({ status: 'paid', ending_balance: -200 });
     expect(schedule.status).toBe('active');
     expect(dunningCase).toMatchObject({ status: 'active', policy: policy.id });
+    expect(notification).toMatchObject({ kind: 'receipt', invoice: invoice.id });
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -164,6 +169,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/invoices/:id/pdf', url: `/v1/invoices/${draft.id}/pdf`, expect: 'missing' },
     // The account is the key's own: B reads its settings, never A's.
     { route: 'GET /v1/account', url: '/v1/account', expect: 'self' },
+    { route: 'GET /v1/notifications/:id', url: `/v1/notifications/${notification.id}`, expect: 'missing' },
+    { route: 'GET /v1/notifications', url: '/v1/notifications?limit=100', expect: 'empty' },
+    { route: 'GET /v1/notifications', url: `/v1/notifications?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/notifications', url: '/v1/notifications?kind=receipt', expect: 'empty' },
+    { route: 'GET /v1/notification_templates', url: '/v1/notification_templates', expect: 'defaults' },
+    { route: 'GET /v1/notification_templates/:kind', url: '/v1/notification_templates/receipt', expect: 'defaults' },
     { route: 'GET /v1/invoiceitems', url: '/v1/invoiceitems?limit=100', expect: 'empty' },
     { route: 'GET /v1/invoiceitems', url: `/v1/invoiceitems?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/invoiceitems', url: `/v1/invoiceitems?invoice=${draft.id}`, expect: 'empty' },
@@ -280,6 +291,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/account', url: '/v1/account', body: { name: 'B renamed', tax_id: 'B-1' }, expect: 'self' },
     { route: 'POST /v1/credit_notes', url: '/v1/credit_notes', body: { invoice: invoice.id, amount: 100, refund_amount: 100 }, expect: 'missing', param: 'invoice' },
     { route: 'POST /v1/credit_notes/:id/void', url: `/v1/credit_notes/${cn.id}/void`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/notifications/:id/resend', url: `/v1/notifications/${notification.id}/resend`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/notifications/:id/drop', url: `/v1/notifications/${notification.id}/drop`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/notification_templates/:kind/preview', url: '/v1/notification_templates/receipt/preview', body: {}, expect: 'defaults' },
+    { route: 'POST /v1/notification_templates/:kind', url: '/v1/notification_templates/receipt', body: { subject: 'B receipt' }, expect: 'defaults' },
+    { route: 'POST /v1/unsubscribe/:token', url: `/v1/unsubscribe/${Buffer.from(JSON.stringify([a.accountId, customer.id, 'email'])).toString('base64url')}.forged`, body: {}, expect: 'unsigned' },
   ];
 
   it('covers every route the server registers, and the OpenAPI document lists the same routes', async () => {
@@ -313,6 +329,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
       } else if (c.expect === 'self') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(r.body).toMatchObject({ object: 'account', id: b.account.id });
+      } else if (c.expect === 'defaults') {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(JSON.stringify(r.body)).not.toContain('A receipt');
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(r.body).toEqual({ object: 'list', data: [], has_more: false });
@@ -333,6 +352,13 @@ describe('one account cannot see or touch another account\'s objects', async () 
       } else if (c.expect === 'self') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(r.body).toMatchObject({ object: 'account', id: b.account.id, name: 'B renamed' });
+      } else if (c.expect === 'defaults') {
+        // B's own wording, in B's account; A's stays A's (checked below with the rest of A's data).
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(JSON.stringify(r.body)).not.toContain('A receipt');
+      } else if (c.expect === 'unsigned') {
+        expect(r.status, JSON.stringify(r.body)).toBe(404);
+        expect(r.body.error).toMatchObject({ code: 'unsubscribe_link_invalid', param: 'token' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1', [r.body.id]);

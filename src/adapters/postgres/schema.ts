@@ -8,7 +8,7 @@ type Defaulted<T> = ColumnType<T, T | undefined, T>;
 export interface AccountsTable {
   id: string; name: string; created_at: Generated<Ts>;
   email: Defaulted<string | null>; address: ColumnType<unknown, string | null | undefined, string | null>;
-  tax_id: Defaulted<string | null>; updated_at: Generated<Ts>;
+  tax_id: Defaulted<string | null>; updated_at: Generated<Ts>; renewal_reminder_days: Defaulted<number | null>;
 }
 export interface ApiKeysTable {
   account_id: string; id: string; role: string; secret_hash: string; secret_hint: string;
@@ -28,6 +28,7 @@ export interface CustomersTable {
   created_at: Ts; updated_at: Ts; version: Defaulted<number>; discount_ids: Defaulted<string[]>;
   dunning_policy_id: Defaulted<string | null>; time_zone: Defaulted<string | null>;
   open_disputes: Defaulted<number>;
+  phone: Defaulted<string | null>; notification_preferences: ColumnType<unknown, string | undefined, string>;
 }
 export interface ProductsTable {
   account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
@@ -213,7 +214,17 @@ export interface RoutingRulesTable {
   brand: string | null; card_country: string | null; customer_country: string | null; customer_metadata: Json; active: Defaulted<boolean>;
   description: string | null; deleted_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
+export interface NotificationTemplatesTable {
+  account_id: string; kind: string; subject: string; text_body: string; html_body: string; sms_body: string; created_at: Ts; updated_at: Ts;
+}
+export interface NotificationsTable {
+  account_id: string; id: string; customer_id: string; kind: string; channel: string; event_id: string | null; dedupe_key: string;
+  status: string; recipient: string | null; variables: Json; invoice_id: string | null; attempts: Defaulted<number>;
+  last_error: Defaulted<string | null>; sent_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
+}
 export interface DB {
+  notification_templates: NotificationTemplatesTable;
+  notifications: NotificationsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   accounts: AccountsTable;

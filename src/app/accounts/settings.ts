@@ -10,6 +10,7 @@ export type AddressInput = { [K in keyof AddressObject]?: AddressObject[K] | und
 export type AccountInput = {
   name?: string | undefined; email?: string | null | undefined;
   address?: AddressInput | null | undefined; tax_id?: string | null | undefined;
+  renewal_reminder_days?: number | null | undefined;
 };
 
 const FIELDS = ['line1', 'line2', 'city', 'state', 'postal_code', 'country'] as const;
@@ -39,6 +40,7 @@ export async function updateAccount(deps: Deps, actor: Actor, input: AccountInpu
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(address !== undefined ? { address: address === null ? null : JSON.stringify(address) } : {}),
       ...(input.tax_id !== undefined ? { tax_id: input.tax_id } : {}),
+      ...(input.renewal_reminder_days !== undefined ? { renewal_reminder_days: input.renewal_reminder_days } : {}),
       updated_at: now,
     }).where('id', '=', u.accountId).returningAll().executeTakeFirstOrThrow();
     const view = accountView(row);

@@ -10,6 +10,7 @@ import { command } from '../unit-of-work.ts';
 import { customerView } from '../views.ts';
 import type { DiscountInput } from '../catalog/promotion-redemption.ts';
 import { redeemForCustomer } from './customer-discounts.ts';
+import { preferencesOf, type Preferences } from '../../domain/notification-preferences.ts';
 
 export type CustomerInput = {
   email?: string | null; name?: string | null; metadata?: Record<string, string>; invoice_prefix?: string;
@@ -17,6 +18,7 @@ export type CustomerInput = {
   /** Replaced whole: fields not given become null. */
   address?: Partial<Address> | null; tax_exempt?: TaxExempt; tax_ids?: TaxId[];
   discounts?: DiscountInput[];
+  phone?: string | null; notification_preferences?: Partial<Preferences>;
 };
 
 /** The tax fields as stored (jsonb as JSON text), checked; absent where not given. */
@@ -49,6 +51,7 @@ export async function createCustomer(deps: Deps, actor: Actor, input: CustomerIn
       metadata: JSON.stringify(input.metadata ?? {}), test_clock_id: input.test_clock ?? null,
       default_payment_method_id: null, invoice_prefix: prefix, created_at: now, updated_at: now,
       address: tax.address ?? null, tax_exempt: tax.tax_exempt ?? 'none', tax_ids: tax.tax_ids ?? '[]',
+      phone: input.phone ?? null, notification_preferences: JSON.stringify({ ...preferencesOf(null), ...input.notification_preferences }),
     }).onConflict((oc) => oc.columns(['account_id', 'invoice_prefix']).doNothing()).returningAll().executeTakeFirst();
     let row = await insert(input.invoice_prefix ?? newInvoicePrefix());
     if (!row && input.invoice_prefix) throw prefixTaken(input.invoice_prefix);
@@ -95,6 +98,9 @@ export async function updateCustomer(deps: Deps, actor: Actor, id: string, input
       ...(prefix !== undefined ? { invoice_prefix: prefix } : {}),
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.phone !== undefined ? { phone: input.phone } : {}),
+      ...(input.notification_preferences !== undefined
+        ? { notification_preferences: JSON.stringify({ ...preferencesOf(before.notification_preferences), ...input.notification_preferences }) } : {}),
       ...(input.metadata !== undefined ? { metadata: JSON.stringify(input.metadata) } : {}),
       ...(pm !== undefined ? { default_payment_method_id: pm } : {}),
       ...tax,

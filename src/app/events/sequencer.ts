@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { fanOut } from '../webhooks/fanout.ts';
+import { fanOutNotifications } from '../notifications/fanout.ts';
 
 // Any constant, distinct from the migrator's: one sequencer run at a time, in any process.
 const SEQUENCER_LOCK = 7_260_417_015;
@@ -15,7 +16,8 @@ export type SequencerRun = { sequenced: number; last: bigint | null };
  * reading "sequence > N" in order can never see N+k before N+1 exists — nor skip an event whose
  * transaction committed late (it simply gets a later sequence).
  *
- * The same transaction fans the events out to webhook endpoints (webhooks/fanout.ts).
+ * The same transaction fans the events out to webhook endpoints (webhooks/fanout.ts) and turns
+ * them into customer messages (notifications/fanout.ts).
  *
  * With `wait: false` a run that finds another run in progress returns at once (that run, or the
  * next one, picks the events up). Repeats in batches of `batch` until nothing is left.
@@ -43,7 +45,9 @@ export async function sequenceEvents(db: Kysely<DB>, now: Date, opts: { batch?: 
       await sql`UPDATE events e SET sequence = ${first}::bigint + t.n - 1, sequenced_at = ${now}
         FROM unnest(${todo.map((r) => r.account_id)}::text[], ${todo.map((r) => r.id)}::text[]) WITH ORDINALITY AS t(account_id, id, n)
         WHERE e.account_id = t.account_id AND e.id = t.id`.execute(tx);
-      await fanOut(tx, todo.map((e, i) => ({ ...e, sequence: first + BigInt(i) })), now);
+      const sequenced = todo.map((e, i) => ({ ...e, sequence: first + BigInt(i) }));
+      await fanOut(tx, sequenced, now);
+      await fanOutNotifications(tx, sequenced, now);
       return { n: todo.length, last: top };
     });
     if (run === null) break;

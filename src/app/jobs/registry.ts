@@ -8,6 +8,8 @@ import { onPaymentSettled } from '../dunning/cases.ts';
 import { retryDueCases } from '../dunning/retry-due.ts';
 import { recoverNextAttempt } from '../payments/recover.ts';
 import { recoverNextRefund } from '../payments/refunds.ts';
+import { sendNotification } from '../notifications/send.ts';
+import { remindNotification } from '../notifications/remind.ts';
 import type { Deps } from '../ports.ts';
 import { processNextPhase } from '../subscriptions/schedule-boundaries.ts';
 import { resumeStalledAdvance } from '../test-clocks/test-clocks.ts';
@@ -73,7 +75,7 @@ export const dunningPaymentSettled = defineJob({
 });
 
 /** Every job kind Rebill runs. A new kind (e.g. `webhook.deliver`) is declared in its own module and listed here. */
-export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention, dunningPaymentSettled, processGatewayEventJob];
+export const JOB_KINDS: readonly JobKind[] = [cleanup, eventRetention, dunningPaymentSettled, processGatewayEventJob, sendNotification, remindNotification];
 
 export const defaultCatalogue = new JobCatalogue(JOB_KINDS, POLLED);
 

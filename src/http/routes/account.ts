@@ -21,10 +21,11 @@ export function accountRoutes(app: App, deps: Deps) {
   app.post('/v1/account', {
     config: { permission: 'catalog' },
     schema: {
-      tags, summary: 'Update your account\'s name, email, address and tax id', response: replies(ref('Account')),
+      tags, summary: 'Update your account\'s name, email, address, tax id and renewal reminder lead', response: replies(ref('Account')),
       body: Type.Object({
         name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()])),
         address: Type.Optional(Type.Union([Address, Type.Null()])), tax_id: Type.Optional(Text(64)),
+        renewal_reminder_days: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 60, description: 'Days before a renewal its reminder is sent, every plan' }), Type.Null()], { description: 'null: 7 days, or 30 for yearly plans' })),
       }, { additionalProperties: false }),
     },
   }, async (req) => await updateAccount(deps, actorOf(req), req.body ?? {}));

@@ -19,6 +19,13 @@ const Adjustment = Type.Integer({
   description: 'Minor units, non-zero, at most 10^12 either way: negative credits the customer, positive adds to what they owe',
 });
 const TxnParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), txn: Type.String({ minLength: 1, maxLength: 64 }) });
+// Where messages go (docs/notifications.md): a phone in E.164, and the channels the customer accepts.
+const NotificationFields = {
+  phone: Type.Optional(Type.Union([Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +14155550100' }), Type.Null()])),
+  notification_preferences: Type.Optional(Type.Object({ email: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()) }, {
+    additionalProperties: false, description: 'Channels given are set; the others keep their value (email on, sms off by default)',
+  })),
+};
 const InvoiceSettings = Type.Object({ default_payment_method: Type.Optional(Type.Union([Id('pm'), Type.Null()])) }, { additionalProperties: false });
 
 export function customerRoutes(app: App, deps: Deps) {
@@ -30,7 +37,7 @@ export function customerRoutes(app: App, deps: Deps) {
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
-        ...CustomerTaxFields,
+        ...CustomerTaxFields, ...NotificationFields,
         discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
@@ -50,7 +57,7 @@ export function customerRoutes(app: App, deps: Deps) {
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
-        ...CustomerTaxFields,
+        ...CustomerTaxFields, ...NotificationFields,
         discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
