@@ -45,13 +45,27 @@ const key = (accountId: string, gateway: string) => `${accountId}/${gateway}`;
  */
 export async function routingHealth(tx: Kysely<DB>, pairs: { accountId: string; gateway: string }[], now: Date): Promise<Map<string, 'use' | 'probe' | 'skip'>> {
   if (pairs.length === 0) return new Map();
+  const from = new Date(now.getTime() - HEALTH_RULE.windowMs);
+  // A gateway trips only when its latest call failed on its side, so that call, one index probe
+  // per gateway, clears nearly every gateway at once; counting the window (which on a busy
+  // gateway means thousands of calls per batch) is left to the few whose latest call failed.
+  const unique = [...new Map(pairs.map((p) => [key(p.accountId, p.gateway), p])).values()];
+  const latest = (await sql<{ account_id: string; gateway: string; last_result: GatewayResult }>`
+    SELECT p.account_id, p.gateway, l.gateway_result AS last_result
+    FROM unnest(${unique.map((p) => p.accountId)}::text[], ${unique.map((p) => p.gateway)}::text[]) AS p(account_id, gateway)
+    CROSS JOIN LATERAL (SELECT gateway_result FROM payment_attempts pa
+      WHERE pa.account_id = p.account_id AND pa.gateway = p.gateway AND pa.gateway_called_at IS NOT NULL
+        AND pa.gateway_called_at > ${from}::timestamptz AND pa.gateway_called_at <= ${now}::timestamptz
+      ORDER BY pa.gateway_called_at DESC LIMIT 1) l`.execute(tx)).rows;
+  const suspects = latest.filter((r) => r.last_result === 'gateway_error');
+  if (suspects.length === 0) return new Map();
   const rows = await tx.selectFrom('payment_attempts')
     .select((eb) => ['account_id', 'gateway', eb.fn.countAll<string>().as('calls'),
       sql<string>`count(*) FILTER (WHERE gateway_result = 'gateway_error')`.as('errors'),
       eb.fn.max('gateway_called_at').as('last_at'),
       sql<GatewayResult>`(array_agg(gateway_result ORDER BY gateway_called_at DESC))[1]`.as('last_result')])
-    .where('account_id', 'in', [...new Set(pairs.map((p) => p.accountId))]).where('gateway', 'in', [...new Set(pairs.map((p) => p.gateway))])
-    .where('gateway_called_at', '>', new Date(now.getTime() - HEALTH_RULE.windowMs)).where('gateway_called_at', '<=', now)
+    .where('account_id', 'in', [...new Set(suspects.map((p) => p.account_id))]).where('gateway', 'in', [...new Set(suspects.map((p) => p.gateway))])
+    .where('gateway_called_at', '>', from).where('gateway_called_at', '<=', now)
     .groupBy(['account_id', 'gateway']).execute();
   return new Map(rows.map((r) => {
     const w: WindowSummary = { calls: Number(r.calls), errors: Number(r.errors), lastAt: r.last_at, lastResult: r.last_result };

@@ -74,7 +74,11 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
     }
   }
   await Promise.all(Array.from({ length: Math.min(GATEWAY_PARALLELISM, pending.length) }, lane));
-  await recordCalls(deps.db, calls);
+  // A call whose attempt settles now is recorded by the settlement's own write; the others (left
+  // open, or moving to another gateway, whose health routing reads at once) are recorded here.
+  const carried = (id: string) => { const o = outcomes.get(id) ?? null; return isFinal(o) && !movable(o); };
+  await recordCalls(deps.db, calls.filter((c) => !carried(c.id)));
+  const callOf = new Map(calls.map((c) => [c.id, c]));
   for (const p of pending) {
     const outcome = outcomes.get(p.attempt.id) ?? null;
     if (!isFinal(outcome)) await leaveOpen(deps, actor, p.attempt, outcome);
@@ -90,7 +94,9 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
   }
   const settled: Settlement[] = pending.flatMap((p) => {
     const outcome = outcomes.get(p.attempt.id) ?? null;
-    return outcome && isFinal(outcome) && !hops.has(p.attempt.id) ? [{ attempt: p.attempt, outcome, snapshot: p.snapshot }] : [];
+    const call = callOf.get(p.attempt.id);
+    const attempt = call ? { ...p.attempt, gateway_called_at: call.gateway_called_at, gateway_ms: call.gateway_ms, gateway_result: call.gateway_result } : p.attempt;
+    return outcome && isFinal(outcome) && !hops.has(p.attempt.id) ? [{ attempt, outcome, snapshot: p.snapshot }] : [];
   });
   const changed = await settleAttempts(deps, actor, settled);
   if (hops.size === 0) return { outcomes, changed };

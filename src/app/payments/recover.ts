@@ -53,7 +53,10 @@ async function recover(deps: Deps, a: Claimed): Promise<'settled' | 'unknown'> {
     if (!outcome && a.token) {
       const sent = await timed(deps, () => gateway.charge(chargeRequest(a, a.token!, a.gatewayCustomer)));
       outcome = 'value' in sent ? sent.value : null;
-      await recordCalls(deps.db, [{ account_id: a.account_id, id: a.id, gateway_called_at: sent.at, gateway_ms: sent.ms, gateway_result: resultOf(outcome) }]);
+      const call = { gateway_called_at: sent.at, gateway_ms: sent.ms, gateway_result: resultOf(outcome) };
+      await recordCalls(deps.db, [{ account_id: a.account_id, id: a.id, ...call }]);
+      // The settlement below writes the attempt as it now is: with this call, not the one before.
+      Object.assign(attempt, call);
       if ('error' in sent) throw sent.error;
     }
   } catch (err) {

@@ -60,7 +60,8 @@ export async function settleAttempts(deps: Deps, actor: Actor, settlements: Sett
     const updated = (await sql<{ id: string }>`
       UPDATE payment_attempts pa SET status = v.status, gateway_charge_id = v.gateway_charge_id, decline_code = v.decline_code,
         failure_message = v.failure_message, gateway_decline_code = v.gateway_decline_code, decline_category = v.decline_category,
-        do_not_retry = v.do_not_retry, network_advice = v.network_advice, recover_at = NULL, updated_at = v.updated_at
+        do_not_retry = v.do_not_retry, network_advice = v.network_advice, recover_at = NULL, updated_at = v.updated_at,
+        gateway_called_at = v.gateway_called_at, gateway_ms = v.gateway_ms, gateway_result = v.gateway_result
       FROM rebill_rows(NULL::payment_attempts, ${JSON.stringify(changes)}::jsonb) v
       WHERE pa.account_id = v.account_id AND pa.id = v.id AND ${sql.raw(stillOpen('pa'))}
       RETURNING pa.id`.execute(u.tx)).rows;
@@ -107,6 +108,8 @@ const attemptChanges = (a: Row<'payment_attempts'>) => ({
   account_id: a.account_id, id: a.id, status: a.status, gateway_charge_id: a.gateway_charge_id, decline_code: a.decline_code,
   failure_message: a.failure_message, gateway_decline_code: a.gateway_decline_code, decline_category: a.decline_category,
   do_not_retry: a.do_not_retry, network_advice: a.network_advice, recover_at: null, updated_at: a.updated_at,
+  // The gateway call's record (src/app/gateways/health.ts) rides on the settlement: no write of its own.
+  gateway_called_at: a.gateway_called_at, gateway_ms: a.gateway_ms, gateway_result: a.gateway_result,
 });
 
 /** A failed charge's normalized decline, as the attempt's columns keep it; all empty for a success. */
