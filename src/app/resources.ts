@@ -64,6 +64,8 @@ export const Customer = Type.Object({
   discounts: Type.Array(Ref('di', 'discount'), { description: 'Apply, in order, to invoices of subscriptions without discounts of their own and to invoices made by hand' }),
   disputed: Type.Boolean({ description: 'One of the customer\'s payments has an open dispute' }),
   open_disputes: Type.Integer({ minimum: 0, description: 'How many disputes of the customer\'s payments are open' }),
+  time_zone: Nullable(Type.String({ description: "IANA time zone: dunning retries fall at the policy's preferred hour of the customer's day" })),
+  dunning_policy: Nullable(Ref('dpol', "dunning policy for this customer's failed renewals; null: the account's default")),
   phone: Nullable(Type.String({ description: 'E.164 number text messages go to' })),
   notification_preferences: Type.Object({
     email: Type.Boolean({ description: 'Send emails (default true); an unsubscribe link turns it off' }),

@@ -40,6 +40,7 @@ export const customerView = (c: Row<'customers'>): R.CustomerObject => ({
   tax_ids: (json(c.tax_ids) ?? []) as R.CustomerObject['tax_ids'],
   created: iso(c.created_at), updated: iso(c.updated_at), discounts: c.discount_ids ?? [],
   disputed: (c.open_disputes ?? 0) > 0, open_disputes: c.open_disputes ?? 0,
+  time_zone: c.time_zone ?? null, dunning_policy: c.dunning_policy_id ?? null,
   phone: c.phone ?? null, notification_preferences: preferencesOf(c.notification_preferences),
 });
 

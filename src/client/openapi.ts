@@ -1017,6 +1017,7 @@ export interface paths {
                             /** @description An id beginning promo_ */
                             promotion_code?: string;
                         }[];
+                        dunning_policy?: string | null;
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -1043,6 +1044,7 @@ export interface paths {
                         }[];
                         /** @description An id beginning clock_ */
                         test_clock?: string;
+                        time_zone?: string | null;
                     };
                 };
             };
@@ -1162,6 +1164,7 @@ export interface paths {
                             /** @description An id beginning promo_ */
                             promotion_code?: string;
                         }[];
+                        dunning_policy?: string | null;
                         email?: string | null;
                         /** @description 3–12 capitals or digits, unique in the account; generated when not given */
                         invoice_prefix?: string;
@@ -1186,6 +1189,7 @@ export interface paths {
                             type: "eu_vat" | "gb_vat" | "ch_vat" | "no_vat" | "in_gst" | "us_ein" | "au_abn" | "nz_gst" | "ca_bn" | "ca_gst_hst" | "jp_cn" | "sg_gst";
                             value: string;
                         }[];
+                        time_zone?: string | null;
                     };
                 };
             };
@@ -7532,6 +7536,7 @@ export interface components {
             discounts: string[];
             /** @description One of the customer's payments has an open dispute */
             disputed: boolean;
+            dunning_policy: string | null;
             email: string | null;
             id: string;
             /** @description Starts the number of each of this customer's invoices; unique in the account */
@@ -7565,6 +7570,7 @@ export interface components {
                 value: string;
             }[];
             test_clock: string | null;
+            time_zone: string | null;
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

@@ -148,6 +148,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const tiered = { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated' };
   const cases: Record<string, Case[]> = {
     'POST /v1/customers': [
+      { name: 'a time zone that is not one', url: '/v1/customers', body: { time_zone: 'Mars/Olympus' }, code: 'parameter_invalid', param: 'time_zone' },
+      { name: "another account's dunning policy", url: '/v1/customers', body: { dunning_policy: bPolicy.id }, code: 'resource_missing', param: 'dunning_policy' },
       { name: 'unknown country', url: '/v1/customers', body: { address: { country: 'XX' } }, code: 'country_invalid', param: 'address[country]' },
       { name: 'country by name', url: '/v1/customers', body: { address: { country: 'Germany' } }, code: 'parameter_invalid', param: 'address[country]' },
       { name: 'unknown address field', url: '/v1/customers', body: { address: { street: 'x' } }, code: 'parameter_unknown', param: 'address[street]' },

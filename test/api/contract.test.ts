@@ -11,7 +11,7 @@ const customer = {
   id: 'cus_1', object: 'customer', email: 'a@example.com', name: null, metadata: { plan: 'gold' }, test_clock: null,
   invoice_settings: { default_payment_method: null }, invoice_prefix: 'ACME', next_invoice_sequence: 1, balance: 0, currency: null,
   address: null, tax_exempt: 'none', tax_ids: [],
-  created: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:00:00.000Z', discounts: [], disputed: false, open_disputes: 0, phone: null, notification_preferences: { email: true, sms: false },
+  created: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:00:00.000Z', discounts: [], disputed: false, open_disputes: 0, time_zone: null, dunning_policy: null, phone: null, notification_preferences: { email: true, sms: false },
 };
 
 const h = await harness();

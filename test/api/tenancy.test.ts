@@ -234,6 +234,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/gateways', url: '/v1/gateways', body: { type: 'sandbox', name: 'B sandbox' }, expect: 'own' },
     { route: 'POST /v1/dunning_policies/:id', url: `/v1/dunning_policies/${policy.id}`, body: { max_retries: 0 }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/dunning_policies', url: '/v1/dunning_policies', body: { name: 'B policy', is_default: true }, expect: 'own' },
+    { route: 'POST /v1/customers', url: '/v1/customers', body: { email: 'b@example.com', dunning_policy: policy.id }, expect: 'missing', param: 'dunning_policy' },
     { route: 'POST /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'DELETE /v1/routing_rules/:id', url: `/v1/routing_rules/${rule.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
     { route: 'POST /v1/routing_rules', url: '/v1/routing_rules', body: { gateway: gateway.id }, expect: 'missing', param: 'gateway' },

@@ -122,5 +122,20 @@ describe('dunning policies: the account default decides, and its end action happ
     expect((await ok(h, 'GET', `/v1/dunning_policies/${first.id}`)).is_default).toBe(false);
     expect((await ok(h, 'GET', `/v1/dunning_policies/${second.id}`)).is_default).toBe(true);
   });
-});
 
+  it("a customer's own policy and time zone: retries at the preferred hour of the customer's day", async () => {
+    const patient = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Patient', retry_schedule_days: [3], preferred_hour: 9 });
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'mumbai@example.com', test_clock: clock.id, time_zone: 'Asia/Kolkata', dunning_policy: patient.id });
+    expect(customer).toMatchObject({ time_zone: 'Asia/Kolkata', dunning_policy: patient.id });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_chargeDeclinedInsufficientFunds' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+    await advance(h, clock.id, '2027-01-08T00:00:01Z');
+    const renewal = (await invoicesOf(h, sub.id)).at(-1)!;
+    const [c] = (await ok(h, 'GET', `/v1/dunning_cases?invoice=${renewal.id}`)).data;
+    // 2027-01-08 05:30 in Kolkata (UTC+5:30); three days later at 09:00 there is 03:30 UTC.
+    expect(c).toMatchObject({ policy: patient.id, next_attempt: '2027-01-11T03:30:00.000Z' });
+    const cleared = await ok(h, 'POST', `/v1/customers/${customer.id}`, { time_zone: null, dunning_policy: null });
+    expect(cleared).toMatchObject({ time_zone: null, dunning_policy: null });
+  });
+});

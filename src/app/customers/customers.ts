@@ -6,7 +6,8 @@ import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
-import { command } from '../unit-of-work.ts';
+import { command, type UnitOfWork } from '../unit-of-work.ts';
+import { isTimeZone } from '../../domain/dunning/schedule.ts';
 import { customerView } from '../views.ts';
 import type { DiscountInput } from '../catalog/promotion-redemption.ts';
 import { redeemForCustomer } from './customer-discounts.ts';
@@ -19,7 +20,24 @@ export type CustomerInput = {
   address?: Partial<Address> | null; tax_exempt?: TaxExempt; tax_ids?: TaxId[];
   discounts?: DiscountInput[];
   phone?: string | null; notification_preferences?: Partial<Preferences>;
+  /** IANA zone: dunning retries fall at the policy's preferred hour of the customer's day. */
+  time_zone?: string | null;
+  /** A dunning policy of the account that governs this customer's failed renewals instead of the default. */
+  dunning_policy?: string | null;
 };
+
+/** The dunning fields as given, checked: a zone this runtime knows, a policy of this account. */
+async function dunningFields(u: UnitOfWork, input: Pick<CustomerInput, 'time_zone' | 'dunning_policy'>) {
+  if (input.time_zone && !isTimeZone(input.time_zone)) throw invalid('parameter_invalid', `'${input.time_zone}' is not an IANA time zone (e.g. Europe/Paris)`, 'time_zone');
+  if (input.dunning_policy) {
+    const p = await u.tx.selectFrom('dunning_policies').select('id').where('account_id', '=', u.accountId).where('id', '=', input.dunning_policy).executeTakeFirst();
+    if (!p) throw notFound('dunning policy', input.dunning_policy, 'dunning_policy');
+  }
+  return {
+    ...(input.time_zone !== undefined ? { time_zone: input.time_zone } : {}),
+    ...(input.dunning_policy !== undefined ? { dunning_policy_id: input.dunning_policy } : {}),
+  };
+}
 
 /** The tax fields as stored (jsonb as JSON text), checked; absent where not given. */
 function taxFields(input: CustomerInput): { address?: string | null; tax_exempt?: TaxExempt; tax_ids?: string } {
@@ -46,7 +64,9 @@ export async function createCustomer(deps: Deps, actor: Actor, input: CustomerIn
       throw notFound('payment method', input.invoice_settings.default_payment_method, 'invoice_settings[default_payment_method]');
     }
     const now = await nowFor(deps, u.tx, u.accountId, input.test_clock ?? null);
+    const dunning = await dunningFields(u, input);
     const insert = (prefix: string) => u.tx.insertInto('customers').values({
+      ...dunning,
       account_id: u.accountId, id: newId('customer'), email: input.email ?? null, name: input.name ?? null,
       metadata: JSON.stringify(input.metadata ?? {}), test_clock_id: input.test_clock ?? null,
       default_payment_method_id: null, invoice_prefix: prefix, created_at: now, updated_at: now,
@@ -99,6 +119,7 @@ export async function updateCustomer(deps: Deps, actor: Actor, id: string, input
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.phone !== undefined ? { phone: input.phone } : {}),
+      ...(await dunningFields(u, input)),
       ...(input.notification_preferences !== undefined
         ? { notification_preferences: JSON.stringify({ ...preferencesOf(before.notification_preferences), ...input.notification_preferences }) } : {}),
       ...(input.metadata !== undefined ? { metadata: JSON.stringify(input.metadata) } : {}),

@@ -26,6 +26,10 @@ const NotificationFields = {
     additionalProperties: false, description: 'Channels given are set; the others keep their value (email on, sms off by default)',
   })),
 };
+const DunningFields = {
+  time_zone: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' }), Type.Null()])),
+  dunning_policy: Type.Optional(Type.Union([Id('dpol'), Type.Null()])),
+};
 const InvoiceSettings = Type.Object({ default_payment_method: Type.Optional(Type.Union([Id('pm'), Type.Null()])) }, { additionalProperties: false });
 
 export function customerRoutes(app: App, deps: Deps) {
@@ -37,7 +41,7 @@ export function customerRoutes(app: App, deps: Deps) {
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         test_clock: Type.Optional(Id('clock')), invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
-        ...CustomerTaxFields, ...NotificationFields,
+        ...CustomerTaxFields, ...NotificationFields, ...DunningFields,
         discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
@@ -57,7 +61,7 @@ export function customerRoutes(app: App, deps: Deps) {
       body: Type.Object({
         email: Type.Optional(Email), name: Type.Optional(Name), metadata: Type.Optional(Metadata),
         invoice_settings: Type.Optional(InvoiceSettings), invoice_prefix: Type.Optional(InvoicePrefix),
-        ...CustomerTaxFields, ...NotificationFields,
+        ...CustomerTaxFields, ...NotificationFields, ...DunningFields,
         discounts: Type.Optional(Discounts),
       }, { additionalProperties: false }),
     },
