@@ -143,6 +143,7 @@ export const Subscription = Type.Object({
   trial_start: Nullable(Time), trial_end: Nullable(Time),
   cancel_at_period_end: Type.Boolean(), canceled_at: Nullable(Time), ended_at: Nullable(Time),
   latest_invoice: Nullable(Ref('in', 'invoice')), default_payment_method: Nullable(Ref('pm', 'payment method')),
+  dunning_policy: Nullable(Ref('dpol', "dunning policy for this subscription's failed renewals; null: the customer's, else the account's default")),
   default_tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'Applied to every line of the subscription\'s invoices' }),
   automatic_tax: Type.Object({ enabled: Type.Boolean({ description: 'Tax rates chosen from the customer\'s address and the account\'s registered rates' }) }),
   discounts: Type.Array(Ref('di', 'discount'), { description: 'Coupons applied to the subscription, in the order they apply' }),

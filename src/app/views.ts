@@ -108,7 +108,7 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   current_period_start: iso(s.current_period_start), current_period_end: iso(s.current_period_end),
   trial_start: iso(s.trial_start), trial_end: iso(s.trial_end),
   cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
-  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, default_tax_rates: s.default_tax_rates ?? [], automatic_tax: { enabled: s.automatic_tax ?? false }, discounts: s.discount_ids ?? [],
+  latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, dunning_policy: s.dunning_policy_id ?? null, default_tax_rates: s.default_tax_rates ?? [], automatic_tax: { enabled: s.automatic_tax ?? false }, discounts: s.discount_ids ?? [],
   test_clock: s.test_clock_id, metadata: meta(s.metadata),
   pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
   trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],

@@ -5766,6 +5766,8 @@ export interface paths {
                             /** @description An id beginning promo_ */
                             promotion_code?: string;
                         }[];
+                        /** @description An id beginning dpol_ */
+                        dunning_policy?: string;
                         items: {
                             /** @description An id beginning price_ */
                             price: string;
@@ -5911,6 +5913,8 @@ export interface paths {
                             /** @description An id beginning promo_ */
                             promotion_code?: string;
                         }[];
+                        /** @description Dunning policy for this subscription's failed renewals; null: the customer's, else the account's default */
+                        dunning_policy?: string | null;
                         /** @description With id: change or delete (deleted=true) that item; without: add an item */
                         items?: {
                             deleted?: boolean;
@@ -8382,6 +8386,7 @@ export interface components {
             default_tax_rates: string[];
             /** @description Coupons applied to the subscription, in the order they apply */
             discounts: string[];
+            dunning_policy: string | null;
             ended_at: string | null;
             id: string;
             items: {

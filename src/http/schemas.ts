@@ -101,6 +101,7 @@ export const SubscriptionChangeBody = Type.Object({
     maxProperties: 50, propertyNames: { minLength: 1, maxLength: 40 }, description: 'Merged into the metadata; an empty value removes the key',
   })),
   default_payment_method: Type.Optional(Id('pm')),
+  dunning_policy: Type.Optional(Type.Union([Id('dpol'), Type.Null()], { description: "Dunning policy for this subscription's failed renewals; null: the customer's, else the account's default" })),
   trial_settings: Type.Optional(Type.Union([TrialSettings, Type.Null()])),
   default_tax_rates: Type.Optional(DefaultTaxRates),
   automatic_tax: Type.Optional(AutomaticTax),

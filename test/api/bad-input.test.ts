@@ -304,6 +304,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'unknown field', url: '/v1/payment_methods', body: { customer: noCard.id, token: 'tok_visa', cvc: '123' }, code: 'parameter_unknown', param: 'cvc' },
     ],
     'POST /v1/subscriptions': [
+      { name: "another account's dunning policy", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], dunning_policy: bPolicy.id }, code: 'resource_missing', param: 'dunning_policy' },
       { name: "another account's tax rate on an item", url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id, tax_rates: [bTaxRate.id] }] }, code: 'resource_missing', param: 'items[0][tax_rates][0]' },
       { name: 'string for automatic_tax', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], automatic_tax: 'on' }, code: 'parameter_invalid', param: 'automatic_tax' },
       { name: 'automatic_tax without enabled', url: '/v1/subscriptions', body: { ...sub, items: [{ price: monthlyUsd.id }], automatic_tax: {} }, code: 'parameter_missing', param: 'automatic_tax[enabled]' },
@@ -356,6 +357,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'already canceled', url: `/v1/subscriptions/${trialing.id}/cancel`, body: {}, code: 'subscription_status_invalid', param: null },
     ],
     'POST /v1/subscriptions/:id': [
+      { name: "another account's dunning policy", url: `/v1/subscriptions/${active.id}`, body: { dunning_policy: bPolicy.id }, code: 'resource_missing', param: 'dunning_policy' },
+      { name: 'a number for a dunning policy', url: `/v1/subscriptions/${active.id}`, body: { dunning_policy: 42 }, code: 'parameter_invalid', param: 'dunning_policy' },
       { name: "another account's tax rate on an item", url: `/v1/subscriptions/${active.id}`, body: { items: [{ id: active.items.data[0].id, tax_rates: [bTaxRate.id] }] }, code: 'resource_missing', param: 'items[0][tax_rates][0]' },
       { name: 'unknown id', url: '/v1/subscriptions/sub_nope', body: { metadata: { a: 'b' } }, code: 'resource_missing', param: 'id' },
       { name: "another account's subscription", url: `/v1/subscriptions/${bSub.id}`, body: { metadata: { a: 'b' } }, code: 'resource_missing', param: 'id' },

@@ -138,4 +138,23 @@ describe('dunning policies: the account default decides, and its end action happ
     const cleared = await ok(h, 'POST', `/v1/customers/${customer.id}`, { time_zone: null, dunning_policy: null });
     expect(cleared).toMatchObject({ time_zone: null, dunning_policy: null });
   });
+
+  it("a subscription's own policy wins over its customer's, and can be changed or cleared", async () => {
+    const customerPolicy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Customer', retry_schedule_days: [5], preferred_hour: null });
+    const subPolicy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Subscription', retry_schedule_days: [2], preferred_hour: null });
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'own-policy@example.com', test_clock: clock.id, dunning_policy: customerPolicy.id });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_chargeDeclinedInsufficientFunds' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7, dunning_policy: customerPolicy.id });
+    const changed = await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { dunning_policy: subPolicy.id });
+    expect(changed.dunning_policy).toBe(subPolicy.id);
+    await advance(h, clock.id, '2027-01-08T00:00:01Z');
+    const renewal = (await invoicesOf(h, sub.id)).at(-1)!;
+    const [c] = (await ok(h, 'GET', `/v1/dunning_cases?invoice=${renewal.id}`)).data;
+    expect(c).toMatchObject({ policy: subPolicy.id, next_attempt: '2027-01-10T00:00:00.000Z' });
+    expect((await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { dunning_policy: null })).dunning_policy).toBeNull();
+    const other = await h.call('POST', `/v1/subscriptions/${sub.id}`, { dunning_policy: 'dpol_doesnotexist' });
+    expect(other.status).toBe(404);
+    expect(other.body.error).toMatchObject({ code: 'resource_missing', param: 'dunning_policy' });
+  });
 });

@@ -8,6 +8,7 @@ import type { Actor, Deps } from '../ports.ts';
 import { nowFor } from '../time.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
 import { isTimeZone } from '../../domain/dunning/schedule.ts';
+import { checkPolicyRef } from '../dunning/policies.ts';
 import { customerView } from '../views.ts';
 import type { DiscountInput } from '../catalog/promotion-redemption.ts';
 import { redeemForCustomer } from './customer-discounts.ts';
@@ -29,10 +30,7 @@ export type CustomerInput = {
 /** The dunning fields as given, checked: a zone this runtime knows, a policy of this account. */
 async function dunningFields(u: UnitOfWork, input: Pick<CustomerInput, 'time_zone' | 'dunning_policy'>) {
   if (input.time_zone && !isTimeZone(input.time_zone)) throw invalid('parameter_invalid', `'${input.time_zone}' is not an IANA time zone (e.g. Europe/Paris)`, 'time_zone');
-  if (input.dunning_policy) {
-    const p = await u.tx.selectFrom('dunning_policies').select('id').where('account_id', '=', u.accountId).where('id', '=', input.dunning_policy).executeTakeFirst();
-    if (!p) throw notFound('dunning policy', input.dunning_policy, 'dunning_policy');
-  }
+  if (input.dunning_policy) await checkPolicyRef(u, input.dunning_policy, 'dunning_policy');
   return {
     ...(input.time_zone !== undefined ? { time_zone: input.time_zone } : {}),
     ...(input.dunning_policy !== undefined ? { dunning_policy_id: input.dunning_policy } : {}),

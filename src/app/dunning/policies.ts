@@ -38,6 +38,12 @@ async function takeDefault(u: UnitOfWork, id: string, now: Date) {
 
 const columns = (r: PolicyJson) => ({ ...r, category_actions: JSON.stringify(r.category_actions) });
 
+/** Refuses a policy id that is not one of this account's: `param` names the field that gave it. */
+export async function checkPolicyRef(u: UnitOfWork, id: string, param: string): Promise<void> {
+  const p = await u.tx.selectFrom('dunning_policies').select('id').where('account_id', '=', u.accountId).where('id', '=', id).executeTakeFirst();
+  if (!p) throw notFound('dunning policy', id, param);
+}
+
 export async function createDunningPolicy(deps: Deps, actor: Actor, input: PolicyInput & { name: string }) {
   const rules = rulesOf(input, policyJson(DEFAULT_POLICY));
   const now = deps.clock.now();

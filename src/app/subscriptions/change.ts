@@ -40,6 +40,8 @@ export type SubscriptionChange = {
   metadata?: Record<string, string> | undefined;
   pause_collection?: { behavior: PauseBehavior; resumes_at?: string | null | undefined } | null | '' | undefined;
   default_payment_method?: string | undefined;
+  /** A dunning policy of the account for this subscription's failed renewals; null: the customer's, else the default. */
+  dunning_policy?: string | null | undefined;
   trial_settings?: TrialSettings | null | undefined;
   /** Replaces the subscription's default tax rates; [] removes them. */
   default_tax_rates?: string[] | undefined;
@@ -317,6 +319,10 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
   if (change.default_payment_method !== undefined) {
     previous.default_payment_method = s.default_payment_method_id;
     after.default_payment_method_id = change.default_payment_method;
+  }
+  if (change.dunning_policy !== undefined && change.dunning_policy !== s.dunning_policy_id) {
+    previous.dunning_policy = s.dunning_policy_id;
+    after.dunning_policy_id = change.dunning_policy;
   }
   after.next_action_at = nextActionAt({ ...after, status: after.status as SubscriptionStatus });
 

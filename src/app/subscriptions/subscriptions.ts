@@ -1,3 +1,4 @@
+import { checkPolicyRef } from '../dunning/policies.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { addDays, nextBoundaryAfter, type Recurring } from '../../domain/calendar.ts';
@@ -34,6 +35,8 @@ export type SubscriptionInput = {
   trial_end?: string;
   billing_cycle_anchor?: string;
   default_payment_method?: string;
+  /** A dunning policy of the account for this subscription's failed renewals, over the customer's and the default. */
+  dunning_policy?: string;
   metadata?: Record<string, string>;
   trial_settings?: TrialSettings;
   default_tax_rates?: string[];
@@ -174,6 +177,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       if (!own) throw notFound('payment method', input.default_payment_method, 'default_payment_method');
       pm = own;
     }
+    if (input.dunning_policy) await checkPolicyRef(u, input.dunning_policy, 'dunning_policy');
     const now = opts.at ?? await nowFor(deps, u.tx, u.accountId, customer.test_clock_id);
     const trialEnd = input.trial_period_days !== undefined ? addDays(now, input.trial_period_days)
       : input.trial_end !== undefined ? parseTime(input.trial_end, 'trial_end') : null;
@@ -198,7 +202,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       trial_start: trialEnd ? now : null, trial_end: trialEnd, cancel_at_period_end: false, canceled_at: null, ended_at: null,
       latest_invoice_id: null, default_payment_method_id: input.default_payment_method ?? null,
       metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null,
-      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, dunning_policy_id: null, default_tax_rates: input.default_tax_rates ?? [], discount_ids: [],
+      trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, dunning_policy_id: input.dunning_policy ?? null, default_tax_rates: input.default_tax_rates ?? [], discount_ids: [],
       automatic_tax: input.automatic_tax?.enabled ?? false,
       created_at: now, updated_at: now, version: 1,
     };

@@ -26,6 +26,7 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         trial_end: Type.Optional(Timestamp),
         billing_cycle_anchor: Type.Optional(Timestamp),
         default_payment_method: Type.Optional(Id('pm')),
+        dunning_policy: Type.Optional(Id('dpol')),
         metadata: Type.Optional(Metadata),
         trial_settings: Type.Optional(TrialSettings),
         default_tax_rates: Type.Optional(DefaultTaxRates),
