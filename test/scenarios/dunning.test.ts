@@ -157,4 +157,23 @@ describe('dunning policies: the account default decides, and its end action happ
     expect(other.status).toBe(404);
     expect(other.body.error).toMatchObject({ code: 'resource_missing', param: 'dunning_policy' });
   });
+
+  it('the card networks cap retries on one card whatever the policy asks: never more than 15 Visa attempts in 30 days', async () => {
+    const daily = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Daily', retry_schedule_days: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], max_retries: 15, preferred_hour: null });
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'capped@example.com', test_clock: clock.id, dunning_policy: daily.id });
+    const card = await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_chargeDeclinedInsufficientFunds' });
+    // Three subscriptions on the one card ask for 3 + 45 attempts within 16 days.
+    const subs = [];
+    for (let i = 0; i < 3; i++) subs.push(await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 }));
+    await advance(h, clock.id, '2027-01-08T00:00:01Z');
+    await advance(h, clock.id, '2027-01-26T00:00:00Z');
+    const { rows } = await h.database.pool.query(
+      "SELECT created_at FROM payment_attempts WHERE payment_method_id = $1 AND status = 'failed' ORDER BY created_at", [card.id]);
+    expect(rows).toHaveLength(15);
+    const cases = (await ok(h, 'GET', `/v1/dunning_cases?customer=${customer.id}`)).data;
+    expect(cases).toHaveLength(3);
+    // Each case is held until the oldest decline leaves the 30-day window, or has ended: none is retried meanwhile.
+    for (const c of cases) expect(c.status === 'exhausted' || (c.next_attempt !== null && c.next_attempt >= '2027-02-07T00:00:00.000Z')).toBe(true);
+  });
 });
