@@ -241,6 +241,7 @@ export const SANDBOX_CODES: Table = {
   authentication_required: 'authentication_required',
   invalid_token: 'invalid_payment_method',
   invalid_amount: 'invalid_amount',
+  merchant_config_error: 'merchant_config_error',
 };
 
 const toMap = (...tables: Table[]): ReadonlyMap<string, DeclineCode> =>

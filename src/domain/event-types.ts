@@ -8,7 +8,7 @@ export const EVENT_TYPES = [
   'customer.created', 'customer.updated', 'customer.balance_changed',
   'customer_balance_transaction.created',
   'dispute.created', 'dispute.updated', 'dispute.closed',
-  'dunning_case.created', 'dunning_case.updated', 'dunning_case.closed',
+  'dunning_case.created', 'dunning_case.updated', 'dunning_case.closed', 'dunning_case.merchant_action_required',
   'gateway.created', 'gateway.updated',
   'invoice.created', 'invoice.finalized', 'invoice.updated', 'invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required',
   'invoice.voided', 'invoice.marked_uncollectible',

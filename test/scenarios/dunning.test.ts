@@ -66,6 +66,18 @@ describe('dunning on test clocks with the built-in policy (retries 1, 3, 5, 7 da
     expect((await must(h.client.GET('/v1/subscriptions/{id}', { params: { path: { id: sub.id } } }))).status).toBe('past_due');
   });
 
+  it('a decline only the merchant can fix is not retried: the case waits for the merchant, who is alerted once', async () => {
+    const { clock, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedMerchantConfig', price.id);
+    const [opened] = await casesOf(h, renewal.id);
+    expect(opened).toMatchObject({ status: 'active', awaiting: 'merchant', retries: 0 });
+    await advance(h, clock.id, '2027-01-14T00:00:00Z');
+    expect(await paymentsOf(h, renewal.id)).toHaveLength(1);
+    const alerts = (await ok(h, 'GET', '/v1/events?type=dunning_case.merchant_action_required&limit=100')).data
+      .filter((e: { data: { object: { id: string } } }) => e.data.object.id === opened.id);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].data.object).toMatchObject({ invoice: renewal.id, awaiting: 'merchant' });
+  });
+
   it('retries exhausted: four soft declines after the first failure, then the case ends on the last retry\'s day', async () => {
     const { clock, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFunds', price.id);
     await advance(h, clock.id, '2027-01-25T00:00:00Z');

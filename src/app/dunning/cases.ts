@@ -130,6 +130,8 @@ async function planNext(deps: Deps, u: UnitOfWork, c: Row<'dunning_cases'>, paym
   u.audit(isNew ? 'dunning_case.created' : 'dunning_case.updated', 'dunning_case', after.id, isNew ? null : dunningCaseView(c), view, now);
   u.emit(after.status !== 'active' ? 'dunning_case.closed' : isNew ? 'dunning_case.created' : 'dunning_case.updated', after.id, view, now,
     plan.kind === 'retry' ? { delayed_by: plan.delayedBy } : { reason: plan.reason });
+  // A decline only the merchant can fix (account, currency, amount) is the merchant's alert, apart from the case's own events.
+  if (after.awaiting === 'merchant' && c.awaiting !== 'merchant') u.emit('dunning_case.merchant_action_required', after.id, view, now, { reason: plan.kind === 'retry' ? null : plan.reason });
 }
 
 /** Paid at the first try, recovered by retries, lost: the customer's earlier invoices, for strategies that learn. */

@@ -26,6 +26,7 @@ export const TEST_TOKENS: Record<string, TestToken> = {
   tok_chargeDeclinedExpiredCard: { card: card('visa', '0069'), behaviour: decline('expired_card', 'Your card has expired.') },
   tok_chargeDeclinedProcessingError: { card: card('visa', '0119'), behaviour: decline('processing_error', 'An error occurred while processing your card.') },
   tok_chargeDeclinedInsufficientFundsRecoversAfter2: { card: card('visa', '2041'), behaviour: { kind: 'decline_then_succeed', code: 'insufficient_funds', message: 'Your card has insufficient funds.', declines: 2 } },
+  tok_chargeDeclinedMerchantConfig: { card: card('visa', '0341'), behaviour: decline('merchant_config_error', 'The payment could not be processed.') },
   tok_chargeDeclinedStolenCard: { card: card('visa', '9979'), behaviour: decline('stolen_card', 'Your card was declined.') },
   tok_timeout: { card: card('visa', '3220'), behaviour: { kind: 'no_answer' } },
   tok_processing: { card: card('visa', '6205'), behaviour: { kind: 'processing' } },
