@@ -400,6 +400,16 @@ const CaseDecline = Type.Object({
   do_not_retry: Type.Boolean(), network: Nullable(Type.String()), network_code: Nullable(Type.String()), advice_code: Nullable(Type.String()),
 });
 
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'dropped'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
+
+// A message about the case's invoice; `at` is the business time of what caused it (a test clock's
+// time on a clock), `sent` the real time the server took it.
+const CaseMessage = Type.Object({
+  id: Ref('ntf', 'notification'), kind: Literals(NOTIFICATION_KINDS), channel: Literals(NOTIFICATION_CHANNELS),
+  status: Literals(NOTIFICATION_STATUSES), at: Time, sent: Nullable(Time),
+});
+
 export const DUNNING_CASE_STATUSES = ['active', 'recovered', 'exhausted', 'canceled'] as const;
 
 export const DunningCase = Type.Object({
@@ -411,6 +421,7 @@ export const DunningCase = Type.Object({
   retries: Type.Integer({ description: 'Retries made so far (after the first failure)' }),
   next_attempt: Nullable(Time), first_failure: Time, grace_ends: Time, declines: Type.Array(CaseDecline),
   ended: Nullable(Time), end_reason: Nullable(Type.String()), test_clock: Nullable(Type.String()), created: Time, updated: Time,
+  messages: Type.Array(CaseMessage, { description: 'Messages about its invoice since the case opened, oldest first' }),
 });
 
 export const CREDIT_NOTE_REASONS = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'] as const;
@@ -466,8 +477,6 @@ export const Job = Type.Object({
   test_clock: Nullable(Ref('clock', 'test clock')), created: Time, updated: Time, finished: Nullable(Time),
 });
 
-export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'dropped'] as const;
-export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
 export const Notification = Type.Object({
   id: Type.String(), object: Type.Literal('notification'), customer: Ref('cus', 'customer'), kind: Literals(NOTIFICATION_KINDS),
   channel: Literals(NOTIFICATION_CHANNELS),
