@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type pg from 'pg';
 import { pino } from 'pino';
 import { connect } from '../src/adapters/postgres/pool.ts';
@@ -10,6 +8,7 @@ import { runJob } from '../src/app/jobs/run.ts';
 import type { Deps } from '../src/app/ports.ts';
 import { makeDeps } from '../src/runtime.ts';
 import { seedDueSubscriptions } from '../test/fixtures/seed-due.ts';
+import { child } from './renewals.ts';
 
 export type DunningResult = { workers: number; count: number; recovered: number; seconds: number; perSecond: number };
 
@@ -38,18 +37,6 @@ async function seedDueCases(d: ReturnType<typeof connect>, count: number): Promi
   await d.pool.query(`UPDATE payment_methods SET gateway_token = 'tok_visa' WHERE id LIKE $1 AND substring(id from $2)::int % 2 = 0`,
     [`pm_seed${tag}%`, `pm_seed${tag}(\\d+)`]);
   await d.pool.query(`UPDATE dunning_cases SET next_attempt_at = now() - interval '1 second'`);
-}
-
-function child(url: string) {
-  const p = spawn(process.execPath, [...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/renewal-child.ts', 'dunning', url], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: p.stdout! });
-  const ready = new Promise<void>((resolve) => lines.once('line', () => resolve()));
-  let said: { count: number; start: number; end: number } | null = null;
-  lines.on('line', (l) => { if (l.startsWith('{')) said = JSON.parse(l); });
-  const report = new Promise<{ count: number; start: number; end: number }>((resolve, reject) => {
-    p.on('exit', (code) => (code === 0 && said ? resolve(said) : reject(new Error(`dunning worker exited with ${code}`))));
-  });
-  return { ready, report, go: () => p.stdin!.write('go\n') };
 }
 
 /**
@@ -81,7 +68,7 @@ export async function runDunning(admin: pg.Client, serverUrl: string, template: 
     await seedDueCases(d, count);
     await d.pool.query('VACUUM ANALYZE');
     const startedAt = new Date();
-    const kids = Array.from({ length: workers }, () => child(url.toString()));
+    const kids = Array.from({ length: workers }, () => child('dunning', url.toString()));
     await Promise.all(kids.map((k) => k.ready));
     kids.forEach((k) => k.go());
     const reports = await Promise.all(kids.map((k) => k.report));
