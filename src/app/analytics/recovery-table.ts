@@ -13,15 +13,20 @@ export function recoveryTable(report: RecoveryReportObject): string[] {
   if (report.data.length === 0) return [...out, 'no dunning cases opened in this range'];
   for (const r of report.data) {
     const m = (n: number) => formatMinor(BigInt(n), r.currency);
-    const figures = (name: string, f: Omit<(typeof r.by_decline_category)[number], 'decline_category'>) =>
-      [name, String(f.cases), m(f.failed_amount), m(f.recovered_amount), f.recovery_rate ?? '-', m(f.lost_amount), m(f.in_recovery_amount), m(f.canceled_amount)];
+    const figures = (name: string, f: Omit<(typeof r.by_decline_category)[number], 'decline_category'>) => [
+      name, String(f.cases), m(f.failed_amount), m(f.recovered_amount), f.recovery_rate ?? '-',
+      m(f.lost_amount), m(f.in_recovery_amount), m(f.canceled_amount),
+    ];
     out.push('', ...table([
       [r.currency.toUpperCase(), 'cases', 'failed', 'recovered', 'rate', 'lost', 'in recovery', 'canceled'],
       figures('all', r), ...r.by_decline_category.map((c) => figures(`${c.decline_category} decline`, c)),
     ]));
-    for (const [title, buckets] of [['recovered by', r.by_attempt.map((b) => [b.attempt, b] as const)], ['channel before', r.by_channel.map((b) => [b.channel, b] as const)]] as const) {
-      if (buckets.length) out.push(...table([[title, 'cases', 'recovered'], ...buckets.map(([k, b]) => [k, String(b.cases), m(b.recovered_amount)])]).map((l) => `  ${l}`));
-    }
+    const recovered = (title: string, buckets: { key: string; cases: number; recovered_amount: number }[]) => {
+      const rows = buckets.map((b) => [b.key, String(b.cases), m(b.recovered_amount)]);
+      if (rows.length) out.push(...table([[title, 'cases', 'recovered'], ...rows]).map((l) => `  ${l}`));
+    };
+    recovered('recovered by', r.by_attempt.map((b) => ({ ...b, key: b.attempt })));
+    recovered('channel before', r.by_channel.map((b) => ({ ...b, key: b.channel })));
   }
   return out;
 }

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
-import { channelBefore, recoveryReport, type CaseFact, type ChannelBefore, type CaseStatus, type CurrencyReport, type RecoveredBy } from '../../domain/dunning/recovery.ts';
+import {
+  channelBefore, recoveryReport, type CaseFact, type CaseStatus, type ChannelBefore, type CurrencyReport, type RecoveredBy,
+} from '../../domain/dunning/recovery.ts';
 import type { DeclineCategory } from '../../domain/declines.ts';
 import { invalid } from '../../domain/errors.ts';
 import { isRealInstant } from '../../domain/timestamp.ts';
@@ -8,6 +10,7 @@ import type { Deps } from '../ports.ts';
 import type { RecoveryReportObject } from '../resources.ts';
 import type { Db } from '../time.ts';
 
+export type RangeQuery = { from?: string | undefined; to?: string | undefined; currency?: string | undefined };
 export type RecoveryRange = { from: Date; to: Date; currency?: string | undefined };
 
 const DEFAULT_DAYS = 30;
@@ -20,7 +23,7 @@ function instant(value: string, param: string): Date {
 }
 
 /** [from, to) from the request; `to` defaults to now, `from` to 30 days before `to`. */
-export function rangeOf(q: { from?: string | undefined; to?: string | undefined; currency?: string | undefined }, now: Date): RecoveryRange {
+export function rangeOf(q: RangeQuery, now: Date): RecoveryRange {
   const to = q.to !== undefined ? instant(q.to, 'to') : now;
   const from = q.from !== undefined ? instant(q.from, 'from') : new Date(to.getTime() - DEFAULT_DAYS * 86_400_000);
   if (from >= to) throw invalid('parameter_invalid', 'from must be before to.', 'from');
@@ -114,7 +117,7 @@ export function recoveryReportView(range: RecoveryRange, report: CurrencyReport[
 }
 
 /** GET /v1/analytics/recovery: the account's figures over [from, to) of business time. */
-export async function getRecoveryReport(deps: Pick<Deps, 'db' | 'clock'>, accountId: string, q: { from?: string | undefined; to?: string | undefined; currency?: string | undefined }) {
+export async function getRecoveryReport(deps: Pick<Deps, 'db' | 'clock'>, accountId: string, q: RangeQuery) {
   const range = rangeOf(q, deps.clock.now());
   return recoveryReportView(range, await recoveryFigures(deps.db, accountId, range));
 }
