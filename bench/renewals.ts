@@ -54,7 +54,8 @@ export function checkSameRows(a: RenewalResult, b: RenewalResult): void {
 
 type ChildReport = { count: number; start: number; end: number };
 
-function child(mode: string, url: string) {
+/** A worker process of bench/renewal-child.ts in `mode`, started on go(). */
+export function child(mode: string, url: string) {
   const p = spawn(process.execPath, [...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/renewal-child.ts', mode, url], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: p.stdout! });
   const ready = new Promise<void>((resolve) => lines.once('line', () => resolve()));

@@ -9,6 +9,7 @@ import { startLatencyServer, type Deployment, type LatencyResult, type LatencySe
 import { previewWorkload } from './previews.ts';
 import { checkInvoice, priceOneInvoice, pricingRun, type PricingRun } from './pricing.ts';
 import { checkSameGatewayWrite, checkSameRows, rowsDiffer, runRenewals, type RenewalResult } from './renewals.ts';
+import { runDunning, type DunningResult } from './dunning.ts';
 import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type WebhookResult } from './webhooks.ts';
 
 /**
@@ -19,14 +20,15 @@ import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type We
  * of the pricing pipeline in memory, on one thread, against (a)'s renewals per second at 1
  * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`;
  * (e) webhook deliveries per second to a local receiver at 1 and 2 worker processes, engine vs an
- * undici loop sending the same signed requests without the database. Uses DATABASE_URL's server
+ * undici loop sending the same signed requests without the database; (f) dunning retries per second
+ * (retry and its settlement) at 1 and 2 worker processes, against (a)'s renewals per second. Uses DATABASE_URL's server
  * if set, else an embedded PostgreSQL; every run gets a fresh database cloned from a freshly
  * migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
-// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all five.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e';
+// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all six.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e,f';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -82,6 +84,10 @@ const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 50_000);
 const WEBHOOK_PROCESSES = (process.env.BENCH_WEBHOOK_PROCESSES ?? '1,2').split(',').map(Number);
 const WEBHOOK_RATIO = 0.5;
 const WEBHOOK_RATE = 5000;
+
+// Part (f): due dunning cases per run and the process counts; the target is the billing run's pace.
+const DUNNING_CASES = Number(process.env.BENCH_DUNNING ?? 20_000);
+const DUNNING_WORKERS = (process.env.BENCH_DUNNING_WORKERS ?? '1,2').split(',').map(Number);
 
 const sent = (w: Window) => w.ok + w.failed;
 const meets = (w: Window) => w.failed === 0 && w.p99 < TARGET_P99;
@@ -205,6 +211,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Part (a)'s engine at 1 worker, for part (c)'s comparison, and where the figure came from. */
 let renewalsAt1: { perSecond: number; from: string } | null = null;
+/** Part (a)'s engine medians per worker count, for part (f). */
+const renewalsByWorkers = new Map<number, number>();
 
 let embedded: EmbeddedServer | null = null;
 let dir: string | null = null;
@@ -258,6 +266,7 @@ try {
       const ratio = medianOf('engine', 4) / medianOf('reference', 4);
       judge('engine÷reference ≥ 1.0 at 4 workers', ratio >= 1.0, `${ratio.toFixed(2)}`);
     }
+    for (const workers of WORKERS) renewalsByWorkers.set(workers, medianOf('engine', workers));
     if (WORKERS.includes(1)) {
       renewalsAt1 = { perSecond: medianOf('engine', 1), from: `(a) above: the engine's median at 1 worker, ${REPEAT} runs of ${RENEWALS} renewals` };
     }
@@ -394,6 +403,34 @@ try {
       judge(`webhook deliveries ≥ ${WEBHOOK_RATIO}× the reference at ${processes} process${processes === 1 ? '' : 'es'}`, e / ref >= WEBHOOK_RATIO,
         `${e.toFixed(0)} ÷ ${ref.toFixed(0)} deliveries/s = ${(e / ref).toFixed(2)}×`);
       judge(`webhook deliveries ≥ ${WEBHOOK_RATE}/s at ${processes} process${processes === 1 ? '' : 'es'}`, e >= WEBHOOK_RATE, `${e.toFixed(0)} deliveries/s`);
+    }
+  }
+  if (PARTS.includes('f')) {
+    console.log(`\n(f) dunning retries: ${DUNNING_CASES} active cases due now (real time, no test clock), each opened by the engine from a`);
+    console.log('    failed renewal (insufficient funds, untimed); every other card then pays, so half the retries recover and half decline');
+    console.log('    again and are planned days ahead. Timed: the dunning duty (retryDueCases, batches of 25, charges to the sandbox) and');
+    console.log('    the dunning.payment_settled job of each charge, in one worker process per worker, on the same server and settings as (a);');
+    console.log(`    afterwards each case must have been stepped once, with one retry attempt, and no invoice charged twice. ${REPEAT} runs each`);
+    const results: DunningResult[] = [];
+    for (const workers of DUNNING_WORKERS) {
+      for (let round = 1; round <= REPEAT; round++) {
+        const r = await runDunning(admin, serverUrl, template, workers, DUNNING_CASES);
+        results.push(r);
+        console.log(`  workers=${workers} run ${round}  ${r.perSecond.toFixed(0).padStart(6)} retries/s  (${r.seconds.toFixed(2)} s; ${r.recovered} recovered, ${r.count - r.recovered} declined and replanned)`);
+      }
+    }
+    for (const workers of DUNNING_WORKERS) {
+      const perSecond = median(results.filter((r) => r.workers === workers).map((r) => r.perSecond));
+      let renewals = renewalsByWorkers.get(workers);
+      let from = `(a) above at ${workers} worker${workers === 1 ? '' : 's'}`;
+      if (renewals === undefined) {
+        const short: RenewalResult[] = [];
+        for (let i = 0; i < REPEAT; i++) short.push(await runRenewals(admin, serverUrl, template, 'engine', workers, PRICING_BASELINE));
+        renewals = median(short.map((r) => r.perSecond));
+        from = `a short billing run as (a)'s engine at ${workers} worker${workers === 1 ? '' : 's'}, median of ${REPEAT} runs of ${PRICING_BASELINE} renewals`;
+      }
+      judge(`dunning retries/s ≥ the billing run's renewals/s at ${workers} worker${workers === 1 ? '' : 's'}`, perSecond >= renewals,
+        `median ${perSecond.toFixed(0)} retries/s against ${renewals.toFixed(0)} renewals/s from ${from}`);
     }
   }
 } finally {

@@ -9,9 +9,9 @@ import { pino } from 'pino';
 import { systemClock } from '../src/adapters/clock.ts';
 import { createAccount } from '../src/app/accounts/accounts.ts';
 import type { Deps } from '../src/app/ports.ts';
-import { parkSubscription } from './builders.ts';
+import { advance, clockAt, customerWithCard, monthlyPrice, ok, parkSubscription } from './builders.ts';
 import { seedDueSubscriptions } from './fixtures/seed-due.ts';
-import { testDatabase } from './support.ts';
+import { harness, testDatabase } from './support.ts';
 
 const run = promisify(execFile);
 const cli = (args: string[], env: Record<string, string>) =>
@@ -251,3 +251,38 @@ function tail(args: string[], env: Record<string, string>) {
     },
   };
 }
+
+describe('rebill report recovery', async () => {
+  const h = await harness();
+
+  /** A renewal on its own clock that fails on 2027-01-08 (trial from 2027-01-01). */
+  async function failedRenewal(token: string, amount: number, currency: string) {
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await customerWithCard(h, token, clock.id);
+    const price = await monthlyPrice(h, amount, currency);
+    await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+    await advance(h, clock.id, '2027-01-08T00:00:01Z');
+    return { clock, customer };
+  }
+
+  it('prints the API\'s figures as a table, per currency in its own major units', async () => {
+    const usd = await failedRenewal('tok_chargeDeclinedStolenCard', 4500, 'usd');
+    await ok(h, 'POST', '/v1/payment_methods', { customer: usd.customer.id, token: 'tok_visa', set_default: true });
+    await advance(h, usd.clock.id, '2027-01-08T01:00:00Z');
+    await failedRenewal('tok_chargeDeclinedInsufficientFunds', 3000, 'jpy');
+    const env = { DATABASE_URL: h.database.url };
+    const out = (await cli(['report', 'recovery', '--from', '2027-01-01T00:00:00Z', '--to', '1801440000', '--account', h.accountId], env)).stdout;
+    expect(out).toContain('recovery of dunning cases opened from 2027-01-01T00:00:00.000Z to 2027-02-01T00:00:00.000Z');
+    expect(out).toMatch(/JPY\s+cases\s+failed\s+recovered\s+rate\s+lost\s+in recovery\s+canceled/);
+    expect(out).toMatch(/all\s+1\s+3000\s+0\s+0\.0000\s+0\s+3000\s+0\n/);
+    expect(out).toMatch(/USD[^\n]*\nall\s+1\s+45\.00\s+45\.00\s+1\.0000\s+0\.00\s+0\.00\s+0\.00\nhard decline\s+1\s+45\.00\s+45\.00\s+1\.0000/);
+    expect(out).toMatch(/recovered by\s+cases\s+recovered\n\s+new_payment_method\s+1\s+45\.00/);
+    expect(out).toMatch(/channel before\s+cases\s+recovered\n\s+none\s+1\s+45\.00/);
+    // The same figures as the API's.
+    const api = await ok(h, 'GET', '/v1/analytics/recovery?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z');
+    expect(api.data.map((r: any) => [r.currency, r.failed_amount, r.recovered_amount])).toEqual([['jpy', 3000, 0], ['usd', 4500, 4500]]);
+    // Another range shows nothing; a time that is none is refused.
+    expect((await cli(['report', 'recovery', '--from', '2026-01-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z'], env)).stdout).toContain('no dunning cases opened in this range');
+    await expect(cli(['report', 'recovery', '--from', 'last week'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('from must be an RFC 3339 time or unix seconds') });
+  }, 180_000);
+});

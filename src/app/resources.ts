@@ -1,4 +1,5 @@
 import { DECLINE_CATEGORIES } from '../domain/declines.ts';
+import { CHANNELS_BEFORE } from '../domain/dunning/recovery.ts';
 import { GATEWAY_TYPES } from '../domain/gateway-types.ts';
 import { DISPUTE_STATUSES } from '../domain/dispute-status.ts';
 import { CATEGORY_ACTIONS, END_ACTIONS } from '../domain/dunning/policy.ts';
@@ -401,6 +402,16 @@ const CaseDecline = Type.Object({
   do_not_retry: Type.Boolean(), network: Nullable(Type.String()), network_code: Nullable(Type.String()), advice_code: Nullable(Type.String()),
 });
 
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'dropped'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
+
+// A message about the case's invoice; `at` is the business time of what caused it (a test clock's
+// time on a clock), `sent` the real time the server took it.
+const CaseMessage = Type.Object({
+  id: Ref('ntf', 'notification'), kind: Literals(NOTIFICATION_KINDS), channel: Literals(NOTIFICATION_CHANNELS),
+  status: Literals(NOTIFICATION_STATUSES), at: Time, sent: Nullable(Time),
+});
+
 export const DUNNING_CASE_STATUSES = ['active', 'recovered', 'exhausted', 'canceled'] as const;
 
 export const DunningCase = Type.Object({
@@ -412,6 +423,26 @@ export const DunningCase = Type.Object({
   retries: Type.Integer({ description: 'Retries made so far (after the first failure)' }),
   next_attempt: Nullable(Time), first_failure: Time, grace_ends: Time, declines: Type.Array(CaseDecline),
   ended: Nullable(Time), end_reason: Nullable(Type.String()), test_clock: Nullable(Type.String()), created: Time, updated: Time,
+  messages: Type.Array(CaseMessage, { description: 'Messages about its invoice since the case opened, oldest first' }),
+});
+
+// Recovery analytics: every amount is the amount due of invoices whose dunning case opened in the range.
+const RecoveryFigures = {
+  cases: Type.Integer({ description: 'Dunning cases opened in the range' }),
+  failed_amount: Minor('Amount due of their invoices'), recovered_amount: Minor('Of which recovered'),
+  lost_amount: Minor('Of which lost: retries exhausted'), in_recovery_amount: Minor('Of which still in recovery'),
+  canceled_amount: Minor('Of which no longer to recover: the invoice was voided or written off by hand'),
+  recovery_rate: Nullable(Type.String({ description: 'recovered_amount / failed_amount as a decimal of 4 places, rounded half up once ("0.6667"); null when nothing failed' })),
+};
+const Recovered = { cases: Type.Integer(), recovered_amount: Minor() };
+export const RecoveryReport = Type.Object({
+  object: Type.Literal('recovery_report'), from: Time, to: Time, currency: Nullable(Currency),
+  data: Type.Array(Type.Object({
+    currency: Currency, ...RecoveryFigures,
+    by_decline_category: Type.Array(Type.Object({ decline_category: Literals(DECLINE_CATEGORIES), ...RecoveryFigures }), { description: 'By the category of the decline that opened the case' }),
+    by_attempt: Type.Array(Type.Object({ attempt: Type.String({ description: 'retry_1, retry_2, …: the dunning retry that succeeded; new_payment_method; manual_payment; paid_out_of_band' }), ...Recovered }), { description: 'Recovered cases, by how the money came back' }),
+    by_channel: Type.Array(Type.Object({ channel: Type.Union(CHANNELS_BEFORE.map((c) => Type.Literal(c)), { description: 'The channel of the last message sent about the invoice before it was recovered' }), ...Recovered }), { description: 'Recovered cases, by the message that preceded the recovery' }),
+  }), { description: 'One entry per currency, alphabetical; amounts of different currencies are never added' }),
 });
 
 export const CREDIT_NOTE_REASONS = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'] as const;
@@ -467,8 +498,6 @@ export const Job = Type.Object({
   test_clock: Nullable(Ref('clock', 'test clock')), created: Time, updated: Time, finished: Nullable(Time),
 });
 
-export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped', 'unknown', 'dropped'] as const;
-export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
 export const Notification = Type.Object({
   id: Type.String(), object: Type.Literal('notification'), customer: Ref('cus', 'customer'), kind: Literals(NOTIFICATION_KINDS),
   channel: Literals(NOTIFICATION_CHANNELS),
@@ -545,6 +574,7 @@ export type RefundObject = Static<typeof Refund>;
 export type DisputeObject = Static<typeof Dispute>;
 export type DunningPolicyObject = Static<typeof DunningPolicy>;
 export type DunningCaseObject = Static<typeof DunningCase>;
+export type RecoveryReportObject = Static<typeof RecoveryReport>;
 export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
 export type JobObject = Static<typeof Job>;

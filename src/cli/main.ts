@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { connect } from '../adapters/postgres/pool.ts';
 import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts/accounts.ts';
+import { rangeOf, recoveryFigures, recoveryReportView } from '../app/analytics/recovery.ts';
+import { recoveryTable } from '../app/analytics/recovery-table.ts';
 import { listAllFailed } from '../app/billing/failures.ts';
 import { listAllFailedJobs, queueCounts, retryJob } from '../app/jobs/jobs.ts';
 import { deliveryTail, formatAttempt } from '../app/webhooks/tail.ts';
@@ -119,6 +121,16 @@ jobs.command('retry <id>').description('send a failed job back to the queue, due
   .action(async (id: string) => {
     const j = await withDb(async (d) => await retryJob({ db: d.db, clock: systemClock } as Deps, null, id));
     console.log(`${j.id} ${j.kind} is ready again`);
+  });
+
+program.command('report').description('reports for finance and operations').command('recovery')
+  .description('failed-payment recovery per currency, for dunning cases opened in a range of business time')
+  .option('--from <time>', 'start, RFC 3339 or unix seconds (default: 30 days before --to)').option('--to <time>', 'end, excluded (default: now)')
+  .option('--account <id>', 'only this account (default: every account)').option('--currency <code>', 'only this currency')
+  .action(async (o: { from?: string; to?: string; account?: string; currency?: string }) => {
+    const range = rangeOf(o, systemClock.now());
+    const report = await withDb(async (d) => await recoveryFigures(d.db, o.account ?? null, range));
+    for (const line of recoveryTable(recoveryReportView(range, report))) console.log(line);
   });
 
 program.command('webhooks').description('webhook deliveries, every account').command('tail')

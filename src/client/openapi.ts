@@ -117,6 +117,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/recovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Failed-payment recovery per currency, for dunning cases opened in a range of business time */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this currency */
+                    currency?: string;
+                    /** @description Start, inclusive; default 30 days before `to`: RFC 3339 time or unix seconds */
+                    from?: string;
+                    /** @description End, exclusive; default now: RFC 3339 time or unix seconds */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RecoveryReport"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit_log": {
         parameters: {
             query?: never;
@@ -7678,6 +7739,20 @@ export interface components {
             id: string;
             /** @description Id of the invoice (in_…) */
             invoice: string;
+            /** @description Messages about its invoice since the case opened, oldest first */
+            messages: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                at: string;
+                channel: "email" | "sms";
+                /** @description Id of the notification (ntf_…) */
+                id: string;
+                kind: "upcoming_renewal" | "trial_ending" | "payment_failed" | "payment_action_required" | "payment_recovered" | "receipt" | "card_expiring" | "subscription_canceled";
+                sent: string | null;
+                status: "pending" | "sending" | "sent" | "failed" | "skipped" | "unknown" | "dropped";
+            }[];
             next_attempt: string | null;
             /** @enum {string} */
             object: "dunning_case";
@@ -8293,6 +8368,72 @@ export interface components {
              * @description RFC 3339 UTC timestamp
              */
             updated: string;
+        };
+        RecoveryReport: {
+            currency: string | null;
+            /** @description One entry per currency, alphabetical; amounts of different currencies are never added */
+            data: {
+                /** @description Recovered cases, by how the money came back */
+                by_attempt: {
+                    /** @description retry_1, retry_2, …: the dunning retry that succeeded; new_payment_method; manual_payment; paid_out_of_band */
+                    attempt: string;
+                    cases: number;
+                    /** @description Minor units of the currency */
+                    recovered_amount: number;
+                }[];
+                /** @description Recovered cases, by the message that preceded the recovery */
+                by_channel: {
+                    cases: number;
+                    /** @description The channel of the last message sent about the invoice before it was recovered */
+                    channel: "email" | "sms" | "email_and_sms" | "none";
+                    /** @description Minor units of the currency */
+                    recovered_amount: number;
+                }[];
+                /** @description By the category of the decline that opened the case */
+                by_decline_category: {
+                    /** @description Of which no longer to recover: the invoice was voided or written off by hand */
+                    canceled_amount: number;
+                    /** @description Dunning cases opened in the range */
+                    cases: number;
+                    decline_category: "soft" | "hard" | "fraud" | "config";
+                    /** @description Amount due of their invoices */
+                    failed_amount: number;
+                    /** @description Of which still in recovery */
+                    in_recovery_amount: number;
+                    /** @description Of which lost: retries exhausted */
+                    lost_amount: number;
+                    /** @description Of which recovered */
+                    recovered_amount: number;
+                    recovery_rate: string | null;
+                }[];
+                /** @description Of which no longer to recover: the invoice was voided or written off by hand */
+                canceled_amount: number;
+                /** @description Dunning cases opened in the range */
+                cases: number;
+                /** @description Lower-case ISO 4217 code */
+                currency: string;
+                /** @description Amount due of their invoices */
+                failed_amount: number;
+                /** @description Of which still in recovery */
+                in_recovery_amount: number;
+                /** @description Of which lost: retries exhausted */
+                lost_amount: number;
+                /** @description Of which recovered */
+                recovered_amount: number;
+                recovery_rate: string | null;
+            }[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            from: string;
+            /** @enum {string} */
+            object: "recovery_report";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            to: string;
         };
         Refund: {
             /** @description Minor units of the currency */

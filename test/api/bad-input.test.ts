@@ -514,6 +514,12 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "get: another account's policy", method: 'GET', url: `/v1/dunning_policies/${bPolicy.id}`, code: 'resource_missing', param: 'id' },
       { name: 'get: an unknown case', method: 'GET', url: '/v1/dunning_cases/dcase_nope', code: 'resource_missing', param: 'id' },
       { name: 'list: an unknown case status', method: 'GET', url: '/v1/dunning_cases?status=lost', code: 'parameter_invalid', param: 'status' },
+      { name: 'recovery: a from that is no time', method: 'GET', url: '/v1/analytics/recovery?from=yesterday', code: 'parameter_invalid', param: 'from' },
+      { name: 'recovery: a to that is no real instant', method: 'GET', url: '/v1/analytics/recovery?to=2027-02-30T00:00:00Z', code: 'parameter_invalid', param: 'to' },
+      { name: 'recovery: fractional unix seconds', method: 'GET', url: '/v1/analytics/recovery?from=1798761600.5', code: 'parameter_invalid', param: 'from' },
+      { name: 'recovery: a range that ends before it starts', method: 'GET', url: '/v1/analytics/recovery?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z', code: 'parameter_invalid', param: 'from' },
+      { name: 'recovery: a currency that is no code', method: 'GET', url: '/v1/analytics/recovery?currency=dollars', code: 'parameter_invalid', param: 'currency' },
+      { name: 'recovery: an unknown filter', method: 'GET', url: '/v1/analytics/recovery?account=acct_x', code: 'parameter_unknown', param: 'account' },
     ],
     'POST /v1/routing_rules/:id': [
       { name: 'unknown id', url: '/v1/routing_rules/rr_nope', body: { active: false }, code: 'resource_missing', param: 'id' },

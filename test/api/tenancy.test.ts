@@ -30,7 +30,7 @@ async function accountData(h: Harness, accountId: string) {
 }
 
 /** `defaults`: B gets its own (built-in) templates, never A's wording; `unsigned`: a link Rebill did not sign is refused. */
-type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned'; param?: string; method?: 'POST' | 'DELETE' };
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned' | 'no_figures'; param?: string; method?: 'POST' | 'DELETE' };
 
 describe('one account cannot see or touch another account\'s objects', async () => {
   const h = await harness();
@@ -135,6 +135,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/dunning_cases', url: '/v1/dunning_cases?limit=100', expect: 'empty' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?customer=${dunCustomer.id}`, expect: 'empty' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?invoice=${dunningCase.invoice}`, expect: 'empty' },
+    // A's case opened in this range; B's report has no currency at all.
+    { route: 'GET /v1/analytics/recovery', url: '/v1/analytics/recovery?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z', expect: 'no_figures' },
     { route: 'GET /v1/disputes/:id', url: `/v1/disputes/${dispute.id}`, expect: 'missing' },
     { route: 'GET /v1/disputes', url: '/v1/disputes?limit=100', expect: 'empty' },
     { route: 'GET /v1/disputes', url: `/v1/disputes?invoice=${invoice.id}`, expect: 'empty' },
@@ -330,6 +332,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
       } else if (c.expect === 'self') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(r.body).toMatchObject({ object: 'account', id: b.account.id });
+      } else if (c.expect === 'no_figures') {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body).toMatchObject({ object: 'recovery_report', data: [] });
       } else if (c.expect === 'defaults') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(JSON.stringify(r.body)).not.toContain('A receipt');
@@ -424,6 +429,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
       expect(r.status).toBe(200);
       for (const id of aIds) expect(JSON.stringify(r.body)).not.toContain(id);
     }
+    // A's failed renewal counts in A's recovery figures (B's are empty: see the reads).
+    expect((await ok(h, 'GET', '/v1/analytics/recovery?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z')).data).toMatchObject([{ currency: 'usd', cases: 1 }]);
     expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).name).toBe('A customer');
     expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`))).toMatchObject({ status: 'active', cancel_at_period_end: false });
     expect((await ok(h, 'GET', `/v1/invoices/${openInvoice.id}`)).status).toBe('open');

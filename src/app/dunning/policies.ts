@@ -6,7 +6,9 @@ import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
 import { policyFromJson, policyJson, type PolicyJson } from './policy-of.ts';
+import { invoiceMessages, messagesOfCase } from './messages.ts';
 import { dunningCaseView, dunningPolicyView } from './view.ts';
+import type { Row } from '../views.ts';
 
 export type PolicyInput = Partial<Omit<PolicyJson, 'category_actions'>> & {
   category_actions?: Partial<PolicyJson['category_actions']>; name?: string; is_default?: boolean; metadata?: Record<string, string>;
@@ -91,10 +93,16 @@ export async function listDunningPolicies(deps: Deps, accountId: string, page: P
   return await paginate(deps.db.selectFrom('dunning_policies').selectAll().where('account_id', '=', accountId), 'id', page, dunningPolicyView);
 }
 
+/** Cases as the API shows them, with their messages: one more query for the whole set. */
+async function casesWithMessages(deps: Deps, accountId: string, rows: Row<'dunning_cases'>[]) {
+  const byInvoice = await invoiceMessages(deps.db, accountId, rows.map((c) => c.invoice_id));
+  return rows.map((c) => dunningCaseView(c, messagesOfCase(c, byInvoice)));
+}
+
 export async function getDunningCase(deps: Deps, accountId: string, id: string) {
   const row = await deps.db.selectFrom('dunning_cases').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('dunning case', id, 'id');
-  return dunningCaseView(row);
+  return (await casesWithMessages(deps, accountId, [row]))[0]!;
 }
 
 export async function listDunningCases(deps: Deps, accountId: string, page: Page & { customer?: string | undefined; invoice?: string | undefined; status?: string | undefined }) {
@@ -102,5 +110,6 @@ export async function listDunningCases(deps: Deps, accountId: string, page: Page
   if (page.customer) q = q.where('customer_id', '=', page.customer);
   if (page.invoice) q = q.where('invoice_id', '=', page.invoice);
   if (page.status) q = q.where('status', '=', page.status);
-  return await paginate(q, 'id', page, dunningCaseView);
+  const rows = await paginate(q, 'id', page, (c) => c);
+  return { ...rows, data: await casesWithMessages(deps, accountId, rows.data) };
 }

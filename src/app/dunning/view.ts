@@ -14,14 +14,14 @@ const parsed = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v)
 
 export const declinesOf = (c: Row<'dunning_cases'>): StoredDecline[] => parsed<StoredDecline[]>(c.declines);
 
-export const dunningCaseView = (c: Row<'dunning_cases'>): R.DunningCaseObject => ({
+export const dunningCaseView = (c: Row<'dunning_cases'>, messages: R.DunningCaseObject['messages'] = []): R.DunningCaseObject => ({
   id: c.id, object: 'dunning_case' as const, invoice: c.invoice_id, customer: c.customer_id, subscription: c.subscription_id,
   status: c.status as 'active' | 'recovered' | 'exhausted' | 'canceled',
   awaiting: c.awaiting as 'retry' | 'new_payment_method' | 'merchant' | null,
   policy: c.policy_id, policy_rules: parsed<PolicyJson>(c.policy), strategy: c.strategy,
   retries: c.retries, next_attempt: iso(c.next_attempt_at), first_failure: c.first_failure_at.toISOString(), grace_ends: c.grace_ends_at.toISOString(),
   declines: declinesOf(c), ended: iso(c.ended_at), end_reason: c.end_reason, test_clock: c.test_clock_id,
-  created: c.created_at.toISOString(), updated: c.updated_at.toISOString(),
+  created: c.created_at.toISOString(), updated: c.updated_at.toISOString(), messages,
 });
 
 export const dunningPolicyView = (p: Row<'dunning_policies'>): R.DunningPolicyObject => ({
