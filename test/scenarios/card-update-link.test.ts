@@ -6,6 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { smtpMailer } from '../../src/adapters/mailer/smtp.ts';
+import { sequenceEvents } from '../../src/app/events/sequencer.ts';
+import { drain } from '../../src/worker/worker.ts';
+import { mailSink } from '../mail-sink.ts';
 import { harness, tableCounts, type Harness } from '../support.ts';
 
 /**
@@ -151,6 +155,38 @@ describe('card-update links', async () => {
       expect([r.status, r.body.error.code, r.body.error.param]).toEqual([status, code, param]);
     }
     expect(await tableCounts(h)).toEqual(before);
+  });
+
+  it('a payment_failed email carries a link made once with the message; a resend carries the same link', async () => {
+    const mail = await mailSink();
+    afterAll(async () => { await mail.close(); });
+    const saved = h.deps.notifications!;
+    h.deps.notifications = { ...saved, mailer: smtpMailer(mail.url, { timeoutMs: 5000 }) };
+    try {
+      const { customer } = await owing(h);
+      await sequenceEvents(h.deps.db, h.clock.now());
+      await drain(h.deps);
+      const urlIn = (text: string | undefined) => /http:\/\/\S+\/pay\/update\/\S+/.exec(text ?? '')?.[0];
+      const [n] = (await ok(h, 'GET', `/v1/notifications?customer=${customer.id}&kind=payment_failed`)).data;
+      // Earlier tests' customers got theirs too: this customer's is found by its Message-ID.
+      const first = mail.accepted.find((m) => m.messageId === n.message_id);
+      expect(first?.subject).toBe('Payment of $29.00 failed');
+      const url = urlIn(first?.text);
+      expect(url).toMatch(/\/pay\/update\/acct_/);
+      const links = await h.database.pool.query('SELECT id, made_for, expires_at FROM payment_links WHERE customer_id = $1', [customer.id]);
+      expect(links.rows).toHaveLength(1);
+      expect(links.rows[0].made_for).toMatch(/^payment_failed:pay_/);
+      expect(links.rows[0].expires_at.toISOString()).toBe('2027-01-15T00:00:01.000Z');
+      await h.database.pool.query("UPDATE notifications SET status = 'unknown' WHERE id = $1", [n.id]);
+      await ok(h, 'POST', `/v1/notifications/${n.id}/resend`, {});
+      await drain(h.deps);
+      const resent = mail.accepted.filter((m) => m.messageId === first!.messageId);
+      expect(resent).toHaveLength(2);
+      expect(urlIn(resent[1]!.text)).toBe(url);
+      expect((await page(url!)).status).toBe(200);
+    } finally {
+      h.deps.notifications = saved;
+    }
   });
 
   it('no raw card number reaches any table or any log line', async () => {

@@ -76,8 +76,6 @@ export async function insertLink(tx: Db, accountId: string, customerId: string, 
 
 /** Makes a card-update link for one of the account's customers (POST /v1/payment_links/update_payment_method). */
 export async function createPaymentLink(deps: Deps, actor: Actor, input: { customer: string; expires_at?: string; return_url?: string }) {
-  const n = deps.notifications;
-  if (!n) throw new DomainError('payment_links_unavailable', 'Card-update links are signed with REBILL_SECRET_KEY, which this installation does not have.');
   const returnUrl = checkedReturnUrl(input.return_url);
   return await command(deps, actor, async (u) => {
     const c = await u.tx.selectFrom('customers').select(['id', 'test_clock_id']).where('account_id', '=', u.accountId).where('id', '=', input.customer).executeTakeFirst();
@@ -87,6 +85,9 @@ export async function createPaymentLink(deps: Deps, actor: Actor, input: { custo
     if (expiresAt <= now || expiresAt.getTime() > now.getTime() + LINK_MAX_DAYS * DAY_MS) {
       throw invalid('parameter_invalid', `Invalid expires_at: it must be after now (${now.toISOString()}, the customer's business time) and at most ${LINK_MAX_DAYS} days later.`, 'expires_at');
     }
+    // Checked after the input, so a bad request is told what is wrong with it first.
+    const n = deps.notifications;
+    if (!n) throw new DomainError('payment_links_unavailable', 'Card-update links are signed with REBILL_SECRET_KEY, which this installation does not have.');
     const row = await insertLink(u.tx, u.accountId, c.id, { expiresAt, returnUrl, madeFor: null, now });
     const v = paymentLinkView(n, row, c.test_clock_id, now);
     // The URL is the customer's credential: it goes back to the caller only, not into the audit
