@@ -87,6 +87,12 @@ export interface PaymentGateway {
   /** Card details for a reusable token, or null when the token is not valid. */
   inspectToken(token: string, ctx?: { gatewayCustomer: string | null }): Promise<CardDetails | null>;
   /**
+   * Turns a test card number typed into Rebill's hosted card-update page into a token at once
+   * (null: not a test card it knows). Only the sandbox has it: a real gateway tokenizes in its own
+   * element, so a card number never reaches Rebill; the page needs this to work without one.
+   */
+  tokenizeTestCard?(cardNumber: string): Promise<string | null>;
+  /**
    * Verifies one inbound webhook delivery and reads it as normalized events (none for event
    * types Rebill does not act on). Throws WebhookRefusedError when the signature does not hold or
    * is too old; a gateway type without webhooks leaves this out.

@@ -520,6 +520,17 @@ export const NotificationTemplate = Type.Object({
 export const NotificationPreview = Type.Object({ object: Type.Literal('notification_preview'), kind: Literals(NOTIFICATION_KINDS), ...TemplateText });
 export const Unsubscribed = Type.Object({ object: Type.Literal('unsubscribe'), channel: Literals(NOTIFICATION_CHANNELS), unsubscribed: Type.Literal(true) });
 
+export const PAYMENT_LINK_STATUSES = ['active', 'used', 'expired'] as const;
+export const PaymentLink = Type.Object({
+  id: Type.String(), object: Type.Literal('payment_link'), customer: Ref('cus', 'customer'),
+  purpose: Type.Literal('update_payment_method'),
+  url: Nullable(Type.String({ description: "The signed page address to give the customer (REBILL_PUBLIC_URL/pay/update/…); null when this process cannot sign (no REBILL_SECRET_KEY)" })),
+  status: Literals(PAYMENT_LINK_STATUSES), expires_at: Time, used_at: Nullable(Time),
+  return_url: Nullable(Type.String({ description: 'Where the page sends the customer back to when done' })),
+  notification: Nullable(Type.String({ description: 'The message it was made for (kind:subject), or null when made over the API' })),
+  test_clock: Nullable(Ref('clock', 'test clock whose time decides expiry')), created: Time, updated: Time,
+});
+
 export const Event = Type.Object({
   id: Type.String(), object: Type.Literal('event'), type: Type.String({ description: 'e.g. invoice.paid' }),
   created: Type.String({ format: 'date-time', description: 'When it happened, by the clock of the change (a test clock\'s time for its customers)' }),
@@ -579,6 +590,7 @@ export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
 export type JobObject = Static<typeof Job>;
 export type NotificationObject = Static<typeof Notification>;
+export type PaymentLinkObject = Static<typeof PaymentLink>;
 export type AuditEntryObject = Static<typeof AuditEntry>;
 export type AccountObject = Static<typeof Account>;
 export type AddressObject = Static<typeof Address>;

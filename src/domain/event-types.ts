@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'invoice.voided', 'invoice.marked_uncollectible',
   'invoiceitem.created',
   'payment.succeeded', 'payment.failed', 'payment.processing', 'payment.requires_action',
+  'payment_link.created', 'payment_link.used',
   'payment_method.attached',
   'price.created',
   'product.created',

@@ -36,6 +36,7 @@ export const ID_PREFIX = {
   billingFailure: 'bfail',
   job: 'job',
   notification: 'ntf',
+  paymentLink: 'plink',
   request: 'req',
 } as const;
 

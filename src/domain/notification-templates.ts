@@ -33,7 +33,7 @@ export const VARIABLES: Record<NotificationKind, readonly string[]> = {
 
 export const SAMPLE: Readonly<Record<string, string>> = {
   customer_name: 'Ada Lovelace', customer_email: 'ada@example.com', merchant_name: 'Coffee Club',
-  unsubscribe_url: 'https://rebill.example/v1/unsubscribe/sample', update_payment_method_url: '',
+  unsubscribe_url: 'https://rebill.example/v1/unsubscribe/sample', update_payment_method_url: 'https://rebill.example/pay/update/sample',
   invoice_id: 'in_sample', invoice_number: 'ADA-0001', amount_due: '$20.00', amount_paid: '$20.00', total: '$20.00', currency: 'USD',
   period_start: '2027-01-01', period_end: '2027-02-01', failure_reason: 'Your card has insufficient funds.',
   action_url: 'https://bank.example/3ds/sample', subscription_id: 'sub_sample', renewal_date: '2027-02-01', amount: '$20.00',
@@ -51,7 +51,7 @@ export const DEFAULT_TEMPLATES: Record<NotificationKind, Template> = {
   upcoming_renewal: T('Your subscription renews on {{renewal_date}}', 'Your subscription renews on {{renewal_date}} for {{amount}}.', '{{merchant_name}}: your subscription renews on {{renewal_date}} for {{amount}}.'),
   trial_ending: T('Your trial ends on {{trial_end}}', 'Your trial ends on {{trial_end}}; then your subscription costs {{amount}}.', '{{merchant_name}}: your trial ends on {{trial_end}}.'),
   payment_failed: T('Payment of {{amount_due}} failed', 'We could not collect {{amount_due}} for invoice {{invoice_number}}: {{failure_reason}}\n\nPlease update your payment method. {{update_payment_method_url}}', '{{merchant_name}}: payment of {{amount_due}} failed. Please update your card. {{update_payment_method_url}}'),
-  payment_action_required: T('Confirm your payment of {{amount_due}}', 'Your bank asks you to confirm the payment of {{amount_due}} for invoice {{invoice_number}}: {{action_url}}', '{{merchant_name}}: confirm your payment of {{amount_due}}: {{action_url}}'),
+  payment_action_required: T('Confirm your payment of {{amount_due}}', 'Your bank asks you to confirm the payment of {{amount_due}} for invoice {{invoice_number}}: {{action_url}}\n\nOr pay with another card: {{update_payment_method_url}}', '{{merchant_name}}: confirm your payment of {{amount_due}}: {{action_url}}'),
   payment_recovered: T('Payment of {{amount_paid}} received', 'Thank you: we received {{amount_paid}} for invoice {{invoice_number}}, and your subscription continues.', '{{merchant_name}}: payment of {{amount_paid}} received, thank you.'),
   receipt: T('Receipt for invoice {{invoice_number}}', 'We received {{amount_paid}} for invoice {{invoice_number}}. The invoice is attached.', '{{merchant_name}}: we received {{amount_paid}}, thank you.'),
   card_expiring: T('Your card ending {{card_last4}} expires soon', 'Your {{card_brand}} card ending {{card_last4}} expires at the end of {{card_exp_month}}/{{card_exp_year}}. Please update it. {{update_payment_method_url}}', '{{merchant_name}}: your card ending {{card_last4}} expires soon.'),

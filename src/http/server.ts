@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { Deps } from '../app/ports.ts';
 import { DomainError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
@@ -35,6 +36,7 @@ import { dunningRoutes } from './routes/dunning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
+import { paymentLinkRoutes } from './routes/payment-links.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -43,10 +45,12 @@ import { subscriptionScheduleRoutes } from './routes/subscription-schedules.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
 
 /** The HTTP API: thin routes over the application services. */
-export async function buildServer(deps: Deps, opts: { logLevel?: string; checkResponses?: boolean } = {}) {
+/** `logStream`: where the request log goes (stdout when not given); tests read it back. */
+export async function buildServer(deps: Deps, opts: { logLevel?: string; checkResponses?: boolean; logStream?: DestinationStream } = {}) {
   const app = Fastify({
     logger: {
       level: opts.logLevel ?? 'info',
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
       // Query strings and headers stay out of logs: they may carry keys or card data.
       serializers: { req: (req: FastifyRequest) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
       redact: ['req.headers.authorization'],
@@ -125,6 +129,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   jobRoutes(app, deps);
   recordRoutes(app, deps);
   notificationRoutes(app, deps);
+  paymentLinkRoutes(app, deps);
   app.setNotFoundHandler((req, reply) => sendError(reply, new DomainError('route_missing', `No route ${req.method} ${req.url.split('?')[0]}`)));
   await app.ready();
   return app;

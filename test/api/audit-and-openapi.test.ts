@@ -114,6 +114,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/notification_templates': ['get'], '/v1/notification_templates/{kind}': ['get', 'post'], '/v1/notification_templates/{kind}/preview': ['post'],
       '/v1/notifications': ['get'], '/v1/notifications/{id}': ['get'], '/v1/notifications/{id}/resend': ['post'], '/v1/notifications/{id}/drop': ['post'],
       '/v1/unsubscribe/{token}': ['post'],
+      '/v1/payment_links/update_payment_method': ['post'], '/v1/payment_links/{id}': ['get'],
     };
 
     it('is served without a key as an OpenAPI 3.1 document covering every endpoint', async () => {

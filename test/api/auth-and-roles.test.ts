@@ -103,6 +103,8 @@ describe('roles', async () => {
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Roles' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id });
   const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Roles' });
+  h.deps.notifications = { from: 'billing@roles.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 5) };
+  const link = await ok(h, 'POST', '/v1/payment_links/update_payment_method', { customer: customer.id });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -118,7 +120,7 @@ describe('roles', async () => {
     '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`,
     '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`,
     '/v1/analytics/recovery', '/v1/analytics/recovery?from=1798761600&to=1801440000&currency=usd',
-    '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`];
+    '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`, `/v1/payment_links/${link.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -178,6 +180,7 @@ describe('roles', async () => {
     { name: 'reword a notification template', url: '/v1/notification_templates/receipt', body: { subject: 'Receipt {{invoice_number}}' }, needs: 'billing' },
     { name: 'resend a notification', url: `/v1/notifications/${notification}/resend`, body: {}, needs: 'billing' },
     { name: 'drop a notification', url: `/v1/notifications/${notification}/drop`, body: {}, needs: 'billing' },
+    { name: 'make a card-update link', url: '/v1/payment_links/update_payment_method', body: { customer: customer.id }, needs: 'write' },
   ];
 
   it.each(['read_only', 'agent'] as const)('a %s key can preview a template: it changes nothing', async (role) => {

@@ -844,6 +844,19 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'a message still pending', url: `/v1/notifications/${pendingNotification}/drop`, body: {}, code: 'notification_not_unknown', param: 'id' },
       { name: 'unknown field', url: `/v1/notifications/${pendingNotification}/drop`, body: { why: 'x' }, code: 'parameter_unknown', param: 'why' },
     ],
+    'POST /v1/payment_links/update_payment_method': [
+      { name: 'no customer', url: '/v1/payment_links/update_payment_method', body: {}, code: 'parameter_missing', param: 'customer' },
+      { name: 'unknown customer', url: '/v1/payment_links/update_payment_method', body: { customer: 'cus_nope' }, code: 'resource_missing', param: 'customer' },
+      { name: 'expiry not a timestamp', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id, expires_at: 'next week' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'expiry in the past', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id, expires_at: '2026-12-31T00:00:00Z' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'expiry beyond 30 days', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id, expires_at: '2027-03-01T00:00:00Z' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'a return URL that is not http(s)', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id, return_url: 'ftp://shop.example/' }, code: 'parameter_invalid', param: 'return_url' },
+      { name: 'a return URL that is not a URL', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id, return_url: 'account page' }, code: 'parameter_invalid', param: 'return_url' },
+      { name: 'no secret key to sign it with', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id }, code: 'payment_links_unavailable', param: null },
+      { name: 'unknown field', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id, amount: 5 }, code: 'parameter_unknown', param: 'amount' },
+      { name: 'unknown id', method: 'GET', url: '/v1/payment_links/plink_nope', code: 'resource_missing', param: 'id' },
+      { name: 'id too long', method: 'GET', url: `/v1/payment_links/plink_${'x'.repeat(70)}`, code: 'parameter_invalid', param: 'id' },
+    ],
     'POST /v1/unsubscribe/:token': [
       { name: 'a link Rebill did not sign', url: '/v1/unsubscribe/eyJ4IjoxfQ.forged', body: {}, status: 404, code: 'unsubscribe_link_invalid', param: 'token' },
       { name: 'not a link at all', url: '/v1/unsubscribe/nothing', body: {}, status: 404, code: 'unsubscribe_link_invalid', param: 'token' },
@@ -900,6 +913,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/notifications/:id/resend', `/v1/notifications/${pendingNotification}/resend`, {}],
     ['POST /v1/notifications/:id/drop', `/v1/notifications/${pendingNotification}/drop`, {}],
     ['POST /v1/unsubscribe/:token', '/v1/unsubscribe/nothing', {}],
+    ['POST /v1/payment_links/update_payment_method', '/v1/payment_links/update_payment_method', { customer: noCard.id }],
     ['POST /v1/credit_notes', '/v1/credit_notes', { ...note, amount: 50 }],
     ['POST /v1/credit_notes/:id/void', `/v1/credit_notes/${issuedNote.id}/void`, {}],
     ['POST /v1/subscription_schedules', '/v1/subscription_schedules', plan],
@@ -907,12 +921,15 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/subscription_schedules/:id/cancel', `/v1/subscription_schedules/${notStarted.id}/cancel`, {}],
     ['POST /v1/subscription_schedules/:id/release', `/v1/subscription_schedules/${notStarted.id}/release`, {}],
   ];
+  const PAGE = 'POST /pay/update/:token';
   it('covers every POST endpoint of the API', () => {
     const posts = registeredRoutes(h.app).filter((r) => r.startsWith('POST '));
     expect(posts.length).toBeGreaterThan(5);
     // The gateway webhook takes a processor's signed bytes, not a JSON body of Rebill's: its cases are above.
-    expect(endpoints.map(([e]) => e).sort()).toEqual(posts.filter((p) => p !== 'POST /v1/gateway_webhooks/:gateway_id'));
-    expect(Object.keys(cases).sort()).toEqual(posts);
+    expect(endpoints.map(([e]) => e).sort()).toEqual(posts.filter((p) => p !== 'POST /v1/gateway_webhooks/:gateway_id' && p !== PAGE));
+    // The hosted card-update page answers people in HTML, not JSON: its bad input is in test/scenarios/card-update-link.test.ts
+    // (forged, used, expired links) and in hostile-input.test.ts.
+    expect(Object.keys(cases).sort()).toEqual(posts.filter((p) => p !== PAGE));
   });
   describe.each(endpoints)('%s with a body that is not what it expects', (_e, url, valid) => {
     it('malformed JSON → 400 body_invalid', async () => {
@@ -951,6 +968,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'in a test clock name', url: '/v1/test_clocks', body: { frozen_time: '2027-02-01T00:00:00Z', name: '4242424242424242' }, code: 'card_number_refused', param: 'name' },
       { name: 'as a list filter', method: 'GET', url: '/v1/customers?email=4242424242424242', code: 'card_number_refused', param: 'email' },
       { name: 'as an id to retrieve', method: 'GET', url: '/v1/customers/4000056655665556', code: 'card_number_refused', param: 'id' },
+      { name: 'in a card-update link\'s return URL', url: '/v1/payment_links/update_payment_method', body: { customer: noCard.id, return_url: 'https://shop.example/?c=4242424242424242' }, code: 'card_number_refused', param: 'return_url' },
       { name: 'with an Idempotency-Key', url: '/v1/customers', body: { name: '4242424242424242' }, headers: { 'idempotency-key': 'card-key-1' }, code: 'card_number_refused', param: 'name' },
     ];
     it.each(cardCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

@@ -227,6 +227,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/dunning_policies/:id': { name: 'Renamed', is_default: true, retry_schedule_days: [1, 2] },
     'POST /v1/notification_templates/:kind': { subject: 'Paid {{amount_paid}}', sms: 'Paid {{amount_paid}}' },
     'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },
+    'POST /v1/payment_links/update_payment_method': { customer: customer.id, expires_at: '2027-01-05T00:00:00Z', return_url: 'https://shop.example/account' },
     'POST /v1/webhook_endpoints/:id/replay': { types: ['customer.created'], created: { gte: '2027-01-01T00:00:00Z', lte: '2027-12-31T00:00:00Z' }, status: 'failed' },
   };
   // An Idempotency-Key already spent on another request.
@@ -239,7 +240,9 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
 
   // The gateway webhook takes a processor's signed bytes, not Rebill's JSON: it has its own corpus below.
   const WEBHOOK = '/v1/gateway_webhooks/:gateway_id';
-  const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length)).filter((p) => p !== WEBHOOK);
+  // The hosted card-update page answers people with HTML, not the API's JSON: its own corpus below too.
+  const PAGE = '/pay/update/:token';
+  const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length)).filter((p) => p !== WEBHOOK && p !== PAGE);
   const collection = (path: string) => /^\/v1\/([a-z_]+)\/:id\b/.exec(path)?.[1];
   const unfillable = writes.filter((p) => fillNamed(p).includes(':') && !ids[collection(p) ?? '']);
 
@@ -298,6 +301,25 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
       expect(r.status).toBeLessThan(500);
       if (a.status) expect(r.status).toBe(a.status);
       expectErrorShape(r.body);
+      expect(await tableCounts(h)).toEqual(before);
+    });
+  });
+
+  describe(`POST ${PAGE}`, () => {
+    const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    // Whatever reaches the page's handler without a signed token is the plain "not valid" page (404);
+    // what the framework refuses first (size, encoding, content type) is the API's JSON error.
+    const attacks = requestAttacks({}).filter((a) => a.json !== undefined);
+    it.each(attacks.map((a) => [a.name, a] as const))('%s', async (_name, a) => {
+      const before = await tableCounts(h);
+      const res = await fetch(`${base}/pay/update/not-a-signed-token${a.query ?? ''}`, {
+        method: 'POST', headers: { 'content-type': a.contentType ?? 'application/json', ...(a.headers ?? {}) }, body: a.json,
+      });
+      const text = await res.text();
+      expect(res.status, text.slice(0, 300)).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      if (res.headers.get('content-type')?.startsWith('text/html')) expect(text).toContain('This link is not valid');
+      else expectErrorShape(JSON.parse(text));
       expect(await tableCounts(h)).toEqual(before);
     });
   });

@@ -312,6 +312,22 @@ describe('Idempotency-Key on writes', async () => {
     expect(await everything(h)).toEqual(afterRotation);
   });
 
+  it('replays a card-update link: one link, the same URL, kept sealed for the replay', async () => {
+    h.deps.notifications = { from: 'billing@idem.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 3) };
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-link@example.com' });
+    const body = { customer: customer.id, return_url: 'https://shop.example/account' };
+    const first = await raw(h, '/v1/payment_links/update_payment_method', body, 'link-key-1');
+    expect(first.status).toBe(200);
+    const { url } = JSON.parse(first.text);
+    const before = await everything(h);
+    const again = await raw(h, '/v1/payment_links/update_payment_method', body, 'link-key-1');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    expect(await everything(h)).toEqual(before);
+    const stored = await h.database.pool.query("SELECT response FROM idempotency_keys WHERE key = 'link-key-1'");
+    expect(stored.rows[0].response).not.toContain(url.split('.').at(-1));
+    expect((await raw(h, '/v1/payment_links/update_payment_method', { customer: customer.id }, 'link-key-1')).status).toBe(409);
+  });
+
   it('replays a webhook replay and a delivery retry: each sends once, the same answer', async () => {
     const endpoint = JSON.parse((await raw(h, '/v1/webhook_endpoints', { url: 'https://hooks.example.com/replayed', enabled_events: ['customer.created'] }, 'we-replay-0')).text);
     const delivery = await webhookDelivery(h, endpoint.id);

@@ -12,9 +12,11 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
+/** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
+const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
 
 /** Every row an account owns, as text, table by table. */
 async function accountData(h: Harness, accountId: string) {
@@ -97,6 +99,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
   await ok(h, 'POST', '/v1/notification_templates/receipt', { subject: 'A receipt {{invoice_number}}' });
   const notification = (await ok(h, 'GET', `/v1/notifications?customer=${customer.id}&kind=receipt&limit=100`)).data.find((n: { invoice: string }) => n.invoice === invoice.id);
 
+  // A card-update link (signing needs the key notifications are configured with).
+  h.deps.notifications = { from: 'billing@a.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 7) };
+  const link = await ok(h, 'POST', '/v1/payment_links/update_payment_method', { customer: unpaidCustomer.id });
+
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
 
@@ -117,7 +123,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -133,6 +139,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/dunning_policies', url: '/v1/dunning_policies?limit=100', expect: 'empty' },
     { route: 'GET /v1/dunning_cases/:id', url: `/v1/dunning_cases/${dunningCase.id}`, expect: 'missing' },
     { route: 'GET /v1/dunning_cases', url: '/v1/dunning_cases?limit=100', expect: 'empty' },
+    { route: 'GET /v1/payment_links/:id', url: `/v1/payment_links/${link.id}`, expect: 'missing' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?customer=${dunCustomer.id}`, expect: 'empty' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?invoice=${dunningCase.invoice}`, expect: 'empty' },
     // A's case opened in this range; B's report has no currency at all.
@@ -298,6 +305,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/notifications/:id/drop', url: `/v1/notifications/${notification.id}/drop`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/notification_templates/:kind/preview', url: '/v1/notification_templates/receipt/preview', body: {}, expect: 'defaults' },
     { route: 'POST /v1/notification_templates/:kind', url: '/v1/notification_templates/receipt', body: { subject: 'B receipt' }, expect: 'defaults' },
+    { route: 'POST /v1/payment_links/update_payment_method', url: '/v1/payment_links/update_payment_method', body: { customer: unpaidCustomer.id }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/unsubscribe/:token', url: `/v1/unsubscribe/${Buffer.from(JSON.stringify([a.accountId, customer.id, 'email'])).toString('base64url')}.forged`, body: {}, expect: 'unsigned' },
   ];
 
@@ -305,11 +313,26 @@ describe('one account cannot see or touch another account\'s objects', async () 
     const covered = [...new Set([...reads, ...writes].map((c) => c.route))].sort();
     const registered = registeredRoutes(h.app);
     expect(registered.length).toBeGreaterThan(15);
-    expect(registered).toEqual([...covered, ...PUBLIC_ROUTES].sort());
+    expect(registered).toEqual([...covered, ...PUBLIC_ROUTES, ...PAGE_ROUTES].sort());
     const doc = await h.call('GET', '/v1/openapi.json', undefined, { key: null });
     const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)).sort();
     expect(documented).toEqual(covered);
+  });
+
+  it("A's card-update page opens only with A's signed token: the account or link named in it cannot be swapped, and B's key adds nothing", async () => {
+    const [acct, id, sig] = link.url.split('/').at(-1).split('.');
+    const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}/pay/update/`;
+    const before = await accountData(h, a.accountId);
+    expect((await fetch(base + [acct, id, sig].join('.'))).status).toBe(200);
+    for (const token of [[b.account.id, id, sig], [acct, notification.id, sig], [acct, id, `${sig.slice(0, -2)}xx`]].map((t) => t.join('.'))) {
+      for (const method of ['GET', 'POST']) {
+        const r = await fetch(base + token, { method, headers: { authorization: `Bearer ${b.key.secret}`, 'content-type': 'application/x-www-form-urlencoded' }, ...(method === 'POST' ? { body: 'card_number=4242424242424242&expiry=12%2F30' } : {}) });
+        expect([token, method, r.status]).toEqual([token, method, 404]);
+        expect(await r.text()).not.toContain('A customer');
+      }
+    }
+    expect(await accountData(h, a.accountId)).toEqual(before);
   });
 
   it('the public routes hold no tenant data', async () => {

@@ -222,7 +222,12 @@ export interface NotificationsTable {
   status: string; recipient: string | null; variables: Json; invoice_id: string | null; attempts: Defaulted<number>;
   last_error: Defaulted<string | null>; sent_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts;
 }
+export interface PaymentLinksTable {
+  account_id: string; id: string; customer_id: string; purpose: string; return_url: string | null; made_for: string | null;
+  expires_at: Ts; used_at: Ts | null; created_at: Ts; updated_at: Ts;
+}
 export interface DB {
+  payment_links: PaymentLinksTable;
   notification_templates: NotificationTemplatesTable;
   notifications: NotificationsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -9,6 +9,8 @@ import { preferencesOf } from '../../domain/notification-preferences.ts';
 import type { Channel } from './unsubscribe.ts';
 import { SEND_JOB, SEND_MAX_ATTEMPTS } from './send-kind.ts';
 import { REMINDER_TRIGGERS, scheduleReminder } from './reminders.ts';
+import { insertLink, LINK_DEFAULT_DAYS } from '../payment-links/links.ts';
+import { nowFor } from '../time.ts';
 
 /** The event types that make a message; time-based kinds (renewal reminders, …) come from a recurring job. */
 const TRIGGERS = ['invoice.payment_failed', 'invoice.payment_action_required', 'invoice.paid', 'subscription.deleted', ...REMINDER_TRIGGERS];
@@ -81,8 +83,13 @@ export async function makeMessages(tx: Transaction<DB>, accountId: string, event
   const account = await tx.selectFrom('accounts').select('name').where('id', '=', accountId).executeTakeFirst();
   if (!c) return 0;
   const prefs = preferencesOf(c.notification_preferences);
-  const vars = { ...m.vars, customer_name: c.name ?? '', customer_email: c.email ?? '', merchant_name: account?.name ?? '' };
+  const vars: Record<string, string> = { ...m.vars, customer_name: c.name ?? '', customer_email: c.email ?? '', merchant_name: account?.name ?? '' };
+  // The card-update link is made once, with the message (both channels share it); the variables
+  // keep its id, and the send job signs it into the URL, so a resend carries the same link.
+  const linkId = LINK_KINDS.has(m.kind) ? newId('paymentLink') : null;
+  if (linkId) vars.payment_link = linkId;
   let made = 0;
+  let wrote = false;
   for (const channel of ['email', 'sms'] as Channel[]) {
     const recipient = channel === 'email' ? c.email : c.phone;
     // An opted-out channel is logged as skipped only when it could have been used: a customer
@@ -95,11 +102,22 @@ export async function makeMessages(tx: Transaction<DB>, accountId: string, event
       recipient, variables: JSON.stringify(vars), invoice_id: m.invoice, last_error: status === 'skipped' ? `the customer turned ${channel} off` : null,
       created_at: now, updated_at: now,
     }).onConflict((oc) => oc.columns(['account_id', 'dedupe_key', 'channel']).doNothing()).returning('id').executeTakeFirst();
+    wrote ||= r !== undefined;
     if (!r || status !== 'pending') continue;
     await sql`INSERT INTO jobs (id, account_id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
       VALUES (${newId('job')}, ${accountId}, ${SEND_JOB}, ${JSON.stringify({ notification: id })}::jsonb, 'ready', 0, ${SEND_MAX_ATTEMPTS},
               ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz)`.execute(tx);
     made++;
   }
+  if (linkId && wrote) await linkForMessage(tx, accountId, m, linkId, now);
   return made;
+}
+
+/** The messages that ask the customer for a new card carry a card-update link (update_payment_method_url). */
+const LINK_KINDS: ReadonlySet<NotificationKind> = new Set(['payment_failed', 'card_expiring', 'payment_action_required']);
+
+async function linkForMessage(tx: Transaction<DB>, accountId: string, m: Made, linkId: string, now: Date) {
+  const c = await tx.selectFrom('customers').select('test_clock_id').where('account_id', '=', accountId).where('id', '=', m.customer).executeTakeFirstOrThrow();
+  const at = await nowFor({ clock: { now: () => now } }, tx, accountId, c.test_clock_id);
+  await insertLink(tx, accountId, m.customer, { id: linkId, expiresAt: new Date(at.getTime() + LINK_DEFAULT_DAYS * 86_400_000), returnUrl: null, madeFor: m.dedupe, now: at });
 }

@@ -6,6 +6,7 @@ import { defineJob, exponentialBackoff } from '../jobs/catalogue.ts';
 import { SendError, type Deps, type MailMessage } from '../ports.ts';
 import type { Row } from '../views.ts';
 import { SEND_JOB, SEND_MAX_ATTEMPTS } from './send-kind.ts';
+import { linkUrl } from '../payment-links/links.ts';
 import { templateOf } from './templates.ts';
 import { unsubscribeUrl, type Channel } from './unsubscribe.ts';
 
@@ -42,10 +43,11 @@ async function deliver(deps: Deps, n: Row<'notifications'>): Promise<void> {
   const kind = n.kind;
   if (!isNotificationKind(kind)) throw new SendError('refused', `unknown kind ${kind}`);
   const channel = n.channel as Channel;
-  // The card-update link (issue 17 point 4) is not there yet: the variable renders empty until it is.
-  const vars: Record<string, string> = { ...(typeof n.variables === 'string' ? JSON.parse(n.variables) : n.variables) as Record<string, string>, update_payment_method_url: '' };
   // Not configured: failed at once rather than retried for hours; an operator resends it once it is.
   if (!cfg) throw new SendError('refused', 'notifications are not configured in this process (REBILL_SECRET_KEY)');
+  const stored = (typeof n.variables === 'string' ? JSON.parse(n.variables) : n.variables) as Record<string, string>;
+  // The message's card-update link was made with it (fanout.ts); its URL is signed here, the same on every resend.
+  const vars: Record<string, string> = { ...stored, update_payment_method_url: stored.payment_link ? linkUrl(cfg, n.account_id, stored.payment_link) : '' };
   const unsubscribe = unsubscribeUrl(cfg, n.account_id, n.customer_id, channel);
   const { template } = await templateOf(deps.db, n.account_id, kind);
   const text = render(template, { ...vars, unsubscribe_url: unsubscribe });

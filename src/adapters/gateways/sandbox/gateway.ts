@@ -5,6 +5,7 @@ import type { DB } from '../../postgres/schema.ts';
 import { GatewayUnreachableError, type CardDetails, type ChargeLookup, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type RefundLookup, type RefundOutcome, type RefundRequest } from '../../../app/ports.ts';
 import { normalizeDecline } from '../../../domain/declines.ts';
 import { sandboxRefund, sandboxRefundOf } from './refunds.ts';
+import { sandboxTokenOf } from './test-cards.ts';
 import { TEST_TOKENS, type TokenBehaviour } from './tokens.ts';
 
 type ChargeRow = { id: string; status: string; decline_code: string | null; token: string };
@@ -42,6 +43,10 @@ export class SandboxGateway implements PaymentGateway {
 
   async inspectToken(token: string): Promise<CardDetails | null> {
     return TEST_TOKENS[token]?.card ?? null;
+  }
+
+  async tokenizeTestCard(cardNumber: string): Promise<string | null> {
+    return sandboxTokenOf(cardNumber);
   }
 
   async charge(req: ChargeRequest): Promise<ChargeOutcome> {
