@@ -32,6 +32,7 @@ import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { disputeRoutes } from './routes/disputes.ts';
 import { dunningRoutes } from './routes/dunning.ts';
+import { entitlementRoutes } from './routes/entitlements.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
@@ -117,6 +118,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   refundRoutes(app, deps);
   disputeRoutes(app, deps);
   dunningRoutes(app, deps);
+  entitlementRoutes(app, deps);
   gatewayWebhookRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

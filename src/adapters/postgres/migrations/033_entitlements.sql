@@ -66,9 +66,10 @@ CREATE INDEX customer_entitlements_due_idx ON customer_entitlements (recheck_at)
 CREATE INDEX customer_entitlements_clock_due_idx ON customer_entitlements (account_id, test_clock_id, recheck_at)
   WHERE test_clock_id IS NOT NULL;
 
+-- An account that has defined no feature has nothing to announce: one index probe, no row.
 CREATE FUNCTION rebill_entitlements_stale(acct text, cust text, clock text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO customer_entitlements (account_id, customer_id, test_clock_id, recheck_at)
-  VALUES (acct, cust, clock, 'epoch')
+  SELECT acct, cust, clock, 'epoch' WHERE EXISTS (SELECT 1 FROM features f WHERE f.account_id = acct)
   ON CONFLICT (account_id, customer_id) DO UPDATE SET recheck_at = 'epoch'
     WHERE customer_entitlements.recheck_at IS DISTINCT FROM 'epoch'
 $$;
