@@ -113,6 +113,9 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/notification_templates': ['get'], '/v1/notification_templates/{kind}': ['get', 'post'], '/v1/notification_templates/{kind}/preview': ['post'],
       '/v1/notifications': ['get'], '/v1/notifications/{id}': ['get'], '/v1/notifications/{id}/resend': ['post'], '/v1/notifications/{id}/drop': ['post'],
       '/v1/unsubscribe/{token}': ['post'],
+      '/v1/features': ['get', 'post'], '/v1/features/{id}': ['get', 'post'],
+      '/v1/products/{id}/features': ['get', 'post'], '/v1/products/{id}/features/{feature}': ['delete'],
+      '/v1/customers/{id}/entitlements': ['get'], '/v1/customers/{id}/entitlement_overrides': ['get', 'post'],
     };
 
     it('is served without a key as an OpenAPI 3.1 document covering every endpoint', async () => {

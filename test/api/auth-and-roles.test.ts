@@ -103,6 +103,8 @@ describe('roles', async () => {
   const gateway = await ok(h, 'POST', '/v1/gateways', { type: 'sandbox', name: 'Roles' });
   const rule = await ok(h, 'POST', '/v1/routing_rules', { gateway: gateway.id });
   const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Roles' });
+  const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'roles', name: 'Roles' });
+  await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -117,7 +119,8 @@ describe('roles', async () => {
     `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, `/v1/gateways/${gateway.id}/health`, '/v1/gateways/sandbox/health', '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
     '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`,
     '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`,
-    '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`];
+    '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`,
+    '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -177,6 +180,10 @@ describe('roles', async () => {
     { name: 'reword a notification template', url: '/v1/notification_templates/receipt', body: { subject: 'Receipt {{invoice_number}}' }, needs: 'billing' },
     { name: 'resend a notification', url: `/v1/notifications/${notification}/resend`, body: {}, needs: 'billing' },
     { name: 'drop a notification', url: `/v1/notifications/${notification}/drop`, body: {}, needs: 'billing' },
+    { name: 'define a feature', url: '/v1/features', body: { lookup_key: 'exports', name: 'Exports' }, needs: 'catalog' },
+    { name: 'archive a feature', url: `/v1/features/${feature.id}`, body: { name: 'Renamed' }, needs: 'catalog' },
+    { name: 'attach a feature to a product', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, needs: 'catalog' },
+    { name: "override a customer's entitlement", url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' }, needs: 'write' },
   ];
 
   it.each(['read_only', 'agent'] as const)('a %s key can preview a template: it changes nothing', async (role) => {
@@ -191,6 +198,12 @@ describe('roles', async () => {
     expectError(await h.call('DELETE', `/v1/webhook_endpoints/${endpoint.id}`, undefined, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
     expect(await tableCounts(h)).toEqual(before);
     expect((await h.call('GET', `/v1/webhook_endpoints/${endpoint.id}`)).status).toBe(200);
+  });
+
+  it.each(['read_only', 'agent', 'support'] as const)('a %s key cannot detach a feature from a product', async (role) => {
+    const before = await tableCounts(h);
+    expectError(await h.call('DELETE', `/v1/products/${product.id}/features/${feature.id}`, undefined, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
+    expect(await tableCounts(h)).toEqual(before);
   });
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {
