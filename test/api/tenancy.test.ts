@@ -13,7 +13,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates',
-  'features', 'product_features', 'entitlement_overrides', 'customer_entitlements'];
+  'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 

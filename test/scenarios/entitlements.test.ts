@@ -69,6 +69,24 @@ describe('entitlements follow subscription state, grace periods and overrides, o
     expect((await changes(h, customer.id)).slice(2)).toEqual([{ at: '2027-02-09T00:00:00.000Z', now: ['api_access', 'export'], before: [] }]);
   });
 
+  it("past_due with no dunning case (no card to charge): grace counts from the renewal's finalization with the customer's policy's grace days", async () => {
+    const brief = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Brief grace', grace_period_days: 3 });
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'nocard@example.com', test_clock: clock.id, dunning_policy: brief.id });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+    expect((await ok(h, 'GET', `/v1/customers/${customer.id}/entitlements`)).data[0].source).toEqual({ type: 'subscription', subscription: sub.id, status: 'trialing' });
+    await advance(h, clock.id, '2027-01-10T23:59:59Z');
+    expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).status).toBe('past_due');
+    expect((await ok(h, 'GET', `/v1/dunning_cases?customer=${customer.id}`)).data).toEqual([]);
+    expect(await keysOf(h, customer.id)).toEqual(['api_access', 'export']);
+    await advance(h, clock.id, '2027-01-12T00:00:00Z');
+    expect(await keysOf(h, customer.id)).toEqual([]);
+    expect(await changes(h, customer.id)).toEqual([
+      { at: '2027-01-01T00:00:00.000Z', now: ['api_access', 'export'], before: [] },
+      { at: '2027-01-11T00:00:00.000Z', now: [], before: ['api_access', 'export'] },
+    ]);
+  });
+
   it('an override grants a feature to a customer without a subscription until it expires, then it is gone; audited as the caller', async () => {
     const clock = await clockAt(h, '2027-03-01T00:00:00Z');
     const customer = await ok(h, 'POST', '/v1/customers', { email: 'gift@example.com', test_clock: clock.id });
@@ -132,5 +150,32 @@ describe('entitlements follow subscription state, grace periods and overrides, o
     await ok(h, 'POST', `/v1/subscriptions/${sub.id}/cancel`);
     await advance(h, clock.id, '2027-05-09T00:00:00Z');
     expect(await changes(h, customer.id)).toHaveLength(5);
+  });
+});
+
+describe('in real time, the worker\'s duty announces what changed and what time ended', async () => {
+  const h = await harness();
+  const sso = await ok(h, 'POST', '/v1/features', { lookup_key: 'sso', name: 'Single sign-on' });
+  const { price } = await productWith(h, [sso]);
+  const customer = await ok(h, 'POST', '/v1/customers', { email: 'realtime@example.com' });
+  const duty = async () => { let n = 0; for (let k; (k = await recheckDueEntitlements(h.deps)) > 0;) n += k; return n; };
+
+  it('a new subscription is announced by the duty; an override expiring an hour later is announced when the hour is up, not before', async () => {
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_visa' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    expect(await changes(h, customer.id)).toEqual([]);
+    expect(await duty()).toBe(1);
+    expect(await changes(h, customer.id)).toEqual([{ at: '2027-01-01T00:00:00.000Z', now: ['sso'], before: [] }]);
+
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}/cancel`, {});
+    await ok(h, 'POST', `/v1/customers/${customer.id}/entitlement_overrides`, { feature: sso.id, grant: true, expires_at: '2027-01-01T01:00:00Z' });
+    expect(await duty()).toBe(0);
+    h.clock.advanceMs(59 * 60_000);
+    expect(await duty()).toBe(0);
+    expect(await keysOf(h, customer.id)).toEqual(['sso']);
+    h.clock.advanceMs(60_000);
+    expect(await duty()).toBe(1);
+    expect(await keysOf(h, customer.id)).toEqual([]);
+    expect((await changes(h, customer.id)).slice(1)).toEqual([{ at: '2027-01-01T01:00:00.000Z', now: [], before: ['sso'] }]);
   });
 });

@@ -223,6 +223,9 @@ export interface CustomerEntitlementsTable {
   account_id: string; customer_id: string; test_clock_id: string | null;
   entitlements: ColumnType<unknown, string | undefined, string>; recheck_at: Ts | null; updated_at: Ts | null;
 }
+export interface EntitlementChangesTable {
+  account_id: string; id: Generated<bigint>; customer_id: string; test_clock_id: string | null; created_at: Generated<Ts>;
+}
 export interface RoutingRulesTable {
   account_id: string; id: string; position: number; gateway: string; currency: string | null; amount_gte: bigint | null; amount_lte: bigint | null;
   brand: string | null; card_country: string | null; customer_country: string | null; customer_metadata: Json; active: Defaulted<boolean>;
@@ -256,6 +259,7 @@ export interface DB {
   product_features: ProductFeaturesTable;
   entitlement_overrides: EntitlementOverridesTable;
   customer_entitlements: CustomerEntitlementsTable;
+  entitlement_changes: EntitlementChangesTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;

@@ -89,11 +89,15 @@ export async function customerEntitlements(deps: Deps, accountId: string, custom
 /**
  * Derives the customer's set in `u`'s transaction and compares it with the last one announced:
  * a different set of features is stored and announced (`entitlements.updated`, with the former
- * list in previous_attributes). Either way the snapshot's recheck_at becomes the next instant at
+ * list in previous_attributes). Either way the customer's noted changes are consumed and the snapshot's recheck_at becomes the next instant at
  * which time alone may change the set (a grace end, an override's expiry), for the duty.
  */
 export async function refreshEntitlements(deps: Pick<Deps, 'clock'>, u: UnitOfWork, customerId: string): Promise<void> {
   const customer = await customerOf(u.tx, u.accountId, customerId);
+  // The changes noted so far are taken into account now; one noted meanwhile is recomputed later.
+  // Rows another worker holds are left to it (it recomputes this customer too): no waiting here.
+  await u.tx.deleteFrom('entitlement_changes').where('id', 'in', (eb) => eb.selectFrom('entitlement_changes').select('id')
+    .where('account_id', '=', u.accountId).where('customer_id', '=', customerId).forUpdate().skipLocked()).execute();
   await u.tx.insertInto('customer_entitlements').values({ account_id: u.accountId, customer_id: customerId, test_clock_id: customer.test_clock_id, recheck_at: null })
     .onConflict((oc) => oc.columns(['account_id', 'customer_id']).doNothing()).execute();
   const snapshot = await u.tx.selectFrom('customer_entitlements').selectAll().where('account_id', '=', u.accountId).where('customer_id', '=', customerId).forUpdate().executeTakeFirstOrThrow();
@@ -110,15 +114,14 @@ export async function refreshEntitlements(deps: Pick<Deps, 'clock'>, u: UnitOfWo
 }
 
 /**
- * Marks stale the snapshots of customers whose set a catalog change may alter: those with a
- * live subscription to one of `products`, and those with an override of one of `features`.
- * The duty recomputes them (and announces changes) outside this transaction: a product may have
- * many subscribers.
+ * Notes, for the duty, the customers whose set a catalog change may alter: those with a live
+ * subscription to one of `products`, and those with an override of one of `features`. They are
+ * recomputed (and changes announced) outside this transaction: a product may have many subscribers.
  */
-export async function markStale(u: UnitOfWork, by: { products?: string[]; features?: string[] }): Promise<void> {
+export async function noteChanged(u: UnitOfWork, by: { products?: string[]; features?: string[] }): Promise<void> {
   const products = by.products ?? [];
   const features = by.features ?? [];
-  await sql`SELECT rebill_entitlements_stale(x.account_id, x.customer_id, x.test_clock_id) FROM (
+  await sql`SELECT rebill_entitlements_changed(x.account_id, x.customer_id, x.test_clock_id) FROM (
       SELECT s.account_id, s.customer_id, s.test_clock_id FROM subscriptions s
         JOIN subscription_items i ON i.account_id = s.account_id AND i.subscription_id = s.id
         JOIN prices p ON p.account_id = i.account_id AND p.id = i.price_id

@@ -4,7 +4,7 @@ import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
-import { markStale } from './derive.ts';
+import { noteChanged } from './derive.ts';
 import { featureView, productFeatureView } from './view.ts';
 
 export type FeatureInput = { lookup_key: string; name: string; metadata?: Record<string, string> };
@@ -41,7 +41,7 @@ export async function updateFeature(deps: Deps, actor: Actor, id: string, input:
       updated_at: now, version: before.version + 1,
     }).where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     // Archiving a feature takes it from everyone who has it; restoring gives it back.
-    if (after.active !== before.active) await markStale(u, { features: [id] });
+    if (after.active !== before.active) await noteChanged(u, { features: [id] });
     const view = featureView(after);
     u.audit('feature.updated', 'feature', id, featureView(before), view, now);
     u.emit('feature.updated', id, view, now);
@@ -81,7 +81,7 @@ export async function attachFeature(deps: Deps, actor: Actor, productId: string,
       .where('product_id', '=', productId).where('feature_id', '=', featureId).executeTakeFirstOrThrow();
     const view = productFeatureView(row, feature);
     if (inserted) {
-      await markStale(u, { products: [productId] });
+      await noteChanged(u, { products: [productId] });
       u.audit('product_feature.attached', 'product', productId, null, { feature: featureId, lookup_key: feature.lookup_key }, now);
     }
     return view;
@@ -95,7 +95,7 @@ export async function detachFeature(deps: Deps, actor: Actor, productId: string,
     const gone = await u.tx.deleteFrom('product_features').where('account_id', '=', u.accountId).where('product_id', '=', productId)
       .where('feature_id', '=', featureId).returningAll().executeTakeFirst();
     if (!gone) throw notFound('feature of the product', featureId, 'feature');
-    await markStale(u, { products: [productId] });
+    await noteChanged(u, { products: [productId] });
     u.audit('product_feature.detached', 'product', productId, { feature: featureId }, null, now);
     return { id: featureId, object: 'product_feature', deleted: true as const };
   });

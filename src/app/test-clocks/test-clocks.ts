@@ -45,13 +45,14 @@ export async function listTestClocks(deps: Deps, accountId: string, page: Page) 
 
 /**
  * The earliest thing due on this clock at or before `until`: a subscription action, an
- * unsettled payment or a job of one of its customers. `silent`: attempts the gateway did not answer about during this advance,
+ * unsettled payment, a job, a dunning retry or an entitlements recheck of one of its customers. `silent`: attempts the gateway did not answer about during this advance,
  * left for a later one rather than asked again at every step.
  */
 async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date, silent: string[]) {
   const kinds = catalogueOf(deps).all().map((k) => k.name);
   // At one instant, kind DESC puts a schedule's phase before the renewal that must bill it.
-  // customer_entitlements sorts last: at one instant, the status changes come first.
+  // customer_entitlements: a customer with a change noted is recomputed at once (at 'epoch', i.e. now);
+  // one whose grace or override ends sorts last at its instant, after that instant's status changes.
   const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job' | 'dunning_case' | 'customer_entitlements'; id: string; at: Date }>`
     (SELECT 'subscription_schedule' AS kind, id, next_phase_at AS at FROM subscription_schedules
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_phase_at <= ${until})
@@ -70,6 +71,9 @@ async function nextDue(deps: Deps, accountId: string, clockId: string, until: Da
     (SELECT 'dunning_case' AS kind, id, next_attempt_at AS at FROM dunning_cases
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status = 'active' AND next_attempt_at <= ${until}
         AND id <> ALL(${silent}::text[]))
+    UNION ALL
+    (SELECT 'customer_entitlements' AS kind, customer_id AS id, 'epoch'::timestamptz AS at FROM entitlement_changes
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND customer_id <> ALL(${silent}::text[]) LIMIT 1)
     UNION ALL
     (SELECT 'customer_entitlements' AS kind, customer_id AS id, recheck_at AS at FROM customer_entitlements
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND recheck_at <= ${until} AND customer_id <> ALL(${silent}::text[]))
