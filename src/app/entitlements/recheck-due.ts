@@ -21,6 +21,8 @@ async function refreshAll(deps: Deps, tx: UnitOfWork['tx'], customers: CustomerK
  * and may wait for one takes them in that order, so two workers cannot deadlock.
  */
 async function recheckNoted(deps: Deps): Promise<number> {
+  // Idle polls cost one read, not a transaction.
+  if (!await deps.db.selectFrom('entitlement_changes').select('id').limit(1).executeTakeFirst()) return 0;
   return await deps.db.transaction().execute(async (tx) => {
     const noted = await tx.selectFrom('entitlement_changes').select(['account_id', 'customer_id']).orderBy('id').limit(BATCH).forUpdate().skipLocked().execute();
     const keys = [...new Map(noted.map((n) => [`${n.account_id}\u0000${n.customer_id}`, n])).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, n]) => n);
@@ -32,6 +34,7 @@ async function recheckNoted(deps: Deps): Promise<number> {
 /** Real-time customers whose grace period or override ran out: their snapshots are locked up front, without waiting for any. */
 async function recheckDue(deps: Deps): Promise<number> {
   const now = deps.clock.now();
+  if (!await deps.db.selectFrom('customer_entitlements').select('customer_id').where('test_clock_id', 'is', null).where('recheck_at', '<=', now).limit(1).executeTakeFirst()) return 0;
   return await deps.db.transaction().execute(async (tx) => {
     const due = await tx.selectFrom('customer_entitlements').select(['account_id', 'customer_id']).where('test_clock_id', 'is', null)
       .where('recheck_at', '<=', now).orderBy('recheck_at').limit(BATCH).forUpdate().skipLocked().execute();
