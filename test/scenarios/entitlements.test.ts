@@ -69,6 +69,20 @@ describe('entitlements follow subscription state, grace periods and overrides, o
     expect((await changes(h, customer.id)).slice(2)).toEqual([{ at: '2027-02-09T00:00:00.000Z', now: ['api_access', 'export'], before: [] }]);
   });
 
+  it('a renewal recovered by a retry within grace never interrupts access: nothing to announce', async () => {
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'recovers@example.com', test_clock: clock.id });
+    await ok(h, 'POST', '/v1/payment_methods', { customer: customer.id, token: 'tok_chargeDeclinedInsufficientFundsRecoversAfter2' });
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+    await advance(h, clock.id, '2027-01-09T12:00:00Z');
+    expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).status).toBe('past_due');
+    expect(await keysOf(h, customer.id)).toEqual(['api_access', 'export']);
+    await advance(h, clock.id, '2027-01-20T00:00:00Z');
+    expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).status).toBe('active');
+    expect(await keysOf(h, customer.id)).toEqual(['api_access', 'export']);
+    expect(await changes(h, customer.id)).toEqual([{ at: '2027-01-01T00:00:00.000Z', now: ['api_access', 'export'], before: [] }]);
+  });
+
   it("past_due with no dunning case (no card to charge): grace counts from the renewal's finalization with the customer's policy's grace days", async () => {
     const brief = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Brief grace', grace_period_days: 3 });
     const clock = await clockAt(h, '2027-01-01T00:00:00Z');
