@@ -91,6 +91,37 @@ export const Product = Type.Object({
   active: Type.Boolean(), metadata: MetadataObject, created: Time, updated: Time,
 });
 
+export const Feature = Type.Object({
+  id: Type.String(), object: Type.Literal('feature'),
+  lookup_key: Type.String({ description: 'Stable machine name your code checks (e.g. api_access); unique in the account' }),
+  name: Type.String(), active: Type.Boolean({ description: 'An archived feature grants nothing and cannot be attached or granted anew' }),
+  metadata: MetadataObject, created: Time, updated: Time,
+});
+
+export const ProductFeature = Type.Object({
+  object: Type.Literal('product_feature'), product: Ref('prod', 'product'), feature: Feature, created: Time,
+});
+
+const EntitlementSource = Type.Union([
+  Type.Object({ type: Type.Literal('subscription'), subscription: Ref('sub', 'subscription'), status: Literals(SUBSCRIPTION_STATUSES) }),
+  Type.Object({ type: Type.Literal('override'), override: Ref('entov', 'entitlement override') }),
+], { description: 'What grants it: a subscription (with its status: active, trialing, or past_due in grace) or a manual override' });
+
+export const Entitlement = Type.Object({
+  object: Type.Literal('entitlement'), feature: Ref('feat', 'feature'), lookup_key: Type.String(), source: EntitlementSource,
+});
+
+export const EntitlementSummary = Type.Object({
+  object: Type.Literal('entitlement_summary'), customer: Ref('cus', 'customer'), entitlements: Type.Array(Entitlement),
+}, { description: 'The object of an entitlements.updated event; its previous_attributes hold the former list' });
+
+export const EntitlementOverride = Type.Object({
+  id: Type.String(), object: Type.Literal('entitlement_override'), customer: Ref('cus', 'customer'), feature: Ref('feat', 'feature'),
+  lookup_key: Type.String(), grant: Type.Boolean({ description: 'true adds the feature, false removes it, until expires_at' }),
+  expires_at: Time, expired: Type.Boolean({ description: "Whether expires_at has passed in the customer's business time" }),
+  reason: Nullable(Type.String()), created_by: Type.String({ description: 'The actor (API key or user) that created it' }), created: Time,
+});
+
 const DecimalString = Type.String({ description: 'Minor units, may be fractional: "0.04" is 0.04 cents for USD' });
 export const Interval = Literals(['day', 'week', 'month', 'year'] as const);
 
@@ -586,6 +617,11 @@ export type DisputeObject = Static<typeof Dispute>;
 export type DunningPolicyObject = Static<typeof DunningPolicy>;
 export type DunningCaseObject = Static<typeof DunningCase>;
 export type RecoveryReportObject = Static<typeof RecoveryReport>;
+export type FeatureObject = Static<typeof Feature>;
+export type ProductFeatureObject = Static<typeof ProductFeature>;
+export type EntitlementObject = Static<typeof Entitlement>;
+export type EntitlementOverrideObject = Static<typeof EntitlementOverride>;
+export type EntitlementSummaryObject = Static<typeof EntitlementSummary>;
 export type CreditNoteObject = Static<typeof CreditNote>;
 export type EventObject = Static<typeof Event>;
 export type JobObject = Static<typeof Job>;

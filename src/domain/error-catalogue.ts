@@ -92,6 +92,8 @@ export const ERRORS = {
   promotion_code_customer_mismatch: { status: 400, type: 'invalid_request_error', message: 'The promotion code is reserved for another customer.' },
   promotion_code_first_time_only: { status: 400, type: 'invalid_request_error', message: 'The promotion code is for first-time customers, and this customer already has a finalized invoice with a total above zero.' },
   promotion_code_minimum_not_met: { status: 400, type: 'invalid_request_error', message: 'The first invoice\'s subtotal does not reach the promotion code\'s minimum_amount (or is in another currency than minimum_amount_currency).' },
+  feature_lookup_key_taken: { status: 400, type: 'invalid_request_error', message: 'Another feature of the account already has this lookup_key.' },
+  feature_inactive: { status: 400, type: 'invalid_request_error', message: 'The feature is archived: it cannot be attached to a product or granted anew.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

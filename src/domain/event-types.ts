@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'customer_balance_transaction.created',
   'dispute.created', 'dispute.updated', 'dispute.closed',
   'dunning_case.created', 'dunning_case.updated', 'dunning_case.closed', 'dunning_case.merchant_action_required',
+  'entitlements.updated',
+  'feature.created', 'feature.updated',
   'gateway.created', 'gateway.updated',
   'invoice.created', 'invoice.finalized', 'invoice.updated', 'invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required',
   'invoice.voided', 'invoice.marked_uncollectible',

@@ -12,6 +12,8 @@ export const ID_PREFIX = {
   routingRule: 'rr',
   dunningPolicy: 'dpol',
   dunningCase: 'dcase',
+  feature: 'feat',
+  entitlementOverride: 'entov',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

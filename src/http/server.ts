@@ -34,6 +34,7 @@ import { refundRoutes } from './routes/refunds.ts';
 import { disputeRoutes } from './routes/disputes.ts';
 import { dunningRoutes } from './routes/dunning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { entitlementRoutes } from './routes/entitlements.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentLinkRoutes } from './routes/payment-links.ts';
@@ -123,6 +124,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   disputeRoutes(app, deps);
   dunningRoutes(app, deps);
   analyticsRoutes(app, deps);
+  entitlementRoutes(app, deps);
   gatewayWebhookRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

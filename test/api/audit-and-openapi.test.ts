@@ -115,6 +115,9 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/notifications': ['get'], '/v1/notifications/{id}': ['get'], '/v1/notifications/{id}/resend': ['post'], '/v1/notifications/{id}/drop': ['post'],
       '/v1/unsubscribe/{token}': ['post'],
       '/v1/payment_links/update_payment_method': ['post'], '/v1/payment_links/{id}': ['get'],
+      '/v1/features': ['get', 'post'], '/v1/features/{id}': ['get', 'post'],
+      '/v1/products/{id}/features': ['get', 'post'], '/v1/products/{id}/features/{feature}': ['delete'],
+      '/v1/customers/{id}/entitlements': ['get'], '/v1/customers/{id}/entitlement_overrides': ['get', 'post'],
     };
 
     it('is served without a key as an OpenAPI 3.1 document covering every endpoint', async () => {

@@ -105,6 +105,8 @@ describe('roles', async () => {
   const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Roles' });
   h.deps.notifications = { from: 'billing@roles.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 5) };
   const link = await ok(h, 'POST', '/v1/payment_links/update_payment_method', { customer: customer.id });
+  const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'roles', name: 'Roles' });
+  await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -120,7 +122,8 @@ describe('roles', async () => {
     '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`,
     '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`,
     '/v1/analytics/recovery', '/v1/analytics/recovery?from=1798761600&to=1801440000&currency=usd',
-    '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`, `/v1/payment_links/${link.id}`];
+    '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`, `/v1/payment_links/${link.id}`,
+    '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -181,6 +184,10 @@ describe('roles', async () => {
     { name: 'resend a notification', url: `/v1/notifications/${notification}/resend`, body: {}, needs: 'billing' },
     { name: 'drop a notification', url: `/v1/notifications/${notification}/drop`, body: {}, needs: 'billing' },
     { name: 'make a card-update link', url: '/v1/payment_links/update_payment_method', body: { customer: customer.id }, needs: 'write' },
+    { name: 'define a feature', url: '/v1/features', body: { lookup_key: 'exports', name: 'Exports' }, needs: 'catalog' },
+    { name: 'archive a feature', url: `/v1/features/${feature.id}`, body: { name: 'Renamed' }, needs: 'catalog' },
+    { name: 'attach a feature to a product', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, needs: 'catalog' },
+    { name: "override a customer's entitlement", url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' }, needs: 'write' },
   ];
 
   it.each(['read_only', 'agent'] as const)('a %s key can preview a template: it changes nothing', async (role) => {
@@ -195,6 +202,12 @@ describe('roles', async () => {
     expectError(await h.call('DELETE', `/v1/webhook_endpoints/${endpoint.id}`, undefined, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
     expect(await tableCounts(h)).toEqual(before);
     expect((await h.call('GET', `/v1/webhook_endpoints/${endpoint.id}`)).status).toBe(200);
+  });
+
+  it.each(['read_only', 'agent', 'support'] as const)('a %s key cannot detach a feature from a product', async (role) => {
+    const before = await tableCounts(h);
+    expectError(await h.call('DELETE', `/v1/products/${product.id}/features/${feature.id}`, undefined, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
+    expect(await tableCounts(h)).toEqual(before);
   });
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {

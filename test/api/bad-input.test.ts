@@ -92,6 +92,11 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Bad input' });
   const bPolicy = await asOther('POST', '/v1/dunning_policies', { name: 'B' });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, other.key.secret);
+  // Features: one on A's product, one archived, and another account's.
+  const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'api_access', name: 'API' });
+  await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
+  const archived = await ok(h, 'POST', `/v1/features/${(await ok(h, 'POST', '/v1/features', { lookup_key: 'legacy', name: 'Legacy' })).id}`, { active: false });
+  const bFeature = await asOther('POST', '/v1/features', { lookup_key: 'b_feature', name: 'B' });
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
   const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
@@ -521,6 +526,46 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'recovery: a currency that is no code', method: 'GET', url: '/v1/analytics/recovery?currency=dollars', code: 'parameter_invalid', param: 'currency' },
       { name: 'recovery: an unknown filter', method: 'GET', url: '/v1/analytics/recovery?account=acct_x', code: 'parameter_unknown', param: 'account' },
     ],
+    'POST /v1/features': [
+      { name: 'missing lookup_key', url: '/v1/features', body: { name: 'x' }, code: 'parameter_missing', param: 'lookup_key' },
+      { name: 'missing name', url: '/v1/features', body: { lookup_key: 'x' }, code: 'parameter_missing', param: 'name' },
+      { name: 'a lookup key with spaces', url: '/v1/features', body: { lookup_key: 'api access', name: 'x' }, code: 'parameter_invalid', param: 'lookup_key' },
+      { name: 'a lookup key too long', url: '/v1/features', body: { lookup_key: 'k'.repeat(81), name: 'x' }, code: 'parameter_invalid', param: 'lookup_key' },
+      { name: 'a lookup key taken', url: '/v1/features', body: { lookup_key: 'api_access', name: 'again' }, code: 'feature_lookup_key_taken', param: 'lookup_key' },
+      { name: 'get: an unknown feature', method: 'GET', url: '/v1/features/feat_nope', code: 'resource_missing', param: 'id' },
+      { name: "get: another account's feature", method: 'GET', url: `/v1/features/${bFeature.id}`, code: 'resource_missing', param: 'id' },
+    ],
+    'POST /v1/features/:id': [
+      { name: 'unknown id', url: '/v1/features/feat_nope', body: { name: 'x' }, code: 'resource_missing', param: 'id' },
+      { name: "another account's feature", url: `/v1/features/${bFeature.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
+      { name: 'a new lookup key (it is stable)', url: `/v1/features/${feature.id}`, body: { lookup_key: 'renamed' }, code: 'parameter_unknown', param: 'lookup_key' },
+      { name: 'a string for active', url: `/v1/features/${feature.id}`, body: { active: 'no' }, code: 'parameter_invalid', param: 'active' },
+    ],
+    'POST /v1/products/:id/features': [
+      { name: 'missing feature', url: `/v1/products/${product.id}/features`, body: {}, code: 'parameter_missing', param: 'feature' },
+      { name: 'an unknown product', url: '/v1/products/prod_nope/features', body: { feature: feature.id }, code: 'resource_missing', param: 'id' },
+      { name: "another account's product", url: `/v1/products/${bProduct.id}/features`, body: { feature: feature.id }, code: 'resource_missing', param: 'id' },
+      { name: 'an unknown feature', url: `/v1/products/${product.id}/features`, body: { feature: 'feat_nope' }, code: 'resource_missing', param: 'feature' },
+      { name: "another account's feature", url: `/v1/products/${product.id}/features`, body: { feature: bFeature.id }, code: 'resource_missing', param: 'feature' },
+      { name: 'an archived feature', url: `/v1/products/${product.id}/features`, body: { feature: archived.id }, code: 'feature_inactive', param: 'feature' },
+      { name: 'delete: a feature the product does not have', method: 'DELETE', url: `/v1/products/${product.id}/features/${archived.id}`, code: 'resource_missing', param: 'feature' },
+      { name: 'delete: an unknown product', method: 'DELETE', url: `/v1/products/prod_nope/features/${feature.id}`, code: 'resource_missing', param: 'id' },
+      { name: "list: another account's product", method: 'GET', url: `/v1/products/${bProduct.id}/features`, code: 'resource_missing', param: 'id' },
+    ],
+    'POST /v1/customers/:id/entitlement_overrides': [
+      { name: 'an unknown customer', url: '/v1/customers/cus_nope/entitlement_overrides', body: { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }, code: 'resource_missing', param: 'id' },
+      { name: "another account's customer", url: `/v1/customers/${bCustomer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }, code: 'resource_missing', param: 'id' },
+      { name: 'an unknown feature', url: `/v1/customers/${payer.id}/entitlement_overrides`, body: { feature: 'feat_nope', grant: true, expires_at: '2027-06-01T00:00:00Z' }, code: 'resource_missing', param: 'feature' },
+      { name: "another account's feature", url: `/v1/customers/${payer.id}/entitlement_overrides`, body: { feature: bFeature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }, code: 'resource_missing', param: 'feature' },
+      { name: 'an archived feature', url: `/v1/customers/${payer.id}/entitlement_overrides`, body: { feature: archived.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }, code: 'feature_inactive', param: 'feature' },
+      // The payer's clock stands at 2027-03-01: a February expiry is past for them, whatever the real date.
+      { name: "an expiry already past in the customer's business time", url: `/v1/customers/${payer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2027-02-15T00:00:00Z' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'no expiry', url: `/v1/customers/${payer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true }, code: 'parameter_missing', param: 'expires_at' },
+      { name: 'an expiry that is not a time', url: `/v1/customers/${payer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: 'tomorrow' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'no grant', url: `/v1/customers/${payer.id}/entitlement_overrides`, body: { feature: feature.id, expires_at: '2027-06-01T00:00:00Z' }, code: 'parameter_missing', param: 'grant' },
+      { name: "get: another account's customer's entitlements", method: 'GET', url: `/v1/customers/${bCustomer.id}/entitlements`, code: 'resource_missing', param: 'id' },
+      { name: 'get: the overrides of an unknown customer', method: 'GET', url: '/v1/customers/cus_nope/entitlement_overrides', code: 'resource_missing', param: 'id' },
+    ],
     'POST /v1/routing_rules/:id': [
       { name: 'unknown id', url: '/v1/routing_rules/rr_nope', body: { active: false }, code: 'resource_missing', param: 'id' },
       { name: "another account's rule", url: `/v1/routing_rules/${bRule.id}`, body: { active: false }, code: 'resource_missing', param: 'id' },
@@ -907,6 +952,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/billing_failures/:id/retry', `/v1/billing_failures/${failure}/retry`, {}],
     ['POST /v1/jobs/:id/retry', `/v1/jobs/${deadJob}/retry`, {}],
     ['POST /v1/dunning_policies', '/v1/dunning_policies', { name: 'Valid' }],
+    ['POST /v1/features', '/v1/features', { lookup_key: 'valid_key', name: 'Valid' }],
+    ['POST /v1/features/:id', `/v1/features/${feature.id}`, {}],
+    ['POST /v1/products/:id/features', `/v1/products/${product.id}/features`, { feature: feature.id }],
+    ['POST /v1/customers/:id/entitlement_overrides', `/v1/customers/${payer.id}/entitlement_overrides`, { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }],
     ['POST /v1/dunning_policies/:id', `/v1/dunning_policies/${policy.id}`, { max_retries: 2 }],
     ['POST /v1/notification_templates/:kind', '/v1/notification_templates/receipt', {}],
     ['POST /v1/notification_templates/:kind/preview', '/v1/notification_templates/receipt/preview', {}],

@@ -177,6 +177,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Hostile' });
   const bPolicy = await asB('/v1/dunning_policies', { name: 'B' });
   const bDelivery = await webhookDelivery(h, bEndpoint.id, b.key.secret);
+  const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'hostile', name: 'Hostile' });
+  const bFeature = await asB('/v1/features', { lookup_key: 'hostile', name: 'B' });
   // Messages: the receipts of both accounts' paid first invoices, made when the events are sequenced.
   await sequenceEvents(h.deps.db, h.clock.now());
   const notificationOf = async (accountId: string) => (await h.deps.db.selectFrom('notifications').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()).id;
@@ -196,6 +198,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     gateways: { own: gateway.id, other: bGateway.id },
     routing_rules: { own: rule.id, other: bRule.id },
     dunning_policies: { own: policy.id, other: bPolicy.id },
+    features: { own: feature.id, other: bFeature.id }, products: { own: product.id, other: bProduct.id },
     jobs: { own: job, other: bJob },
     notifications: { own: notification, other: bNotification },
   };
@@ -225,6 +228,9 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/routing_rules/:id': { position: 3, description: 'Large US charges' },
     'POST /v1/dunning_policies': { name: 'Patient', retry_schedule_days: [2, 5, 9], preferred_hour: 9, max_retries: 3, category_actions: { config: 'alert_merchant' }, grace_period_days: 10, end_action: 'mark_unpaid', mark_uncollectible: true, metadata: { team: 'finance' } },
     'POST /v1/dunning_policies/:id': { name: 'Renamed', is_default: true, retry_schedule_days: [1, 2] },
+    'POST /v1/features': { lookup_key: 'seats.max', name: 'Seats', metadata: { tier: 'pro' } }, 'POST /v1/features/:id': { name: 'Renamed', active: true },
+    'POST /v1/products/:id/features': { feature: feature.id },
+    'POST /v1/customers/:id/entitlement_overrides': { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z', reason: 'Pilot' },
     'POST /v1/notification_templates/:kind': { subject: 'Paid {{amount_paid}}', sms: 'Paid {{amount_paid}}' },
     'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },
     'POST /v1/payment_links/update_payment_method': { customer: customer.id, expires_at: '2027-01-05T00:00:00Z', return_url: 'https://shop.example/account' },

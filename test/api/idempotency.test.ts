@@ -378,6 +378,24 @@ describe('Idempotency-Key on writes', async () => {
     expect(await everything(h)).toEqual(before);
   });
 
+  it('replays POST /v1/features and an entitlement override: one of each, one announcement, the same answers', async () => {
+    const body = { lookup_key: 'replayed', name: 'Replayed' };
+    const first = await raw(h, '/v1/features', body, 'feat-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/features', body, 'feat-key-1', first);
+    expect(await everything(h)).toEqual(before);
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-entitled@example.com' });
+    const grant = { feature: JSON.parse(first.text).id, grant: true, expires_at: '2030-01-01T00:00:00Z' };
+    const url = `/v1/customers/${customer.id}/entitlement_overrides`;
+    const made = await raw(h, url, grant, 'entov-key-1');
+    expect(made.status).toBe(200);
+    const granted = await everything(h);
+    await expectReplayed(h, url, grant, 'entov-key-1', made);
+    expect(await everything(h)).toEqual(granted);
+    expect((await ok(h, 'GET', `/v1/events?type=entitlements.updated&object_id=${customer.id}`)).data).toHaveLength(1);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -12,7 +12,8 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
  */
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
-  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links'];
+  'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
+  'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
@@ -22,7 +23,7 @@ const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
 async function accountData(h: Harness, accountId: string) {
   const out: Record<string, string[]> = {};
   for (const t of TENANT_TABLES) {
-    const order = t === 'idempotency_keys' ? 'key' : t === 'notification_templates' ? 'kind' : 'id';
+    const order = { idempotency_keys: 'key', notification_templates: 'kind', product_features: 'product_id, feature_id', customer_entitlements: 'customer_id' }[t] ?? 'id';
     const r = await h.database.pool.query(`SELECT x::text AS row FROM ${t} AS x WHERE account_id = $1 ORDER BY ${order}`, [accountId]);
     out[t] = r.rows.map((x) => x.row as string);
   }
@@ -102,6 +103,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
   // A card-update link (signing needs the key notifications are configured with).
   h.deps.notifications = { from: 'billing@a.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 7) };
   const link = await ok(h, 'POST', '/v1/payment_links/update_payment_method', { customer: unpaidCustomer.id });
+  // A feature of A's product, and an override of it for A's customer.
+  const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'api_access', name: 'A API' });
+  await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
+  const override = await ok(h, 'POST', `/v1/customers/${customer.id}/entitlement_overrides`, { feature: feature.id, grant: false, expires_at: '2027-06-01T00:00:00Z' });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -123,7 +128,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -149,6 +154,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/disputes', url: `/v1/disputes?invoice=${invoice.id}`, expect: 'empty' },
     { route: 'GET /v1/disputes', url: `/v1/disputes?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
+    { route: 'GET /v1/features/:id', url: `/v1/features/${feature.id}`, expect: 'missing' },
+    { route: 'GET /v1/features', url: '/v1/features?limit=100', expect: 'empty' },
+    { route: 'GET /v1/features', url: '/v1/features?lookup_key=api_access', expect: 'empty' },
+    { route: 'GET /v1/products/:id/features', url: `/v1/products/${product.id}/features`, expect: 'missing' },
+    { route: 'GET /v1/customers/:id/entitlements', url: `/v1/customers/${customer.id}/entitlements`, expect: 'missing' },
+    { route: 'GET /v1/customers/:id/entitlement_overrides', url: `/v1/customers/${customer.id}/entitlement_overrides?limit=100`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions', url: `/v1/customers/${customer.id}/balance_transactions?limit=100`, expect: 'missing' },
     { route: 'GET /v1/customers/:id/balance_transactions/:txn', url: `/v1/customers/${customer.id}/balance_transactions/${adjustment.id}`, expect: 'missing' },
     { route: 'GET /v1/products/:id', url: `/v1/products/${product.id}`, expect: 'missing' },
@@ -295,6 +306,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/prices', url: '/v1/prices', body: { product: product.id, currency: 'usd', unit_amount: 1 }, expect: 'missing', param: 'product' },
     { route: 'POST /v1/payment_methods', url: '/v1/payment_methods', body: { customer: customer.id, token: 'tok_visa' }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/subscriptions', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }] }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/features/:id', url: `/v1/features/${feature.id}`, body: { active: false }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/features', url: '/v1/features', body: { lookup_key: 'api_access', name: 'B API' }, expect: 'own' },
+    { route: 'POST /v1/products/:id/features', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, expect: 'missing', param: 'id' },
+    { route: 'DELETE /v1/products/:id/features/:feature', url: `/v1/products/${product.id}/features/${feature.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
+    { route: 'POST /v1/customers/:id/entitlement_overrides', url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }, expect: 'missing', param: 'id' },
     // Objects B creates without naming A's land in B's account only.
     { route: 'POST /v1/products', url: '/v1/products', body: { name: 'B box' }, expect: 'own' },
     { route: 'POST /v1/test_clocks', url: '/v1/test_clocks', body: { frozen_time: '2027-01-10T00:00:00Z' }, expect: 'own' },
@@ -390,7 +406,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body.error).toMatchObject({ code: 'unsubscribe_link_invalid', param: 'token' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }
@@ -411,6 +427,20 @@ describe('one account cannot see or touch another account\'s objects', async () 
       const withPm = await asB('POST', `/v1/customers/${mine.body.id}`, { invoice_settings: { default_payment_method: pm.id } });
       expect(withPm.status).toBe(404);
       expect(withPm.body.error).toMatchObject({ code: 'resource_missing', param: 'invoice_settings[default_payment_method]' });
+      expect(await accountData(h, a.accountId)).toEqual(before);
+    });
+
+    it("B cannot attach A's feature to its own product, nor grant or revoke it for its own customer", async () => {
+      const bProduct = (await asB('POST', '/v1/products', { name: 'B features' })).body;
+      const mine = (await asB('POST', '/v1/customers', { email: 'b-features@example.com' })).body;
+      const before = await accountData(h, a.accountId);
+      const attached = await asB('POST', `/v1/products/${bProduct.id}/features`, { feature: feature.id });
+      expect(attached.status).toBe(404);
+      expect(attached.body.error).toMatchObject({ code: 'resource_missing', param: 'feature' });
+      const granted = await asB('POST', `/v1/customers/${mine.id}/entitlement_overrides`, { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' });
+      expect(granted.status).toBe(404);
+      expect(granted.body.error).toMatchObject({ code: 'resource_missing', param: 'feature' });
+      expect((await asB('GET', `/v1/customers/${mine.id}/entitlements`)).body).toEqual({ object: 'list', data: [], has_more: false });
       expect(await accountData(h, a.accountId)).toEqual(before);
     });
 

@@ -209,6 +209,23 @@ export interface DunningCasesTable {
   retries: Defaulted<number>; next_attempt_at: Ts | null; declines: ColumnType<unknown, string | undefined, string>; ended_at: Ts | null; end_reason: string | null;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
+/** Migration 033 (issue 17): entitlements. */
+export interface FeaturesTable {
+  account_id: string; id: string; lookup_key: string; name: string; active: Defaulted<boolean>;
+  metadata: ColumnType<unknown, string | undefined, string>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface ProductFeaturesTable { account_id: string; product_id: string; feature_id: string; created_at: Ts }
+export interface EntitlementOverridesTable {
+  account_id: string; id: string; customer_id: string; feature_id: string; is_grant: boolean; expires_at: Ts;
+  test_clock_id: string | null; reason: string | null; created_by: string; created_at: Ts;
+}
+export interface CustomerEntitlementsTable {
+  account_id: string; customer_id: string; test_clock_id: string | null;
+  entitlements: ColumnType<unknown, string | undefined, string>; recheck_at: Ts | null; updated_at: Ts | null;
+}
+export interface EntitlementChangesTable {
+  account_id: string; id: Generated<bigint>; customer_id: string; test_clock_id: string | null; created_at: Generated<Ts>;
+}
 export interface RoutingRulesTable {
   account_id: string; id: string; position: number; gateway: string; currency: string | null; amount_gte: bigint | null; amount_lte: bigint | null;
   brand: string | null; card_country: string | null; customer_country: string | null; customer_metadata: Json; active: Defaulted<boolean>;
@@ -243,6 +260,11 @@ export interface DB {
   routing_rules: RoutingRulesTable;
   dunning_policies: DunningPoliciesTable;
   dunning_cases: DunningCasesTable;
+  features: FeaturesTable;
+  product_features: ProductFeaturesTable;
+  entitlement_overrides: EntitlementOverridesTable;
+  customer_entitlements: CustomerEntitlementsTable;
+  entitlement_changes: EntitlementChangesTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;

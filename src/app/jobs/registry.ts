@@ -6,6 +6,7 @@ import { sequenceEvents } from '../events/sequencer.ts';
 import { deliverDue } from '../webhooks/deliver.ts';
 import { onPaymentSettled } from '../dunning/cases.ts';
 import { retryDueCases } from '../dunning/retry-due.ts';
+import { recheckDueEntitlements } from '../entitlements/recheck-due.ts';
 import { recoverNextAttempt } from '../payments/recover.ts';
 import { recoverNextRefund } from '../payments/refunds.ts';
 import { sendNotification } from '../notifications/send.ts';
@@ -46,6 +47,8 @@ const POLLED: PolledDuty[] = [
   { name: 'subscription.renewal', lane: 'billing', run: (deps) => processNextDue(deps) },
   { name: 'payment.recovery', lane: 'billing', run: async (deps) => (await recoverNextAttempt(deps) ? 1 : 0) },
   { name: 'dunning.retry', lane: 'billing', run: (deps) => retryDueCases(deps) },
+  // After billing and dunning, whose status changes mark customers' entitlements stale.
+  { name: 'entitlements.recheck', lane: 'billing', run: (deps) => recheckDueEntitlements(deps) },
   { name: 'refund.recovery', lane: 'billing', run: async (deps) => (await recoverNextRefund(deps) ? 1 : 0) },
   { name: 'test_clock.resume_advance', lane: 'billing', run: async (deps) => (await resumeStalledAdvance(deps) ? 1 : 0) },
   // Committed events get their place in the stream and are fanned out to webhook endpoints.

@@ -9,6 +9,7 @@ import { catalogueOf } from '../jobs/registry.ts';
 import { runJob } from '../jobs/run.ts';
 import { OPEN_ATTEMPT_STATUSES_SQL } from '../payments/in-flight.ts';
 import { retryCase } from '../dunning/retry-due.ts';
+import { recheckCustomer } from '../entitlements/recheck-due.ts';
 import { recoverAttempt } from '../payments/recover.ts';
 import { crossDueBoundary } from '../subscriptions/schedule-boundaries.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -44,13 +45,15 @@ export async function listTestClocks(deps: Deps, accountId: string, page: Page) 
 
 /**
  * The earliest thing due on this clock at or before `until`: a subscription action, an
- * unsettled payment or a job of one of its customers. `silent`: attempts the gateway did not answer about during this advance,
+ * unsettled payment, a job, a dunning retry or an entitlements recheck of one of its customers. `silent`: attempts the gateway did not answer about during this advance,
  * left for a later one rather than asked again at every step.
  */
 async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date, silent: string[]) {
   const kinds = catalogueOf(deps).all().map((k) => k.name);
   // At one instant, kind DESC puts a schedule's phase before the renewal that must bill it.
-  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job' | 'dunning_case'; id: string; at: Date }>`
+  // customer_entitlements: a customer with a change noted is recomputed at once (at 'epoch', i.e. now);
+  // one whose grace or override ends sorts last at its instant, after that instant's status changes.
+  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job' | 'dunning_case' | 'customer_entitlements'; id: string; at: Date }>`
     (SELECT 'subscription_schedule' AS kind, id, next_phase_at AS at FROM subscription_schedules
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_phase_at <= ${until})
     UNION ALL
@@ -68,6 +71,12 @@ async function nextDue(deps: Deps, accountId: string, clockId: string, until: Da
     (SELECT 'dunning_case' AS kind, id, next_attempt_at AS at FROM dunning_cases
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND status = 'active' AND next_attempt_at <= ${until}
         AND id <> ALL(${silent}::text[]))
+    UNION ALL
+    (SELECT 'customer_entitlements' AS kind, customer_id AS id, 'epoch'::timestamptz AS at FROM entitlement_changes
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND customer_id <> ALL(${silent}::text[]) LIMIT 1)
+    UNION ALL
+    (SELECT 'customer_entitlements' AS kind, customer_id AS id, recheck_at AS at FROM customer_entitlements
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND recheck_at <= ${until} AND customer_id <> ALL(${silent}::text[]))
     ORDER BY at, kind DESC, id LIMIT 1`.execute(deps.db);
   return r.rows[0];
 }
@@ -178,6 +187,10 @@ async function runAdvance(deps: Deps, actor: Actor, id: string, owner: string) {
       if (due.kind === 'dunning_case') {
         // A case that did not move (a bug) is left for a later advance rather than spun on.
         if (stuck) { deps.log.error({ case: due.id, clock: id }, 'dunning made no progress on a case'); silent.push(due.id); } else await retryCase(deps, accountId, due.id);
+        continue;
+      }
+      if (due.kind === 'customer_entitlements') {
+        if (stuck) { deps.log.error({ customer: due.id, clock: id }, 'entitlements made no progress on a customer'); silent.push(due.id); } else await recheckCustomer(deps, accountId, due.id);
         continue;
       }
       if (due.kind === 'payment') {
