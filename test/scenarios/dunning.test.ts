@@ -89,6 +89,22 @@ describe('dunning on test clocks with the built-in policy (retries 1, 3, 5, 7 da
     expect(ended.ended_at.toISOString()).toBe('2027-01-15T10:00:00.000Z');
   });
 
+  it('a retry whose outcome was never recorded (the process died in between) is recorded when its lease runs out, never sent again', async () => {
+    const { clock, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFunds', price.id);
+    await advance(h, clock.id, '2027-01-09T12:00:00Z');
+    const [recorded] = await casesOf(h, renewal.id);
+    expect(recorded).toMatchObject({ retries: 1 });
+    expect(recorded.declines).toHaveLength(2);
+    // As if the worker had died after the retry's settlement committed: the case still holds its lease.
+    await h.database.pool.query("UPDATE dunning_cases SET declines = declines - 1, next_attempt_at = '2027-01-09T10:15:00Z' WHERE id = $1", [recorded.id]);
+    await advance(h, clock.id, '2027-01-09T13:00:00Z');
+    expect(await paymentsOf(h, renewal.id)).toHaveLength(2);
+    const [healed] = await casesOf(h, renewal.id);
+    expect(healed).toMatchObject({ status: 'active', awaiting: 'retry', retries: 1 });
+    expect(healed.declines.map((d: { payment: string }) => d.payment)).toEqual(recorded.declines.map((d: { payment: string }) => d.payment));
+    expect(healed.next_attempt_at.toISOString()).toBe('2027-01-11T10:00:00.000Z');
+  });
+
   it('a new default card retries at once, whatever the case was waiting for, and recovers the invoice', async () => {
     const { clock, sub, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedStolenCard', price.id);
     await advance(h, clock.id, '2027-01-10T08:00:00Z');

@@ -2,8 +2,6 @@ import { planNextRetry, type RetryPlan } from '../../domain/dunning/next-retry.t
 import { policyProblem } from '../../domain/dunning/policy.ts';
 import { retryInstant } from '../../domain/dunning/schedule.ts';
 import { fixedSchedule, type CaseDecline, type RetryStrategy } from '../../domain/dunning/strategy.ts';
-import type { DeclineCategory } from '../../domain/declines.ts';
-import { WINDOW_30D_MS, type DeclineRecord } from '../../domain/declines-network.ts';
 import { canTransition, transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import { newId } from '../../domain/ids.ts';
@@ -11,10 +9,11 @@ import { attemptInFlight } from '../payments/in-flight.ts';
 import { systemActor, type Deps } from '../ports.ts';
 import { cancelScheduledSubscription } from '../subscriptions/schedules.ts';
 import { subscriptionWithItems } from '../subscriptions/subscriptions.ts';
-import { nowFor, type Db } from '../time.ts';
+import { clockTimes } from '../time.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { policyFor, policyFromJson, policyJson, type PolicyJson } from './policy-of.ts';
+import { cardDeclinesAt, historyOf, loadPlanInputs, storedDecline, type PlanInputs } from './plan-inputs.ts';
 import { declinesOf, dunningCaseView, type StoredDecline } from './view.ts';
 
 /** The strategies a case can name; the fixed schedule is the baseline every other must beat. */
@@ -32,63 +31,65 @@ const recovers = (inv: Row<'invoices'>) => inv.subscription_id !== null && inv.c
 export const mayConcernDunning = (inv: Row<'invoices'>, a: Row<'payment_attempts'>) =>
   recovers(inv) && (a.status === 'failed' || inv.attempt_count > 1);
 
-function storedDecline(a: Row<'payment_attempts'>, at: Date): StoredDecline {
-  const advice = (typeof a.network_advice === 'string' ? JSON.parse(a.network_advice) : a.network_advice) as
-    { network?: string; code?: string | null; mastercard_advice_code?: string | null } | null;
-  return {
-    payment: a.id, at: at.toISOString(), decline_code: a.decline_code ?? 'generic_decline',
-    decline_category: (a.decline_category ?? 'soft') as DeclineCategory, do_not_retry: a.do_not_retry,
-    network: advice?.network ?? null, network_code: advice?.code ?? null, advice_code: advice?.mastercard_advice_code ?? null,
-  };
-}
-
 const caseDecline = (d: StoredDecline): CaseDecline => ({
   at: new Date(d.at), declineCode: d.decline_code, category: d.decline_category, doNotRetry: d.do_not_retry,
   network: d.network, networkCode: d.network_code, adviceCode: d.advice_code,
 });
 
-/** Every decline on this card in the networks' 30-day window, of any invoice: the networks count per card. */
-export async function cardDeclines(db: Db, accountId: string, paymentMethodId: string | null, now: Date): Promise<DeclineRecord[]> {
-  if (!paymentMethodId) return [];
-  const rows = await db.selectFrom('payment_attempts').selectAll().where('account_id', '=', accountId)
-    .where('payment_method_id', '=', paymentMethodId).where('status', '=', 'failed')
-    .where('updated_at', '>', new Date(now.getTime() - WINDOW_30D_MS)).execute();
-  return rows.map((a) => {
-    const d = storedDecline(a, a.updated_at);
-    return { at: a.updated_at, category: d.decline_category, doNotRetry: d.do_not_retry, network: d.network, networkCode: d.network_code, adviceCode: d.advice_code };
-  });
-}
+/** A payment of an invoice that has settled, to be recorded in the invoice's dunning case. */
+export type SettledPayment = { invoiceId: string; paymentId: string };
 
 /**
- * Records a settled payment of an invoice in its dunning case (the `dunning.payment_settled`
- * job, enqueued by the settlement): a first failure opens a case, a later one is added to it and
- * the next step planned; a success, or an invoice no longer open, closes it. Safe to run again:
- * a payment already in the case changes nothing.
+ * Records settled payments of one account's invoices in their dunning cases, in the caller's
+ * transaction: a first failure opens a case, a later one is added to it and the next step
+ * planned; a success, or an invoice no longer open, closes it. Safe to run again: a payment
+ * already in its case changes nothing. Reads once per batch, whatever its size: the dunning duty
+ * records the retries it just sent 25 at a time.
  */
-export async function onPaymentSettled(deps: Deps, accountId: string, invoiceId: string, paymentId: string): Promise<void> {
-  await command(deps, systemActor(accountId, deps.workerId), async (u) => {
-    const attempt = await u.tx.selectFrom('payment_attempts').selectAll().where('account_id', '=', accountId).where('id', '=', paymentId).executeTakeFirst();
-    if (!attempt || (attempt.status !== 'succeeded' && attempt.status !== 'failed')) return;
-    const invoice = await u.tx.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
-    const active = await u.tx.selectFrom('dunning_cases').selectAll().where('account_id', '=', accountId).where('invoice_id', '=', invoiceId)
-      .where('status', '=', 'active').forUpdate().executeTakeFirst();
-    const now = await nowFor(deps, u.tx, accountId, invoice.test_clock_id);
+export async function recordSettled(deps: Deps, u: UnitOfWork, items: readonly SettledPayment[]): Promise<void> {
+  if (items.length === 0) return;
+  const invoiceIds = [...new Set(items.map((i) => i.invoiceId))];
+  const [attempts, invoices, actives] = await Promise.all([
+    u.tx.selectFrom('payment_attempts').selectAll().where('account_id', '=', u.accountId).where('id', 'in', items.map((i) => i.paymentId)).execute(),
+    u.tx.selectFrom('invoices').selectAll().where('account_id', '=', u.accountId).where('id', 'in', invoiceIds).orderBy('id').forUpdate().execute(),
+    u.tx.selectFrom('dunning_cases').selectAll().where('account_id', '=', u.accountId).where('invoice_id', 'in', invoiceIds)
+      .where('status', '=', 'active').orderBy('id').forUpdate().execute(),
+  ]);
+  const attemptOf = new Map(attempts.map((a) => [a.id, a]));
+  const activeOf = new Map(actives.map((c) => [c.invoice_id, c]));
+  const timeOf = await clockTimes(u.tx, deps.clock.now(), invoices);
+  const toPlan: { c: Row<'dunning_cases'>; before: Row<'dunning_cases'> | null; pmId: string | null; now: Date }[] = [];
+  for (const invoice of invoices) {
+    const now = timeOf(invoice);
+    const active = activeOf.get(invoice.id);
     if (invoice.status !== 'open') {
       if (active) closeCase(u, active, invoice.status === 'paid' ? 'recovered' : 'canceled', invoice.status === 'paid' ? 'paid' : `invoice_${invoice.status}`, now);
-      return;
+      continue;
     }
-    if (attempt.status !== 'failed') return;
-    const decline = storedDecline(attempt, attempt.updated_at);
-    let c: Row<'dunning_cases'>;
-    if (active) {
-      if (declinesOf(active).some((d) => d.payment === attempt.id)) return;
-      c = { ...active, declines: [...declinesOf(active), decline] };
-    } else {
-      if (!recovers(invoice)) return;
-      c = await openCase(u, invoice, decline, attempt.updated_at, now);
+    // Several payments of one invoice in a batch: each failure joins the case in turn, planned once after the last.
+    let c = active ?? null;
+    let pmId: string | null = null;
+    for (const item of items.filter((i) => i.invoiceId === invoice.id)) {
+      const attempt = attemptOf.get(item.paymentId);
+      if (!attempt || attempt.status !== 'failed') continue;
+      if (c && declinesOf(c).some((d) => d.payment === attempt.id)) continue;
+      const decline = storedDecline(attempt, attempt.updated_at);
+      if (c) c = { ...c, declines: [...declinesOf(c), decline] };
+      else if (recovers(invoice)) c = await openCase(u, invoice, decline, attempt.updated_at, now);
+      else continue;
+      pmId = attempt.payment_method_id;
     }
-    await planNext(deps, u, c, attempt.payment_method_id, now, active === undefined);
-  });
+    if (c && c !== active) toPlan.push({ c, before: active ?? null, pmId, now });
+  }
+  if (toPlan.length === 0) return;
+  const earliest = new Date(Math.min(...toPlan.map((p) => p.now.getTime())));
+  const inputs = await loadPlanInputs(u.tx, u.accountId, toPlan.map((p) => p.c.customer_id), toPlan.flatMap((p) => (p.pmId ? [p.pmId] : [])), earliest);
+  for (const p of toPlan) await planNext(deps, u, p.c, p.before, p.pmId, p.now, inputs);
+}
+
+/** The job `dunning.payment_settled`: one settled payment, recorded in its own transaction. */
+export async function onPaymentSettled(deps: Deps, accountId: string, invoiceId: string, paymentId: string): Promise<void> {
+  await command(deps, systemActor(accountId, deps.workerId), async (u) => { await recordSettled(deps, u, [{ invoiceId, paymentId }]); });
 }
 
 async function openCase(u: UnitOfWork, invoice: Row<'invoices'>, decline: StoredDecline, failedAt: Date, now: Date): Promise<Row<'dunning_cases'>> {
@@ -105,53 +106,39 @@ async function openCase(u: UnitOfWork, invoice: Row<'invoices'>, decline: Stored
 }
 
 /**
- * Decides the case's next step after a decline and writes it (the case row, inserted when new).
- * Waiting for a new card or for the merchant lasts until the schedule's last day; then the case
- * is exhausted as if every retry had failed.
+ * Decides the case's next step after a decline and writes it (the case row, inserted when new:
+ * `before` null). Waiting for a new card or for the merchant lasts until the schedule's last day;
+ * then the case is exhausted as if every retry had failed.
  */
-async function planNext(deps: Deps, u: UnitOfWork, c: Row<'dunning_cases'>, paymentMethodId: string | null, now: Date, isNew: boolean) {
+async function planNext(deps: Deps, u: UnitOfWork, c: Row<'dunning_cases'>, before: Row<'dunning_cases'> | null, paymentMethodId: string | null, now: Date, inputs: PlanInputs) {
   const policy = policyFromJson(c.policy as PolicyJson);
   const strategy = STRATEGIES[c.strategy] ?? fixedSchedule;
-  const customer = await u.tx.selectFrom('customers').select('time_zone').where('account_id', '=', u.accountId).where('id', '=', c.customer_id).executeTakeFirstOrThrow();
-  const pm = paymentMethodId ? await u.tx.selectFrom('payment_methods').select(['exp_month', 'exp_year']).where('account_id', '=', u.accountId).where('id', '=', paymentMethodId).executeTakeFirst() : undefined;
+  const timeZone = inputs.timeZones.get(c.customer_id) ?? null;
   const facts = {
-    firstFailureAt: c.first_failure_at, declines: declinesOf(c).map(caseDecline), retriesSoFar: c.retries, timeZone: customer.time_zone,
-    card: pm && pm.exp_month !== null && pm.exp_year !== null ? { expMonth: pm.exp_month, expYear: pm.exp_year } : null, history: await paymentHistory(u.tx, u.accountId, c.customer_id, c.invoice_id), now,
+    firstFailureAt: c.first_failure_at, declines: declinesOf(c).map(caseDecline), retriesSoFar: c.retries, timeZone,
+    card: (paymentMethodId && inputs.cards.get(paymentMethodId)) || null, history: historyOf(inputs, c.customer_id, c.invoice_id), now,
   };
-  const plan: RetryPlan = planNextRetry(policy, strategy, facts, await cardDeclines(u.tx, u.accountId, paymentMethodId, now));
+  const plan: RetryPlan = planNextRetry(policy, strategy, facts, cardDeclinesAt(inputs, paymentMethodId, now));
   const lastDay = policy.retryScheduleDays[policy.retryScheduleDays.length - 1]!;
-  const deadline = retryInstant(c.first_failure_at, lastDay, policy.preferredHour, customer.time_zone);
+  const deadline = retryInstant(c.first_failure_at, lastDay, policy.preferredHour, timeZone);
   let after: Row<'dunning_cases'>;
   if (plan.kind === 'retry') after = { ...c, awaiting: 'retry', next_attempt_at: plan.at, updated_at: now };
   else if (plan.kind !== 'exhausted' && deadline > now) after = { ...c, awaiting: plan.kind === 'request_new_card' ? 'new_payment_method' : 'merchant', next_attempt_at: deadline, updated_at: now };
   else after = await exhaust(deps, u, c, plan.kind === 'exhausted' ? plan.reason : `${plan.kind}:${plan.reason}`, now);
-  await writeCase(u, after, isNew ? null : c);
+  writeCase(u, after, before);
   const view = dunningCaseView(after);
-  u.audit(isNew ? 'dunning_case.created' : 'dunning_case.updated', 'dunning_case', after.id, isNew ? null : dunningCaseView(c), view, now);
+  const isNew = before === null;
+  u.audit(isNew ? 'dunning_case.created' : 'dunning_case.updated', 'dunning_case', after.id, isNew ? null : dunningCaseView(before), view, now);
   u.emit(after.status !== 'active' ? 'dunning_case.closed' : isNew ? 'dunning_case.created' : 'dunning_case.updated', after.id, view, now,
     plan.kind === 'retry' ? { delayed_by: plan.delayedBy } : { reason: plan.reason });
   // A decline only the merchant can fix (account, currency, amount) is the merchant's alert, apart from the case's own events.
-  if (after.awaiting === 'merchant' && c.awaiting !== 'merchant') u.emit('dunning_case.merchant_action_required', after.id, view, now, { reason: plan.kind === 'retry' ? null : plan.reason });
+  if (after.awaiting === 'merchant' && before?.awaiting !== 'merchant') u.emit('dunning_case.merchant_action_required', after.id, view, now, { reason: plan.kind === 'retry' ? null : plan.reason });
 }
 
-/** Paid at the first try, recovered by retries, lost: the customer's earlier invoices, for strategies that learn. */
-async function paymentHistory(db: Db, accountId: string, customerId: string, exceptInvoice: string) {
-  const rows = await db.selectFrom('invoices').select(['status', 'attempt_count']).where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId).where('id', '<>', exceptInvoice).where('status', 'in', ['paid', 'uncollectible', 'void']).execute();
-  return {
-    paidFirstTry: rows.filter((r) => r.status === 'paid' && r.attempt_count <= 1).length,
-    recovered: rows.filter((r) => r.status === 'paid' && r.attempt_count > 1).length,
-    lost: rows.filter((r) => r.status !== 'paid' && r.attempt_count > 0).length,
-  };
-}
-
-async function writeCase(u: UnitOfWork, after: Row<'dunning_cases'>, before: Row<'dunning_cases'> | null) {
-  const values = { ...after, policy: JSON.stringify(after.policy), declines: JSON.stringify(after.declines) };
-  if (!before) await u.tx.insertInto('dunning_cases').values(values).execute();
-  else {
-    await u.tx.updateTable('dunning_cases').set({ ...values, version: before.version + 1 })
-      .where('account_id', '=', after.account_id).where('id', '=', after.id).where('version', '=', before.version).execute();
-  }
+/** The case as planned, written with the unit's other writes: inserted when new, else only over the version it was read at. */
+export function writeCase(u: UnitOfWork, after: Row<'dunning_cases'>, before: Row<'dunning_cases'> | null) {
+  if (!before) u.insertLater('dunning_cases', [after]);
+  else u.updateLater('dunning_cases', [{ ...after, version: before.version }]);
 }
 
 /** Ends a case that no longer needs recovering (paid, voided, or the invoice written off by hand). */

@@ -9,7 +9,11 @@ import { leaveOpen } from './leave-open.ts';
 import { settleAttempts, type Settlement, type Snapshot } from './settle.ts';
 
 /** An attempt ready to send: the row, the token it charges and, when known, the state it was opened in. */
-export type PendingCharge = { attempt: Row<'payment_attempts'>; token: string; gatewayCustomer: string | null; snapshot?: Snapshot };
+export type PendingCharge = {
+  attempt: Row<'payment_attempts'>; token: string; gatewayCustomer: string | null; snapshot?: Snapshot;
+  /** The sender records the outcome in the invoice's dunning case itself (the dunning duty): the settlement enqueues no job for it. */
+  recordedByCaller?: boolean;
+};
 
 type InvoiceRef = { account_id: string; id: string; customer_id: string; currency: string; amount_remaining: bigint; attempt_count: number };
 
@@ -96,7 +100,7 @@ export async function sendAttempts(deps: Deps, actor: Actor, pending: PendingCha
     const outcome = outcomes.get(p.attempt.id) ?? null;
     const call = callOf.get(p.attempt.id);
     const attempt = call ? { ...p.attempt, gateway_called_at: call.gateway_called_at, gateway_ms: call.gateway_ms, gateway_result: call.gateway_result } : p.attempt;
-    return outcome && isFinal(outcome) && !hops.has(p.attempt.id) ? [{ attempt, outcome, snapshot: p.snapshot }] : [];
+    return outcome && isFinal(outcome) && !hops.has(p.attempt.id) ? [{ attempt, outcome, snapshot: p.snapshot, recordedByCaller: p.recordedByCaller }] : [];
   });
   const changed = await settleAttempts(deps, actor, settled);
   if (hops.size === 0) return { outcomes, changed };

@@ -12,7 +12,7 @@ import { enqueue } from '../jobs/queue.ts';
 
 /** What the command that opened an attempt knew when it committed: enough to settle without reading. */
 export type Snapshot = { invoice: Row<'invoices'>; lines: Row<'invoice_lines'>[]; subscription: Row<'subscriptions'> | null; items: ItemWithPrice[] };
-export type Settlement = { attempt: Row<'payment_attempts'>; outcome: ChargeOutcome; snapshot?: Snapshot | undefined };
+export type Settlement = { attempt: Row<'payment_attempts'>; outcome: ChargeOutcome; snapshot?: Snapshot | undefined; recordedByCaller?: boolean | undefined };
 type SubEvent = 'payment_succeeded' | 'payment_failed' | 'first_payment_failed';
 type Changed = Map<string, Row<'subscriptions'>>;
 
@@ -23,6 +23,8 @@ type State = {
   lines: Map<string, Row<'invoice_lines'>[]>;
   subscriptions: Map<string, Row<'subscriptions'>>;
   items: Map<string, ItemWithPrice[]>;
+  /** Attempts whose sender records them in their dunning case itself. */
+  recordedByCaller: ReadonlySet<string>;
 };
 
 /**
@@ -48,6 +50,7 @@ export async function settleAttempts(deps: Deps, actor: Actor, settlements: Sett
           lines: new Map(snaps.map((s) => [s.invoice.id, s.lines])),
           subscriptions: new Map(snaps.flatMap((s) => (s.subscription ? [[s.subscription.id, s.subscription] as const] : []))),
           items: new Map(snaps.flatMap((s) => (s.subscription ? [[s.subscription.id, s.items] as const] : []))),
+          recordedByCaller: byCaller(settlements),
         });
       });
     } catch (err) {
@@ -82,9 +85,12 @@ export async function settleAttempts(deps: Deps, actor: Actor, settlements: Sett
       lines: new Map(invoices.map((i) => [i.id, lines.filter((l) => l.invoice_id === i.id)])),
       subscriptions: new Map(subs.map((s) => [s.id, s])),
       items: await loadItems(u.tx, subs),
+      recordedByCaller: byCaller(settlements),
     });
   });
 }
+
+const byCaller = (settlements: Settlement[]): ReadonlySet<string> => new Set(settlements.flatMap((s) => (s.recordedByCaller ? [s.attempt.id] : [])));
 
 /** The attempts as the gateway left them, each stamped with its own business time. */
 async function applyOutcomes(deps: Deps, u: UnitOfWork, settlements: Settlement[]): Promise<Row<'payment_attempts'>[]> {
@@ -144,7 +150,7 @@ function apply(deps: Deps, u: UnitOfWork, state: State): Changed {
     const lines = state.lines.get(inv.id) ?? [];
     w.audit(`payment.${a.status}`, 'payment', a.id, null, paymentAttemptView(a), at);
     // Dunning hears of it in the same transaction, and acts in its own job (at the same business time).
-    if (mayConcernDunning(inv, a)) enqueue(deps, w, 'dunning.payment_settled', { invoice: inv.id, payment: a.id }, { runAt: at, testClockId: a.test_clock_id });
+    if (mayConcernDunning(inv, a) && !state.recordedByCaller.has(a.id)) enqueue(deps, w, 'dunning.payment_settled', { invoice: inv.id, payment: a.id }, { runAt: at, testClockId: a.test_clock_id });
     if (a.status === 'succeeded') {
       w.emit('payment.succeeded', a.id, paymentAttemptView(a), at);
       if (!awaitsPayment(inv)) {
