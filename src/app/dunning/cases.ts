@@ -1,7 +1,8 @@
 import { planNextRetry, type RetryPlan } from '../../domain/dunning/next-retry.ts';
 import { policyProblem } from '../../domain/dunning/policy.ts';
 import { retryInstant } from '../../domain/dunning/schedule.ts';
-import { fixedSchedule, type CaseDecline, type RetryStrategy } from '../../domain/dunning/strategy.ts';
+import { strategyNamed } from '../../domain/dunning/strategies.ts';
+import type { CaseDecline } from '../../domain/dunning/strategy.ts';
 import type { DeclineCategory } from '../../domain/declines.ts';
 import { WINDOW_30D_MS, type DeclineRecord } from '../../domain/declines-network.ts';
 import { canTransition, transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
@@ -16,9 +17,6 @@ import { command, type UnitOfWork } from '../unit-of-work.ts';
 import { invoiceView, type Row } from '../views.ts';
 import { policyFor, policyFromJson, policyJson, type PolicyJson } from './policy-of.ts';
 import { declinesOf, dunningCaseView, type StoredDecline } from './view.ts';
-
-/** The strategies a case can name; the fixed schedule is the baseline every other must beat. */
-export const STRATEGIES: Record<string, RetryStrategy> = { [fixedSchedule.name]: fixedSchedule };
 
 /**
  * Invoices dunning recovers: a subscription's renewals (and its mid-period charges), collected
@@ -98,7 +96,7 @@ async function openCase(u: UnitOfWork, invoice: Row<'invoices'>, decline: Stored
   if (policyProblem(policy)) throw new Error(`dunning policy ${policyId ?? 'built-in'} is not valid: ${policyProblem(policy)!.message}`);
   return {
     account_id: u.accountId, id: newId('dunningCase'), invoice_id: invoice.id, customer_id: invoice.customer_id, subscription_id: invoice.subscription_id,
-    test_clock_id: invoice.test_clock_id, policy_id: policyId, policy: policyJson(policy), strategy: fixedSchedule.name, status: 'active', awaiting: null,
+    test_clock_id: invoice.test_clock_id, policy_id: policyId, policy: policyJson(policy), strategy: policy.retryStrategy, status: 'active', awaiting: null,
     first_failure_at: failedAt, grace_ends_at: new Date(failedAt.getTime() + policy.gracePeriodDays * 86_400_000), retries: 0,
     next_attempt_at: null, declines: [decline], ended_at: null, end_reason: null, created_at: now, updated_at: now, version: 1,
   };
@@ -111,7 +109,7 @@ async function openCase(u: UnitOfWork, invoice: Row<'invoices'>, decline: Stored
  */
 async function planNext(deps: Deps, u: UnitOfWork, c: Row<'dunning_cases'>, paymentMethodId: string | null, now: Date, isNew: boolean) {
   const policy = policyFromJson(c.policy as PolicyJson);
-  const strategy = STRATEGIES[c.strategy] ?? fixedSchedule;
+  const strategy = strategyNamed(c.strategy);
   const customer = await u.tx.selectFrom('customers').select('time_zone').where('account_id', '=', u.accountId).where('id', '=', c.customer_id).executeTakeFirstOrThrow();
   const pm = paymentMethodId ? await u.tx.selectFrom('payment_methods').select(['exp_month', 'exp_year']).where('account_id', '=', u.accountId).where('id', '=', paymentMethodId).executeTakeFirst() : undefined;
   const facts = {
