@@ -53,5 +53,5 @@ export async function simulateCommand(flags: SimulateFlags): Promise<void> {
     console.log(`chart written to ${flags.png}`);
   }
   console.log('');
-  console.log(`elapsed ${((Date.now() - started) / 1000).toFixed(1)} s (database ${(sim.setupMs / 1000).toFixed(1)} s)`);
+  console.log(`elapsed ${((Date.now() - started) / 1000).toFixed(1)} s (of which ${(sim.setupMs / 1000).toFixed(1)} s creating and migrating ${sim.database}, since dropped)`);
 }

@@ -68,10 +68,11 @@ export function cumulativeRecovery(f: Figures, days: number): number[] {
 const MARKS = ['*', 'o', '+', 'x'];
 
 /**
- * Cumulative recovery rate by day since the first failure, one mark per strategy, `height` rows
- * from 0 to the highest rate reached (rounded up to 10%).
+ * Cumulative recovery rate by day since the first failure, one mark per strategy (`#` where they
+ * meet), eleven rows from 0 to the highest rate reached rounded up to 10%, a tenth of it each.
  */
-export function recoveryChart(all: readonly Figures[], days: number, height = 12): string {
+export function recoveryChart(all: readonly Figures[], days: number): string {
+  const height = 11;
   const curves = all.map((f) => cumulativeRecovery(f, days));
   const top = Math.max(0.1, Math.ceil(Math.max(...curves.flat()) * 10) / 10);
   const grid = Array.from({ length: height }, () => Array.from({ length: days + 1 }, () => ' '));
@@ -80,9 +81,9 @@ export function recoveryChart(all: readonly Figures[], days: number, height = 12
     grid[row]![d] = grid[row]![d] === ' ' || grid[row]![d] === MARKS[s] ? MARKS[s]! : '#';
   }));
   const label = (row: number) => `${Math.round(((height - 1 - row) / (height - 1)) * top * 100)}%`.padStart(4);
-  const lines = grid.map((cells, row) => `${row % 3 === 0 || row === height - 1 ? label(row) : '    '} |${cells.join('')}`);
+  const lines = grid.map((cells, row) => `${row % 2 === 0 ? label(row) : '    '} |${cells.join('')}`);
   const axis = `     +${'-'.repeat(days + 1)}`;
   const ticks = `      ${Array.from({ length: days + 1 }, (_, d) => (d % 7 === 0 ? String(d).padEnd(7) : '')).join('').slice(0, days + 8)}`;
-  const legend = all.map((f, s) => `${MARKS[s]} ${f.strategy}`).join('   ') + '   # both';
+  const legend = `${all.map((f, s) => `${MARKS[s]} ${f.strategy}`).join('   ')}   # ${all.length > 2 ? 'several' : 'both'}`;
   return ['Cumulative recovery rate by day since the first failure', ...lines, axis, `${ticks}(days)`, legend].join('\n');
 }

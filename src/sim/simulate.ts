@@ -17,7 +17,7 @@ import { DEFAULT_MODEL, generateBook, type Model, type Renewal } from './model.t
 export const BOOK_START = new Date('2027-03-01T00:00:00Z');
 
 export type SimulationOptions = { renewals: number; seed: number; days: number; strategies?: readonly RetryStrategyName[]; model?: Model };
-export type Simulation = { book: Renewal[]; runs: StrategyRun[]; setupMs: number };
+export type Simulation = { book: Renewal[]; runs: StrategyRun[]; setupMs: number; database: string };
 
 /** Emails are made, rendered and handed over like any other; the simulation keeps none of them. */
 const discardingMailer: Mailer = { send: async () => ({ accepted: true, response: '250 simulated' }) };
@@ -50,7 +50,7 @@ export async function simulateDunning(serverUrl: string, log: Logger, o: Simulat
       deps.notifications = { mailer: discardingMailer, from: 'billing@simulation.invalid', publicUrl: 'http://simulation.invalid', signingKey: randomBytes(32) };
       return await runStrategy(deps, book, strategy, BOOK_START, o.days);
     }));
-    return { book, runs, setupMs };
+    return { book, runs, setupMs, database: name };
   } finally {
     await database.close();
     await admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch((err: unknown) => log.error({ err, database: name }, 'could not drop the simulation database'));
