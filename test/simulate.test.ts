@@ -46,7 +46,7 @@ describe('rebill simulate dunning', () => {
     expect(first.stdout).toMatch(/elapsed [\d.]+ s/);
 
     // The temporary database is gone, and the merchant's database untouched.
-    const name = /creating and migrating (rebill_sim_\w+)/.exec(first.stdout)?.[1];
+    const name = /creating and migrating (rebill_sim_\w+)\)\ntemporary database dropped in/.exec(first.stdout)?.[1];
     expect(name).toBeDefined();
     expect((await d.pool.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [name])).rows[0].n).toBe(0);
     expect((await d.pool.query('SELECT count(*)::int AS n FROM customers')).rows[0].n).toBe(0);

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../runtime.ts';
 import { SIM_SCHEDULE_DAYS } from './engine.ts';
+import { chartPng, COLOURS } from './png.ts';
 import { figuresOf, figuresTable, recoveryChart, cumulativeRecovery } from './report.ts';
 import { simulateDunning, type Simulation } from './simulate.ts';
 
@@ -34,24 +35,31 @@ export async function simulateCommand(flags: SimulateFlags): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
   const { url, embedded } = await openDatabase(config, log, 4);
-  let sim: Simulation;
   try {
-    sim = await simulateDunning(url, log, { renewals, seed, days });
+    const { dropMs } = await simulateDunning(url, log, { renewals, seed, days }, async (sim) => {
+      await print(sim, { renewals, seed, days, png: flags.png, json: flags.json });
+      console.log(`elapsed ${((Date.now() - started) / 1000).toFixed(1)} s (of which ${(sim.setupMs / 1000).toFixed(1)} s creating and migrating ${sim.database})`);
+    });
+    console.log(`temporary database dropped in ${(dropMs / 1000).toFixed(1)} s`);
   } finally {
     await embedded?.stop();
   }
+}
+
+async function print(sim: Simulation, o: { renewals: number; seed: number; days: number; png?: string | undefined; json?: string | undefined }) {
   const figures = sim.runs.map(figuresOf);
-  console.log(`Dunning simulation: ${renewals} failing renewals, seed ${seed}, ${days} days from 2027-03-01, retry days ${SIM_SCHEDULE_DAYS.join(', ')}`);
+  const chartDays = Math.min(o.days, 30);
+  console.log(`Dunning simulation: ${o.renewals} failing renewals, seed ${o.seed}, ${o.days} days from 2027-03-01, retry days ${SIM_SCHEDULE_DAYS.join(', ')}`);
   console.log('');
   console.log(figuresTable(figures));
   console.log('');
-  console.log(recoveryChart(figures, Math.min(days, 30)));
-  if (flags.json) await writeFile(flags.json, `${JSON.stringify(jsonOf(sim), null, 2)}\n`);
-  if (flags.png) {
-    const { chartPng } = await import('./png.ts');
-    await writeFile(flags.png, chartPng(figures.map((f) => cumulativeRecovery(f, Math.min(days, 30)))));
-    console.log(`chart written to ${flags.png}`);
+  console.log(recoveryChart(figures, chartDays));
+  if (o.json) await writeFile(o.json, `${JSON.stringify(jsonOf(sim), null, 2)}\n`);
+  if (o.png) {
+    const chart = chartPng(figures.map((f) => cumulativeRecovery(f, chartDays)));
+    await writeFile(o.png, chart.png);
+    const colours = figures.map((f, i) => `${COLOURS[i % COLOURS.length]![0]} ${f.strategy}`).join(', ');
+    console.log(`chart written to ${o.png}: ${colours}; gridlines every ${Math.round(chart.top * 10)}% and every 7 days`);
   }
   console.log('');
-  console.log(`elapsed ${((Date.now() - started) / 1000).toFixed(1)} s (of which ${(sim.setupMs / 1000).toFixed(1)} s creating and migrating ${sim.database}, since dropped)`);
 }
