@@ -35,7 +35,13 @@ export type Outcome = {
 
 export type StrategyRun = { strategy: RetryStrategyName; outcomes: Outcome[]; notifications: number };
 
-/** The customers, cards and subscriptions of the book, on one clock of a fresh account. */
+/**
+ * Customers per strategy are spread over this many test clocks, advanced side by side: a few
+ * database sessions at once instead of one, while each clock still holds a hundred customers or so.
+ */
+export const CLOCKS_PER_STRATEGY = 3;
+
+/** The customers, cards and subscriptions of the book, on a few clocks of a fresh account. */
 async function openBook(deps: Deps, book: readonly Renewal[], strategy: RetryStrategyName, start: Date) {
   const { account } = await createAccount(deps.db, `Simulation: ${strategy}`);
   const actor: Actor = { accountId: account.id, actor: 'simulation', requestId: null };
@@ -47,16 +53,19 @@ async function openBook(deps: Deps, book: readonly Renewal[], strategy: RetryStr
     const key = `${r.currency}:${r.amount}`;
     if (!prices.has(key)) prices.set(key, (await createPrice(deps, actor, { product: product.id, currency: r.currency, unit_amount: Number(r.amount), recurring: { interval: 'year' } })).id);
   }
-  const clock = await createTestClock(deps, actor, { frozen_time: new Date(start.getTime() - DAY), name: `simulation ${strategy}` });
   const customers = new Map<string, Renewal>();
-  for (const r of book) {
-    const c = await createCustomer(deps, actor, { email: `customer${r.index}@simulation.invalid`, name: `Customer ${r.index}`, test_clock: clock.id, time_zone: r.timeZone });
-    await attachPaymentMethod(deps, actor, { customer: c.id, token: simToken(r, 0) });
-    // The trial ends at the renewal: its first charge is a renewal, which dunning recovers.
-    await createSubscription(deps, actor, { customer: c.id, items: [{ price: prices.get(`${r.currency}:${r.amount}`)! }], trial_end: r.renewalAt.toISOString() });
-    customers.set(c.id, r);
-  }
-  return { actor, clockId: clock.id, customers };
+  const clocks = await Promise.all(Array.from({ length: CLOCKS_PER_STRATEGY }, async (_, lane) => {
+    const clock = await createTestClock(deps, actor, { frozen_time: new Date(start.getTime() - DAY), name: `simulation ${strategy} ${lane + 1}` });
+    for (const r of book.filter((x) => x.index % CLOCKS_PER_STRATEGY === lane)) {
+      const c = await createCustomer(deps, actor, { email: `customer${r.index}@simulation.invalid`, name: `Customer ${r.index}`, test_clock: clock.id, time_zone: r.timeZone });
+      await attachPaymentMethod(deps, actor, { customer: c.id, token: simToken(r, 0) });
+      // The trial ends at the renewal: its first charge is a renewal, which dunning recovers.
+      await createSubscription(deps, actor, { customer: c.id, items: [{ price: prices.get(`${r.currency}:${r.amount}`)! }], trial_end: r.renewalAt.toISOString() });
+      customers.set(c.id, r);
+    }
+    return clock.id;
+  }));
+  return { actor, clocks, customers };
 }
 
 /** Customers with a payment-failed message, and the business time of the event that made their first one. */
@@ -68,12 +77,12 @@ async function failedEmails(deps: Deps, accountId: string) {
 }
 
 /**
- * Runs the book under `strategy` for `days` of business time from `start`. The clock moves a day
- * at a time (each advance runs everything that fell due, in time order), and stops in between at
+ * Runs the book under `strategy` for `days` of business time from `start`. The clocks move a day
+ * at a time (each advance runs everything that fell due, in time order), and stop in between at
  * the instants customers add their new card, so each lands at its model time whatever the strategy.
  */
 export async function runStrategy(deps: Deps, book: readonly Renewal[], strategy: RetryStrategyName, start: Date, days: number): Promise<StrategyRun> {
-  const { actor, clockId, customers } = await openBook(deps, book, strategy, start);
+  const { actor, clocks, customers } = await openBook(deps, book, strategy, start);
   const end = new Date(start.getTime() + days * DAY);
   const updates = new Map<string, Date>(); // customer → when they add their new card
   const updated = new Map<number, Date>();
@@ -82,7 +91,7 @@ export async function runStrategy(deps: Deps, book: readonly Renewal[], strategy
     const nextDay = new Date(Math.min(end.getTime(), start.getTime() + (Math.floor((now.getTime() - start.getTime()) / DAY) + 1) * DAY));
     const due = [...updates.values()].filter((t) => t > now).reduce((a, t) => (t < a ? t : a), nextDay);
     now = due;
-    await advanceTestClock(deps, actor, clockId, { frozen_time: now });
+    await Promise.all(clocks.map(async (id) => await advanceTestClock(deps, actor, id, { frozen_time: now })));
     // Messages are made from committed events, as the worker's sequencer does.
     await sequenceEvents(deps.db, deps.clock.now());
     for (const e of await failedEmails(deps, actor.accountId)) {

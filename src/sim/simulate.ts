@@ -44,7 +44,7 @@ export async function simulateDunning(serverUrl: string, log: Logger, o: Simulat
   try {
     // A throwaway database need not wait for each commit to reach the disk; nothing else changes.
     await admin(serverUrl, `ALTER DATABASE "${name}" SET synchronous_commit TO off`);
-    const database = connect(withDatabase(serverUrl, name), { max: 6, applicationName: 'rebill-simulate' });
+    const database = connect(withDatabase(serverUrl, name), { max: 10, applicationName: 'rebill-simulate' });
     try {
       await migrate(database.pool);
       const setupMs = Date.now() - started;
