@@ -38,6 +38,8 @@ describe('the simulation report', () => {
     const table = figuresTable(figures);
     expect(table).toMatch(/fixed_schedule\s+4\s+3\s+75\.0%\s+2\.67\s+3\.0\s+3\.0\s+¥2,400 \+ \$38\.00\s+¥2,400 \+ \$19\.00/);
     expect(table).toMatch(/payday_aware\s+4\s+3\s+75\.0%/);
+    // A currency nothing was recovered in still shows, as zero.
+    expect(figuresTable([figuresOf(run('fixed_schedule', [1, -1, 2, -1]))])).toMatch(/¥2,400 \+ \$38\.00\s+¥0 \+ \$38\.00$/);
     expect(median([1, 2, 3, 4])).toBe(2.5);
     const chart = recoveryChart(figures, 10);
     expect(chart).toContain('* fixed_schedule');

@@ -46,14 +46,15 @@ export function median(sorted: readonly number[]): number | null {
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const fixed = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(digits));
 const percent = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
-const money = (m: Map<string, bigint>) => [...m.keys()].sort().map((c) => formatMoney(m.get(c)!, c)).join(' + ') || '0';
+/** Amounts in each of `currencies` (those that failed), a currency with nothing recovered shown as zero. */
+const money = (m: Map<string, bigint>, currencies: Iterable<string>) => [...currencies].sort().map((c) => formatMoney(m.get(c) ?? 0n, c)).join(' + ') || '0';
 
 /** One row per strategy: the same columns, so strategies read side by side. */
 export function figuresTable(all: readonly Figures[]): string {
   const header = ['strategy', 'failed', 'recovered', 'rate', 'retries/recovery', 'median days', 'mean days', 'failed amount', 'recovered amount'];
   const rows = all.map((f) => [
     f.strategy, String(f.failed), String(f.recovered), percent(f.recovered, f.failed), f.recovered ? (f.retries / f.recovered).toFixed(2) : '-',
-    fixed(median(f.daysToRecovery), 1), fixed(mean(f.daysToRecovery), 1), money(f.failedAmount), money(f.recoveredAmount),
+    fixed(median(f.daysToRecovery), 1), fixed(mean(f.daysToRecovery), 1), money(f.failedAmount, f.failedAmount.keys()), money(f.recoveredAmount, f.failedAmount.keys()),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i >= 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
