@@ -14,8 +14,6 @@ export class SimulationGateway implements PaymentGateway {
   readonly name = 'sandbox';
   private readonly charges = new Map<string, ChargeOutcome>();
   private serial = 0;
-  /** Charges asked for, by renewal index: what the simulation reports as attempts. */
-  readonly attempts = new Map<number, number>();
 
   constructor(private readonly book: readonly Renewal[], private readonly seed: number, private readonly model: Model) {}
 
@@ -41,7 +39,6 @@ export class SimulationGateway implements PaymentGateway {
     let outcome: ChargeOutcome;
     if (!t) outcome = declined(chargeId, 'invalid_payment_method', 'No such card.');
     else {
-      this.attempts.set(t.r.index, (this.attempts.get(t.r.index) ?? 0) + 1);
       const a = chargeAnswer(t.r, this.seed, t.card, req.attemptNumber, req.attemptedAt, this.model);
       outcome = a.ok ? { status: 'succeeded', chargeId } : declined(chargeId, a.code, 'Declined by the simulated bank.');
     }
