@@ -6,7 +6,6 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { connect, withDatabase } from '../adapters/postgres/pool.ts';
-import type { Mailer } from '../app/ports.ts';
 import { RETRY_STRATEGIES, type RetryStrategyName } from '../domain/dunning/policy.ts';
 import { ensureDatabase, makeDeps } from '../runtime.ts';
 import { runStrategy, type StrategyRun } from './engine.ts';
@@ -18,9 +17,6 @@ export const BOOK_START = new Date('2027-03-01T00:00:00Z');
 
 export type SimulationOptions = { renewals: number; seed: number; days: number; strategies?: readonly RetryStrategyName[]; model?: Model };
 export type Simulation = { book: Renewal[]; runs: StrategyRun[]; setupMs: number; database: string };
-
-/** Emails are made, rendered and handed over like any other; the simulation keeps none of them. */
-const discardingMailer: Mailer = { send: async () => ({ accepted: true, response: '250 simulated' }) };
 
 async function admin(url: string, statement: string) {
   const client = new pg.Client({ connectionString: url });
@@ -53,7 +49,6 @@ export async function simulateDunning(serverUrl: string, log: Logger, o: Simulat
       const runs = await Promise.all((o.strategies ?? RETRY_STRATEGIES).map(async (strategy) => {
         const gateway = new SimulationGateway(book, o.seed, model);
         const deps = makeDeps(database, log, { recoveryDelayMs: 60_000 }, { gateway });
-        deps.notifications = { mailer: discardingMailer, from: 'billing@simulation.invalid', publicUrl: 'http://simulation.invalid', signingKey: randomBytes(32) };
         return await runStrategy(deps, book, strategy, BOOK_START, o.days);
       }));
       await report({ book, runs, setupMs, database: name });
