@@ -2,7 +2,7 @@ import { DECLINE_CATEGORIES } from '../domain/declines.ts';
 import { CHANNELS_BEFORE } from '../domain/dunning/recovery.ts';
 import { GATEWAY_TYPES } from '../domain/gateway-types.ts';
 import { DISPUTE_STATUSES } from '../domain/dispute-status.ts';
-import { CATEGORY_ACTIONS, END_ACTIONS } from '../domain/dunning/policy.ts';
+import { CATEGORY_ACTIONS, END_ACTIONS, RETRY_STRATEGIES } from '../domain/dunning/policy.ts';
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { ERROR_TYPES, ERRORS } from '../domain/error-catalogue.ts';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status.ts';
@@ -419,6 +419,9 @@ const DunningRules = {
   }, { description: 'What a decline of each category does: follow_schedule, request_new_card or alert_merchant' }),
   grace_period_days: Type.Integer({ minimum: 0, maximum: 90, description: 'Access continues this many days after the first failure' }),
   end_action: Literals(END_ACTIONS), mark_uncollectible: Type.Boolean(),
+  retry_strategy: Type.Union(RETRY_STRATEGIES.map((v) => Type.Literal(v)), {
+    description: 'How retry times are chosen within the schedule: fixed_schedule (as written) or payday_aware (insufficient funds wait for the first business morning after the 1st or 15th)',
+  }),
 };
 export const DunningRulesObject = Type.Object(DunningRules);
 
@@ -450,7 +453,7 @@ export const DunningCase = Type.Object({
   subscription: Nullable(Ref('sub', 'subscription')), status: Literals(DUNNING_CASE_STATUSES),
   awaiting: Nullable(Type.Union([Type.Literal('retry'), Type.Literal('new_payment_method'), Type.Literal('merchant')], { description: 'What the active case waits for' })),
   policy: Nullable(Ref('dpol', "policy it follows; null: Rebill's built-in default")), policy_rules: DunningRulesObject,
-  strategy: Type.String({ description: 'How retry times are chosen: fixed_schedule' }),
+  strategy: Type.String({ description: 'How retry times are chosen, as the policy said when the case opened: fixed_schedule or payday_aware' }),
   retries: Type.Integer({ description: 'Retries made so far (after the first failure)' }),
   next_attempt: Nullable(Time), first_failure: Time, grace_ends: Time, declines: Type.Array(CaseDecline),
   ended: Nullable(Time), end_reason: Nullable(Type.String()), test_clock: Nullable(Type.String()), created: Time, updated: Time,

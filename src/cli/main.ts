@@ -14,6 +14,7 @@ import { systemClock } from '../adapters/clock.ts';
 import { loadConfig } from '../config.ts';
 import { buildServer } from '../http/server.ts';
 import { openDatabase, openRuntime } from '../runtime.ts';
+import { simulateCommand, type SimulateFlags } from '../sim/command.ts';
 import { startWorker } from '../worker/worker.ts';
 
 const program = new Command().name('rebill').description('Rebill: subscription billing and payment automation');
@@ -153,6 +154,13 @@ program.command('webhooks').description('webhook deliveries, every account').com
       }
     });
   });
+
+program.command('simulate').description('compare strategies on synthetic data, in a temporary database').command('dunning')
+  .description('run each dunning retry strategy against the same synthetic book of failing renewals on test clocks (docs/simulation.md)')
+  .option('--renewals <n>', 'failing renewals in the book', '300').option('--seed <s>', 'seed of the book and of every random draw', '1')
+  .option('--days <d>', 'days of business time simulated from the book\'s start', '45')
+  .option('--png <path>', 'also write the recovery chart as a PNG image').option('--json <path>', 'also write every renewal\'s outcome per strategy as JSON')
+  .action(async (o: SimulateFlags) => { await simulateCommand(o); });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1994,6 +1994,8 @@ export interface paths {
                         preferred_hour?: number | null;
                         /** @description Days after the first failure, strictly increasing, 1 to 60 */
                         retry_schedule_days?: number[];
+                        /** @description fixed_schedule (default) or payday_aware */
+                        retry_strategy?: "fixed_schedule" | "payday_aware";
                     };
                 };
             };
@@ -2121,6 +2123,8 @@ export interface paths {
                         preferred_hour?: number | null;
                         /** @description Days after the first failure, strictly increasing, 1 to 60 */
                         retry_schedule_days?: number[];
+                        /** @description fixed_schedule (default) or payday_aware */
+                        retry_strategy?: "fixed_schedule" | "payday_aware";
                     };
                 };
             };
@@ -8485,11 +8489,13 @@ export interface components {
                 preferred_hour: number | null;
                 /** @description Days after the first failure at which to retry, increasing */
                 retry_schedule_days: number[];
+                /** @description How retry times are chosen within the schedule: fixed_schedule (as written) or payday_aware (insufficient funds wait for the first business morning after the 1st or 15th) */
+                retry_strategy: "fixed_schedule" | "payday_aware";
             };
             /** @description Retries made so far (after the first failure) */
             retries: number;
             status: "active" | "recovered" | "exhausted" | "canceled";
-            /** @description How retry times are chosen: fixed_schedule */
+            /** @description How retry times are chosen, as the policy said when the case opened: fixed_schedule or payday_aware */
             strategy: string;
             subscription: string | null;
             test_clock: string | null;
@@ -8530,6 +8536,8 @@ export interface components {
             preferred_hour: number | null;
             /** @description Days after the first failure at which to retry, increasing */
             retry_schedule_days: number[];
+            /** @description How retry times are chosen within the schedule: fixed_schedule (as written) or payday_aware (insufficient funds wait for the first business morning after the 1st or 15th) */
+            retry_strategy: "fixed_schedule" | "payday_aware";
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

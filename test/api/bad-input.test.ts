@@ -511,11 +511,13 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'an unknown action', url: '/v1/dunning_policies', body: { name: 'x', category_actions: { soft: 'pray' } }, code: 'parameter_invalid', param: 'category_actions[soft]' },
       { name: 'an unknown end action', url: '/v1/dunning_policies', body: { name: 'x', end_action: 'delete' }, code: 'parameter_invalid', param: 'end_action' },
       { name: 'a string for a number', url: '/v1/dunning_policies', body: { name: 'x', max_retries: '3' }, code: 'parameter_invalid', param: 'max_retries' },
+      { name: 'an unknown retry strategy', url: '/v1/dunning_policies', body: { name: 'x', retry_strategy: 'clairvoyant' }, code: 'parameter_invalid', param: 'retry_strategy' },
     ],
     'POST /v1/dunning_policies/:id': [
       { name: 'unknown id', url: '/v1/dunning_policies/dpol_nope', body: { max_retries: 1 }, code: 'resource_missing', param: 'id' },
       { name: "another account's policy", url: `/v1/dunning_policies/${bPolicy.id}`, body: { max_retries: 1 }, code: 'resource_missing', param: 'id' },
       { name: 'a schedule out of order', url: `/v1/dunning_policies/${policy.id}`, body: { retry_schedule_days: [2, 2] }, code: 'parameter_invalid', param: 'retry_schedule_days' },
+      { name: 'an unknown retry strategy', url: `/v1/dunning_policies/${policy.id}`, body: { retry_strategy: 'random' }, code: 'parameter_invalid', param: 'retry_strategy' },
       { name: "get: another account's policy", method: 'GET', url: `/v1/dunning_policies/${bPolicy.id}`, code: 'resource_missing', param: 'id' },
       { name: 'get: an unknown case', method: 'GET', url: '/v1/dunning_cases/dcase_nope', code: 'resource_missing', param: 'id' },
       { name: 'list: an unknown case status', method: 'GET', url: '/v1/dunning_cases?status=lost', code: 'parameter_invalid', param: 'status' },

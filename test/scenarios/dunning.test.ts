@@ -205,3 +205,36 @@ describe('dunning policies: the account default decides, and its end action happ
     for (const c of cases) expect(c.status === 'exhausted' || (c.next_attempt !== null && c.next_attempt >= '2027-02-07T00:00:00.000Z')).toBe(true);
   });
 });
+
+describe('a policy chooses its retry strategy', async () => {
+  const h = await harness();
+  const price = await monthlyPrice(h, 2900);
+
+  it('payday_aware: insufficient funds wait for the business morning after the next pay day, within the schedule; the case records the strategy', async () => {
+    const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Pay day', is_default: true, retry_schedule_days: [1, 3, 5, 7, 14], retry_strategy: 'payday_aware' });
+    expect(policy).toMatchObject({ retry_strategy: 'payday_aware', category_actions: { soft: 'follow_schedule', hard: 'request_new_card', fraud: 'request_new_card', config: 'alert_merchant' } });
+    expect(Object.keys(policy.category_actions).sort()).toEqual(['config', 'fraud', 'hard', 'soft']);
+    const { clock, renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFundsRecoversAfter2', price.id);
+    const [opened] = (await ok(h, 'GET', `/v1/dunning_cases?invoice=${renewal.id}`)).data;
+    // Failed Friday 8 January; paid Friday the 15th; tried Monday the 18th at 10:00, not on the 9th.
+    expect(opened).toMatchObject({ strategy: 'payday_aware', policy_rules: { retry_strategy: 'payday_aware' }, next_attempt: '2027-01-18T10:00:00.000Z' });
+    await advance(h, clock.id, '2027-01-25T00:00:00Z');
+    // The next pay day (1 February) is past the schedule's last day (the 22nd): the last day it is.
+    expect((await paymentsOf(h, renewal.id)).map((p) => [p.status, p.created])).toEqual([
+      ['failed', '2027-01-08T00:00:00.000Z'], ['failed', '2027-01-18T10:00:00.000Z'], ['succeeded', '2027-01-22T10:00:00.000Z']]);
+    expect((await ok(h, 'GET', `/v1/dunning_cases/${opened.id}`))).toMatchObject({ status: 'recovered', retries: 2 });
+    // Switching back changes the policy, not the case that ran.
+    expect(await ok(h, 'POST', `/v1/dunning_policies/${policy.id}`, { retry_strategy: 'fixed_schedule' })).toMatchObject({ retry_strategy: 'fixed_schedule', retry_schedule_days: [1, 3, 5, 7, 14] });
+    expect((await ok(h, 'GET', `/v1/dunning_cases/${opened.id}`)).strategy).toBe('payday_aware');
+  });
+
+  it('a policy stored before strategies existed reads as fixed_schedule, and so does a case snapshot without one', async () => {
+    const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Old', retry_strategy: 'payday_aware' });
+    await h.database.pool.query(`UPDATE dunning_policies SET category_actions = category_actions - 'retry_strategy' WHERE id = $1`, [policy.id]);
+    expect(await ok(h, 'GET', `/v1/dunning_policies/${policy.id}`)).toMatchObject({ retry_strategy: 'fixed_schedule' });
+    const { renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFunds', price.id);
+    const [c] = (await ok(h, 'GET', `/v1/dunning_cases?invoice=${renewal.id}`)).data;
+    await h.database.pool.query(`UPDATE dunning_cases SET policy = policy - 'retry_strategy' WHERE id = $1`, [c.id]);
+    expect((await ok(h, 'GET', `/v1/dunning_cases/${c.id}`)).policy_rules.retry_strategy).toBe('fixed_schedule');
+  });
+});

@@ -1,7 +1,8 @@
 import { planNextRetry, type RetryPlan } from '../../domain/dunning/next-retry.ts';
 import { policyProblem } from '../../domain/dunning/policy.ts';
 import { retryInstant } from '../../domain/dunning/schedule.ts';
-import { fixedSchedule, type CaseDecline, type RetryStrategy } from '../../domain/dunning/strategy.ts';
+import { strategyNamed } from '../../domain/dunning/strategies.ts';
+import type { CaseDecline } from '../../domain/dunning/strategy.ts';
 import { canTransition, transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { nextActionAt } from '../../domain/subscription-schedule.ts';
 import { newId } from '../../domain/ids.ts';
@@ -15,9 +16,6 @@ import { invoiceView, type Row } from '../views.ts';
 import { policyFor, policyFromJson, policyJson, type PolicyJson } from './policy-of.ts';
 import { cardDeclinesAt, historyOf, loadPlanInputs, storedDecline, type PlanInputs } from './plan-inputs.ts';
 import { declinesOf, dunningCaseView, type StoredDecline } from './view.ts';
-
-/** The strategies a case can name; the fixed schedule is the baseline every other must beat. */
-export const STRATEGIES: Record<string, RetryStrategy> = { [fixedSchedule.name]: fixedSchedule };
 
 /**
  * Invoices dunning recovers: a subscription's renewals (and its mid-period charges), collected
@@ -99,7 +97,7 @@ async function openCase(u: UnitOfWork, invoice: Row<'invoices'>, decline: Stored
   if (policyProblem(policy)) throw new Error(`dunning policy ${policyId ?? 'built-in'} is not valid: ${policyProblem(policy)!.message}`);
   return {
     account_id: u.accountId, id: newId('dunningCase'), invoice_id: invoice.id, customer_id: invoice.customer_id, subscription_id: invoice.subscription_id,
-    test_clock_id: invoice.test_clock_id, policy_id: policyId, policy: policyJson(policy), strategy: fixedSchedule.name, status: 'active', awaiting: null,
+    test_clock_id: invoice.test_clock_id, policy_id: policyId, policy: policyJson(policy), strategy: policy.retryStrategy, status: 'active', awaiting: null,
     first_failure_at: failedAt, grace_ends_at: new Date(failedAt.getTime() + policy.gracePeriodDays * 86_400_000), retries: 0,
     next_attempt_at: null, declines: [decline], ended_at: null, end_reason: null, created_at: now, updated_at: now, version: 1,
   };
@@ -112,7 +110,7 @@ async function openCase(u: UnitOfWork, invoice: Row<'invoices'>, decline: Stored
  */
 async function planNext(deps: Deps, u: UnitOfWork, c: Row<'dunning_cases'>, before: Row<'dunning_cases'> | null, paymentMethodId: string | null, now: Date, inputs: PlanInputs) {
   const policy = policyFromJson(c.policy as PolicyJson);
-  const strategy = STRATEGIES[c.strategy] ?? fixedSchedule;
+  const strategy = strategyNamed(c.strategy);
   const timeZone = inputs.timeZones.get(c.customer_id) ?? null;
   const facts = {
     firstFailureAt: c.first_failure_at, declines: declinesOf(c).map(caseDecline), retriesSoFar: c.retries, timeZone,

@@ -5,7 +5,7 @@ import { notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
-import { policyFromJson, policyJson, type PolicyJson } from './policy-of.ts';
+import { policyColumns, policyFromJson, policyJson, type PolicyJson } from './policy-of.ts';
 import { invoiceMessages, messagesOfCase } from './messages.ts';
 import { dunningCaseView, dunningPolicyView } from './view.ts';
 import type { Row } from '../views.ts';
@@ -25,7 +25,7 @@ function rulesOf(input: PolicyInput, base: PolicyJson): PolicyJson {
     max_retries: input.max_retries ?? (input.retry_schedule_days ? input.retry_schedule_days.length : base.max_retries),
     category_actions: { ...base.category_actions, ...definedOnly(input.category_actions ?? {}) },
     grace_period_days: input.grace_period_days ?? base.grace_period_days, end_action: input.end_action ?? base.end_action,
-    mark_uncollectible: input.mark_uncollectible ?? base.mark_uncollectible,
+    mark_uncollectible: input.mark_uncollectible ?? base.mark_uncollectible, retry_strategy: input.retry_strategy ?? base.retry_strategy,
   };
   const problem = policyProblem(policyFromJson(rules));
   if (problem) throw invalid('parameter_invalid', problem.message, problem.param);
@@ -37,8 +37,6 @@ async function takeDefault(u: UnitOfWork, id: string, now: Date) {
   await u.tx.updateTable('dunning_policies').set((eb) => ({ is_default: false, updated_at: now, version: eb('version', '+', 1) }))
     .where('account_id', '=', u.accountId).where('is_default', '=', true).where('id', '<>', id).execute();
 }
-
-const columns = (r: PolicyJson) => ({ ...r, category_actions: JSON.stringify(r.category_actions) });
 
 /** Refuses a policy id that is not one of this account's: `param` names the field that gave it. */
 export async function checkPolicyRef(u: UnitOfWork, id: string, param: string): Promise<void> {
@@ -55,7 +53,7 @@ export async function createDunningPolicy(deps: Deps, actor: Actor, input: Polic
     await u.tx.selectFrom('accounts').select('id').where('id', '=', u.accountId).forUpdate().executeTakeFirst();
     if (input.is_default) await takeDefault(u, id, now);
     const row = await u.tx.insertInto('dunning_policies').values({
-      account_id: u.accountId, id, name: input.name, is_default: input.is_default ?? false, ...columns(rules),
+      account_id: u.accountId, id, name: input.name, is_default: input.is_default ?? false, ...policyColumns(rules),
       metadata: JSON.stringify(input.metadata ?? {}), created_at: now, updated_at: now,
     }).returningAll().executeTakeFirstOrThrow();
     const view = dunningPolicyView(row);
@@ -73,7 +71,7 @@ export async function updateDunningPolicy(deps: Deps, actor: Actor, id: string, 
     const rules = rulesOf(input, dunningPolicyView(before));
     if (input.is_default) await takeDefault(u, id, now);
     const after = await u.tx.updateTable('dunning_policies').set({
-      name: input.name ?? before.name, is_default: input.is_default ?? before.is_default, ...columns(rules),
+      name: input.name ?? before.name, is_default: input.is_default ?? before.is_default, ...policyColumns(rules),
       metadata: JSON.stringify(input.metadata ?? before.metadata), updated_at: now, version: before.version + 1,
     }).where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     const view = dunningPolicyView(after);

@@ -1,7 +1,7 @@
 import type { DeclineCategory } from '../../domain/declines.ts';
 import type * as R from '../resources.ts';
 import type { Row } from '../views.ts';
-import type { PolicyJson } from './policy-of.ts';
+import { rulesOfRow, type PolicyJson } from './policy-of.ts';
 
 /** One decline of a case, as the case keeps it (oldest first). */
 export type StoredDecline = {
@@ -18,15 +18,13 @@ export const dunningCaseView = (c: Row<'dunning_cases'>, messages: R.DunningCase
   id: c.id, object: 'dunning_case' as const, invoice: c.invoice_id, customer: c.customer_id, subscription: c.subscription_id,
   status: c.status as 'active' | 'recovered' | 'exhausted' | 'canceled',
   awaiting: c.awaiting as 'retry' | 'new_payment_method' | 'merchant' | null,
-  policy: c.policy_id, policy_rules: parsed<PolicyJson>(c.policy), strategy: c.strategy,
+  policy: c.policy_id, policy_rules: { retry_strategy: 'fixed_schedule', ...parsed<Omit<PolicyJson, 'retry_strategy'>>(c.policy) }, strategy: c.strategy,
   retries: c.retries, next_attempt: iso(c.next_attempt_at), first_failure: c.first_failure_at.toISOString(), grace_ends: c.grace_ends_at.toISOString(),
   declines: declinesOf(c), ended: iso(c.ended_at), end_reason: c.end_reason, test_clock: c.test_clock_id,
   created: c.created_at.toISOString(), updated: c.updated_at.toISOString(), messages,
 });
 
 export const dunningPolicyView = (p: Row<'dunning_policies'>): R.DunningPolicyObject => ({
-  id: p.id, object: 'dunning_policy', name: p.name, is_default: p.is_default, retry_schedule_days: p.retry_schedule_days,
-  preferred_hour: p.preferred_hour, max_retries: p.max_retries, category_actions: parsed<PolicyJson['category_actions']>(p.category_actions),
-  grace_period_days: p.grace_period_days, end_action: p.end_action as PolicyJson['end_action'], mark_uncollectible: p.mark_uncollectible,
+  id: p.id, object: 'dunning_policy', name: p.name, is_default: p.is_default, ...rulesOfRow(p),
   metadata: parsed<Record<string, string>>(p.metadata), created: p.created_at.toISOString(), updated: p.updated_at.toISOString(),
 });

@@ -10,6 +10,13 @@ export type CategoryAction = (typeof CATEGORY_ACTIONS)[number];
 export const END_ACTIONS = ['cancel', 'mark_unpaid', 'leave_past_due'] as const;
 export type EndAction = (typeof END_ACTIONS)[number];
 
+/**
+ * How the time of each retry is chosen (strategies.ts): the schedule as written, or pay-day aware
+ * for insufficient funds. Compared on one synthetic book by `rebill simulate dunning`.
+ */
+export const RETRY_STRATEGIES = ['fixed_schedule', 'payday_aware'] as const;
+export type RetryStrategyName = (typeof RETRY_STRATEGIES)[number];
+
 export type DunningPolicy = {
   /** Days after the first failure at which to retry, strictly increasing: [1, 3, 5, 7]. */
   retryScheduleDays: readonly number[];
@@ -23,6 +30,8 @@ export type DunningPolicy = {
   endAction: EndAction;
   /** Also mark the invoice uncollectible when retries are exhausted. */
   markUncollectible: boolean;
+  /** Which strategy times the retries; the policy's schedule bounds every one of them. */
+  retryStrategy: RetryStrategyName;
 };
 
 /**
@@ -39,6 +48,7 @@ export const DEFAULT_POLICY: DunningPolicy = {
   gracePeriodDays: 7,
   endAction: 'leave_past_due',
   markUncollectible: false,
+  retryStrategy: 'fixed_schedule',
 };
 
 /** Retries further than this from the first failure are not dunning but a new sale. */
@@ -76,5 +86,6 @@ export function policyProblem(p: DunningPolicy): PolicyProblem | null {
   }
   if (!Number.isInteger(p.gracePeriodDays) || p.gracePeriodDays < 0 || p.gracePeriodDays > MAX_GRACE_DAYS) return { param: 'grace_period_days', message: `Whole days from 0 to ${MAX_GRACE_DAYS}.` };
   if (!(END_ACTIONS as readonly string[]).includes(p.endAction)) return { param: 'end_action', message: `One of ${END_ACTIONS.join(', ')}.` };
+  if (!(RETRY_STRATEGIES as readonly string[]).includes(p.retryStrategy)) return { param: 'retry_strategy', message: `One of ${RETRY_STRATEGIES.join(', ')}.` };
   return null;
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { createDunningPolicy, getDunningCase, getDunningPolicy, listDunningCases, listDunningPolicies, updateDunningPolicy } from '../../app/dunning/policies.ts';
 import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
-import { CATEGORY_ACTIONS, END_ACTIONS } from '../../domain/dunning/policy.ts';
+import { CATEGORY_ACTIONS, END_ACTIONS, RETRY_STRATEGIES } from '../../domain/dunning/policy.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
 import { IdParams, ListQuery, Metadata, pageOf, replies } from '../schemas.ts';
@@ -20,6 +20,7 @@ const fields = {
   grace_period_days: Type.Optional(Type.Integer({ description: '0 to 90' })),
   end_action: Type.Optional(Type.Union(END_ACTIONS.map((a) => Type.Literal(a)))),
   mark_uncollectible: Type.Optional(Type.Boolean()),
+  retry_strategy: Type.Optional(Type.Union(RETRY_STRATEGIES.map((a) => Type.Literal(a)), { description: 'fixed_schedule (default) or payday_aware' })),
   metadata: Type.Optional(Metadata),
 };
 
