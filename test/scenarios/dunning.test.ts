@@ -228,10 +228,11 @@ describe('a policy chooses its retry strategy', async () => {
     expect((await ok(h, 'GET', `/v1/dunning_cases/${opened.id}`)).strategy).toBe('payday_aware');
   });
 
-  it('a policy stored before strategies existed reads as fixed_schedule, and so does a case snapshot without one', async () => {
+  it('a policy keeps its strategy in its own column; a case snapshot taken before strategies existed reads as fixed_schedule', async () => {
     const policy = await ok(h, 'POST', '/v1/dunning_policies', { name: 'Old', retry_strategy: 'payday_aware' });
-    await h.database.pool.query(`UPDATE dunning_policies SET category_actions = category_actions - 'retry_strategy' WHERE id = $1`, [policy.id]);
-    expect(await ok(h, 'GET', `/v1/dunning_policies/${policy.id}`)).toMatchObject({ retry_strategy: 'fixed_schedule' });
+    const { rows: [row] } = await h.database.pool.query('SELECT retry_strategy, category_actions FROM dunning_policies WHERE id = $1', [policy.id]);
+    expect(row).toMatchObject({ retry_strategy: 'payday_aware' });
+    expect(Object.keys(row.category_actions).sort()).toEqual(['config', 'fraud', 'hard', 'soft']);
     const { renewal } = await renewingCustomer(h, 'tok_chargeDeclinedInsufficientFunds', price.id);
     const [c] = (await ok(h, 'GET', `/v1/dunning_cases?invoice=${renewal.id}`)).data;
     await h.database.pool.query(`UPDATE dunning_cases SET policy = policy - 'retry_strategy' WHERE id = $1`, [c.id]);

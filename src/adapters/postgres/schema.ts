@@ -201,7 +201,7 @@ export interface WebhookDeliveriesTable {
 export interface DunningPoliciesTable {
   account_id: string; id: string; name: string; is_default: Defaulted<boolean>; retry_schedule_days: number[]; preferred_hour: number | null;
   max_retries: number; category_actions: ColumnType<unknown, string, string>; grace_period_days: number; end_action: string; mark_uncollectible: Defaulted<boolean>;
-  metadata: ColumnType<unknown, string | undefined, string>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+  retry_strategy: Defaulted<string>; metadata: ColumnType<unknown, string | undefined, string>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface DunningCasesTable {
   account_id: string; id: string; invoice_id: string; customer_id: string; subscription_id: string | null; test_clock_id: string | null;

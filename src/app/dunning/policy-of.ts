@@ -23,24 +23,18 @@ export const policyFromJson = (j: Omit<PolicyJson, 'retry_strategy'> & { retry_s
   retryStrategy: j.retry_strategy ?? 'fixed_schedule',
 });
 
-// NOTE: dunning_policies has no retry_strategy column yet (adding one needs a migration number,
-// which the lead hands out). Until then the name rides in the row's category_actions document
-// under this key; these two functions are the only ones that know, and the API never shows it there.
-const STRATEGY_KEY = 'retry_strategy';
-
 /** The rules of a stored policy row, as the API spells them. */
 export function rulesOfRow(r: Row<'dunning_policies'>): PolicyJson {
-  const doc = (typeof r.category_actions === 'string' ? JSON.parse(r.category_actions) : r.category_actions) as Record<string, string>;
-  const { [STRATEGY_KEY]: strategy, ...actions } = doc;
   return {
     retry_schedule_days: r.retry_schedule_days, preferred_hour: r.preferred_hour, max_retries: r.max_retries,
-    category_actions: actions as PolicyJson['category_actions'], grace_period_days: r.grace_period_days,
-    end_action: r.end_action as EndAction, mark_uncollectible: r.mark_uncollectible, retry_strategy: (strategy ?? 'fixed_schedule') as RetryStrategyName,
+    category_actions: (typeof r.category_actions === 'string' ? JSON.parse(r.category_actions) : r.category_actions) as PolicyJson['category_actions'],
+    grace_period_days: r.grace_period_days, end_action: r.end_action as EndAction, mark_uncollectible: r.mark_uncollectible,
+    retry_strategy: r.retry_strategy as RetryStrategyName,
   };
 }
 
 /** The columns that store `rules` in a dunning_policies row. */
-export const policyColumns = ({ retry_strategy, ...r }: PolicyJson) => ({ ...r, category_actions: JSON.stringify({ ...r.category_actions, [STRATEGY_KEY]: retry_strategy }) });
+export const policyColumns = (r: PolicyJson) => ({ ...r, category_actions: JSON.stringify(r.category_actions) });
 
 export const policyOfRow = (r: Row<'dunning_policies'>): DunningPolicy => policyFromJson(rulesOfRow(r));
 
