@@ -9,9 +9,8 @@ import { referenceBatch } from './reference-renewals.ts';
 
 /**
  * One benchmark worker process: `engine` runs Rebill's billing loop, `reference` the raw-SQL
- * reference, `dunning` the dunning duty (retryDueCases) and then the settlement jobs its charges
- * enqueued (dunning.payment_settled, which plans each case's next step), as the worker's loops
- * would. It connects, says "ready", starts on "go", and when nothing is due prints what it did and when.
+ * reference, `dunning` the dunning duty (retryDueCases, which records each batch's outcomes in
+ * its cases) and then any job left ready, as the worker's loops would. It connects, says "ready", starts on "go", and when nothing is due prints what it did and when.
  */
 const [mode, url] = process.argv.slice(2);
 if (!url || !['engine', 'reference', 'dunning'].includes(mode!)) throw new Error('usage: renewal-child.ts engine|reference|dunning <url>');

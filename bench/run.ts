@@ -408,8 +408,8 @@ try {
   if (PARTS.includes('f')) {
     console.log(`\n(f) dunning retries: ${DUNNING_CASES} active cases due now (real time, no test clock), each opened by the engine from a`);
     console.log('    failed renewal (insufficient funds, untimed); every other card then pays, so half the retries recover and half decline');
-    console.log('    again and are planned days ahead. Timed: the dunning duty (retryDueCases, batches of 25, charges to the sandbox) and');
-    console.log('    the dunning.payment_settled job of each charge, in one worker process per worker, on the same server and settings as (a);');
+    console.log('    again and are planned days ahead. Timed: the dunning duty (retryDueCases, batches of 25, charges to the sandbox, each');
+    console.log('    batch\'s outcomes recorded in its cases; any job left is run too), one worker process per worker, same server and settings as (a);');
     console.log(`    afterwards each case must have been stepped once, with one retry attempt, and no invoice charged twice. ${REPEAT} runs each`);
     const results: DunningResult[] = [];
     for (const workers of DUNNING_WORKERS) {
