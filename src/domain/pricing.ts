@@ -26,9 +26,9 @@ const MAX_AMOUNT = 10n ** 15n;
 const DECIMAL_RE = /^\d{1,15}(\.\d{1,12})?$/;
 
 // The decimal form wins when present: it is the more precise of the two representations.
-const unitOf = (x: { unit_amount: bigint | null; unit_amount_decimal: string | null }) =>
+export const unitOf = (x: { unit_amount: bigint | null; unit_amount_decimal: string | null }) =>
   new Dec(x.unit_amount_decimal ?? (x.unit_amount ?? 0n).toString());
-const flatOf = (t: Tier) => new Dec(t.flat_amount_decimal ?? (t.flat_amount ?? 0n).toString());
+export const flatOf = (t: Tier) => new Dec(t.flat_amount_decimal ?? (t.flat_amount ?? 0n).toString());
 
 /** Exact (unrounded) amount in minor units for a quantity. */
 export function exactAmount(p: PriceModel, quantity: number): Decimal {
