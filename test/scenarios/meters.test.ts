@@ -99,6 +99,11 @@ describe('usage meters and event ingestion', async () => {
     expect(await usageStoreOf(h.deps).aggregate({ accountId: h.accountId, id: m.id }, customer.id, new Date('2026-01-01'), new Date('2027-02-01'), 'sum')).toBe('2000000');
   });
 
+  it('a batch body may be up to 16 MiB; beyond that it is refused whole with 413', async () => {
+    const r = await h.call('POST', '/v1/billing/meter_event_batches', JSON.stringify({ events: [event('huge', 1, { region: 'x'.repeat(17 * 1_048_576) })] }), { headers: { 'content-type': 'application/json' } });
+    expect([r.status, r.body.error.code]).toEqual([413, 'body_too_large']);
+  });
+
   it('the store aggregates sum, count, max, last and unique_count as the domain reference does, within [from, to)', async () => {
     const values = ['1.25', '7', '0.1', '0.2', '-3', '7'];
     const formulas: Formula[] = ['sum', 'count', 'max', 'last', 'unique_count'];

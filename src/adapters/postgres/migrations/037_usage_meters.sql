@@ -42,7 +42,8 @@ CREATE TABLE meter_events (
 -- Aggregation reads one meter, one customer, one period: a btree on exactly that, with the value
 -- carried in the index (INCLUDE) so a sum or max is an index-only scan once the table is vacuumed.
 -- Events arrive roughly in time order, so a BRIN on timestamp costs almost nothing to keep and
--- lets account-wide time-range scans (retention, rollups) skip old blocks. Not yet measured
--- against time partitioning (the bench for point 2 is still to be written).
+-- lets account-wide time-range scans (retention, rollups) skip old blocks. First measurement
+-- (test harness, 2 cores, one request at a time, 10,000-event batches over HTTP): about 26,000
+-- events/s stored, 37,000/s answered as duplicates. Not yet compared with time partitioning.
 CREATE INDEX meter_events_aggregate_idx ON meter_events (account_id, meter_id, customer_id, "timestamp") INCLUDE (value);
 CREATE INDEX meter_events_timestamp_brin ON meter_events USING brin ("timestamp");
