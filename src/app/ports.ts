@@ -1,3 +1,4 @@
+import type { UsageStore } from './usage/store.ts';
 import type { Kysely } from 'kysely';
 import type { NormalizedDecline } from '../domain/declines.ts';
 import type { DisputeStatus } from '../domain/dispute-status.ts';
@@ -152,6 +153,8 @@ export type StatementRunner = (text: string, params: unknown[]) => Promise<void>
 
 export type Deps = {
   db: Kysely<DB>;
+  /** Where usage events are kept; PostgreSQL (src/app/usage/store.ts) when not given. */
+  usageStore?: UsageStore;
   runStatement?: StatementRunner;
   clock: Clock;
   /** The built-in sandbox (`sandbox` in payment methods and attempts). */

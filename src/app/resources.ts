@@ -12,6 +12,7 @@ import { INVOICE_STATUSES } from '../domain/invoice-status.ts';
 import { PAYMENT_ATTEMPT_STATUSES } from '../domain/payment-attempt-status.ts';
 import { TAX_EXEMPT, TAX_ID_TYPES, type TaxIdType } from '../domain/customer-tax.ts';
 import { NOTIFICATION_KINDS } from '../domain/notification-templates.ts';
+import { FORMULAS } from '../domain/usage/aggregate.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -96,6 +97,37 @@ export const Feature = Type.Object({
   lookup_key: Type.String({ description: 'Stable machine name your code checks (e.g. api_access); unique in the account' }),
   name: Type.String(), active: Type.Boolean({ description: 'An archived feature grants nothing and cannot be attached or granted anew' }),
   metadata: MetadataObject, created: Time, updated: Time,
+});
+
+export const Meter = Type.Object({
+  id: Type.String(), object: Type.Literal('billing.meter'),
+  event_name: Type.String({ description: 'The name events are sent with; unique among the account\'s active meters' }),
+  display_name: Type.String(),
+  default_aggregation: Type.Object({ formula: Literals(FORMULAS) }),
+  value_settings: Type.Object({ event_payload_key: Type.String({ description: 'The payload key holding the value (a number or numeric string)' }) }),
+  customer_mapping: Type.Object({ type: Type.Literal('by_id'), event_payload_key: Type.String({ description: 'The payload key holding the Rebill customer id' }) }),
+  dimensions: Type.Array(Type.String(), { description: 'Payload keys kept with each event, to group usage by later' }),
+  status: Literals(['active', 'inactive'] as const), created: Time, updated: Time,
+});
+
+export const MeterEvent = Type.Object({
+  object: Type.Literal('billing.meter_event'), identifier: Type.String(), event_name: Type.String(), timestamp: Time,
+  payload: Type.Record(Type.String(), Type.String()),
+  status: Literals(['accepted', 'duplicate'] as const),
+});
+
+const MeterEventResult = Type.Object({
+  index: Type.Integer({ description: 'Position of the event in `events`, from 0' }),
+  status: Literals(['accepted', 'duplicate', 'rejected'] as const),
+  code: Type.Union([Type.String(), Type.Null()], { description: 'Why it was rejected: an error code of the Errors table' }),
+  message: Type.Union([Type.String(), Type.Null()]),
+  param: Type.Union([Type.String(), Type.Null()], { description: 'The offending field of the event' }),
+});
+
+export const MeterEventBatch = Type.Object({
+  object: Type.Literal('billing.meter_event_batch'),
+  accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(),
+  results: Type.Array(MeterEventResult, { description: 'One per event, in the order sent' }),
 });
 
 export const ProductFeature = Type.Object({
@@ -622,6 +654,10 @@ export type DunningCaseObject = Static<typeof DunningCase>;
 export type RecoveryReportObject = Static<typeof RecoveryReport>;
 export type FeatureObject = Static<typeof Feature>;
 export type ProductFeatureObject = Static<typeof ProductFeature>;
+export type MeterObject = Static<typeof Meter>;
+export type MeterEventObject = Static<typeof MeterEvent>;
+export type MeterEventBatchObject = Static<typeof MeterEventBatch>;
+export type MeterEventResultObject = Static<typeof MeterEventResult>;
 export type EntitlementObject = Static<typeof Entitlement>;
 export type EntitlementOverrideObject = Static<typeof EntitlementOverride>;
 export type EntitlementSummaryObject = Static<typeof EntitlementSummary>;

@@ -430,6 +430,387 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/meter_event_batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report 1–10,000 usage events; each is accepted, duplicate or rejected on its own (not all-or-nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: {
+                            /** @description The meter's event_name */
+                            event_name?: unknown;
+                            /** @description Your unique id of the event, 1–100 characters: an event sent again with it is acknowledged as a duplicate and counted once */
+                            identifier?: unknown;
+                            /** @description Text values: the customer id under the meter's customer_mapping key, the value (number or numeric string) under its value_settings key, its dimensions */
+                            payload?: unknown;
+                            /** @description When the usage happened: unix seconds or RFC 3339; at most 35 days ago and 5 minutes ahead (customer's business time); now when omitted */
+                            timestamp?: unknown;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeterEventBatch"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/meter_events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report one usage event; sent again with its identifier it is acknowledged (status duplicate) and counted once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The meter's event_name */
+                        event_name: string;
+                        /** @description Your unique id of the event, 1–100 characters: an event sent again with it is acknowledged as a duplicate and counted once */
+                        identifier: string;
+                        /** @description Text values: the customer id under the meter's customer_mapping key, the value (number or numeric string) under its value_settings key, its dimensions */
+                        payload: {
+                            [key: string]: string | number;
+                        };
+                        /** @description When the usage happened: unix seconds or RFC 3339; at most 35 days ago and 5 minutes ahead (customer's business time); now when omitted */
+                        timestamp?: number | string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeterEvent"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/meters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List meters, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                    status?: "active" | "inactive";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Meter"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a meter: which events count and how their values add up */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Where the customer id is (default `customer`) */
+                        customer_mapping?: {
+                            /** @description A payload key: letters, digits, _ . : - (at most 40) */
+                            event_payload_key: string;
+                            /** @enum {string} */
+                            type?: "by_id";
+                        };
+                        default_aggregation: {
+                            formula: "sum" | "count" | "max" | "last" | "unique_count";
+                        };
+                        /** @description Payload keys kept with each event to group by later (at most 5) */
+                        dimensions?: string[];
+                        display_name: string;
+                        /** @description Letters, digits, _ . : - (at most 100) */
+                        event_name: string;
+                        /** @description Where the value is (default `value`) */
+                        value_settings?: {
+                            /** @description A payload key: letters, digits, _ . : - (at most 40) */
+                            event_payload_key: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Meter"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/meters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a meter */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Meter"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Rename, deactivate or reactivate a meter; what it measures does not change */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        display_name?: string;
+                        status?: "active" | "inactive";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Meter"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/coupons": {
         parameters: {
             query?: never;
@@ -8934,6 +9315,73 @@ export interface components {
              * @description RFC 3339 UTC timestamp
              */
             updated: string;
+        };
+        Meter: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            customer_mapping: {
+                /** @description The payload key holding the Rebill customer id */
+                event_payload_key: string;
+                /** @enum {string} */
+                type: "by_id";
+            };
+            default_aggregation: {
+                formula: "sum" | "count" | "max" | "last" | "unique_count";
+            };
+            /** @description Payload keys kept with each event, to group usage by later */
+            dimensions: string[];
+            display_name: string;
+            /** @description The name events are sent with; unique among the account's active meters */
+            event_name: string;
+            id: string;
+            /** @enum {string} */
+            object: "billing.meter";
+            status: "active" | "inactive";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+            value_settings: {
+                /** @description The payload key holding the value (a number or numeric string) */
+                event_payload_key: string;
+            };
+        };
+        MeterEvent: {
+            event_name: string;
+            identifier: string;
+            /** @enum {string} */
+            object: "billing.meter_event";
+            payload: {
+                [key: string]: string;
+            };
+            status: "accepted" | "duplicate";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            timestamp: string;
+        };
+        MeterEventBatch: {
+            accepted: number;
+            duplicates: number;
+            /** @enum {string} */
+            object: "billing.meter_event_batch";
+            rejected: number;
+            /** @description One per event, in the order sent */
+            results: {
+                /** @description Why it was rejected: an error code of the Errors table */
+                code: string | null;
+                /** @description Position of the event in `events`, from 0 */
+                index: number;
+                message: string | null;
+                /** @description The offending field of the event */
+                param: string | null;
+                status: "accepted" | "duplicate" | "rejected";
+            }[];
         };
         Notification: {
             /** @description Tries to hand it over so far */

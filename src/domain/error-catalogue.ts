@@ -15,7 +15,7 @@ export type ErrorEntry = { readonly status: number; readonly type: ErrorType; re
 export const ERRORS = {
   // The request as sent (400 unless a more specific status says which part was refused).
   body_invalid: { status: 400, type: 'invalid_request_error', message: 'The body cannot be read as JSON: it is malformed, or empty where its content type promises JSON.' },
-  body_too_large: { status: 413, type: 'invalid_request_error', message: 'The body is larger than 1 MiB.' },
+  body_too_large: { status: 413, type: 'invalid_request_error', message: 'The body is larger than 1 MiB (16 MiB for POST /v1/billing/meter_event_batches).' },
   content_type_invalid: { status: 415, type: 'invalid_request_error', message: 'The body is sent with a content type other than application/json.' },
   headers_too_large: { status: 431, type: 'invalid_request_error', message: 'The request headers are larger than the server accepts (16 KB).' },
   request_invalid: { status: 400, type: 'invalid_request_error', message: 'The request is not valid HTTP/1.1.' },
@@ -94,6 +94,11 @@ export const ERRORS = {
   promotion_code_minimum_not_met: { status: 400, type: 'invalid_request_error', message: 'The first invoice\'s subtotal does not reach the promotion code\'s minimum_amount (or is in another currency than minimum_amount_currency).' },
   feature_lookup_key_taken: { status: 400, type: 'invalid_request_error', message: 'Another feature of the account already has this lookup_key.' },
   feature_inactive: { status: 400, type: 'invalid_request_error', message: 'The feature is archived: it cannot be attached to a product or granted anew.' },
+  meter_event_name_taken: { status: 400, type: 'invalid_request_error', message: 'Another active meter of the account already has this event_name.' },
+  meter_event_meter_unknown: { status: 400, type: 'invalid_request_error', message: 'No active meter of the account has the event\'s event_name (unknown, or its meter is inactive).' },
+  meter_event_customer_unknown: { status: 400, type: 'invalid_request_error', message: 'The customer named in the event\'s payload is not a customer of the account.' },
+  meter_event_value_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s value is missing or is not a finite number or numeric string (at most 20 integer and 12 fractional digits); for unique_count, not text of at most 200 characters.' },
+  meter_event_timestamp_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s timestamp is more than 35 days before or 5 minutes after the customer\'s current (business) time.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

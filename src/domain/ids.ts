@@ -14,6 +14,7 @@ export const ID_PREFIX = {
   dunningCase: 'dcase',
   feature: 'feat',
   entitlementOverride: 'entov',
+  meter: 'mtr',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

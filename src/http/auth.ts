@@ -23,6 +23,8 @@ declare module 'fastify' {
     permission?: Permission; public?: boolean;
     /** The answer carries a secret: the idempotency store keeps it sealed, not in clear. */
     secretInAnswer?: boolean;
+    /** The body carries its own idempotency keys (meter event identifiers): the Idempotency-Key header is ignored, no row is kept. */
+    ownIdempotency?: boolean;
   }
 }
 

@@ -35,6 +35,9 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>, sealer
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || !req.principal) return;
+    // Meter events are deduplicated by their identifiers; a reservation row per request would
+    // cost as much as the events themselves and add nothing.
+    if (req.routeOptions.config.ownIdempotency) return;
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
       throw new DomainError('idempotency_key_invalid', 'Idempotency-Key must be 1–255 characters.', 'Idempotency-Key');
     }

@@ -35,6 +35,7 @@ import { disputeRoutes } from './routes/disputes.ts';
 import { dunningRoutes } from './routes/dunning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { entitlementRoutes } from './routes/entitlements.ts';
+import { meterRoutes } from './routes/meters.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentLinkRoutes } from './routes/payment-links.ts';
@@ -125,6 +126,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   dunningRoutes(app, deps);
   analyticsRoutes(app, deps);
   entitlementRoutes(app, deps);
+  meterRoutes(app, deps);
   gatewayWebhookRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

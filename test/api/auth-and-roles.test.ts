@@ -107,6 +107,7 @@ describe('roles', async () => {
   const link = await ok(h, 'POST', '/v1/payment_links/update_payment_method', { customer: customer.id });
   const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'roles', name: 'Roles' });
   await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
+  const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'roles', display_name: 'Roles', default_aggregation: { formula: 'sum' } });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -123,7 +124,8 @@ describe('roles', async () => {
     '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`,
     '/v1/analytics/recovery', '/v1/analytics/recovery?from=1798761600&to=1801440000&currency=usd',
     '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`, `/v1/payment_links/${link.id}`,
-    '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`];
+    '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`,
+    '/v1/billing/meters', `/v1/billing/meters/${meter.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -187,6 +189,10 @@ describe('roles', async () => {
     { name: 'define a feature', url: '/v1/features', body: { lookup_key: 'exports', name: 'Exports' }, needs: 'catalog' },
     { name: 'archive a feature', url: `/v1/features/${feature.id}`, body: { name: 'Renamed' }, needs: 'catalog' },
     { name: 'attach a feature to a product', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, needs: 'catalog' },
+    { name: 'define a meter', url: '/v1/billing/meters', body: { event_name: 'roles_2', display_name: 'Roles 2', default_aggregation: { formula: 'count' } }, needs: 'catalog' },
+    { name: 'rename a meter', url: `/v1/billing/meters/${meter.id}`, body: { display_name: 'Renamed' }, needs: 'catalog' },
+    { name: 'report usage', url: '/v1/billing/meter_events', body: { event_name: 'roles', identifier: 'roles-1', payload: { customer: customer.id, value: 1 } }, needs: 'write' },
+    { name: 'report a batch of usage', url: '/v1/billing/meter_event_batches', body: { events: [{ event_name: 'roles', identifier: 'roles-2', payload: { customer: customer.id, value: 1 } }] }, needs: 'write' },
     { name: "override a customer's entitlement", url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' }, needs: 'write' },
   ];
 

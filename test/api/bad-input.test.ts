@@ -97,6 +97,11 @@ describe('bad input is refused with a precise error and changes nothing', async 
   await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
   const archived = await ok(h, 'POST', `/v1/features/${(await ok(h, 'POST', '/v1/features', { lookup_key: 'legacy', name: 'Legacy' })).id}`, { active: false });
   const bFeature = await asOther('POST', '/v1/features', { lookup_key: 'b_feature', name: 'B' });
+  // Meters: an active one, an inactive one, and another account's (with its customer).
+  const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'calls', display_name: 'Calls', default_aggregation: { formula: 'sum' } });
+  await ok(h, 'POST', `/v1/billing/meters/${(await ok(h, 'POST', '/v1/billing/meters', { event_name: 'old_calls', display_name: 'Old', default_aggregation: { formula: 'sum' } })).id}`, { status: 'inactive' });
+  const bMeter = await asOther('POST', '/v1/billing/meters', { event_name: 'b_calls', display_name: 'B', default_aggregation: { formula: 'sum' } });
+  const usage = (identifier: string, extra: Record<string, unknown> = {}) => ({ event_name: 'calls', identifier, payload: { customer: payer.id, value: '2' }, ...extra });
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
   const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
@@ -528,6 +533,36 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'recovery: a currency that is no code', method: 'GET', url: '/v1/analytics/recovery?currency=dollars', code: 'parameter_invalid', param: 'currency' },
       { name: 'recovery: an unknown filter', method: 'GET', url: '/v1/analytics/recovery?account=acct_x', code: 'parameter_unknown', param: 'account' },
     ],
+    'POST /v1/billing/meters': [
+      { name: 'missing event_name', url: '/v1/billing/meters', body: { display_name: 'x', default_aggregation: { formula: 'sum' } }, code: 'parameter_missing', param: 'event_name' },
+      { name: 'an unknown formula', url: '/v1/billing/meters', body: { event_name: 'x', display_name: 'x', default_aggregation: { formula: 'avg' } }, code: 'parameter_invalid', param: 'default_aggregation[formula]' },
+      { name: 'six dimensions', url: '/v1/billing/meters', body: { event_name: 'x', display_name: 'x', default_aggregation: { formula: 'sum' }, dimensions: ['a', 'b', 'c', 'd', 'e', 'f'] }, code: 'parameter_invalid', param: 'dimensions' },
+      { name: 'a dimension that is the value key', url: '/v1/billing/meters', body: { event_name: 'x', display_name: 'x', default_aggregation: { formula: 'sum' }, dimensions: ['value'] }, code: 'parameter_invalid', param: 'dimensions[0]' },
+      { name: 'an event name taken by an active meter', url: '/v1/billing/meters', body: { event_name: 'calls', display_name: 'x', default_aggregation: { formula: 'max' } }, code: 'meter_event_name_taken', param: 'event_name' },
+      { name: "get: another account's meter", method: 'GET', url: `/v1/billing/meters/${bMeter.id}`, code: 'resource_missing', param: 'id' },
+    ],
+    'POST /v1/billing/meters/:id': [
+      { name: 'unknown id', url: '/v1/billing/meters/mtr_nope', body: { display_name: 'x' }, code: 'resource_missing', param: 'id' },
+      { name: "another account's meter", url: `/v1/billing/meters/${bMeter.id}`, body: { status: 'inactive' }, code: 'resource_missing', param: 'id' },
+      { name: 'a new formula (it is fixed)', url: `/v1/billing/meters/${meter.id}`, body: { default_aggregation: { formula: 'max' } }, code: 'parameter_unknown', param: 'default_aggregation' },
+      { name: 'an unknown status', url: `/v1/billing/meters/${meter.id}`, body: { status: 'archived' }, code: 'parameter_invalid', param: 'status' },
+    ],
+    'POST /v1/billing/meter_events': [
+      { name: 'missing identifier', url: '/v1/billing/meter_events', body: { event_name: 'calls', payload: { customer: payer.id, value: 1 } }, code: 'parameter_missing', param: 'identifier' },
+      { name: 'an identifier of 101 characters', url: '/v1/billing/meter_events', body: usage('i'.repeat(101)), code: 'parameter_invalid', param: 'identifier' },
+      { name: 'an inactive meter', url: '/v1/billing/meter_events', body: usage('e1', { event_name: 'old_calls' }), code: 'meter_event_meter_unknown', param: 'event_name' },
+      { name: "another account's meter", url: '/v1/billing/meter_events', body: usage('e2', { event_name: 'b_calls' }), code: 'meter_event_meter_unknown', param: 'event_name' },
+      { name: "another account's customer", url: '/v1/billing/meter_events', body: usage('e3', { payload: { customer: bCustomer.id, value: 1 } }), code: 'meter_event_customer_unknown', param: 'payload[customer]' },
+      { name: 'a value that is not a number', url: '/v1/billing/meter_events', body: usage('e4', { payload: { customer: payer.id, value: 'ten' } }), code: 'meter_event_value_invalid', param: 'payload[value]' },
+      { name: 'no value', url: '/v1/billing/meter_events', body: usage('e5', { payload: { customer: payer.id } }), code: 'meter_event_value_invalid', param: 'payload[value]' },
+      { name: 'a timestamp 36 days old', url: '/v1/billing/meter_events', body: usage('e6', { timestamp: 1 }), code: 'meter_event_timestamp_invalid', param: 'timestamp' },
+      { name: 'a timestamp that is no time', url: '/v1/billing/meter_events', body: usage('e7', { timestamp: 'yesterday' }), code: 'parameter_invalid', param: 'timestamp' },
+    ],
+    'POST /v1/billing/meter_event_batches': [
+      { name: 'no events', url: '/v1/billing/meter_event_batches', body: { events: [] }, code: 'parameter_invalid', param: 'events' },
+      { name: '10,001 events', url: '/v1/billing/meter_event_batches', body: { events: Array.from({ length: 10_001 }, () => ({})) }, code: 'parameter_invalid', param: 'events' },
+      { name: 'an unknown field in an event', url: '/v1/billing/meter_event_batches', body: { events: [{ ...usage('e8'), zzz: 1 }] }, code: 'parameter_unknown', param: 'events[0][zzz]' },
+    ],
     'POST /v1/features': [
       { name: 'missing lookup_key', url: '/v1/features', body: { name: 'x' }, code: 'parameter_missing', param: 'lookup_key' },
       { name: 'missing name', url: '/v1/features', body: { lookup_key: 'x' }, code: 'parameter_missing', param: 'name' },
@@ -955,6 +990,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/jobs/:id/retry', `/v1/jobs/${deadJob}/retry`, {}],
     ['POST /v1/dunning_policies', '/v1/dunning_policies', { name: 'Valid' }],
     ['POST /v1/features', '/v1/features', { lookup_key: 'valid_key', name: 'Valid' }],
+    ['POST /v1/billing/meters', '/v1/billing/meters', { event_name: 'valid', display_name: 'Valid', default_aggregation: { formula: 'count' } }],
+    ['POST /v1/billing/meters/:id', `/v1/billing/meters/${meter.id}`, {}],
+    ['POST /v1/billing/meter_events', '/v1/billing/meter_events', usage('valid-1')],
+    ['POST /v1/billing/meter_event_batches', '/v1/billing/meter_event_batches', { events: [usage('valid-2')] }],
     ['POST /v1/features/:id', `/v1/features/${feature.id}`, {}],
     ['POST /v1/products/:id/features', `/v1/products/${product.id}/features`, { feature: feature.id }],
     ['POST /v1/customers/:id/entitlement_overrides', `/v1/customers/${payer.id}/entitlement_overrides`, { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }],

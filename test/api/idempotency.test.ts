@@ -396,6 +396,24 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/events?type=entitlements.updated&object_id=${customer.id}`)).data).toHaveLength(1);
   });
 
+  it('replays POST /v1/billing/meters; meter events ignore the header: their identifier is the key, and no reservation is kept', async () => {
+    const body = { event_name: 'replayed', display_name: 'Replayed', default_aggregation: { formula: 'sum' } };
+    const first = await raw(h, '/v1/billing/meters', body, 'mtr-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/billing/meters', body, 'mtr-key-1', first);
+    expect(await everything(h)).toEqual(before);
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-usage@example.com' });
+    const event = { event_name: 'replayed', identifier: 'usage-1', payload: { customer: customer.id, value: 1 } };
+    const keys = async () => (await h.database.pool.query('SELECT count(*)::int AS n FROM idempotency_keys')).rows[0].n;
+    const keysBefore = await keys();
+    const sent = await raw(h, '/v1/billing/meter_events', event, 'usage-key-1');
+    const again = await raw(h, '/v1/billing/meter_events', { ...event, identifier: 'usage-2' }, 'usage-key-1');
+    expect([JSON.parse(sent.text).status, JSON.parse(again.text).status]).toEqual(['accepted', 'accepted']);
+    expect(JSON.parse((await raw(h, '/v1/billing/meter_events', event, 'usage-key-2')).text).status).toBe('duplicate');
+    expect(await keys()).toBe(keysBefore);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

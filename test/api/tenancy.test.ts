@@ -13,7 +13,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
-  'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes'];
+  'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
@@ -23,7 +23,7 @@ const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
 async function accountData(h: Harness, accountId: string) {
   const out: Record<string, string[]> = {};
   for (const t of TENANT_TABLES) {
-    const order = { idempotency_keys: 'key', notification_templates: 'kind', product_features: 'product_id, feature_id', customer_entitlements: 'customer_id' }[t] ?? 'id';
+    const order = { idempotency_keys: 'key', notification_templates: 'kind', product_features: 'product_id, feature_id', customer_entitlements: 'customer_id', meter_events: 'identifier' }[t] ?? 'id';
     const r = await h.database.pool.query(`SELECT x::text AS row FROM ${t} AS x WHERE account_id = $1 ORDER BY ${order}`, [accountId]);
     out[t] = r.rows.map((x) => x.row as string);
   }
@@ -33,7 +33,7 @@ async function accountData(h: Harness, accountId: string) {
 }
 
 /** `defaults`: B gets its own (built-in) templates, never A's wording; `unsigned`: a link Rebill did not sign is refused. */
-type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned' | 'no_figures'; param?: string; method?: 'POST' | 'DELETE' };
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned' | 'no_figures' | 'refused' | 'events_rejected'; param?: string; code?: string; method?: 'POST' | 'DELETE' };
 
 describe('one account cannot see or touch another account\'s objects', async () => {
   const h = await harness();
@@ -107,6 +107,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'api_access', name: 'A API' });
   await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
   const override = await ok(h, 'POST', `/v1/customers/${customer.id}/entitlement_overrides`, { feature: feature.id, grant: false, expires_at: '2027-06-01T00:00:00Z' });
+  // A meter with one event of A's customer.
+  const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'tenancy_calls', display_name: 'A calls', default_aggregation: { formula: 'sum' } });
+  await ok(h, 'POST', '/v1/billing/meter_events', { event_name: 'tenancy_calls', identifier: 'a-usage-1', payload: { customer: customer.id, value: '3' } });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -128,7 +131,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -155,6 +158,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/disputes', url: `/v1/disputes?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/customers/:id', url: `/v1/customers/${customer.id}`, expect: 'missing' },
     { route: 'GET /v1/features/:id', url: `/v1/features/${feature.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing/meters', url: '/v1/billing/meters?limit=100', expect: 'empty' },
     { route: 'GET /v1/features', url: '/v1/features?limit=100', expect: 'empty' },
     { route: 'GET /v1/features', url: '/v1/features?lookup_key=api_access', expect: 'empty' },
     { route: 'GET /v1/products/:id/features', url: `/v1/products/${product.id}/features`, expect: 'missing' },
@@ -308,6 +313,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/subscriptions', url: '/v1/subscriptions', body: { customer: customer.id, items: [{ price: price.id }] }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/features/:id', url: `/v1/features/${feature.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/features', url: '/v1/features', body: { lookup_key: 'api_access', name: 'B API' }, expect: 'own' },
+    { route: 'POST /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, body: { status: 'inactive' }, expect: 'missing', param: 'id' },
+    // B may use A's event name for its own meter; the events below then find B's meter, never A's customer.
+    { route: 'POST /v1/billing/meters', url: '/v1/billing/meters', body: { event_name: 'tenancy_calls', display_name: 'B calls', default_aggregation: { formula: 'sum' } }, expect: 'own' },
+    { route: 'POST /v1/billing/meter_events', url: '/v1/billing/meter_events', body: { event_name: 'tenancy_calls', identifier: 'b-usage-1', payload: { customer: customer.id, value: '1' } }, expect: 'refused', code: 'meter_event_customer_unknown', param: 'payload[customer]' },
+    // A's identifier is A's: for B it is a new event, refused here only for naming A's customer.
+    { route: 'POST /v1/billing/meter_event_batches', url: '/v1/billing/meter_event_batches', body: { events: [{ event_name: 'tenancy_calls', identifier: 'a-usage-1', payload: { customer: customer.id, value: '1' } }] }, expect: 'events_rejected', code: 'meter_event_customer_unknown', param: 'payload[customer]' },
     { route: 'POST /v1/products/:id/features', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, expect: 'missing', param: 'id' },
     { route: 'DELETE /v1/products/:id/features/:feature', url: `/v1/products/${product.id}/features/${feature.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
     { route: 'POST /v1/customers/:id/entitlement_overrides', url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }, expect: 'missing', param: 'id' },
@@ -401,12 +412,18 @@ describe('one account cannot see or touch another account\'s objects', async () 
         // B's own wording, in B's account; A's stays A's (checked below with the rest of A's data).
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(JSON.stringify(r.body)).not.toContain('A receipt');
+      } else if (c.expect === 'refused') {
+        expect(r.status, JSON.stringify(r.body)).toBe(400);
+        expect(r.body.error).toMatchObject({ code: c.code, param: c.param });
+      } else if (c.expect === 'events_rejected') {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body.results).toEqual([expect.objectContaining({ index: 0, status: 'rejected', code: c.code, param: c.param })]);
       } else if (c.expect === 'unsigned') {
         expect(r.status, JSON.stringify(r.body)).toBe(404);
         expect(r.body.error).toMatchObject({ code: 'unsubscribe_link_invalid', param: 'token' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1 UNION ALL SELECT account_id FROM meters WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

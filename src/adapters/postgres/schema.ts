@@ -219,6 +219,15 @@ export interface EntitlementOverridesTable {
   account_id: string; id: string; customer_id: string; feature_id: string; is_grant: boolean; expires_at: Ts;
   test_clock_id: string | null; reason: string | null; created_by: string; created_at: Ts;
 }
+/** Migration 037 (issue 18): usage meters and events. */
+export interface MetersTable {
+  account_id: string; id: string; event_name: string; display_name: string; formula: string; value_key: string; customer_key: string;
+  dimensions: ColumnType<string[], string | undefined, string>; status: Defaulted<string>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface MeterEventsTable {
+  account_id: string; identifier: string; meter_id: string; event_name: string; customer_id: string; timestamp: Ts;
+  value: string | null; unique_key: string | null; payload: ColumnType<unknown, string | undefined, string>; created_at: Ts;
+}
 export interface CustomerEntitlementsTable {
   account_id: string; customer_id: string; test_clock_id: string | null;
   entitlements: ColumnType<unknown, string | undefined, string>; recheck_at: Ts | null; updated_at: Ts | null;
@@ -265,6 +274,8 @@ export interface DB {
   entitlement_overrides: EntitlementOverridesTable;
   customer_entitlements: CustomerEntitlementsTable;
   entitlement_changes: EntitlementChangesTable;
+  meters: MetersTable;
+  meter_events: MeterEventsTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;
