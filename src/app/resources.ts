@@ -110,6 +110,12 @@ export const Meter = Type.Object({
   status: Literals(['active', 'inactive'] as const), created: Time, updated: Time,
 });
 
+export const MeterEventSummary = Type.Object({
+  object: Type.Literal('billing.meter_event_summary'), meter: Type.String(), customer: Type.String(),
+  start_time: Time, end_time: Time,
+  aggregated_value: Type.String({ description: "The meter's aggregate over [start_time, end_time), an exact decimal" }),
+});
+
 export const MeterEvent = Type.Object({
   object: Type.Literal('billing.meter_event'), identifier: Type.String(), event_name: Type.String(), timestamp: Time,
   payload: Type.Record(Type.String(), Type.String()),
@@ -655,6 +661,7 @@ export type RecoveryReportObject = Static<typeof RecoveryReport>;
 export type FeatureObject = Static<typeof Feature>;
 export type ProductFeatureObject = Static<typeof ProductFeature>;
 export type MeterObject = Static<typeof Meter>;
+export type MeterEventSummaryObject = Static<typeof MeterEventSummary>;
 export type MeterEventObject = Static<typeof MeterEvent>;
 export type MeterEventBatchObject = Static<typeof MeterEventBatch>;
 export type MeterEventResultObject = Static<typeof MeterEventResult>;

@@ -811,6 +811,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/meters/{id}/event_summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's usage of a meter over a range, whole or per UTC hour or day */
+        get: {
+            parameters: {
+                query: {
+                    customer: string;
+                    /** @description RFC 3339 time or unix seconds; exclusive */
+                    end_time: string;
+                    /** @description RFC 3339 time or unix seconds; inclusive */
+                    start_time: string;
+                    value_grouping_window?: "hour" | "day";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["MeterEventSummary"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/coupons": {
         parameters: {
             query?: never;
@@ -9382,6 +9450,24 @@ export interface components {
                 param: string | null;
                 status: "accepted" | "duplicate" | "rejected";
             }[];
+        };
+        MeterEventSummary: {
+            /** @description The meter's aggregate over [start_time, end_time), an exact decimal */
+            aggregated_value: string;
+            customer: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            end_time: string;
+            meter: string;
+            /** @enum {string} */
+            object: "billing.meter_event_summary";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            start_time: string;
         };
         Notification: {
             /** @description Tries to hand it over so far */

@@ -125,7 +125,8 @@ describe('roles', async () => {
     '/v1/analytics/recovery', '/v1/analytics/recovery?from=1798761600&to=1801440000&currency=usd',
     '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`, `/v1/payment_links/${link.id}`,
     '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`,
-    '/v1/billing/meters', `/v1/billing/meters/${meter.id}`];
+    '/v1/billing/meters', `/v1/billing/meters/${meter.id}`,
+    `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-12-01T00:00:00Z&end_time=2027-01-01T00:00:00Z`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {

@@ -540,6 +540,11 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'a dimension that is the value key', url: '/v1/billing/meters', body: { event_name: 'x', display_name: 'x', default_aggregation: { formula: 'sum' }, dimensions: ['value'] }, code: 'parameter_invalid', param: 'dimensions[0]' },
       { name: 'an event name taken by an active meter', url: '/v1/billing/meters', body: { event_name: 'calls', display_name: 'x', default_aggregation: { formula: 'max' } }, code: 'meter_event_name_taken', param: 'event_name' },
       { name: "get: another account's meter", method: 'GET', url: `/v1/billing/meters/${bMeter.id}`, code: 'resource_missing', param: 'id' },
+      { name: 'summaries: an end before the start', method: 'GET', url: `/v1/billing/meters/${meter.id}/event_summaries?customer=${payer.id}&start_time=2027-01-02T00:00:00Z&end_time=2027-01-01T00:00:00Z`, code: 'parameter_invalid', param: 'start_time' },
+      { name: 'summaries: a start off the hour when grouping by hour', method: 'GET', url: `/v1/billing/meters/${meter.id}/event_summaries?customer=${payer.id}&start_time=2027-01-01T00:30:00Z&end_time=2027-01-02T00:00:00Z&value_grouping_window=hour`, code: 'parameter_invalid', param: 'start_time' },
+      { name: 'summaries: a time that is not one', method: 'GET', url: `/v1/billing/meters/${meter.id}/event_summaries?customer=${payer.id}&start_time=yesterday&end_time=2027-01-02T00:00:00Z`, code: 'parameter_invalid', param: 'start_time' },
+      { name: "summaries: another account's meter", method: 'GET', url: `/v1/billing/meters/${bMeter.id}/event_summaries?customer=${payer.id}&start_time=2027-01-01T00:00:00Z&end_time=2027-01-02T00:00:00Z`, code: 'resource_missing', param: 'id' },
+      { name: 'summaries: no customer', method: 'GET', url: `/v1/billing/meters/${meter.id}/event_summaries?start_time=2027-01-01T00:00:00Z&end_time=2027-01-02T00:00:00Z`, code: 'parameter_missing', param: 'customer' },
     ],
     'POST /v1/billing/meters/:id': [
       { name: 'unknown id', url: '/v1/billing/meters/mtr_nope', body: { display_name: 'x' }, code: 'resource_missing', param: 'id' },

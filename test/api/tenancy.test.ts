@@ -160,6 +160,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/features/:id', url: `/v1/features/${feature.id}`, expect: 'missing' },
     { route: 'GET /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, expect: 'missing' },
     { route: 'GET /v1/billing/meters', url: '/v1/billing/meters?limit=100', expect: 'empty' },
+    { route: 'GET /v1/billing/meters/:id/event_summaries', url: `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-01-01T00:00:00Z&end_time=2028-01-01T00:00:00Z`, expect: 'missing' },
     { route: 'GET /v1/features', url: '/v1/features?limit=100', expect: 'empty' },
     { route: 'GET /v1/features', url: '/v1/features?lookup_key=api_access', expect: 'empty' },
     { route: 'GET /v1/products/:id/features', url: `/v1/products/${product.id}/features`, expect: 'missing' },

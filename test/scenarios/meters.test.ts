@@ -129,6 +129,30 @@ describe('usage meters and event ingestion', async () => {
     expect(got.map((s) => [s.start.toISOString(), s.value])).toEqual([['2026-12-31T00:00:00.000Z', '3.75']]);
   });
 
+  it('event summaries over the API: the whole range, or per UTC hour or day, adding up to the same total', async () => {
+    const m = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'tokens', display_name: 'Tokens', default_aggregation: { formula: 'sum' } });
+    const buyer = await ok(h, 'POST', '/v1/customers', { email: 'tokens@example.com' });
+    const at = (t: string, id: string, value: string) => ({ event_name: 'tokens', identifier: id, timestamp: t, payload: { customer: buyer.id, value } });
+    await ok(h, 'POST', '/v1/billing/meter_event_batches', { events: [
+      at('2026-12-30T10:05:00Z', 't1', '1.25'), at('2026-12-30T10:55:00Z', 't2', '2'), at('2026-12-30T13:00:00Z', 't3', '0.5'), at('2026-12-31T01:00:00Z', 't4', '10'),
+    ] });
+    const url = (q: string) => `/v1/billing/meters/${m.id}/event_summaries?customer=${buyer.id}&${q}`;
+    const whole = await ok(h, 'GET', url('start_time=2026-12-30T00:00:00Z&end_time=2027-01-01T00:00:00Z'));
+    expect(whole.data).toEqual([{ object: 'billing.meter_event_summary', meter: m.id, customer: buyer.id,
+      start_time: '2026-12-30T00:00:00.000Z', end_time: '2027-01-01T00:00:00.000Z', aggregated_value: '13.75' }]);
+    const hours = await ok(h, 'GET', url('start_time=2026-12-30T10:00:00Z&end_time=2026-12-30T14:00:00Z&value_grouping_window=hour'));
+    expect(hours.data.map((x: { start_time: string; aggregated_value: string }) => [x.start_time, x.aggregated_value]))
+      .toEqual([['2026-12-30T10:00:00.000Z', '3.25'], ['2026-12-30T13:00:00.000Z', '0.5']]);
+    const days = await ok(h, 'GET', url(`start_time=${Date.parse('2026-12-30T00:00:00Z') / 1000}&end_time=${Date.parse('2027-01-01T00:00:00Z') / 1000}&value_grouping_window=day`));
+    expect(days.data.map((x: { aggregated_value: string }) => x.aggregated_value)).toEqual(['3.75', '10']);
+    const misaligned = await h.call('GET', url('start_time=2026-12-30T10:30:00Z&end_time=2026-12-30T14:00:00Z&value_grouping_window=hour'));
+    expect([misaligned.status, misaligned.body.error.code, misaligned.body.error.param]).toEqual([400, 'parameter_invalid', 'start_time']);
+    const backwards = await h.call('GET', url('start_time=2027-01-01T00:00:00Z&end_time=2026-12-30T00:00:00Z'));
+    expect([backwards.status, backwards.body.error.param]).toEqual([400, 'start_time']);
+    const stranger = await h.call('GET', `/v1/billing/meters/${m.id}/event_summaries?customer=cus_nobody&start_time=2026-12-30T00:00:00Z&end_time=2027-01-01T00:00:00Z`);
+    expect([stranger.status, stranger.body.error.code, stranger.body.error.param]).toEqual([404, 'resource_missing', 'customer']);
+  });
+
   it('an inactive meter takes no events; reactivating it when another active meter has its name is refused', async () => {
     const m = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'seats', display_name: 'Seats', default_aggregation: { formula: 'max' } });
     await ok(h, 'POST', `/v1/billing/meters/${m.id}`, { status: 'inactive' });

@@ -16,7 +16,7 @@ export type RecoveryRange = { from: Date; to: Date; currency?: string | undefine
 const DEFAULT_DAYS = 30;
 
 /** A range bound as the API takes it: RFC 3339, or whole unix seconds. */
-function instant(value: string, param: string): Date {
+export function instant(value: string, param: string): Date {
   if (/^[0-9]{1,11}$/.test(value)) return new Date(Number(value) * 1000);
   if (isRealInstant(value)) return new Date(value);
   throw invalid('parameter_invalid', `${param} must be an RFC 3339 time or unix seconds, got '${value}'.`, param);

@@ -7,6 +7,7 @@ import { FORMULAS } from '../../domain/usage/aggregate.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
 import { IdParams, ListQuery, pageOf, replies } from '../schemas.ts';
+import { meterEventSummaries } from '../../app/usage/summaries.ts';
 import type { App } from './types.ts';
 
 const PayloadKey = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_.:-]+$', description: 'A payload key: letters, digits, _ . : - (at most 40)' });
@@ -47,6 +48,19 @@ export function meterRoutes(app: App, deps: Deps) {
 
   app.get('/v1/billing/meters/:id', { schema: { tags, summary: 'Retrieve a meter', response: replies(ref('Meter')), params: IdParams } },
     async (req) => await getMeter(deps, actorOf(req).accountId, req.params.id));
+
+  app.get('/v1/billing/meters/:id/event_summaries', {
+    schema: {
+      tags, summary: "A customer's usage of a meter over a range, whole or per UTC hour or day", params: IdParams,
+      response: replies(R.ListOf(ref('MeterEventSummary'))),
+      querystring: Type.Object({
+        customer: Type.String({ maxLength: 64 }),
+        start_time: Type.String({ maxLength: 40, description: 'RFC 3339 time or unix seconds; inclusive' }),
+        end_time: Type.String({ maxLength: 40, description: 'RFC 3339 time or unix seconds; exclusive' }),
+        value_grouping_window: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => ({ object: 'list' as const, data: await meterEventSummaries(deps, actorOf(req).accountId, req.params.id, req.query), has_more: false }));
 
   app.post('/v1/billing/meters/:id', {
     config: { permission: 'catalog' },
