@@ -109,3 +109,15 @@ export async function webhookDelivery(h: Harness, endpointId: string, key?: stri
     (eb) => eb.selectFrom('events').select('id').where('object_id', '=', c.body.id)).executeTakeFirstOrThrow();
   return d.id;
 }
+
+/** A customer on a clock whose first renewal (after a 7-day trial from 2027-01-01) was declined with `token`: one open invoice of 29.00. */
+export async function declinedRenewal(h: Harness, token: string) {
+  const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+  const customer = await customerWithCard(h, token, clock.id);
+  const price = await monthlyPrice(h, 2900);
+  const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+  await advance(h, clock.id, '2027-01-08T00:00:01Z');
+  const invoice = (await invoicesOf(h, sub.id)).at(-1)!;
+  expect(invoice).toMatchObject({ billing_reason: 'subscription_cycle', status: 'open', amount_remaining: 2900 });
+  return { clock, customer, sub, invoice };
+}

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { smtpMailer } from '../../src/adapters/mailer/smtp.ts';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { drain } from '../../src/worker/worker.ts';
-import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, declinedRenewal, ok } from '../builders.ts';
 import { mailSink } from '../mail-sink.ts';
 import { harness } from '../support.ts';
 
@@ -31,13 +31,7 @@ describe.skipIf(!haveChromium)('the card-update link in a real browser', async (
   h.deps.notifications = { mailer: smtpMailer(mail.url, { timeoutMs: 5000 }), from: 'billing@coffee.example', publicUrl: base, signingKey: randomBytes(32) };
 
   it('a hard decline on renewal: no retry, the email comes at once with the link, and the customer pays with a new card in the browser', async () => {
-    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
-    const customer = await customerWithCard(h, 'tok_chargeDeclinedStolenCard', clock.id);
-    const price = await monthlyPrice(h, 2900);
-    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
-    await advance(h, clock.id, '2027-01-08T00:00:01Z');
-    const invoice = (await invoicesOf(h, sub.id)).at(-1)!;
-    expect(invoice).toMatchObject({ billing_reason: 'subscription_cycle', status: 'open', amount_remaining: 2900 });
+    const { clock, customer, sub, invoice } = await declinedRenewal(h, 'tok_chargeDeclinedStolenCard');
 
     // A hard decline asks for a new card: nothing is retried.
     const [waiting] = (await ok(h, 'GET', `/v1/dunning_cases?invoice=${invoice.id}`)).data;

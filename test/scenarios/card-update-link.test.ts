@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { buildServer } from '../../src/http/server.ts';
-import { advance, clockAt, customerWithCard, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, declinedRenewal, ok } from '../builders.ts';
 import { smtpMailer } from '../../src/adapters/mailer/smtp.ts';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { drain } from '../../src/worker/worker.ts';
@@ -30,16 +30,7 @@ const page = async (url: string, form?: Record<string, string>) => {
 };
 
 /** A customer on a clock whose renewal was declined (a stolen card): one open invoice of $29.00. */
-async function owing(h: Harness) {
-  const clock = await clockAt(h, '2027-01-01T00:00:00Z');
-  const customer = await customerWithCard(h, 'tok_chargeDeclinedStolenCard', clock.id);
-  const price = await monthlyPrice(h, 2900);
-  const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
-  await advance(h, clock.id, '2027-01-08T00:00:01Z');
-  const invoice = (await invoicesOf(h, sub.id)).at(-1)!;
-  expect(invoice).toMatchObject({ status: 'open', amount_remaining: 2900 });
-  return { clock, customer, sub, invoice };
-}
+const owing = (h: Harness) => declinedRenewal(h, 'tok_chargeDeclinedStolenCard');
 
 const linkFor = async (h: Harness, customer: string, extra: Record<string, unknown> = {}) =>
   await ok(h, 'POST', '/v1/payment_links/update_payment_method', { customer, ...extra });
