@@ -94,7 +94,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
         description: null, tax: built.tax, total_excluding_tax: built.total_excluding_tax, total_taxes: [], discounts: [], total_discount_amounts: [], starting_balance: 0n, ending_balance: 0n, marked_uncollectible_at: null, test_clock_id: null, created_at: now, updated_at: now, version: 1,
         automatic_tax: { enabled: false, status: null }, customer_name: null, customer_address: null, customer_tax_ids: null, customer_tax_exempt: null, open_disputes: 0 };
       const lineRows: Row<'invoice_lines'>[] = built.lines.map((l, position) => ({ account_id: s.account_id, id: newId('invoiceLine'), invoice_id: invoice.id,
-        price_id: l.price_id, description: l.description, quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
+        price_id: l.price_id, description: l.description, quantity: l.quantity, quantity_decimal: null, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
         period_start: l.period_start, period_end: l.period_end, kind: l.kind, proration: false, subscription_item_id: l.subscription_item, invoice_item_id: null, position, tax_amounts: [], discount_amounts: [] }));
       const aid = newId('paymentAttempt');
       const attempt: Row<'payment_attempts'> = { account_id: s.account_id, id: aid, invoice_id: invoice.id, customer_id: s.customer_id, payment_method_id: s.pm_id,

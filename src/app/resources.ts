@@ -122,6 +122,12 @@ export const MeterEvent = Type.Object({
   status: Literals(['accepted', 'duplicate'] as const),
 });
 
+export const MeterEventAdjustment = Type.Object({
+  id: Type.String(), object: Type.Literal('billing.meter_event_adjustment'), event_name: Type.String(),
+  type: Type.Literal('cancel'), cancel: Type.Object({ identifier: Type.String() }), status: Type.Literal('complete'),
+  meter: Ref('mtr', 'meter'), customer: Ref('cus', 'customer'), event_timestamp: Time, created: Time,
+});
+
 const MeterEventResult = Type.Object({
   index: Type.Integer({ description: 'Position of the event in `events`, from 0' }),
   status: Literals(['accepted', 'duplicate', 'rejected'] as const),
@@ -172,15 +178,22 @@ const PriceTiers = Type.Array(Type.Object({
 export const Price = Type.Object({
   id: Type.String(), object: Type.Literal('price'), product: Ref('prod', 'product'), currency: Currency,
   active: Type.Boolean(), nickname: Nullable(Type.String()),
-  billing_scheme: Literals(['per_unit', 'tiered'] as const),
+  billing_scheme: Literals(['per_unit', 'tiered', 'percentage'] as const),
   unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString),
+  percentage: Nullable(Type.Object({
+    rate: Type.String(), fixed_amount: Nullable(DecimalString), free_units_per_events: Nullable(Type.Integer()),
+    free_units_per_total_aggregation: Nullable(DecimalString), per_event_min: Nullable(DecimalString), per_event_max: Nullable(DecimalString),
+  }, { description: 'The percentage model of a metered price: percent of each event\'s value, a fixed fee per event, free events or value, a per-event minimum and maximum (minor units)' })),
   tiers_mode: Nullable(Literals(['graduated', 'volume'] as const)),
   tiers: Nullable(PriceTiers),
   currency_options: Type.Record(Type.String(), Type.Object({
     unit_amount: Nullable(Minor()), unit_amount_decimal: Nullable(DecimalString), tiers: Nullable(PriceTiers),
   }), { description: 'The amounts of this price in each further currency it is offered in, keyed by currency' }),
   transform_quantity: Nullable(Type.Object({ divide_by: Type.Integer(), round: Literals(['up', 'down'] as const) })),
-  recurring: Nullable(Type.Object({ interval: Interval, interval_count: Type.Integer() })),
+  recurring: Nullable(Type.Object({
+    interval: Interval, interval_count: Type.Integer(),
+    usage_type: Literals(['licensed', 'metered'] as const), meter: Nullable(Ref('mtr', 'meter whose usage a metered price bills')),
+  })),
   type: Literals(['recurring', 'one_time'] as const),
   metadata: MetadataObject, created: Time,
 });
@@ -216,6 +229,8 @@ export const Subscription = Type.Object({
   dunning_policy: Nullable(Ref('dpol', "dunning policy for this subscription's failed renewals; null: the customer's, else the account's default")),
   default_tax_rates: Type.Array(Ref('txr', 'tax rate'), { description: 'Applied to every line of the subscription\'s invoices' }),
   automatic_tax: Type.Object({ enabled: Type.Boolean({ description: 'Tax rates chosen from the customer\'s address and the account\'s registered rates' }) }),
+  minimum_amount: Nullable(Minor('The least the metered items of a period are billed: usage short of it gets a minimum_true_up line')),
+  billing_thresholds: Nullable(Type.Object({ amount_gte: Minor('Unbilled usage of the current period that brings an invoice mid-period') })),
   discounts: Type.Array(Ref('di', 'discount'), { description: 'Coupons applied to the subscription, in the order they apply' }),
   test_clock: Nullable(Ref('clock', 'test clock')), metadata: MetadataObject,
   pause_collection: Nullable(Type.Object({
@@ -363,8 +378,9 @@ export const InvoiceItem = Type.Object({
 
 export const InvoiceLine = Type.Object({
   id: Type.String(), object: Type.Literal('line_item'),
-  kind: Type.Union(LineKind.anyOf, { description: 'subscription: a period billed in advance; proration: credit or charge for a mid-period change; invoice_item: a one-off charge' }),
-  amount: Type.Integer({ description: 'Minor units; a proration credit is negative' }), quantity: Type.Integer(), description: Type.String(),
+  kind: Type.Union(LineKind.anyOf, { description: 'subscription: a period billed in advance; proration: credit or charge for a mid-period change; invoice_item: a one-off charge; usage: a metered item\'s usage over a closed period, billed in arrears; usage_adjustment: usage that changed after its period was billed (late or canceled events), positive or negative, with the period it corrects; minimum_true_up: what usage fell short of the subscription\'s minimum_amount' }),
+  amount: Type.Integer({ description: 'Minor units; a proration credit is negative' }), quantity: Type.Integer({ description: 'For usage lines the aggregated usage when it is a whole number below 2^31, else 0: quantity_decimal is exact' }),
+  quantity_decimal: Type.String({ description: 'The exact quantity as a decimal string' }), description: Type.String(),
   price: Nullable(Ref('price', 'price')), unit_amount_decimal: Nullable(DecimalString), proration: Type.Boolean(),
   subscription_item: Nullable(Ref('si', 'subscription item')), invoice_item: Nullable(Ref('ii', 'invoice item')),
   tax_amounts: Type.Array(TaxAmount), discount_amounts: Type.Array(DiscountAmount),
@@ -627,6 +643,7 @@ export const Account = Type.Object({
   name: Type.String({ description: 'The merchant\'s name, printed on invoices' }), email: Nullable(Type.String()),
   address: Nullable(Address), tax_id: Nullable(Type.String({ description: 'The merchant\'s tax or VAT number, printed on invoices' })),
   renewal_reminder_days: Nullable(Type.Integer({ minimum: 1, maximum: 60, description: 'Days before a renewal its reminder is sent; null: 7, or 30 for yearly plans' })),
+  late_usage_policy: Literals(['next_invoice', 'credit_note'] as const),
   created: Time, updated: Time,
 });
 
@@ -663,6 +680,7 @@ export type ProductFeatureObject = Static<typeof ProductFeature>;
 export type MeterObject = Static<typeof Meter>;
 export type MeterEventSummaryObject = Static<typeof MeterEventSummary>;
 export type MeterEventObject = Static<typeof MeterEvent>;
+export type MeterEventAdjustmentObject = Static<typeof MeterEventAdjustment>;
 export type MeterEventBatchObject = Static<typeof MeterEventBatch>;
 export type MeterEventResultObject = Static<typeof MeterEventResult>;
 export type EntitlementObject = Static<typeof Entitlement>;

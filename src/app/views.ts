@@ -74,7 +74,11 @@ export const priceView = (row: Row<'prices'>): R.PriceObject => {
       unit_amount_decimal: o.unit_amount_decimal === null ? null : trimDecimal(o.unit_amount_decimal), tiers: tiersView(o.tiers),
     }])),
     transform_quantity: p.transform_quantity === null ? null : json(p.transform_quantity) as R.PriceObject['transform_quantity'],
-    recurring: p.recurring_interval ? { interval: oneOf(p.recurring_interval), interval_count: p.recurring_interval_count ?? 1 } : null,
+    recurring: p.recurring_interval ? {
+      interval: oneOf(p.recurring_interval), interval_count: p.recurring_interval_count ?? 1,
+      usage_type: oneOf<'licensed' | 'metered'>(p.usage_type), meter: p.meter_id,
+    } : null,
+    percentage: p.percentage === null ? null : json(p.percentage) as R.PriceObject['percentage'],
     type: p.recurring_interval ? 'recurring' : 'one_time',
     metadata: meta(p.metadata), created: iso(p.created_at),
   };
@@ -109,6 +113,8 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   trial_start: iso(s.trial_start), trial_end: iso(s.trial_end),
   cancel_at_period_end: s.cancel_at_period_end, canceled_at: iso(s.canceled_at), ended_at: iso(s.ended_at),
   latest_invoice: s.latest_invoice_id, default_payment_method: s.default_payment_method_id, dunning_policy: s.dunning_policy_id ?? null, default_tax_rates: s.default_tax_rates ?? [], automatic_tax: { enabled: s.automatic_tax ?? false }, discounts: s.discount_ids ?? [],
+  minimum_amount: s.minimum_amount === null ? null : Number(s.minimum_amount),
+  billing_thresholds: s.billing_threshold_amount === null ? null : { amount_gte: Number(s.billing_threshold_amount) },
   test_clock: s.test_clock_id, metadata: meta(s.metadata),
   pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
   trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],
@@ -148,7 +154,8 @@ export const invoiceItemView = (i: Row<'invoice_items'>): R.InvoiceItemObject =>
 });
 
 export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject => ({
-  id: l.id, object: 'line_item', kind: oneOf(l.kind), amount: num(l.amount), quantity: l.quantity, description: l.description,
+  id: l.id, object: 'line_item', kind: oneOf(l.kind), amount: num(l.amount), quantity: l.quantity,
+  quantity_decimal: l.quantity_decimal === null ? String(l.quantity) : trimDecimal(l.quantity_decimal), description: l.description,
   price: l.price_id, unit_amount_decimal: l.unit_amount_decimal === null ? null : trimDecimal(l.unit_amount_decimal),
   proration: l.proration, subscription_item: l.subscription_item_id, invoice_item: l.invoice_item_id,
   tax_amounts: json(l.tax_amounts ?? []) as R.InvoiceLineObject['tax_amounts'],
@@ -236,6 +243,7 @@ export const auditView = (a: Row<'audit_log'>): R.AuditEntryObject => ({
 export const accountView = (a: Row<'accounts'>): R.AccountObject => ({
   id: a.id, object: 'account', name: a.name, email: a.email,
   address: a.address === null ? null : json(a.address) as R.AddressObject, tax_id: a.tax_id, renewal_reminder_days: a.renewal_reminder_days ?? null,
+  late_usage_policy: a.late_usage_policy as 'next_invoice' | 'credit_note',
   created: iso(a.created_at), updated: iso(a.updated_at),
 });
 

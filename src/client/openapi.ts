@@ -74,6 +74,8 @@ export interface paths {
                             state?: string | null;
                         } | null;
                         email?: string | null;
+                        /** @description Usage that changes a period already invoiced: next_invoice (an adjustment line on the next invoice) or credit_note (a credit note, or an invoice for the difference, at once) */
+                        late_usage_policy?: "next_invoice" | "credit_note";
                         name?: string;
                         /** @description null: 7 days, or 30 for yearly plans */
                         renewal_reminder_days?: number | null;
@@ -420,6 +422,76 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["BillingFailure"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/meter_event_adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a usage event: it no longer counts; a period already billed is corrected by its next bill (late_usage_policy) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        cancel: {
+                            /** @description The identifier the event was sent with */
+                            identifier: string;
+                        };
+                        /** @description The meter's event_name */
+                        event_name: string;
+                        /** @enum {string} */
+                        type?: "cancel";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeterEventAdjustment"];
                     };
                 };
             };
@@ -5330,7 +5402,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        billing_scheme?: "per_unit" | "tiered";
+                        billing_scheme?: "per_unit" | "tiered" | "percentage";
                         currency: string;
                         /** @description The price in further currencies: per currency, its unit amount or tiers */
                         currency_options?: {
@@ -5357,11 +5429,24 @@ export interface paths {
                             [key: string]: string;
                         };
                         nickname?: string | null;
+                        /** @description The percentage model of a metered price (billing_scheme=percentage); amounts in minor units */
+                        percentage?: {
+                            fixed_amount?: string | number | null;
+                            free_units_per_events?: number | null;
+                            free_units_per_total_aggregation?: string | number | null;
+                            per_event_max?: string | number | null;
+                            per_event_min?: string | number | null;
+                            /** @description Percent of each event's value, e.g. "1.3" */
+                            rate: string | number;
+                        };
                         /** @description An id beginning prod_ */
                         product: string;
                         recurring?: {
                             interval: "day" | "week" | "month" | "year";
                             interval_count?: number;
+                            /** @description An id beginning mtr_ */
+                            meter?: string;
+                            usage_type?: "licensed" | "metered";
                         };
                         tiers?: {
                             /** @description Minor units (cents for USD, yen for JPY) */
@@ -6977,6 +7062,10 @@ export interface paths {
                          * @description RFC 3339 UTC timestamp, years 1970–2999
                          */
                         billing_cycle_anchor?: string;
+                        billing_thresholds?: {
+                            /** @description Unbilled usage of the current period (minor units) that brings an invoice mid-period */
+                            amount_gte: number;
+                        };
                         /** @description Bill in this currency (one every price offers); default: the customer's, else the first price's */
                         currency?: string;
                         /** @description An id beginning cus_ */
@@ -7005,6 +7094,8 @@ export interface paths {
                         metadata?: {
                             [key: string]: string;
                         };
+                        /** @description The least the metered items of a period are billed, in minor units: a shortfall is invoiced as a minimum_true_up line */
+                        minimum_amount?: number;
                         /**
                          * Format: date-time
                          * @description RFC 3339 UTC timestamp, years 1970–2999
@@ -7127,6 +7218,10 @@ export interface paths {
                         };
                         /** @description now: start a new period now and invoice it */
                         billing_cycle_anchor?: "unchanged" | "now";
+                        billing_thresholds?: {
+                            /** @description Unbilled usage of the current period (minor units) that brings an invoice mid-period */
+                            amount_gte: number;
+                        } | null;
                         cancel_at_period_end?: boolean;
                         /** @description An id beginning pm_ */
                         default_payment_method?: string;
@@ -7156,6 +7251,7 @@ export interface paths {
                         metadata?: {
                             [key: string]: string;
                         };
+                        minimum_amount?: number | null;
                         /** @description Pause collection: invoices are still produced, handled by behavior, never charged; empty or null resumes */
                         pause_collection?: {
                             behavior: "void" | "keep_as_draft" | "mark_uncollectible";
@@ -8543,6 +8639,7 @@ export interface components {
             created: string;
             email: string | null;
             id: string;
+            late_usage_policy: "next_invoice" | "credit_note";
             /** @description The merchant's name, printed on invoices */
             name: string;
             /** @enum {string} */
@@ -9224,8 +9321,8 @@ export interface components {
                     }[];
                     id: string;
                     invoice_item: string | null;
-                    /** @description subscription: a period billed in advance; proration: credit or charge for a mid-period change; invoice_item: a one-off charge */
-                    kind: "subscription" | "proration" | "invoice_item";
+                    /** @description subscription: a period billed in advance; proration: credit or charge for a mid-period change; invoice_item: a one-off charge; usage: a metered item's usage over a closed period, billed in arrears; usage_adjustment: usage that changed after its period was billed (late or canceled events), positive or negative, with the period it corrects; minimum_true_up: what usage fell short of the subscription's minimum_amount */
+                    kind: "subscription" | "proration" | "invoice_item" | "usage" | "usage_adjustment" | "minimum_true_up";
                     /** @enum {string} */
                     object: "line_item";
                     period: {
@@ -9234,7 +9331,10 @@ export interface components {
                     };
                     price: string | null;
                     proration: boolean;
+                    /** @description For usage lines the aggregated usage when it is a whole number below 2^31, else 0: quantity_decimal is exact */
                     quantity: number;
+                    /** @description The exact quantity as a decimal string */
+                    quantity_decimal: string;
                     subscription_item: string | null;
                     tax_amounts: {
                         /** @description Minor units, rounded once per rate and line */
@@ -9433,6 +9533,33 @@ export interface components {
              */
             timestamp: string;
         };
+        MeterEventAdjustment: {
+            cancel: {
+                identifier: string;
+            };
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            event_name: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            event_timestamp: string;
+            id: string;
+            /** @description Id of the meter (mtr_…) */
+            meter: string;
+            /** @enum {string} */
+            object: "billing.meter_event_adjustment";
+            /** @enum {string} */
+            status: "complete";
+            /** @enum {string} */
+            type: "cancel";
+        };
         MeterEventBatch: {
             accepted: number;
             duplicates: number;
@@ -9616,7 +9743,7 @@ export interface components {
         };
         Price: {
             active: boolean;
-            billing_scheme: "per_unit" | "tiered";
+            billing_scheme: "per_unit" | "tiered" | "percentage";
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp
@@ -9646,11 +9773,21 @@ export interface components {
             nickname: string | null;
             /** @enum {string} */
             object: "price";
+            percentage: {
+                fixed_amount: string | null;
+                free_units_per_events: number | null;
+                free_units_per_total_aggregation: string | null;
+                per_event_max: string | null;
+                per_event_min: string | null;
+                rate: string;
+            } | null;
             /** @description Id of the product (prod_…) */
             product: string;
             recurring: {
                 interval: "day" | "week" | "month" | "year";
                 interval_count: number;
+                meter: string | null;
+                usage_type: "licensed" | "metered";
             } | null;
             tiers: {
                 flat_amount: number | null;
@@ -9899,6 +10036,10 @@ export interface components {
              * @description RFC 3339 UTC timestamp
              */
             billing_cycle_anchor: string;
+            billing_thresholds: {
+                /** @description Unbilled usage of the current period that brings an invoice mid-period */
+                amount_gte: number;
+            } | null;
             cancel_at_period_end: boolean;
             canceled_at: string | null;
             /**
@@ -9932,7 +10073,7 @@ export interface components {
                     object: "subscription_item";
                     price: {
                         active: boolean;
-                        billing_scheme: "per_unit" | "tiered";
+                        billing_scheme: "per_unit" | "tiered" | "percentage";
                         /**
                          * Format: date-time
                          * @description RFC 3339 UTC timestamp
@@ -9962,11 +10103,21 @@ export interface components {
                         nickname: string | null;
                         /** @enum {string} */
                         object: "price";
+                        percentage: {
+                            fixed_amount: string | null;
+                            free_units_per_events: number | null;
+                            free_units_per_total_aggregation: string | null;
+                            per_event_max: string | null;
+                            per_event_min: string | null;
+                            rate: string;
+                        } | null;
                         /** @description Id of the product (prod_…) */
                         product: string;
                         recurring: {
                             interval: "day" | "week" | "month" | "year";
                             interval_count: number;
+                            meter: string | null;
+                            usage_type: "licensed" | "metered";
                         } | null;
                         tiers: {
                             flat_amount: number | null;
@@ -9997,6 +10148,7 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            minimum_amount: number | null;
             /** @enum {string} */
             object: "subscription";
             pause_collection: {

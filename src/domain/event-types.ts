@@ -15,7 +15,7 @@ export const EVENT_TYPES = [
   'invoice.created', 'invoice.finalized', 'invoice.updated', 'invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required',
   'invoice.voided', 'invoice.marked_uncollectible',
   'invoiceitem.created',
-  'meter.created', 'meter.updated',
+  'meter.created', 'meter.updated', 'billing.meter_event_adjustment.created',
   'payment.succeeded', 'payment.failed', 'payment.processing', 'payment.requires_action',
   'payment_link.created', 'payment_link.used',
   'payment_method.attached',

@@ -15,6 +15,8 @@ export const ID_PREFIX = {
   feature: 'feat',
   entitlementOverride: 'entov',
   meter: 'mtr',
+  usageBilling: 'ubl',
+  meterEventAdjustment: 'mea',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

@@ -12,14 +12,20 @@ import type { Discount, DiscountAmount } from './discounts.ts';
 import { exactAmount, lineAmount, wholeAmount, type PriceModel } from './pricing.ts';
 import { periodFraction, type Fraction } from './proration.ts';
 
-/** What produced a line: a subscription's period, a proration, or a one-off invoice item. */
-export const LINE_KINDS = ['subscription', 'proration', 'invoice_item'] as const;
+/**
+ * What produced a line: a subscription's period (in advance), a proration, a one-off invoice item,
+ * a metered item's usage over a closed period (in arrears), a correction of usage billed earlier,
+ * or the true-up of a usage commitment.
+ */
+export const LINE_KINDS = ['subscription', 'proration', 'invoice_item', 'usage', 'usage_adjustment', 'minimum_true_up'] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
 
 type LineFacts = {
   kind: LineKind;
   description: string;
   quantity: number;
+  /** A usage line's exact quantity (an aggregate may be fractional or beyond a number's range). */
+  quantity_decimal?: string | null;
   period_start: Date;
   period_end: Date;
   proration?: boolean;
@@ -97,7 +103,7 @@ export function shareOf(price: PriceModel, quantity: number, fraction: Fraction 
 
 function buildLine(line: DraftLine): Omit<BuiltLine, 'tax_amounts' | 'discount_amounts'> {
   const facts = {
-    kind: line.kind, description: line.description, quantity: line.quantity, period_start: line.period_start,
+    kind: line.kind, description: line.description, quantity: line.quantity, quantity_decimal: line.quantity_decimal ?? null, period_start: line.period_start,
     period_end: line.period_end, proration: line.proration ?? false, subscription_item: line.subscription_item ?? null,
     invoice_item: line.invoice_item ?? null, price_id: line.price_id,
   };

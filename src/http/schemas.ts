@@ -74,6 +74,12 @@ export const TrialSettings = Type.Object({
 }, { additionalProperties: false });
 
 /** What can change on a subscription; shared by the update and by previews of it. */
+/** Usage commitments of a subscription (issue 18): a minimum per period, a threshold for mid-period invoices. */
+export const MinimumAmount = Type.Integer({ minimum: 1, maximum: 1e15, description: 'The least the metered items of a period are billed, in minor units: a shortfall is invoiced as a minimum_true_up line' });
+export const BillingThresholds = Type.Object({
+  amount_gte: Type.Integer({ minimum: 1, maximum: 1e15, description: 'Unbilled usage of the current period (minor units) that brings an invoice mid-period' }),
+}, { additionalProperties: false });
+
 export const SubscriptionChangeFields = {
   items: Type.Optional(Type.Array(Type.Object({
     id: Type.Optional(Id('si')), price: Type.Optional(Id('price')), quantity: Type.Optional(Quantity), deleted: Type.Optional(Type.Boolean()),
@@ -106,4 +112,6 @@ export const SubscriptionChangeBody = Type.Object({
   default_tax_rates: Type.Optional(DefaultTaxRates),
   automatic_tax: Type.Optional(AutomaticTax),
   discounts: Type.Optional(Discounts),
+  minimum_amount: Type.Optional(Type.Union([MinimumAmount, Type.Null()])),
+  billing_thresholds: Type.Optional(Type.Union([BillingThresholds, Type.Null()])),
 }, { additionalProperties: false });

@@ -193,6 +193,7 @@ describe('roles', async () => {
     { name: 'define a meter', url: '/v1/billing/meters', body: { event_name: 'roles_2', display_name: 'Roles 2', default_aggregation: { formula: 'count' } }, needs: 'catalog' },
     { name: 'rename a meter', url: `/v1/billing/meters/${meter.id}`, body: { display_name: 'Renamed' }, needs: 'catalog' },
     { name: 'report usage', url: '/v1/billing/meter_events', body: { event_name: 'roles', identifier: 'roles-1', payload: { customer: customer.id, value: 1 } }, needs: 'write' },
+    { name: 'cancel a usage event', url: '/v1/billing/meter_event_adjustments', body: { event_name: 'roles', cancel: { identifier: 'roles-1' } }, needs: 'write' },
     { name: 'report a batch of usage', url: '/v1/billing/meter_event_batches', body: { events: [{ event_name: 'roles', identifier: 'roles-2', payload: { customer: customer.id, value: 1 } }] }, needs: 'write' },
     { name: "override a customer's entitlement", url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' }, needs: 'write' },
   ];

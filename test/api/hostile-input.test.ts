@@ -180,6 +180,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'hostile', name: 'Hostile' });
   const bFeature = await asB('/v1/features', { lookup_key: 'hostile', name: 'B' });
   const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'hostile', display_name: 'Hostile', default_aggregation: { formula: 'sum' } });
+  await ok(h, 'POST', '/v1/billing/meter_events', { event_name: 'hostile', identifier: 'hostile-sent', payload: { customer: customer.id, value: 1 } });
   const bMeter = await asB('/v1/billing/meters', { event_name: 'hostile', display_name: 'B', default_aggregation: { formula: 'sum' } });
   // Messages: the receipts of both accounts' paid first invoices, made when the events are sequenced.
   await sequenceEvents(h.deps.db, h.clock.now());
@@ -236,6 +237,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/billing/meters/:id': { display_name: 'Renamed', status: 'active' },
     'POST /v1/billing/meter_events': { event_name: 'hostile', identifier: 'hostile-1', timestamp: '2027-01-01T00:00:00Z', payload: { customer: customer.id, value: '1.5' } },
     'POST /v1/billing/meter_event_batches': { events: [{ event_name: 'hostile', identifier: 'hostile-2', payload: { customer: customer.id, value: 2 } }] },
+    'POST /v1/billing/meter_event_adjustments': { event_name: 'hostile', type: 'cancel', cancel: { identifier: 'hostile-sent' } },
     'POST /v1/customers/:id/entitlement_overrides': { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z', reason: 'Pilot' },
     'POST /v1/notification_templates/:kind': { subject: 'Paid {{amount_paid}}', sms: 'Paid {{amount_paid}}' },
     'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },

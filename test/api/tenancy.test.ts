@@ -13,7 +13,8 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
 
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
-  'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events'];
+  'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events',
+  'meter_event_adjustments', 'usage_billings'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
@@ -317,6 +318,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, body: { status: 'inactive' }, expect: 'missing', param: 'id' },
     // B may use A's event name for its own meter; the events below then find B's meter, never A's customer.
     { route: 'POST /v1/billing/meters', url: '/v1/billing/meters', body: { event_name: 'tenancy_calls', display_name: 'B calls', default_aggregation: { formula: 'sum' } }, expect: 'own' },
+    { route: 'POST /v1/billing/meter_event_adjustments', url: '/v1/billing/meter_event_adjustments', body: { event_name: 'tenancy_calls', cancel: { identifier: 'a-usage-1' } }, expect: 'missing', param: 'cancel[identifier]' },
     { route: 'POST /v1/billing/meter_events', url: '/v1/billing/meter_events', body: { event_name: 'tenancy_calls', identifier: 'b-usage-1', payload: { customer: customer.id, value: '1' } }, expect: 'refused', code: 'meter_event_customer_unknown', param: 'payload[customer]' },
     // A's identifier is A's: for B it is a new event, refused here only for naming A's customer.
     { route: 'POST /v1/billing/meter_event_batches', url: '/v1/billing/meter_event_batches', body: { events: [{ event_name: 'tenancy_calls', identifier: 'a-usage-1', payload: { customer: customer.id, value: '1' } }] }, expect: 'events_rejected', code: 'meter_event_customer_unknown', param: 'payload[customer]' },

@@ -9,6 +9,7 @@ export interface AccountsTable {
   id: string; name: string; created_at: Generated<Ts>;
   email: Defaulted<string | null>; address: ColumnType<unknown, string | null | undefined, string | null>;
   tax_id: Defaulted<string | null>; updated_at: Generated<Ts>; renewal_reminder_days: Defaulted<number | null>;
+  late_usage_policy: Defaulted<string>;
 }
 export interface ApiKeysTable {
   account_id: string; id: string; role: string; secret_hash: string; secret_hint: string;
@@ -40,6 +41,7 @@ export interface PricesTable {
   tiers: Json | null; transform_quantity: Json | null; recurring_interval: string | null;
   recurring_interval_count: number | null; active: Defaulted<boolean>; nickname: string | null;
   metadata: Json; created_at: Ts; currency_options: ColumnType<unknown, string | null | undefined, string | null>;
+  usage_type: Defaulted<string>; meter_id: Defaulted<string | null>; percentage: ColumnType<unknown, string | null | undefined, string | null>;
 }
 export interface PaymentMethodsTable {
   account_id: string; id: string; customer_id: string; gateway: string; gateway_token: string;
@@ -61,6 +63,7 @@ export interface SubscriptionsTable {
   pause_collection: Defaulted<Json | null>; trial_settings: Defaulted<Json | null>; default_tax_rates: Defaulted<string[]>; discount_ids: Defaulted<string[]>; schedule_id: Defaulted<string | null>;
   dunning_policy_id: Defaulted<string | null>;
   automatic_tax: Defaulted<boolean>;
+  minimum_amount: Defaulted<bigint | null>; billing_threshold_amount: Defaulted<bigint | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionSchedulesTable {
@@ -87,11 +90,20 @@ export interface InvoicesTable {
   customer_tax_exempt: Defaulted<string | null>; automatic_tax: Defaulted<unknown>; open_disputes: Defaulted<number>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
+export interface UsageBillingsTable {
+  account_id: string; id: string; subscription_id: string; subscription_item_id: string; price_id: string;
+  period_start: Ts; period_end: Ts; quantity: string; amount: bigint; invoice_id: string | null; credit_note_id: string | null;
+  kind: string; settled: Defaulted<boolean>; created_at: Ts;
+}
+export interface MeterEventAdjustmentsTable {
+  account_id: string; id: string; identifier: string; type: string; meter_id: string; customer_id: string; timestamp: Ts; created_at: Ts;
+}
 export interface InvoiceLinesTable {
   account_id: string; id: string; invoice_id: string; price_id: string | null; description: string;
   quantity: number; amount: bigint; unit_amount_decimal: string | null; period_start: Ts; period_end: Ts;
   kind: string; proration: Defaulted<boolean>; subscription_item_id: Defaulted<string | null>;
   invoice_item_id: Defaulted<string | null>; position: Defaulted<number>; tax_amounts: Defaulted<unknown>; discount_amounts: Defaulted<unknown>;
+  quantity_decimal: Defaulted<string | null>;
 }
 export interface CouponsTable {
   account_id: string; id: string; name: string | null; percent_off: bigint | null; amount_off: bigint | null; currency: string | null;
@@ -264,6 +276,8 @@ export interface DB {
   customers: CustomersTable;
   products: ProductsTable;
   prices: PricesTable;
+  usage_billings: UsageBillingsTable;
+  meter_event_adjustments: MeterEventAdjustmentsTable;
   payment_methods: PaymentMethodsTable;
   gateways: GatewaysTable;
   routing_rules: RoutingRulesTable;

@@ -11,6 +11,7 @@ export type AccountInput = {
   name?: string | undefined; email?: string | null | undefined;
   address?: AddressInput | null | undefined; tax_id?: string | null | undefined;
   renewal_reminder_days?: number | null | undefined;
+  late_usage_policy?: 'next_invoice' | 'credit_note' | undefined;
 };
 
 const FIELDS = ['line1', 'line2', 'city', 'state', 'postal_code', 'country'] as const;
@@ -41,6 +42,7 @@ export async function updateAccount(deps: Deps, actor: Actor, input: AccountInpu
       ...(address !== undefined ? { address: address === null ? null : JSON.stringify(address) } : {}),
       ...(input.tax_id !== undefined ? { tax_id: input.tax_id } : {}),
       ...(input.renewal_reminder_days !== undefined ? { renewal_reminder_days: input.renewal_reminder_days } : {}),
+      ...(input.late_usage_policy !== undefined ? { late_usage_policy: input.late_usage_policy } : {}),
       updated_at: now,
     }).where('id', '=', u.accountId).returningAll().executeTakeFirstOrThrow();
     const view = accountView(row);

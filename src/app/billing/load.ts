@@ -9,14 +9,16 @@ type Db = Kysely<DB> | Transaction<DB>;
 type SubRef = { account_id: string; id: string; currency: string };
 
 /** Items with their prices for many subscriptions in one query, keyed by subscription id. */
-export async function loadItems(db: Db, subs: SubRef[]): Promise<Map<string, ItemWithPrice[]>> {
+export async function loadItems(db: Db, subs: SubRef[], only?: 'metered'): Promise<Map<string, ItemWithPrice[]>> {
   const out = new Map<string, ItemWithPrice[]>(subs.map((s) => [s.id, []]));
   if (subs.length === 0) return out;
-  const rows = await db.selectFrom('subscription_items as si')
+  let q = db.selectFrom('subscription_items as si')
     .innerJoin('prices as p', (j) => j.onRef('p.account_id', '=', 'si.account_id').onRef('p.id', '=', 'si.price_id'))
     .selectAll('p').select(['si.id as si_id', 'si.quantity as si_quantity', 'si.tax_rates as si_tax_rates', 'si.created_at as si_created_at', 'si.subscription_id as si_subscription_id'])
     .where('si.account_id', 'in', [...new Set(subs.map((s) => s.account_id))])
-    .where('si.subscription_id', 'in', subs.map((s) => s.id)).orderBy('si.id').execute();
+    .where('si.subscription_id', 'in', subs.map((s) => s.id)).orderBy('si.id');
+  if (only) q = q.where('p.usage_type', '=', only);
+  const rows = await q.execute();
   const currencyOf = new Map(subs.map((s) => [s.id, s.currency]));
   for (const { si_id, si_quantity, si_created_at, si_subscription_id, si_tax_rates, ...row } of rows) {
     // Each item is priced in its subscription's currency (prices never lose a currency option).
@@ -28,6 +30,12 @@ export async function loadItems(db: Db, subs: SubRef[]): Promise<Map<string, Ite
     });
   }
   return out;
+}
+
+/** Only the metered items, for the subscriptions that have any. */
+export async function loadMeteredItems(db: Db, subs: SubRef[]): Promise<Map<string, ItemWithPrice[]>> {
+  const all = await loadItems(db, subs, 'metered');
+  return new Map([...all].filter(([, items]) => items.length > 0));
 }
 
 /**

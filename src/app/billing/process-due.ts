@@ -7,7 +7,11 @@ import { invoiceView, type Row } from '../views.ts';
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import { attemptInFlight } from '../payments/in-flight.ts';
 import { recordBillingFailure } from './failures.ts';
-import { loadBillingCustomers, loadItems, loadPendingItems, subscriptionViewWith } from './load.ts';
+import { loadBillingCustomers, loadItems, loadMeteredItems, loadPendingItems, subscriptionViewWith } from './load.ts';
+import { measureUsage, meteredItems, periodsToBill, recordUsageBill, usageBills, type MeasuredUsage, type UsageBill } from '../usage/usage-billing.ts';
+import { creditNoteAccounts, issueCorrections } from '../usage/corrections.ts';
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../adapters/postgres/schema.ts';
 import { clockTimes } from '../time.ts';
 import { loadDiscounts } from '../catalog/coupons.ts';
 import { loadLineTaxes, subscriptionTaxNeeds } from '../catalog/line-taxes.ts';
@@ -30,18 +34,35 @@ function missingPaymentMethodBehavior(s: Sub): 'pause' | 'cancel' | 'create_invo
  * first invoice. All writes go into the caller's transaction, one statement per table for the
  * whole batch; the charges to send after commit are returned.
  */
-export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s: Sub) => Date, opts: { mayConflict: boolean }): Promise<PendingCharge[]> {
-  const due = subs.flatMap((s) => {
-    const action = dueAction({ ...s, status: s.status as SubscriptionStatus }, nowOf(s));
-    return action ? [{ s, action }] : [];
-  });
+export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s: Sub) => Date, opts: { mayConflict: boolean; measured?: MeasuredUsage }): Promise<PendingCharge[]> {
+  const due = dueActions(subs, nowOf);
   const renewing = due.filter((d) => d.action === 'renew' || d.action === 'end_trial').map((d) => d.s);
+  // A subscription that ends at its period's end still owes that period's usage: a final invoice.
+  const billing = [...renewing, ...due.filter((d) => d.action === 'cancel_at_period_end' && closingPeriod(d)).map((d) => d.s)];
   const [items, customers, pending, discounts] = await Promise.all([
-    loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, renewing), loadPendingItems(u.tx, renewing),
-    loadDiscounts(u.tx, renewing.map((s) => ({ sub: s, start: s.current_period_end })))]);
-  const taxes = await loadLineTaxes(deps, u.tx, new Map(renewing.map((s) => [s.id,
-    subscriptionTaxNeeds(s, customers.get(s.id)!.customer.tax, items.get(s.id) ?? [], pending.get(s.id) ?? [])])));
+    loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, billing), loadPendingItems(u.tx, renewing),
+    loadDiscounts(u.tx, billing.map((s) => ({ sub: s, start: s.current_period_end })))]);
+  const [taxes, usage] = await Promise.all([
+    loadLineTaxes(deps, u.tx, new Map(billing.map((s) => [s.id,
+      subscriptionTaxNeeds(s, customers.get(s.id)!.customer.tax, items.get(s.id) ?? [], pending.get(s.id) ?? [])]))),
+    periodsToBill(u.tx, due.filter((d) => billing.includes(d.s)).map((d) => ({ sub: d.s, items: items.get(d.s.id) ?? [], closing: closingPeriod(d) })))
+      .then((periods) => usageBills(deps, u.tx, periods, opts.measured ?? new Map(), nowOf)),
+  ]);
   const plans: InvoicePlan[] = [];
+  // The usage bill each invoice carries, to record in the ledger once the invoice is written.
+  const billOf = new Map<string, UsageBill>();
+  const separate = await creditNoteAccounts(u, [...usage.keys()].map((id) => billing.find((s) => s.id === id)!.account_id));
+  /** The subscription's usage lines for its next invoice; under the credit_note policy its corrections leave as their own documents. */
+  const usageLinesOf = async (s: Sub, now: Date) => {
+    const bill = usage.get(s.id);
+    if (!bill) return { bill: undefined, lines: [] };
+    if (separate.has(s.account_id)) {
+      const correction = await issueCorrections(deps, u, s, bill, customers.get(s.id)!.customer, (sub, lines, start, end) => subscriptionPlan(sub, meteredItems(items.get(sub.id) ?? []), [],
+        customers.get(sub.id)!, start, end, 'usage_correction', now, taxes.get(sub.id), discounts.get(sub.id), lines), now);
+      if (correction) { plans.push(correction.plan); billOf.set(correction.plan.invoice.id, correction.bill); }
+    }
+    return { bill, lines: bill.lines };
+  };
   const updates: SubUpdate[] = [];
   for (const { s, action } of due) {
     const now = nowOf(s);
@@ -53,6 +74,13 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       continue;
     }
     if (action === 'cancel_at_period_end') {
+      const { bill, lines } = await usageLinesOf(s, now);
+      if (bill && lines.length) {
+        const plan = subscriptionPlan(s, meteredItems(items.get(s.id) ?? []), [], customers.get(s.id)!, s.current_period_start, s.current_period_end,
+          'subscription_final', now, taxes.get(s.id), discounts.get(s.id), lines);
+        plans.push(plan);
+        billOf.set(plan.invoice.id, bill);
+      }
       updates.push({ before: s, action, after: { ...s, ...touched, status: transition(status, 'cancel'), ended_at: s.current_period_end, next_action_at: null } });
       continue;
     }
@@ -70,7 +98,9 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     // The next period starts where the current one ends, its end computed from the anchor.
     const start = s.current_period_end;
     const end = nextBoundaryAfter(s.billing_cycle_anchor, recurringOf(s), start);
-    const plan = subscriptionPlan(s, items.get(s.id) ?? [], pending.get(s.id) ?? [], billing, start, end, 'subscription_cycle', now, taxes.get(s.id), discounts.get(s.id));
+    const { bill, lines } = await usageLinesOf(s, now);
+    const plan = subscriptionPlan(s, items.get(s.id) ?? [], pending.get(s.id) ?? [], billing, start, end, 'subscription_cycle', now, taxes.get(s.id), discounts.get(s.id), lines);
+    if (bill) billOf.set(plan.invoice.id, bill);
     plans.push(plan);
     const next = action === 'end_trial' ? transition(status, 'trial_ended') : status;
     // A pause whose resumes_at has come ends with this renewal.
@@ -80,7 +110,13 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       pause_collection, next_action_at: nextActionAt({ ...s, status: next, current_period_end: end }),
     } });
   }
-  const { written, charges } = await finalizeAndWrite(deps, u, plans, { ...opts, guarded: false });
+  const { written, charges } = await finalizeAndWrite(deps, u, plans, { mayConflict: opts.mayConflict, guarded: false });
+  const ledger: Row<'usage_billings'>[] = [];
+  for (const p of written) {
+    const bill = billOf.get(p.invoice.id);
+    if (bill) ledger.push(...await recordUsageBill(u.tx, p.invoice.account_id, p.invoice.subscription_id!, bill, { invoiceId: p.invoice.id }));
+  }
+  u.insertLater('usage_billings', ledger);
   const writtenPlans = new Map(written.map((p) => [p.invoice.id, p]));
   for (const up of updates) {
     if (!up.after.latest_invoice_id || up.after.latest_invoice_id === up.before.latest_invoice_id) continue;
@@ -109,6 +145,34 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     const subId = plan.invoice.subscription_id!;
     return { ...c, snapshot: { invoice: plan.invoice, lines: plan.lines, subscription: subAfter.get(subId) ?? null, items: items.get(subId) ?? [] } };
   });
+}
+
+function dueActions(subs: Sub[], nowOf: (s: Sub) => Date) {
+  return subs.flatMap((s) => {
+    const action = dueAction({ ...s, status: s.status as SubscriptionStatus }, nowOf(s));
+    return action ? [{ s, action }] : [];
+  });
+}
+
+/** The period whose usage a due action bills: the one ending now, unless it was a trial (trial usage is free). */
+function closingPeriod(d: { s: Sub; action: DueAction }): { start: Date; end: Date } | null {
+  if ((d.action !== 'renew' && d.action !== 'cancel_at_period_end') || d.s.status === 'trialing') return null;
+  return { start: d.s.current_period_start, end: d.s.current_period_end };
+}
+
+/**
+ * Usage of the metered items of subscriptions about to be billed, measured before the billing
+ * transaction locks them (read without locks; a subscription claimed that was not measured here
+ * is measured under the lock instead, and usage arriving after this read is billed later as a
+ * correction, so a stale read costs time, never money).
+ */
+export async function measureDueUsage(deps: Deps, subs: Sub[], nowOf: (s: Sub) => Date): Promise<MeasuredUsage> {
+  const due = dueActions(subs, nowOf).filter((d) => d.action !== 'expire_incomplete');
+  if (due.length === 0) return new Map();
+  const items = await loadMeteredItems(deps.db, due.map((d) => d.s));
+  if (items.size === 0) return new Map();
+  const periods = await periodsToBill(deps.db, due.map((d) => ({ sub: d.s, items: items.get(d.s.id) ?? [], closing: closingPeriod(d) })));
+  return await measureUsage(deps, deps.db, periods);
 }
 
 /** Subscription changes of a batch, written with the command's single flush. */
@@ -156,17 +220,12 @@ export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<n
   let claimed: Sub[] = [];
   let charges: PendingCharge[];
   try {
+    const measured = await measureDueUsage(deps, await dueSubscriptions(deps.db, now, batch, false), () => now);
     charges = await deps.db.transaction().execute(async (tx) => {
-      claimed = await tx.selectFrom('subscriptions').selectAll()
-        .where('next_action_at', '<=', now).where('test_clock_id', 'is', null)
-        // A schedule's phase that starts by then goes first, so that a renewal bills the new phase.
-        .where((eb) => eb.or([eb('schedule_id', 'is', null), eb.not(eb.exists(eb.selectFrom('subscription_schedules as ss').select('ss.id')
-          .whereRef('ss.account_id', '=', 'subscriptions.account_id').whereRef('ss.id', '=', 'subscriptions.schedule_id')
-          .whereRef('ss.next_phase_at', '<=', 'subscriptions.next_action_at')))]))
-        .orderBy('next_action_at').limit(batch).forUpdate().skipLocked().execute();
+      claimed = await dueSubscriptions(tx, now, batch, true);
       if (claimed.length === 0) return [];
       const u = new UnitOfWork(tx, systemActor(claimed[0]!.account_id, deps.workerId));
-      const c = await applyDue(deps, u, claimed, () => now, { mayConflict: false });
+      const c = await applyDue(deps, u, claimed, () => now, { mayConflict: false, measured });
       await u.flush();
       return c;
     });
@@ -187,13 +246,27 @@ export async function processNextDue(deps: Deps, batch = CLAIM_BATCH): Promise<n
   return claimed.length;
 }
 
+/** Real-time subscriptions due by `now`, oldest first; `lock`: claimed, skipping those another worker holds. */
+async function dueSubscriptions(db: Kysely<DB> | Transaction<DB>, now: Date, batch: number, lock: boolean): Promise<Sub[]> {
+  const q = db.selectFrom('subscriptions').selectAll()
+    .where('next_action_at', '<=', now).where('test_clock_id', 'is', null)
+    // A schedule's phase that starts by then goes first, so that a renewal bills the new phase.
+    .where((eb) => eb.or([eb('schedule_id', 'is', null), eb.not(eb.exists(eb.selectFrom('subscription_schedules as ss').select('ss.id')
+      .whereRef('ss.account_id', '=', 'subscriptions.account_id').whereRef('ss.id', '=', 'subscriptions.schedule_id')
+      .whereRef('ss.next_phase_at', '<=', 'subscriptions.next_action_at')))]))
+    .orderBy('next_action_at').limit(batch);
+  return await (lock ? q.forUpdate().skipLocked() : q).execute();
+}
+
 /** One named subscription at its own business time (a test clock's, or real time). */
 export async function processDueSubscription(deps: Deps, accountId: string, subscriptionId: string): Promise<void> {
+  const peek = await deps.db.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId).where('id', '=', subscriptionId).execute();
+  const measured = await measureDueUsage(deps, peek, await clockTimes(deps.db, deps.clock.now(), peek));
   const charges = await command(deps, systemActor(accountId, deps.workerId), async (u) => {
     const s = await u.tx.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId)
       .where('id', '=', subscriptionId).forUpdate().executeTakeFirstOrThrow();
     const timeOf = await clockTimes(u.tx, deps.clock.now(), [s]);
-    return await applyDue(deps, u, [s], timeOf, { mayConflict: true });
+    return await applyDue(deps, u, [s], timeOf, { mayConflict: true, measured });
   });
   if (charges.length) await sendAttempts(deps, systemActor(accountId, deps.workerId), charges);
 }

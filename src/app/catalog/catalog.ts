@@ -1,5 +1,7 @@
 import type { PriceModel } from '../../domain/pricing.ts';
 import { parsePriceModel } from '../../domain/pricing.ts';
+import type { PercentageModel } from '../../domain/usage/percentage.ts';
+import { parsePercentage, percentageJson, percentageOf, type PercentageJson, type UsagePricing } from '../../domain/usage/metered-price.ts';
 import { normalizeCurrency } from '../../domain/currency.ts';
 import { parseCurrencyOptions, storedOptions } from './price-currencies.ts';
 import { validateRecurring } from '../../domain/calendar.ts';
@@ -51,25 +53,64 @@ function storedTiers(model: PriceModel): string | null {
   })));
 }
 
+/** `recurring[usage_type]` and `recurring[meter]`: a metered price bills a meter's usage in arrears. */
+function usageOf(recurring: unknown): { metered: boolean; meter: string | null } {
+  const o = (recurring ?? {}) as Record<string, unknown>;
+  const type = o.usage_type ?? 'licensed';
+  if (type !== 'licensed' && type !== 'metered') throw invalid('parameter_invalid', 'recurring[usage_type] must be licensed or metered.', 'recurring[usage_type]');
+  if (type === 'licensed') {
+    if (o.meter !== undefined && o.meter !== null) throw invalid('parameter_invalid', 'recurring[meter] requires recurring[usage_type]=metered.', 'recurring[meter]');
+    return { metered: false, meter: null };
+  }
+  if (typeof o.meter !== 'string' || o.meter.length === 0) throw invalid('parameter_missing', 'Missing required param: recurring[meter] (a metered price bills a meter).', 'recurring[meter]');
+  return { metered: true, meter: o.meter };
+}
+
+/** The charge model: the catalog's, or for a metered price also the percentage model. */
+function chargeOf(input: PriceInput, metered: boolean): { model: PriceModel; percentage: PercentageModel | null } {
+  if (input.billing_scheme !== 'percentage') {
+    if (input.percentage !== undefined && input.percentage !== null) throw invalid('parameter_invalid', 'percentage requires billing_scheme=percentage.', 'percentage');
+    return { model: parsePriceModel(input), percentage: null };
+  }
+  if (!metered) throw invalid('parameter_invalid', 'billing_scheme=percentage requires recurring[usage_type]=metered.', 'billing_scheme');
+  for (const k of ['unit_amount', 'unit_amount_decimal', 'tiers', 'tiers_mode', 'transform_quantity', 'currency_options'] as const) {
+    if (input[k] !== undefined && input[k] !== null) throw invalid('parameter_invalid', `${k} cannot be used with billing_scheme=percentage.`, k);
+  }
+  return {
+    model: { billing_scheme: 'per_unit', unit_amount: null, unit_amount_decimal: null, tiers_mode: null, tiers: null, transform_quantity: null },
+    percentage: parsePercentage(input.percentage),
+  };
+}
+
 export async function createPrice(deps: Deps, actor: Actor, input: PriceInput) {
   const currency = normalizeCurrency(input.currency);
-  const model = parsePriceModel(input);
-  const options = parseCurrencyOptions(input.currency_options, { currency, model });
   const recurring = input.recurring === undefined || input.recurring === null ? null : validateRecurring(input.recurring);
+  const usage = usageOf(input.recurring);
+  const { model, percentage } = chargeOf(input, usage.metered);
+  const options = parseCurrencyOptions(input.currency_options, { currency, model });
   const now = deps.clock.now();
   return await command(deps, actor, async (u) => {
     const product = await u.tx.selectFrom('products').select(['id', 'active'])
       .where('account_id', '=', u.accountId).where('id', '=', input.product).executeTakeFirst();
     if (!product) throw notFound('product', input.product, 'product');
     if (!product.active) throw invalid('product_inactive', `Product '${input.product}' is archived.`, 'product');
+    if (usage.meter) {
+      const meter = await u.tx.selectFrom('meters').select(['id', 'status', 'formula'])
+        .where('account_id', '=', u.accountId).where('id', '=', usage.meter).executeTakeFirst();
+      if (!meter) throw notFound('meter', usage.meter, 'recurring[meter]');
+      if (meter.status !== 'active') throw invalid('meter_inactive', `Meter '${usage.meter}' is inactive.`, 'recurring[meter]');
+      // The percentage model prices each event's value: it needs values that add up.
+      if (percentage && meter.formula !== 'sum') throw invalid('parameter_invalid', 'billing_scheme=percentage needs a meter whose formula is sum.', 'recurring[meter]');
+    }
     const row = await u.tx.insertInto('prices').values({
       account_id: u.accountId, id: newId('price'), product_id: product.id, currency,
-      billing_scheme: model.billing_scheme, unit_amount: model.unit_amount, unit_amount_decimal: model.unit_amount_decimal,
+      billing_scheme: percentage ? 'percentage' : model.billing_scheme, unit_amount: model.unit_amount, unit_amount_decimal: model.unit_amount_decimal,
       tiers_mode: model.tiers_mode, tiers: storedTiers(model),
       transform_quantity: model.transform_quantity ? JSON.stringify(model.transform_quantity) : null,
       recurring_interval: recurring?.interval ?? null, recurring_interval_count: recurring?.interval_count ?? null,
       nickname: input.nickname ?? null, metadata: JSON.stringify(input.metadata ?? {}), created_at: now,
       currency_options: storedOptions(options, storedTiers),
+      usage_type: usage.metered ? 'metered' : 'licensed', meter_id: usage.meter, percentage: percentage ? JSON.stringify(percentageJson(percentage)) : null,
     }).returningAll().executeTakeFirstOrThrow();
     const view = priceView(row);
     u.audit('price.created', 'price', row.id, null, view, now);
@@ -89,6 +130,14 @@ export async function listPrices(deps: Deps, accountId: string, page: Page & { p
   if (page.product) q = q.where('product_id', '=', page.product);
   return await paginate(q, 'id', page, priceView);
 }
+
+/** How a metered price turns a period's usage into an amount. */
+export function usagePricingOf(p: Row<'prices'>): UsagePricing {
+  if (p.billing_scheme === 'percentage') return { kind: 'percentage', model: percentageOf(json(p.percentage) as PercentageJson) };
+  return { kind: 'aggregate', model: priceModelOf(p) };
+}
+
+const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as unknown;
 
 /** The stored price as the pricing functions take it. */
 // A price row is never changed once read (prices are immutable but for `active`), so its model

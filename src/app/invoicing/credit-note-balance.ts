@@ -22,7 +22,10 @@ export async function moveBalanceForCreditNote(u: UnitOfWork, customerId: string
     invoice_id: invoiceId, description, metadata: {}, created_at: now,
   };
   // The version moves with the balance, so an invoice finalized from an unlocked read runs again.
-  u.updateLater('customers', [{ account_id: u.accountId, id: c.id, balance: ending, balance_currency: ending === 0n ? null : currency, updated_at: now, version: c.version }]);
+  // Written now rather than at the flush: a renewal that issues a usage correction's note and then
+  // finalizes an invoice of the same customer reads the row again and writes it once more itself.
+  await u.tx.updateTable('customers').set({ balance: ending, balance_currency: ending === 0n ? null : currency, updated_at: now, version: c.version + 1 })
+    .where('account_id', '=', u.accountId).where('id', '=', c.id).execute();
   u.insertLater('customer_balance_transactions', [txn]);
   const view = balanceTransactionView(txn);
   const previous = { balance: Number(before) };

@@ -35,7 +35,7 @@ const discounts = (v: unknown): DiscountAmount[] => json<{ discount: string; amo
  * `lock` the invoice row stays locked until the caller's transaction ends, so two notes on one
  * invoice are planned one after the other and the second sees what the first took.
  */
-export async function planCreditNote(deps: Pick<Deps, 'clock'>, db: Db, accountId: string, input: CreditNoteInput, lock: boolean): Promise<CreditNotePlan> {
+export async function planCreditNote(deps: Pick<Deps, 'clock'>, db: Db, accountId: string, input: CreditNoteInput, lock: boolean, opts: { creditToBalance?: boolean } = {}): Promise<CreditNotePlan> {
   if (input.lines !== undefined && input.amount !== undefined) throw invalid('parameters_exclusive', 'give lines or amount, not both', 'amount');
   if (input.lines === undefined && input.amount === undefined) throw invalid('parameter_missing', 'give lines or amount', 'lines');
   let q = db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', '=', input.invoice);
@@ -70,7 +70,8 @@ export async function planCreditNote(deps: Pick<Deps, 'clock'>, db: Db, accountI
   if (type === 'pre_payment' && figures.total > BigInt(invoice.amount_remaining)) {
     throw invalid('credit_note_exceeds_invoice', `${invoice.amount_remaining} is still due on the open invoice; a credit note of ${figures.total} would take it below zero`, input.amount !== undefined ? 'amount' : 'lines');
   }
-  const split = splitOf(type, figures.total, input);
+  // A note Rebill issues itself (a usage correction) credits a paid invoice to the customer's balance.
+  const split = splitOf(type, figures.total, opts.creditToBalance && type === 'post_payment' ? { credit_amount: Number(figures.total) } : input);
   const number = `${invoice.number}-CN-${String(notes.length + 1).padStart(2, '0')}`;
   const now = await nowFor(deps, db, accountId, invoice.test_clock_id);
   return { invoice, type, number, figures, split, now };

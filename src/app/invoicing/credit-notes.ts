@@ -56,29 +56,32 @@ async function lowerAmountDue(u: UnitOfWork, inv: Row<'invoices'>, by: bigint, n
 }
 
 export async function createCreditNote(deps: Deps, actor: Actor, input: CreditNoteInput) {
-  const { note, refund } = await command(deps, actor, async (u) => {
-    const plan = await planCreditNote(deps, u.tx, u.accountId, input, true);
-    const note = rowOf(u.accountId, newId('creditNote'), plan, input);
-    const { invoice, now } = plan;
-    let refund: Row<'refunds'> | null = null;
-    if (plan.type === 'pre_payment') await lowerAmountDue(u, invoice, -note.total, now);
-    if (note.refund_amount > 0n) {
-      refund = await openRefund(deps, u, invoice, note.id, note.refund_amount, now);
-      note.refund_id = refund.id;
-    }
-    if (note.credit_amount > 0n) {
-      const txn = await moveBalanceForCreditNote(u, invoice.customer_id, -note.credit_amount, invoice.currency, 'credit_note', invoice.id, `Credit note ${note.number}`, now);
-      note.balance_transaction_id = txn.id;
-    }
-    u.insertLater('credit_notes', [note]);
-    const view = creditNoteView(note);
-    u.audit('credit_note.created', 'credit_note', note.id, null, view, now);
-    u.emit('credit_note.created', note.id, view, now);
-    return { note, refund };
-  });
+  const { note, refund } = await command(deps, actor, async (u) => await issueCreditNote(deps, u, input));
   // Committed with its refund row first: from here on the refund happens once, by this call or by recovery.
   if (refund) await sendRefund(deps, actor, refund);
   return creditNoteView(note);
+}
+
+/** Issues a credit note in the caller's transaction; a refund it opens is the caller's to send after commit. */
+export async function issueCreditNote(deps: Deps, u: UnitOfWork, input: CreditNoteInput, opts: { creditToBalance?: boolean } = {}) {
+  const plan = await planCreditNote(deps, u.tx, u.accountId, input, true, opts);
+  const note = rowOf(u.accountId, newId('creditNote'), plan, input);
+  const { invoice, now } = plan;
+  let refund: Row<'refunds'> | null = null;
+  if (plan.type === 'pre_payment') await lowerAmountDue(u, invoice, -note.total, now);
+  if (note.refund_amount > 0n) {
+    refund = await openRefund(deps, u, invoice, note.id, note.refund_amount, now);
+    note.refund_id = refund.id;
+  }
+  if (note.credit_amount > 0n) {
+    const txn = await moveBalanceForCreditNote(u, invoice.customer_id, -note.credit_amount, invoice.currency, 'credit_note', invoice.id, `Credit note ${note.number}`, now);
+    note.balance_transaction_id = txn.id;
+  }
+  u.insertLater('credit_notes', [note]);
+  const view = creditNoteView(note);
+  u.audit('credit_note.created', 'credit_note', note.id, null, view, now);
+  u.emit('credit_note.created', note.id, view, now);
+  return { note, refund };
 }
 
 /**

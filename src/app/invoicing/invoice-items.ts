@@ -61,6 +61,7 @@ async function chargeOf(u: UnitOfWork, input: InvoiceItemInput, customerCurrency
     .where('id', '=', input.price).executeTakeFirst();
   if (!row) throw notFound('price', input.price, 'price');
   if (!row.active) throw invalid('price_inactive', `price '${row.id}' is archived`, 'price');
+  if (row.usage_type === 'metered') throw invalid('metered_item_invalid', `price '${row.id}' is metered: it bills a meter's usage, not a one-off quantity`, 'price');
   // In the currency asked for, else the customer's, else the price's own.
   if (currency === null && customerCurrency !== null && !priceIn(row, customerCurrency)) {
     throw invalid('customer_currency_mismatch', `the customer bills in ${customerCurrency}; price '${row.id}' is not offered in it`, 'price');

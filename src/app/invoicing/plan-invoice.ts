@@ -18,8 +18,8 @@ export function recurringOf(s: Row<'subscriptions'>): Recurring {
 
 export const cycleOf = (s: Row<'subscriptions'>): Cycle => ({ anchor: s.billing_cycle_anchor, recurring: recurringOf(s) });
 
-/** Subscription items as the pure pricing step sees them. */
-export const itemStates = (items: readonly ItemWithPrice[]): ItemState[] => items.map(({ item, price }) => ({
+/** Licensed subscription items as the pure pricing step sees them; metered ones are billed in arrears (usage-lines.ts). */
+export const itemStates = (items: readonly ItemWithPrice[]): ItemState[] => items.filter(({ price }) => price.usage_type !== 'metered').map(({ item, price }) => ({
   id: item.id, price_id: price.id, price: priceModelOf(price), label: price.nickname ?? price.id, quantity: item.quantity, product: price.product_id,
 }));
 
@@ -31,11 +31,12 @@ export const pendingLine = (i: Row<'invoice_items'>): FixedDraft => ({
 });
 
 /**
- * Lines of one subscription period, pending items first (they are older), then the period; each
- * with the tax rates of its item, else the invoice's (domain/line-tax.ts).
+ * Lines of one subscription period, pending items first (they are older), then the period in
+ * advance, then the usage of the period that closed (in arrears); each with the tax rates of its
+ * item, else the invoice's (domain/line-tax.ts).
  */
-export function subscriptionDraftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], start: Date, end: Date, tax: LineTax = NO_TAX): DraftLine[] {
-  return withTax([...pending.map(pendingLine), ...periodLines(cycleOf(s), itemStates(items), start, end)], tax, itemRates(items, pending));
+export function subscriptionDraftLines(s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], start: Date, end: Date, tax: LineTax = NO_TAX, usage: readonly FixedDraft[] = []): DraftLine[] {
+  return withTax([...pending.map(pendingLine), ...periodLines(cycleOf(s), itemStates(items), start, end), ...usage], tax, itemRates(items, pending));
 }
 
 /** Subscription items and invoice items with the rates they name themselves. */
@@ -87,7 +88,7 @@ export function lineRows(invoice: Row<'invoices'>, built: BuiltInvoice): Row<'in
   return built.lines.map((l, position) => ({
     account_id: invoice.account_id, id: newId('invoiceLine'), invoice_id: invoice.id, kind: l.kind as LineKind, proration: l.proration,
     subscription_item_id: l.subscription_item, invoice_item_id: l.invoice_item, position, price_id: l.price_id,
-    description: l.description, quantity: l.quantity, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
+    description: l.description, quantity: l.quantity, quantity_decimal: l.quantity_decimal, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
     period_start: l.period_start, period_end: l.period_end, tax_amounts: taxJson(l.tax_amounts), discount_amounts: discountJson(l.discount_amounts),
   }));
 }
@@ -115,8 +116,9 @@ export function subscriptionPlan(
   s: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[],
   billing: { customer: BillingCustomer; pm: PaymentMethodRef | null }, start: Date, end: Date, reason: string, now: Date,
   tax: LineTax = NO_TAX, discounts: { discounts: readonly Discount[]; firstUse: readonly string[] } = { discounts: [], firstUse: [] },
+  usage: readonly FixedDraft[] = [],
 ): InvoicePlan {
-  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end, tax), discounts.discounts);
+  const built = buildInvoice(s.currency, subscriptionDraftLines(s, items, pending, start, end, tax, usage), discounts.discounts);
   const { invoice, lines } = draftRows({
     accountId: s.account_id, customerId: s.customer_id, subscriptionId: s.id, testClockId: s.test_clock_id,
     reason, periodStart: start, periodEnd: end, automaticTax: tax.automatic,

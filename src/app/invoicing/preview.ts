@@ -10,6 +10,8 @@ import { loadChangeState, planChange, type SubscriptionChange } from '../subscri
 import { invoiceView, type Row } from '../views.ts';
 import { finalizePlan, type InvoicePlan } from './finalize.ts';
 import { recurringOf, subscriptionPlan, type ItemWithPrice } from './plan-invoice.ts';
+import type { FixedDraft } from '../../domain/invoice-builder.ts';
+import { periodsToBill, usageBills } from '../usage/usage-billing.ts';
 
 export type PreviewInput = { customer?: string | undefined; subscription?: string | undefined; subscription_details?: SubscriptionChange | undefined };
 
@@ -17,12 +19,20 @@ const none = (why: string) => invalid('invoice_upcoming_none', why, 'subscriptio
 
 /** The invoice a subscription's next renewal would produce, with what will be pending by then. */
 function renewalPlan(sub: Row<'subscriptions'>, items: ItemWithPrice[], pending: Row<'invoice_items'>[], billing: Parameters<typeof subscriptionPlan>[3], tax: LineTax,
-  discounts: Parameters<typeof subscriptionPlan>[9]): InvoicePlan {
+  discounts: Parameters<typeof subscriptionPlan>[9], usage: readonly FixedDraft[]): InvoicePlan {
   if (isTerminal(sub.status as SubscriptionStatus)) throw none(`Subscription '${sub.id}' is ${sub.status}; it will not be invoiced again.`);
   if (sub.cancel_at_period_end) throw none(`Subscription '${sub.id}' ends at the end of its period; it will not be invoiced again.`);
   const start = sub.current_period_end;
   const end = nextBoundaryAfter(sub.billing_cycle_anchor, recurringOf(sub), start);
-  return subscriptionPlan(sub, items, pending, billing, start, end, 'subscription_cycle', start, tax, discounts);
+  return subscriptionPlan(sub, items, pending, billing, start, end, 'subscription_cycle', start, tax, discounts, usage);
+}
+
+/** The usage the renewal would bill if the period closed now: the current period's to date, and corrections of earlier ones. */
+async function usageToDate(deps: Deps, sub: Row<'subscriptions'>, items: ItemWithPrice[], now: Date): Promise<FixedDraft[]> {
+  const closing = sub.status === 'trialing' ? null : { start: sub.current_period_start, end: sub.current_period_end };
+  const periods = await periodsToBill(deps.db, [{ sub, items, closing }]);
+  if (periods.length === 0) return [];
+  return (await usageBills(deps, deps.db, periods, new Map(), () => now)).get(sub.id)?.lines ?? [];
 }
 
 /**
@@ -75,9 +85,10 @@ async function preview(deps: Deps, accountId: string, input: PreviewInput) {
   if (input.subscription_details) {
     const changed = planChange(state, change);
     const renewalDiscounts = proposed ? proposed.at(changed.after.current_period_end) : await atRenewal(changed.after);
-    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.tax, renewalDiscounts);
+    plan = changed.invoice ?? renewalPlan(changed.after, changed.items, [...state.pending, ...changed.prorations], billing, state.tax, renewalDiscounts,
+      await usageToDate(deps, state.sub, state.items, state.now));
   } else {
-    plan = renewalPlan(state.sub, state.items, state.pending, billing, state.tax, await atRenewal(state.sub));
+    plan = renewalPlan(state.sub, state.items, state.pending, billing, state.tax, await atRenewal(state.sub), await usageToDate(deps, state.sub, state.items, state.now));
   }
   finalizePlan(deps, plan, plan.at);
   const preview = { ...plan.invoice, id: `upcoming_${plan.invoice.id}`, number: null, status: 'draft', attempt_count: 0, finalized_at: null, paid_at: null, voided_at: null, due_date: null, marked_uncollectible_at: null };

@@ -42,6 +42,10 @@ export type SubscriptionChange = {
   default_payment_method?: string | undefined;
   /** A dunning policy of the account for this subscription's failed renewals; null: the customer's, else the default. */
   dunning_policy?: string | null | undefined;
+  /** The least a period's usage is billed; null removes it. */
+  minimum_amount?: number | null | undefined;
+  /** Usage invoiced mid-period once its unbilled amount reaches amount_gte; null removes it. */
+  billing_thresholds?: { amount_gte: number } | null | undefined;
   trial_settings?: TrialSettings | null | undefined;
   /** Replaces the subscription's default tax rates; [] removes them. */
   default_tax_rates?: string[] | undefined;
@@ -121,6 +125,11 @@ export type ChangePlan = {
 const sameInterval = (a: Row<'prices'>, b: Row<'prices'>) =>
   a.recurring_interval === b.recurring_interval && a.recurring_interval_count === b.recurring_interval_count;
 
+const isMetered = (p: Row<'prices'>) => p.usage_type === 'metered';
+// Usage is billed per item and period in arrears; a metered item that came or went mid-period
+// would leave part of a period unbilled or billed twice, so such changes wait for a new subscription.
+const meteredChange = (message: string, param: string) => invalid('metered_item_invalid', message, param);
+
 /** The items after the change, checked like a new subscription's. */
 function nextItems(state: ChangeState, change: SubscriptionChange): { items: ItemWithPrice[]; added: Row<'subscription_items'>[]; updated: Row<'subscription_items'>[]; removed: string[] } {
   const s = state.sub;
@@ -145,6 +154,7 @@ function nextItems(state: ChangeState, change: SubscriptionChange): { items: Ite
       const item = { account_id: s.account_id, id: newId('subscriptionItem'), subscription_id: s.id, price_id: it.price, quantity: it.quantity ?? 1, created_at: state.now,
         tax_rates: it.tax_rates ?? [] };
       const price = priceOf(it.price, `${at}[price]`);
+      if (isMetered(price)) throw meteredChange('a metered price can be added to a subscription when it is created, not mid-period', `${at}[price]`);
       added.push(item);
       result.set(item.id, { item, price });
       continue;
@@ -153,12 +163,16 @@ function nextItems(state: ChangeState, change: SubscriptionChange): { items: Ite
     if (!old) throw notFound('subscription item', it.id, `${at}[id]`);
     if (seen.has(it.id)) throw invalid('parameter_invalid', `item '${it.id}' appears twice`, `${at}[id]`);
     seen.add(it.id);
+    if (isMetered(old.price) && (it.deleted || (it.price && it.price !== old.price.id) || it.quantity !== undefined)) {
+      throw meteredChange('a metered item bills its usage until the subscription ends: it cannot be removed, swapped or given a quantity', `${at}[id]`);
+    }
     if (it.deleted) {
       removed.push(it.id);
       result.delete(it.id);
       continue;
     }
     const price = it.price && it.price !== old.price.id ? priceOf(it.price, `${at}[price]`) : old.price;
+    if (isMetered(price)) throw meteredChange('a licensed item cannot become metered mid-period', `${at}[price]`);
     const item = { ...old.item, price_id: price.id, quantity: it.quantity ?? old.item.quantity, tax_rates: it.tax_rates ?? old.item.tax_rates };
     const ratesChanged = item.tax_rates.join() !== old.item.tax_rates.join();
     if (item.price_id !== old.item.price_id || item.quantity !== old.item.quantity || ratesChanged) updated.push(item);
@@ -319,6 +333,16 @@ export function planChange(state: ChangeState, change: SubscriptionChange): Chan
   if (change.default_payment_method !== undefined) {
     previous.default_payment_method = s.default_payment_method_id;
     after.default_payment_method_id = change.default_payment_method;
+  }
+  const minimum = change.minimum_amount === undefined ? undefined : change.minimum_amount === null ? null : BigInt(change.minimum_amount);
+  if (minimum !== undefined && minimum !== s.minimum_amount) {
+    previous.minimum_amount = s.minimum_amount === null ? null : Number(s.minimum_amount);
+    after.minimum_amount = minimum;
+  }
+  const threshold = change.billing_thresholds === undefined ? undefined : change.billing_thresholds === null ? null : BigInt(change.billing_thresholds.amount_gte);
+  if (threshold !== undefined && threshold !== s.billing_threshold_amount) {
+    previous.billing_thresholds = s.billing_threshold_amount === null ? null : { amount_gte: Number(s.billing_threshold_amount) };
+    after.billing_threshold_amount = threshold;
   }
   if (change.dunning_policy !== undefined && change.dunning_policy !== s.dunning_policy_id) {
     previous.dunning_policy = s.dunning_policy_id;

@@ -44,6 +44,10 @@ export type SubscriptionInput = {
   discounts?: DiscountInput[];
   /** The currency to bill in, one every price offers; default: the customer's, else the first price's. */
   currency?: string;
+  /** The least the metered items of a period are billed; usage short of it is trued up. */
+  minimum_amount?: number | null;
+  /** Usage billed mid-period once its unbilled amount reaches amount_gte. */
+  billing_thresholds?: { amount_gte: number } | null;
 };
 
 // Every amount the API shows is a JSON number: beyond 2^53 it would no longer be exact.
@@ -57,6 +61,7 @@ const MAX_INVOICE_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
 export function checkPeriodAmount(items: { price: Row<'prices'>; quantity: number }[]) {
   let total = 0n;
   for (const [i, { price, quantity }] of items.entries()) {
+    if (price.usage_type === 'metered') continue;
     const amount = lineAmount(priceModelOf(price), quantity);
     total += amount;
     if (amount > MAX_INVOICE_AMOUNT) throw invalid('amount_too_large', `price × quantity of item ${i} exceeds the largest invoice amount (${MAX_INVOICE_AMOUNT})`, `items[${i}][quantity]`);
@@ -65,7 +70,8 @@ export function checkPeriodAmount(items: { price: Row<'prices'>; quantity: numbe
 }
 
 /** What a full period of the items comes to, before discounts and tax. */
-export const periodAmount = (items: readonly ItemWithPrice[]) => items.reduce((a, x) => a + lineAmount(priceModelOf(x.price), x.item.quantity), 0n);
+export const periodAmount = (items: readonly ItemWithPrice[]) =>
+  items.reduce((a, x) => a + (x.price.usage_type === 'metered' ? 0n : lineAmount(priceModelOf(x.price), x.item.quantity)), 0n);
 
 export async function subscriptionWithItems(db: Kysely<DB>, s: Row<'subscriptions'>) {
   return subscriptionViewWith(s, (await loadItems(db, [s])).get(s.id));
@@ -100,6 +106,9 @@ export async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountI
     const first = out[0]?.price;
     if (first && (first.recurring_interval !== price.recurring_interval || first.recurring_interval_count !== price.recurring_interval_count)) {
       throw invalid('interval_mismatch', 'all items must share one billing interval', `items[${i}][price]`);
+    }
+    if (price.usage_type === 'metered' && it.quantity !== undefined) {
+      throw invalid('metered_item_invalid', `price '${it.price}' is metered: its usage is the quantity, billed in arrears`, `items[${i}][quantity]`);
     }
     out.push({ price, quantity: it.quantity ?? 1 });
   }
@@ -204,6 +213,8 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       metadata: input.metadata ?? {}, next_action_at: null, billing_failure_count: 0, pause_collection: null,
       trial_settings: (input.trial_settings ?? null) as Row<'subscriptions'>['trial_settings'], schedule_id: opts.scheduleId ?? null, dunning_policy_id: input.dunning_policy ?? null, default_tax_rates: input.default_tax_rates ?? [], discount_ids: [],
       automatic_tax: input.automatic_tax?.enabled ?? false,
+      minimum_amount: input.minimum_amount === undefined || input.minimum_amount === null ? null : BigInt(input.minimum_amount),
+      billing_threshold_amount: input.billing_thresholds?.amount_gte === undefined ? null : BigInt(input.billing_thresholds.amount_gte),
       created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p, i) => ({

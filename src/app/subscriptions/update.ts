@@ -75,7 +75,8 @@ export async function applyChangePlan(deps: Deps, u: UnitOfWork, plan: ChangePla
     current_period_start: after.current_period_start, current_period_end: after.current_period_end, recurring_interval: after.recurring_interval,
     recurring_interval_count: after.recurring_interval_count, trial_end: after.trial_end, cancel_at_period_end: after.cancel_at_period_end,
     canceled_at: after.canceled_at, metadata: after.metadata, pause_collection: after.pause_collection, trial_settings: after.trial_settings,
-    default_payment_method_id: after.default_payment_method_id, dunning_policy_id: after.dunning_policy_id, default_tax_rates: after.default_tax_rates, automatic_tax: after.automatic_tax, discount_ids: after.discount_ids, latest_invoice_id: after.latest_invoice_id, next_action_at: after.next_action_at,
+    default_payment_method_id: after.default_payment_method_id, dunning_policy_id: after.dunning_policy_id, default_tax_rates: after.default_tax_rates, automatic_tax: after.automatic_tax,
+    minimum_amount: after.minimum_amount, billing_threshold_amount: after.billing_threshold_amount, discount_ids: after.discount_ids, latest_invoice_id: after.latest_invoice_id, next_action_at: after.next_action_at,
     updated_at: now, version: before.version,
   }]);
   const view = subscriptionViewWith(after, plan.items);

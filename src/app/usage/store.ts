@@ -9,6 +9,9 @@ export type NewUsageEvent = {
 };
 export type MeterRef = { accountId: string; id: string };
 export type UsageSummary = { start: Date; end: Date; value: string };
+/** One customer's usage of one meter over from <= timestamp < to, leaving out the identifiers in `exclude` (canceled events). */
+export type UsageQuery = { meter: MeterRef; formula: Formula; customerId: string; from: Date; to: Date; exclude?: readonly string[] };
+export type StoredEvent = { identifier: string; meterId: string; customerId: string; timestamp: Date; value: string | null };
 
 /**
  * Where usage events live. PostgreSQL by default; the interface is what billing and the API
@@ -22,6 +25,12 @@ export interface UsageStore {
   aggregate(meter: MeterRef, customerId: string, from: Date, to: Date, formula: Formula): Promise<string>;
   /** The aggregate per hour or day window (UTC) with from <= timestamp < to; windows without events are left out. */
   summaries(meter: MeterRef, customerId: string, from: Date, to: Date, formula: Formula, window: 'hour' | 'day'): Promise<UsageSummary[]>;
+  /** Many aggregates at once (billing measures a batch of subscriptions this way), in the order asked. */
+  aggregateMany(queries: readonly UsageQuery[]): Promise<string[]>;
+  /** The values of the query's events in the order they happened (the percentage model prices each). */
+  valuesInOrder(query: UsageQuery): Promise<string[]>;
+  /** One stored event by its identifier, or null. */
+  findEvent(accountId: string, identifier: string): Promise<StoredEvent | null>;
 }
 
 const SQL_AGGREGATE: Record<Formula, ReturnType<typeof sql>> = {
@@ -62,6 +71,50 @@ export class PostgresUsageStore implements UsageStore {
       WHERE account_id = ${meter.accountId} AND meter_id = ${meter.id} AND customer_id = ${customerId}
         AND "timestamp" >= ${from} AND "timestamp" < ${to}`.execute(this.db);
     return normalDecimal(r.rows[0]!.v);
+  }
+
+  async aggregateMany(queries: readonly UsageQuery[]): Promise<string[]> {
+    const out: string[] = new Array<string>(queries.length);
+    // One statement per formula for the plain queries; the rare ones with canceled events apart.
+    const groups = new Map<Formula, number[]>();
+    for (const [i, q] of queries.entries()) {
+      if (q.exclude?.length) { out[i] = await this.aggregateExcluding(q); continue; }
+      groups.set(q.formula, [...(groups.get(q.formula) ?? []), i]);
+    }
+    for (const [formula, idx] of groups) {
+      const qs = idx.map((i) => queries[i]!);
+      const r = await sql<{ i: number; v: string }>`
+        SELECT q.i, (SELECT ${SQL_AGGREGATE[formula]} FROM meter_events
+          WHERE account_id = q.account AND meter_id = q.meter AND customer_id = q.customer AND "timestamp" >= q.f AND "timestamp" < q.t)::text AS v
+        FROM unnest(${idx}::int[], ${qs.map((q) => q.meter.accountId)}::text[], ${qs.map((q) => q.meter.id)}::text[],
+          ${qs.map((q) => q.customerId)}::text[], ${qs.map((q) => q.from.toISOString())}::timestamptz[], ${qs.map((q) => q.to.toISOString())}::timestamptz[])
+          AS q(i, account, meter, customer, f, t)`.execute(this.db);
+      for (const row of r.rows) out[row.i] = normalDecimal(row.v);
+    }
+    return out;
+  }
+
+  private async aggregateExcluding(q: UsageQuery): Promise<string> {
+    const r = await sql<{ v: string }>`
+      SELECT ${SQL_AGGREGATE[q.formula]}::text AS v FROM meter_events
+      WHERE account_id = ${q.meter.accountId} AND meter_id = ${q.meter.id} AND customer_id = ${q.customerId}
+        AND "timestamp" >= ${q.from} AND "timestamp" < ${q.to} AND identifier <> ALL(${[...(q.exclude ?? [])]}::text[])`.execute(this.db);
+    return normalDecimal(r.rows[0]!.v);
+  }
+
+  async valuesInOrder(q: UsageQuery): Promise<string[]> {
+    const r = await sql<{ v: string }>`
+      SELECT value::text AS v FROM meter_events
+      WHERE account_id = ${q.meter.accountId} AND meter_id = ${q.meter.id} AND customer_id = ${q.customerId}
+        AND "timestamp" >= ${q.from} AND "timestamp" < ${q.to} AND identifier <> ALL(${[...(q.exclude ?? [])]}::text[])
+      ORDER BY "timestamp", identifier`.execute(this.db);
+    return r.rows.map((x) => normalDecimal(x.v ?? '0'));
+  }
+
+  async findEvent(accountId: string, identifier: string): Promise<StoredEvent | null> {
+    const e = await this.db.selectFrom('meter_events').select(['identifier', 'meter_id', 'customer_id', 'timestamp', 'value'])
+      .where('account_id', '=', accountId).where('identifier', '=', identifier).executeTakeFirst();
+    return e ? { identifier: e.identifier, meterId: e.meter_id, customerId: e.customer_id, timestamp: e.timestamp, value: e.value === null ? null : normalDecimal(String(e.value)) } : null;
   }
 
   async summaries(meter: MeterRef, customerId: string, from: Date, to: Date, formula: Formula, window: 'hour' | 'day'): Promise<UsageSummary[]> {

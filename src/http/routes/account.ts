@@ -26,6 +26,7 @@ export function accountRoutes(app: App, deps: Deps) {
         name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()])),
         address: Type.Optional(Type.Union([Address, Type.Null()])), tax_id: Type.Optional(Text(64)),
         renewal_reminder_days: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 60, description: 'Days before a renewal its reminder is sent, every plan' }), Type.Null()], { description: 'null: 7 days, or 30 for yearly plans' })),
+        late_usage_policy: Type.Optional(Type.Union([Type.Literal('next_invoice'), Type.Literal('credit_note')], { description: 'Usage that changes a period already invoiced: next_invoice (an adjustment line on the next invoice) or credit_note (a credit note, or an invoice for the difference, at once)' })),
       }, { additionalProperties: false }),
     },
   }, async (req) => await updateAccount(deps, actorOf(req), req.body ?? {}));

@@ -37,7 +37,15 @@ export function catalogRoutes(app: App, deps: Deps) {
       body: Type.Object({
         product: Id('prod'), currency: Type.String({ minLength: 3, maxLength: 3 }),
         unit_amount: Type.Optional(Amount), unit_amount_decimal: Type.Optional(DecimalAmount),
-        billing_scheme: Type.Optional(Type.Union([Type.Literal('per_unit'), Type.Literal('tiered')])),
+        billing_scheme: Type.Optional(Type.Union([Type.Literal('per_unit'), Type.Literal('tiered'), Type.Literal('percentage')])),
+        percentage: Type.Optional(Type.Object({
+          rate: Type.Union([Type.String({ maxLength: 12 }), Type.Number()], { description: 'Percent of each event\'s value, e.g. "1.3"' }),
+          fixed_amount: Type.Optional(Type.Union([DecimalAmount, Amount, Type.Null()])),
+          free_units_per_events: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1e9 }), Type.Null()])),
+          free_units_per_total_aggregation: Type.Optional(Type.Union([DecimalAmount, Amount, Type.Null()])),
+          per_event_min: Type.Optional(Type.Union([DecimalAmount, Amount, Type.Null()])),
+          per_event_max: Type.Optional(Type.Union([DecimalAmount, Amount, Type.Null()])),
+        }, { additionalProperties: false, description: 'The percentage model of a metered price (billing_scheme=percentage); amounts in minor units' })),
         tiers_mode: Type.Optional(Type.Union([Type.Literal('graduated'), Type.Literal('volume')])),
         tiers: Type.Optional(Type.Array(Tier, { minItems: 1, maxItems: 50 })),
         transform_quantity: Type.Optional(Type.Object({
@@ -46,6 +54,8 @@ export function catalogRoutes(app: App, deps: Deps) {
         recurring: Type.Optional(Type.Object({
           interval: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month'), Type.Literal('year')]),
           interval_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+          usage_type: Type.Optional(Type.Union([Type.Literal('licensed'), Type.Literal('metered')])),
+          meter: Type.Optional(Id('mtr')),
         }, { additionalProperties: false })),
         nickname: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
         metadata: Type.Optional(Metadata),

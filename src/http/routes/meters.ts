@@ -8,6 +8,7 @@ import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
 import { IdParams, ListQuery, pageOf, replies } from '../schemas.ts';
 import { meterEventSummaries } from '../../app/usage/summaries.ts';
+import { createMeterEventAdjustment } from '../../app/usage/adjustments.ts';
 import type { App } from './types.ts';
 
 const PayloadKey = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_.:-]+$', description: 'A payload key: letters, digits, _ . : - (at most 40)' });
@@ -69,6 +70,18 @@ export function meterRoutes(app: App, deps: Deps) {
       body: Type.Object({ display_name: Type.Optional(DisplayName), status: Type.Optional(Status) }, { additionalProperties: false }),
     },
   }, async (req) => await updateMeter(deps, actorOf(req), req.params.id, req.body));
+
+  app.post('/v1/billing/meter_event_adjustments', {
+    config: { permission: 'write' },
+    schema: {
+      tags, summary: 'Cancel a usage event: it no longer counts; a period already billed is corrected by its next bill (late_usage_policy)',
+      response: replies(ref('MeterEventAdjustment')),
+      body: Type.Object({
+        event_name: { ...EventName, description: EVENT_FIELDS.event_name }, type: Type.Optional(Type.Literal('cancel')),
+        cancel: Type.Object({ identifier: Type.String({ minLength: 1, maxLength: 100, description: 'The identifier the event was sent with' }) }, { additionalProperties: false }),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => await createMeterEventAdjustment(deps, actorOf(req), req.body));
 
   app.post('/v1/billing/meter_events', {
     config: { permission: 'write', ownIdempotency: true },

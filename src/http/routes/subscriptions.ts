@@ -7,7 +7,7 @@ import { updateSubscription } from '../../app/subscriptions/update.ts';
 import { resumeSubscription } from '../../app/subscriptions/resume.ts';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-status.ts';
 import { actorOf } from '../auth.ts';
-import { AutomaticTax, ItemTaxRates } from '../schemas.ts';
+import { AutomaticTax, BillingThresholds, ItemTaxRates, MinimumAmount } from '../schemas.ts';
 import { Id, IdParams, ListQuery, Metadata, DefaultTaxRates, Discounts, SubscriptionChangeBody, Timestamp, TrialSettings, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
@@ -32,6 +32,8 @@ export function subscriptionRoutes(app: App, deps: Deps) {
         default_tax_rates: Type.Optional(DefaultTaxRates),
         automatic_tax: Type.Optional(AutomaticTax),
         discounts: Type.Optional(Discounts),
+        minimum_amount: Type.Optional(MinimumAmount),
+        billing_thresholds: Type.Optional(BillingThresholds),
         currency: Type.Optional(Type.String({ minLength: 3, maxLength: 3, description: 'Bill in this currency (one every price offers); default: the customer\'s, else the first price\'s' })),
       }, { additionalProperties: false }),
     },
