@@ -10,6 +10,7 @@ import { previewWorkload } from './previews.ts';
 import { checkInvoice, priceOneInvoice, pricingRun, type PricingRun } from './pricing.ts';
 import { checkSameGatewayWrite, checkSameRows, rowsDiffer, runRenewals, type RenewalResult } from './renewals.ts';
 import { runDunning, type DunningResult } from './dunning.ts';
+import { runMeteredBilling } from './metered.ts';
 import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type WebhookResult } from './webhooks.ts';
 
 /**
@@ -28,7 +29,7 @@ import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type We
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 // BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all six.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e,f';
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e,f,h';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -432,6 +433,18 @@ try {
       judge(`dunning retries/s ≥ the billing run's renewals/s at ${workers} worker${workers === 1 ? '' : 's'}`, perSecond >= renewals,
         `median ${perSecond.toFixed(0)} retries/s against ${renewals.toFixed(0)} renewals/s from ${from}`);
     }
+  }
+  if (PARTS.includes('h')) {
+    const subs = Number(process.env.BENCH_METERED_SUBSCRIPTIONS ?? 10_000);
+    const perSub = Number(process.env.BENCH_METERED_EVENTS_PER_SUBSCRIPTION ?? 1_000);
+    const workers = Number(process.env.BENCH_METERED_WORKERS ?? 2);
+    console.log(`\n(h) metered billing: ${subs.toLocaleString('en-US')} due subscriptions, each a 20.00 fee in advance and an API-call meter at 0.04`);
+    console.log(`    cents per call in arrears, with ${perSub.toLocaleString('en-US')} events each (${(subs * perSub).toLocaleString('en-US')} in all) in the period that closed. Timed: the`);
+    console.log(`    renewal duty in ${workers} worker process${workers === 1 ? '' : 'es'} (usage measured before each batch's transaction, then invoiced and charged);`);
+    console.log('    the books are checked afterwards (one paid invoice each, its usage line the events\' calls × 0.04 rounded once). One run');
+    const r = await runMeteredBilling(admin, serverUrl, template, workers, subs, perSub, (line) => console.log(line));
+    console.log(`  seeded and vacuumed in ${r.seedSeconds.toFixed(0)} s (not timed)`);
+    console.log(`  workers=${workers}  aggregated and invoiced ${r.subscriptions.toLocaleString('en-US')} subscriptions (${r.events.toLocaleString('en-US')} events) in ${r.seconds.toFixed(1)} s: ${r.perSecond.toFixed(0)} subscriptions/s, ${(r.events / r.seconds).toFixed(0)} events aggregated/s`);
   }
 } finally {
   const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'rebill_bench_%'");
