@@ -99,6 +99,8 @@ export const ERRORS = {
   meter_event_customer_unknown: { status: 400, type: 'invalid_request_error', message: 'The customer named in the event\'s payload is not a customer of the account.' },
   meter_event_value_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s value is missing or is not a finite number or numeric string (at most 20 integer and 12 fractional digits); for unique_count, not text of at most 200 characters.' },
   meter_event_timestamp_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s timestamp is more than 35 days before or 5 minutes after the customer\'s current (business) time.' },
+  credit_grant_voided: { status: 400, type: 'invalid_request_error', message: 'The credit grant is voided: its remaining credit is gone, and it cannot be voided again or have its expiry changed.' },
+  credit_grant_expired: { status: 400, type: 'invalid_request_error', message: 'The credit grant has expired: its expiry can no longer be changed.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.

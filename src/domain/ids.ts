@@ -15,6 +15,8 @@ export const ID_PREFIX = {
   feature: 'feat',
   entitlementOverride: 'entov',
   meter: 'mtr',
+  creditGrant: 'cgr',
+  creditGrantTransaction: 'cgrtxn',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',
