@@ -15,7 +15,8 @@ async function post(u: UnitOfWork, customerId: string, invoiceId: string, type: 
   if (moves.length === 0) return;
   const sign = type === 'debit' ? -1n : 1n;
   // One statement for all the grants; the CHECK on balance (0..amount) is the last word on overdrafts.
-  await sql`UPDATE credit_grants g SET balance = g.balance + v.delta, updated_at = ${at}, version = g.version + 1
+  // `updated_at` stays: it dates changes to the grant as the API shows it, which has no balance.
+  await sql`UPDATE credit_grants g SET balance = g.balance + v.delta, version = g.version + 1
     FROM unnest(${moves.map((m) => m.grant)}::text[], ${moves.map((m) => (sign * m.amount).toString())}::bigint[]) AS v(id, delta)
     WHERE g.account_id = ${u.accountId} AND g.id = v.id`.execute(u.tx);
   await u.tx.insertInto('credit_grant_transactions').values(moves.map((m) => ({
