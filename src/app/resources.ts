@@ -142,6 +142,31 @@ export const MeterEventBatch = Type.Object({
   results: Type.Array(MeterEventResult, { description: 'One per event, in the order sent' }),
 });
 
+const Monetary = (description: string) => Type.Object({
+  type: Type.Literal('monetary'),
+  monetary: Type.Object({ currency: Currency, value: Minor() }),
+}, { description });
+
+export const CREDIT_GRANT_CATEGORIES = ['paid', 'promotional'] as const;
+
+export const CreditGrant = Type.Object({
+  id: Type.String(), object: Type.Literal('billing.credit_grant'), customer: Ref('cus', 'customer'),
+  amount: Monetary('What was granted; what is left shows in the credit balance summary'),
+  applicability_config: Type.Object({ scope: Type.Object({ price_type: Type.Literal('metered') }) }, { description: 'What the credit pays for: metered (usage) lines' }),
+  category: Literals(CREDIT_GRANT_CATEGORIES), name: Nullable(Type.String()),
+  priority: Type.Integer({ minimum: 0, maximum: 100, description: 'Lower is consumed first' }),
+  effective_at: Time, expires_at: Nullable(Time), voided_at: Nullable(Time),
+  metadata: MetadataObject, test_clock: Nullable(Ref('clock', 'test clock of the customer')), created: Time, updated: Time,
+});
+
+export const CreditBalanceSummary = Type.Object({
+  object: Type.Literal('billing.credit_balance_summary'), customer: Ref('cus', 'customer'),
+  balances: Type.Array(Type.Object({
+    available_balance: Monetary('Usable now: what is left of grants already effective and not yet expired'),
+    ledger_balance: Monetary('What is left of every grant neither voided nor expired, those not yet effective included'),
+  }), { description: 'One per currency the customer has grants in' }),
+});
+
 export const ProductFeature = Type.Object({
   object: Type.Literal('product_feature'), product: Ref('prod', 'product'), feature: Feature, created: Time,
 });
@@ -678,6 +703,8 @@ export type RecoveryReportObject = Static<typeof RecoveryReport>;
 export type FeatureObject = Static<typeof Feature>;
 export type ProductFeatureObject = Static<typeof ProductFeature>;
 export type MeterObject = Static<typeof Meter>;
+export type CreditGrantObject = Static<typeof CreditGrant>;
+export type CreditBalanceSummaryObject = Static<typeof CreditBalanceSummary>;
 export type MeterEventSummaryObject = Static<typeof MeterEventSummary>;
 export type MeterEventObject = Static<typeof MeterEvent>;
 export type MeterEventAdjustmentObject = Static<typeof MeterEventAdjustment>;

@@ -432,6 +432,386 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/credit_balance_summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's credit per currency: available now, and in the ledger */
+        get: {
+            parameters: {
+                query: {
+                    customer: string;
+                    "filter[applicability_scope][price_type]"?: "metered";
+                    /** @description With filter[type]=credit_grant: that grant only */
+                    "filter[credit_grant]"?: string;
+                    /** @description applicability_scope (the default): all grants of that scope; credit_grant: one grant */
+                    "filter[type]"?: "applicability_scope" | "credit_grant";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditBalanceSummary"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/credit_grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List credit grants, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    customer?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["CreditGrant"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Grant a customer prepaid or promotional credit, consumed by metered lines of their invoices before payment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        amount: {
+                            monetary: {
+                                /** @description ISO 4217; the customer's own currency once they have one */
+                                currency: string;
+                                /** @description Minor units of the currency, 1 to 10^15 */
+                                value: number;
+                            };
+                            /** @enum {string} */
+                            type: "monetary";
+                        };
+                        /** @description What the credit pays for; metered prices are the only scope */
+                        applicability_config: {
+                            scope: {
+                                /** @enum {string} */
+                                price_type: "metered";
+                            };
+                        };
+                        /** @description paid (the customer bought it) or promotional (given away) */
+                        category: "paid" | "promotional";
+                        /** @description An id beginning cus_ */
+                        customer: string;
+                        /**
+                         * Format: date-time
+                         * @description When the credit becomes usable; default now (the customer's business time)
+                         */
+                        effective_at?: string;
+                        /** @description When the credit stops being usable (exclusive); null: never */
+                        expires_at?: string | null;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                        /** @description Lower is consumed first (default 50); then the soonest to expire, then the oldest */
+                        priority?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditGrant"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/credit_grants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a credit grant */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditGrant"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Change a credit grant's expiry or metadata */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description When the credit stops being usable (exclusive); null: never */
+                        expires_at?: string | null;
+                        /** @description Merged into the metadata; an empty value removes the key */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditGrant"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/credit_grants/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void a credit grant: what is left of it can no longer be used */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreditGrant"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing/meter_event_adjustments": {
         parameters: {
             query?: never;
@@ -8742,6 +9122,88 @@ export interface components {
             updated: string;
             /** @description Can still be redeemed now */
             valid: boolean;
+        };
+        CreditBalanceSummary: {
+            /** @description One per currency the customer has grants in */
+            balances: {
+                /** @description Usable now: what is left of grants already effective and not yet expired */
+                available_balance: {
+                    monetary: {
+                        /** @description Lower-case ISO 4217 code */
+                        currency: string;
+                        /** @description Minor units of the currency */
+                        value: number;
+                    };
+                    /** @enum {string} */
+                    type: "monetary";
+                };
+                /** @description What is left of every grant neither voided nor expired, those not yet effective included */
+                ledger_balance: {
+                    monetary: {
+                        /** @description Lower-case ISO 4217 code */
+                        currency: string;
+                        /** @description Minor units of the currency */
+                        value: number;
+                    };
+                    /** @enum {string} */
+                    type: "monetary";
+                };
+            }[];
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            /** @enum {string} */
+            object: "billing.credit_balance_summary";
+        };
+        CreditGrant: {
+            /** @description What was granted; what is left shows in the credit balance summary */
+            amount: {
+                monetary: {
+                    /** @description Lower-case ISO 4217 code */
+                    currency: string;
+                    /** @description Minor units of the currency */
+                    value: number;
+                };
+                /** @enum {string} */
+                type: "monetary";
+            };
+            /** @description What the credit pays for: metered (usage) lines */
+            applicability_config: {
+                scope: {
+                    /** @enum {string} */
+                    price_type: "metered";
+                };
+            };
+            category: "paid" | "promotional";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            effective_at: string;
+            expires_at: string | null;
+            id: string;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            name: string | null;
+            /** @enum {string} */
+            object: "billing.credit_grant";
+            /** @description Lower is consumed first */
+            priority: number;
+            test_clock: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+            voided_at: string | null;
         };
         CreditNote: {
             /** @description The total of the credit note */

@@ -4,6 +4,7 @@ export const EVENT_TYPES = [
   'account.updated',
   'billing_failure.retried',
   'coupon.created',
+  'credit_grant.created', 'credit_grant.updated', 'credit_grant.voided',
   'credit_note.created', 'credit_note.voided',
   'customer.created', 'customer.updated', 'customer.balance_changed',
   'customer_balance_transaction.created',

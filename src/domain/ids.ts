@@ -17,6 +17,8 @@ export const ID_PREFIX = {
   meter: 'mtr',
   usageBilling: 'ubl',
   meterEventAdjustment: 'mea',
+  creditGrant: 'cgr',
+  creditGrantTransaction: 'cgrtxn',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

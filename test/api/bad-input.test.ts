@@ -101,6 +101,13 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'calls', display_name: 'Calls', default_aggregation: { formula: 'sum' } });
   await ok(h, 'POST', `/v1/billing/meters/${(await ok(h, 'POST', '/v1/billing/meters', { event_name: 'old_calls', display_name: 'Old', default_aggregation: { formula: 'sum' } })).id}`, { status: 'inactive' });
   const bMeter = await asOther('POST', '/v1/billing/meters', { event_name: 'b_calls', display_name: 'B', default_aggregation: { formula: 'sum' } });
+  // Credit grants: one of the payer's (billed in USD, on a clock at 2027-03-01), a voided one, and another account's.
+  const grantOf = (customer: string, extra: Record<string, unknown> = {}) =>
+    ({ customer, amount: { type: 'monetary', monetary: { value: 1000, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'paid', ...extra });
+  const creditGrant = await ok(h, 'POST', '/v1/billing/credit_grants', grantOf(payer.id, { expires_at: '2027-06-01T00:00:00Z' }));
+  const voidedGrant = await ok(h, 'POST', `/v1/billing/credit_grants/${(await ok(h, 'POST', '/v1/billing/credit_grants', grantOf(payer.id))).id}/void`, {});
+  const bGrant = await asOther('POST', '/v1/billing/credit_grants', grantOf(bCustomer.id));
+  const summaryOf = (query: string) => `/v1/billing/credit_balance_summary?${query}`;
   const usage = (identifier: string, extra: Record<string, unknown> = {}) => ({ event_name: 'calls', identifier, payload: { customer: payer.id, value: '2' }, ...extra });
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
@@ -583,6 +590,46 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: '10,001 events', url: '/v1/billing/meter_event_batches', body: { events: Array.from({ length: 10_001 }, () => ({})) }, code: 'parameter_invalid', param: 'events' },
       { name: 'an unknown field in an event', url: '/v1/billing/meter_event_batches', body: { events: [{ ...usage('e8'), zzz: 1 }] }, code: 'parameter_unknown', param: 'events[0][zzz]' },
     ],
+    'POST /v1/billing/credit_grants': [
+      { name: 'missing customer', url: '/v1/billing/credit_grants', body: { ...grantOf(payer.id), customer: undefined }, code: 'parameter_missing', param: 'customer' },
+      { name: "another account's customer", url: '/v1/billing/credit_grants', body: grantOf(bCustomer.id), code: 'resource_missing', param: 'customer' },
+      { name: 'missing category', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { category: undefined }), code: 'parameter_missing', param: 'category' },
+      { name: 'an unknown category', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { category: 'gift' }), code: 'parameter_invalid', param: 'category' },
+      { name: 'missing applicability_config', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { applicability_config: undefined }), code: 'parameter_missing', param: 'applicability_config' },
+      { name: 'a scope other than metered prices', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { applicability_config: { scope: { price_type: 'licensed' } } }), code: 'parameter_invalid', param: 'applicability_config[scope][price_type]' },
+      { name: 'an amount that is not monetary', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { amount: { type: 'units', monetary: { value: 1, currency: 'usd' } } }), code: 'parameter_invalid', param: 'amount[type]' },
+      { name: 'a plain number as amount', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { amount: 1000 }), code: 'parameter_invalid', param: 'amount' },
+      { name: 'a zero amount', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { amount: { type: 'monetary', monetary: { value: 0, currency: 'usd' } } }), code: 'parameter_invalid', param: 'amount[monetary][value]' },
+      { name: 'a fractional amount', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { amount: { type: 'monetary', monetary: { value: 10.5, currency: 'usd' } } }), code: 'parameter_invalid', param: 'amount[monetary][value]' },
+      { name: 'an amount over 10^15', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { amount: { type: 'monetary', monetary: { value: 1e15 + 1, currency: 'usd' } } }), code: 'parameter_invalid', param: 'amount[monetary][value]' },
+      { name: 'an unknown currency', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { amount: { type: 'monetary', monetary: { value: 1, currency: 'xyz' } } }), code: 'currency_invalid', param: 'amount[monetary][currency]' },
+      { name: 'a currency the customer does not bill in', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { amount: { type: 'monetary', monetary: { value: 1, currency: 'eur' } } }), code: 'customer_currency_mismatch', param: 'amount[monetary][currency]' },
+      { name: 'a priority over 100', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { priority: 101 }), code: 'parameter_invalid', param: 'priority' },
+      { name: 'a fractional priority', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { priority: 1.5 }), code: 'parameter_invalid', param: 'priority' },
+      { name: "an expiry already past in the customer's time", url: '/v1/billing/credit_grants', body: grantOf(payer.id, { expires_at: '2027-02-01T00:00:00Z' }), code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'an expiry before the grant takes effect', url: '/v1/billing/credit_grants', body: grantOf(payer.id, { effective_at: '2027-05-01T00:00:00Z', expires_at: '2027-04-01T00:00:00Z' }), code: 'parameter_invalid', param: 'expires_at' },
+      { name: "get: another account's grant", method: 'GET', url: `/v1/billing/credit_grants/${bGrant.id}`, code: 'resource_missing', param: 'id' },
+      { name: 'list: limit over 100', method: 'GET', url: '/v1/billing/credit_grants?limit=101', code: 'parameter_invalid', param: 'limit' },
+      { name: 'summary: no customer', method: 'GET', url: summaryOf('filter[type]=applicability_scope'), code: 'parameter_missing', param: 'customer' },
+      { name: "summary: another account's customer", method: 'GET', url: summaryOf(`customer=${bCustomer.id}`), code: 'resource_missing', param: 'customer' },
+      { name: 'summary: an unknown filter type', method: 'GET', url: summaryOf(`customer=${payer.id}&filter[type]=everything`), code: 'parameter_invalid', param: 'filter[type]' },
+      { name: 'summary: a grant filter without its grant', method: 'GET', url: summaryOf(`customer=${payer.id}&filter[type]=credit_grant`), code: 'parameter_missing', param: 'filter[credit_grant]' },
+      { name: 'summary: a grant without the grant filter type', method: 'GET', url: summaryOf(`customer=${payer.id}&filter[credit_grant]=${creditGrant.id}`), code: 'parameters_exclusive', param: 'filter[credit_grant]' },
+      { name: "summary: another account's grant", method: 'GET', url: summaryOf(`customer=${payer.id}&filter[type]=credit_grant&filter[credit_grant]=${bGrant.id}`), code: 'resource_missing', param: 'filter[credit_grant]' },
+    ],
+    'POST /v1/billing/credit_grants/:id': [
+      { name: 'unknown id', url: '/v1/billing/credit_grants/cgr_nope', body: { metadata: { a: 'b' } }, code: 'resource_missing', param: 'id' },
+      { name: "another account's grant", url: `/v1/billing/credit_grants/${bGrant.id}`, body: { expires_at: null }, code: 'resource_missing', param: 'id' },
+      { name: 'a new amount (it is fixed)', url: `/v1/billing/credit_grants/${creditGrant.id}`, body: { amount: { type: 'monetary', monetary: { value: 5, currency: 'usd' } } }, code: 'parameter_unknown', param: 'amount' },
+      { name: 'an expiry already past', url: `/v1/billing/credit_grants/${creditGrant.id}`, body: { expires_at: '2027-02-01T00:00:00Z' }, code: 'parameter_invalid', param: 'expires_at' },
+      { name: 'a new expiry for a voided grant', url: `/v1/billing/credit_grants/${voidedGrant.id}`, body: { expires_at: '2027-09-01T00:00:00Z' }, code: 'credit_grant_voided', param: 'expires_at' },
+      { name: 'a number in metadata', url: `/v1/billing/credit_grants/${creditGrant.id}`, body: { metadata: { n: 1 } }, code: 'parameter_invalid', param: 'metadata[n]' },
+    ],
+    'POST /v1/billing/credit_grants/:id/void': [
+      { name: 'unknown id', url: '/v1/billing/credit_grants/cgr_nope/void', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's grant", url: `/v1/billing/credit_grants/${bGrant.id}/void`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'a grant voided already', url: `/v1/billing/credit_grants/${voidedGrant.id}/void`, body: {}, code: 'credit_grant_voided', param: 'id' },
+    ],
     'POST /v1/features': [
       { name: 'missing lookup_key', url: '/v1/features', body: { name: 'x' }, code: 'parameter_missing', param: 'lookup_key' },
       { name: 'missing name', url: '/v1/features', body: { lookup_key: 'x' }, code: 'parameter_missing', param: 'name' },
@@ -1015,6 +1062,9 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/billing/meter_events', '/v1/billing/meter_events', usage('valid-1')],
     ['POST /v1/billing/meter_event_batches', '/v1/billing/meter_event_batches', { events: [usage('valid-2')] }],
     ['POST /v1/billing/meter_event_adjustments', '/v1/billing/meter_event_adjustments', { event_name: 'calls', cancel: { identifier: 'valid-1' } }],
+    ['POST /v1/billing/credit_grants', '/v1/billing/credit_grants', grantOf(payer.id)],
+    ['POST /v1/billing/credit_grants/:id', `/v1/billing/credit_grants/${creditGrant.id}`, {}],
+    ['POST /v1/billing/credit_grants/:id/void', `/v1/billing/credit_grants/${creditGrant.id}/void`, {}],
     ['POST /v1/features/:id', `/v1/features/${feature.id}`, {}],
     ['POST /v1/products/:id/features', `/v1/products/${product.id}/features`, { feature: feature.id }],
     ['POST /v1/customers/:id/entitlement_overrides', `/v1/customers/${payer.id}/entitlement_overrides`, { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }],

@@ -182,6 +182,9 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'hostile', display_name: 'Hostile', default_aggregation: { formula: 'sum' } });
   await ok(h, 'POST', '/v1/billing/meter_events', { event_name: 'hostile', identifier: 'hostile-sent', payload: { customer: customer.id, value: 1 } });
   const bMeter = await asB('/v1/billing/meters', { event_name: 'hostile', display_name: 'B', default_aggregation: { formula: 'sum' } });
+  const grantFor = (c: string) => ({ customer: c, amount: { type: 'monetary', monetary: { value: 1000, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'paid' });
+  const grant = await ok(h, 'POST', '/v1/billing/credit_grants', grantFor(customer.id));
+  const bGrant = await asB('/v1/billing/credit_grants', grantFor(bCustomer.id));
   // Messages: the receipts of both accounts' paid first invoices, made when the events are sequenced.
   await sequenceEvents(h.deps.db, h.clock.now());
   const notificationOf = async (accountId: string) => (await h.deps.db.selectFrom('notifications').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()).id;
@@ -201,7 +204,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     gateways: { own: gateway.id, other: bGateway.id },
     routing_rules: { own: rule.id, other: bRule.id },
     dunning_policies: { own: policy.id, other: bPolicy.id },
-    features: { own: feature.id, other: bFeature.id }, 'billing/meters': { own: meter.id, other: bMeter.id }, products: { own: product.id, other: bProduct.id },
+    features: { own: feature.id, other: bFeature.id }, 'billing/meters': { own: meter.id, other: bMeter.id },
+    'billing/credit_grants': { own: grant.id, other: bGrant.id }, products: { own: product.id, other: bProduct.id },
     jobs: { own: job, other: bJob },
     notifications: { own: notification, other: bNotification },
   };
@@ -238,6 +242,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/billing/meter_events': { event_name: 'hostile', identifier: 'hostile-1', timestamp: '2027-01-01T00:00:00Z', payload: { customer: customer.id, value: '1.5' } },
     'POST /v1/billing/meter_event_batches': { events: [{ event_name: 'hostile', identifier: 'hostile-2', payload: { customer: customer.id, value: 2 } }] },
     'POST /v1/billing/meter_event_adjustments': { event_name: 'hostile', type: 'cancel', cancel: { identifier: 'hostile-sent' } },
+    'POST /v1/billing/credit_grants': { ...grantFor(customer.id), name: 'Launch credit', priority: 10, effective_at: '2027-01-01T00:00:00Z', expires_at: '2027-06-01T00:00:00Z', metadata: { deal: 'q1' } },
+    'POST /v1/billing/credit_grants/:id': { expires_at: '2027-06-01T00:00:00Z', metadata: { deal: 'q2' } },
     'POST /v1/customers/:id/entitlement_overrides': { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z', reason: 'Pilot' },
     'POST /v1/notification_templates/:kind': { subject: 'Paid {{amount_paid}}', sms: 'Paid {{amount_paid}}' },
     'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },

@@ -414,6 +414,24 @@ describe('Idempotency-Key on writes', async () => {
     expect(await keys()).toBe(keysBefore);
   });
 
+  it('replays a credit grant, its change and its void: one grant, one of each announcement, the same answers', async () => {
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-credit@example.com' });
+    const body = { customer: customer.id, amount: { type: 'monetary', monetary: { value: 2500, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'paid' };
+    const first = await raw(h, '/v1/billing/credit_grants', body, 'cgr-key-1');
+    expect(first.status).toBe(200);
+    const id = JSON.parse(first.text).id as string;
+    const steps: [string, unknown, string][] = [[`/v1/billing/credit_grants/${id}`, { metadata: { po: '42' } }, 'cgr-key-2'], [`/v1/billing/credit_grants/${id}/void`, {}, 'cgr-key-3']];
+    for (const [url, b, key] of steps) expect((await raw(h, url, b, key)).status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/billing/credit_grants', body, 'cgr-key-1', first);
+    // The void replays as the first answer, not as "voided already".
+    for (const [url, b, key] of steps) expect((await raw(h, url, b, key)).status).toBe(200);
+    expect(await everything(h)).toEqual(before);
+    for (const type of ['credit_grant.created', 'credit_grant.updated', 'credit_grant.voided']) {
+      expect((await ok(h, 'GET', `/v1/events?type=${type}&object_id=${id}`)).data).toHaveLength(1);
+    }
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { applyDispute } from '../../src/app/gateway-events/disputes.ts';
+import { command } from '../../src/app/unit-of-work.ts';
+import { applyCredits } from '../../src/app/usage/credits.ts';
 import { failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, type Harness } from '../support.ts';
 
@@ -14,7 +16,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
   'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events',
-  'meter_event_adjustments', 'usage_billings'];
+  'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
@@ -111,6 +113,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
   // A meter with one event of A's customer.
   const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'tenancy_calls', display_name: 'A calls', default_aggregation: { formula: 'sum' } });
   await ok(h, 'POST', '/v1/billing/meter_events', { event_name: 'tenancy_calls', identifier: 'a-usage-1', payload: { customer: customer.id, value: '3' } });
+  // A credit grant of A's customer, part of it consumed by A's invoice.
+  const grant = await ok(h, 'POST', '/v1/billing/credit_grants', { customer: customer.id, amount: { type: 'monetary', monetary: { value: 1000, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'paid' });
+  const consumed = await command(h.deps, { accountId: a.accountId, actor: 'test', requestId: 'req_tenancy' }, (u) => applyCredits(u, { customerId: customer.id, currency: 'usd', amount: 400n, invoiceId: invoice.id, at: new Date('2027-01-10T00:00:00Z') }));
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
@@ -129,10 +134,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(schedule.status).toBe('active');
     expect(dunningCase).toMatchObject({ status: 'active', policy: policy.id });
     expect(notification).toMatchObject({ kind: 'receipt', invoice: invoice.id });
+    expect(consumed.applied).toBe(400n);
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id, grant.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -162,6 +168,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, expect: 'missing' },
     { route: 'GET /v1/billing/meters', url: '/v1/billing/meters?limit=100', expect: 'empty' },
     { route: 'GET /v1/billing/meters/:id/event_summaries', url: `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-01-01T00:00:00Z&end_time=2028-01-01T00:00:00Z`, expect: 'missing' },
+    { route: 'GET /v1/billing/credit_grants/:id', url: `/v1/billing/credit_grants/${grant.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing/credit_grants', url: '/v1/billing/credit_grants?limit=100', expect: 'empty' },
+    { route: 'GET /v1/billing/credit_grants', url: `/v1/billing/credit_grants?customer=${customer.id}`, expect: 'empty' },
+    { route: 'GET /v1/billing/credit_balance_summary', url: `/v1/billing/credit_balance_summary?customer=${customer.id}`, expect: 'missing', param: 'customer' },
     { route: 'GET /v1/features', url: '/v1/features?limit=100', expect: 'empty' },
     { route: 'GET /v1/features', url: '/v1/features?lookup_key=api_access', expect: 'empty' },
     { route: 'GET /v1/products/:id/features', url: `/v1/products/${product.id}/features`, expect: 'missing' },
@@ -322,6 +332,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/billing/meter_events', url: '/v1/billing/meter_events', body: { event_name: 'tenancy_calls', identifier: 'b-usage-1', payload: { customer: customer.id, value: '1' } }, expect: 'refused', code: 'meter_event_customer_unknown', param: 'payload[customer]' },
     // A's identifier is A's: for B it is a new event, refused here only for naming A's customer.
     { route: 'POST /v1/billing/meter_event_batches', url: '/v1/billing/meter_event_batches', body: { events: [{ event_name: 'tenancy_calls', identifier: 'a-usage-1', payload: { customer: customer.id, value: '1' } }] }, expect: 'events_rejected', code: 'meter_event_customer_unknown', param: 'payload[customer]' },
+    { route: 'POST /v1/billing/credit_grants', url: '/v1/billing/credit_grants', body: { customer: customer.id, amount: { type: 'monetary', monetary: { value: 1, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'promotional' }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/billing/credit_grants/:id', url: `/v1/billing/credit_grants/${grant.id}`, body: { expires_at: null, metadata: { by: 'b' } }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/billing/credit_grants/:id/void', url: `/v1/billing/credit_grants/${grant.id}/void`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/products/:id/features', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, expect: 'missing', param: 'id' },
     { route: 'DELETE /v1/products/:id/features/:feature', url: `/v1/products/${product.id}/features/${feature.id}`, method: 'DELETE', expect: 'missing', param: 'id' },
     { route: 'POST /v1/customers/:id/entitlement_overrides', url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z' }, expect: 'missing', param: 'id' },

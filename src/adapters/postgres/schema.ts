@@ -240,6 +240,15 @@ export interface MeterEventsTable {
   account_id: string; identifier: string; meter_id: string; event_name: string; customer_id: string; timestamp: Ts;
   value: string | null; unique_key: string | null; payload: ColumnType<unknown, string | undefined, string>; created_at: Ts;
 }
+/** Migration 039 (issue 18): credit grants and their ledger. */
+export interface CreditGrantsTable {
+  account_id: string; id: string; customer_id: string; currency: string; amount: bigint; balance: bigint; name: string | null;
+  category: string; applicability: ColumnType<unknown, string, string>; priority: Defaulted<number>; effective_at: Ts; expires_at: Ts | null;
+  voided_at: Defaulted<Ts | null>; metadata: Json; test_clock_id: string | null; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface CreditGrantTransactionsTable {
+  account_id: string; id: string; grant_id: string; customer_id: string; type: string; amount: bigint; invoice_id: string; created_at: Ts;
+}
 export interface CustomerEntitlementsTable {
   account_id: string; customer_id: string; test_clock_id: string | null;
   entitlements: ColumnType<unknown, string | undefined, string>; recheck_at: Ts | null; updated_at: Ts | null;
@@ -290,6 +299,8 @@ export interface DB {
   entitlement_changes: EntitlementChangesTable;
   meters: MetersTable;
   meter_events: MeterEventsTable;
+  credit_grants: CreditGrantsTable;
+  credit_grant_transactions: CreditGrantTransactionsTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;
