@@ -15,6 +15,7 @@ export const ID_PREFIX = {
   feature: 'feat',
   entitlementOverride: 'entov',
   meter: 'mtr',
+  alert: 'alrt',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

@@ -36,6 +36,7 @@ import { dunningRoutes } from './routes/dunning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { entitlementRoutes } from './routes/entitlements.ts';
 import { meterRoutes } from './routes/meters.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentLinkRoutes } from './routes/payment-links.ts';
@@ -127,6 +128,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   analyticsRoutes(app, deps);
   entitlementRoutes(app, deps);
   meterRoutes(app, deps);
+  alertRoutes(app, deps);
   gatewayWebhookRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);
