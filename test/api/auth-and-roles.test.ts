@@ -108,6 +108,8 @@ describe('roles', async () => {
   const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'roles', name: 'Roles' });
   await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
   const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'roles', display_name: 'Roles', default_aggregation: { formula: 'sum' } });
+  const alertBody = { alert_type: 'usage_threshold', title: 'Roles', usage_threshold: { gte: 10, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } };
+  const alert = await ok(h, 'POST', '/v1/billing/alerts', alertBody);
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -126,7 +128,8 @@ describe('roles', async () => {
     '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`, `/v1/payment_links/${link.id}`,
     '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`,
     '/v1/billing/meters', `/v1/billing/meters/${meter.id}`,
-    `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-12-01T00:00:00Z&end_time=2027-01-01T00:00:00Z`];
+    `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-12-01T00:00:00Z&end_time=2027-01-01T00:00:00Z`,
+    '/v1/billing/alerts', `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, `/v1/billing/alerts/${alert.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -194,6 +197,10 @@ describe('roles', async () => {
     { name: 'rename a meter', url: `/v1/billing/meters/${meter.id}`, body: { display_name: 'Renamed' }, needs: 'catalog' },
     { name: 'report usage', url: '/v1/billing/meter_events', body: { event_name: 'roles', identifier: 'roles-1', payload: { customer: customer.id, value: 1 } }, needs: 'write' },
     { name: 'report a batch of usage', url: '/v1/billing/meter_event_batches', body: { events: [{ event_name: 'roles', identifier: 'roles-2', payload: { customer: customer.id, value: 1 } }] }, needs: 'write' },
+    { name: 'create a usage alert', url: '/v1/billing/alerts', body: alertBody, needs: 'write' },
+    { name: 'deactivate a usage alert', url: `/v1/billing/alerts/${alert.id}/deactivate`, body: {}, needs: 'write' },
+    { name: 'activate a usage alert', url: `/v1/billing/alerts/${alert.id}/activate`, body: {}, needs: 'write' },
+    { name: 'archive a usage alert', url: `/v1/billing/alerts/${alert.id}/archive`, body: {}, needs: 'write' },
     { name: "override a customer's entitlement", url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' }, needs: 'write' },
   ];
 

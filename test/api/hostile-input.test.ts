@@ -181,6 +181,10 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const bFeature = await asB('/v1/features', { lookup_key: 'hostile', name: 'B' });
   const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'hostile', display_name: 'Hostile', default_aggregation: { formula: 'sum' } });
   const bMeter = await asB('/v1/billing/meters', { event_name: 'hostile', display_name: 'B', default_aggregation: { formula: 'sum' } });
+  const alertOf = (meterId: string, customerId: string) =>
+    ({ alert_type: 'usage_threshold', title: 'Hostile', usage_threshold: { gte: '100.5', meter: meterId, filters: [{ type: 'customer', customer: customerId }], recurrence: 'one_time' } });
+  const alert = await ok(h, 'POST', '/v1/billing/alerts', alertOf(meter.id, customer.id));
+  const bAlert = await asB('/v1/billing/alerts', alertOf(bMeter.id, bCustomer.id));
   // Messages: the receipts of both accounts' paid first invoices, made when the events are sequenced.
   await sequenceEvents(h.deps.db, h.clock.now());
   const notificationOf = async (accountId: string) => (await h.deps.db.selectFrom('notifications').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()).id;
@@ -200,7 +204,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     gateways: { own: gateway.id, other: bGateway.id },
     routing_rules: { own: rule.id, other: bRule.id },
     dunning_policies: { own: policy.id, other: bPolicy.id },
-    features: { own: feature.id, other: bFeature.id }, 'billing/meters': { own: meter.id, other: bMeter.id }, products: { own: product.id, other: bProduct.id },
+    features: { own: feature.id, other: bFeature.id }, 'billing/meters': { own: meter.id, other: bMeter.id },
+    'billing/alerts': { own: alert.id, other: bAlert.id }, products: { own: product.id, other: bProduct.id },
     jobs: { own: job, other: bJob },
     notifications: { own: notification, other: bNotification },
   };
@@ -236,6 +241,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/billing/meters/:id': { display_name: 'Renamed', status: 'active' },
     'POST /v1/billing/meter_events': { event_name: 'hostile', identifier: 'hostile-1', timestamp: '2027-01-01T00:00:00Z', payload: { customer: customer.id, value: '1.5' } },
     'POST /v1/billing/meter_event_batches': { events: [{ event_name: 'hostile', identifier: 'hostile-2', payload: { customer: customer.id, value: 2 } }] },
+    'POST /v1/billing/alerts': alertOf(meter.id, customer.id),
     'POST /v1/customers/:id/entitlement_overrides': { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z', reason: 'Pilot' },
     'POST /v1/notification_templates/:kind': { subject: 'Paid {{amount_paid}}', sms: 'Paid {{amount_paid}}' },
     'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },
