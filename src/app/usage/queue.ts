@@ -13,12 +13,12 @@ type QueuedCheck = { customerId: string; testClockId: string | null; at: Date };
  * customer order, so that two batches locking the same rows cannot deadlock.
  */
 async function upsertChecks(db: Db, accountId: string, checks: QueuedCheck[]): Promise<void> {
-  const rows = [...checks].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0))
-    .map((c) => ({ customer_id: c.customerId, test_clock_id: c.testClockId, check_at: c.at.toISOString() }));
+  const rows = checks.map((c) => ({ customer_id: c.customerId, test_clock_id: c.testClockId, check_at: c.at.toISOString() }));
   await sql`
     INSERT INTO usage_checks (account_id, customer_id, test_clock_id, check_at)
     SELECT ${accountId}, r.customer_id, r.test_clock_id, r.check_at
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(customer_id text, test_clock_id text, check_at timestamptz)
+    ORDER BY r.customer_id COLLATE "C"
     ON CONFLICT (account_id, customer_id) DO UPDATE SET claim = NULL, check_at = LEAST(usage_checks.check_at, excluded.check_at)
       WHERE usage_checks.claim IS NOT NULL OR usage_checks.check_at > excluded.check_at`.execute(db);
 }
