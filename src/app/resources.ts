@@ -167,6 +167,24 @@ export const CreditBalanceSummary = Type.Object({
   }), { description: 'One per currency the customer has grants in' }),
 });
 
+export const BillingAlert = Type.Object({
+  id: Type.String(), object: Type.Literal('billing.alert'), alert_type: Type.Literal('usage_threshold'), title: Type.String(),
+  status: Literals(['active', 'inactive', 'archived'] as const),
+  usage_threshold: Type.Object({
+    gte: Type.String({ description: 'The threshold, a decimal: the alert fires when the aggregated usage reaches it' }),
+    meter: Ref('mtr', 'meter'),
+    filters: Type.Array(Type.Object({ type: Type.Literal('customer'), customer: Ref('cus', 'customer') })),
+    recurrence: Type.Union(Literals(['one_time', 'per_period'] as const).anyOf, { description: 'per_period: once in each billing period; one_time: once ever' }),
+  }),
+  created: Time, updated: Time,
+});
+
+export const AlertTriggered = Type.Object({
+  object: Type.Literal('billing.alert_triggered'), alert: BillingAlert, customer: Ref('cus', 'customer'), meter: Ref('mtr', 'meter'),
+  value: Type.String({ description: 'The aggregated usage in the period when the alert fired, a decimal' }), gte: Type.String(),
+  period_start: Time, period_end: Time, created: Time,
+});
+
 export const ProductFeature = Type.Object({
   object: Type.Literal('product_feature'), product: Ref('prod', 'product'), feature: Feature, created: Time,
 });
@@ -705,6 +723,8 @@ export type ProductFeatureObject = Static<typeof ProductFeature>;
 export type MeterObject = Static<typeof Meter>;
 export type CreditGrantObject = Static<typeof CreditGrant>;
 export type CreditBalanceSummaryObject = Static<typeof CreditBalanceSummary>;
+export type BillingAlertObject = Static<typeof BillingAlert>;
+export type AlertTriggeredObject = Static<typeof AlertTriggered>;
 export type MeterEventSummaryObject = Static<typeof MeterEventSummary>;
 export type MeterEventObject = Static<typeof MeterEvent>;
 export type MeterEventAdjustmentObject = Static<typeof MeterEventAdjustment>;

@@ -98,6 +98,7 @@ export const ERRORS = {
   meter_event_meter_unknown: { status: 400, type: 'invalid_request_error', message: 'No active meter of the account has the event\'s event_name (unknown, or its meter is inactive).' },
   meter_event_customer_unknown: { status: 400, type: 'invalid_request_error', message: 'The customer named in the event\'s payload is not a customer of the account.' },
   meter_event_value_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s value is missing or is not a finite number or numeric string (at most 20 integer and 12 fractional digits); for unique_count, not text of at most 200 characters.' },
+  billing_alert_archived: { status: 400, type: 'invalid_request_error', message: 'The alert is archived: it cannot be activated or deactivated again.' },
   meter_event_timestamp_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s timestamp is more than 35 days before or 5 minutes after the customer\'s current (business) time.' },
   meter_inactive: { status: 400, type: 'invalid_request_error', message: 'The meter is inactive: no new metered price can bill it.' },
   meter_event_adjustment_too_late: { status: 400, type: 'invalid_request_error', message: 'The event is older than 35 days before the customer\'s current time: its period can no longer be corrected.' },

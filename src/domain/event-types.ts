@@ -2,6 +2,7 @@
 // and UnitOfWork.emit takes only these, so a new event type is added here or does not compile.
 export const EVENT_TYPES = [
   'account.updated',
+  'billing.alert.created', 'billing.alert.updated', 'billing.alert.triggered',
   'billing_failure.retried',
   'coupon.created',
   'credit_grant.created', 'credit_grant.updated', 'credit_grant.voided',

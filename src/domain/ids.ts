@@ -19,6 +19,7 @@ export const ID_PREFIX = {
   meterEventAdjustment: 'mea',
   creditGrant: 'cgr',
   creditGrantTransaction: 'cgrtxn',
+  alert: 'alrt',
   subscription: 'sub',
   subscriptionItem: 'si',
   invoice: 'in',

@@ -37,6 +37,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { entitlementRoutes } from './routes/entitlements.ts';
 import { meterRoutes } from './routes/meters.ts';
 import { creditGrantRoutes } from './routes/credit-grants.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentLinkRoutes } from './routes/payment-links.ts';
@@ -129,6 +130,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   entitlementRoutes(app, deps);
   meterRoutes(app, deps);
   creditGrantRoutes(app, deps);
+  alertRoutes(app, deps);
   gatewayWebhookRoutes(app, deps);
   testClockRoutes(app, deps);
   billingFailureRoutes(app, deps);

@@ -118,6 +118,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/features': ['get', 'post'], '/v1/features/{id}': ['get', 'post'],
       '/v1/billing/meters': ['get', 'post'], '/v1/billing/meters/{id}': ['get', 'post'], '/v1/billing/meters/{id}/event_summaries': ['get'], '/v1/billing/meter_events': ['post'], '/v1/billing/meter_event_batches': ['post'], '/v1/billing/meter_event_adjustments': ['post'],
       '/v1/billing/credit_grants': ['get', 'post'], '/v1/billing/credit_grants/{id}': ['get', 'post'], '/v1/billing/credit_grants/{id}/void': ['post'], '/v1/billing/credit_balance_summary': ['get'],
+      '/v1/billing/alerts': ['get', 'post'], '/v1/billing/alerts/{id}': ['get'], '/v1/billing/alerts/{id}/activate': ['post'], '/v1/billing/alerts/{id}/deactivate': ['post'], '/v1/billing/alerts/{id}/archive': ['post'],
       '/v1/products/{id}/features': ['get', 'post'], '/v1/products/{id}/features/{feature}': ['delete'],
       '/v1/customers/{id}/entitlements': ['get'], '/v1/customers/{id}/entitlement_overrides': ['get', 'post'],
     };

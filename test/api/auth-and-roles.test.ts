@@ -110,6 +110,8 @@ describe('roles', async () => {
   const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'roles', display_name: 'Roles', default_aggregation: { formula: 'sum' } });
   const grantBody = { customer: customer.id, amount: { type: 'monetary', monetary: { value: 500, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'promotional' };
   const grant = await ok(h, 'POST', '/v1/billing/credit_grants', grantBody);
+  const alertBody = { alert_type: 'usage_threshold', title: 'Roles', usage_threshold: { gte: 10, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } };
+  const alert = await ok(h, 'POST', '/v1/billing/alerts', alertBody);
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -129,7 +131,8 @@ describe('roles', async () => {
     '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`,
     '/v1/billing/meters', `/v1/billing/meters/${meter.id}`,
     `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-12-01T00:00:00Z&end_time=2027-01-01T00:00:00Z`,
-    '/v1/billing/credit_grants', `/v1/billing/credit_grants/${grant.id}`, `/v1/billing/credit_balance_summary?customer=${customer.id}`];
+    '/v1/billing/credit_grants', `/v1/billing/credit_grants/${grant.id}`, `/v1/billing/credit_balance_summary?customer=${customer.id}`,
+    '/v1/billing/alerts', `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, `/v1/billing/alerts/${alert.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -201,6 +204,10 @@ describe('roles', async () => {
     { name: 'grant credit', url: '/v1/billing/credit_grants', body: grantBody, needs: 'billing' },
     { name: 'change a credit grant', url: `/v1/billing/credit_grants/${grant.id}`, body: { metadata: { note: 'x' } }, needs: 'billing' },
     { name: 'void a credit grant', url: `/v1/billing/credit_grants/${grant.id}/void`, body: {}, needs: 'billing' },
+    { name: 'create a usage alert', url: '/v1/billing/alerts', body: alertBody, needs: 'write' },
+    { name: 'deactivate a usage alert', url: `/v1/billing/alerts/${alert.id}/deactivate`, body: {}, needs: 'write' },
+    { name: 'activate a usage alert', url: `/v1/billing/alerts/${alert.id}/activate`, body: {}, needs: 'write' },
+    { name: 'archive a usage alert', url: `/v1/billing/alerts/${alert.id}/archive`, body: {}, needs: 'write' },
     { name: "override a customer's entitlement", url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' }, needs: 'write' },
   ];
 

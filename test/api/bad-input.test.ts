@@ -109,6 +109,12 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bGrant = await asOther('POST', '/v1/billing/credit_grants', grantOf(bCustomer.id));
   const summaryOf = (query: string) => `/v1/billing/credit_balance_summary?${query}`;
   const usage = (identifier: string, extra: Record<string, unknown> = {}) => ({ event_name: 'calls', identifier, payload: { customer: payer.id, value: '2' }, ...extra });
+  // Usage alerts: an active one, an archived one, and another account's.
+  const alertBody = (threshold: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+    ({ alert_type: 'usage_threshold', title: 'Calls', usage_threshold: { gte: 100, meter: meter.id, filters: [{ type: 'customer', customer: payer.id }], ...threshold }, ...extra });
+  const alert = await ok(h, 'POST', '/v1/billing/alerts', alertBody());
+  const archivedAlert = await ok(h, 'POST', `/v1/billing/alerts/${(await ok(h, 'POST', '/v1/billing/alerts', alertBody())).id}/archive`);
+  const bAlert = await asOther('POST', '/v1/billing/alerts', alertBody({ meter: bMeter.id, filters: [{ type: 'customer', customer: bCustomer.id }] }));
   const coupon = await ok(h, 'POST', '/v1/coupons', { duration: 'forever', percent_off: 10 });
   const promo = await ok(h, 'POST', '/v1/promotion_codes', { coupon: coupon.id, code: 'Taken' });
   const bPromo = await asOther('POST', '/v1/promotion_codes', { coupon: bCoupon.id });
@@ -630,6 +636,40 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: "another account's grant", url: `/v1/billing/credit_grants/${bGrant.id}/void`, body: {}, code: 'resource_missing', param: 'id' },
       { name: 'a grant voided already', url: `/v1/billing/credit_grants/${voidedGrant.id}/void`, body: {}, code: 'credit_grant_voided', param: 'id' },
     ],
+    'POST /v1/billing/alerts': [
+      { name: 'missing title', url: '/v1/billing/alerts', body: alertBody({}, { title: undefined }), code: 'parameter_missing', param: 'title' },
+      { name: 'another alert type', url: '/v1/billing/alerts', body: alertBody({}, { alert_type: 'spend_threshold' }), code: 'parameter_invalid', param: 'alert_type' },
+      { name: 'missing usage_threshold', url: '/v1/billing/alerts', body: { alert_type: 'usage_threshold', title: 'x' }, code: 'parameter_missing', param: 'usage_threshold' },
+      { name: 'a threshold of 0', url: '/v1/billing/alerts', body: alertBody({ gte: 0 }), code: 'parameter_invalid', param: 'usage_threshold[gte]' },
+      { name: 'a negative threshold', url: '/v1/billing/alerts', body: alertBody({ gte: '-5' }), code: 'parameter_invalid', param: 'usage_threshold[gte]' },
+      { name: 'a threshold that is no number', url: '/v1/billing/alerts', body: alertBody({ gte: 'ten' }), code: 'parameter_invalid', param: 'usage_threshold[gte]' },
+      { name: 'a threshold with 13 decimals', url: '/v1/billing/alerts', body: alertBody({ gte: '1.0000000000001' }), code: 'parameter_invalid', param: 'usage_threshold[gte]' },
+      { name: 'no filters', url: '/v1/billing/alerts', body: alertBody({ filters: undefined }), code: 'parameter_missing', param: 'usage_threshold[filters]' },
+      { name: 'no customer filter', url: '/v1/billing/alerts', body: alertBody({ filters: [] }), code: 'parameter_invalid', param: 'usage_threshold[filters]' },
+      { name: 'two customer filters', url: '/v1/billing/alerts', body: alertBody({ filters: [{ type: 'customer', customer: payer.id }, { type: 'customer', customer: payer.id }] }), code: 'parameter_invalid', param: 'usage_threshold[filters]' },
+      { name: 'a filter of another type', url: '/v1/billing/alerts', body: alertBody({ filters: [{ type: 'tenant', customer: payer.id }] }), code: 'parameter_invalid', param: 'usage_threshold[filters][0][type]' },
+      { name: 'an unknown recurrence', url: '/v1/billing/alerts', body: alertBody({ recurrence: 'daily' }), code: 'parameter_invalid', param: 'usage_threshold[recurrence]' },
+      { name: 'an unknown meter', url: '/v1/billing/alerts', body: alertBody({ meter: 'mtr_nope' }), code: 'resource_missing', param: 'usage_threshold[meter]' },
+      { name: "another account's meter", url: '/v1/billing/alerts', body: alertBody({ meter: bMeter.id }), code: 'resource_missing', param: 'usage_threshold[meter]' },
+      { name: "another account's customer", url: '/v1/billing/alerts', body: alertBody({ filters: [{ type: 'customer', customer: bCustomer.id }] }), code: 'resource_missing', param: 'usage_threshold[filters][0][customer]' },
+      { name: 'list: a limit of 0', method: 'GET', url: '/v1/billing/alerts?limit=0', code: 'parameter_invalid', param: 'limit' },
+      { name: 'list: an unknown filter', method: 'GET', url: '/v1/billing/alerts?status=active', code: 'parameter_unknown', param: 'status' },
+      { name: "get: another account's alert", method: 'GET', url: `/v1/billing/alerts/${bAlert.id}`, code: 'resource_missing', param: 'id' },
+    ],
+    'POST /v1/billing/alerts/:id/activate': [
+      { name: 'unknown id', url: '/v1/billing/alerts/alrt_nope/activate', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's alert", url: `/v1/billing/alerts/${bAlert.id}/activate`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'an archived alert', url: `/v1/billing/alerts/${archivedAlert.id}/activate`, body: {}, code: 'billing_alert_archived', param: 'id' },
+    ],
+    'POST /v1/billing/alerts/:id/deactivate': [
+      { name: 'unknown id', url: '/v1/billing/alerts/alrt_nope/deactivate', body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'an archived alert', url: `/v1/billing/alerts/${archivedAlert.id}/deactivate`, body: {}, code: 'billing_alert_archived', param: 'id' },
+      { name: 'a body with a field', url: `/v1/billing/alerts/${alert.id}/deactivate`, body: { status: 'inactive' }, code: 'parameter_unknown', param: 'status' },
+    ],
+    'POST /v1/billing/alerts/:id/archive': [
+      { name: 'unknown id', url: '/v1/billing/alerts/alrt_nope/archive', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's alert", url: `/v1/billing/alerts/${bAlert.id}/archive`, body: {}, code: 'resource_missing', param: 'id' },
+    ],
     'POST /v1/features': [
       { name: 'missing lookup_key', url: '/v1/features', body: { name: 'x' }, code: 'parameter_missing', param: 'lookup_key' },
       { name: 'missing name', url: '/v1/features', body: { lookup_key: 'x' }, code: 'parameter_missing', param: 'name' },
@@ -1059,6 +1099,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/features', '/v1/features', { lookup_key: 'valid_key', name: 'Valid' }],
     ['POST /v1/billing/meters', '/v1/billing/meters', { event_name: 'valid', display_name: 'Valid', default_aggregation: { formula: 'count' } }],
     ['POST /v1/billing/meters/:id', `/v1/billing/meters/${meter.id}`, {}],
+    ['POST /v1/billing/alerts', '/v1/billing/alerts', alertBody()],
+    ['POST /v1/billing/alerts/:id/activate', `/v1/billing/alerts/${alert.id}/activate`, {}],
+    ['POST /v1/billing/alerts/:id/deactivate', `/v1/billing/alerts/${alert.id}/deactivate`, {}],
+    ['POST /v1/billing/alerts/:id/archive', `/v1/billing/alerts/${alert.id}/archive`, {}],
     ['POST /v1/billing/meter_events', '/v1/billing/meter_events', usage('valid-1')],
     ['POST /v1/billing/meter_event_batches', '/v1/billing/meter_event_batches', { events: [usage('valid-2')] }],
     ['POST /v1/billing/meter_event_adjustments', '/v1/billing/meter_event_adjustments', { event_name: 'calls', cancel: { identifier: 'valid-1' } }],

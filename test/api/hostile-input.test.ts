@@ -185,6 +185,10 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const grantFor = (c: string) => ({ customer: c, amount: { type: 'monetary', monetary: { value: 1000, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'paid' });
   const grant = await ok(h, 'POST', '/v1/billing/credit_grants', grantFor(customer.id));
   const bGrant = await asB('/v1/billing/credit_grants', grantFor(bCustomer.id));
+  const alertOf = (meterId: string, customerId: string) =>
+    ({ alert_type: 'usage_threshold', title: 'Hostile', usage_threshold: { gte: '100.5', meter: meterId, filters: [{ type: 'customer', customer: customerId }], recurrence: 'one_time' } });
+  const alert = await ok(h, 'POST', '/v1/billing/alerts', alertOf(meter.id, customer.id));
+  const bAlert = await asB('/v1/billing/alerts', alertOf(bMeter.id, bCustomer.id));
   // Messages: the receipts of both accounts' paid first invoices, made when the events are sequenced.
   await sequenceEvents(h.deps.db, h.clock.now());
   const notificationOf = async (accountId: string) => (await h.deps.db.selectFrom('notifications').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()).id;
@@ -205,7 +209,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     routing_rules: { own: rule.id, other: bRule.id },
     dunning_policies: { own: policy.id, other: bPolicy.id },
     features: { own: feature.id, other: bFeature.id }, 'billing/meters': { own: meter.id, other: bMeter.id },
-    'billing/credit_grants': { own: grant.id, other: bGrant.id }, products: { own: product.id, other: bProduct.id },
+    'billing/credit_grants': { own: grant.id, other: bGrant.id }, 'billing/alerts': { own: alert.id, other: bAlert.id }, products: { own: product.id, other: bProduct.id },
     jobs: { own: job, other: bJob },
     notifications: { own: notification, other: bNotification },
   };
@@ -244,6 +248,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/billing/meter_event_adjustments': { event_name: 'hostile', type: 'cancel', cancel: { identifier: 'hostile-sent' } },
     'POST /v1/billing/credit_grants': { ...grantFor(customer.id), name: 'Launch credit', priority: 10, effective_at: '2027-01-01T00:00:00Z', expires_at: '2027-06-01T00:00:00Z', metadata: { deal: 'q1' } },
     'POST /v1/billing/credit_grants/:id': { expires_at: '2027-06-01T00:00:00Z', metadata: { deal: 'q2' } },
+    'POST /v1/billing/alerts': alertOf(meter.id, customer.id),
     'POST /v1/customers/:id/entitlement_overrides': { feature: feature.id, grant: true, expires_at: '2027-06-01T00:00:00Z', reason: 'Pilot' },
     'POST /v1/notification_templates/:kind': { subject: 'Paid {{amount_paid}}', sms: 'Paid {{amount_paid}}' },
     'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },

@@ -432,6 +432,24 @@ describe('Idempotency-Key on writes', async () => {
     }
   });
 
+  it('replays POST /v1/billing/alerts and an archive: one alert, one check queued, the same answers', async () => {
+    const meter = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'alerted', display_name: 'Alerted', default_aggregation: { formula: 'sum' } });
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-alert@example.com' });
+    const body = { alert_type: 'usage_threshold', title: 'Replayed', usage_threshold: { gte: 5, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } };
+    const first = await raw(h, '/v1/billing/alerts', body, 'alrt-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/billing/alerts', body, 'alrt-key-1', first);
+    expect(await everything(h)).toEqual(before);
+    const url = `/v1/billing/alerts/${JSON.parse(first.text).id}/archive`;
+    const archived = await raw(h, url, {}, 'alrt-archive-1');
+    expect(JSON.parse(archived.text).status).toBe('archived');
+    const after = await everything(h);
+    await expectReplayed(h, url, {}, 'alrt-archive-1', archived);
+    expect(await everything(h)).toEqual(after);
+    expect((await ok(h, 'GET', `/v1/events?type=billing.alert.updated&object_id=${JSON.parse(first.text).id}`)).data).toHaveLength(1);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

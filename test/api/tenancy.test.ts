@@ -4,6 +4,7 @@ import { sequenceEvents } from '../../src/app/events/sequencer.ts';
 import { applyDispute } from '../../src/app/gateway-events/disputes.ts';
 import { command } from '../../src/app/unit-of-work.ts';
 import { applyCredits } from '../../src/app/usage/credits.ts';
+import { runDueUsageChecks } from '../../src/app/usage/checks.ts';
 import { failedJob, ok, parkSubscription, webhookDelivery } from '../builders.ts';
 import { harness, registeredRoutes, type Harness } from '../support.ts';
 
@@ -16,7 +17,7 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
   'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events',
-  'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions'];
+  'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions', 'usage_checks', 'billing_alerts', 'alert_triggers'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
@@ -26,7 +27,7 @@ const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
 async function accountData(h: Harness, accountId: string) {
   const out: Record<string, string[]> = {};
   for (const t of TENANT_TABLES) {
-    const order = { idempotency_keys: 'key', notification_templates: 'kind', product_features: 'product_id, feature_id', customer_entitlements: 'customer_id', meter_events: 'identifier' }[t] ?? 'id';
+    const order = { idempotency_keys: 'key', notification_templates: 'kind', product_features: 'product_id, feature_id', customer_entitlements: 'customer_id', meter_events: 'identifier', usage_checks: 'customer_id', alert_triggers: 'alert_id, period_start' }[t] ?? 'id';
     const r = await h.database.pool.query(`SELECT x::text AS row FROM ${t} AS x WHERE account_id = $1 ORDER BY ${order}`, [accountId]);
     out[t] = r.rows.map((x) => x.row as string);
   }
@@ -116,11 +117,16 @@ describe('one account cannot see or touch another account\'s objects', async () 
   // A credit grant of A's customer, part of it consumed by A's invoice.
   const grant = await ok(h, 'POST', '/v1/billing/credit_grants', { customer: customer.id, amount: { type: 'monetary', monetary: { value: 1000, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'paid' });
   const consumed = await command(h.deps, { accountId: a.accountId, actor: 'test', requestId: 'req_tenancy' }, (u) => applyCredits(u, { customerId: customer.id, currency: 'usd', amount: 400n, invoiceId: invoice.id, at: new Date('2027-01-10T00:00:00Z') }));
+  // A usage alert that fired (a real-time customer, checked by the worker), and one whose check is queued (on the clock).
+  const alert = await ok(h, 'POST', '/v1/billing/alerts', { alert_type: 'usage_threshold', title: 'A alert', usage_threshold: { gte: 1, meter: meter.id, filters: [{ type: 'customer', customer: unpaidCustomer.id }] } });
+  await ok(h, 'POST', '/v1/billing/meter_events', { event_name: 'tenancy_calls', identifier: 'a-usage-2', payload: { customer: unpaidCustomer.id, value: '2' } });
+  await runDueUsageChecks(h.deps, 'tenancy');
+  const clockAlert = await ok(h, 'POST', '/v1/billing/alerts', { alert_type: 'usage_threshold', title: 'A clock alert', usage_threshold: { gte: 100, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } });
 
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
 
-  it('account A has one of everything, with an invoice and a payment', () => {
+  it('account A has one of everything, with an invoice and a payment', async () => {
     expect(sub.status).toBe('active');
     expect(invoice.status).toBe('paid');
     expect(openInvoice.status).toBe('open');
@@ -135,10 +141,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(dunningCase).toMatchObject({ status: 'active', policy: policy.id });
     expect(notification).toMatchObject({ kind: 'receipt', invoice: invoice.id });
     expect(consumed.applied).toBe(400n);
+    const rows = async (table: string) => (await h.database.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE account_id = $1`, [a.accountId])).rows[0].n;
+    expect([await rows('alert_triggers'), await rows('usage_checks')]).toEqual([1, 1]);
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id, grant.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id, grant.id, alert.id, clockAlert.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
@@ -167,6 +175,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/features/:id', url: `/v1/features/${feature.id}`, expect: 'missing' },
     { route: 'GET /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, expect: 'missing' },
     { route: 'GET /v1/billing/meters', url: '/v1/billing/meters?limit=100', expect: 'empty' },
+    { route: 'GET /v1/billing/alerts/:id', url: `/v1/billing/alerts/${alert.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing/alerts', url: '/v1/billing/alerts?limit=100', expect: 'empty' },
+    { route: 'GET /v1/billing/alerts', url: `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, expect: 'empty' },
     { route: 'GET /v1/billing/meters/:id/event_summaries', url: `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-01-01T00:00:00Z&end_time=2028-01-01T00:00:00Z`, expect: 'missing' },
     { route: 'GET /v1/billing/credit_grants/:id', url: `/v1/billing/credit_grants/${grant.id}`, expect: 'missing' },
     { route: 'GET /v1/billing/credit_grants', url: '/v1/billing/credit_grants?limit=100', expect: 'empty' },
@@ -326,6 +337,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/features/:id', url: `/v1/features/${feature.id}`, body: { active: false }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/features', url: '/v1/features', body: { lookup_key: 'api_access', name: 'B API' }, expect: 'own' },
     { route: 'POST /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, body: { status: 'inactive' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/billing/alerts', url: '/v1/billing/alerts', body: { alert_type: 'usage_threshold', title: 'B', usage_threshold: { gte: 1, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } }, expect: 'missing', param: 'usage_threshold[meter]' },
+    { route: 'POST /v1/billing/alerts/:id/activate', url: `/v1/billing/alerts/${alert.id}/activate`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/billing/alerts/:id/deactivate', url: `/v1/billing/alerts/${alert.id}/deactivate`, body: {}, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/billing/alerts/:id/archive', url: `/v1/billing/alerts/${clockAlert.id}/archive`, body: {}, expect: 'missing', param: 'id' },
     // B may use A's event name for its own meter; the events below then find B's meter, never A's customer.
     { route: 'POST /v1/billing/meters', url: '/v1/billing/meters', body: { event_name: 'tenancy_calls', display_name: 'B calls', default_aggregation: { formula: 'sum' } }, expect: 'own' },
     { route: 'POST /v1/billing/meter_event_adjustments', url: '/v1/billing/meter_event_adjustments', body: { event_name: 'tenancy_calls', cancel: { identifier: 'a-usage-1' } }, expect: 'missing', param: 'cancel[identifier]' },

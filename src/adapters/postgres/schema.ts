@@ -30,6 +30,8 @@ export interface CustomersTable {
   dunning_policy_id: Defaulted<string | null>; time_zone: Defaulted<string | null>;
   open_disputes: Defaulted<number>;
   phone: Defaulted<string | null>; notification_preferences: ColumnType<unknown, string | undefined, string>;
+  /** Migration 040: something watches this customer's usage (src/app/usage/watch.ts). */
+  usage_watched: Defaulted<boolean>;
 }
 export interface ProductsTable {
   account_id: string; id: string; name: string; description: string | null; active: Defaulted<boolean>;
@@ -249,6 +251,17 @@ export interface CreditGrantsTable {
 export interface CreditGrantTransactionsTable {
   account_id: string; id: string; grant_id: string; customer_id: string; type: string; amount: bigint; invoice_id: string; created_at: Ts;
 }
+/** Migration 040 (issue 18, point 6): usage alerts and the usage-check queue. */
+export interface UsageChecksTable {
+  account_id: string; customer_id: string; test_clock_id: string | null; check_at: Ts; claim: Defaulted<string | null>;
+}
+export interface BillingAlertsTable {
+  account_id: string; id: string; title: string; alert_type: string; meter_id: string; customer_id: string;
+  gte: string; recurrence: string; status: Defaulted<string>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface AlertTriggersTable {
+  account_id: string; alert_id: string; period_start: Ts; period_end: Ts; one_time: boolean; value: string; created_at: Ts;
+}
 export interface CustomerEntitlementsTable {
   account_id: string; customer_id: string; test_clock_id: string | null;
   entitlements: ColumnType<unknown, string | undefined, string>; recheck_at: Ts | null; updated_at: Ts | null;
@@ -301,6 +314,9 @@ export interface DB {
   meter_events: MeterEventsTable;
   credit_grants: CreditGrantsTable;
   credit_grant_transactions: CreditGrantTransactionsTable;
+  usage_checks: UsageChecksTable;
+  billing_alerts: BillingAlertsTable;
+  alert_triggers: AlertTriggersTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;

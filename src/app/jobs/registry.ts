@@ -14,6 +14,7 @@ import { remindNotification } from '../notifications/remind.ts';
 import type { Deps } from '../ports.ts';
 import { processNextPhase } from '../subscriptions/schedule-boundaries.ts';
 import { resumeStalledAdvance } from '../test-clocks/test-clocks.ts';
+import { runDueUsageChecks } from '../usage/checks.ts';
 import { defineJob, exponentialBackoff, JobCatalogue, type JobKind, type PolledDuty } from './catalogue.ts';
 
 /** Succeeded jobs are kept this long (for operators to look at), then deleted by `jobs.cleanup`. */
@@ -49,6 +50,8 @@ const POLLED: PolledDuty[] = [
   { name: 'dunning.retry', lane: 'billing', run: (deps) => retryDueCases(deps) },
   // After billing and dunning, whose status changes mark customers' entitlements stale.
   { name: 'entitlements.recheck', lane: 'billing', run: (deps) => recheckDueEntitlements(deps) },
+  // After renewals, so a period that just ended is closed before usage is added up in the next.
+  { name: 'usage.check', lane: 'billing', run: (deps, owner) => runDueUsageChecks(deps, owner) },
   { name: 'refund.recovery', lane: 'billing', run: async (deps) => (await recoverNextRefund(deps) ? 1 : 0) },
   { name: 'test_clock.resume_advance', lane: 'billing', run: async (deps) => (await resumeStalledAdvance(deps) ? 1 : 0) },
   // Committed events get their place in the stream and are fanned out to webhook endpoints.

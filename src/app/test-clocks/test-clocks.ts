@@ -11,6 +11,7 @@ import { OPEN_ATTEMPT_STATUSES_SQL } from '../payments/in-flight.ts';
 import { retryCase } from '../dunning/retry-due.ts';
 import { recheckCustomer } from '../entitlements/recheck-due.ts';
 import { recoverAttempt } from '../payments/recover.ts';
+import { runClockUsageCheck } from '../usage/checks.ts';
 import { crossDueBoundary } from '../subscriptions/schedule-boundaries.ts';
 import { conflict, notFound } from '../errors.ts';
 import { paginate, type Page } from '../pagination.ts';
@@ -45,7 +46,7 @@ export async function listTestClocks(deps: Deps, accountId: string, page: Page) 
 
 /**
  * The earliest thing due on this clock at or before `until`: a subscription action, an
- * unsettled payment, a job, a dunning retry or an entitlements recheck of one of its customers. `silent`: attempts the gateway did not answer about during this advance,
+ * unsettled payment, a job, a dunning retry, an entitlements recheck or a usage check of one of its customers. `silent`: attempts the gateway did not answer about during this advance,
  * left for a later one rather than asked again at every step.
  */
 async function nextDue(deps: Deps, accountId: string, clockId: string, until: Date, silent: string[]) {
@@ -53,7 +54,7 @@ async function nextDue(deps: Deps, accountId: string, clockId: string, until: Da
   // At one instant, kind DESC puts a schedule's phase before the renewal that must bill it.
   // customer_entitlements: a customer with a change noted is recomputed at once (at 'epoch', i.e. now);
   // one whose grace or override ends sorts last at its instant, after that instant's status changes.
-  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job' | 'dunning_case' | 'customer_entitlements'; id: string; at: Date }>`
+  const r = await sql<{ kind: 'subscription_schedule' | 'subscription' | 'payment' | 'job' | 'dunning_case' | 'customer_entitlements' | 'usage_check'; id: string; at: Date }>`
     (SELECT 'subscription_schedule' AS kind, id, next_phase_at AS at FROM subscription_schedules
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND next_phase_at <= ${until})
     UNION ALL
@@ -77,6 +78,9 @@ async function nextDue(deps: Deps, accountId: string, clockId: string, until: Da
     UNION ALL
     (SELECT 'customer_entitlements' AS kind, customer_id AS id, recheck_at AS at FROM customer_entitlements
       WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND recheck_at <= ${until} AND customer_id <> ALL(${silent}::text[]))
+    UNION ALL
+    (SELECT 'usage_check' AS kind, customer_id AS id, check_at AS at FROM usage_checks
+      WHERE account_id = ${accountId} AND test_clock_id = ${clockId} AND check_at <= ${until} AND customer_id <> ALL(${silent}::text[]))
     ORDER BY at, kind DESC, id LIMIT 1`.execute(deps.db);
   return r.rows[0];
 }
@@ -191,6 +195,11 @@ async function runAdvance(deps: Deps, actor: Actor, id: string, owner: string) {
       }
       if (due.kind === 'customer_entitlements') {
         if (stuck) { deps.log.error({ customer: due.id, clock: id }, 'entitlements made no progress on a customer'); silent.push(due.id); } else await recheckCustomer(deps, accountId, due.id);
+        continue;
+      }
+      if (due.kind === 'usage_check') {
+        // A check that failed keeps its row: seen again at once, it is set aside for a later advance.
+        if (stuck) { deps.log.error({ customer: due.id, clock: id }, 'a usage check made no progress on a customer'); silent.push(due.id); } else await runClockUsageCheck(deps, accountId, due.id);
         continue;
       }
       if (due.kind === 'payment') {

@@ -5,6 +5,7 @@ import type { Deps } from '../ports.ts';
 import type * as R from '../resources.ts';
 import { clockTimes } from '../time.ts';
 import type { Row } from '../views.ts';
+import { queueUsageChecks } from './queue.ts';
 import { PostgresUsageStore, type NewUsageEvent, type UsageStore } from './store.ts';
 
 /** An event as sent: checked here field by field, so one bad event never spoils its batch. */
@@ -87,7 +88,7 @@ async function ingest(deps: Deps, accountId: string, events: readonly RawMeterEv
     const c = m && typeof e.payload === 'object' && e.payload !== null ? (e.payload as Record<string, unknown>)[m.customer_key] : undefined;
     if (isText(c, 64)) customerIds.add(c);
   }
-  const customerRows = customerIds.size ? await deps.db.selectFrom('customers').select(['account_id', 'id', 'test_clock_id'])
+  const customerRows = customerIds.size ? await deps.db.selectFrom('customers').select(['account_id', 'id', 'test_clock_id', 'usage_watched'])
     .where('account_id', '=', accountId).where('id', 'in', [...customerIds]).execute() : [];
   const timeOf = await clockTimes(deps.db, deps.clock.now(), customerRows);
   const customers = new Map(customerRows.map((c) => [c.id, timeOf(c)]));
@@ -100,6 +101,7 @@ async function ingest(deps: Deps, accountId: string, events: readonly RawMeterEv
     if (c.kind === 'ok' && !first.has(c.event.identifier)) { first.set(c.event.identifier, i); toStore.push(c.event); }
   });
   const stored = await usageStoreOf(deps).insertEvents(accountId, toStore, deps.clock.now());
+  await queueUsageChecks(deps.db, accountId, customerRows, toStore, stored, timeOf);
   const results: R.MeterEventResultObject[] = checked.map((c, index) => {
     if (c.kind === 'rejected') return { index, status: 'rejected', ...c.why };
     const accepted = first.get(c.event.identifier) === index && stored.has(c.event.identifier);
