@@ -22,9 +22,10 @@ const rate = (n: number) => n.toFixed(0).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 function costs(n: number, s: Spent): string {
   const us = (x: number) => (x * 1e6 / n).toFixed(1);
   const busy = s.server + s.database;
-  const wal = s.walBytes === null ? '' : `, WAL ${(s.walBytes / n).toFixed(0)} B`;
+  const wal = s.walBytes === null ? '' : `, WAL ${(s.walBytes / n).toFixed(0)} B (${(s.walFpi! * 1000 / n).toFixed(1)} whole pages per 1,000)`;
+  const rest = s.rest === null ? '' : `; the rest of the machine used ${us(s.rest)} µs per event meanwhile`;
   return `per event: ${s.server ? `${us(s.server)} µs CPU in Rebill + ` : ''}${us(s.database)} µs in PostgreSQL's backends, ${us(s.loadGenerator)} µs in the load generator${wal}; ` +
-    `${os.cpus().length} cores allow at most ${rate(os.cpus().length * n / (busy + s.loadGenerator))}/s`;
+    `${os.cpus().length} idle cores would allow at most ${rate(os.cpus().length * n / (busy + s.loadGenerator))}/s${rest}`;
 }
 
 /** Throws unless a pass stored (or, sent again, acknowledged as duplicates) exactly the events sent. */
@@ -44,6 +45,8 @@ export async function runIngest(admin: pg.Client, serverUrl: string, template: s
   console.log('    event accepted once, then a duplicate, and the table holds exactly them. Floor: the same rows, same columns, COPYed into');
   console.log('    a bare table with only the primary key (account_id, identifier), one COPY and commit per batch over C connections,');
   console.log(`    the server's default durability like the engine's pool; ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}`);
+  const load = () => os.loadavg().map((x) => x.toFixed(1)).join(', ');
+  console.log(`  load average before: ${load()}`);
   const set = makeEvents(EVENTS, CUSTOMERS, new Date());
   const engine: IngestResult[] = [];
   const again: IngestResult[] = [];
@@ -76,6 +79,7 @@ export async function runIngest(admin: pg.Client, serverUrl: string, template: s
     const whole = await copyFloor(admin, serverUrl, template, [Buffer.concat(chunks)], 1, EVENTS);
     console.log(`  one COPY of all ${rate(EVENTS)} rows, one commit, round ${round}: ${rate(whole.perSecond)} rows/s (${whole.seconds.toFixed(1)} s; for scale, not the floor)`);
   }
+  console.log(`  load average after: ${load()}`);
   const of = <T extends { connections: number; perSecond: number }>(xs: T[], c: number) => median(xs.filter((x) => x.connections === c).map((x) => x.perSecond));
   console.log(`\n  connections  engine events/s  sent again/s  floor rows/s  engine÷floor   (${ROUNDS === 1 ? 'one round' : `medians of ${ROUNDS} rounds`})`);
   for (const c of CONNECTIONS) {

@@ -3,9 +3,14 @@ import pg from 'pg';
 import { copyIn } from './copy-in.ts';
 import { batchBodies, makeEvents, METERS } from './ingest-events.ts';
 import { authHeaders, backendPids, cpuSeconds, startRebill, walTotals, type RebillProcess } from './latency.ts';
+import { machineBusy } from './webhooks.ts';
 
-/** CPU seconds (Rebill's process, its PostgreSQL backends, this process) and WAL bytes of one timed run. */
-export type Spent = { server: number; database: number; loadGenerator: number; walBytes: number | null };
+/**
+ * CPU seconds of one timed run: Rebill's process, its PostgreSQL backends, this process, and the
+ * rest of the machine (PostgreSQL's WAL writer and checkpointer, and whatever else runs on it);
+ * the WAL written, and how many of its records were whole pages.
+ */
+export type Spent = { server: number; database: number; loadGenerator: number; rest: number | null; walBytes: number | null; walFpi: number | null };
 export type IngestResult = { connections: number; events: number; seconds: number; perSecond: number; accepted: number; duplicates: number; rejected: number; spent: Spent };
 /** A server of part (g) ready to be sent the events: meters and customers made, warmed up. */
 export type IngestServer = { rebill: RebillProcess; accountId: string; meterIds: string[]; customerIds: string[]; warmedUpWith: number };
@@ -18,18 +23,23 @@ async function meter(admin: pg.Client, database: string, serverPid: number | nul
   const wal0 = await walTotals(admin);
   const cpu0 = cpuSeconds(pids);
   const own0 = process.cpuUsage();
+  const busy0 = machineBusy();
   const t0 = performance.now();
   return async (): Promise<{ seconds: number; spent: Spent }> => {
     const seconds = (performance.now() - t0) / 1000;
     const own = process.cpuUsage(own0);
     const cpu1 = cpuSeconds(pids);
+    const busy1 = machineBusy();
     const wal1 = await walTotals(admin);
     let server = 0, database = 0;
     for (const [pid, t] of cpu1) {
       const d = t - (cpu0.get(pid) ?? t);
       if (pid === serverPid) server += d; else database += d;
     }
-    return { seconds, spent: { server, database, loadGenerator: (own.user + own.system) / 1e6, walBytes: wal0 && wal1 ? wal1.bytes - wal0.bytes : null } };
+    const loadGenerator = (own.user + own.system) / 1e6;
+    const rest = busy0 === null || busy1 === null ? null : Math.max(0, busy1 - busy0 - server - database - loadGenerator);
+    const wal = wal0 && wal1 ? { walBytes: wal1.bytes - wal0.bytes, walFpi: wal1.fpi - wal0.fpi } : { walBytes: null, walFpi: null };
+    return { seconds, spent: { server, database, loadGenerator, rest, ...wal } };
   };
 }
 
@@ -131,8 +141,8 @@ async function durability(db: pg.Client): Promise<string> {
 }
 
 /**
- * The floor: the same rows COPYed into a bare table with only meter_events' primary key, in a
- * fresh database, `chunks` (one COPY statement and commit each, as the engine commits each
+ * The floor: the same rows COPYed into a bare table with meter_events' columns and primary key and
+ * nothing else, in a fresh database from the same template, `chunks` (one COPY statement and commit each, as the engine commits each
  * batch) over `connections` connections; or, with one chunk, everything in one COPY.
  */
 export async function copyFloor(admin: pg.Client, serverUrl: string, template: string, chunks: Buffer[], connections: number, rows: number): Promise<FloorResult> {
@@ -143,10 +153,8 @@ export async function copyFloor(admin: pg.Client, serverUrl: string, template: s
   await Promise.all(clients.map((c) => c.connect()));
   try {
     const first = clients[0]!;
-    await first.query(`CREATE TABLE floor_events (
-      account_id text NOT NULL, identifier text NOT NULL, meter_id text NOT NULL, event_name text NOT NULL, customer_id text NOT NULL,
-      "timestamp" timestamptz NOT NULL, value numeric, unique_key text, payload jsonb NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL,
-      PRIMARY KEY (account_id, identifier))`);
+    // meter_events' own columns (types, collations, NOT NULL, defaults) and its primary key; nothing else.
+    await first.query('CREATE TABLE floor_events (LIKE meter_events INCLUDING DEFAULTS, PRIMARY KEY (account_id, identifier))');
     await first.query('CHECKPOINT').catch(() => undefined);
     const settings = await durability(first);
     const statement = 'COPY floor_events (account_id, identifier, meter_id, event_name, customer_id, "timestamp", value, unique_key, payload, created_at) FROM STDIN';
