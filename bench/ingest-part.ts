@@ -42,9 +42,9 @@ export async function runIngest(admin: pg.Client, serverUrl: string, template: s
   console.log(`    customers over the last 3 days, UUID identifiers, POSTed to /v1/billing/meter_event_batches in batches of ${rate(BATCH)} to`);
   console.log('    `rebill start` in its own process on a fresh database (meters, customers and a warm-up made untimed), by C keep-alive');
   console.log('    connections with one request in flight each; then the same events sent again (every one a duplicate). Checked: every');
-  console.log('    event accepted once, then a duplicate, and the table holds exactly them. Floor: the same rows, same columns, COPYed into');
-  console.log('    a bare table with only the primary key (account_id, identifier), one COPY and commit per batch over C connections,');
-  console.log(`    the server's default durability like the engine's pool; ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}`);
+  console.log('    event accepted once, then a duplicate, and the table holds exactly them. Floor: the same rows COPYed into a table with');
+  console.log('    meter_events\' columns and primary key (account_id, identifier) and nothing else, one COPY and commit per batch over C');
+  console.log(`    connections, the server's default durability like the engine's pool; ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}`);
   const load = () => os.loadavg().map((x) => x.toFixed(1)).join(', ');
   console.log(`  load average before: ${load()}`);
   const set = makeEvents(EVENTS, CUSTOMERS, new Date());

@@ -169,6 +169,9 @@ export type LatencyServer = {
   stop: () => Promise<void>;
 };
 
+/** The headers of a request as the bench's key. */
+export const authHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+
 /** `rebill <deployment>` running in its own process on its own fresh database. */
 export type RebillProcess = {
   /** The database's name and URL, and the API's base URL. */
@@ -214,15 +217,12 @@ export async function startRebill(admin: pg.Client, serverUrl: string, template:
     throw err;
   }
   const post: Post = async (path, body) => {
-    const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(base + path, { method: 'POST', headers: authHeaders, body: JSON.stringify(body) });
     if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     return await r.json() as Record<string, unknown> & { id: string };
   };
   return { name, url: url.toString(), base, port, pid: server.pid ?? -1, post, stop };
 }
-
-/** The headers of a request as the bench's key. */
-export const authHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
 
 /**
  * Starts `rebill <deployment>` in its own process on a fresh database, lets the workload create
