@@ -43,7 +43,7 @@ function summary(latencies: number[], failed: number, timedOut: number): Window 
 }
 
 /** The server's WAL counters (server-wide: nothing else runs during a window); null if hidden. */
-async function walTotals(admin: pg.Client): Promise<Wal | null> {
+export async function walTotals(admin: pg.Client): Promise<Wal | null> {
   try {
     const r = await admin.query<{ records: string; fpi: string; bytes: string; syncs: string }>(
       'SELECT wal_records::text AS records, wal_fpi::text AS fpi, wal_bytes::text AS bytes, wal_sync::text AS syncs FROM pg_stat_wal');
@@ -65,7 +65,7 @@ async function checkpointCount(admin: pg.Client): Promise<number | null> {
  * User plus system CPU seconds of processes, from /proc (Linux, same machine); a process that
  * is gone or not readable counts nothing. Clock ticks are USER_HZ, 100 on Linux.
  */
-function cpuSeconds(pids: number[]): Map<number, number> {
+export function cpuSeconds(pids: number[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const pid of pids) {
     try {
@@ -102,7 +102,7 @@ function watchPageCache(): () => PageCache | undefined {
 }
 
 /** Backends connected to the benchmark's database (the server's pool keeps them open). */
-async function backendPids(admin: pg.Client, database: string): Promise<number[]> {
+export async function backendPids(admin: pg.Client, database: string): Promise<number[]> {
   const r = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
   return r.rows.map((x) => x.pid);
 }
@@ -169,18 +169,24 @@ export type LatencyServer = {
   stop: () => Promise<void>;
 };
 
+/** The headers of a request as the bench's key. */
+export const authHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+
+/** `rebill <deployment>` running in its own process on its own fresh database. */
+export type RebillProcess = {
+  /** The database's name and URL, and the API's base URL. */
+  name: string; url: string; base: string; port: number; pid: number;
+  post: Post;
+  stop: () => Promise<void>;
+};
+
 /**
- * Starts `rebill <deployment>` in its own process on a fresh database, lets the workload create
- * what its requests need and warms the server up with them. Its `measure` then sends the
- * workload's requests (by default part (b)'s POST /v1/subscriptions) at a fixed rate. Each request is sent
- * at its scheduled time whether or not earlier ones have answered (open loop), and its latency
- * counts from that scheduled time, so a stalled server cannot hide its queueing delay; one that
- * has not answered TIMEOUT_MS after it was due is abandoned and counts as failed.
+ * Clones `template` into a fresh database named `rebill_bench_<label>_…` and starts
+ * `rebill <deployment>` on it in its own process, with the bench's API key; resolves once
+ * /health answers.
  */
-export async function startLatencyServer(
-  admin: pg.Client, serverUrl: string, template: string, deployment: Deployment, workload: Workload = subscriptionWorkload,
-): Promise<LatencyServer> {
-  const name = `rebill_bench_${workload.name}_${deployment}_${Date.now().toString(36)}`;
+export async function startRebill(admin: pg.Client, serverUrl: string, template: string, deployment: Deployment, label: string): Promise<RebillProcess> {
+  const name = `rebill_bench_${label}_${Date.now().toString(36)}`;
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(serverUrl); url.pathname = `/${name}`;
   const port = await freePort();
@@ -199,21 +205,42 @@ export async function startLatencyServer(
     server.kill('SIGTERM');
     await exited;
   };
+  const base = `http://127.0.0.1:${port}`;
   try {
-    const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not up yet */ }
       if (i > 300) throw new Error(`rebill ${deployment} did not start`);
       await sleep(100);
     }
-    const post: Post = async (path, body) => {
-      const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-      return await r.json() as Record<string, unknown> & { id: string };
-    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const post: Post = async (path, body) => {
+    const r = await fetch(base + path, { method: 'POST', headers: authHeaders, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return await r.json() as Record<string, unknown> & { id: string };
+  };
+  return { name, url: url.toString(), base, port, pid: server.pid ?? -1, post, stop };
+}
+
+/**
+ * Starts `rebill <deployment>` in its own process on a fresh database, lets the workload create
+ * what its requests need and warms the server up with them. Its `measure` then sends the
+ * workload's requests (by default part (b)'s POST /v1/subscriptions) at a fixed rate. Each request is sent
+ * at its scheduled time whether or not earlier ones have answered (open loop), and its latency
+ * counts from that scheduled time, so a stalled server cannot hide its queueing delay; one that
+ * has not answered TIMEOUT_MS after it was due is abandoned and counts as failed.
+ */
+export async function startLatencyServer(
+  admin: pg.Client, serverUrl: string, template: string, deployment: Deployment, workload: Workload = subscriptionWorkload,
+): Promise<LatencyServer> {
+  const rebill = await startRebill(admin, serverUrl, template, deployment, `${workload.name}_${deployment}`);
+  const { name, url, port, post, stop } = rebill;
+  try {
     const request = await workload.prepare(post);
     const rowsNow = async () => {
-      const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
       try { return await rowCounts(pool); } finally { await pool.end(); }
     };
     const rowsBeforeWarmup = await rowsNow();
@@ -225,7 +252,7 @@ export async function startLatencyServer(
       const r = request(i);
       const payload = JSON.stringify(r.body);
       const req = http.request({ host: '127.0.0.1', port, path: r.path, method: 'POST', agent,
-        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload),
+        headers: { ...authHeaders, 'content-length': Buffer.byteLength(payload),
           ...(r.idempotencyKey === undefined ? {} : { 'idempotency-key': r.idempotencyKey }) } }, (res) => {
         res.resume();
         res.on('end', () => { clearTimeout(timer); resolve(res.statusCode ?? 0); });
@@ -245,7 +272,7 @@ export async function startLatencyServer(
     // been up a minute has both: the JIT settled, and autovacuum's ANALYZE done.
     const warmup = Number(process.env.BENCH_WARMUP ?? 3000);
     await inLanes(warmup);
-    const db = new pg.Client({ connectionString: url.toString() });
+    const db = new pg.Client({ connectionString: url });
     await db.connect();
     await db.query('VACUUM ANALYZE');
     // Earlier parts of the run leave the disk busy writing back their pages, and a commit's
@@ -263,7 +290,7 @@ export async function startLatencyServer(
      */
     const settle = async () => {
       for (let i = 0; i < 60; i++) {
-        const pids = [server.pid ?? -1, ...await backendPids(admin, name)];
+        const pids = [rebill.pid, ...await backendPids(admin, name)];
         const t0 = cpuSeconds(pids);
         await sleep(1000);
         const t1 = cpuSeconds(pids);
@@ -273,7 +300,7 @@ export async function startLatencyServer(
 
     /** One window; with `checkpointAt` (ms into it), a CHECKPOINT is issued then, as a live server's would come. */
     const window = async (rate: number, seconds: number, checkpointAt: number | null): Promise<Window> => {
-      const pids = [server.pid ?? -1, ...await backendPids(admin, name)];
+      const pids = [rebill.pid, ...await backendPids(admin, name)];
       const before = await walTotals(admin);
       const checkpointsBefore = await checkpointCount(admin);
       const cpuBefore = cpuSeconds(pids);
@@ -302,7 +329,7 @@ export async function startLatencyServer(
       await Promise.all(inflight);
       const own = process.cpuUsage(ownBefore);
       const pageCache = stopWatching();
-      const cpu = cpuSpent(cpuBefore, cpuSeconds(pids), server.pid ?? -1, (own.user + own.system) / 1e6);
+      const cpu = cpuSpent(cpuBefore, cpuSeconds(pids), rebill.pid, (own.user + own.system) / 1e6);
       const after = await walTotals(admin);
       const checkpointsAfter = await checkpointCount(admin);
       const wal = before && after

@@ -12,6 +12,7 @@ import { checkSameGatewayWrite, checkSameRows, rowsDiffer, runRenewals, type Ren
 import { runDunning, type DunningResult } from './dunning.ts';
 import { runMeteredBilling } from './metered.ts';
 import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type WebhookResult } from './webhooks.ts';
+import { runIngest } from './ingest-part.ts';
 
 /**
  * `npm run bench`: (a) billing-run renewals per second, engine vs raw-SQL reference, at 1, 2
@@ -22,14 +23,15 @@ import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type We
  * worker; (d) p50/p99 latency of POST /v1/invoices/create_preview against `rebill start`;
  * (e) webhook deliveries per second to a local receiver at 1 and 2 worker processes, engine vs an
  * undici loop sending the same signed requests without the database; (f) dunning retries per second
- * (retry and its settlement) at 1 and 2 worker processes, against (a)'s renewals per second. Uses DATABASE_URL's server
+ * (retry and its settlement) at 1 and 2 worker processes, against (a)'s renewals per second; (g) usage events ingested per
+ * second over HTTP at 1 and 2 client connections, against COPY of the same rows into a bare table. Uses DATABASE_URL's server
  * if set, else an embedded PostgreSQL; every run gets a fresh database cloned from a freshly
  * migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
-// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all six.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e,f,h';
+// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all eight.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e,f,g,h';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -433,6 +435,9 @@ try {
       judge(`dunning retries/s ≥ the billing run's renewals/s at ${workers} worker${workers === 1 ? '' : 's'}`, perSecond >= renewals,
         `median ${perSecond.toFixed(0)} retries/s against ${renewals.toFixed(0)} renewals/s from ${from}`);
     }
+  }
+  if (PARTS.includes('g')) {
+    for (const v of await runIngest(admin, serverUrl, template)) judge(v.target, v.met, v.figure);
   }
   if (PARTS.includes('h')) {
     const subs = Number(process.env.BENCH_METERED_SUBSCRIPTIONS ?? 10_000);

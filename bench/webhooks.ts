@@ -44,7 +44,7 @@ async function backendsCpu(admin: pg.Client, name: string): Promise<number | nul
 }
 
 /** CPU seconds the whole machine has spent busy since boot (Linux), or null. */
-function machineBusy(): number | null {
+export function machineBusy(): number | null {
   try {
     const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq: all but idle and iowait, in USER_HZ (100/s).

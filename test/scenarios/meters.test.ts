@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/app/accounts/accounts.ts';
 import { usageStoreOf } from '../../src/app/usage/ingest.ts';
@@ -97,6 +98,25 @@ describe('usage meters and event ingestion', async () => {
     expect([...statuses.values()].every((s) => s.sort().join() === 'accepted,duplicate')).toBe(true);
     // The sum of i + 0.5 for i < 2000 (1,999,000 + 1,000), exactly.
     expect(await usageStoreOf(h.deps).aggregate({ accountId: h.accountId, id: m.id }, customer.id, new Date('2026-01-01'), new Date('2027-02-01'), 'sum')).toBe('2000000');
+  });
+
+  it('identifiers, unique keys and dimensions of any text are stored as sent (quotes, backslashes, braces, commas, "NULL")', async () => {
+    await ok(h, 'POST', '/v1/billing/meters', { event_name: 'visitors', display_name: 'Visitors', default_aggregation: { formula: 'unique_count' }, dimensions: ['page'] });
+    const awkward = ['a"b', 'back\\slash', '{x,y}', 'NULL', ' spaced ', 'ünï\tcode'];
+    const r = await ok(h, 'POST', '/v1/billing/meter_event_batches', { events: awkward.map((t, i) => (
+      { event_name: 'visitors', identifier: `odd-${t}`, timestamp: '2026-12-31T12:00:00Z', payload: { customer: customer.id, value: t, page: `${t}${i}` } })) });
+    expect(r.accepted).toBe(awkward.length);
+    const stored = (await h.database.pool.query<{ identifier: string; unique_key: string; value: string | null; page: string }>(
+      "SELECT identifier, unique_key, value, payload->>'page' AS page FROM meter_events WHERE account_id = $1 AND event_name = 'visitors'", [h.accountId])).rows;
+    expect(stored.map((s) => [s.identifier, s.unique_key, s.value, s.page]).sort())
+      .toEqual(awkward.map((t, i) => [`odd-${t}`, t, null, `${t}${i}`]).sort());
+  });
+
+  it('a batch of 3,000 events identified by random UUIDs is stored whole: no UUID is taken for a card number', async () => {
+    await ok(h, 'POST', '/v1/billing/meters', { event_name: 'uuid_calls', display_name: 'Calls', default_aggregation: { formula: 'count' } });
+    const events = Array.from({ length: 3000 }, () => ({ event_name: 'uuid_calls', identifier: randomUUID(), timestamp: '2026-12-31T12:00:00Z', payload: { customer: customer.id } }));
+    const r = await ok(h, 'POST', '/v1/billing/meter_event_batches', { events });
+    expect([r.accepted, r.rejected]).toEqual([3000, 0]);
   });
 
   it('a batch body may be up to 16 MiB; beyond that it is refused whole with 413', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
 import type { ErrorCode } from '../../domain/error-catalogue.ts';
 import { eventTime, usageValue, withinWindow } from '../../domain/usage/event-input.ts';
@@ -88,8 +89,10 @@ async function ingest(deps: Deps, accountId: string, events: readonly RawMeterEv
     const c = m && typeof e.payload === 'object' && e.payload !== null ? (e.payload as Record<string, unknown>)[m.customer_key] : undefined;
     if (isText(c, 64)) customerIds.add(c);
   }
+  // One array parameter, not an IN list of up to 10,000: each list length would be a statement
+  // of its own, parsed and planned anew, and kept prepared on every connection.
   const customerRows = customerIds.size ? await deps.db.selectFrom('customers').select(['account_id', 'id', 'test_clock_id', 'usage_watched'])
-    .where('account_id', '=', accountId).where('id', 'in', [...customerIds]).execute() : [];
+    .where('account_id', '=', accountId).where('id', '=', sql<string>`any(${[...customerIds]}::text[])`).execute() : [];
   const timeOf = await clockTimes(deps.db, deps.clock.now(), customerRows);
   const customers = new Map(customerRows.map((c) => [c.id, timeOf(c)]));
 
