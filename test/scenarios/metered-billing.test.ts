@@ -133,4 +133,36 @@ describe('metered billing in arrears', async () => {
     const item = await h.call('POST', '/v1/invoiceitems', { customer: customer.id, price: perCall.id });
     expect([item.status, item.body.error.code, item.body.error.param]).toEqual([400, 'metered_item_invalid', 'price']);
   });
+
+  it('threshold billing: crossing 100.00 mid-period invoices once at that point; the period-end invoice bills only the rest', async () => {
+    const calls = await meter();
+    const perCall = await metered(calls, { unit_amount: 1 });
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: flat.id }, { price: perCall.id }], billing_thresholds: { amount_gte: 10000 } });
+    expect(sub.billing_thresholds).toEqual({ amount_gte: 10000 });
+    const send = async (id: string, value: number) =>
+      await ok(h, 'POST', '/v1/billing/meter_events', { event_name: calls.event_name, identifier: `${sub.id}-${id}`, payload: { customer: customer.id, value } });
+    await advance(h, clock.id, '2027-01-10T00:00:00Z');
+    await send('t1', 6000);
+    await advance(h, clock.id, '2027-01-10T01:00:00Z');
+    const reasons = async () => ((await invoicesOf(h, sub.id)) as unknown as { billing_reason: string }[]).map((i) => i.billing_reason);
+    expect(await reasons()).toEqual(['subscription_create']);
+    await advance(h, clock.id, '2027-01-15T00:00:00Z');
+    await send('t2', 5000);
+    await advance(h, clock.id, '2027-01-15T01:00:00Z');
+    // A second check with nothing new bills nothing more.
+    await send('t3', 1);
+    await advance(h, clock.id, '2027-01-16T00:00:00Z');
+    expect(await reasons()).toEqual(['subscription_create', 'subscription_threshold']);
+    const threshold = ((await invoicesOf(h, sub.id)) as unknown as { lines: { data: Line[] }; total: number; status: string; period_end: string }[])[1]!;
+    expect(threshold.lines.data.map((l) => [l.kind, l.amount, l.quantity_decimal, l.period.start])).toEqual([['usage', 11000, '11000', '2027-01-01T00:00:00.000Z']]);
+    expect(threshold).toMatchObject({ total: 11000, status: 'paid', period_end: '2027-01-15T00:00:00.000Z' });
+    await send('t4', 1999);
+    await advance(h, clock.id, '2027-02-01T00:00:01Z');
+    const all = (await invoicesOf(h, sub.id)) as unknown as { billing_reason: string; lines: { data: Line[] } }[];
+    expect(all.map((i) => i.billing_reason)).toEqual(['subscription_create', 'subscription_threshold', 'subscription_cycle']);
+    // January was 13,000 calls: 11,000 billed at the threshold, the rest now.
+    expect(all[2]!.lines.data.filter((l) => l.kind === 'usage').map((l) => [l.amount, l.quantity_decimal])).toEqual([[2000, '2000']]);
+  });
 });

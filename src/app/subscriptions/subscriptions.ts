@@ -1,3 +1,4 @@
+import { watchCustomer } from '../usage/watch.ts';
 import { checkPolicyRef } from '../dunning/policies.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
@@ -150,6 +151,8 @@ export async function createSubscription(deps: Deps, actor: Actor, input: Subscr
   // customer's invoice sequence is advanced only if no one else advanced it since it was read;
   // if someone did, the whole command runs again.
   const created = await retryingStale(() => atomically(deps, actor, opening.write));
+  // Usage reported for the customer from now on is checked against the threshold (usage/checks.ts).
+  if (created.sub.billing_threshold_amount !== null) await command(deps, actor, (u) => watchCustomer(u, created.sub.customer_id));
   // Answer with the subscription as the charge left it, without reading it back.
   const { changed } = await sendAttempts(deps, actor, opening.charges());
   return subscriptionViewWith(changed.get(created.sub.id) ?? created.sub, created.items);

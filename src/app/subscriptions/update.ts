@@ -1,3 +1,4 @@
+import { refreshWatch, watchCustomer } from '../usage/watch.ts';
 import { checkPolicyRef } from '../dunning/policies.ts';
 import { transition, type SubscriptionStatus } from '../../domain/subscription-status.ts';
 import { finalizeAndWrite } from '../invoicing/finalize.ts';
@@ -35,6 +36,7 @@ export async function updateSubscription(deps: Deps, actor: Actor, id: string, c
       plan.after.discount_ids = redeemed.rows.map((r) => r.id);
     }
     charges = await applyChangePlan(deps, u, plan);
+    if (change.billing_thresholds !== undefined) await (plan.after.billing_threshold_amount !== null ? watchCustomer(u, plan.after.customer_id) : refreshWatch(u, plan.after.customer_id));
     // Written by this same statement: their first use is set on the rows themselves.
     for (const r of redeemed?.rows ?? []) if (plan.invoice?.invoice.discounts.includes(r.id)) r.used_at = state.now;
   });

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Deps } from '../ports.ts';
 import { checkAlerts } from './alert-check.ts';
+import { billThresholds } from './thresholds.ts';
 
 /**
  * What runs when a customer's usage may have changed, in order. Each consumer reads what it
  * needs and must be safe to run again (a check is at-least-once): alerts record their triggers
- * under a unique key. Billing thresholds are the next consumer.
+ * under a unique key; billing thresholds take off what the ledger says was billed already.
  */
 const USAGE_CHECKS: { name: string; run: (deps: Deps, accountId: string, customerId: string) => Promise<void> }[] = [
   { name: 'billing_alerts', run: checkAlerts },
+  { name: 'billing_thresholds', run: async (deps, accountId, customerId) => { await billThresholds(deps, accountId, customerId); } },
 ];
 
 /** Runs every usage check of one customer, now. */

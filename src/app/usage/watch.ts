@@ -8,6 +8,7 @@ import type { UnitOfWork } from '../unit-of-work.ts';
  */
 const WATCHED_BY: ((accountId: string, customerId: string) => RawBuilder<boolean>)[] = [
   (a, c) => sql<boolean>`EXISTS (SELECT 1 FROM billing_alerts WHERE account_id = ${a} AND customer_id = ${c} AND status = 'active')`,
+  (a, c) => sql<boolean>`EXISTS (SELECT 1 FROM subscriptions WHERE account_id = ${a} AND customer_id = ${c} AND billing_threshold_amount IS NOT NULL AND status IN ('active', 'past_due', 'trialing'))`,
 ];
 
 /**
