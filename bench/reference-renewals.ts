@@ -92,7 +92,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
         amount_paid: 0n, amount_remaining: built.total, period_start: start, period_end: end, attempt_count: 1, finalized_at: now,
         paid_at: null, voided_at: null, collection_method: 'charge_automatically', days_until_due: null, due_date: null, auto_advance: true,
         description: null, tax: built.tax, total_excluding_tax: built.total_excluding_tax, total_taxes: [], discounts: [], total_discount_amounts: [], starting_balance: 0n, ending_balance: 0n, marked_uncollectible_at: null, test_clock_id: null, created_at: now, updated_at: now, version: 1,
-        automatic_tax: { enabled: false, status: null }, customer_name: null, customer_address: null, customer_tax_ids: null, customer_tax_exempt: null, open_disputes: 0 };
+        automatic_tax: { enabled: false, status: null }, customer_name: null, customer_address: null, customer_tax_ids: null, customer_tax_exempt: null, open_disputes: 0, credit_grants_applied: 0n };
       const lineRows: Row<'invoice_lines'>[] = built.lines.map((l, position) => ({ account_id: s.account_id, id: newId('invoiceLine'), invoice_id: invoice.id,
         price_id: l.price_id, description: l.description, quantity: l.quantity, quantity_decimal: null, amount: l.amount, unit_amount_decimal: l.unit_amount_decimal,
         period_start: l.period_start, period_end: l.period_end, kind: l.kind, proration: false, subscription_item_id: l.subscription_item, invoice_item_id: null, position, tax_amounts: [], discount_amounts: [] }));

@@ -165,7 +165,7 @@ export const invoiceLineView = (l: Row<'invoice_lines'>): R.InvoiceLineObject =>
 
 export const invoiceView = (i: Row<'invoices'>, lines: Row<'invoice_lines'>[]): R.InvoiceObject => ({
   id: i.id, object: 'invoice', number: i.number, customer: i.customer_id, subscription: i.subscription_id, status: oneOf(i.status),
-  billing_reason: i.billing_reason, currency: i.currency,
+  billing_reason: i.billing_reason, currency: i.currency, credit_grants_applied: num(BigInt(i.credit_grants_applied ?? 0n)),
   lines: { object: 'list', data: lines.map(invoiceLineView), has_more: false },
   subtotal: num(i.subtotal), tax: num(BigInt(i.tax ?? 0n)), total_excluding_tax: num(BigInt(i.total_excluding_tax ?? i.total)),
   total_taxes: json(i.total_taxes ?? []) as R.InvoiceObject['total_taxes'], total: num(i.total),

@@ -10142,7 +10142,7 @@ export interface components {
                 enabled: boolean;
                 status: ("complete" | "requires_location_input") | null;
             };
-            /** @description subscription_create, subscription_cycle, … */
+            /** @description subscription_create, subscription_cycle, subscription_threshold, subscription_final, usage_correction, manual, … */
             billing_reason: string;
             collection_method: "charge_automatically" | "send_invoice";
             /**
@@ -10150,6 +10150,8 @@ export interface components {
              * @description RFC 3339 UTC timestamp
              */
             created: string;
+            /** @description What the customer's credit grants paid of the usage lines, taken off the amount due (given back if the invoice is voided) */
+            credit_grants_applied: number;
             /** @description Lower-case ISO 4217 code */
             currency: string;
             /** @description Id of the customer (cus_…) */

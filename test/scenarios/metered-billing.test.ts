@@ -165,4 +165,45 @@ describe('metered billing in arrears', async () => {
     // January was 13,000 calls: 11,000 billed at the threshold, the rest now.
     expect(all[2]!.lines.data.filter((l) => l.kind === 'usage').map((l) => [l.amount, l.quantity_decimal])).toEqual([[2000, '2000']]);
   });
+
+  it('credit grants pay usage lines before payment, by priority, and never the flat fee', async () => {
+    const calls = await meter();
+    const perCall = await metered(calls, { unit_amount: 1 });
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: flat.id }, { price: perCall.id }] });
+    const grant = (value: number, priority: number) => ok(h, 'POST', '/v1/billing/credit_grants', {
+      customer: customer.id, amount: { type: 'monetary', monetary: { value, currency: 'usd' } }, applicability_config: { scope: { price_type: 'metered' } }, category: 'promotional', priority,
+    });
+    await grant(1000, 10);
+    await grant(5000, 50);
+    await advance(h, clock.id, '2027-01-20T00:00:00Z');
+    await ok(h, 'POST', '/v1/billing/meter_events', { event_name: calls.event_name, identifier: `${sub.id}-c1`, payload: { customer: customer.id, value: 2500 } });
+    await advance(h, clock.id, '2027-02-01T00:00:01Z');
+    const feb = ((await invoicesOf(h, sub.id)) as unknown as { total: number; amount_due: number; credit_grants_applied: number }[]).at(-1)!;
+    // 2,000 fee + 2,500 usage; the grants pay the usage only: 1,000 from the first, 1,500 from the second.
+    expect(feb).toMatchObject({ total: 4500, credit_grants_applied: 2500, amount_due: 2000 });
+    const summary = await ok(h, 'GET', `/v1/billing/credit_balance_summary?customer=${customer.id}`);
+    expect(summary.balances[0].available_balance.monetary.value).toBe(3500);
+  });
+
+  it('the same 100,000 events sent twice at once, in batches of 10,000, are counted and billed once', async () => {
+    const calls = await meter('count');
+    const perCall = await metered(calls, { unit_amount: 1 });
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: perCall.id }] });
+    await advance(h, clock.id, '2027-01-31T00:00:00Z');
+    const batches = Array.from({ length: 10 }, (_, b) => Array.from({ length: 10_000 }, (_, i) => ({
+      event_name: calls.event_name, identifier: `twice-${b}-${i}`, timestamp: 1_798_761_600 + b * 86_400 + i, payload: { customer: customer.id },
+    })));
+    const sendAll = async (order: typeof batches) => { const out = []; for (const events of order) out.push(await ok(h, 'POST', '/v1/billing/meter_event_batches', { events })); return out; };
+    const [a, b] = await Promise.all([sendAll(batches), sendAll([...batches].reverse())]);
+    const accepted = [...a, ...b].reduce((n, r) => n + r.accepted, 0);
+    const duplicates = [...a, ...b].reduce((n, r) => n + r.duplicates, 0);
+    expect([accepted, duplicates]).toEqual([100_000, 100_000]);
+    await advance(h, clock.id, '2027-02-01T00:00:01Z');
+    const feb = ((await invoicesOf(h, sub.id)) as unknown as { lines: { data: Line[] } }[]).at(-1)!;
+    expect(feb.lines.data.map((l) => [l.kind, l.quantity_decimal, l.amount])).toEqual([['usage', '100000', 100000]]);
+  });
 });

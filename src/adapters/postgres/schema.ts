@@ -90,6 +90,7 @@ export interface InvoicesTable {
   tax: Defaulted<bigint>; total_excluding_tax: bigint; total_taxes: Defaulted<unknown>; discounts: Defaulted<string[]>; total_discount_amounts: Defaulted<unknown>;
   customer_name: Defaulted<string | null>; customer_address: Defaulted<unknown>; customer_tax_ids: Defaulted<unknown>;
   customer_tax_exempt: Defaulted<string | null>; automatic_tax: Defaulted<unknown>; open_disputes: Defaulted<number>;
+  credit_grants_applied: Defaulted<bigint>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface UsageBillingsTable {

@@ -1,4 +1,5 @@
 import { routeCharges } from '../gateways/route-charges.ts';
+import { applyCredits } from '../usage/credits.ts';
 import { addDays } from '../../domain/calendar.ts';
 import { applyBalance } from '../../domain/customer-balance.ts';
 import type { CustomerTax } from '../../domain/customer-tax.ts';
@@ -91,7 +92,8 @@ export function finalizePlan(deps: Pick<Deps, 'gateway' | 'recoveryDelayMs' | 'c
   if (!usable && inv.total < 0n) {
     throw invalid('balance_currency_mismatch', `The customer's balance is in ${c.balanceCurrency}; a credit in ${inv.currency} cannot be added to it.`, 'customer');
   }
-  const b = applyBalance(inv.total, usable ? c.balance : 0n);
+  // Credit grants paid part of it already (applyUsageCredits); the balance applies to the rest.
+  const b = applyBalance(inv.total - BigInt(inv.credit_grants_applied), usable ? c.balance : 0n);
   inv.number = invoiceNumber(c.prefix, c.next++);
   c.currency ??= inv.currency;
   c.touched = true;
@@ -169,6 +171,7 @@ export async function finalizeAndWrite(
     written = plans.filter((p) => !(PERIOD_REASONS.has(p.invoice.billing_reason) && taken.has(`${p.invoice.subscription_id}@${p.invoice.period_start.getTime()}`)));
     if (written.length === 0) return { written, charges: [] };
   }
+  for (const p of written) if (p.pause !== 'keep_as_draft') await applyUsageCredits(u, p);
   for (const p of written) finalizePlan(deps, p, p.at);
   await routeCharges(u, written, deps.clock.now());
   writeCustomers(u, written, opts.guarded);
@@ -179,6 +182,27 @@ export async function finalizeAndWrite(
   u.updateLater('discounts', written.flatMap((p) => (p.firstUse ?? []).filter((id) => p.invoice.discounts.includes(id))
     .map((id) => ({ account_id: p.invoice.account_id, id, used_at: p.at }))));
   return { written, charges: recordFinalized(u, written) };
+}
+
+const USAGE_KINDS = new Set(['usage', 'usage_adjustment']);
+type StoredAmount = { amount: number; inclusive?: boolean };
+
+/**
+ * The customer's credit grants pay the invoice's usage lines first (what those lines come to,
+ * discounts off and tax added, never more than the invoice's total): the grants are debited in
+ * this transaction and the amount applied is kept on the invoice.
+ */
+async function applyUsageCredits(u: UnitOfWork, p: InvoicePlan): Promise<void> {
+  const usage = p.lines.filter((l) => USAGE_KINDS.has(l.kind)).reduce((a, l) => {
+    const discounts = (l.discount_amounts as StoredAmount[] ?? []).reduce((x, d) => x + BigInt(d.amount), 0n);
+    const taxOnTop = (l.tax_amounts as StoredAmount[] ?? []).filter((t) => !t.inclusive).reduce((x, t) => x + BigInt(t.amount), 0n);
+    return a + BigInt(l.amount) - discounts + taxOnTop;
+  }, 0n);
+  const creditable = usage < p.invoice.total ? usage : p.invoice.total;
+  if (creditable <= 0n) return;
+  const w = u.as({ ...u.actor, accountId: p.invoice.account_id });
+  const { applied } = await applyCredits(w, { customerId: p.invoice.customer_id, currency: p.invoice.currency, amount: creditable, invoiceId: p.invoice.id, at: p.at });
+  p.invoice.credit_grants_applied = applied;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { restoreCredits } from '../usage/credits.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { openAttempt, sendAttempt } from '../payments/collect.ts';
 import { attemptInFlight } from '../payments/in-flight.ts';
@@ -87,6 +88,8 @@ export async function voidInvoice(deps: Deps, actor: Actor, id: string) {
     const voided = await u.tx.updateTable('invoices').set({ status: 'void', voided_at: now, amount_remaining: 0n, updated_at: now, version: invoice.version + 1 })
       .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     if (invoice.status === 'draft') await releaseItems(u, id, now);
+    // What credit grants paid of it goes back to them.
+    if (BigInt(invoice.credit_grants_applied) > 0n) await restoreCredits(u, id, now);
     const view = await withLines(u.tx, voided);
     u.audit('invoice.voided', 'invoice', id, { status: invoice.status }, { status: 'void' }, now);
     u.emit('invoice.voided', id, view, now);

@@ -79,7 +79,7 @@ export function draftRows(ctx: InvoiceContext, built: BuiltInvoice, now: Date): 
     auto_advance: ctx.autoAdvance ?? true, description: ctx.description ?? null, starting_balance: 0n, ending_balance: null,
     marked_uncollectible_at: null, test_clock_id: ctx.testClockId, created_at: now, updated_at: now, version: 1,
     automatic_tax: ctx.automaticTax ?? { enabled: false, status: null },
-    customer_name: null, customer_address: null, customer_tax_ids: null, customer_tax_exempt: null, open_disputes: 0,
+    customer_name: null, customer_address: null, customer_tax_ids: null, customer_tax_exempt: null, open_disputes: 0, credit_grants_applied: 0n,
   };
   return { invoice, lines: lineRows(invoice, built) };
 }
