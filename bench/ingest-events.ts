@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyText } from './copy-in.ts';
+import { copyText } from '../src/adapters/postgres/copy.ts';
 
 /**
  * Part (g)'s usage events, made once per run and sent to every database of it: which meter, which

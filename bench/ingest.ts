@@ -1,6 +1,6 @@
 import http from 'node:http';
 import pg from 'pg';
-import { copyIn } from './copy-in.ts';
+import { copyRows } from '../src/adapters/postgres/copy.ts';
 import { batchBodies, makeEvents, METERS } from './ingest-events.ts';
 import { authHeaders, backendPids, cpuSeconds, startRebill, walTotals, type RebillProcess } from './latency.ts';
 import { machineBusy } from './webhooks.ts';
@@ -162,7 +162,7 @@ export async function copyFloor(admin: pg.Client, serverUrl: string, template: s
     const done = await meter(admin, name, null);
     await Promise.all(clients.map(async (client, lane) => {
       for (let b = lane; b < chunks.length; b += connections) {
-        const n = await copyIn(client, statement, chunks[b]!);
+        const n = await copyRows(client, statement, chunks[b]!);
         copied += n;
       }
     }));

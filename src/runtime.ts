@@ -13,6 +13,7 @@ import { razorpayFactory } from './adapters/gateways/razorpay/adapter.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { connect, preparedRunner, withDatabase, type Database } from './adapters/postgres/pool.ts';
+import { PostgresUsageStore } from './app/usage/store.ts';
 import type { Deps, PaymentGateway } from './app/ports.ts';
 import type { Config } from './config.ts';
 import type { UrlPolicy } from './domain/webhook-url.ts';
@@ -50,6 +51,7 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
   return {
     db: database.db,
     runStatement: preparedRunner(database.pool),
+    usageStore: new PostgresUsageStore(database.db, database.pool),
     clock: overrides.clock ?? systemClock,
     gateway: overrides.gateway ?? new SandboxGateway(database.db, { latencyMs: config.sandboxLatencyMs }),
     log,

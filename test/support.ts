@@ -7,6 +7,7 @@ import { afterAll, inject } from 'vitest';
 import { ManualClock } from '../src/adapters/clock.ts';
 import { SandboxGateway } from '../src/adapters/gateways/sandbox/gateway.ts';
 import { connect, preparedRunner, withDatabase, type Database } from '../src/adapters/postgres/pool.ts';
+import { PostgresUsageStore } from '../src/app/usage/store.ts';
 import { createAccount } from '../src/app/accounts/accounts.ts';
 import type { Deps, PaymentGateway } from '../src/app/ports.ts';
 import { rebillClient, type RebillClient } from '../src/client/index.ts';
@@ -71,7 +72,7 @@ export async function harness(opts: { gateway?: (d: Database) => PaymentGateway;
   const policy = { allowHttp: true, allowPrivate: false };
   const secrets = new SecretBox(SecretBox.newKey());
   const deps: Deps = {
-    db: database.db, runStatement: preparedRunner(database.pool), clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
+    db: database.db, runStatement: preparedRunner(database.pool), usageStore: new PostgresUsageStore(database.db, database.pool), clock, gateway: opts.gateway ? opts.gateway(database) : new SandboxGateway(database.db),
     log: pino({ level: process.env.TEST_LOG ?? 'silent' }), recoveryDelayMs: opts.recoveryDelayMs ?? 60_000,
     // Receivers in tests listen on 127.0.0.1 over http.
     webhooks: { secrets, policy, sender: createWebhookSender({ policy, resolve: opts.resolve }) },

@@ -102,7 +102,7 @@ describe('usage meters and event ingestion', async () => {
 
   it('identifiers, unique keys and dimensions of any text are stored as sent (quotes, backslashes, braces, commas, "NULL")', async () => {
     await ok(h, 'POST', '/v1/billing/meters', { event_name: 'visitors', display_name: 'Visitors', default_aggregation: { formula: 'unique_count' }, dimensions: ['page'] });
-    const awkward = ['a"b', 'back\\slash', '{x,y}', 'NULL', ' spaced ', 'ünï\tcode'];
+    const awkward = ['a"b', 'back\\slash', '{x,y}', 'NULL', ' spaced ', 'ünï\tcode', 'line\nbreak', 'carriage\rreturn', '\\N'];
     const r = await ok(h, 'POST', '/v1/billing/meter_event_batches', { events: awkward.map((t, i) => (
       { event_name: 'visitors', identifier: `odd-${t}`, timestamp: '2026-12-31T12:00:00Z', payload: { customer: customer.id, value: t, page: `${t}${i}` } })) });
     expect(r.accepted).toBe(awkward.length);
@@ -110,6 +110,18 @@ describe('usage meters and event ingestion', async () => {
       "SELECT identifier, unique_key, value, payload->>'page' AS page FROM meter_events WHERE account_id = $1 AND event_name = 'visitors'", [h.accountId])).rows;
     expect(stored.map((s) => [s.identifier, s.unique_key, s.value, s.page]).sort())
       .toEqual(awkward.map((t, i) => [`odd-${t}`, t, null, `${t}${i}`]).sort());
+  });
+
+  it('a new batch holding one event stored before (where no spot check looks) stores the others once and answers that one duplicate', async () => {
+    const m = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'late_dupes', display_name: 'Late dupes', default_aggregation: { formula: 'sum' } });
+    const ev = (identifier: string, value: number) => ({ event_name: 'late_dupes', identifier, timestamp: '2026-12-31T12:00:00Z', payload: { customer: customer.id, value } });
+    expect((await ok(h, 'POST', '/v1/billing/meter_events', ev('dup-mid', 100))).status).toBe('accepted');
+    // In identifier order the stored one is fourth of five: neither first, middle nor last.
+    const r = await ok(h, 'POST', '/v1/billing/meter_event_batches', { events: [ev('dup-z', 1), ev('dup-a', 2), ev('dup-mid', 1000), ev('dup-b', 4), ev('dup-c', 8)] });
+    expect([r.accepted, r.duplicates, r.rejected]).toEqual([4, 1, 0]);
+    expect(r.results.map((x: { status: string }) => x.status)).toEqual(['accepted', 'accepted', 'duplicate', 'accepted', 'accepted']);
+    expect(await rowsOf(m.id)).toBe(5);
+    expect(await usageStoreOf(h.deps).aggregate({ accountId: h.accountId, id: m.id }, customer.id, new Date('2026-12-01'), new Date('2027-01-01'), 'sum')).toBe('115');
   });
 
   it('a batch of 3,000 events identified by random UUIDs is stored whole: no UUID is taken for a card number', async () => {
