@@ -577,6 +577,26 @@ export const RecoveryReport = Type.Object({
   }), { description: 'One entry per currency, alphabetical; amounts of different currencies are never added' }),
 });
 
+const MrrMovements = Type.Object({
+  new: Minor('MRR of customers paying for the first time'), expansion: Minor('Increases of customers who paid before and still do'),
+  contraction: Minor('Decreases (negative) of customers who still pay'), churn: Minor('MRR lost (negative) by customers who stopped paying'),
+  reactivation: Minor('MRR of customers paying again after having stopped'),
+  fx_adjustment: Minor('With a reporting currency: what the change of exchange rates alone did to the starting MRR; 0 otherwise'),
+}, { description: 'What explains the change of MRR over the period: they add up to the end MRR minus the start MRR, exactly' });
+export const MrrReport = Type.Object({
+  object: Type.Literal('mrr_report'), from: Time, to: Time, interval: Literals(['day', 'week', 'month'] as const),
+  currency: Nullable(Currency),
+  data: Type.Array(Type.Object({
+    currency: Currency, starting_mrr: Minor('MRR at `from`'),
+    periods: Type.Array(Type.Object({
+      start: Time, end: Time, mrr: Minor('MRR at the end of the period'), arr: Minor('12 × mrr'),
+      paying_customers: Type.Integer({ description: 'Customers with MRR at the end of the period' }),
+      movements: MrrMovements,
+      usage_revenue: Minor('Metered revenue: usage lines of issued invoices whose usage period starts in this period, net of their discounts'),
+    })),
+  }), { description: 'One series per currency, alphabetical (amounts of different currencies are never added); with `currency`, one series in it' }),
+});
+
 export const CREDIT_NOTE_REASONS = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'] as const;
 
 const CreditNoteLine = Type.Object({
@@ -719,6 +739,7 @@ export type DisputeObject = Static<typeof Dispute>;
 export type DunningPolicyObject = Static<typeof DunningPolicy>;
 export type DunningCaseObject = Static<typeof DunningCase>;
 export type RecoveryReportObject = Static<typeof RecoveryReport>;
+export type MrrReportObject = Static<typeof MrrReport>;
 export type FeatureObject = Static<typeof Feature>;
 export type ProductFeatureObject = Static<typeof ProductFeature>;
 export type MeterObject = Static<typeof Meter>;

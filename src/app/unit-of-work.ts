@@ -16,6 +16,22 @@ export class StaleWriteError extends Error {
   constructor(message: string) { super(message); this.name = 'StaleWriteError'; }
 }
 
+const REVISED_BY = new Set<EventType>(['subscription.created', 'subscription.updated', 'subscription.deleted', 'subscription.paused', 'subscription.resumed']);
+type SubscriptionLike = {
+  object?: unknown; id: string; customer: string; status: string; currency: string; discounts: string[];
+  items: { data: { price: string | { id: string }; quantity: number }[] };
+};
+
+/** What revenue analytics keeps of a subscription event's object: status, currency, items, discounts. */
+function revisionOf(type: EventType, object: unknown) {
+  const s = object as SubscriptionLike | null;
+  if (!REVISED_BY.has(type) || s?.object !== 'subscription') return null;
+  return {
+    subscription_id: s.id, customer_id: s.customer, status: s.status, currency: s.currency, discount_ids: s.discounts,
+    items: s.items.data.map((i) => ({ price: typeof i.price === 'string' ? i.price : i.price.id, quantity: i.quantity })),
+  };
+}
+
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 // bigint has no JSON form of its own; PostgreSQL casts the digits back exactly. Columns are
 // converted directly (the fast path); a bigint nested in a jsonb value takes the slow replacer.
@@ -89,6 +105,10 @@ export class UnitOfWork {
       account_id: this.actor.accountId, id: newId('event'), type, object_id: objectId,
       data: { object, ...extra }, request_id: this.actor.requestId, created_at: at, api_version: API_VERSION,
     }]);
+    // Every change of a subscription is announced by an event; its history rides on the same
+    // write, so revenue analytics can never miss one (the outbox itself is pruned later).
+    const revision = revisionOf(type, object);
+    if (revision) this.insertLater('subscription_revisions', [{ account_id: this.actor.accountId, id: newId('subscriptionRevision'), at, ...revision }]);
   }
 
   async flush(): Promise<void> {

@@ -119,6 +119,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/mrr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** MRR and ARR over business time, per period, with the movements that explain each change and metered revenue beside them */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Reporting currency: every figure converted into it with the uploaded exchange rates; default one series per currency */
+                    currency?: string;
+                    /** @description Start; default the first of the month 12 months before `to`: RFC 3339 time or unix seconds */
+                    from?: string;
+                    /** @description Length of each period; default month */
+                    interval?: "day" | "week" | "month";
+                    /** @description End, exclusive; default now: RFC 3339 time or unix seconds */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MrrReport"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/recovery": {
         parameters: {
             query?: never;
@@ -10467,6 +10530,64 @@ export interface components {
              * @description RFC 3339 UTC timestamp
              */
             start_time: string;
+        };
+        MrrReport: {
+            currency: string | null;
+            /** @description One series per currency, alphabetical (amounts of different currencies are never added); with `currency`, one series in it */
+            data: {
+                /** @description Lower-case ISO 4217 code */
+                currency: string;
+                periods: {
+                    /** @description 12 × mrr */
+                    arr: number;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC timestamp
+                     */
+                    end: string;
+                    /** @description What explains the change of MRR over the period: they add up to the end MRR minus the start MRR, exactly */
+                    movements: {
+                        /** @description MRR lost (negative) by customers who stopped paying */
+                        churn: number;
+                        /** @description Decreases (negative) of customers who still pay */
+                        contraction: number;
+                        /** @description Increases of customers who paid before and still do */
+                        expansion: number;
+                        /** @description With a reporting currency: what the change of exchange rates alone did to the starting MRR; 0 otherwise */
+                        fx_adjustment: number;
+                        /** @description MRR of customers paying for the first time */
+                        new: number;
+                        /** @description MRR of customers paying again after having stopped */
+                        reactivation: number;
+                    };
+                    /** @description MRR at the end of the period */
+                    mrr: number;
+                    /** @description Customers with MRR at the end of the period */
+                    paying_customers: number;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC timestamp
+                     */
+                    start: string;
+                    /** @description Metered revenue: usage lines of issued invoices whose usage period starts in this period, net of their discounts */
+                    usage_revenue: number;
+                }[];
+                /** @description MRR at `from` */
+                starting_mrr: number;
+            }[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            from: string;
+            interval: "day" | "week" | "month";
+            /** @enum {string} */
+            object: "mrr_report";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            to: string;
         };
         Notification: {
             /** @description Tries to hand it over so far */

@@ -96,6 +96,7 @@ export const ERRORS = {
   feature_inactive: { status: 400, type: 'invalid_request_error', message: 'The feature is archived: it cannot be attached to a product or granted anew.' },
   meter_event_name_taken: { status: 400, type: 'invalid_request_error', message: 'Another active meter of the account already has this event_name.' },
   meter_event_meter_unknown: { status: 400, type: 'invalid_request_error', message: 'No active meter of the account has the event\'s event_name (unknown, or its meter is inactive).' },
+  exchange_rate_missing: { status: 400, type: 'invalid_request_error', message: 'A figure in another currency has no exchange rate into the reporting currency in force at its date.' },
   meter_event_customer_unknown: { status: 400, type: 'invalid_request_error', message: 'The customer named in the event\'s payload is not a customer of the account.' },
   meter_event_value_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s value is missing or is not a finite number or numeric string (at most 20 integer and 12 fractional digits); for unique_count, not text of at most 200 characters.' },
   billing_alert_archived: { status: 400, type: 'invalid_request_error', message: 'The alert is archived: it cannot be activated or deactivated again.' },

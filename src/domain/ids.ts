@@ -22,6 +22,7 @@ export const ID_PREFIX = {
   alert: 'alrt',
   subscription: 'sub',
   subscriptionItem: 'si',
+  subscriptionRevision: 'srev',
   invoice: 'in',
   invoiceLine: 'il',
   invoiceItem: 'ii',

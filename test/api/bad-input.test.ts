@@ -554,6 +554,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'recovery: a range that ends before it starts', method: 'GET', url: '/v1/analytics/recovery?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z', code: 'parameter_invalid', param: 'from' },
       { name: 'recovery: a currency that is no code', method: 'GET', url: '/v1/analytics/recovery?currency=dollars', code: 'parameter_invalid', param: 'currency' },
       { name: 'recovery: an unknown filter', method: 'GET', url: '/v1/analytics/recovery?account=acct_x', code: 'parameter_unknown', param: 'account' },
+      { name: 'mrr: a from that is no time', method: 'GET', url: '/v1/analytics/mrr?from=last-year', code: 'parameter_invalid', param: 'from' },
+      { name: 'mrr: an interval it does not know', method: 'GET', url: '/v1/analytics/mrr?interval=quarter', code: 'parameter_invalid', param: 'interval' },
+      { name: 'mrr: a reporting currency that is no code', method: 'GET', url: '/v1/analytics/mrr?currency=euros', code: 'parameter_invalid', param: 'currency' },
+      { name: 'mrr: a currency ISO 4217 does not have', method: 'GET', url: '/v1/analytics/mrr?currency=zzz', code: 'currency_invalid', param: 'currency' },
     ],
     'POST /v1/billing/meters': [
       { name: 'missing event_name', url: '/v1/billing/meters', body: { display_name: 'x', default_aggregation: { formula: 'sum' } }, code: 'parameter_missing', param: 'event_name' },

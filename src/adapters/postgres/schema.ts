@@ -98,6 +98,10 @@ export interface UsageBillingsTable {
   period_start: Ts; period_end: Ts; quantity: string; amount: bigint; invoice_id: string | null; credit_note_id: string | null;
   kind: string; settled: Defaulted<boolean>; created_at: Ts;
 }
+export interface SubscriptionRevisionsTable {
+  account_id: string; id: string; subscription_id: string; customer_id: string; at: Ts; status: string; currency: string;
+  items: Json; discount_ids: string[];
+}
 export interface MeterEventAdjustmentsTable {
   account_id: string; id: string; identifier: string; type: string; meter_id: string; customer_id: string; timestamp: Ts; created_at: Ts;
 }
@@ -301,6 +305,7 @@ export interface DB {
   prices: PricesTable;
   usage_billings: UsageBillingsTable;
   meter_event_adjustments: MeterEventAdjustmentsTable;
+  subscription_revisions: SubscriptionRevisionsTable;
   payment_methods: PaymentMethodsTable;
   gateways: GatewaysTable;
   routing_rules: RoutingRulesTable;

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { getMrrReport } from '../../app/analytics/mrr.ts';
 import { getRecoveryReport } from '../../app/analytics/recovery.ts';
 import type { Deps } from '../../app/ports.ts';
 import { actorOf } from '../auth.ts';
@@ -21,4 +22,16 @@ export function analyticsRoutes(app: App, deps: Deps) {
       }, { additionalProperties: false }),
     },
   }, async (req) => await getRecoveryReport(deps, actorOf(req).accountId, req.query));
+
+  app.get('/v1/analytics/mrr', {
+    schema: {
+      tags: ['analytics'], summary: 'MRR and ARR over business time, per period, with the movements that explain each change and metered revenue beside them',
+      response: replies(ref('MrrReport')),
+      querystring: Type.Object({
+        from: Bound('Start; default the first of the month 12 months before `to`'), to: Bound('End, exclusive; default now'),
+        interval: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { description: 'Length of each period; default month' })),
+        currency: Type.Optional(Type.String({ pattern: '^[a-zA-Z]{3}$', description: 'Reporting currency: every figure converted into it with the uploaded exchange rates; default one series per currency' })),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => await getMrrReport(deps, actorOf(req).accountId, req.query));
 }

@@ -1,0 +1,58 @@
+import { sql } from 'kysely';
+import { mrrSteps, type Interval, type MrrDiscount, type MrrPrice, type MrrRevision, type Step } from '../../domain/analytics/mrr.ts';
+import { priceModelOf } from '../catalog/catalog.ts';
+import { priceIn } from '../catalog/price-currencies.ts';
+import type { Deps } from '../ports.ts';
+
+type Db = Deps['db'];
+
+/** One subscription's history: whose, in which currency, its revisions and its MRR over time. */
+export type Track = { subscription: string; customer: string; currency: string; revisions: MrrRevision[]; steps: Step[] };
+
+/**
+ * The account's book up to `to`: every subscription's revisions (status, currency, items,
+ * discounts, in time order) and its MRR as a step function of time. One read of the revisions,
+ * one of their prices, one of their discounts, whatever the book's size.
+ */
+export async function loadBook(db: Db, accountId: string, to: Date): Promise<Track[]> {
+  const revisions = await db.selectFrom('subscription_revisions').selectAll().where('account_id', '=', accountId).where('at', '<', to)
+    .orderBy('subscription_id').orderBy('at').orderBy('id').execute();
+  if (revisions.length === 0) return [];
+  const priceIds = [...new Set(revisions.flatMap((r) => (r.items as { price: string }[]).map((i) => i.price)))];
+  const discountIds = [...new Set(revisions.flatMap((r) => r.discount_ids))];
+  const [priceRows, discountRows] = await Promise.all([
+    db.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', '=', sql<string>`any(${priceIds}::text[])`).execute(),
+    discountIds.length ? db.selectFrom('discounts').innerJoin('coupons', (j) => j.onRef('coupons.account_id', '=', 'discounts.account_id').onRef('coupons.id', '=', 'discounts.coupon_id'))
+      .select(['discounts.id', 'discounts.starts_at', 'discounts.ends_at', 'coupons.percent_off', 'coupons.amount_off', 'coupons.currency', 'coupons.duration', 'coupons.applies_to_products'])
+      .where('discounts.account_id', '=', accountId).where('discounts.id', '=', sql<string>`any(${discountIds}::text[])`).execute() : [],
+  ]);
+  const discounts = new Map<string, MrrDiscount>(discountRows.map((d) => [d.id, {
+    id: d.id, percent_off: d.percent_off, amount_off: d.amount_off, currency: d.currency, products: d.applies_to_products,
+    startsAt: d.starts_at, endsAt: d.ends_at, recurring: d.duration !== 'once',
+  }]));
+  // Prices as billed in each currency their subscriptions are in; licensed recurring ones only.
+  const pricesIn = new Map<string, Map<string, MrrPrice>>();
+  const pricesFor = (currency: string) => {
+    let m = pricesIn.get(currency);
+    if (m) return m;
+    m = new Map();
+    for (const row of priceRows) {
+      const p = priceIn(row, currency);
+      if (!p || !p.recurring_interval || p.usage_type === 'metered') continue;
+      m.set(p.id, { product: p.product_id, model: priceModelOf(p), interval: p.recurring_interval as Interval, intervalCount: p.recurring_interval_count ?? 1, metered: false });
+    }
+    pricesIn.set(currency, m);
+    return m;
+  };
+  const out: Track[] = [];
+  for (let i = 0; i < revisions.length;) {
+    let j = i;
+    while (j < revisions.length && revisions[j]!.subscription_id === revisions[i]!.subscription_id) j++;
+    const mine: MrrRevision[] = revisions.slice(i, j).map((r) => ({ at: r.at, status: r.status, currency: r.currency, items: r.items as MrrRevision['items'], discountIds: r.discount_ids }));
+    const last = revisions[j - 1]!;
+    out.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, steps: mrrSteps(mine, pricesFor(last.currency), discounts) });
+    i = j;
+  }
+  return out;
+}
+

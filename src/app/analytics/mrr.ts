@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import { boundaries, movementOf, valueAt, MOVEMENTS, type MovementKind } from '../../domain/analytics/mrr.ts';
+import { normalizeCurrency } from '../../domain/currency.ts';
+import { invalid } from '../../domain/errors.ts';
+import type { Deps } from '../ports.ts';
+import type { MrrReportObject } from '../resources.ts';
+import { loadBook, type Track } from './book.ts';
+import { instant } from './recovery.ts';
+
+export type MrrQuery = { from?: string | undefined; to?: string | undefined; interval?: 'day' | 'week' | 'month' | undefined; currency?: string | undefined };
+type Db = Deps['db'];
+// Daily figures over a year and a bit; more is a request for a data export, not a chart.
+const MAX_PERIODS = 400;
+const DEFAULT_MONTHS = 12;
+
+/** Converts an amount of `currency` at an instant into the reporting currency (identity without one). */
+export type Converter = (amount: bigint, currency: string, at: Date) => bigint;
+
+/** Metered revenue per currency, by the start of the usage period: usage lines of issued invoices, net of their discounts. */
+async function usageLines(db: Db, accountId: string, from: Date, to: Date) {
+  return await sql<{ currency: string; period_start: Date; net: string }>`
+    SELECT i.currency, l.period_start,
+      (l.amount - coalesce((SELECT sum((d->>'amount')::bigint) FROM jsonb_array_elements(l.discount_amounts) d), 0))::text AS net
+    FROM invoice_lines l JOIN invoices i ON i.account_id = l.account_id AND i.id = l.invoice_id
+    WHERE l.account_id = ${accountId} AND l.kind IN ('usage', 'usage_adjustment', 'minimum_true_up')
+      AND i.status IN ('open', 'paid', 'uncollectible') AND l.period_start >= ${from} AND l.period_start < ${to}`.execute(db).then((r) => r.rows);
+}
+
+type Key = string; // customer and currency
+const emptyMovements = () => Object.fromEntries([...MOVEMENTS, 'fx_adjustment'].map((k) => [k, 0n])) as Record<MovementKind | 'fx_adjustment', bigint>;
+
+/** The MRR report of an account: one series per currency, or, with a converter, one in the reporting currency. */
+export function mrrSeries(all: Track[], usage: Awaited<ReturnType<typeof usageLines>>, edges: Date[], reporting: string | null, convert: Converter) {
+  const currencies = reporting ? [reporting] : [...new Set([...all.map((t) => t.currency), ...usage.map((u) => u.currency)])].sort();
+  return currencies.map((currency) => {
+    const mine = reporting ? all : all.filter((t) => t.currency === currency);
+    // A customer's MRR per original currency, as a sum of its subscriptions' steps.
+    const keys = new Map<Key, { currency: string; tracks: Track[] }>();
+    for (const t of mine) {
+      const k = `${t.customer}\u0000${t.currency}`;
+      const e = keys.get(k) ?? { currency: t.currency, tracks: [] };
+      e.tracks.push(t);
+      keys.set(k, e);
+    }
+    const at = (k: Key, when: Date) => keys.get(k)!.tracks.reduce((s, t) => s + valueAt(t.steps, when), 0n);
+    // When each customer first paid (in any of its subscriptions of this series).
+    const firstPaid = new Map<Key, number>();
+    for (const [k, e] of keys) {
+      const first = Math.min(...e.tracks.flatMap((t) => t.steps.filter((s) => s.mrr > 0n).map((s) => s.at.getTime())));
+      if (Number.isFinite(first)) firstPaid.set(k, first);
+    }
+    const conv = (amount: bigint, c: string, when: Date) => (reporting ? convert(amount, c, when) : amount);
+    const total = (when: Date) => [...keys.keys()].reduce((s, k) => s + conv(at(k, when), keys.get(k)!.currency, when), 0n);
+    const periods = edges.slice(1).map((end, n) => {
+      const start = edges[n]!;
+      const movements = emptyMovements();
+      let paying = 0;
+      for (const [k, e] of keys) {
+        const before = at(k, start), after = at(k, end);
+        if (after > 0n) paying++;
+        // Movements at the end's rate; what the rate alone did to the start is fx_adjustment.
+        const startNow = conv(before, e.currency, end);
+        movements.fx_adjustment += startNow - conv(before, e.currency, start);
+        const kind = movementOf(before, after, (firstPaid.get(k) ?? Infinity) < start.getTime());
+        if (kind) movements[kind] += conv(after, e.currency, end) - startNow;
+      }
+      const usageRevenue = usage.filter((u) => (reporting || u.currency === currency) && u.period_start >= start && u.period_start < end)
+        .reduce((s, u) => s + conv(BigInt(u.net), u.currency, end), 0n);
+      const mrr = total(end);
+      return {
+        start: start.toISOString(), end: end.toISOString(), mrr: Number(mrr), arr: Number(mrr * 12n), paying_customers: paying,
+        movements: Object.fromEntries(Object.entries(movements).map(([k, v]) => [k, Number(v)])) as MrrReportObject['data'][number]['periods'][number]['movements'],
+        usage_revenue: Number(usageRevenue),
+      };
+    });
+    return { currency, starting_mrr: Number(total(edges[0]!)), periods };
+  });
+}
+
+/** GET /v1/analytics/mrr: MRR and ARR over business time with the movements that explain each change. */
+export async function getMrrReport(deps: Pick<Deps, 'db' | 'clock'>, accountId: string, q: MrrQuery, convert?: Converter): Promise<MrrReportObject> {
+  const to = q.to !== undefined ? instant(q.to, 'to') : deps.clock.now();
+  const interval = q.interval ?? 'month';
+  const from = q.from !== undefined ? instant(q.from, 'from') : new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - DEFAULT_MONTHS, 1));
+  if (from >= to) throw invalid('parameter_invalid', 'from must be before to.', 'from');
+  const edges = boundaries(from, to, interval, MAX_PERIODS);
+  if (!edges) throw invalid('parameter_invalid', `at most ${MAX_PERIODS} ${interval}s from \`from\` to \`to\`.`, 'interval');
+  const reporting = q.currency === undefined ? null : normalizeCurrency(q.currency, 'currency');
+  const [all, usage] = await Promise.all([loadBook(deps.db, accountId, to), usageLines(deps.db, accountId, from, to)]);
+  const converter: Converter = convert ?? ((amount, currency) => {
+    if (currency === reporting) return amount;
+    throw invalid('exchange_rate_missing', `No exchange rate from ${currency} to ${reporting}: upload one with POST /v1/exchange_rates.`, 'currency');
+  });
+  return { object: 'mrr_report', from: from.toISOString(), to: to.toISOString(), interval, currency: reporting, data: mrrSeries(all, usage, edges, reporting, converter) };
+}
