@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/adapters/postgres/embedded.ts';
 import { migrate } from '../src/adapters/postgres/migrate.ts';
 import { withDatabase } from '../src/adapters/postgres/pool.ts';
+import { ensureWebBuilt } from '../src/web/build.ts';
 
 declare module 'vitest' {
   interface ProvidedContext { pgServerUrl: string; pgTemplate: string }
@@ -17,6 +18,8 @@ declare module 'vitest' {
  * run depends on what an earlier one left behind.
  */
 export default async function setup(project: TestProject) {
+  // The server the tests build serves the dashboard from dist/: build it first when stale.
+  await ensureWebBuilt();
   let embedded: EmbeddedServer | null = null;
   let dir: string | null = null;
   let serverUrl = process.env.DATABASE_URL;

@@ -13,6 +13,7 @@ import type { Deps } from '../app/ports.ts';
 import { systemClock } from '../adapters/clock.ts';
 import { loadConfig } from '../config.ts';
 import { buildServer } from '../http/server.ts';
+import { ensureWebBuilt } from '../web/build.ts';
 import { openDatabase, openRuntime } from '../runtime.ts';
 import { simulateCommand, type SimulateFlags } from '../sim/command.ts';
 import { startWorker } from '../worker/worker.ts';
@@ -36,10 +37,13 @@ async function run(opts: { api: boolean; worker: boolean }) {
   const { deps } = rt;
   let app: Awaited<ReturnType<typeof buildServer>> | null = null;
   if (opts.api) {
+    // A fresh clone's first start builds the dashboard (a few seconds); later starts find it built.
+    const built = await ensureWebBuilt();
+    if (built.length) console.log(`Built ${built.join(', ')} (web/ changed or was never built).`);
     const boot = await ensureDefaultAccount(deps.db, config.bootstrapKey);
     app = await buildServer(deps, { logLevel: config.logLevel });
     const address = await app.listen({ port: config.port, host: config.host });
-    console.log(`Rebill API listening on ${address}  (OpenAPI: ${address}/v1/openapi.json)`);
+    console.log(`Rebill API listening on ${address}  (OpenAPI: ${address}/v1/openapi.json; dashboard: ${address}/dashboard/)`);
     if (boot.created) console.log(`Account ${boot.account.id} created. Admin API key (shown once): ${boot.key?.secret}`);
     else if (boot.key) console.log(`Bootstrap key added as an admin key of ${boot.account.id}.`);
   }

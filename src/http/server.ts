@@ -47,6 +47,7 @@ import { recordRoutes } from './routes/records.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { subscriptionScheduleRoutes } from './routes/subscription-schedules.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
+import { serveWebApps } from './web-apps.ts';
 
 /** The HTTP API: thin routes over the application services. */
 /** `logStream`: where the request log goes (stdout when not given); tests read it back. */
@@ -138,6 +139,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   recordRoutes(app, deps);
   notificationRoutes(app, deps);
   paymentLinkRoutes(app, deps);
+  await serveWebApps(app);
   app.setNotFoundHandler((req, reply) => sendError(reply, new DomainError('route_missing', `No route ${req.method} ${req.url.split('?')[0]}`)));
   await app.ready();
   return app;

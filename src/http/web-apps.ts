@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { WEB_APPS, webDist } from '../web/build.ts';
+
+/**
+ * Serves the built browser apps from the API's own process: /dashboard/ and its assets. The
+ * pages call the same /v1 API as any client, so they add no route of their own that could skip
+ * a role check. An app not built yet answers 503 saying how to build it.
+ */
+export async function serveWebApps(app: FastifyInstance): Promise<void> {
+  for (const name of WEB_APPS) {
+    const dir = webDist(name);
+    const config = { public: true };
+    app.get(`/${name}`, { config, schema: { hide: true } }, async (_req, reply) => reply.redirect(`/${name}/`));
+    if (!existsSync(dir)) {
+      app.get(`/${name}/*`, { config, schema: { hide: true } }, async (_req, reply) =>
+        reply.code(503).type('text/plain').send(`The ${name} is not built yet: run \`npm run build:web\` (npm start does it for you).\n`));
+      continue;
+    }
+    // Files are public (the sign-in page must load without a key); the plugin takes no route
+    // config, so its routes get it as they are added, in a scope of their own.
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => { route.config = { ...(route.config as object | undefined), public: true }; });
+      await scope.register(fastifyStatic, {
+        root: dir, prefix: `/${name}/`, decorateReply: false, index: ['index.html'], schemaHide: true,
+        // Hashed asset names never change content; the page itself is always revalidated.
+        setHeaders: (reply, file) => reply.header('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+      });
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { advance, clockAt, customerWithCard, ok } from '../builders.ts';
+import { harness } from '../support.ts';
+
+/** The staff dashboard in a real browser (issue 19, points 2 and 5). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`);
+
+describe.skipIf(!haveChromium)('the dashboard in a real browser', async () => {
+  const h = await harness();
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  afterAll(async () => { await browser.close(); });
+  const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(tmpdir(), `rebill-dashboard-${name}.png`), fullPage: true });
+
+  // A small book: two monthly plans, one customer on each, in dollars.
+  const product = await ok(h, 'POST', '/v1/products', { name: 'Coffee club' });
+  const small = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 1500, nickname: 'Small box', recurring: { interval: 'month' } });
+  const large = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 4000, nickname: 'Large box', recurring: { interval: 'month' } });
+  const clock = await clockAt(h, '2026-12-10T00:00:00Z');
+  const alice = await customerWithCard(h, 'tok_visa', clock.id);
+  const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: alice.id, items: [{ price: small.id }] });
+  const bob = await ok(h, 'POST', '/v1/customers', { email: 'bob@example.com' });
+  const open = await ok(h, 'POST', '/v1/subscriptions', { customer: bob.id, items: [{ price: large.id }] });
+  await advance(h, clock.id, '2026-12-20T00:00:00Z');
+
+  async function signedIn(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${base}/dashboard/`);
+    await page.fill('input[aria-label="API key"]', h.key);
+    await page.click('text=Use key');
+    await page.waitForSelector('h1:has-text("Overview")');
+    return page;
+  }
+
+  it('signs in with an API key and shows the same MRR, ARR and paying customers as the API', async () => {
+    const page = await signedIn();
+    const api = await ok(h, 'GET', '/v1/analytics/mrr');
+    const usd = api.data.find((s: { currency: string }) => s.currency === 'usd');
+    const last = usd.periods[usd.periods.length - 1];
+    await page.waitForSelector('[data-testid="mrr-usd"]');
+    // Alice's 15.00 a month; Bob's subscription is incomplete (no card, its first invoice open): not revenue yet.
+    expect(last.mrr).toBe(1500);
+    expect(await page.textContent('[data-testid="mrr-usd"]')).toBe('USD 15.00');
+    expect(await page.textContent('[data-testid="arr-usd"]')).toBe('USD 180.00');
+    expect(await page.textContent('[data-testid="customers-usd"]')).toBe(String(last.paying_customers));
+    expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+    await shot(page, 'overview');
+    await page.close();
+  });
+
+  it('changes a plan after showing the proration preview, and the change is the API\'s', async () => {
+    const page = await signedIn();
+    await page.click('a:has-text("Subscriptions")');
+    await page.click(`tr:has-text("${alice.id}")`);
+    await page.selectOption('select[aria-label="New plan"]', large.id);
+    await page.click('button:has-text("Preview")');
+    await page.waitForSelector('[data-testid="proration-preview"]');
+    const preview = await ok(h, 'POST', '/v1/invoices/create_preview', { subscription: sub.id, subscription_details: { items: [{ id: sub.items.data[0].id, price: large.id }] } });
+    expect(await page.textContent('[data-testid="preview-total"]')).toBe(`USD ${(preview.total / 100).toFixed(2)}`);
+    await shot(page, 'plan-preview');
+    await page.click('button:has-text("Confirm change")');
+    await page.waitForSelector('[data-testid="proration-preview"]', { state: 'detached' });
+    const after = await ok(h, 'GET', `/v1/subscriptions/${sub.id}`);
+    expect(after.items.data[0].price.id).toBe(large.id);
+    await page.close();
+  });
+
+  it('pays an open invoice from the invoices page', async () => {
+    const invoice = await ok(h, 'GET', `/v1/invoices/${open.latest_invoice}`);
+    expect(invoice.status).toBe('open');
+    // Bob pays by card after all: a card on file, then Pay on screen.
+    const pm = await ok(h, 'POST', '/v1/payment_methods', { customer: bob.id, token: 'tok_visa' });
+    await ok(h, 'POST', `/v1/customers/${bob.id}`, { invoice_settings: { default_payment_method: pm.id } });
+    const page = await signedIn();
+    await page.click('a:has-text("Invoices")');
+    await page.click(`[data-invoice="${invoice.id}"] button:has-text("Pay")`);
+    await page.waitForSelector(`[data-invoice="${invoice.id}"] button:has-text("Pay")`, { state: 'detached' });
+    expect((await ok(h, 'GET', `/v1/invoices/${invoice.id}`)).status).toBe('paid');
+    await shot(page, 'invoices');
+    await page.close();
+  });
+});
