@@ -106,6 +106,7 @@ export const ERRORS = {
   metered_item_invalid: { status: 400, type: 'invalid_request_error', message: 'A metered price is billed by its usage: it takes no quantity, appears once per subscription, and cannot be added or swapped in mid-period.' },
   credit_grant_voided: { status: 400, type: 'invalid_request_error', message: 'The credit grant is voided: its remaining credit is gone, and it cannot be voided again or have its expiry changed.' },
   credit_grant_expired: { status: 400, type: 'invalid_request_error', message: 'The credit grant has expired: its expiry can no longer be changed.' },
+  exchange_rate_missing: { status: 400, type: 'invalid_request_error', message: 'Amounts in several currencies are reported in one, and a currency has no uploaded exchange rate into the reporting currency (nor the reverse) in effect on a day it is needed; upload one with POST /v1/exchange_rates.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.
@@ -125,6 +126,8 @@ export const ERRORS = {
   payment_in_progress: { status: 409, type: 'conflict_error', message: 'A payment for the invoice is still in progress.' },
   test_clock_advancing: { status: 409, type: 'conflict_error', message: 'The test clock is already advancing.' },
   billing_failure_retried: { status: 409, type: 'conflict_error', message: 'The billing failure was already retried.' },
+  // Not work in progress: the conflict is with history, which is never rewritten.
+  exchange_rate_exists: { status: 409, type: 'conflict_error', message: 'The pair already has a rate on this effective_date; rates are history and are not replaced (upload a rate for a later day instead).' },
 
   // Money.
   card_declined: { status: 402, type: 'card_error', message: 'The charge was declined; decline_code says why.' },
