@@ -52,6 +52,14 @@ describe('exchange rates: uploaded as dated history, used by analytics, never mi
     expect((await ok(h, 'GET', `/v1/exchange_rates/${eurJan.id}`)).rate).toBe('1.085');
   });
 
+  it('lets exactly one of two simultaneous uploads of a pair and day through; the other is 409', async () => {
+    const body = { base_currency: 'cad', quote_currency: 'usd', rate: '0.73', effective_date: '2027-01-01' };
+    const answers = await Promise.all([post(body), post({ ...body, rate: '0.74' })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const rows = (await ok(h, 'GET', '/v1/exchange_rates?base_currency=cad')).data;
+    expect(rows).toEqual([answers.find((a) => a.status === 200)!.body]);
+  });
+
   it.each([
     ['an unknown currency', { base_currency: 'eur', quote_currency: 'abc', rate: '1', effective_date: '2027-01-01' }, 'currency_invalid', 'quote_currency'],
     ['gold, which is not money', { base_currency: 'xau', quote_currency: 'usd', rate: '1', effective_date: '2027-01-01' }, 'currency_invalid', 'base_currency'],
