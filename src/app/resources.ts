@@ -179,6 +179,13 @@ export const BillingAlert = Type.Object({
   created: Time, updated: Time,
 });
 
+export const ExchangeRate = Type.Object({
+  id: Type.String(), object: Type.Literal('exchange_rate'), base_currency: Currency, quote_currency: Currency,
+  rate: Type.String({ description: 'How many quote_currency units one base_currency unit is worth, an exact decimal (up to 12 decimals)' }),
+  effective_date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'The rate applies from 00:00 UTC of this day until the pair\'s next rate' }),
+  created: Time,
+});
+
 export const AlertTriggered = Type.Object({
   object: Type.Literal('billing.alert_triggered'), alert: BillingAlert, customer: Ref('cus', 'customer'), meter: Ref('mtr', 'meter'),
   value: Type.String({ description: 'The aggregated usage in the period when the alert fired, a decimal' }), gte: Type.String(),
@@ -747,6 +754,7 @@ export type CreditGrantObject = Static<typeof CreditGrant>;
 export type CreditBalanceSummaryObject = Static<typeof CreditBalanceSummary>;
 export type BillingAlertObject = Static<typeof BillingAlert>;
 export type AlertTriggeredObject = Static<typeof AlertTriggered>;
+export type ExchangeRateObject = Static<typeof ExchangeRate>;
 export type MeterEventSummaryObject = Static<typeof MeterEventSummary>;
 export type MeterEventObject = Static<typeof MeterEvent>;
 export type MeterEventAdjustmentObject = Static<typeof MeterEventAdjustment>;

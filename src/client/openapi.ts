@@ -3627,6 +3627,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exchange_rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List exchange rates, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only rates of this base currency */
+                    base_currency?: string;
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Only rates into this currency */
+                    quote_currency?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ExchangeRate"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Upload an exchange rate for a day (rates are history: one per pair and day, never replaced) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description ISO 4217 code of the currency one unit of which is priced */
+                        base_currency: string;
+                        /** @description YYYY-MM-DD: the rate applies from 00:00 UTC of this day until the pair's next rate */
+                        effective_date: string;
+                        /** @description ISO 4217 code of the currency the rate is expressed in */
+                        quote_currency: string;
+                        /** @description quote_currency units per base_currency unit, > 0, up to 12 decimals, e.g. "1.0850" */
+                        rate: string | number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExchangeRate"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exchange_rates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve an exchange rate */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExchangeRate"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/features": {
         parameters: {
             query?: never;
@@ -10105,6 +10283,24 @@ export interface components {
             sequence: number | null;
             /** @description e.g. invoice.paid */
             type: string;
+        };
+        ExchangeRate: {
+            /** @description Lower-case ISO 4217 code */
+            base_currency: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description The rate applies from 00:00 UTC of this day until the pair's next rate */
+            effective_date: string;
+            id: string;
+            /** @enum {string} */
+            object: "exchange_rate";
+            /** @description Lower-case ISO 4217 code */
+            quote_currency: string;
+            /** @description How many quote_currency units one base_currency unit is worth, an exact decimal (up to 12 decimals) */
+            rate: string;
         };
         Feature: {
             /** @description An archived feature grants nothing and cannot be attached or granted anew */

@@ -96,7 +96,6 @@ export const ERRORS = {
   feature_inactive: { status: 400, type: 'invalid_request_error', message: 'The feature is archived: it cannot be attached to a product or granted anew.' },
   meter_event_name_taken: { status: 400, type: 'invalid_request_error', message: 'Another active meter of the account already has this event_name.' },
   meter_event_meter_unknown: { status: 400, type: 'invalid_request_error', message: 'No active meter of the account has the event\'s event_name (unknown, or its meter is inactive).' },
-  exchange_rate_missing: { status: 400, type: 'invalid_request_error', message: 'A figure in another currency has no exchange rate into the reporting currency in force at its date.' },
   meter_event_customer_unknown: { status: 400, type: 'invalid_request_error', message: 'The customer named in the event\'s payload is not a customer of the account.' },
   meter_event_value_invalid: { status: 400, type: 'invalid_request_error', message: 'The event\'s value is missing or is not a finite number or numeric string (at most 20 integer and 12 fractional digits); for unique_count, not text of at most 200 characters.' },
   billing_alert_archived: { status: 400, type: 'invalid_request_error', message: 'The alert is archived: it cannot be activated or deactivated again.' },
@@ -107,6 +106,7 @@ export const ERRORS = {
   metered_item_invalid: { status: 400, type: 'invalid_request_error', message: 'A metered price is billed by its usage: it takes no quantity, appears once per subscription, and cannot be added or swapped in mid-period.' },
   credit_grant_voided: { status: 400, type: 'invalid_request_error', message: 'The credit grant is voided: its remaining credit is gone, and it cannot be voided again or have its expiry changed.' },
   credit_grant_expired: { status: 400, type: 'invalid_request_error', message: 'The credit grant has expired: its expiry can no longer be changed.' },
+  exchange_rate_missing: { status: 400, type: 'invalid_request_error', message: 'Amounts in several currencies are reported in one, and a currency has no uploaded exchange rate into the reporting currency (nor the reverse) in effect on a day it is needed; upload one with POST /v1/exchange_rates.' },
   subscription_status_invalid: { status: 400, type: 'invalid_request_error', message: 'The subscription\'s status does not allow this change.' },
 
   // Authentication and roles.
@@ -126,6 +126,8 @@ export const ERRORS = {
   payment_in_progress: { status: 409, type: 'conflict_error', message: 'A payment for the invoice is still in progress.' },
   test_clock_advancing: { status: 409, type: 'conflict_error', message: 'The test clock is already advancing.' },
   billing_failure_retried: { status: 409, type: 'conflict_error', message: 'The billing failure was already retried.' },
+  // Not work in progress: the conflict is with history, which is never rewritten.
+  exchange_rate_exists: { status: 409, type: 'conflict_error', message: 'The pair already has a rate on this effective_date; rates are history and are not replaced (upload a rate for a later day instead).' },
 
   // Money.
   card_declined: { status: 402, type: 'card_error', message: 'The charge was declined; decline_code says why.' },

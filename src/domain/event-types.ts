@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   'dispute.created', 'dispute.updated', 'dispute.closed',
   'dunning_case.created', 'dunning_case.updated', 'dunning_case.closed', 'dunning_case.merchant_action_required',
   'entitlements.updated',
+  'exchange_rate.created',
   'feature.created', 'feature.updated',
   'gateway.created', 'gateway.updated',
   'invoice.created', 'invoice.finalized', 'invoice.updated', 'invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required',

@@ -29,6 +29,7 @@ export const ID_PREFIX = {
   balanceTransaction: 'cbtxn',
   subscriptionSchedule: 'sub_sched',
   taxRate: 'txr',
+  exchangeRate: 'fxr',
   coupon: 'co',
   discount: 'di',
   promotionCode: 'promo',

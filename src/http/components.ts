@@ -10,7 +10,7 @@ export const COMPONENTS = {
   Subscription: R.Subscription, SubscriptionSchedule: R.SubscriptionSchedule, Invoice: R.Invoice, InvoiceItem: R.InvoiceItem, TaxRate: R.TaxRate, WebhookEndpoint: R.WebhookEndpoint, Gateway: R.Gateway, GatewayHealth: R.GatewayHealth, RoutingRule: R.RoutingRule, WebhookDelivery: R.WebhookDelivery, Coupon: R.Coupon, PromotionCode: R.PromotionCode, Payment: R.Payment, CreditNote: R.CreditNote, Refund: R.Refund, Dispute: R.Dispute, DunningPolicy: R.DunningPolicy, DunningCase: R.DunningCase, RecoveryReport: R.RecoveryReport, MrrReport: R.MrrReport, TestClock: R.TestClock, BillingFailure: R.BillingFailure, Job: R.Job, Event: R.Event, Notification: R.Notification, NotificationTemplate: R.NotificationTemplate, PaymentLink: R.PaymentLink, Feature: R.Feature, ProductFeature: R.ProductFeature, Entitlement: R.Entitlement, EntitlementOverride: R.EntitlementOverride,
   Meter: R.Meter, MeterEventSummary: R.MeterEventSummary, MeterEvent: R.MeterEvent, MeterEventBatch: R.MeterEventBatch, MeterEventAdjustment: R.MeterEventAdjustment,
   CreditGrant: R.CreditGrant, CreditBalanceSummary: R.CreditBalanceSummary,
-  BillingAlert: R.BillingAlert,
+  BillingAlert: R.BillingAlert, ExchangeRate: R.ExchangeRate,
   AuditEntry: R.AuditEntry, Account: R.Account, Error: R.ErrorBody,
 } as const;
 export type ComponentName = keyof typeof COMPONENTS;

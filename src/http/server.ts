@@ -25,6 +25,7 @@ import { invoicePdfRoutes } from './routes/invoice-pdf.ts';
 import { accountRoutes } from './routes/account.ts';
 import { invoicePreviewRoutes } from './routes/invoice-previews.ts';
 import { taxRateRoutes } from './routes/tax-rates.ts';
+import { exchangeRateRoutes } from './routes/exchange-rates.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { routingRuleRoutes } from './routes/routing-rules.ts';
@@ -115,6 +116,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   accountRoutes(app, deps);
   invoicePreviewRoutes(app, deps);
   taxRateRoutes(app, deps);
+  exchangeRateRoutes(app, deps);
   webhookEndpointRoutes(app, deps);
   gatewayRoutes(app, deps);
   routingRuleRoutes(app, deps);

@@ -98,7 +98,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/subscription_schedules': ['get', 'post'], '/v1/subscription_schedules/{id}': ['get', 'post'],
       '/v1/subscription_schedules/{id}/cancel': ['post'], '/v1/subscription_schedules/{id}/release': ['post'],
       '/v1/test_clocks': ['get', 'post'], '/v1/test_clocks/{id}': ['get'], '/v1/test_clocks/{id}/advance': ['post'],
-      '/v1/tax_rates': ['get', 'post'], '/v1/tax_rates/{id}': ['get', 'post'], '/v1/coupons': ['get', 'post'], '/v1/coupons/{id}': ['get'],
+      '/v1/tax_rates': ['get', 'post'], '/v1/tax_rates/{id}': ['get', 'post'], '/v1/exchange_rates': ['get', 'post'], '/v1/exchange_rates/{id}': ['get'], '/v1/coupons': ['get', 'post'], '/v1/coupons/{id}': ['get'],
       '/v1/promotion_codes': ['get', 'post'], '/v1/promotion_codes/{id}': ['get', 'post'],
       '/v1/events': ['get'], '/v1/events/{id}': ['get'], '/v1/audit_log': ['get'],
       '/v1/credit_notes': ['get', 'post'], '/v1/credit_notes/preview': ['get'], '/v1/credit_notes/{id}': ['get'], '/v1/credit_notes/{id}/void': ['post'],

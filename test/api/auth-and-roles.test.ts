@@ -112,6 +112,7 @@ describe('roles', async () => {
   const grant = await ok(h, 'POST', '/v1/billing/credit_grants', grantBody);
   const alertBody = { alert_type: 'usage_threshold', title: 'Roles', usage_threshold: { gte: 10, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } };
   const alert = await ok(h, 'POST', '/v1/billing/alerts', alertBody);
+  const fxRate = await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.085', effective_date: '2027-01-01' });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -132,7 +133,8 @@ describe('roles', async () => {
     '/v1/billing/meters', `/v1/billing/meters/${meter.id}`,
     `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-12-01T00:00:00Z&end_time=2027-01-01T00:00:00Z`,
     '/v1/billing/credit_grants', `/v1/billing/credit_grants/${grant.id}`, `/v1/billing/credit_balance_summary?customer=${customer.id}`,
-    '/v1/billing/alerts', `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, `/v1/billing/alerts/${alert.id}`];
+    '/v1/billing/alerts', `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, `/v1/billing/alerts/${alert.id}`,
+    '/v1/exchange_rates', '/v1/exchange_rates?base_currency=eur&quote_currency=usd', `/v1/exchange_rates/${fxRate.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -162,6 +164,7 @@ describe('roles', async () => {
     { name: 'create a promotion code', url: '/v1/promotion_codes', body: { coupon: coupon.id }, needs: 'catalog' },
     { name: 'deactivate a promotion code', url: `/v1/promotion_codes/${promo.id}`, body: { active: false }, needs: 'catalog' },
     { name: 'register a tax rate', url: '/v1/tax_rates', body: { display_name: 'VAT', percentage: '20', inclusive: true }, needs: 'catalog' },
+    { name: 'upload an exchange rate', url: '/v1/exchange_rates', body: { base_currency: 'eur', quote_currency: 'usd', rate: '1.09', effective_date: '2027-02-01' }, needs: 'catalog' },
     { name: 'cancel a subscription', url: `/v1/subscriptions/${sub.id}/cancel`, body: { at_period_end: true }, needs: 'write' },
     { name: 'pay an invoice', url: `/v1/invoices/${sub.latest_invoice}/pay`, body: {}, needs: 'billing' },
     { name: 'void an invoice', url: `/v1/invoices/${sub.latest_invoice}/void`, body: {}, needs: 'billing' },

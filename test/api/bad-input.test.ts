@@ -73,6 +73,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bInvoice = bSub.latest_invoice as string;
   const taxRate = await ok(h, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true });
   const bTaxRate = await asOther('POST', '/v1/tax_rates', { display_name: 'B VAT', percentage: '19', inclusive: true });
+  const fx = (extra: Record<string, unknown> = {}) => ({ base_currency: 'eur', quote_currency: 'usd', rate: '1.085', effective_date: '2027-01-01', ...extra });
+  const bFxRate = await asOther('POST', '/v1/exchange_rates', fx());
   const bCoupon = await asOther('POST', '/v1/coupons', { duration: 'once', percent_off: 10 });
   // Credit notes: one issued and one voided on A's paid invoice, one refunded, and one of B's.
   const paidLine = (await ok(h, 'GET', `/v1/invoices/${paidInvoice}`)).lines.data[0].id as string;
@@ -460,6 +462,30 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'redeem_by in the past', url: '/v1/coupons', body: { duration: 'once', percent_off: 10, redeem_by: '2026-01-01T00:00:00Z' }, code: 'parameter_invalid', param: 'redeem_by' },
       { name: "another account's product", url: '/v1/coupons', body: { duration: 'once', percent_off: 10, applies_to: { products: [bProduct.id] } }, code: 'resource_missing', param: 'applies_to[products][0]' },
       { name: 'unknown field', url: '/v1/coupons', body: { duration: 'once', percent_off: 10, code: 'SAVE' }, code: 'parameter_unknown', param: 'code' },
+    ],
+    'POST /v1/exchange_rates': [
+      { name: 'missing rate', url: '/v1/exchange_rates', body: fx({ rate: undefined }), code: 'parameter_missing', param: 'rate' },
+      { name: 'missing effective_date', url: '/v1/exchange_rates', body: fx({ effective_date: undefined }), code: 'parameter_missing', param: 'effective_date' },
+      { name: 'an unknown base currency', url: '/v1/exchange_rates', body: fx({ base_currency: 'eru' }), code: 'currency_invalid', param: 'base_currency' },
+      { name: 'an unknown quote currency', url: '/v1/exchange_rates', body: fx({ quote_currency: 'usdollar' }), code: 'currency_invalid', param: 'quote_currency' },
+      { name: 'a currency that is a number', url: '/v1/exchange_rates', body: fx({ quote_currency: 840 }), code: 'parameter_invalid', param: 'quote_currency' },
+      { name: 'the same currency on both sides', url: '/v1/exchange_rates', body: fx({ quote_currency: 'EUR' }), code: 'parameter_invalid', param: 'quote_currency' },
+      { name: 'a rate of 0', url: '/v1/exchange_rates', body: fx({ rate: '0.000' }), code: 'parameter_invalid', param: 'rate' },
+      { name: 'a negative rate', url: '/v1/exchange_rates', body: fx({ rate: -1.085 }), code: 'parameter_invalid', param: 'rate' },
+      { name: 'a rate that is no number', url: '/v1/exchange_rates', body: fx({ rate: 'about 1.1' }), code: 'parameter_invalid', param: 'rate' },
+      { name: 'a rate in exponent notation', url: '/v1/exchange_rates', body: fx({ rate: '1e2' }), code: 'parameter_invalid', param: 'rate' },
+      { name: 'a rate with 13 decimals', url: '/v1/exchange_rates', body: fx({ rate: '1.0850000000001' }), code: 'parameter_invalid', param: 'rate' },
+      { name: 'a rate with 13 integer digits', url: '/v1/exchange_rates', body: fx({ rate: '1000000000000' }), code: 'parameter_invalid', param: 'rate' },
+      { name: 'a boolean rate', url: '/v1/exchange_rates', body: fx({ rate: true }), code: 'parameter_invalid', param: 'rate' },
+      { name: 'February 30', url: '/v1/exchange_rates', body: fx({ effective_date: '2027-02-30' }), code: 'parameter_invalid', param: 'effective_date' },
+      { name: 'month 13', url: '/v1/exchange_rates', body: fx({ effective_date: '2027-13-01' }), code: 'parameter_invalid', param: 'effective_date' },
+      { name: 'a timestamp for a day', url: '/v1/exchange_rates', body: fx({ effective_date: '2027-01-01T00:00:00Z' }), code: 'parameter_invalid', param: 'effective_date' },
+      { name: 'a day in another format', url: '/v1/exchange_rates', body: fx({ effective_date: '01/02/2027' }), code: 'parameter_invalid', param: 'effective_date' },
+      { name: 'a year before 1970', url: '/v1/exchange_rates', body: fx({ effective_date: '1969-12-31' }), code: 'parameter_invalid', param: 'effective_date' },
+      { name: 'list: an unknown currency', method: 'GET', url: '/v1/exchange_rates?base_currency=zzz', code: 'currency_invalid', param: 'base_currency' },
+      { name: 'list: an unknown filter', method: 'GET', url: '/v1/exchange_rates?currency=usd', code: 'parameter_unknown', param: 'currency' },
+      { name: 'get: an unknown id', method: 'GET', url: '/v1/exchange_rates/fxr_nope', code: 'resource_missing', param: 'id' },
+      { name: "get: another account's rate", method: 'GET', url: `/v1/exchange_rates/${bFxRate.id}`, code: 'resource_missing', param: 'id' },
     ],
     'POST /v1/tax_rates': [
       { name: 'missing percentage', url: '/v1/tax_rates', body: { display_name: 'VAT', inclusive: true }, code: 'parameter_missing', param: 'percentage' },
@@ -1077,6 +1103,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/subscriptions/:id/resume', `/v1/subscriptions/${active.id}/resume`, {}],
     ['POST /v1/invoices/create_preview', '/v1/invoices/create_preview', { subscription: active.id }],
     ['POST /v1/tax_rates', '/v1/tax_rates', { display_name: 'VAT', percentage: '20', inclusive: true }],
+    ['POST /v1/exchange_rates', '/v1/exchange_rates', fx({ effective_date: '2027-06-01' })],
     ['POST /v1/coupons', '/v1/coupons', { duration: 'once', percent_off: 10 }],
     ['POST /v1/promotion_codes', '/v1/promotion_codes', { coupon: coupon.id }],
     ['POST /v1/promotion_codes/:id', `/v1/promotion_codes/${promo.id}`, {}],

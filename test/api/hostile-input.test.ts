@@ -229,6 +229,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/promotion_codes': { coupon: coupon.id, code: 'HOSTILE-1', max_redemptions: 5, restrictions: { minimum_amount: 100, minimum_amount_currency: 'usd' } },
     'POST /v1/promotion_codes/:id': { active: true, metadata: { a: 'b' } },
     'POST /v1/tax_rates': { display_name: 'Sales tax', percentage: '8.875', inclusive: false }, 'POST /v1/tax_rates/:id': { display_name: 'Renamed' },
+    'POST /v1/exchange_rates': { base_currency: 'eur', quote_currency: 'usd', rate: '1.0850', effective_date: '2027-01-01' },
     'POST /v1/customers/:id/balance_transactions': { amount: -100, currency: 'usd' },
     'POST /v1/account': { name: 'Acme', address: { line1: '1 Main St', country: 'US' } },
     'POST /v1/credit_notes': { invoice: sub.latest_invoice, amount: 100, reason: 'order_change', memo: 'Goodwill' },

@@ -450,6 +450,19 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/events?type=billing.alert.updated&object_id=${JSON.parse(first.text).id}`)).data).toHaveLength(1);
   });
 
+  it('replays POST /v1/exchange_rates as the first answer, where a new key is refused as a second rate of the day', async () => {
+    const body = { base_currency: 'chf', quote_currency: 'usd', rate: '1.1234', effective_date: '2027-01-01' };
+    const first = await raw(h, '/v1/exchange_rates', body, 'fx-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/exchange_rates', body, 'fx-key-1', first);
+    expect(await everything(h)).toEqual(before);
+    const fresh = await raw(h, '/v1/exchange_rates', body, 'fx-key-2');
+    expect(fresh.status).toBe(409);
+    expect(JSON.parse(fresh.text).error).toMatchObject({ code: 'exchange_rate_exists', param: 'effective_date' });
+    expect((await ok(h, 'GET', '/v1/exchange_rates?base_currency=chf')).data).toEqual([JSON.parse(first.text)]);
+  });
+
   it('replays POST /v1/tax_rates: one rate, the same answer', async () => {
     const body = { display_name: 'Replayed VAT', percentage: '7.7', inclusive: true };
     const first = await raw(h, '/v1/tax_rates', body, 'tax-key-1');

@@ -17,11 +17,14 @@ import { harness, registeredRoutes, type Harness } from '../support.ts';
 const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'subscriptions', 'subscription_items', 'invoices',
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
   'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events',
-  'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions', 'usage_checks', 'billing_alerts', 'alert_triggers'];
+  'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions', 'usage_checks', 'billing_alerts', 'alert_triggers',
+  'exchange_rates'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
 const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
+/** The dashboard's built files: public, the same for everyone, holding no data (its pages read the API with the user's own credentials). */
+const WEB_ROUTES = ['GET /dashboard', 'GET /dashboard*'];
 
 /** Every row an account owns, as text, table by table. */
 async function accountData(h: Harness, accountId: string) {
@@ -121,6 +124,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const alert = await ok(h, 'POST', '/v1/billing/alerts', { alert_type: 'usage_threshold', title: 'A alert', usage_threshold: { gte: 1, meter: meter.id, filters: [{ type: 'customer', customer: unpaidCustomer.id }] } });
   await ok(h, 'POST', '/v1/billing/meter_events', { event_name: 'tenancy_calls', identifier: 'a-usage-2', payload: { customer: unpaidCustomer.id, value: '2' } });
   await runDueUsageChecks(h.deps, 'tenancy');
+  // An exchange rate for A's reports.
+  const fxRate = await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.085', effective_date: '2027-01-01' });
   const clockAlert = await ok(h, 'POST', '/v1/billing/alerts', { alert_type: 'usage_threshold', title: 'A clock alert', usage_threshold: { gte: 100, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } });
 
   const b = await createAccount(h.database.db, 'Other merchant');
@@ -178,6 +183,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/billing/meters/:id', url: `/v1/billing/meters/${meter.id}`, expect: 'missing' },
     { route: 'GET /v1/billing/meters', url: '/v1/billing/meters?limit=100', expect: 'empty' },
     { route: 'GET /v1/billing/alerts/:id', url: `/v1/billing/alerts/${alert.id}`, expect: 'missing' },
+    { route: 'GET /v1/exchange_rates/:id', url: `/v1/exchange_rates/${fxRate.id}`, expect: 'missing' },
+    { route: 'GET /v1/exchange_rates', url: '/v1/exchange_rates?limit=100', expect: 'empty' },
+    { route: 'GET /v1/exchange_rates', url: '/v1/exchange_rates?base_currency=eur&quote_currency=usd', expect: 'empty' },
     { route: 'GET /v1/billing/alerts', url: '/v1/billing/alerts?limit=100', expect: 'empty' },
     { route: 'GET /v1/billing/alerts', url: `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, expect: 'empty' },
     { route: 'GET /v1/billing/meters/:id/event_summaries', url: `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-01-01T00:00:00Z&end_time=2028-01-01T00:00:00Z`, expect: 'missing' },
@@ -344,6 +352,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/billing/alerts/:id/deactivate', url: `/v1/billing/alerts/${alert.id}/deactivate`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/billing/alerts/:id/archive', url: `/v1/billing/alerts/${clockAlert.id}/archive`, body: {}, expect: 'missing', param: 'id' },
     // B may use A's event name for its own meter; the events below then find B's meter, never A's customer.
+    // The same pair and day as A's rate: B's own history, no conflict with A's.
+    { route: 'POST /v1/exchange_rates', url: '/v1/exchange_rates', body: { base_currency: 'eur', quote_currency: 'usd', rate: '1.2', effective_date: '2027-01-01' }, expect: 'own' },
     { route: 'POST /v1/billing/meters', url: '/v1/billing/meters', body: { event_name: 'tenancy_calls', display_name: 'B calls', default_aggregation: { formula: 'sum' } }, expect: 'own' },
     { route: 'POST /v1/billing/meter_event_adjustments', url: '/v1/billing/meter_event_adjustments', body: { event_name: 'tenancy_calls', cancel: { identifier: 'a-usage-1' } }, expect: 'missing', param: 'cancel[identifier]' },
     { route: 'POST /v1/billing/meter_events', url: '/v1/billing/meter_events', body: { event_name: 'tenancy_calls', identifier: 'b-usage-1', payload: { customer: customer.id, value: '1' } }, expect: 'refused', code: 'meter_event_customer_unknown', param: 'payload[customer]' },
@@ -373,11 +383,26 @@ describe('one account cannot see or touch another account\'s objects', async () 
     const covered = [...new Set([...reads, ...writes].map((c) => c.route))].sort();
     const registered = registeredRoutes(h.app);
     expect(registered.length).toBeGreaterThan(15);
-    expect(registered).toEqual([...covered, ...PUBLIC_ROUTES, ...PAGE_ROUTES].sort());
+    expect(registered).toEqual([...covered, ...PUBLIC_ROUTES, ...PAGE_ROUTES, ...WEB_ROUTES].sort());
     const doc = await h.call('GET', '/v1/openapi.json', undefined, { key: null });
     const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)).sort();
     expect(documented).toEqual(covered);
+  });
+
+  it('the dashboard\'s files are served to anyone and hold no account\'s data: the same bytes without a key and with either account\'s', async () => {
+    const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    const page = await fetch(`${base}/dashboard/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = /src="(\/dashboard\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    for (const path of ['/dashboard/', script!]) {
+      const bodies = await Promise.all([null, h.key, b.key.secret].map(async (key) =>
+        await (await fetch(base + path, key ? { headers: { authorization: `Bearer ${key}` } } : {})).text()));
+      expect(new Set(bodies).size).toBe(1);
+      for (const id of [a.accountId, b.account.id, customer.id]) expect(bodies[0]).not.toContain(id);
+    }
   });
 
   it("A's card-update page opens only with A's signed token: the account or link named in it cannot be swapped, and B's key adds nothing", async () => {
@@ -456,7 +481,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body.error).toMatchObject({ code: 'unsubscribe_link_invalid', param: 'token' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1 UNION ALL SELECT account_id FROM meters WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1 UNION ALL SELECT account_id FROM meters WHERE id = $1 UNION ALL SELECT account_id FROM exchange_rates WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

@@ -83,9 +83,25 @@ describe('MRR and its movements over a hand-built book', async () => {
     expect(eur.periods.map((p: Period) => [p.mrr, p.movements.new])).toEqual([[5_000, 5_000], [5_000, 0], [5_000, 0], [5_000, 0]]);
   });
 
+  it('in a reporting currency: euros converted at each date\'s uploaded rate, and what the rate alone did shown as fx_adjustment', async () => {
+    await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.10', effective_date: '2027-01-01' });
+    await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.20', effective_date: '2027-03-01' });
+    const r = await ok(h, 'GET', '/v1/analytics/mrr?from=2027-01-01T00:00:00Z&to=2027-05-01T00:00:00Z&currency=usd');
+    expect(r.currency).toBe('usd');
+    expect(r.data).toHaveLength(1);
+    // EUR 50.00 is USD 55.00 at 1.10 and USD 60.00 from March 1 (February's end) at 1.20.
+    expect(r.data[0].periods.map((p: Period) => [p.start.slice(0, 7), p.mrr, p.movements])).toEqual([
+      ['2027-01', 16_000, { ...none, new: 10_500 + 5_500 }],
+      ['2027-02', 16_500, { ...none, expansion: 2_000, contraction: -2_000, fx_adjustment: 500 }],
+      ['2027-03', 14_000, { ...none, expansion: 500, churn: -3_000 }],
+      ['2027-04', 15_000, { ...none, reactivation: 1_000 }],
+    ]);
+  });
+
   it('a reporting currency without uploaded rates is refused, naming the currency', async () => {
-    const r = await h.call('GET', '/v1/analytics/mrr?from=2027-01-01T00:00:00Z&to=2027-05-01T00:00:00Z&currency=usd');
+    const r = await h.call('GET', '/v1/analytics/mrr?from=2027-01-01T00:00:00Z&to=2027-05-01T00:00:00Z&currency=gbp');
     expect([r.status, r.body.error.code, r.body.error.param]).toEqual([400, 'exchange_rate_missing', 'currency']);
+    expect(r.body.error.message).toMatch(/No exchange rate from (usd|eur) to gbp/);
   });
 
   it('refuses a range of more periods than a chart can show, and an empty range', async () => {

@@ -5,6 +5,8 @@ import type { DB } from './schema.ts';
 
 // int8 comes back as bigint (money is never a JS float); numeric stays a string for decimal.js.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
+// A date is a calendar day ("2027-01-31"), not an instant: the driver would make it local midnight.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export type Database = { db: Kysely<DB>; pool: pg.Pool; close: () => Promise<void> };
 

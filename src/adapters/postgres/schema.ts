@@ -267,6 +267,14 @@ export interface BillingAlertsTable {
 export interface AlertTriggersTable {
   account_id: string; alert_id: string; period_start: Ts; period_end: Ts; one_time: boolean; value: string; created_at: Ts;
 }
+/** Migration 045 (issue 19): exchange rates the merchant uploads, for reporting in one currency. */
+export interface ExchangeRatesTable {
+  account_id: string; id: string; base_currency: string; quote_currency: string;
+  /** numeric, as PostgreSQL writes it ("1.0850"); decimal.js reads it exactly. */
+  rate: string;
+  /** date, as "YYYY-MM-DD" (pool.ts keeps dates as text: no time zone can shift them). */
+  effective_date: string; created_at: Ts;
+}
 export interface CustomerEntitlementsTable {
   account_id: string; customer_id: string; test_clock_id: string | null;
   entitlements: ColumnType<unknown, string | undefined, string>; recheck_at: Ts | null; updated_at: Ts | null;
@@ -323,6 +331,7 @@ export interface DB {
   usage_checks: UsageChecksTable;
   billing_alerts: BillingAlertsTable;
   alert_triggers: AlertTriggersTable;
+  exchange_rates: ExchangeRatesTable;
   subscriptions: SubscriptionsTable;
   subscription_items: SubscriptionItemsTable;
   subscription_schedules: SubscriptionSchedulesTable;

@@ -5,6 +5,7 @@ import { invalid } from '../../domain/errors.ts';
 import type { Deps } from '../ports.ts';
 import type { MrrReportObject } from '../resources.ts';
 import { loadBook, type Track } from './book.ts';
+import { conversionsFor, loadRates } from './exchange.ts';
 import { instant } from './recovery.ts';
 
 export type MrrQuery = { from?: string | undefined; to?: string | undefined; interval?: 'day' | 'week' | 'month' | undefined; currency?: string | undefined };
@@ -87,9 +88,9 @@ export async function getMrrReport(deps: Pick<Deps, 'db' | 'clock'>, accountId: 
   if (!edges) throw invalid('parameter_invalid', `at most ${MAX_PERIODS} ${interval}s from \`from\` to \`to\`.`, 'interval');
   const reporting = q.currency === undefined ? null : normalizeCurrency(q.currency, 'currency');
   const [all, usage] = await Promise.all([loadBook(deps.db, accountId, to), usageLines(deps.db, accountId, from, to)]);
-  const converter: Converter = convert ?? ((amount, currency) => {
-    if (currency === reporting) return amount;
-    throw invalid('exchange_rate_missing', `No exchange rate from ${currency} to ${reporting}: upload one with POST /v1/exchange_rates.`, 'currency');
-  });
+  // Rates are looked up as figures are converted: a missing one stops the report with an error
+  // naming the pair and the day. Nothing (a zero, the reporting currency itself) needs no rate.
+  const conversions = reporting && !convert ? conversionsFor(await loadRates(deps.db, accountId), [], reporting) : null;
+  const converter: Converter = convert ?? ((amount, currency, at) => (amount === 0n || currency === reporting ? amount : conversions!.convert(amount, currency, at)));
   return { object: 'mrr_report', from: from.toISOString(), to: to.toISOString(), interval, currency: reporting, data: mrrSeries(all, usage, edges, reporting, converter) };
 }
