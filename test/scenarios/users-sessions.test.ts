@@ -170,6 +170,16 @@ describe('dashboard users and sessions', async () => {
     expect(audit[1]).toMatchObject({ action: 'user.updated', actor: `user:${admin.id}`, before: { disabled: false }, after: { disabled: true } });
   });
 
+  it("a session acts with the user's current role: a change applies to it at once", async () => {
+    const s = await signedIn(h, 'rita@example.com', PASSWORD);
+    expect((await asUser(h, s)('POST', '/v1/customers', {})).status).toBe(403);
+    await ok(h, 'POST', `/v1/users/${reader.id}`, { role: 'support' });
+    expect((await asUser(h, s)('POST', '/v1/customers', {})).status).toBe(200);
+    expect((await asUser(h, s)('GET', '/v1/sessions/current')).body.role).toBe('support');
+    await ok(h, 'POST', `/v1/users/${reader.id}`, { role: 'read_only' });
+    expect((await asUser(h, s)('POST', '/v1/customers', {})).body.error.code).toBe('insufficient_role');
+  });
+
   it('a new password ends the user\'s sessions; the old one no longer signs in', async () => {
     const s = await signedIn(h, 'rita@example.com', PASSWORD);
     await ok(h, 'POST', `/v1/users/${reader.id}`, { password: 'a brand new passphrase' });
@@ -228,6 +238,19 @@ describe('sign-in throttling and enumeration', async () => {
     // Signed in: the email's failures are forgiven.
     expect((await signIn(h, 'sam@example.com', 'one more wrong guess')).status).toBe(401);
     expect((await signIn(h, 'sam@example.com', PASSWORD)).status).toBe(200);
+  });
+
+  it('holds across processes: a burst of guesses spread over two servers checks at most 5 passwords', async () => {
+    h.clock.advanceMs(16 * 60_000);
+    const second = await buildServer(h.deps, { logLevel: 'silent' });
+    const bases = [await second.listen({ port: 0, host: '127.0.0.1' }), `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`];
+    const guess = (i: number) => fetch(`${bases[i % 2]}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'sam@example.com', password: `burst guess ${i}` }) }).then((r) => r.status);
+    const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => guess(i)));
+    await second.close();
+    expect(statuses.filter((x) => x === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.every((x) => x === 401 || x === 429)).toBe(true);
+    expect(statuses.filter((x) => x === 429).length).toBeGreaterThanOrEqual(5);
   });
 
   it('refuses a client address after 20 failures across emails, whatever the email', async () => {
