@@ -58,6 +58,7 @@ export function makeDeps(database: Database, log: Logger, config: Pick<Config, '
     recoveryDelayMs: config.recoveryDelayMs,
     workerId: `${os.hostname()}:${process.pid}`,
     eventRetentionDays: config.eventRetentionDays,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     gatewayFactories: gatewayFactories(database.db, config.sandboxLatencyMs, { allowHttp: config.webhooksAllowHttp ?? false, allowPrivate: config.webhooksAllowPrivate ?? false }),
     ...(config.secretKey ? { secrets: new SecretBox(config.secretKey), webhooks: webhooksOf({ ...config, secretKey: config.secretKey }) } : {}),
     ...(config.secretKey && config.publicUrl ? { notifications: notificationsOf({ ...config, publicUrl: config.publicUrl, mailFrom: config.mailFrom ?? 'billing@rebill.local' }, config.secretKey) } : {}),

@@ -182,6 +182,8 @@ export type Deps = {
   eventRetentionDays?: number;
   /** The job kinds and polled duties the worker runs; Rebill's own when not given (jobs/registry.ts). */
   jobs?: JobCatalogue;
+  /** Where people reach this Rebill (REBILL_PUBLIC_URL); an http:// one means session cookies are not marked Secure. */
+  publicUrl?: string;
   /** Customer emails and texts; without it (or without the channel's adapter), messages are `failed` until an operator resends them. */
   notifications?: NotificationDeps;
 };

@@ -13,6 +13,7 @@ import { PAYMENT_ATTEMPT_STATUSES } from '../domain/payment-attempt-status.ts';
 import { TAX_EXEMPT, TAX_ID_TYPES, type TaxIdType } from '../domain/customer-tax.ts';
 import { NOTIFICATION_KINDS } from '../domain/notification-templates.ts';
 import { FORMULAS } from '../domain/usage/aggregate.ts';
+import { ROLES } from './accounts/accounts.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -718,6 +719,20 @@ export const Account = Type.Object({
   created: Time, updated: Time,
 });
 
+/** A person who signs in to the dashboard; acts with the same role model as an API key. */
+export const User = Type.Object({
+  id: Type.String(), object: Type.Literal('user'), email: Type.String({ description: 'Lower-cased; unique across every account (sign-in is by email)' }),
+  role: Literals(ROLES), disabled: Type.Boolean({ description: 'A disabled user cannot sign in, and their sessions stop working at once' }),
+  last_sign_in: Nullable(Time), created: Time, updated: Time,
+});
+
+/** A signed-in dashboard session. The session token itself travels only in the rebill_session cookie. */
+export const Session = Type.Object({
+  id: Type.String(), object: Type.Literal('session'), user: User, role: Literals(ROLES),
+  csrf_token: Type.String({ description: 'Send it as the x-csrf-token header on every request other than GET made with the cookie' }),
+  created: Time, expires_at: Time,
+});
+
 export type CustomerObject = Static<typeof Customer>;
 export type CustomerBalanceTransactionObject = Static<typeof CustomerBalanceTransaction>;
 export type ProductObject = Static<typeof Product>;
@@ -729,6 +744,8 @@ export type SubscriptionScheduleObject = Static<typeof SubscriptionSchedule>;
 export type CouponObject = Static<typeof Coupon>;
 export type PromotionCodeObject = Static<typeof PromotionCode>;
 export type TaxRateObject = Static<typeof TaxRate>;
+export type UserObject = Static<typeof User>;
+export type SessionObject = Static<typeof Session>;
 export type WebhookEndpointObject = Static<typeof WebhookEndpoint>;
 export type GatewayObject = Static<typeof Gateway>;
 export type RoutingRuleObject = Static<typeof RoutingRule>;

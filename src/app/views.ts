@@ -138,6 +138,11 @@ export const promotionCodeView = (p: Row<'promotion_codes'>): R.PromotionCodeObj
   metadata: meta(p.metadata), created: iso(p.created_at), updated: iso(p.updated_at),
 });
 
+export const userView = (u: Row<'users'>): R.UserObject => ({
+  id: u.id, object: 'user', email: u.email, role: oneOf<R.UserObject['role']>(u.role), disabled: u.disabled,
+  last_sign_in: iso(u.last_sign_in_at), created: iso(u.created_at), updated: iso(u.updated_at),
+});
+
 export const taxRateView = (r: Row<'tax_rates'>): R.TaxRateObject => ({
   id: r.id, object: 'tax_rate', display_name: r.display_name, description: r.description, percentage: formatPercent(BigInt(r.percentage)),
   inclusive: r.inclusive, country: r.country, state: r.state, jurisdiction: r.jurisdiction, tax_type: r.tax_type, active: r.active,

@@ -11,6 +11,7 @@ const STATUSES: Record<ErrorType, readonly number[]> = {
   permission_error: [403],
   idempotency_error: [409],
   conflict_error: [409],
+  rate_limit_error: [429],
   api_error: [500, 502],
 };
 

@@ -6,7 +6,7 @@
  */
 
 export const ERROR_TYPES = [
-  'invalid_request_error', 'authentication_error', 'permission_error', 'idempotency_error', 'conflict_error', 'card_error', 'api_error',
+  'invalid_request_error', 'authentication_error', 'permission_error', 'idempotency_error', 'conflict_error', 'card_error', 'rate_limit_error', 'api_error',
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
@@ -113,6 +113,12 @@ export const ERRORS = {
   api_key_missing: { status: 401, type: 'authentication_error', message: 'No API key was sent in the Authorization header.' },
   api_key_invalid: { status: 401, type: 'authentication_error', message: 'The API key is not valid.' },
   insufficient_role: { status: 403, type: 'permission_error', message: 'The API key\'s role does not grant the permission this endpoint needs.' },
+  credentials_invalid: { status: 401, type: 'authentication_error', message: 'The email or password is not right (the same answer for an unknown email, a wrong password and a disabled user).' },
+  session_invalid: { status: 401, type: 'authentication_error', message: 'The session cookie is not valid: signed out, expired (12 hours after sign-in), or its user was disabled.' },
+  csrf_token_invalid: { status: 403, type: 'permission_error', message: 'A request other than GET made with the session cookie lacks the session\'s CSRF token in the x-csrf-token header.' },
+  session_required: { status: 400, type: 'invalid_request_error', message: 'This endpoint is about the session of a signed-in user; the request was made with an API key.' },
+  email_taken: { status: 400, type: 'invalid_request_error', message: 'A user with this email already exists (emails are unique across all accounts).' },
+  login_rate_limited: { status: 429, type: 'rate_limit_error', message: 'Too many failed sign-ins for this email (5) or from this address (20) in 15 minutes; retry after Retry-After seconds.' },
 
   // Idempotency keys.
   idempotency_key_invalid: { status: 400, type: 'invalid_request_error', message: 'The Idempotency-Key header is not 1–255 characters long.' },

@@ -4,6 +4,8 @@ import { randomFillSync } from 'node:crypto';
 export const ID_PREFIX = {
   account: 'acct',
   apiKey: 'key',
+  user: 'usr',
+  session: 'sess',
   customer: 'cus',
   product: 'prod',
   price: 'price',

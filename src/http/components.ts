@@ -11,6 +11,7 @@ export const COMPONENTS = {
   Meter: R.Meter, MeterEventSummary: R.MeterEventSummary, MeterEvent: R.MeterEvent, MeterEventBatch: R.MeterEventBatch, MeterEventAdjustment: R.MeterEventAdjustment,
   CreditGrant: R.CreditGrant, CreditBalanceSummary: R.CreditBalanceSummary,
   BillingAlert: R.BillingAlert, ExchangeRate: R.ExchangeRate,
+  User: R.User, Session: R.Session,
   AuditEntry: R.AuditEntry, Account: R.Account, Error: R.ErrorBody,
 } as const;
 export type ComponentName = keyof typeof COMPONENTS;

@@ -45,6 +45,8 @@ export function fromValidation(issues: AjvIssue[], context: string | undefined):
 }
 
 export function sendError(reply: FastifyReply, e: DomainError): FastifyReply {
+  const retryAfter = (e as DomainError & { retryAfter?: number }).retryAfter;
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.status(statusOf(e)).send(errorBody(e));
 }
 

@@ -17,8 +17,18 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
+/**
+ * A password must not reach the stored fingerprint: a fast sha256 of it would undo the slow hash
+ * it is kept under. Its value is left out, so a repeat that differs only in it is a replay.
+ */
+function withoutSecrets(req: FastifyRequest): unknown {
+  const fields = req.routeOptions.config.secretFields;
+  if (!fields || !req.body || typeof req.body !== 'object') return req.body;
+  return Object.fromEntries(Object.entries(req.body).map(([k, v]) => [k, fields.includes(k) ? '(secret)' : v]));
+}
+
 const fingerprint = (req: FastifyRequest) =>
-  createHash('sha256').update(`${req.method} ${req.routeOptions.url ?? ''} ${req.url.split('?')[0]}\n${JSON.stringify(canonical(req.body ?? null))}`).digest('hex');
+  createHash('sha256').update(`${req.method} ${req.routeOptions.url ?? ''} ${req.url.split('?')[0]}\n${JSON.stringify(canonical(withoutSecrets(req) ?? null))}`).digest('hex');
 
 // A first request that died without answering must not hold its key forever.
 const ABANDONED_AFTER_MS = 60_000;

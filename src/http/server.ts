@@ -48,6 +48,8 @@ import { recordRoutes } from './routes/records.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { subscriptionScheduleRoutes } from './routes/subscription-schedules.ts';
 import { testClockRoutes } from './routes/test-clocks.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { userRoutes } from './routes/users.ts';
 import { serveWebApps } from './web-apps.ts';
 
 /** The HTTP API: thin routes over the application services. */
@@ -59,7 +61,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
       ...(opts.logStream ? { stream: opts.logStream } : {}),
       // Query strings and headers stay out of logs: they may carry keys or card data.
       serializers: { req: (req: FastifyRequest) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
-      redact: ['req.headers.authorization'],
+      // Never a password, a session cookie or a CSRF token, whatever a later serializer adds.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.body.password', 'res.headers["set-cookie"]'],
     },
     genReqId: () => newId('request'),
     bodyLimit: 1_048_576,
@@ -95,7 +98,7 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   if (opts.checkResponses) checkResponses(app);
   app.setErrorHandler(handleError);
   app.addHook('onRequest', async (req, reply) => { reply.header('request-id', req.id); });
-  app.addHook('onRequest', authHook(deps.db));
+  app.addHook('onRequest', authHook(deps));
   // Card numbers, NUL, lone surrogates and absurd nesting are refused before anything can store or log them.
   app.addHook('preValidation', guardInput);
   registerIdempotency(app, deps.db, deps.webhooks?.secrets);
@@ -141,6 +144,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   recordRoutes(app, deps);
   notificationRoutes(app, deps);
   paymentLinkRoutes(app, deps);
+  userRoutes(app, deps);
+  sessionRoutes(app, deps);
   await serveWebApps(app);
   app.setNotFoundHandler((req, reply) => sendError(reply, new DomainError('route_missing', `No route ${req.method} ${req.url.split('?')[0]}`)));
   await app.ready();

@@ -113,6 +113,7 @@ describe('roles', async () => {
   const alertBody = { alert_type: 'usage_threshold', title: 'Roles', usage_threshold: { gte: 10, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } };
   const alert = await ok(h, 'POST', '/v1/billing/alerts', alertBody);
   const fxRate = await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.085', effective_date: '2027-01-01' });
+  const staff = await ok(h, 'POST', '/v1/users', { email: 'roles-staff@example.com', password: 'roles passphrase', role: 'support' });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
 
@@ -145,9 +146,11 @@ describe('roles', async () => {
 
   // The permission each write needs, and what each role is granted (the documented role model).
   const GRANTED: Record<Role, string[]> = {
-    admin: ['write', 'catalog', 'billing'], finance: ['write', 'catalog', 'billing'], support: ['write'], read_only: [], agent: [],
+    admin: ['write', 'catalog', 'billing', 'users'], finance: ['write', 'catalog', 'billing'], support: ['write'], read_only: [], agent: [],
   };
-  const writes: { name: string; url: string; body: unknown; needs: 'write' | 'catalog' | 'billing' }[] = [
+  const writes: { name: string; url: string; body: unknown; needs: 'write' | 'catalog' | 'billing' | 'users' }[] = [
+    { name: 'add a dashboard user', url: '/v1/users', body: { email: 'roles-user@example.com', password: 'roles passphrase', role: 'support' }, needs: 'users' },
+    { name: 'change a dashboard user', url: `/v1/users/${staff.id}`, body: { role: 'finance' }, needs: 'users' },
     { name: 'create a customer', url: '/v1/customers', body: { email: 'new@example.com' }, needs: 'write' },
     { name: 'update a customer', url: `/v1/customers/${customer.id}`, body: { name: 'Renamed' }, needs: 'write' },
     { name: 'adjust a customer\'s balance', url: `/v1/customers/${customer.id}/balance_transactions`, body: { amount: -100, currency: 'usd' }, needs: 'billing' },
@@ -213,6 +216,13 @@ describe('roles', async () => {
     { name: 'archive a usage alert', url: `/v1/billing/alerts/${alert.id}/archive`, body: {}, needs: 'write' },
     { name: "override a customer's entitlement", url: `/v1/customers/${customer.id}/entitlement_overrides`, body: { feature: feature.id, grant: true, expires_at: '2030-01-01T00:00:00Z' }, needs: 'write' },
   ];
+
+  it.each(['finance', 'support', 'read_only', 'agent'] as const)('a %s key cannot list or read the dashboard\'s users; an admin key can', async (role) => {
+    for (const url of ['/v1/users', `/v1/users/${staff.id}`]) {
+      expectError(await h.call('GET', url, undefined, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
+      expect((await h.call('GET', url, undefined, { key: keys.admin })).status).toBe(200);
+    }
+  });
 
   it.each(['read_only', 'agent'] as const)('a %s key can preview a template: it changes nothing', async (role) => {
     const before = await tableCounts(h);

@@ -157,6 +157,11 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const stripeEvent = JSON.stringify({ id: 'evt_1', object: 'event', type: 'payment_intent.succeeded', created: 1798760000, data: { object: { id: 'pi_1', object: 'payment_intent', status: 'succeeded', metadata: {} } } });
   const stripeSigned = (secret: string) => ({ 'stripe-signature': `t=1798760000,v1=${createHmac('sha256', secret).update(`1798760000.${stripeEvent}`).digest('hex')}` });
 
+  // Dashboard users: one of this account's, one of another's.
+  const user = await ok(h, 'POST', '/v1/users', { email: 'staff@example.com', password: 'staff passphrase', role: 'support' });
+  const bUser = await asOther('POST', '/v1/users', { email: 'b-staff@example.com', password: 'staff passphrase', role: 'support' });
+  const newUser = { email: 'new-staff@example.com', password: 'new passphrase', role: 'finance' };
+
   it('has the fixtures it relies on', () => {
     expect([running.status, notStarted.status, canceledSchedule.status, bSchedule.status]).toEqual(['active', 'not_started', 'canceled', 'active']);
     expect(active.status).toBe('active');
@@ -172,6 +177,28 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const plan = { customer: planner.id, start_date: 'now', phases: [phase] };
   const tiered = { ...base, billing_scheme: 'tiered', tiers_mode: 'graduated' };
   const cases: Record<string, Case[]> = {
+    'POST /v1/users': [
+      { name: 'missing password', url: '/v1/users', body: { email: 'x@example.com', role: 'admin' }, code: 'parameter_missing', param: 'password' },
+      { name: 'a password of 11 characters', url: '/v1/users', body: { ...newUser, password: 'x'.repeat(11) }, code: 'parameter_invalid', param: 'password' },
+      { name: 'a password of 201 characters', url: '/v1/users', body: { ...newUser, password: 'x'.repeat(201) }, code: 'parameter_invalid', param: 'password' },
+      { name: 'not an email', url: '/v1/users', body: { ...newUser, email: 'staff' }, code: 'parameter_invalid', param: 'email' },
+      { name: 'an unknown role', url: '/v1/users', body: { ...newUser, role: 'owner' }, code: 'parameter_invalid', param: 'role' },
+      { name: 'an email taken in this account, in other case', url: '/v1/users', body: { ...newUser, email: 'Staff@Example.com' }, code: 'email_taken', param: 'email' },
+      { name: "an email taken in another account", url: '/v1/users', body: { ...newUser, email: 'b-staff@example.com' }, code: 'email_taken', param: 'email' },
+      { name: 'a password hash given as a field', url: '/v1/users', body: { ...newUser, password_hash: '$scrypt$' }, code: 'parameter_unknown', param: 'password_hash' },
+    ],
+    'POST /v1/users/:id': [
+      { name: "another account's user", url: `/v1/users/${bUser.id}`, body: { disabled: true }, code: 'resource_missing', param: 'id' },
+      { name: 'a short new password', url: `/v1/users/${user.id}`, body: { password: 'short' }, code: 'parameter_invalid', param: 'password' },
+      { name: 'disabled as a string', url: `/v1/users/${user.id}`, body: { disabled: 'yes' }, code: 'parameter_invalid', param: 'disabled' },
+      { name: 'a new email (emails do not change)', url: `/v1/users/${user.id}`, body: { email: 'other@example.com' }, code: 'parameter_unknown', param: 'email' },
+    ],
+    'POST /v1/sessions': [
+      { name: 'missing password', url: '/v1/sessions', body: { email: 'staff@example.com' }, code: 'parameter_missing', param: 'password' },
+      { name: 'missing email', url: '/v1/sessions', body: { password: 'staff passphrase' }, code: 'parameter_missing', param: 'email' },
+      { name: 'a password of 201 characters', url: '/v1/sessions', body: { email: 'staff@example.com', password: 'x'.repeat(201) }, code: 'parameter_invalid', param: 'password' },
+      { name: 'a remember-me flag', url: '/v1/sessions', body: { email: 'staff@example.com', password: 'staff passphrase', remember: true }, code: 'parameter_unknown', param: 'remember' },
+    ],
     'POST /v1/customers': [
       { name: 'a time zone that is not one', url: '/v1/customers', body: { time_zone: 'Mars/Olympus' }, code: 'parameter_invalid', param: 'time_zone' },
       { name: "another account's dunning policy", url: '/v1/customers', body: { dunning_policy: bPolicy.id }, code: 'resource_missing', param: 'dunning_policy' },
@@ -1092,6 +1119,8 @@ describe('bad input is refused with a precise error and changes nothing', async 
   // Every POST endpoint, with a valid target, fed bodies that are not JSON objects.
   // Each with a body it would accept, so only the unknown field is wrong.
   const endpoints: [string, string, Record<string, unknown>][] = [
+    ['POST /v1/users', '/v1/users', newUser], ['POST /v1/users/:id', `/v1/users/${user.id}`, {}],
+    ['POST /v1/sessions', '/v1/sessions', { email: 'staff@example.com', password: 'staff passphrase' }],
     ['POST /v1/customers', '/v1/customers', {}], ['POST /v1/customers/:id', `/v1/customers/${noCard.id}`, {}],
     ['POST /v1/account', '/v1/account', {}],
     ['POST /v1/customers/:id/balance_transactions', `/v1/customers/${noCard.id}/balance_transactions`, { amount: -500, currency: 'usd' }],

@@ -58,6 +58,22 @@ describe('Idempotency-Key on writes', async () => {
     expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).balance).toBe(-250);
   });
 
+  it('replays a user creation: one user; the password is kept out of the stored fingerprint', async () => {
+    const body = { email: 'idem-user@example.com', password: 'idempotent passphrase', role: 'support' };
+    const first = await raw(h, '/v1/users', body, 'user-key-1');
+    expect(first.status).toBe(200);
+    const before = await everything(h);
+    await expectReplayed(h, '/v1/users', body, 'user-key-1', first);
+    // Another password under the same key is the same request as far as the key can tell: a fast
+    // hash of the password is never stored, so the two cannot be told apart.
+    await expectReplayed(h, '/v1/users', { ...body, password: 'another passphrase' }, 'user-key-1', first);
+    expect(await everything(h)).toEqual(before);
+    expect((await raw(h, '/v1/users', { ...body, role: 'finance' }, 'user-key-1')).status).toBe(409);
+    expect((await ok(h, 'GET', '/v1/users')).data.filter((u: { email: string }) => u.email === body.email)).toHaveLength(1);
+    const stored = await storedKey(h, h.accountId, 'user-key-1');
+    expect(JSON.stringify(stored)).not.toContain(body.password);
+  });
+
   it('replays a job retry: the job is queued once, and the replay is not refused as already retried', async () => {
     const job = await failedJob(h.deps, h.accountId);
     const url = `/v1/jobs/${job}/retry`;

@@ -18,7 +18,7 @@ const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'su
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
   'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events',
   'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions', 'usage_checks', 'billing_alerts', 'alert_triggers',
-  'exchange_rates'];
+  'exchange_rates', 'users', 'sessions'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
@@ -40,7 +40,7 @@ async function accountData(h: Harness, accountId: string) {
 }
 
 /** `defaults`: B gets its own (built-in) templates, never A's wording; `unsigned`: a link Rebill did not sign is refused. */
-type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned' | 'no_figures' | 'refused' | 'events_rejected'; param?: string; code?: string; method?: 'POST' | 'DELETE' };
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned' | 'no_figures' | 'refused' | 'events_rejected' | 'no_session' | 'bad_credentials'; param?: string; code?: string; method?: 'POST' | 'DELETE' };
 
 describe('one account cannot see or touch another account\'s objects', async () => {
   const h = await harness();
@@ -128,6 +128,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
   const fxRate = await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.085', effective_date: '2027-01-01' });
   const clockAlert = await ok(h, 'POST', '/v1/billing/alerts', { alert_type: 'usage_threshold', title: 'A clock alert', usage_threshold: { gte: 100, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } });
 
+  // A dashboard user of A's, signed in (a session row of A's).
+  const user = await ok(h, 'POST', '/v1/users', { email: 'a-admin@example.com', password: 'A long passphrase', role: 'admin' });
+  const signIn = await h.call('POST', '/v1/sessions', { email: 'a-admin@example.com', password: 'A long passphrase' }, { key: null });
+
   const b = await createAccount(h.database.db, 'Other merchant');
   const asB = (method: string, url: string, body?: unknown) => h.call(method, url, body, { key: b.key.secret });
 
@@ -148,12 +152,17 @@ describe('one account cannot see or touch another account\'s objects', async () 
     expect(consumed.applied).toBe(400n);
     const rows = async (table: string) => (await h.database.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE account_id = $1`, [a.accountId])).rows[0].n;
     expect([await rows('alert_triggers'), await rows('usage_checks')]).toEqual([1, 1]);
+    expect([signIn.status, await rows('users'), await rows('sessions')]).toEqual([200, 1, 1]);
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id, grant.id, alert.id, clockAlert.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id, grant.id, alert.id, clockAlert.id, user.id, signIn.body.id];
 
   const reads: TenancyCase[] = [
+    { route: 'GET /v1/users/:id', url: `/v1/users/${user.id}`, expect: 'missing' },
+    { route: 'GET /v1/users', url: '/v1/users?limit=100', expect: 'empty' },
+    // B's key has no session; A's session is never B's.
+    { route: 'GET /v1/sessions/current', url: '/v1/sessions/current', expect: 'no_session' },
     { route: 'GET /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, expect: 'missing' },
     { route: 'GET /v1/webhook_endpoints', url: '/v1/webhook_endpoints?limit=100', expect: 'empty' },
     { route: 'GET /v1/webhook_endpoints/:id/deliveries', url: `/v1/webhook_endpoints/${endpoint.id}/deliveries`, expect: 'missing' },
@@ -283,6 +292,12 @@ describe('one account cannot see or touch another account\'s objects', async () 
   }
 
   const writes: TenancyCase[] = [
+    { route: 'POST /v1/users/:id', url: `/v1/users/${user.id}`, body: { disabled: true }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/users/:id', url: `/v1/users/${user.id}`, body: { password: 'Taken over by B!' }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/users', url: '/v1/users', body: { email: 'b-admin@example.com', password: 'B long passphrase', role: 'admin' }, expect: 'own' },
+    // Sign-in takes no key: B's key adds nothing to a guess at A's user's password.
+    { route: 'POST /v1/sessions', url: '/v1/sessions', body: { email: 'a-admin@example.com', password: 'B guesses wrong' }, expect: 'bad_credentials' },
+    { route: 'DELETE /v1/sessions/current', url: '/v1/sessions/current', method: 'DELETE', expect: 'no_session' },
     { route: 'POST /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { disabled: true }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/webhook_endpoints/:id/rotate_secret', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/webhook_endpoints/:id/replay', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: {}, expect: 'missing', param: 'id' },
@@ -443,6 +458,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
       } else if (c.expect === 'no_figures') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(r.body.data, JSON.stringify(r.body)).toEqual([]);
+      } else if (c.expect === 'no_session') {
+        expect(r.body.error).toMatchObject({ code: 'session_required' });
+        return;
       } else if (c.expect === 'defaults') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(JSON.stringify(r.body)).not.toContain('A receipt');
@@ -476,12 +494,17 @@ describe('one account cannot see or touch another account\'s objects', async () 
       } else if (c.expect === 'events_rejected') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(r.body.results).toEqual([expect.objectContaining({ index: 0, status: 'rejected', code: c.code, param: c.param })]);
+      } else if (c.expect === 'no_session') {
+        expect(r.body.error).toMatchObject({ code: 'session_required' });
+      } else if (c.expect === 'bad_credentials') {
+        expect(r.status, JSON.stringify(r.body)).toBe(401);
+        expect(r.body.error).toMatchObject({ code: 'credentials_invalid' });
       } else if (c.expect === 'unsigned') {
         expect(r.status, JSON.stringify(r.body)).toBe(404);
         expect(r.body.error).toMatchObject({ code: 'unsubscribe_link_invalid', param: 'token' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1 UNION ALL SELECT account_id FROM meters WHERE id = $1 UNION ALL SELECT account_id FROM exchange_rates WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1 UNION ALL SELECT account_id FROM meters WHERE id = $1 UNION ALL SELECT account_id FROM exchange_rates WHERE id = $1 UNION ALL SELECT account_id FROM users WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }
@@ -549,6 +572,22 @@ describe('one account cannot see or touch another account\'s objects', async () 
       expect(nothing.body.error).toMatchObject({ code: 'invoice_no_pending_items', param: 'customer' });
       expect(await accountData(h, a.accountId)).toEqual(before);
     });
+  });
+
+  it("B's dashboard user, signed in with a cookie, sees A's objects no more than B's key does", async () => {
+    await asB('POST', '/v1/users', { email: 'b-reader@example.com', password: 'B reader passphrase', role: 'admin' });
+    const signed = await h.call('POST', '/v1/sessions', { email: 'b-reader@example.com', password: 'B reader passphrase' }, { key: null });
+    const cookie = String(signed.headers['set-cookie']).split(';')[0]!;
+    const headers = { cookie, 'x-csrf-token': signed.body.csrf_token };
+    const before = await accountData(h, a.accountId);
+    for (const url of [`/v1/customers/${customer.id}`, `/v1/invoices/${invoice.id}`, `/v1/users/${user.id}`]) {
+      const r = await h.call('GET', url, undefined, { key: null, headers });
+      expect([url, r.status, r.body.error?.code]).toEqual([url, 404, 'resource_missing']);
+    }
+    const write = await h.call('POST', `/v1/customers/${customer.id}`, { name: 'B was here' }, { key: null, headers });
+    expect([write.status, write.body.error?.code]).toEqual([404, 'resource_missing']);
+    expect((await h.call('GET', '/v1/customers?limit=100', undefined, { key: null, headers })).body.data.map((c: { id: string }) => c.id)).not.toContain(customer.id);
+    expect(await accountData(h, a.accountId)).toEqual(before);
   });
 
   it("afterwards B's lists hold only B's own objects and A's objects are as they were", async () => {

@@ -299,7 +299,18 @@ export interface PaymentLinksTable {
   account_id: string; id: string; customer_id: string; purpose: string; return_url: string | null; made_for: string | null;
   expires_at: Ts; used_at: Ts | null; created_at: Ts; updated_at: Ts;
 }
+export interface UsersTable {
+  account_id: string; id: string; email: string; role: string; password_hash: string; disabled: Defaulted<boolean>;
+  last_sign_in_at: Defaulted<Ts | null>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface SessionsTable {
+  account_id: string; id: string; user_id: string; token_hash: string; created_at: Ts; expires_at: Ts; last_seen_at: Ts; revoked_at: Defaulted<Ts | null>;
+}
+export interface LoginAttemptsTable { id: Generated<bigint>; email_hash: string; ip: string; at: Ts }
 export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
   payment_links: PaymentLinksTable;
   notification_templates: NotificationTemplatesTable;
   notifications: NotificationsTable;

@@ -3,11 +3,13 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
+import type { SessionPrincipal } from '../users/sessions.ts';
 
 export const ROLES = ['admin', 'finance', 'support', 'read_only', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Principal = { accountId: string; keyId: string; role: Role };
+/** Who a request acts as: `actor` is `api_key:<id>` or `user:<id>` (a dashboard session, see src/app/users/sessions.ts). */
+export type Principal = { accountId: string; role: Role; actor: string; session?: SessionPrincipal };
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const hint = (secret: string) => `${secret.slice(0, 8)}…${secret.slice(-4)}`;
@@ -61,5 +63,5 @@ export async function authenticate(db: Kysely<DB>, secret: string): Promise<Prin
   const row = await db.selectFrom('api_keys').select(['account_id', 'id', 'role', 'secret_hash'])
     .where('secret_hash', '=', h).where('revoked_at', 'is', null).executeTakeFirst();
   if (!row || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(h))) return null;
-  return { accountId: row.account_id, keyId: row.id, role: row.role as Role };
+  return { accountId: row.account_id, role: row.role as Role, actor: `api_key:${row.id}` };
 }
