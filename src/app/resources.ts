@@ -605,6 +605,59 @@ export const MrrReport = Type.Object({
   }), { description: 'One series per currency, alphabetical (amounts of different currencies are never added); with `currency`, one series in it' }),
 });
 
+const Rate = (description: string) => Nullable(Type.String({ pattern: '^-?[0-9]+\\.[0-9]{4}$', description: `${description}: a decimal of 4 places, exact and rounded half-up once ("0.0833"); null when the denominator is 0` }));
+const Count = (description: string) => Type.Integer({ minimum: 0, description });
+export const SubscribersReport = Type.Object({
+  object: Type.Literal('subscribers_report'), from: Time, to: Time, interval: Literals(['day', 'week', 'month'] as const),
+  data: Type.Array(Type.Object({
+    start: Time, end: Time,
+    subscriptions: Type.Object({
+      active: Count('Active at the period\'s end'), trialing: Count('Trialing at the period\'s end'), past_due: Count('Past due at the period\'s end'),
+      paused: Count('Paused at the period\'s end'), unpaid: Count('Unpaid at the period\'s end'),
+    }, { description: 'Subscriptions by status at the period\'s end' }),
+    new_subscriptions: Count('Subscriptions whose first revision is in the period'),
+    canceled: Count('Subscriptions that became canceled or incomplete_expired in the period'),
+    paying_customers_start: Count('Customers with MRR above zero at the period\'s start'),
+    churned_customers: Count('Of them, customers with no MRR at the period\'s end'),
+    logo_churn_rate: Rate('churned_customers / paying_customers_start'),
+    trials_ended: Count('Trialing subscriptions that turned into another status in the period'),
+    trials_converted: Count('Of them, those that became active or past_due'),
+    trial_conversion_rate: Rate('trials_converted / trials_ended'),
+    revenue_churn: Type.Array(Type.Object({
+      currency: Currency, starting_mrr: Minor('MRR at the period\'s start'),
+      churned_mrr: Minor('MRR of customers who stopped paying (positive)'), contraction_mrr: Minor('Decreases of customers who still pay (positive)'),
+      expansion_mrr: Minor('Increases of customers who paid at the start and still do'), reactivation_mrr: Minor('MRR of customers paying again after having stopped'),
+      gross_rate: Rate('(churned_mrr + contraction_mrr) / starting_mrr'),
+      net_rate: Rate('(churned_mrr + contraction_mrr − expansion_mrr − reactivation_mrr) / starting_mrr, negative when gains outweigh losses'),
+    }), { description: 'One entry per currency of the book, alphabetical; amounts of different currencies are never added' }),
+  })),
+});
+export const CohortReport = Type.Object({
+  object: Type.Literal('cohort_report'), from: Time, to: Time, currency: Nullable(Currency),
+  data: Type.Array(Type.Object({
+    month: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}$', description: 'The UTC month of the cohort\'s customers\' first MRR above zero' }),
+    customers: Count('Customers in the cohort'),
+    months: Type.Array(Type.Object({
+      month: Type.Integer({ minimum: 0, description: 'Months since the cohort\'s month (0 is that month)' }),
+      end: Time, customers: Count('Customers of the cohort with MRR above zero at the month\'s end'),
+      mrr: Minor('Their MRR at the month\'s end'),
+      customer_retention: Rate('customers / month 0\'s customers'), revenue_retention: Rate('mrr / month 0\'s mrr (above 1 when they expanded)'),
+    })),
+  }), { description: 'One entry per cohort, oldest first' }),
+});
+export const LtvReport = Type.Object({
+  object: Type.Literal('ltv_report'), at: Time, months: Type.Integer({ minimum: 1 }), currency: Nullable(Currency),
+  data: Type.Array(Type.Object({
+    price: Type.String({ description: 'The plan: a licensed price' }),
+    paying_subscriptions: Count('Subscriptions paying for this price now'), paying_customers: Count('Their distinct customers'),
+    mrr: Minor('MRR from this price now'), arpu: Nullable(Minor('mrr / paying_customers, rounded half-up; null without paying customers')),
+    subscription_months: Count('Subscriptions paying for this price at the start of each of the last `months` months, added up'),
+    churned_subscriptions: Count('Of them, those paying nothing at that month\'s end'),
+    churn_rate: Rate('Monthly logo churn: churned_subscriptions / subscription_months'),
+    ltv: Nullable(Minor('arpu / churn_rate = arpu × subscription_months / churned_subscriptions, rounded half-up; null without churn')),
+  }), { description: 'One entry per plan, largest MRR first' }),
+});
+
 export const CREDIT_NOTE_REASONS = ['duplicate', 'fraudulent', 'order_change', 'product_unsatisfactory'] as const;
 
 const CreditNoteLine = Type.Object({
@@ -764,6 +817,9 @@ export type DunningPolicyObject = Static<typeof DunningPolicy>;
 export type DunningCaseObject = Static<typeof DunningCase>;
 export type RecoveryReportObject = Static<typeof RecoveryReport>;
 export type MrrReportObject = Static<typeof MrrReport>;
+export type SubscribersReportObject = Static<typeof SubscribersReport>;
+export type CohortReportObject = Static<typeof CohortReport>;
+export type LtvReportObject = Static<typeof LtvReport>;
 export type FeatureObject = Static<typeof Feature>;
 export type ProductFeatureObject = Static<typeof ProductFeature>;
 export type MeterObject = Static<typeof Meter>;

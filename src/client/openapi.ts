@@ -119,6 +119,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers by the month they first paid, and the customers and MRR each cohort keeps month after month */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The report's currency; required when the book has subscriptions in several */
+                    currency?: string;
+                    /** @description Earliest first payment; default the first of the month 12 months before `to`: RFC 3339 time or unix seconds */
+                    from?: string;
+                    /** @description End, exclusive; default now: RFC 3339 time or unix seconds */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CohortReport"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/ltv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ARPU, monthly churn and lifetime value per plan, now */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The report's currency; required when the book has subscriptions in several */
+                    currency?: string;
+                    /** @description Months of history the churn rate is measured over, 1–120 (default 12) */
+                    months?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LtvReport"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/mrr": {
         parameters: {
             query?: never;
@@ -231,6 +351,67 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["RecoveryReport"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Subscriptions by status, new and canceled ones, logo and revenue churn, and trial conversion, per period of business time */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start; default the first of the month 12 months before `to`: RFC 3339 time or unix seconds */
+                    from?: string;
+                    /** @description Length of each period; default month */
+                    interval?: "day" | "week" | "month";
+                    /** @description End, exclusive; default now: RFC 3339 time or unix seconds */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscribersReport"];
                     };
                 };
             };
@@ -10125,6 +10306,43 @@ export interface components {
              */
             updated: string;
         };
+        CohortReport: {
+            currency: string | null;
+            /** @description One entry per cohort, oldest first */
+            data: {
+                /** @description Customers in the cohort */
+                customers: number;
+                /** @description The UTC month of the cohort's customers' first MRR above zero */
+                month: string;
+                months: {
+                    customer_retention: string | null;
+                    /** @description Customers of the cohort with MRR above zero at the month's end */
+                    customers: number;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC timestamp
+                     */
+                    end: string;
+                    /** @description Months since the cohort's month (0 is that month) */
+                    month: number;
+                    /** @description Their MRR at the month's end */
+                    mrr: number;
+                    revenue_retention: string | null;
+                }[];
+            }[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            from: string;
+            /** @enum {string} */
+            object: "cohort_report";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            to: string;
+        };
         Coupon: {
             amount_off: number | null;
             applies_to: {
@@ -11001,6 +11219,35 @@ export interface components {
              */
             updated: string;
         };
+        LtvReport: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            at: string;
+            currency: string | null;
+            /** @description One entry per plan, largest MRR first */
+            data: {
+                arpu: number | null;
+                churn_rate: string | null;
+                /** @description Of them, those paying nothing at that month's end */
+                churned_subscriptions: number;
+                ltv: number | null;
+                /** @description MRR from this price now */
+                mrr: number;
+                /** @description Their distinct customers */
+                paying_customers: number;
+                /** @description Subscriptions paying for this price now */
+                paying_subscriptions: number;
+                /** @description The plan: a licensed price */
+                price: string;
+                /** @description Subscriptions paying for this price at the start of each of the last `months` months, added up */
+                subscription_months: number;
+            }[];
+            months: number;
+            /** @enum {string} */
+            object: "ltv_report";
+        };
         Meter: {
             /**
              * Format: date-time
@@ -11639,6 +11886,77 @@ export interface components {
                  */
                 updated: string;
             };
+        };
+        SubscribersReport: {
+            data: {
+                /** @description Subscriptions that became canceled or incomplete_expired in the period */
+                canceled: number;
+                /** @description Of them, customers with no MRR at the period's end */
+                churned_customers: number;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                end: string;
+                logo_churn_rate: string | null;
+                /** @description Subscriptions whose first revision is in the period */
+                new_subscriptions: number;
+                /** @description Customers with MRR above zero at the period's start */
+                paying_customers_start: number;
+                /** @description One entry per currency of the book, alphabetical; amounts of different currencies are never added */
+                revenue_churn: {
+                    /** @description MRR of customers who stopped paying (positive) */
+                    churned_mrr: number;
+                    /** @description Decreases of customers who still pay (positive) */
+                    contraction_mrr: number;
+                    /** @description Lower-case ISO 4217 code */
+                    currency: string;
+                    /** @description Increases of customers who paid at the start and still do */
+                    expansion_mrr: number;
+                    gross_rate: string | null;
+                    net_rate: string | null;
+                    /** @description MRR of customers paying again after having stopped */
+                    reactivation_mrr: number;
+                    /** @description MRR at the period's start */
+                    starting_mrr: number;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC timestamp
+                 */
+                start: string;
+                /** @description Subscriptions by status at the period's end */
+                subscriptions: {
+                    /** @description Active at the period's end */
+                    active: number;
+                    /** @description Past due at the period's end */
+                    past_due: number;
+                    /** @description Paused at the period's end */
+                    paused: number;
+                    /** @description Trialing at the period's end */
+                    trialing: number;
+                    /** @description Unpaid at the period's end */
+                    unpaid: number;
+                };
+                trial_conversion_rate: string | null;
+                /** @description Of them, those that became active or past_due */
+                trials_converted: number;
+                /** @description Trialing subscriptions that turned into another status in the period */
+                trials_ended: number;
+            }[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            from: string;
+            interval: "day" | "week" | "month";
+            /** @enum {string} */
+            object: "subscribers_report";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            to: string;
         };
         Subscription: {
             automatic_tax: {

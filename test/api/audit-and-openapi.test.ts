@@ -111,6 +111,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/dunning_policies': ['get', 'post'], '/v1/dunning_policies/{id}': ['get', 'post'], '/v1/dunning_cases': ['get'], '/v1/dunning_cases/{id}': ['get'],
       '/v1/analytics/recovery': ['get'],
       '/v1/analytics/mrr': ['get'],
+      '/v1/analytics/subscribers': ['get'], '/v1/analytics/cohorts': ['get'], '/v1/analytics/ltv': ['get'],
       '/v1/jobs': ['get'], '/v1/jobs/{id}': ['get'], '/v1/jobs/{id}/retry': ['post'],
       '/v1/notification_templates': ['get'], '/v1/notification_templates/{kind}': ['get', 'post'], '/v1/notification_templates/{kind}/preview': ['post'],
       '/v1/notifications': ['get'], '/v1/notifications/{id}': ['get'], '/v1/notifications/{id}/resend': ['post'], '/v1/notifications/{id}/drop': ['post'],

@@ -128,7 +128,7 @@ describe('roles', async () => {
     `/v1/webhook_endpoints/${endpoint.id}/deliveries`, `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=failed`, `/v1/webhook_deliveries/${delivery}`, '/v1/gateways', `/v1/gateways/${gateway.id}`, `/v1/gateways/${gateway.id}/health`, '/v1/gateways/sandbox/health', '/v1/routing_rules', `/v1/routing_rules/${rule.id}`,
     '/v1/jobs', '/v1/jobs?status=failed', `/v1/jobs/${job}`, '/v1/disputes', `/v1/disputes?customer=${customer.id}&status=needs_response`,
     '/v1/dunning_policies', `/v1/dunning_policies/${policy.id}`, '/v1/dunning_cases', `/v1/dunning_cases?customer=${customer.id}&status=active`,
-    '/v1/analytics/recovery', '/v1/analytics/recovery?from=1798761600&to=1801440000&currency=usd', '/v1/analytics/mrr',
+    '/v1/analytics/recovery', '/v1/analytics/recovery?from=1798761600&to=1801440000&currency=usd', '/v1/analytics/mrr', '/v1/analytics/subscribers', '/v1/analytics/cohorts?currency=usd', '/v1/analytics/ltv?currency=usd&months=6',
     '/v1/notification_templates', '/v1/notification_templates/receipt', '/v1/notifications', `/v1/notifications/${notification}`, `/v1/payment_links/${link.id}`,
     '/v1/features', `/v1/features/${feature.id}`, `/v1/products/${product.id}/features`, `/v1/customers/${customer.id}/entitlements`, `/v1/customers/${customer.id}/entitlement_overrides`,
     '/v1/billing/meters', `/v1/billing/meters/${meter.id}`,

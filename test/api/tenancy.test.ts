@@ -40,7 +40,7 @@ async function accountData(h: Harness, accountId: string) {
 }
 
 /** `defaults`: B gets its own (built-in) templates, never A's wording; `unsigned`: a link Rebill did not sign is refused. */
-type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned' | 'no_figures' | 'refused' | 'events_rejected' | 'no_session' | 'bad_credentials'; param?: string; code?: string; method?: 'POST' | 'DELETE' };
+type TenancyCase = { route: string; url: string; body?: unknown; expect: 'missing' | 'empty' | 'own' | 'self' | 'defaults' | 'unsigned' | 'no_figures' | 'zero_figures' | 'refused' | 'events_rejected' | 'no_session' | 'bad_credentials'; param?: string; code?: string; method?: 'POST' | 'DELETE' };
 
 describe('one account cannot see or touch another account\'s objects', async () => {
   const h = await harness();
@@ -183,6 +183,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/analytics/recovery', url: '/v1/analytics/recovery?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z', expect: 'no_figures' },
     // A's subscriptions bring MRR in this range; B has no series at all.
     { route: 'GET /v1/analytics/mrr', url: '/v1/analytics/mrr?from=2026-06-01T00:00:00Z&to=2027-06-01T00:00:00Z', expect: 'no_figures' },
+    // A's book has subscriptions and customers; B's periods count nothing, its cohorts and plans are none.
+    { route: 'GET /v1/analytics/subscribers', url: '/v1/analytics/subscribers?from=2026-06-01T00:00:00Z&to=2027-06-01T00:00:00Z', expect: 'zero_figures' },
+    { route: 'GET /v1/analytics/cohorts', url: '/v1/analytics/cohorts?from=2026-06-01T00:00:00Z&to=2027-06-01T00:00:00Z&currency=usd', expect: 'no_figures' },
+    { route: 'GET /v1/analytics/ltv', url: '/v1/analytics/ltv?currency=usd', expect: 'no_figures' },
     { route: 'GET /v1/disputes/:id', url: `/v1/disputes/${dispute.id}`, expect: 'missing' },
     { route: 'GET /v1/disputes', url: '/v1/disputes?limit=100', expect: 'empty' },
     { route: 'GET /v1/disputes', url: `/v1/disputes?invoice=${invoice.id}`, expect: 'empty' },
@@ -461,6 +465,13 @@ describe('one account cannot see or touch another account\'s objects', async () 
       } else if (c.expect === 'no_session') {
         expect(r.body.error).toMatchObject({ code: 'session_required' });
         return;
+      } else if (c.expect === 'zero_figures') {
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body.data.length).toBeGreaterThan(0);
+        for (const p of r.body.data) {
+          expect([Object.values(p.subscriptions), p.new_subscriptions, p.canceled, p.paying_customers_start, p.trials_ended, p.revenue_churn], JSON.stringify(p))
+            .toEqual([[0, 0, 0, 0, 0], 0, 0, 0, 0, []]);
+        }
       } else if (c.expect === 'defaults') {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         expect(JSON.stringify(r.body)).not.toContain('A receipt');
@@ -598,6 +609,17 @@ describe('one account cannot see or touch another account\'s objects', async () 
     }
     // A's failed renewal counts in A's recovery figures (B's are empty: see the reads).
     expect((await ok(h, 'GET', '/v1/analytics/recovery?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z')).data).toMatchObject([{ currency: 'usd', cases: 1 }]);
+    // A's subscriptions are in A's subscriber figures, cohorts and plans; B's see none (above, and here as of later).
+    const range = 'from=2026-06-01T00:00:00Z&to=2027-06-01T00:00:00Z';
+    const periods = (await ok(h, 'GET', `/v1/analytics/subscribers?${range}`)).data;
+    expect(periods.reduce((n: number, p: { new_subscriptions: number }) => n + p.new_subscriptions, 0)).toBeGreaterThan(0);
+    expect((await ok(h, 'GET', `/v1/analytics/cohorts?${range}&currency=usd`)).data.length).toBeGreaterThan(0);
+    const now = h.clock.now();
+    h.clock.set(new Date('2027-06-01T00:00:00Z'));
+    try {
+      expect((await ok(h, 'GET', '/v1/analytics/ltv?currency=usd')).data).toMatchObject([{ price: price.id }]);
+      expect((await asB('GET', '/v1/analytics/ltv?currency=usd')).body.data).toEqual([]);
+    } finally { h.clock.set(now); }
     expect((await ok(h, 'GET', `/v1/customers/${customer.id}`)).name).toBe('A customer');
     expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`))).toMatchObject({ status: 'active', cancel_at_period_end: false });
     expect((await ok(h, 'GET', `/v1/invoices/${openInvoice.id}`)).status).toBe('open');

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { normalizeCurrency } from '../../domain/currency.ts';
+import { invalid } from '../../domain/errors.ts';
 import { mrrSteps, type Interval, type MrrDiscount, type MrrPrice, type MrrRevision, type Step } from '../../domain/analytics/mrr.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
 import { priceIn } from '../catalog/price-currencies.ts';
@@ -7,7 +9,11 @@ import type { Deps } from '../ports.ts';
 type Db = Deps['db'];
 
 /** One subscription's history: whose, in which currency, its revisions and its MRR over time. */
-export type Track = { subscription: string; customer: string; currency: string; revisions: MrrRevision[]; steps: Step[] };
+export type Track = {
+  subscription: string; customer: string; currency: string; revisions: MrrRevision[]; steps: Step[];
+  /** What its revisions are priced with: the licensed prices in its currency, and its discounts. */
+  prices: ReadonlyMap<string, MrrPrice>; discounts: ReadonlyMap<string, MrrDiscount>;
+};
 
 /**
  * The account's book up to `to`: every subscription's revisions (status, currency, items,
@@ -50,9 +56,21 @@ export async function loadBook(db: Db, accountId: string, to: Date): Promise<Tra
     while (j < revisions.length && revisions[j]!.subscription_id === revisions[i]!.subscription_id) j++;
     const mine: MrrRevision[] = revisions.slice(i, j).map((r) => ({ at: r.at, status: r.status, currency: r.currency, items: r.items as MrrRevision['items'], discountIds: r.discount_ids }));
     const last = revisions[j - 1]!;
-    out.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, steps: mrrSteps(mine, pricesFor(last.currency), discounts) });
+    const prices = pricesFor(last.currency);
+    out.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, steps: mrrSteps(mine, prices, discounts), prices, discounts });
     i = j;
   }
   return out;
 }
 
+
+/**
+ * The one currency of a single-currency report: `requested` (normalized), else the book's only
+ * currency, null for an empty book; a book in several currencies needs one named (param `currency`).
+ */
+export function oneCurrency(book: readonly Track[], requested: string | undefined): string | null {
+  if (requested !== undefined) return normalizeCurrency(requested, 'currency');
+  const currencies = [...new Set(book.map((t) => t.currency))].sort();
+  if (currencies.length > 1) throw invalid('parameter_missing', `The book has subscriptions in ${currencies.join(', ')}: name one with currency.`, 'currency');
+  return currencies[0] ?? null;
+}

@@ -78,14 +78,23 @@ export function mrrSeries(all: Track[], usage: Awaited<ReturnType<typeof usageLi
   });
 }
 
-/** GET /v1/analytics/mrr: MRR and ARR over business time with the movements that explain each change. */
-export async function getMrrReport(deps: Pick<Deps, 'db' | 'clock'>, accountId: string, q: MrrQuery, convert?: Converter): Promise<MrrReportObject> {
-  const to = q.to !== undefined ? instant(q.to, 'to') : deps.clock.now();
+/**
+ * The range of a report over time: `to` defaults to now, `from` to the first of the month 12
+ * months before it; its periods' boundaries (at most MAX_PERIODS periods).
+ */
+export function periodsOf(q: Omit<MrrQuery, 'currency'>, now: Date) {
+  const to = q.to !== undefined ? instant(q.to, 'to') : now;
   const interval = q.interval ?? 'month';
   const from = q.from !== undefined ? instant(q.from, 'from') : new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - DEFAULT_MONTHS, 1));
   if (from >= to) throw invalid('parameter_invalid', 'from must be before to.', 'from');
   const edges = boundaries(from, to, interval, MAX_PERIODS);
   if (!edges) throw invalid('parameter_invalid', `at most ${MAX_PERIODS} ${interval}s from \`from\` to \`to\`.`, 'interval');
+  return { from, to, interval, edges };
+}
+
+/** GET /v1/analytics/mrr: MRR and ARR over business time with the movements that explain each change. */
+export async function getMrrReport(deps: Pick<Deps, 'db' | 'clock'>, accountId: string, q: MrrQuery, convert?: Converter): Promise<MrrReportObject> {
+  const { from, to, interval, edges } = periodsOf(q, deps.clock.now());
   const reporting = q.currency === undefined ? null : normalizeCurrency(q.currency, 'currency');
   const [all, usage] = await Promise.all([loadBook(deps.db, accountId, to), usageLines(deps.db, accountId, from, to)]);
   // Rates are looked up as figures are converted: a missing one stops the report with an error

@@ -36,22 +36,38 @@ export function monthly(amount: Decimal.Value, interval: Interval, count: number
 
 const inForce = (d: MrrDiscount, at: Date) => d.recurring && d.startsAt <= at && (d.endsAt === null || at < d.endsAt);
 
-/** The MRR of one revision of a subscription at `at` (which discounts are in force depends on it). */
-export function revisionMrr(rev: MrrRevision, prices: ReadonlyMap<string, MrrPrice>, discounts: ReadonlyMap<string, MrrDiscount>, at: Date): bigint {
-  if (!COUNTED.has(rev.status)) return 0n;
+/**
+ * Each licensed item of a revision at `at` as a monthly amount, net of its share of the discounts
+ * in force, not yet rounded; nothing unless the revision is counted (active or past_due).
+ */
+function monthlyLines(rev: MrrRevision, prices: ReadonlyMap<string, MrrPrice>, discounts: ReadonlyMap<string, MrrDiscount>, at: Date): { price: string; monthly: Decimal }[] {
+  if (!COUNTED.has(rev.status)) return [];
   const lines = rev.items.flatMap((item) => {
     const price = prices.get(item.price);
-    return price && !price.metered ? [{ price, amount: lineAmount(price.model, item.quantity) }] : [];
+    return price && !price.metered ? [{ id: item.price, price, amount: lineAmount(price.model, item.quantity) }] : [];
   });
-  if (lines.length === 0) return 0n;
+  if (lines.length === 0) return [];
   const active = rev.discountIds.map((id) => discounts.get(id)).filter((d): d is MrrDiscount => d !== undefined && inForce(d, at));
   const taken = applyDiscounts(rev.currency, lines.map((l) => ({ amount: l.amount, product: l.price.product, discountable: true })), active).lines;
-  let total = new Dec(0);
-  lines.forEach((l, i) => {
+  return lines.map((l, i) => {
     const net = l.amount - taken[i]!.reduce((sum, d) => sum + d.amount, 0n);
-    total = total.plus(monthly(net.toString(), l.price.interval, l.price.intervalCount));
+    return { price: l.id, monthly: monthly(net.toString(), l.price.interval, l.price.intervalCount) };
   });
-  return roundHalfUp(total);
+}
+
+/** The MRR of one revision of a subscription at `at` (which discounts are in force depends on it). */
+export function revisionMrr(rev: MrrRevision, prices: ReadonlyMap<string, MrrPrice>, discounts: ReadonlyMap<string, MrrDiscount>, at: Date): bigint {
+  return roundHalfUp(monthlyLines(rev, prices, discounts, at).reduce((total, l) => total.plus(l.monthly), new Dec(0)));
+}
+
+/**
+ * The MRR a revision brings from each of its licensed prices at `at` (a price on two items is
+ * added up first), rounded half-up once per price: what a plan brings in, for ARPU and LTV.
+ */
+export function priceMrr(rev: MrrRevision, prices: ReadonlyMap<string, MrrPrice>, discounts: ReadonlyMap<string, MrrDiscount>, at: Date): Map<string, bigint> {
+  const sums = new Map<string, Decimal>();
+  for (const l of monthlyLines(rev, prices, discounts, at)) sums.set(l.price, (sums.get(l.price) ?? new Dec(0)).plus(l.monthly));
+  return new Map([...sums].map(([price, total]) => [price, roundHalfUp(total)]));
 }
 
 export type Step = { at: Date; mrr: bigint };

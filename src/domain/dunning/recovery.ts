@@ -1,7 +1,7 @@
 // Recovery analytics (issue 17, point 6): what failed, what came back and how, per currency.
 // Plain arithmetic over one fact per dunning case; the app reads the facts, this adds them up.
 import { DECLINE_CATEGORIES, type DeclineCategory } from '../declines.ts';
-import { divideHalfUp } from '../money.ts';
+import { rate } from '../analytics/rates.ts';
 
 export type CaseStatus = 'active' | 'recovered' | 'exhausted' | 'canceled';
 
@@ -44,17 +44,12 @@ export type CurrencyReport = {
   byChannel: Bucket[];
 };
 
-const RATE_PLACES = 4;
-const RATE_SCALE = 10n ** BigInt(RATE_PLACES);
-
 /**
  * recovered / failed as a decimal string of 4 places, rounded half up once. The exact ratio is
  * rarely a finite decimal (1/3); 4 places is a basis point of the failed amount.
  */
 export function recoveryRate(recovered: bigint, failed: bigint): string | null {
-  if (failed <= 0n) return null;
-  const scaled = divideHalfUp(recovered * RATE_SCALE, failed);
-  return `${scaled / RATE_SCALE}.${(scaled % RATE_SCALE).toString().padStart(RATE_PLACES, '0')}`;
+  return rate(recovered, failed);
 }
 
 export const attemptKey = (by: RecoveredBy): string => (typeof by === 'object' ? `retry_${by.retry}` : by);
