@@ -117,6 +117,10 @@ describe('npm start on a machine without DATABASE_URL', () => {
     expect(key).toMatch(/^rk_live_/);
     const created = await fetch(`${first.base}/v1/customers`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"email":"kept@example.com"}' });
     expect(created.status).toBe(200);
+    // The same process serves the dashboard: its page without a key, its API calls with one.
+    const dashboard = await fetch(`${first.base}/dashboard/`);
+    expect([dashboard.status, (await dashboard.text()).includes('<div id="root">')]).toEqual([200, true]);
+    expect(first.output()).toContain(`dashboard: ${first.base}/dashboard/`);
     await first.stop();
 
     const second = await start(dir);
@@ -264,6 +268,23 @@ describe('rebill report recovery', async () => {
     await advance(h, clock.id, '2027-01-08T00:00:01Z');
     return { clock, customer };
   }
+
+  it('report mrr prints the MRR report of the API as a table, and refuses an interval it does not know', async () => {
+    const product = await ok(h, 'POST', '/v1/products', { name: 'Report box' });
+    const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 2500, recurring: { interval: 'month' } });
+    const clock = await clockAt(h, '2027-01-05T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: price.id }] });
+    const env = { DATABASE_URL: h.database.url };
+    const out = (await cli(['report', 'mrr', '--account', h.accountId, '--from', '2027-01-01T00:00:00Z', '--to', '2027-03-01T00:00:00Z'], env)).stdout;
+    const api = await ok(h, 'GET', '/v1/analytics/mrr?from=2027-01-01T00:00:00Z&to=2027-03-01T00:00:00Z');
+    const usd = api.data.find((s: { currency: string }) => s.currency === 'usd');
+    expect(out).toContain('MRR per month from 2027-01-01T00:00:00.000Z to 2027-03-01T00:00:00.000Z');
+    expect(out).toMatch(/USD\s+MRR\s+ARR\s+customers\s+new\s+expansion\s+contraction\s+churn\s+reactivation\s+usage/);
+    const jan = usd.periods[0];
+    expect(out).toMatch(new RegExp(`2027-01\\s+${(jan.mrr / 100).toFixed(2)}\\s+${(jan.arr / 100).toFixed(2)}\\s+${jan.paying_customers}\\s+${(jan.movements.new / 100).toFixed(2)}`));
+    await expect(cli(['report', 'mrr', '--account', h.accountId, '--interval', 'quarter'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('interval must be day, week or month') });
+  });
 
   it('prints the API\'s figures as a table, per currency in its own major units', async () => {
     const usd = await failedRenewal('tok_chargeDeclinedStolenCard', 4500, 'usd');

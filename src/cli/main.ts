@@ -6,6 +6,8 @@ import { connect } from '../adapters/postgres/pool.ts';
 import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts/accounts.ts';
 import { rangeOf, recoveryFigures, recoveryReportView } from '../app/analytics/recovery.ts';
 import { recoveryTable } from '../app/analytics/recovery-table.ts';
+import { getMrrReport } from '../app/analytics/mrr.ts';
+import { mrrTable } from '../app/analytics/mrr-table.ts';
 import { listAllFailed } from '../app/billing/failures.ts';
 import { listAllFailedJobs, queueCounts, retryJob } from '../app/jobs/jobs.ts';
 import { deliveryTail, formatAttempt } from '../app/webhooks/tail.ts';
@@ -128,7 +130,21 @@ jobs.command('retry <id>').description('send a failed job back to the queue, due
     console.log(`${j.id} ${j.kind} is ready again`);
   });
 
-program.command('report').description('reports for finance and operations').command('recovery')
+const report = program.command('report').description('reports for finance and operations');
+report.command('mrr')
+  .description('MRR and ARR per period with the movements that explain each change (the figures of GET /v1/analytics/mrr)')
+  .option('--account <id>', 'the account (default: the first one, as `rebill start` made it)')
+  .option('--from <time>', 'start, RFC 3339 or unix seconds (default: the first of the month 12 months before --to)').option('--to <time>', 'end, excluded (default: now)')
+  .option('--interval <unit>', 'day, week or month', 'month').option('--currency <code>', 'reporting currency, converted with the uploaded exchange rates')
+  .action(async (o: { account?: string; from?: string; to?: string; interval: 'day' | 'week' | 'month'; currency?: string }) => {
+    const lines = await withDb(async (d) => {
+      const account = o.account ?? (await d.db.selectFrom('accounts').select('id').orderBy('id').limit(1).executeTakeFirst())?.id;
+      if (!account) throw new Error('no account yet: start Rebill once (rebill start) or create one (rebill accounts create)');
+      return mrrTable(await getMrrReport({ db: d.db, clock: systemClock }, account, o));
+    });
+    for (const line of lines) console.log(line);
+  });
+report.command('recovery')
   .description('failed-payment recovery per currency, for dunning cases opened in a range of business time')
   .option('--from <time>', 'start, RFC 3339 or unix seconds (default: 30 days before --to)').option('--to <time>', 'end, excluded (default: now)')
   .option('--account <id>', 'only this account (default: every account)').option('--currency <code>', 'only this currency')

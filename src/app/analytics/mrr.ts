@@ -85,6 +85,8 @@ export function mrrSeries(all: Track[], usage: Awaited<ReturnType<typeof usageLi
 export function periodsOf(q: Omit<MrrQuery, 'currency'>, now: Date) {
   const to = q.to !== undefined ? instant(q.to, 'to') : now;
   const interval = q.interval ?? 'month';
+  // The API's schema admits only these; the CLI passes what it was given.
+  if (!['day', 'week', 'month'].includes(interval)) throw invalid('parameter_invalid', `interval must be day, week or month, got '${String(interval)}'.`, 'interval');
   const from = q.from !== undefined ? instant(q.from, 'from') : new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - DEFAULT_MONTHS, 1));
   if (from >= to) throw invalid('parameter_invalid', 'from must be before to.', 'from');
   const edges = boundaries(from, to, interval, MAX_PERIODS);

@@ -2,7 +2,7 @@ import { formatMinor } from '../../domain/money.ts';
 import type { RecoveryReportObject } from '../resources.ts';
 
 /** Columns padded to their widest cell; the first column left-aligned, figures right-aligned. */
-function table(rows: string[][]): string[] {
+export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
 }
