@@ -51,6 +51,10 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', async () => {
     expect(await page.textContent('[data-testid="arr-usd"]')).toBe('USD 180.00');
     expect(await page.textContent('[data-testid="customers-usd"]')).toBe(String(last.paying_customers));
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+    // Subscribers by status, as the subscribers report has them at the end of this month.
+    const subs = await ok(h, 'GET', '/v1/analytics/subscribers');
+    const now = subs.data[subs.data.length - 1].subscriptions;
+    for (const status of ['active', 'trialing', 'past_due']) expect(await page.textContent(`[data-testid="subscribers-${status}"]`)).toBe(String(now[status]));
     await shot(page, 'overview');
     await page.close();
   });

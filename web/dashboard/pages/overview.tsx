@@ -6,6 +6,7 @@ import { Loading, Page, useLoad } from '../ui.tsx';
 
 type Period = { start: string; mrr: number; arr: number; paying_customers: number; usage_revenue: number; movements: Record<string, number> };
 type Series = { currency: string; starting_mrr: number; periods: Period[] };
+type Subscribers = { data: { subscriptions: Record<string, number>; new_subscriptions: number; canceled: number; logo_churn_rate: string | null; trial_conversion_rate: string | null }[] };
 type Recovery = { currency: string; cases: number; failed_amount: number; recovered_amount: number; recovery_rate: string | null };
 
 const POSITIVE = ['new', 'expansion', 'reactivation'] as const;
@@ -41,10 +42,26 @@ function SeriesPanel({ s }: { s: Series }) {
 export function Overview() {
   const mrr = useLoad(() => api<{ data: Series[] }>('GET', '/v1/analytics/mrr'), []);
   const recovery = useLoad(() => api<{ data: Recovery[] }>('GET', '/v1/analytics/recovery'), []);
+  const subscribers = useLoad(() => api<Subscribers>('GET', '/v1/analytics/subscribers'), []);
   return (
     <Page title="Overview">
       <h2>Recurring revenue, last 12 months</h2>
       <Loading state={mrr}>{(r) => (r.data.length ? <>{r.data.map((s) => <SeriesPanel key={s.currency} s={s} />)}</> : <p className="muted">No subscriptions yet.</p>)}</Loading>
+      <h2>Subscribers, this month</h2>
+      <Loading state={subscribers}>{(r) => {
+        const now = r.data[r.data.length - 1];
+        if (!now) return <p className="muted">No subscriptions yet.</p>;
+        return (
+          <div className="figures">
+            {(['active', 'trialing', 'past_due', 'paused', 'unpaid'] as const).map((k) => (
+              <div className="figure" key={k}><span className="label">{k.replace('_', ' ')}</span><strong data-testid={`subscribers-${k}`}>{now.subscriptions[k] ?? 0}</strong></div>
+            ))}
+            <div className="figure"><span className="label">New / canceled</span><strong>{now.new_subscriptions} / {now.canceled}</strong></div>
+            <div className="figure"><span className="label">Logo churn</span><strong>{percent(now.logo_churn_rate)}</strong></div>
+            <div className="figure"><span className="label">Trial conversion</span><strong>{percent(now.trial_conversion_rate)}</strong></div>
+          </div>
+        );
+      }}</Loading>
       <h2>Failed payments and recovery, last 30 days</h2>
       <Loading state={recovery}>{(r) => (r.data.length ? (
         <div className="figures">
