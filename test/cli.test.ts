@@ -269,6 +269,23 @@ describe('rebill report recovery', async () => {
     return { clock, customer };
   }
 
+  it('demo seeds a book on a test clock that the dashboard\'s reports show: revenue, movements, failed payments and recoveries', async () => {
+    const env = { DATABASE_URL: h.database.url };
+    const { stdout, stderr } = await cli(['demo', '--customers', '24', '--months', '4', '--seed', '7', '--account', h.accountId], env);
+    const made = /demo book on test clock (clock_\S+) of (acct_\S+) in [\d.]+ s: (\d+) customers, (\d+) subscriptions/.exec(stdout);
+    expect(made?.slice(2, 4)).toEqual([h.accountId, '24']);
+    expect(stderr).toContain('] 4/4 months done');
+    const clock = await ok(h, 'GET', `/v1/test_clocks/${made![1]}`);
+    const mrr = await ok(h, 'GET', `/v1/analytics/mrr?to=${encodeURIComponent(clock.frozen_time)}&from=${encodeURIComponent(new Date(Date.parse(clock.frozen_time) - 130 * 86_400_000).toISOString())}`);
+    const usd = mrr.data.find((x: { currency: string }) => x.currency === 'usd');
+    const moved = (k: string) => usd.periods.reduce((n: number, p: { movements: Record<string, number> }) => n + p.movements[k]!, 0);
+    expect(usd.periods.at(-1).mrr).toBeGreaterThan(0);
+    expect(moved('new')).toBeGreaterThan(0);
+    const cases = (await ok(h, 'GET', '/v1/dunning_cases?limit=100')).data.map((c: { status: string }) => c.status);
+    expect(cases).toContain('recovered');
+    await expect(cli(['demo', '--customers', 'lots'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--customers must be a whole number') });
+  });
+
   it('report mrr prints the MRR report of the API as a table, and refuses an interval it does not know', async () => {
     const product = await ok(h, 'POST', '/v1/products', { name: 'Report box' });
     const price = await ok(h, 'POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount: 2500, recurring: { interval: 'month' } });

@@ -15,6 +15,7 @@ import type { Deps } from '../app/ports.ts';
 import { systemClock } from '../adapters/clock.ts';
 import { loadConfig } from '../config.ts';
 import { buildServer } from '../http/server.ts';
+import { seedDemo } from '../demo/seed.ts';
 import { ensureWebBuilt } from '../web/build.ts';
 import { openDatabase, openRuntime } from '../runtime.ts';
 import { simulateCommand, type SimulateFlags } from '../sim/command.ts';
@@ -129,6 +130,38 @@ jobs.command('retry <id>').description('send a failed job back to the queue, due
     const j = await withDb(async (d) => await retryJob({ db: d.db, clock: systemClock } as Deps, null, id));
     console.log(`${j.id} ${j.kind} is ready again`);
   });
+
+program.command('demo').description('seed a realistic book on a test clock (customers over months, plan changes, churn, failed payments and recoveries) for the dashboard')
+  .option('--customers <n>', 'customers in the book', '300').option('--months <n>', 'months of history, ending now', '12')
+  .option('--seed <s>', 'seed of every random choice', '1').option('--account <id>', 'the account (default: the first one, made if none)')
+  .action(async (o: { customers: string; months: string; seed: string; account?: string }) => {
+    const [customers, months, seed] = [Number(o.customers), Number(o.months), Number(o.seed)];
+    if (!Number.isInteger(customers) || customers < 1 || customers > 5000) throw new Error(`--customers must be a whole number from 1 to 5000, got '${o.customers}'`);
+    if (!Number.isInteger(months) || months < 1 || months > 36) throw new Error(`--months must be a whole number from 1 to 36, got '${o.months}'`);
+    const config = loadConfig();
+    const rt = await openRuntime({ ...config, logLevel: 'warn' }, { poolSize: 4 });
+    try {
+      const accountId = o.account ?? (await ensureDefaultAccount(rt.deps.db, config.bootstrapKey)).account.id;
+      const bar = progressBar(process.stderr);
+      const started = Date.now();
+      const s = await seedDemo(rt.deps, { accountId, customers, months, seed: Number.isFinite(seed) ? seed : 1, now: new Date() }, bar);
+      console.log(`demo book on test clock ${s.clock} of ${accountId} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${s.customers} customers, `
+        + `${s.subscriptions} subscriptions, ${s.upgrades} upgrades, ${s.downgrades} downgrades, ${s.cancellations} cancellations, ${s.returns} returns`);
+      console.log('open the dashboard (rebill start, then /dashboard/) to see it');
+    } finally {
+      await rt.close();
+    }
+  });
+
+/** A one-line progress bar on a terminal; a line per step elsewhere (logs, CI). */
+function progressBar(out: NodeJS.WriteStream) {
+  return (done: number, total: number, label: string) => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} months ${label}`;
+    if (out.isTTY) out.write(`\r${line}${done === total ? '\n' : ''}`); else out.write(`${line}\n`);
+  };
+}
 
 const report = program.command('report').description('reports for finance and operations');
 report.command('mrr')
