@@ -79,7 +79,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       throw new Error(`the reference writes no pending items or balances, but found ${pending.rows.length} pending items and ${owing.length} customers with a balance`);
     }
     const inv: unknown[][] = []; const lines: unknown[][] = []; const atts: unknown[][] = []; const upd: unknown[][] = [];
-    const audit: unknown[][] = []; const events: unknown[][] = [];
+    const audit: unknown[][] = []; const events: unknown[][] = []; const revisions: unknown[][] = [];
     const numbering = assignInvoiceNumbers(subs, (s) => `${s.account_id}/${s.customer_id}`, (s) => ({ prefix: s.invoice_prefix, next: s.next_invoice_sequence }));
     const seq = [...numbering.next].map(([key, next]) => [...key.split('/'), next]);
     for (const [i, s] of subs.entries()) {
@@ -119,6 +119,9 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
       events.push([s.account_id, newId('event'), 'invoice.finalized', invoice.id, { object: view }, now]);
       events.push([s.account_id, newId('event'), 'subscription.updated', s.id,
         { object: subscriptionView(after, items.map((x) => subscriptionItemView(x.item, x.price))), previous_attributes: prev }, now]);
+      // The engine's revenue history: a revision of the subscription with each of its events.
+      revisions.push([s.account_id, newId('subscriptionRevision'), s.id, s.customer_id, now, s.status, s.currency,
+        items.map((x) => ({ price: x.item.price_id, quantity: x.item.quantity })), `{${((s as { discount_ids?: string[] }).discount_ids ?? []).join(',')}}`]);
       charges.push({ sub: s, inv: invoice, lines: lineRows, attempt });
     }
     await c.query(`
@@ -140,6 +143,7 @@ export async function referenceBatch(pool: pg.Pool): Promise<number> {
         WHERE cu.account_id = v.a AND cu.id = v.id;
       INSERT INTO audit_log (account_id, id, actor, action, object_type, object_id, before, after, at) VALUES ${rowsOf(c, audit)};
       INSERT INTO events (account_id, id, type, object_id, data, created_at) VALUES ${rowsOf(c, events)};
+      INSERT INTO subscription_revisions (account_id, id, subscription_id, customer_id, at, status, currency, items, discount_ids) VALUES ${rowsOf(c, revisions)};
       COMMIT;`);
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
