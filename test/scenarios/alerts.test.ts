@@ -61,6 +61,19 @@ describe('usage alerts fire once per period when a customer\'s usage reaches the
     ]);
   });
 
+  it('a canceled event does not count toward an alert: 80 canceled, then 30, fires nothing; 70 more fires it at 100', async () => {
+    const { clock, customer } = await onClock('2027-01-10T00:00:00Z');
+    const alert = await alertOn(customer.id, 100);
+    const big = await use(customer.id, 80);
+    await ok(h, 'POST', '/v1/billing/meter_event_adjustments', { event_name: 'api_calls', type: 'cancel', cancel: { identifier: big.identifier } });
+    await use(customer.id, 30);
+    await advance(h, clock.id, '2027-01-10T01:00:00Z');
+    expect(await triggers(alert.id)).toEqual([]);
+    await use(customer.id, 70);
+    await advance(h, clock.id, '2027-01-10T02:00:00Z');
+    expect(await triggers(alert.id)).toEqual([{ at: '2027-01-10T01:00:00.000Z', value: '100', period: ['2027-01-01T00:00:00.000Z', '2027-02-01T00:00:00.000Z'] }]);
+  });
+
   it('a one_time alert fires once ever, whatever the period', async () => {
     const { clock, customer } = await onClock('2027-01-10T00:00:00Z');
     const alert = await alertOn(customer.id, '10.5', 'one_time');

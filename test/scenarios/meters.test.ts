@@ -97,7 +97,7 @@ describe('usage meters and event ingestion', async () => {
     });
     expect([...statuses.values()].every((s) => s.sort().join() === 'accepted,duplicate')).toBe(true);
     // The sum of i + 0.5 for i < 2000 (1,999,000 + 1,000), exactly.
-    expect(await usageStoreOf(h.deps).aggregate({ accountId: h.accountId, id: m.id }, customer.id, new Date('2026-01-01'), new Date('2027-02-01'), 'sum')).toBe('2000000');
+    expect(await usageStoreOf(h.deps).aggregate({ meter: { accountId: h.accountId, id: m.id }, formula: 'sum', customerId: customer.id, from: new Date('2026-01-01'), to: new Date('2027-02-01') })).toBe('2000000');
   });
 
   it('identifiers, unique keys and dimensions of any text are stored as sent (quotes, backslashes, braces, commas, "NULL")', async () => {
@@ -121,7 +121,7 @@ describe('usage meters and event ingestion', async () => {
     expect([r.accepted, r.duplicates, r.rejected]).toEqual([4, 1, 0]);
     expect(r.results.map((x: { status: string }) => x.status)).toEqual(['accepted', 'accepted', 'duplicate', 'accepted', 'accepted']);
     expect(await rowsOf(m.id)).toBe(5);
-    expect(await usageStoreOf(h.deps).aggregate({ accountId: h.accountId, id: m.id }, customer.id, new Date('2026-12-01'), new Date('2027-01-01'), 'sum')).toBe('115');
+    expect(await usageStoreOf(h.deps).aggregate({ meter: { accountId: h.accountId, id: m.id }, formula: 'sum', customerId: customer.id, from: new Date('2026-12-01'), to: new Date('2027-01-01') })).toBe('115');
   });
 
   it('a batch of 3,000 events identified by random UUIDs is stored whole: no UUID is taken for a card number', async () => {
@@ -149,7 +149,7 @@ describe('usage meters and event ingestion', async () => {
       const expected = reference(formula, inWindow.map((e) => ({
         identifier: e.identifier, timestamp: new Date(e.timestamp), value: formula === 'unique_count' ? null : e.payload.value, uniqueKey: formula === 'unique_count' ? e.payload.value : null,
       })));
-      const got = await usageStoreOf(h.deps).aggregate({ accountId: h.accountId, id: m.id }, customer.id, new Date('2026-12-21T00:00:00Z'), new Date('2026-12-25T00:00:00Z'), formula);
+      const got = await usageStoreOf(h.deps).aggregate({ meter: { accountId: h.accountId, id: m.id }, formula, customerId: customer.id, from: new Date('2026-12-21T00:00:00Z'), to: new Date('2026-12-25T00:00:00Z') });
       expect([formula, got]).toEqual([formula, expected]);
     }
     const sum = await ok(h, 'GET', '/v1/billing/meters?limit=100');
@@ -157,7 +157,7 @@ describe('usage meters and event ingestion', async () => {
   });
 
   it('daily summaries group a customer\'s usage by UTC day', async () => {
-    const got = await usageStoreOf(h.deps).summaries({ accountId: h.accountId, id: meter.id }, customer.id, new Date('2026-12-01'), new Date('2027-01-02'), 'sum', 'day');
+    const got = await usageStoreOf(h.deps).summaries({ meter: { accountId: h.accountId, id: meter.id }, formula: 'sum', customerId: customer.id, from: new Date('2026-12-01'), to: new Date('2027-01-02') }, 'day');
     expect(got.map((s) => [s.start.toISOString(), s.value])).toEqual([['2026-12-31T00:00:00.000Z', '3.75']]);
   });
 
@@ -177,6 +177,11 @@ describe('usage meters and event ingestion', async () => {
       .toEqual([['2026-12-30T10:00:00.000Z', '3.25'], ['2026-12-30T13:00:00.000Z', '0.5']]);
     const days = await ok(h, 'GET', url(`start_time=${Date.parse('2026-12-30T00:00:00Z') / 1000}&end_time=${Date.parse('2027-01-01T00:00:00Z') / 1000}&value_grouping_window=day`));
     expect(days.data.map((x: { aggregated_value: string }) => x.aggregated_value)).toEqual(['3.75', '10']);
+    // A canceled event leaves every figure at once: the range, its hour and its day.
+    await ok(h, 'POST', '/v1/billing/meter_event_adjustments', { event_name: 'tokens', type: 'cancel', cancel: { identifier: 't2' } });
+    expect((await ok(h, 'GET', url('start_time=2026-12-30T00:00:00Z&end_time=2027-01-01T00:00:00Z'))).data[0].aggregated_value).toBe('11.75');
+    const afterCancel = await ok(h, 'GET', url('start_time=2026-12-30T10:00:00Z&end_time=2026-12-30T14:00:00Z&value_grouping_window=hour'));
+    expect(afterCancel.data.map((x: { aggregated_value: string }) => x.aggregated_value)).toEqual(['1.25', '0.5']);
     const misaligned = await h.call('GET', url('start_time=2026-12-30T10:30:00Z&end_time=2026-12-30T14:00:00Z&value_grouping_window=hour'));
     expect([misaligned.status, misaligned.body.error.code, misaligned.body.error.param]).toEqual([400, 'parameter_invalid', 'start_time']);
     const backwards = await h.call('GET', url('start_time=2027-01-01T00:00:00Z&end_time=2026-12-30T00:00:00Z'));

@@ -8,7 +8,9 @@ import { invalid } from '../../domain/errors.ts';
 import { notFound } from '../errors.ts';
 import type { Actor, Deps } from '../ports.ts';
 import type * as R from '../resources.ts';
-import { nowFor } from '../time.ts';
+import { nowFor, type Db } from '../time.ts';
+import type { Formula } from '../../domain/usage/aggregate.ts';
+import type { MeterRef, UsageQuery } from './store.ts';
 import { command } from '../unit-of-work.ts';
 import type { Row } from '../views.ts';
 import { usageStoreOf } from './ingest.ts';
@@ -43,4 +45,14 @@ export async function createMeterEventAdjustment(deps: Deps, actor: Actor, input
     u.emit('billing.meter_event_adjustment.created', row.id, view, now);
     return view;
   });
+}
+
+/**
+ * A customer's usage of one meter over [from, to) as a store query, its canceled events left out:
+ * what every reader of usage asks (summaries, alerts), so none counts a canceled event.
+ */
+export async function usageQuery(db: Db, meter: MeterRef, formula: Formula, customerId: string, from: Date, to: Date): Promise<UsageQuery> {
+  const canceled = await db.selectFrom('meter_event_adjustments').select('identifier').where('account_id', '=', meter.accountId)
+    .where('meter_id', '=', meter.id).where('customer_id', '=', customerId).where('timestamp', '>=', from).where('timestamp', '<', to).execute();
+  return { meter, formula, customerId, from, to, exclude: canceled.map((c) => c.identifier) };
 }

@@ -3,6 +3,7 @@ import type { Formula } from '../../domain/usage/aggregate.ts';
 import { systemActor, type Deps } from '../ports.ts';
 import { nowFor, type Db } from '../time.ts';
 import { command } from '../unit-of-work.ts';
+import { usageQuery } from './adjustments.ts';
 import { recordTrigger } from './alerts.ts';
 import { usageStoreOf } from './ingest.ts';
 
@@ -44,7 +45,7 @@ export async function checkAlerts(deps: Deps, accountId: string, customerId: str
     let u = usage.get(meterId);
     if (!u) {
       u = usagePeriodOf(deps.db, accountId, customerId, meterId, now).then(async (period) =>
-        ({ period, value: await store.aggregate({ accountId, id: meterId }, customerId, period.start, period.end, formulas.get(meterId)!) }));
+        ({ period, value: await store.aggregate(await usageQuery(deps.db, { accountId, id: meterId }, formulas.get(meterId)!, customerId, period.start, period.end)) }));
       usage.set(meterId, u);
     }
     return u;

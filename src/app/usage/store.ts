@@ -27,10 +27,10 @@ export type StoredEvent = { identifier: string; meterId: string; customerId: str
 export interface UsageStore {
   /** Stores the events not stored before; answers the identifiers that are new. Exactly once per (account, identifier). */
   insertEvents(accountId: string, events: readonly NewUsageEvent[], now: Date): Promise<Set<string>>;
-  /** The aggregate of a meter's events for one customer with from <= timestamp < to. */
-  aggregate(meter: MeterRef, customerId: string, from: Date, to: Date, formula: Formula): Promise<string>;
-  /** The aggregate per hour or day window (UTC) with from <= timestamp < to; windows without events are left out. */
-  summaries(meter: MeterRef, customerId: string, from: Date, to: Date, formula: Formula, window: 'hour' | 'day'): Promise<UsageSummary[]>;
+  /** The aggregate of a meter's events for one customer with from <= timestamp < to, without the excluded (canceled) ones. */
+  aggregate(query: UsageQuery): Promise<string>;
+  /** The same per hour or day window (UTC); windows without events are left out. */
+  summaries(query: UsageQuery, window: 'hour' | 'day'): Promise<UsageSummary[]>;
   /** Many aggregates at once (billing measures a batch of subscriptions this way), in the order asked. */
   aggregateMany(queries: readonly UsageQuery[]): Promise<string[]>;
   /** The values of the query's events in the order they happened (the percentage model prices each). */
@@ -131,12 +131,8 @@ export class PostgresUsageStore implements UsageStore {
     return new Set(result.rows.map((r) => r.identifier));
   }
 
-  async aggregate(meter: MeterRef, customerId: string, from: Date, to: Date, formula: Formula): Promise<string> {
-    const r = await sql<{ v: string }>`
-      SELECT ${SQL_AGGREGATE[formula]}::text AS v FROM meter_events
-      WHERE meter_id = ${meter.id} AND customer_id = ${customerId}
-        AND "timestamp" >= ${from} AND "timestamp" < ${to}`.execute(this.db);
-    return normalDecimal(r.rows[0]!.v);
+  async aggregate(q: UsageQuery): Promise<string> {
+    return q.exclude?.length ? await this.aggregateExcluding(q) : (await this.aggregateMany([q]))[0]!;
   }
 
   async aggregateMany(queries: readonly UsageQuery[]): Promise<string[]> {
@@ -183,12 +179,12 @@ export class PostgresUsageStore implements UsageStore {
     return e ? { identifier: e.identifier, meterId: e.meter_id, customerId: e.customer_id, timestamp: e.timestamp, value: e.value === null ? null : normalDecimal(String(e.value)) } : null;
   }
 
-  async summaries(meter: MeterRef, customerId: string, from: Date, to: Date, formula: Formula, window: 'hour' | 'day'): Promise<UsageSummary[]> {
+  async summaries(q: UsageQuery, window: 'hour' | 'day'): Promise<UsageSummary[]> {
     const unit = window === 'hour' ? sql`'hour'` : sql`'day'`;
     const r = await sql<{ start: Date; v: string }>`
-      SELECT date_trunc(${unit}, "timestamp", 'UTC') AS start, ${SQL_AGGREGATE[formula]}::text AS v FROM meter_events
-      WHERE meter_id = ${meter.id} AND customer_id = ${customerId}
-        AND "timestamp" >= ${from} AND "timestamp" < ${to}
+      SELECT date_trunc(${unit}, "timestamp", 'UTC') AS start, ${SQL_AGGREGATE[q.formula]}::text AS v FROM meter_events
+      WHERE meter_id = ${q.meter.id} AND customer_id = ${q.customerId}
+        AND "timestamp" >= ${q.from} AND "timestamp" < ${q.to} AND identifier <> ALL(${[...(q.exclude ?? [])]}::text[])
       GROUP BY 1 ORDER BY 1`.execute(this.db);
     const ms = window === 'hour' ? 3600_000 : 86_400_000;
     return r.rows.map((x) => ({ start: x.start, end: new Date(x.start.getTime() + ms), value: normalDecimal(x.v) }));

@@ -4,6 +4,7 @@ import { instant } from '../analytics/recovery.ts';
 import { notFound } from '../errors.ts';
 import type { Deps } from '../ports.ts';
 import type * as R from '../resources.ts';
+import { usageQuery } from './adjustments.ts';
 import { usageStoreOf } from './ingest.ts';
 
 export type SummaryQuery = { customer: string; start_time: string; end_time: string; value_grouping_window?: 'hour' | 'day' | undefined };
@@ -36,11 +37,8 @@ export async function meterEventSummaries(deps: Deps, accountId: string, meterId
   if (!meter) throw notFound('meter', meterId, 'id');
   if (!customer) throw notFound('customer', q.customer, 'customer');
   const store = usageStoreOf(deps);
-  const ref = { accountId, id: meter.id };
-  const formula = meter.formula as Formula;
-  const rows = window
-    ? await store.summaries(ref, customer.id, start, end, formula, window)
-    : [{ start, end, value: await store.aggregate(ref, customer.id, start, end, formula) }];
+  const query = await usageQuery(deps.db, { accountId, id: meter.id }, meter.formula as Formula, customer.id, start, end);
+  const rows = window ? await store.summaries(query, window) : [{ start, end, value: await store.aggregate(query) }];
   return rows.map((r) => ({
     object: 'billing.meter_event_summary' as const, meter: meter.id, customer: customer.id,
     start_time: r.start.toISOString(), end_time: r.end.toISOString(), aggregated_value: r.value,
