@@ -104,6 +104,7 @@ export const ERRORS = {
   meter_event_adjustment_too_late: { status: 400, type: 'invalid_request_error', message: 'The event is older than 35 days before the customer\'s current time: its period can no longer be corrected.' },
   meter_event_already_canceled: { status: 400, type: 'invalid_request_error', message: 'The event was already canceled.' },
   metered_item_invalid: { status: 400, type: 'invalid_request_error', message: 'A metered price is billed by its usage: it takes no quantity, appears once per subscription, and cannot be added or swapped in mid-period.' },
+  meter_already_billed: { status: 400, type: 'invalid_request_error', message: 'Another of the customer\'s subscriptions, not yet ended, bills this meter: the customer\'s usage would be billed twice.' },
   credit_grant_voided: { status: 400, type: 'invalid_request_error', message: 'The credit grant is voided: its remaining credit is gone, and it cannot be voided again or have its expiry changed.' },
   credit_grant_expired: { status: 400, type: 'invalid_request_error', message: 'The credit grant has expired: its expiry can no longer be changed.' },
   exchange_rate_missing: { status: 400, type: 'invalid_request_error', message: 'Amounts in several currencies are reported in one, and a currency has no uploaded exchange rate into the reporting currency (nor the reverse) in effect on a day it is needed; upload one with POST /v1/exchange_rates.' },

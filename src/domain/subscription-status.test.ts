@@ -49,4 +49,10 @@ describe('subscription schedule', () => {
     expect(dueAction({ ...base, status: 'past_due', cancel_at_period_end: true }, new Date('2027-02-01T00:00Z'))).toBe('cancel_at_period_end');
     expect(nextActionAt({ ...base, status: 'canceled' })).toBeNull();
   });
+  it('an ended subscription is looked at again only while it has usage to bill', () => {
+    const canceled = { ...base, status: 'canceled' as const };
+    expect(dueAction({ ...canceled, next_action_at: null }, new Date('2027-03-01T00:00Z'))).toBeNull();
+    expect(dueAction({ ...canceled, next_action_at: new Date('2027-01-15T00:00Z') }, new Date('2027-01-14T23:59Z'))).toBeNull();
+    expect(dueAction({ ...canceled, next_action_at: new Date('2027-01-15T00:00Z') }, new Date('2027-01-15T00:00Z'))).toBe('ended_usage');
+  });
 });

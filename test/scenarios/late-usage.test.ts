@@ -103,4 +103,60 @@ describe('late and corrected usage', async () => {
     const open = await h.database.pool.query("SELECT count(*)::int AS n FROM usage_billings WHERE subscription_id = $1 AND period_start = '2027-01-01' AND NOT settled", [sub.id]);
     expect(open.rows[0].n).toBe(0);
   });
+
+  /** Usage lines with both ends of their period, to the day. */
+  const usageSpans = (inv: Invoice) => inv.lines.data.filter((l) => l.kind !== 'subscription')
+    .map((l) => ({ kind: l.kind, amount: l.amount, quantity: l.quantity_decimal, from: l.period.start.slice(0, 10), to: l.period.end.slice(0, 10) }));
+
+  it('canceled mid-period: its part-period usage is invoiced at once, late usage for it 35 days on, and a later subscription bills only its own', async () => {
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: flat.id }, { price: perMessage.id }] });
+    await advance(h, clock.id, '2027-01-15T00:00:00Z');
+    await send(customer.id, 'mid-a', '2027-01-05T00:00:00Z', 70);
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}/cancel`, {});
+    await advance(h, clock.id, '2027-01-15T00:00:01Z');
+    const final = (await invoicesOf(h, sub.id)).at(-1) as unknown as Invoice;
+    expect(final).toMatchObject({ billing_reason: 'subscription_final', total: 70, status: 'paid' });
+    expect(usageSpans(final)).toEqual([{ kind: 'usage', amount: 70, quantity: '70', from: '2027-01-01', to: '2027-01-15' }]);
+
+    // The same meter on a new subscription from the 16th; usage from then is that one's.
+    await advance(h, clock.id, '2027-01-16T00:00:00Z');
+    const next = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: perMessage.id }] });
+    await advance(h, clock.id, '2027-01-20T00:00:00Z');
+    await send(customer.id, 'mid-late', '2027-01-10T00:00:00Z', 30);
+    await send(customer.id, 'mid-new', '2027-01-18T00:00:00Z', 500);
+    await advance(h, clock.id, '2027-02-18T23:00:00Z');
+    expect(await invoicesOf(h, sub.id)).toHaveLength(2);
+    expect(usageSpans((await invoicesOf(h, next.id)).at(-1) as unknown as Invoice)).toEqual([{ kind: 'usage', amount: 500, quantity: '500', from: '2027-01-16', to: '2027-02-16' }]);
+    // January 15 + 35 days: the late window of the ended subscription closes, and the late 30 are invoiced on their own.
+    await advance(h, clock.id, '2027-02-19T00:00:01Z');
+    const late = (await invoicesOf(h, sub.id)).at(-1) as unknown as Invoice;
+    expect(late).toMatchObject({ billing_reason: 'usage_correction', total: 30 });
+    expect(usageSpans(late)).toEqual([{ kind: 'usage_adjustment', amount: 30, quantity: '30', from: '2027-01-01', to: '2027-01-15' }]);
+    expect(await ok(h, 'GET', `/v1/invoices/${final.id}`)).toMatchObject({ total: 70 });
+    await advance(h, clock.id, '2027-04-01T00:00:00Z');
+    expect(await invoicesOf(h, sub.id)).toHaveLength(3);
+    expect((await h.database.pool.query('SELECT next_action_at FROM subscriptions WHERE id = $1', [sub.id])).rows[0].next_action_at).toBeNull();
+  });
+
+  it('canceled at period end: usage reported late for its last period is invoiced when that period\'s window closes', async () => {
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: flat.id }, { price: perMessage.id }] });
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { cancel_at_period_end: true });
+    await advance(h, clock.id, '2027-01-05T00:00:00Z');
+    await send(customer.id, 'end-a', '2027-01-03T00:00:00Z', 40);
+    await advance(h, clock.id, '2027-02-01T00:00:01Z');
+    const final = (await invoicesOf(h, sub.id)).at(-1) as unknown as Invoice;
+    expect(usageSpans(final)).toEqual([{ kind: 'usage', amount: 40, quantity: '40', from: '2027-01-01', to: '2027-02-01' }]);
+    await advance(h, clock.id, '2027-02-10T00:00:00Z');
+    await send(customer.id, 'end-late', '2027-01-30T00:00:00Z', 25);
+    await advance(h, clock.id, '2027-03-07T23:00:00Z');
+    expect(await invoicesOf(h, sub.id)).toHaveLength(2);
+    await advance(h, clock.id, '2027-03-08T00:00:01Z');
+    const late = (await invoicesOf(h, sub.id)).at(-1) as unknown as Invoice;
+    expect(late).toMatchObject({ billing_reason: 'usage_correction', total: 25 });
+    expect(usageSpans(late)).toEqual([{ kind: 'usage_adjustment', amount: 25, quantity: '25', from: '2027-01-01', to: '2027-02-01' }]);
+  });
 });

@@ -134,6 +134,22 @@ describe('metered billing in arrears', async () => {
     expect([item.status, item.body.error.code, item.body.error.param]).toEqual([400, 'metered_item_invalid', 'price']);
   });
 
+  it('a meter is billed to a customer by one subscription at a time: a second item or subscription on it is refused until the first ends', async () => {
+    const calls = await meter();
+    const [cheap, dear] = [await metered(calls, { unit_amount: 1 }), await metered(calls, { unit_amount: 2 })];
+    const customer = await customerWithCard(h, 'tok_visa');
+    const both = await h.call('POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: flat.id }, { price: cheap.id }, { price: dear.id }] });
+    expect([both.status, both.body.error.code, both.body.error.param]).toEqual([400, 'metered_item_invalid', 'items[2][price]']);
+    const first = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: cheap.id }] });
+    const second = await h.call('POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: flat.id }, { price: dear.id }] });
+    expect([second.status, second.body.error.code, second.body.error.param]).toEqual([400, 'meter_already_billed', 'items[1][price]']);
+    expect(second.body.error.message).toContain(first.id);
+    // Another customer, and the same customer once the first subscription has ended, may.
+    await ok(h, 'POST', '/v1/subscriptions', { customer: (await customerWithCard(h, 'tok_visa')).id, items: [{ price: dear.id }] });
+    await ok(h, 'POST', `/v1/subscriptions/${first.id}/cancel`, {});
+    expect((await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: dear.id }] })).status).toBe('active');
+  });
+
   it('threshold billing: crossing 100.00 mid-period invoices once at that point; the period-end invoice bills only the rest', async () => {
     const calls = await meter();
     const perCall = await metered(calls, { unit_amount: 1 });

@@ -8,7 +8,8 @@ import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import { attemptInFlight } from '../payments/in-flight.ts';
 import { recordBillingFailure } from './failures.ts';
 import { loadBillingCustomers, loadItems, loadMeteredItems, loadPendingItems, subscriptionViewWith } from './load.ts';
-import { measureUsage, meteredItems, periodsToBill, recordUsageBill, usageBills, type MeasuredUsage, type UsageBill } from '../usage/usage-billing.ts';
+import { measureUsage, meteredItems, periodsToBill, recordUsageBill, usageBills, usageSettlesAt, type MeasuredUsage, type UsageBill } from '../usage/usage-billing.ts';
+import type { FixedDraft } from '../../domain/invoice-builder.ts';
 import { creditNoteAccounts, issueCorrections } from '../usage/corrections.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../adapters/postgres/schema.ts';
@@ -38,14 +39,16 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
   const due = dueActions(subs, nowOf);
   const renewing = due.filter((d) => d.action === 'renew' || d.action === 'end_trial').map((d) => d.s);
   // A subscription that ends at its period's end still owes that period's usage: a final invoice.
-  const billing = [...renewing, ...due.filter((d) => d.action === 'cancel_at_period_end' && closingPeriod(d)).map((d) => d.s)];
+  // So does one canceled mid-period (for the part it ran), and one whose late usage is settled.
+  const billing = [...renewing, ...due.filter((d) => (d.action === 'cancel_at_period_end' && closingPeriod(d)) || d.action === 'ended_usage').map((d) => d.s)];
+  const finalBilled = await periodBilled(u.tx, due.filter((d) => d.action === 'ended_usage').map((d) => d.s));
   const [items, customers, pending, discounts] = await Promise.all([
     loadItems(u.tx, due.map((d) => d.s)), loadBillingCustomers(u.tx, billing), loadPendingItems(u.tx, renewing),
-    loadDiscounts(u.tx, billing.map((s) => ({ sub: s, start: s.current_period_end })))]);
+    loadDiscounts(u.tx, billing.map((s) => ({ sub: s, start: s.ended_at && s.ended_at < s.current_period_end ? s.ended_at : s.current_period_end })))]);
   const [taxes, usage] = await Promise.all([
     loadLineTaxes(deps, u.tx, new Map(billing.map((s) => [s.id,
       subscriptionTaxNeeds(s, customers.get(s.id)!.customer.tax, items.get(s.id) ?? [], pending.get(s.id) ?? [])]))),
-    periodsToBill(u.tx, due.filter((d) => billing.includes(d.s)).map((d) => ({ sub: d.s, items: items.get(d.s.id) ?? [], closing: closingPeriod(d) })))
+    periodsToBill(u.tx, due.filter((d) => billing.includes(d.s)).map((d) => ({ sub: d.s, items: items.get(d.s.id) ?? [], closing: closingPeriod(d, finalBilled) })))
       .then((periods) => usageBills(deps, u.tx, periods, opts.measured ?? new Map(), nowOf)),
   ]);
   const plans: InvoicePlan[] = [];
@@ -53,10 +56,10 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
   const billOf = new Map<string, UsageBill>();
   const separate = await creditNoteAccounts(u, [...usage.keys()].map((id) => billing.find((s) => s.id === id)!.account_id));
   /** The subscription's usage lines for its next invoice; under the credit_note policy its corrections leave as their own documents. */
-  const usageLinesOf = async (s: Sub, now: Date) => {
+  const usageLinesOf = async (s: Sub, now: Date, ownDocuments = separate.has(s.account_id)) => {
     const bill = usage.get(s.id);
     if (!bill) return { bill: undefined, lines: [] };
-    if (separate.has(s.account_id)) {
+    if (ownDocuments) {
       const correction = await issueCorrections(deps, u, s, bill, customers.get(s.id)!.customer, (sub, lines, start, end) => subscriptionPlan(sub, meteredItems(items.get(sub.id) ?? []), [],
         customers.get(sub.id)!, start, end, 'usage_correction', now, taxes.get(sub.id), discounts.get(sub.id), lines), now);
       if (correction) { plans.push(correction.plan); billOf.set(correction.plan.invoice.id, correction.bill); }
@@ -73,15 +76,31 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
       if (after) updates.push({ before: s, after, action });
       continue;
     }
+    /** A document of usage lines alone (a final invoice, or late usage's), its ledger recorded once written. */
+    const usageOnly = (lines: FixedDraft[], bill: UsageBill, start: Date, end: Date, reason: 'subscription_final' | 'usage_correction') => {
+      const plan = subscriptionPlan(s, meteredItems(items.get(s.id) ?? []), [], customers.get(s.id)!, start, end, reason, now, taxes.get(s.id), discounts.get(s.id), lines);
+      plans.push(plan);
+      billOf.set(plan.invoice.id, bill);
+    };
     if (action === 'cancel_at_period_end') {
       const { bill, lines } = await usageLinesOf(s, now);
+      if (bill && lines.length) usageOnly(lines, bill, s.current_period_start, s.current_period_end, 'subscription_final');
+      // Usage reported late for its last period is still billed, once its window has closed.
+      const settleAt = closingPeriod({ s, action }) && meteredItems(items.get(s.id) ?? []).length ? usageSettlesAt(s.current_period_end) : null;
+      updates.push({ before: s, action, after: { ...s, ...touched, status: transition(status, 'cancel'), ended_at: s.current_period_end, next_action_at: settleAt } });
+      continue;
+    }
+    if (action === 'ended_usage') {
+      const closing = closingPeriod({ s, action }, finalBilled);
+      // No next invoice will come: whatever the account's policy, corrections leave as their own documents.
+      const { bill, lines } = await usageLinesOf(s, now, true);
       if (bill && lines.length) {
-        const plan = subscriptionPlan(s, meteredItems(items.get(s.id) ?? []), [], customers.get(s.id)!, s.current_period_start, s.current_period_end,
-          'subscription_final', now, taxes.get(s.id), discounts.get(s.id), lines);
-        plans.push(plan);
-        billOf.set(plan.invoice.id, bill);
+        usageOnly(lines, bill, new Date(Math.min(...lines.map((l) => l.period_start.getTime()))),
+          new Date(Math.max(...lines.map((l) => l.period_end.getTime()))), closing ? 'subscription_final' : 'usage_correction');
       }
-      updates.push({ before: s, action, after: { ...s, ...touched, status: transition(status, 'cancel'), ended_at: s.current_period_end, next_action_at: null } });
+      // After the last period's bill, once more when its late window closes; after that, never.
+      const settleAt = closing ? usageSettlesAt(s.ended_at && s.ended_at < closing.end ? s.ended_at : closing.end) : null;
+      updates.push({ before: s, action, after: { ...s, ...touched, next_action_at: settleAt && settleAt > now ? settleAt : null } });
       continue;
     }
     const billing = customers.get(s.id)!;
@@ -130,8 +149,10 @@ export async function applyDue(deps: Deps, u: UnitOfWork, subs: Sub[], nowOf: (s
     const w = u.as(systemActor(after.account_id, deps.workerId));
     const prev = { status: before.status, current_period_start: before.current_period_start, current_period_end: before.current_period_end };
     const name = { renew: 'subscription.renewed', end_trial: 'subscription.trial_ended', cancel_at_period_end: 'subscription.ended', expire_incomplete: 'subscription.expired',
-      trial_paused: 'subscription.paused', trial_canceled: 'subscription.canceled' }[action];
+      trial_paused: 'subscription.paused', trial_canceled: 'subscription.canceled', ended_usage: 'subscription.ended_usage_billed' }[action];
     w.audit(name, 'subscription', after.id, prev, { status: after.status, current_period_start: after.current_period_start, current_period_end: after.current_period_end, ended_at: after.ended_at }, after.updated_at);
+    // An ended subscription's last bills are told by their invoices' events; the subscription itself did not change.
+    if (action === 'ended_usage') continue;
     const view = subscriptionViewWith(after, items.get(after.id));
     const ended = action === 'cancel_at_period_end' || action === 'trial_canceled';
     w.emit(ended ? 'subscription.deleted' : 'subscription.updated', after.id, view, after.updated_at, { previous_attributes: prev });
@@ -154,8 +175,16 @@ function dueActions(subs: Sub[], nowOf: (s: Sub) => Date) {
   });
 }
 
-/** The period whose usage a due action bills: the one ending now, unless it was a trial (trial usage is free). */
-function closingPeriod(d: { s: Sub; action: DueAction }): { start: Date; end: Date } | null {
+/**
+ * The period whose usage a due action bills: the one ending now, unless it was a trial (trial
+ * usage is free). An ended subscription's last period (up to its end), unless a period-end bill
+ * covered it (`finalBilled`; without it, as before the lock, none).
+ */
+function closingPeriod(d: { s: Sub; action: DueAction }, finalBilled?: Set<string>): { start: Date; end: Date } | null {
+  if (d.action === 'ended_usage') {
+    // Keyed by the whole period (a threshold invoice may have billed part of it); usage counts up to the end.
+    return !finalBilled || finalBilled.has(d.s.id) ? null : { start: d.s.current_period_start, end: d.s.current_period_end };
+  }
   if ((d.action !== 'renew' && d.action !== 'cancel_at_period_end') || d.s.status === 'trialing') return null;
   return { start: d.s.current_period_start, end: d.s.current_period_end };
 }
@@ -173,6 +202,15 @@ export async function measureDueUsage(deps: Deps, subs: Sub[], nowOf: (s: Sub) =
   if (items.size === 0) return new Map();
   const periods = await periodsToBill(deps.db, due.map((d) => ({ sub: d.s, items: items.get(d.s.id) ?? [], closing: closingPeriod(d) })));
   return await measureUsage(deps, deps.db, periods);
+}
+
+/** The ended subscriptions whose last period's usage a period-end bill already covered. */
+async function periodBilled(tx: Kysely<DB> | Transaction<DB>, subs: Sub[]): Promise<Set<string>> {
+  if (subs.length === 0) return new Set();
+  const rows = await tx.selectFrom('usage_billings as b').innerJoin('subscriptions as s', (j) => j.onRef('s.account_id', '=', 'b.account_id').onRef('s.id', '=', 'b.subscription_id'))
+    .select('s.id').distinct().where('b.kind', '=', 'period').whereRef('b.period_start', '=', 's.current_period_start')
+    .where('s.id', 'in', subs.map((x) => x.id)).execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Subscription changes of a batch, written with the command's single flush. */

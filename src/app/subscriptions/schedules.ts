@@ -1,3 +1,4 @@
+import { endedUsageAt } from '../usage/usage-billing.ts';
 import type { Recurring } from '../../domain/calendar.ts';
 import type { EventType } from '../../domain/event-types.ts';
 import { invalid, renameParam } from '../../domain/errors.ts';
@@ -322,7 +323,7 @@ export async function cancelScheduledSubscription(u: UnitOfWork, subscriptionId:
   const s = await u.tx.selectFrom('subscriptions').selectAll().where('account_id', '=', u.accountId).where('id', '=', subscriptionId).forUpdate().executeTakeFirstOrThrow();
   const from = s.status as SubscriptionStatus;
   if (isTerminal(from)) return;
-  const after = await u.tx.updateTable('subscriptions').set({ status: transition(from, 'cancel'), canceled_at: at, ended_at: at, next_action_at: null, updated_at: at, version: s.version + 1 })
+  const after = await u.tx.updateTable('subscriptions').set({ status: transition(from, 'cancel'), canceled_at: at, ended_at: at, next_action_at: await endedUsageAt(u.tx, s, at), updated_at: at, version: s.version + 1 })
     .where('account_id', '=', u.accountId).where('id', '=', s.id).returningAll().executeTakeFirstOrThrow();
   const before = { status: from, canceled_at: s.canceled_at };
   u.audit('subscription.canceled', 'subscription', s.id, before, { status: after.status, canceled_at: after.canceled_at, schedule: after.schedule_id }, at);

@@ -1,3 +1,4 @@
+import { endedUsageAt } from '../usage/usage-billing.ts';
 import { watchCustomer } from '../usage/watch.ts';
 import { checkPolicyRef } from '../dunning/policies.ts';
 import type { Kysely, Transaction } from 'kysely';
@@ -111,6 +112,10 @@ export async function loadPrices(u: { tx: Kysely<DB> | Transaction<DB>; accountI
     if (price.usage_type === 'metered' && it.quantity !== undefined) {
       throw invalid('metered_item_invalid', `price '${it.price}' is metered: its usage is the quantity, billed in arrears`, `items[${i}][quantity]`);
     }
+    // Two items on one meter would each bill the customer's whole usage of it.
+    if (price.meter_id !== null && out.some((o) => o.price.meter_id === price.meter_id)) {
+      throw invalid('metered_item_invalid', `price '${it.price}' bills meter '${price.meter_id}', which another item already bills`, `items[${i}][price]`);
+    }
     out.push({ price, quantity: it.quantity ?? 1 });
   }
   checkPeriodAmount(out);
@@ -134,6 +139,23 @@ async function pricesFor(u: UnitOfWork, customer: { id: string; currency: string
     }
     throw err;
   }
+}
+
+/**
+ * Usage is the customer's, not a subscription's: a meter billed by one of the customer's
+ * subscriptions that has not ended would be billed twice by another. Such a price is refused.
+ */
+async function checkMetersFree(u: UnitOfWork, customerId: string, prices: Row<'prices'>[]) {
+  const meters = prices.flatMap((p) => (p.meter_id === null ? [] : [p.meter_id]));
+  if (meters.length === 0) return;
+  const taken = await u.tx.selectFrom('subscription_items as si')
+    .innerJoin('subscriptions as s', (j) => j.onRef('s.account_id', '=', 'si.account_id').onRef('s.id', '=', 'si.subscription_id'))
+    .innerJoin('prices as p', (j) => j.onRef('p.account_id', '=', 'si.account_id').onRef('p.id', '=', 'si.price_id'))
+    .select(['p.meter_id', 's.id as subscription_id']).where('si.account_id', '=', u.accountId).where('s.customer_id', '=', customerId)
+    .where('s.ended_at', 'is', null).where('p.meter_id', 'in', meters).executeTakeFirst();
+  if (!taken) return;
+  const i = prices.findIndex((p) => p.meter_id === taken.meter_id);
+  throw invalid('meter_already_billed', `meter '${taken.meter_id}' is already billed to this customer by subscription '${taken.subscription_id}'`, `items[${i}][price]`);
 }
 
 // A trial longer than two years is a typo, not a plan.
@@ -180,6 +202,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
     if (!customer) throw notFound('customer', input.customer, 'customer');
     const [prices] = await Promise.all([pricesFor(u, customer, input), checkTaxRates(u.tx, u.accountId, input.default_tax_rates ?? [], 'default_tax_rates'),
       ...input.items.map((it, i) => checkTaxRates(u.tx, u.accountId, it.tax_rates ?? [], `items[${i}][tax_rates]`))]);
+    await checkMetersFree(u, customer.id, prices.map((p) => p.price));
     const first = prices[0]!.price;
     const recurring: Recurring = { interval: first.recurring_interval as Recurring['interval'], interval_count: first.recurring_interval_count! };
     let pm: PaymentMethodRef | null = customer.pm_id && customer.pm_token && customer.pm_gateway ? { id: customer.pm_id, gateway_token: customer.pm_token, gateway: customer.pm_gateway, gateway_customer: customer.pm_gateway_customer } : null;
@@ -295,7 +318,8 @@ export async function cancelSubscription(deps: Deps, actor: Actor, id: string, i
     const now = await nowFor(deps, u.tx, u.accountId, s.test_clock_id);
     const set = input.at_period_end
       ? { cancel_at_period_end: true, canceled_at: now }
-      : { status: to, canceled_at: now, ended_at: now, next_action_at: null };
+      // The usage of the part-period it ran is billed by the billing duty, at once.
+      : { status: to, canceled_at: now, ended_at: now, next_action_at: await endedUsageAt(u.tx, s, now) };
     const after = await u.tx.updateTable('subscriptions').set({ ...set, updated_at: now, version: s.version + 1 })
       .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     const before = { status: from, cancel_at_period_end: s.cancel_at_period_end, canceled_at: s.canceled_at };

@@ -21,7 +21,9 @@ type Db = Kysely<DB> | Transaction<DB>;
 type Sub = Row<'subscriptions'>;
 
 /** One metered item's period to bill: the period that closes now (`closing`), or an earlier one to correct. */
-export type UsagePeriod = { sub: Sub; item: ItemWithPrice; start: Date; end: Date; closing: boolean };
+/** `until`: the subscription ended before the period did; its usage counts up to then (the ledger still keys the period by its end). */
+export type UsagePeriod = { sub: Sub; item: ItemWithPrice; start: Date; end: Date; closing: boolean; until?: Date };
+const usedUntil = (p: UsagePeriod) => p.until ?? p.end;
 /** Usage per period, keyed by periodKey. */
 export type MeasuredUsage = Map<string, PeriodUsage>;
 export const periodKey = (p: { item: ItemWithPrice; start: Date; end: Date }) => `${p.item.item.id}@${p.start.getTime()}@${p.end.getTime()}`;
@@ -43,11 +45,13 @@ export async function periodsToBill(db: Db, wanted: { sub: Sub; items: readonly 
   const out: UsagePeriod[] = [];
   for (const w of withMeters) {
     for (const item of meteredItems(w.items)) {
-      const closing = w.closing ? { sub: w.sub, item, start: w.closing.start, end: w.closing.end, closing: true } : null;
+      // A subscription that ended mid-period used its item up to its end, not the period's.
+      const ended = (end: Date) => (w.sub.ended_at && w.sub.ended_at < end ? { until: w.sub.ended_at } : {});
+      const closing = w.closing ? { sub: w.sub, item, start: w.closing.start, end: w.closing.end, closing: true, ...ended(w.closing.end) } : null;
       if (closing) out.push(closing);
       for (const o of open) {
         if (o.subscription_id !== w.sub.id || o.subscription_item_id !== item.item.id) continue;
-        const earlier = { sub: w.sub, item, start: o.period_start, end: o.period_end, closing: false };
+        const earlier = { sub: w.sub, item, start: o.period_start, end: o.period_end, closing: false, ...ended(o.period_end) };
         if (!closing || periodKey(earlier) !== periodKey(closing)) out.push(earlier);
       }
     }
@@ -74,8 +78,8 @@ export async function measureUsage(deps: Deps, db: Db, periods: readonly UsagePe
   const queryOf = (p: UsagePeriod): UsageQuery => {
     const meter = { accountId: p.sub.account_id, id: p.item.price.meter_id! };
     const exclude = canceled.filter((c) => c.account_id === meter.accountId && c.meter_id === meter.id && c.customer_id === p.sub.customer_id
-      && c.timestamp >= p.start && c.timestamp < p.end).map((c) => c.identifier);
-    return { meter, formula: formulaOf.get(`${meter.accountId}/${meter.id}`) ?? 'sum', customerId: p.sub.customer_id, from: p.start, to: p.end, exclude };
+      && c.timestamp >= p.start && c.timestamp < usedUntil(p)).map((c) => c.identifier);
+    return { meter, formula: formulaOf.get(`${meter.accountId}/${meter.id}`) ?? 'sum', customerId: p.sub.customer_id, from: p.start, to: usedUntil(p), exclude };
   };
   const store = usageStoreOf(deps);
   const byAggregate = periods.filter((p) => p.item.price.billing_scheme !== 'percentage');
@@ -87,6 +91,20 @@ export async function measureUsage(deps: Deps, db: Db, periods: readonly UsagePe
     out.set(periodKey(p), { quantity: values.reduce((a, v) => a.plus(v), new Dec(0)).toFixed(), values });
   }
   return out;
+}
+
+/** When an ended subscription's last period can receive no more late events, and its usage is settled. */
+export const usageSettlesAt = (periodEnd: Date): Date => new Date(periodEnd.getTime() + MAX_AGE_MS);
+
+/**
+ * When a subscription ended at `endedAt` (canceled now, not at a period's end) is next looked
+ * at for its usage: then, if it was billing a metered item (a trial's usage is free), else never.
+ */
+export async function endedUsageAt(db: Db, s: Sub, endedAt: Date): Promise<Date | null> {
+  if (!['active', 'past_due', 'unpaid'].includes(s.status)) return null;
+  const metered = await db.selectFrom('subscription_items as si').innerJoin('prices as p', (j) => j.onRef('p.account_id', '=', 'si.account_id').onRef('p.id', '=', 'si.price_id'))
+    .select('si.id').where('si.account_id', '=', s.account_id).where('si.subscription_id', '=', s.id).where('p.usage_type', '=', 'metered').limit(1).executeTakeFirst();
+  return metered ? endedAt : null;
 }
 
 /** What one subscription's usage adds to a document, and the ledger rows that record it once the document is written. */
@@ -131,9 +149,9 @@ export async function usageBills(deps: Deps, db: Db, periods: readonly UsagePeri
     const bill = out.get(p.sub.id) ?? { lines: [], ledger: [], settle: [] };
     out.set(p.sub.id, bill);
     const before = billed.get(periodKey(p)) ?? NOTHING_BILLED;
-    const part = usagePart(facts(p.item), usage.get(periodKey(p))!, before, p.start, p.end, p.closing ? 'usage' : 'usage_adjustment');
+    const part = usagePart(facts(p.item), usage.get(periodKey(p))!, before, p.start, usedUntil(p), p.closing ? 'usage' : 'usage_adjustment');
     const now = nowOf(p.sub);
-    const settled = now.getTime() >= p.end.getTime() + MAX_AGE_MS;
+    const settled = now.getTime() >= usedUntil(p).getTime() + MAX_AGE_MS;
     if (part) {
       bill.lines.push(part.line);
       bill.ledger.push({
