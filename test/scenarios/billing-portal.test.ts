@@ -80,10 +80,10 @@ describe('the billing portal', async () => {
         [{ subscription_update: { enabled: true, products: [{ product: coffee.id, prices: [teaPrice.id] }] } }, 400, 'parameter_invalid', 'features[subscription_update][products][0][prices][0]'],
         [{ subscription_update: { enabled: true } }, 400, 'parameter_missing', 'features[subscription_update][products]'],
         [{ subscription_cancel: { enabled: true, retention: { coupon: theirCoupon.id } } }, 404, 'resource_missing', 'features[subscription_cancel][retention][coupon]'],
-        [{ subscription_cancel: { mode: 'whenever' } }, 400, 'parameter_invalid', 'features.subscription_cancel.mode'],
+        
       ] as const) {
         const r = await h.call('POST', '/v1/billing_portal/configurations', { features: f });
-        expect([r.status, r.body.error.code, r.body.error.param], JSON.stringify(f)).toEqual([status, code, expect.stringMatching(param.includes('.') ? /subscription_cancel.*mode/ : new RegExp(`^${param.replace(/[[\]]/g, '\\$&')}$`))]);
+        expect([r.status, r.body.error.code, r.body.error.param], JSON.stringify(f)).toEqual([status, code, param]);
       }
       expect(await tableCounts(h)).toEqual(before);
       // Another account cannot read, change or use this account's configuration.
@@ -163,6 +163,33 @@ describe('the billing portal', async () => {
         expect([url, r.status, r.body.error.code]).toEqual([url, 401, 'api_key_invalid']);
       }
     });
+  });
+
+  it('hostile input to the portal API is a 4xx error that writes nothing', async () => {
+    const t = await open(alice.id);
+    const json = { 'content-type': 'application/json' };
+    const cancel = `/v1/portal/subscriptions/${aliceSub.id}/cancel`;
+    const attacks: [string, string, unknown, Record<string, string>, number, string][] = [
+      ['malformed JSON', cancel, '{"feedback": ', json, 400, 'body_invalid'],
+      ['an array', cancel, '[]', json, 400, 'parameter_invalid'],
+      ['an unknown field', cancel, { feedback: 'other', refund: true }, {}, 400, 'parameter_unknown'],
+      ['a reason not offered', cancel, { feedback: 'bored' }, {}, 400, 'parameter_invalid'],
+      ['a card number in the comment', cancel, { comment: 'my card 4242 4242 4242 4242' }, {}, 400, 'card_number_refused'],
+      ['NUL in the comment', cancel, { comment: 'a\u0000b' }, {}, 400, 'parameter_invalid'],
+      ['a comment of 501 characters', cancel, { comment: 'x'.repeat(501) }, {}, 400, 'parameter_invalid'],
+      ['a body over 1 MiB', cancel, { comment: 'x'.repeat(1_100_000) }, {}, 413, 'body_too_large'],
+      ['XML', cancel, '<cancel/>', { 'content-type': 'application/xml' }, 415, 'content_type_invalid'],
+      ['a quantity of zero', `/v1/portal/subscriptions/${aliceSub.id}/preview`, { price: large.id, quantity: 0 }, {}, 400, 'parameter_invalid'],
+      ['an id of 2,000 characters', `/v1/portal/subscriptions/${'x'.repeat(2000)}/cancel`, {}, {}, 414, 'url_too_long'],
+      ['a token that is not a string', '/v1/portal/payment_method', { token: ['tok_visa'] }, {}, 400, 'parameter_invalid'],
+    ];
+    const before = await tableCounts(h);
+    for (const [name, url, body, headers, status, code] of attacks) {
+      const r = await h.call('POST', url, body, { key: t, headers });
+      expect([name, r.status, r.body?.error?.code]).toEqual([name, status, code]);
+    }
+    expect(await tableCounts(h)).toEqual(before);
+    expect((await ok(h, 'GET', `/v1/subscriptions/${aliceSub.id}`)).cancel_at_period_end).toBe(false);
   });
 
   describe('what a session may do', () => {

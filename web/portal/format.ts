@@ -4,7 +4,8 @@ import type { Coupon, Price } from './types.ts';
 export { money };
 
 /** A day as people read it, in UTC like every time Rebill stores. */
-export const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }) : '—');
+export const day = (iso: string | null, month: 'long' | 'short' = 'long') =>
+  (iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month, year: 'numeric', timeZone: 'UTC' }) : '—');
 
 export function priceLabel(p: Price, quantity = 1): string {
   const every = p.interval ? (p.interval_count && p.interval_count > 1 ? ` every ${p.interval_count} ${p.interval}s` : ` / ${p.interval}`) : '';

@@ -60,7 +60,7 @@ function Invoices({ invoices }: { invoices: Invoice[] }) {
         <table className="invoices"><tbody>
           {invoices.map((i) => (
             <tr key={i.id} data-invoice={i.id}>
-              <td>{day(i.created)}<div className="muted small">{i.number ?? ''}</div></td>
+              <td>{day(i.created, 'short')}<div className="muted small">{i.number ?? ''}</div></td>
               <td className="amount">{money(i.total, i.currency)}</td>
               <td><span className={`badge badge-${i.status}`}>{i.status === 'open' ? 'Due' : i.status.replace(/^./, (c) => c.toUpperCase())}</span></td>
               <td className="amount"><button className="link" onClick={() => void get(i)}>PDF</button></td>

@@ -76,7 +76,7 @@ function ChangePlan({ sub, item, plans, done }: { sub: Subscription; item: Subsc
         <div className="preview" data-testid="proration-preview">
           <table><tbody>
             {preview.lines.map((l, i) => <tr key={i}><td>{l.description}</td><td className="amount">{money(l.amount, preview.currency)}</td></tr>)}
-            <tr className="total"><td>{preview.proration_behavior === 'always_invoice' ? 'Charged now' : 'Your next invoice'}</td>
+            <tr className="total"><td>{preview.proration_behavior === 'always_invoice' ? 'Charged now' : `Your next invoice, on ${day(sub.current_period_end)}`}</td>
               <td className="amount" data-testid="preview-total">{money(preview.amount_due, preview.currency)}</td></tr>
           </tbody></table>
         </div>
