@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { WEB_APPS, webDist } from '../web/build.ts';
 
 /**
- * Serves the built browser apps from the API's own process: /dashboard/ and its assets. The
- * pages call the same /v1 API as any client, so they add no route of their own that could skip
- * a role check. An app not built yet answers 503 saying how to build it.
+ * Serves the built browser apps from the API's own process: /dashboard/ and /portal/ with their
+ * assets. The pages call the /v1 API (the portal its customer-scoped /v1/portal part), so they add
+ * no route of their own that could skip a check. An app not built yet answers 503 saying how to build it.
  */
 export async function serveWebApps(app: FastifyInstance): Promise<void> {
   for (const name of WEB_APPS) {

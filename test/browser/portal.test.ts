@@ -132,6 +132,15 @@ describe.skipIf(!haveChromium)('the billing portal in a real browser', async () 
     });
     await shot(page, 'canceled');
     await page.close();
+    // The merchant's staff see the customer's reason in the dashboard's subscription list.
+    const staff = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await staff.goto(`${base}/dashboard/`);
+    await staff.fill('input[aria-label="API key"]', h.key);
+    await staff.click('text=Use key');
+    await staff.click('a:has-text("Subscriptions")');
+    expect(await staff.locator(`tr:has-text("${bob.id}") [data-testid="cancellation-details"]`).textContent()).toBe("Customer's reason: unused");
+    await staff.screenshot({ path: path.join(tmpdir(), 'portal-dashboard-reason.png'), fullPage: true });
+    await staff.close();
   });
 
   it('an edited address opens nothing: another customer\'s session id under this signature, or a tampered signature', async () => {
