@@ -25,7 +25,11 @@ export async function serveWebApps(app: FastifyInstance): Promise<void> {
       await scope.register(fastifyStatic, {
         root: dir, prefix: `/${name}/`, decorateReply: false, index: ['index.html'], schemaHide: true,
         // Hashed asset names never change content; the page itself is always revalidated.
-        setHeaders: (reply, file) => reply.header('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+        setHeaders: (reply, file) => {
+          reply.header('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
+          // The portal acts for a customer with one click: never inside another site's frame, never telling where it was.
+          if (name === 'portal') reply.header('x-frame-options', 'DENY').header('content-security-policy', "frame-ancestors 'none'").header('referrer-policy', 'no-referrer');
+        },
       });
     });
   }

@@ -54,6 +54,14 @@ describe('the billing portal', async () => {
       expect([kept.rows[0].n, audited.rows[0].n]).toEqual([0, 0]);
     });
 
+    it('serves the portal page to be opened by the customer only: not framed, no Referer sent on', async () => {
+      const page = await fetch(`${base}/portal/`);
+      expect(page.status).toBe(200);
+      expect([page.headers.get('x-frame-options'), page.headers.get('content-security-policy'), page.headers.get('referrer-policy')])
+        .toEqual(['DENY', "frame-ancestors 'none'", 'no-referrer']);
+      expect(await page.text()).toContain('<div id="root"></div>');
+    });
+
     it('refuses an unknown customer or configuration and a return_url that is not http(s), writing nothing', async () => {
       const before = await tableCounts(h);
       for (const [body, status, code, param] of [
