@@ -254,6 +254,17 @@ describe('the billing portal', async () => {
       expect([again.status, again.body.error.code]).toEqual([400, 'portal_retention_unavailable']);
     });
 
+    it('two accepts of the offer at once apply the coupon once', async () => {
+      const carol = await customerWithCard(h, 'tok_visa', clock.id);
+      const carolSub = await ok(h, 'POST', '/v1/subscriptions', { customer: carol.id, items: [{ price: small.id }] });
+      const t = await open(carol.id);
+      const both = await Promise.all([0, 1].map(() => as(t)('POST', `/v1/portal/subscriptions/${carolSub.id}/accept_retention`, {})));
+      expect(both.map((r) => r.status).sort()).toEqual([200, 400]);
+      expect(both.find((r) => r.status === 400)!.body.error.code).toBe('portal_retention_unavailable');
+      const rows = await h.database.pool.query('SELECT count(*)::int AS n FROM discounts WHERE subscription_id = $1', [carolSub.id]);
+      expect(rows.rows[0].n).toBe(1);
+    });
+
     it('cancel flow, declined offer: canceled at period end with the reason and comment recorded, audited as the customer', async () => {
       const wrong = await as(await open(bob.id))('POST', `/v1/portal/subscriptions/${bobSub.id}/cancel`, { feedback: 'low_quality' });
       expect([wrong.status, wrong.body.error.code, wrong.body.error.param]).toEqual([400, 'parameter_invalid', 'feedback']);

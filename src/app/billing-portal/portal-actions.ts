@@ -126,9 +126,11 @@ export async function portalAcceptRetention(deps: Deps, ctx: PortalContext, id: 
   const coupon = ctx.features.subscription_cancel.retention?.coupon;
   const s = await ownSubscription(deps, ctx, id);
   requireCancelable(s);
-  if (coupon === undefined || (s.discount_ids ?? []).length > 0) {
-    throw invalid('portal_retention_unavailable', 'There is no offer to accept for this subscription.', 'id');
-  }
-  await updateSubscription(deps, ctx.actor, s.id, { discounts: [{ coupon }] });
+  const offered = (sub: Row<'subscriptions'>) => {
+    if (coupon === undefined || (sub.discount_ids ?? []).length > 0) throw invalid('portal_retention_unavailable', 'There is no offer to accept for this subscription.', 'id');
+  };
+  offered(s);
+  // Checked again on the locked row: two accepts at once apply the coupon once.
+  await updateSubscription(deps, ctx.actor, s.id, { discounts: [{ coupon: coupon! }] }, { check: offered });
   return await shown(deps, ctx, id);
 }
