@@ -64,7 +64,7 @@ const SUBSCRIPTION: Row<'subscriptions'> = {
   recurring_interval: 'month', recurring_interval_count: 1, billing_cycle_anchor: anchor, current_period_start: periodStart,
   current_period_end: periodEnd, trial_start: null, trial_end: null, cancel_at_period_end: false, canceled_at: null,
   ended_at: null, latest_invoice_id: 'in_previous', default_payment_method_id: null, metadata: {}, next_action_at: periodEnd,
-  billing_failure_count: 0, pause_collection: null, trial_settings: null, schedule_id: null, dunning_policy_id: null, default_tax_rates: [], discount_ids: [], automatic_tax: false, minimum_amount: null, billing_threshold_amount: null, created_at: anchor, updated_at: periodStart,
+  billing_failure_count: 0, pause_collection: null, trial_settings: null, schedule_id: null, dunning_policy_id: null, default_tax_rates: [], discount_ids: [], automatic_tax: false, minimum_amount: null, billing_threshold_amount: null, cancellation_details: null, created_at: anchor, updated_at: periodStart,
   version: 7,
 };
 // A credit of 20.00 left by an earlier downgrade: finalization takes it off the amount due.

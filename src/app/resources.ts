@@ -14,6 +14,7 @@ import { TAX_EXEMPT, TAX_ID_TYPES, type TaxIdType } from '../domain/customer-tax
 import { NOTIFICATION_KINDS } from '../domain/notification-templates.ts';
 import { FORMULAS } from '../domain/usage/aggregate.ts';
 import { ROLES } from './accounts/accounts.ts';
+import { CANCEL_MODES, CANCELLATION_REASONS, PORTAL_PRORATIONS } from '../domain/billing-portal.ts';
 
 /**
  * The API's objects, as TypeBox schemas. The views (views.ts) are typed by them, the routes
@@ -25,7 +26,7 @@ const Time = Type.String({ format: 'date-time', description: 'RFC 3339 UTC times
 const Ref = (prefix: string, what: string) => Type.String({ description: `Id of the ${what} (${prefix}_…)` });
 const Minor = (description = 'Minor units of the currency') => Type.Integer({ description });
 const Currency = Type.String({ pattern: '^[a-z]{3}$', description: 'Lower-case ISO 4217 code' });
-const Literals = <const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> => Type.Union(values.map((v) => Type.Literal(v)));
+export const Literals = <const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> => Type.Union(values.map((v) => Type.Literal(v)));
 export const MetadataObject = Type.Record(Type.String(), Type.String(), { description: 'Your own key-value pairs, as given' });
 
 export const ListOf = <T extends TSchema>(item: T) => Type.Object({
@@ -290,6 +291,11 @@ export const Subscription = Type.Object({
   }, { description: 'Collection is paused: invoices are still produced, handled by behavior, and never charged' })),
   trial_settings: Nullable(Type.Object({ end_behavior: Type.Object({ missing_payment_method: Literals(['cancel', 'pause', 'create_invoice'] as const) }) })),
   schedule: Nullable(Ref('sub_sched', 'subscription schedule this subscription follows')),
+  cancellation_details: Nullable(Type.Object({
+    reason: Literals(['cancellation_requested'] as const),
+    feedback: Nullable(Type.String({ description: 'The reason the customer picked in the billing portal (too_expensive, missing_features, …)' })),
+    comment: Nullable(Type.String({ description: 'What the customer wrote, as written' })),
+  }, { description: 'Why it was canceled, when the customer canceled it in the billing portal' })),
   created: Time, updated: Time,
 });
 
@@ -744,6 +750,33 @@ export const PaymentLink = Type.Object({
   test_clock: Nullable(Ref('clock', 'test clock whose time decides expiry')), created: Time, updated: Time,
 });
 
+const Toggle = Type.Object({ enabled: Type.Boolean() });
+export const PortalFeaturesObject = Type.Object({
+  invoice_history: Toggle, payment_method_update: Toggle, subscription_pause: Toggle,
+  subscription_cancel: Type.Object({
+    enabled: Type.Boolean(), mode: Literals(CANCEL_MODES),
+    cancellation_reason: Type.Object({ enabled: Type.Boolean(), options: Type.Array(Literals(CANCELLATION_REASONS)) }),
+    retention: Nullable(Type.Object({ coupon: Ref('co', 'coupon offered before cancelling; accepting applies it to the subscription instead') })),
+  }),
+  subscription_update: Type.Object({
+    enabled: Type.Boolean(),
+    products: Type.Array(Type.Object({ product: Ref('prod', 'product'), prices: Type.Array(Ref('price', 'price a subscription item of the product may move to')) })),
+    proration_behavior: Literals(PORTAL_PRORATIONS),
+  }),
+});
+export const BillingPortalConfiguration = Type.Object({
+  id: Type.String(), object: Type.Literal('billing_portal.configuration'),
+  is_default: Type.Boolean({ description: 'Sessions made without a configuration use the default (at most one per account)' }),
+  features: PortalFeaturesObject, metadata: MetadataObject, created: Time, updated: Time,
+});
+export const BillingPortalSession = Type.Object({
+  id: Type.String(), object: Type.Literal('billing_portal.session'), customer: Ref('cus', 'customer'),
+  configuration: Nullable(Ref('bpc', 'configuration; null: the built-in one (invoice history, payment method update, cancel at period end)')),
+  url: Type.String({ description: 'The portal address to send the customer to (REBILL_PUBLIC_URL/portal/#…): their credential, answered once' }),
+  return_url: Nullable(Type.String({ description: 'Where the portal links back to' })),
+  expires_at: Type.String({ format: 'date-time', description: "An hour after creation, in the customer's business time" }), created: Time,
+});
+
 export const Event = Type.Object({
   id: Type.String(), object: Type.Literal('event'), type: Type.String({ description: 'e.g. invoice.paid' }),
   created: Type.String({ format: 'date-time', description: 'When it happened, by the clock of the change (a test clock\'s time for its customers)' }),
@@ -841,6 +874,8 @@ export type EventObject = Static<typeof Event>;
 export type JobObject = Static<typeof Job>;
 export type NotificationObject = Static<typeof Notification>;
 export type PaymentLinkObject = Static<typeof PaymentLink>;
+export type BillingPortalConfigurationObject = Static<typeof BillingPortalConfiguration>;
+export type BillingPortalSessionObject = Static<typeof BillingPortalSession>;
 export type AuditEntryObject = Static<typeof AuditEntry>;
 export type AccountObject = Static<typeof Account>;
 export type AddressObject = Static<typeof Address>;

@@ -119,6 +119,7 @@ export const subscriptionView = (s: Row<'subscriptions'>, items: R.SubscriptionI
   pause_collection: s.pause_collection === null ? null : json(s.pause_collection) as R.SubscriptionObject['pause_collection'],
   trial_settings: s.trial_settings === null ? null : json(s.trial_settings) as R.SubscriptionObject['trial_settings'],
   schedule: s.schedule_id,
+  cancellation_details: (json(s.cancellation_details) ?? null) as R.SubscriptionObject['cancellation_details'],
   created: iso(s.created_at), updated: iso(s.updated_at),
 });
 

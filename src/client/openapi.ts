@@ -676,6 +676,369 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing_portal/configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List billing portal configurations, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    is_default?: "true" | "false";
+                    /** @description Page size, 1–100 (default 10) */
+                    limit?: string;
+                    /** @description Id of the last object of the previous page */
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["BillingPortalConfiguration"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Make a billing portal configuration: the features the customer portal offers */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        features?: {
+                            invoice_history?: {
+                                enabled: boolean;
+                            };
+                            payment_method_update?: {
+                                enabled: boolean;
+                            };
+                            subscription_cancel?: {
+                                cancellation_reason?: {
+                                    enabled: boolean;
+                                    options?: ("too_expensive" | "missing_features" | "switched_service" | "unused" | "customer_service" | "too_complex" | "low_quality" | "other")[];
+                                };
+                                enabled?: boolean;
+                                mode?: "at_period_end" | "immediately";
+                                /** @description A coupon offered before cancelling; null: no offer */
+                                retention?: {
+                                    /** @description An id beginning co_ */
+                                    coupon: string;
+                                } | null;
+                            };
+                            subscription_pause?: {
+                                enabled: boolean;
+                            };
+                            subscription_update?: {
+                                enabled?: boolean;
+                                products?: {
+                                    /** @description Recurring prices of the product an item may move to */
+                                    prices: string[];
+                                    /** @description An id beginning prod_ */
+                                    product: string;
+                                }[];
+                                proration_behavior?: "create_prorations" | "always_invoice" | "none";
+                            };
+                        };
+                        /** @description Make it the default (the previous default stops being one) */
+                        is_default?: boolean;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillingPortalConfiguration"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing_portal/configurations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a billing portal configuration */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillingPortalConfiguration"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Change a billing portal configuration (features merge field by field; sessions see it at once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        features?: {
+                            invoice_history?: {
+                                enabled: boolean;
+                            };
+                            payment_method_update?: {
+                                enabled: boolean;
+                            };
+                            subscription_cancel?: {
+                                cancellation_reason?: {
+                                    enabled: boolean;
+                                    options?: ("too_expensive" | "missing_features" | "switched_service" | "unused" | "customer_service" | "too_complex" | "low_quality" | "other")[];
+                                };
+                                enabled?: boolean;
+                                mode?: "at_period_end" | "immediately";
+                                /** @description A coupon offered before cancelling; null: no offer */
+                                retention?: {
+                                    /** @description An id beginning co_ */
+                                    coupon: string;
+                                } | null;
+                            };
+                            subscription_pause?: {
+                                enabled: boolean;
+                            };
+                            subscription_update?: {
+                                enabled?: boolean;
+                                products?: {
+                                    /** @description Recurring prices of the product an item may move to */
+                                    prices: string[];
+                                    /** @description An id beginning prod_ */
+                                    product: string;
+                                }[];
+                                proration_behavior?: "create_prorations" | "always_invoice" | "none";
+                            };
+                        };
+                        /** @description Make it the default (the previous default stops being one) */
+                        is_default?: boolean;
+                        /** @description Your own key-value pairs; returned as given. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillingPortalConfiguration"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing_portal/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the billing portal for one customer: a URL valid for an hour, for that customer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retrying with the same key and body returns the first response and writes nothing */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An id beginning bpc_ */
+                        configuration?: string;
+                        /** @description An id beginning cus_ */
+                        customer: string;
+                        /** @description http(s) address the portal links back to */
+                        return_url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillingPortalSession"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing/alerts": {
         parameters: {
             query?: never;
@@ -10306,6 +10669,80 @@ export interface components {
              */
             updated: string;
         };
+        BillingPortalConfiguration: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            features: {
+                invoice_history: {
+                    enabled: boolean;
+                };
+                payment_method_update: {
+                    enabled: boolean;
+                };
+                subscription_cancel: {
+                    cancellation_reason: {
+                        enabled: boolean;
+                        options: ("too_expensive" | "missing_features" | "switched_service" | "unused" | "customer_service" | "too_complex" | "low_quality" | "other")[];
+                    };
+                    enabled: boolean;
+                    mode: "at_period_end" | "immediately";
+                    retention: {
+                        /** @description Id of the coupon offered before cancelling; accepting applies it to the subscription instead (co_…) */
+                        coupon: string;
+                    } | null;
+                };
+                subscription_pause: {
+                    enabled: boolean;
+                };
+                subscription_update: {
+                    enabled: boolean;
+                    products: {
+                        prices: string[];
+                        /** @description Id of the product (prod_…) */
+                        product: string;
+                    }[];
+                    proration_behavior: "create_prorations" | "always_invoice" | "none";
+                };
+            };
+            id: string;
+            /** @description Sessions made without a configuration use the default (at most one per account) */
+            is_default: boolean;
+            /** @description Your own key-value pairs, as given */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            object: "billing_portal.configuration";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            updated: string;
+        };
+        BillingPortalSession: {
+            configuration: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp
+             */
+            created: string;
+            /** @description Id of the customer (cus_…) */
+            customer: string;
+            /**
+             * Format: date-time
+             * @description An hour after creation, in the customer's business time
+             */
+            expires_at: string;
+            id: string;
+            /** @enum {string} */
+            object: "billing_portal.session";
+            return_url: string | null;
+            /** @description The portal address to send the customer to (REBILL_PUBLIC_URL/portal/#…): their credential, answered once */
+            url: string;
+        };
         CohortReport: {
             currency: string | null;
             /** @description One entry per cohort, oldest first */
@@ -11974,6 +12411,12 @@ export interface components {
             } | null;
             cancel_at_period_end: boolean;
             canceled_at: string | null;
+            cancellation_details: {
+                comment: string | null;
+                feedback: string | null;
+                /** @enum {string} */
+                reason: "cancellation_requested";
+            } | null;
             /**
              * Format: date-time
              * @description RFC 3339 UTC timestamp

@@ -49,6 +49,8 @@ export const ID_PREFIX = {
   job: 'job',
   notification: 'ntf',
   paymentLink: 'plink',
+  billingPortalConfiguration: 'bpc',
+  billingPortalSession: 'bps',
   request: 'req',
 } as const;
 

@@ -42,6 +42,8 @@ import { alertRoutes } from './routes/alerts.ts';
 import { gatewayWebhookRoutes } from './routes/gateway-webhooks.ts';
 import { promotionCodeRoutes } from './routes/promotion-codes.ts';
 import { paymentLinkRoutes } from './routes/payment-links.ts';
+import { billingPortalRoutes } from './routes/billing-portal.ts';
+import { portalRoutes } from './routes/portal.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -144,6 +146,8 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   recordRoutes(app, deps);
   notificationRoutes(app, deps);
   paymentLinkRoutes(app, deps);
+  billingPortalRoutes(app, deps);
+  portalRoutes(app, deps);
   userRoutes(app, deps);
   sessionRoutes(app, deps);
   await serveWebApps(app);

@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { WEB_APPS, webDist } from '../web/build.ts';
 
 /**
- * Serves the built browser apps from the API's own process: /dashboard/ and its assets. The
- * pages call the same /v1 API as any client, so they add no route of their own that could skip
- * a role check. An app not built yet answers 503 saying how to build it.
+ * Serves the built browser apps from the API's own process: /dashboard/ and /portal/ with their
+ * assets. The pages call the /v1 API (the portal its customer-scoped /v1/portal part), so they add
+ * no route of their own that could skip a check. An app not built yet answers 503 saying how to build it.
  */
 export async function serveWebApps(app: FastifyInstance): Promise<void> {
   for (const name of WEB_APPS) {
@@ -25,7 +25,11 @@ export async function serveWebApps(app: FastifyInstance): Promise<void> {
       await scope.register(fastifyStatic, {
         root: dir, prefix: `/${name}/`, decorateReply: false, index: ['index.html'], schemaHide: true,
         // Hashed asset names never change content; the page itself is always revalidated.
-        setHeaders: (reply, file) => reply.header('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+        setHeaders: (reply, file) => {
+          reply.header('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
+          // The portal acts for a customer with one click: never inside another site's frame, never telling where it was.
+          if (name === 'portal') reply.header('x-frame-options', 'DENY').header('content-security-policy', "frame-ancestors 'none'").header('referrer-policy', 'no-referrer');
+        },
       });
     });
   }

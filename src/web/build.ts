@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 // A build is stamped with a digest of its sources and of the libraries it bundles, so a start
 // rebuilds only when something changed, and a fresh clone builds once on its first start.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const WEB_APPS = ['dashboard'] as const;
+export const WEB_APPS = ['dashboard', 'portal'] as const;
 export type WebApp = (typeof WEB_APPS)[number];
 export const webDist = (app: WebApp) => path.join(ROOT, 'dist', app);
 const STAMP = '.source-hash';

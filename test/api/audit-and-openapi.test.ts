@@ -117,6 +117,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/notifications': ['get'], '/v1/notifications/{id}': ['get'], '/v1/notifications/{id}/resend': ['post'], '/v1/notifications/{id}/drop': ['post'],
       '/v1/unsubscribe/{token}': ['post'],
       '/v1/payment_links/update_payment_method': ['post'], '/v1/payment_links/{id}': ['get'],
+      '/v1/billing_portal/configurations': ['get', 'post'], '/v1/billing_portal/configurations/{id}': ['get', 'post'], '/v1/billing_portal/sessions': ['post'],
       '/v1/features': ['get', 'post'], '/v1/features/{id}': ['get', 'post'],
       '/v1/billing/meters': ['get', 'post'], '/v1/billing/meters/{id}': ['get', 'post'], '/v1/billing/meters/{id}/event_summaries': ['get'], '/v1/billing/meter_events': ['post'], '/v1/billing/meter_event_batches': ['post'], '/v1/billing/meter_event_adjustments': ['post'],
       '/v1/billing/credit_grants': ['get', 'post'], '/v1/billing/credit_grants/{id}': ['get', 'post'], '/v1/billing/credit_grants/{id}/void': ['post'], '/v1/billing/credit_balance_summary': ['get'],
@@ -137,6 +138,11 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
         expect(Object.keys(r.body.paths[p]).sort(), p).toEqual(methods.slice().sort());
       }
       expect(r.body.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    });
+
+    it("leaves out the customer portal's API, which no API key can call", async () => {
+      const doc = (await h.call('GET', '/v1/openapi.json', undefined, { key: null })).body;
+      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/portal'))).toEqual([]);
     });
 
     it('describes the request body of every POST, with required fields and no unknown fields allowed', async () => {

@@ -113,6 +113,7 @@ describe('roles', async () => {
   const alertBody = { alert_type: 'usage_threshold', title: 'Roles', usage_threshold: { gte: 10, meter: meter.id, filters: [{ type: 'customer', customer: customer.id }] } };
   const alert = await ok(h, 'POST', '/v1/billing/alerts', alertBody);
   const fxRate = await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.085', effective_date: '2027-01-01' });
+  const portalConfig = await ok(h, 'POST', '/v1/billing_portal/configurations', { features: { invoice_history: { enabled: true } } });
   const staff = await ok(h, 'POST', '/v1/users', { email: 'roles-staff@example.com', password: 'roles passphrase', role: 'support' });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
@@ -135,7 +136,8 @@ describe('roles', async () => {
     `/v1/billing/meters/${meter.id}/event_summaries?customer=${customer.id}&start_time=2026-12-01T00:00:00Z&end_time=2027-01-01T00:00:00Z`,
     '/v1/billing/credit_grants', `/v1/billing/credit_grants/${grant.id}`, `/v1/billing/credit_balance_summary?customer=${customer.id}`,
     '/v1/billing/alerts', `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, `/v1/billing/alerts/${alert.id}`,
-    '/v1/exchange_rates', '/v1/exchange_rates?base_currency=eur&quote_currency=usd', `/v1/exchange_rates/${fxRate.id}`];
+    '/v1/exchange_rates', '/v1/exchange_rates?base_currency=eur&quote_currency=usd', `/v1/exchange_rates/${fxRate.id}`,
+    '/v1/billing_portal/configurations', '/v1/billing_portal/configurations?is_default=false', `/v1/billing_portal/configurations/${portalConfig.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -199,6 +201,9 @@ describe('roles', async () => {
     { name: 'resend a notification', url: `/v1/notifications/${notification}/resend`, body: {}, needs: 'billing' },
     { name: 'drop a notification', url: `/v1/notifications/${notification}/drop`, body: {}, needs: 'billing' },
     { name: 'make a card-update link', url: '/v1/payment_links/update_payment_method', body: { customer: customer.id }, needs: 'write' },
+    { name: 'configure the billing portal', url: '/v1/billing_portal/configurations', body: { features: { payment_method_update: { enabled: true } } }, needs: 'catalog' },
+    { name: 'change a billing portal configuration', url: `/v1/billing_portal/configurations/${portalConfig.id}`, body: { is_default: true }, needs: 'catalog' },
+    { name: 'open the billing portal for a customer', url: '/v1/billing_portal/sessions', body: { customer: customer.id }, needs: 'write' },
     { name: 'define a feature', url: '/v1/features', body: { lookup_key: 'exports', name: 'Exports' }, needs: 'catalog' },
     { name: 'archive a feature', url: `/v1/features/${feature.id}`, body: { name: 'Renamed' }, needs: 'catalog' },
     { name: 'attach a feature to a product', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, needs: 'catalog' },
@@ -268,6 +273,14 @@ describe('roles', async () => {
     const made = await h.call('POST', '/v1/prices', { product: product.id, currency: 'eur', unit_amount: 900 }, { key: keys.finance });
     expect(made.status).toBe(200);
     expect(made.body).toMatchObject({ currency: 'eur', unit_amount: 900 });
+  });
+
+  it.each(['admin', 'read_only'] as const)('a %s key opens nothing in the customer portal API: it takes only a portal session', async (role) => {
+    const before = await tableCounts(h);
+    for (const [method, url] of [['GET', '/v1/portal/session'], ['GET', '/v1/portal/subscriptions'], ['POST', `/v1/portal/subscriptions/${sub.id}/cancel`]] as const) {
+      expectError(await h.call(method, url, method === 'POST' ? {} : undefined, { key: keys[role] }), 401, 'authentication_error', 'portal_session_invalid');
+    }
+    expect(await tableCounts(h)).toEqual(before);
   });
 
   it('read_only and agent keys cannot create a customer, and the refusal writes nothing', async () => {

@@ -344,6 +344,26 @@ describe('Idempotency-Key on writes', async () => {
     expect((await raw(h, '/v1/payment_links/update_payment_method', { customer: customer.id }, 'link-key-1')).status).toBe(409);
   });
 
+  it('replays a billing portal session: one session, the same URL, kept sealed; and a configuration made once', async () => {
+    h.deps.notifications = { from: 'billing@idem.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 3) };
+    const config = { features: { invoice_history: { enabled: true } } };
+    const made = await raw(h, '/v1/billing_portal/configurations', config, 'bpc-key-1');
+    expect(made.status).toBe(200);
+    await expectReplayed(h, '/v1/billing_portal/configurations', config, 'bpc-key-1', made);
+    const id = JSON.parse(made.text).id as string;
+    const changed = await raw(h, `/v1/billing_portal/configurations/${id}`, { is_default: true }, 'bpc-key-2');
+    await expectReplayed(h, `/v1/billing_portal/configurations/${id}`, { is_default: true }, 'bpc-key-2', changed);
+    const customer = await ok(h, 'POST', '/v1/customers', { email: 'idem-portal@example.com' });
+    const body = { customer: customer.id, return_url: 'https://shop.example/account' };
+    const first = await raw(h, '/v1/billing_portal/sessions', body, 'bps-key-1');
+    expect(first.status).toBe(200);
+    const { url } = JSON.parse(first.text);
+    await expectReplayed(h, '/v1/billing_portal/sessions', body, 'bps-key-1', first);
+    const stored = await h.database.pool.query("SELECT response FROM idempotency_keys WHERE key = 'bps-key-1'");
+    expect(stored.rows[0].response).not.toContain(url.split('.').at(-1));
+    expect((await h.database.pool.query('SELECT count(*)::int AS n FROM billing_portal_sessions WHERE customer_id = $1', [customer.id])).rows[0].n).toBe(1);
+  });
+
   it('replays a webhook replay and a delivery retry: each sends once, the same answer', async () => {
     const endpoint = JSON.parse((await raw(h, '/v1/webhook_endpoints', { url: 'https://hooks.example.com/replayed', enabled_events: ['customer.created'] }, 'we-replay-0')).text);
     const delivery = await webhookDelivery(h, endpoint.id);

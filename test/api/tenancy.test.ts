@@ -18,13 +18,20 @@ const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'su
   'invoice_lines', 'invoice_items', 'customer_balance_transactions', 'tax_rates', 'coupons', 'promotion_codes', 'webhook_endpoints', 'discounts', 'payment_attempts', 'events', 'audit_log', 'test_clocks', 'idempotency_keys', 'billing_failures', 'subscription_schedules', 'credit_notes', 'refunds', 'jobs', 'webhook_deliveries', 'gateways', 'routing_rules', 'gateway_events', 'disputes', 'dunning_policies', 'dunning_cases', 'notifications', 'notification_templates', 'payment_links',
   'features', 'product_features', 'entitlement_overrides', 'customer_entitlements', 'entitlement_changes', 'meters', 'meter_events',
   'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions', 'usage_checks', 'billing_alerts', 'alert_triggers',
-  'exchange_rates', 'users', 'sessions'];
+  'exchange_rates', 'users', 'sessions', 'billing_portal_configurations', 'billing_portal_sessions'];
 /** Routes that need no key and hold no tenant data. */
 const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
 const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
 /** The dashboard's built files: public, the same for everyone, holding no data (its pages read the API with the user's own credentials). */
-const WEB_ROUTES = ['GET /dashboard', 'GET /dashboard*'];
+const WEB_ROUTES = ['GET /dashboard', 'GET /dashboard*', 'GET /portal', 'GET /portal*'];
+/**
+ * The customer portal's API: no API key opens it (B's admin key is a 401 below), only a portal
+ * session's signed token, scoped to one customer; not in the merchant's OpenAPI document.
+ * Customer-against-customer scoping is tested in test/scenarios/billing-portal.test.ts.
+ */
+const PORTAL_ROUTES = ['GET /v1/portal/session', 'GET /v1/portal/subscriptions', 'GET /v1/portal/invoices', 'GET /v1/portal/invoices/:id/pdf',
+  'POST /v1/portal/payment_method', ...['preview', 'update', 'pause', 'resume', 'cancel', 'accept_retention'].map((a) => `POST /v1/portal/subscriptions/:id/${a}`)];
 
 /** Every row an account owns, as text, table by table. */
 async function accountData(h: Harness, accountId: string) {
@@ -110,6 +117,10 @@ describe('one account cannot see or touch another account\'s objects', async () 
   // A card-update link (signing needs the key notifications are configured with).
   h.deps.notifications = { from: 'billing@a.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 7) };
   const link = await ok(h, 'POST', '/v1/payment_links/update_payment_method', { customer: unpaidCustomer.id });
+  // A billing portal configuration naming A's product, price and coupon, and a portal session of A's customer.
+  const portalConfig = await ok(h, 'POST', '/v1/billing_portal/configurations', { is_default: true, features: {
+    subscription_update: { enabled: true, products: [{ product: product.id, prices: [price.id] }] }, subscription_cancel: { enabled: true, retention: { coupon: coupon.id } } } });
+  const portalSession = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: customer.id });
   // A feature of A's product, and an override of it for A's customer.
   const feature = await ok(h, 'POST', '/v1/features', { lookup_key: 'api_access', name: 'A API' });
   await ok(h, 'POST', `/v1/products/${product.id}/features`, { feature: feature.id });
@@ -156,7 +167,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
   });
 
   const aIds = [product.id, price.id, clock.id, customer.id, pm.id, sub.id, invoice.id, unpaidCustomer.id, unpaidSub.id, openInvoice.id, payment.id, failure.id,
-    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, feature.id, override.id, meter.id, grant.id, alert.id, clockAlert.id, user.id, signIn.body.id];
+    pendingItem.id, draftItem.id, draft.id, credited.id, taxRate.id, coupon.id, promo.id, endpoint.id, schedule.id, schedule.subscription, adjustment.id, cn.id, cn.refund, job, delivery, gateway.id, rule.id, dispute.id, policy.id, dunningCase.id, dunCustomer.id, notification.id, link.id, portalConfig.id, portalSession.id, feature.id, override.id, meter.id, grant.id, alert.id, clockAlert.id, user.id, signIn.body.id];
 
   const reads: TenancyCase[] = [
     { route: 'GET /v1/users/:id', url: `/v1/users/${user.id}`, expect: 'missing' },
@@ -177,6 +188,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/dunning_cases/:id', url: `/v1/dunning_cases/${dunningCase.id}`, expect: 'missing' },
     { route: 'GET /v1/dunning_cases', url: '/v1/dunning_cases?limit=100', expect: 'empty' },
     { route: 'GET /v1/payment_links/:id', url: `/v1/payment_links/${link.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing_portal/configurations/:id', url: `/v1/billing_portal/configurations/${portalConfig.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations?limit=100', expect: 'empty' },
+    { route: 'GET /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations?is_default=true', expect: 'empty' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?customer=${dunCustomer.id}`, expect: 'empty' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?invoice=${dunningCase.invoice}`, expect: 'empty' },
     // A's case opened in this range; B's report has no currency at all.
@@ -395,6 +409,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/notification_templates/:kind/preview', url: '/v1/notification_templates/receipt/preview', body: {}, expect: 'defaults' },
     { route: 'POST /v1/notification_templates/:kind', url: '/v1/notification_templates/receipt', body: { subject: 'B receipt' }, expect: 'defaults' },
     { route: 'POST /v1/payment_links/update_payment_method', url: '/v1/payment_links/update_payment_method', body: { customer: unpaidCustomer.id }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/billing_portal/sessions', url: '/v1/billing_portal/sessions', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
+    { route: 'POST /v1/billing_portal/configurations/:id', url: `/v1/billing_portal/configurations/${portalConfig.id}`, body: { is_default: true }, expect: 'missing', param: 'id' },
+    { route: 'POST /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations', body: { features: { subscription_update: { enabled: true, products: [{ product: product.id, prices: [price.id] }] } } }, expect: 'missing', param: 'features[subscription_update][products][0][product]' },
+    { route: 'POST /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations', body: { features: { subscription_cancel: { enabled: true, retention: { coupon: coupon.id } } } }, expect: 'missing', param: 'features[subscription_cancel][retention][coupon]' },
+    { route: 'POST /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations', body: { is_default: true, features: { invoice_history: { enabled: true } } }, expect: 'own' },
     { route: 'POST /v1/unsubscribe/:token', url: `/v1/unsubscribe/${Buffer.from(JSON.stringify([a.accountId, customer.id, 'email'])).toString('base64url')}.forged`, body: {}, expect: 'unsigned' },
   ];
 
@@ -402,7 +421,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
     const covered = [...new Set([...reads, ...writes].map((c) => c.route))].sort();
     const registered = registeredRoutes(h.app);
     expect(registered.length).toBeGreaterThan(15);
-    expect(registered).toEqual([...covered, ...PUBLIC_ROUTES, ...PAGE_ROUTES, ...WEB_ROUTES].sort());
+    expect(registered).toEqual([...covered, ...PUBLIC_ROUTES, ...PAGE_ROUTES, ...WEB_ROUTES, ...PORTAL_ROUTES].sort());
     const doc = await h.call('GET', '/v1/openapi.json', undefined, { key: null });
     const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)).sort();
@@ -436,6 +455,21 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(await r.text()).not.toContain('A customer');
       }
     }
+    expect(await accountData(h, a.accountId)).toEqual(before);
+  });
+
+  it("B's key opens no route of the customer portal's API, and A's portal session stays A's customer's", async () => {
+    const before = await accountData(h, a.accountId);
+    for (const route of PORTAL_ROUTES) {
+      const [method, path] = route.split(' ') as [string, string];
+      const url = path.replace(':id', path.includes('invoices') ? invoice.id : sub.id);
+      const r = await asB(method, url, method === 'POST' ? {} : undefined);
+      expect([route, r.status, r.body.error.code]).toEqual([route, 401, 'portal_session_invalid']);
+    }
+    // A's session shows A's customer, under A's default configuration.
+    const token = portalSession.url.split('#')[1];
+    const info = await h.call('GET', '/v1/portal/session', undefined, { key: token });
+    expect(info.body).toMatchObject({ customer: { id: customer.id }, features: { subscription_update: { products: [{ product: product.id }] } } });
     expect(await accountData(h, a.accountId)).toEqual(before);
   });
 
@@ -515,7 +549,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
         expect(r.body.error).toMatchObject({ code: 'unsubscribe_link_invalid', param: 'token' });
       } else {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1 UNION ALL SELECT account_id FROM meters WHERE id = $1 UNION ALL SELECT account_id FROM exchange_rates WHERE id = $1 UNION ALL SELECT account_id FROM users WHERE id = $1', [r.body.id]);
+        const own = await h.database.pool.query('SELECT account_id FROM products WHERE id = $1 UNION ALL SELECT account_id FROM test_clocks WHERE id = $1 UNION ALL SELECT account_id FROM tax_rates WHERE id = $1 UNION ALL SELECT account_id FROM coupons WHERE id = $1 UNION ALL SELECT account_id FROM webhook_endpoints WHERE id = $1 UNION ALL SELECT account_id FROM gateways WHERE id = $1 UNION ALL SELECT account_id FROM routing_rules WHERE id = $1 UNION ALL SELECT account_id FROM dunning_policies WHERE id = $1 UNION ALL SELECT account_id FROM features WHERE id = $1 UNION ALL SELECT account_id FROM meters WHERE id = $1 UNION ALL SELECT account_id FROM exchange_rates WHERE id = $1 UNION ALL SELECT account_id FROM users WHERE id = $1 UNION ALL SELECT account_id FROM billing_portal_configurations WHERE id = $1', [r.body.id]);
         expect(own.rows).toEqual([{ account_id: b.account.id }]);
         expect((await h.call('GET', `${c.url}/${r.body.id}`)).status).toBe(404);
       }

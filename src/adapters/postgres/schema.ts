@@ -66,6 +66,8 @@ export interface SubscriptionsTable {
   dunning_policy_id: Defaulted<string | null>;
   automatic_tax: Defaulted<boolean>;
   minimum_amount: Defaulted<bigint | null>; billing_threshold_amount: Defaulted<bigint | null>;
+  /** Migration 046: why it was canceled ({reason, feedback, comment}), when the customer said so in the portal. */
+  cancellation_details: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface SubscriptionSchedulesTable {
@@ -306,11 +308,22 @@ export interface UsersTable {
 export interface SessionsTable {
   account_id: string; id: string; user_id: string; token_hash: string; created_at: Ts; expires_at: Ts; last_seen_at: Ts; revoked_at: Defaulted<Ts | null>;
 }
+/** Migration 046 (issue 19, point 3): the customer billing portal. */
+export interface BillingPortalConfigurationsTable {
+  account_id: string; id: string; is_default: Defaulted<boolean>; features: Json; metadata: Json;
+  created_at: Ts; updated_at: Ts; version: Defaulted<number>;
+}
+export interface BillingPortalSessionsTable {
+  account_id: string; id: string; customer_id: string; configuration_id: string | null; return_url: string | null;
+  expires_at: Ts; revoked_at: Defaulted<Ts | null>; created_at: Ts;
+}
 export interface LoginAttemptsTable { id: Generated<bigint>; email_hash: string; ip: string; at: Ts }
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
+  billing_portal_configurations: BillingPortalConfigurationsTable;
+  billing_portal_sessions: BillingPortalSessionsTable;
   payment_links: PaymentLinksTable;
   notification_templates: NotificationTemplatesTable;
   notifications: NotificationsTable;

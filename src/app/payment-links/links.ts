@@ -1,9 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { notFound } from '../errors.ts';
 import type { Actor, Deps, NotificationDeps } from '../ports.ts';
 import type * as R from '../resources.ts';
+import { openToken, PAYMENT_LINK_TOKEN, signToken } from '../signed-tokens.ts';
 import { nowFor, type Db } from '../time.ts';
 import { command } from '../unit-of-work.ts';
 import type { Row } from '../views.ts';
@@ -13,32 +13,16 @@ const DAY_MS = 86_400_000;
 export const LINK_DEFAULT_DAYS = 7;
 export const LINK_MAX_DAYS = 30;
 
-// The links' own key, derived from the key that signs unsubscribe links (itself derived from
-// REBILL_SECRET_KEY): one secret to keep, and a token of one kind never opens the other.
-const keyOf = (n: NotificationDeps) => createHmac('sha256', n.signingKey).update('rebill:payment-links').digest();
-const mac = (key: Buffer, body: string) => createHmac('sha256', key).update(`payment-link:${body}`).digest('base64url');
-
-/**
- * The token of a link: `<account id>.<link id>.<signature>`. It is the page's only credential,
- * derived again whenever needed, so it is never stored; a resend of a message carries the same one.
- */
-export function linkToken(n: NotificationDeps, accountId: string, linkId: string): string {
-  const body = `${accountId}.${linkId}`;
-  return `${body}.${mac(keyOf(n), body)}`;
-}
+/** The token of a link: the page's only credential (see signed-tokens.ts); a resend of a message carries the same one. */
+export const linkToken = (n: NotificationDeps, accountId: string, linkId: string) => signToken(n, PAYMENT_LINK_TOKEN, accountId, linkId);
 
 export const linkUrl = (n: NotificationDeps, accountId: string, linkId: string) =>
   `${n.publicUrl.replace(/\/+$/, '')}/pay/update/${linkToken(n, accountId, linkId)}`;
 
 /** The link a token names, or null for anything Rebill did not sign (forged, edited, cut short). */
 export function openLinkToken(n: NotificationDeps | undefined, token: string): { accountId: string; linkId: string } | null {
-  if (!n) return null;
-  const parts = token.split('.');
-  if (parts.length !== 3 || !/^acct_[0-9a-z]{1,60}$/.test(parts[0]!) || !/^plink_[0-9a-z]{1,60}$/.test(parts[1]!)) return null;
-  const want = Buffer.from(mac(keyOf(n), `${parts[0]}.${parts[1]}`));
-  const got = Buffer.from(parts[2]!);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) return null;
-  return { accountId: parts[0]!, linkId: parts[1]! };
+  const opened = openToken(n, PAYMENT_LINK_TOKEN, token);
+  return opened && { accountId: opened.accountId, linkId: opened.id };
 }
 
 export type LinkStatus = 'active' | 'used' | 'expired';
@@ -56,7 +40,7 @@ export function paymentLinkView(n: NotificationDeps | undefined, l: Row<'payment
 }
 
 /** A return address the page may send a customer to: http(s) only, no user name or password. */
-function checkedReturnUrl(url: string | undefined): string | null {
+export function checkedReturnUrl(url: string | undefined): string | null {
   if (url === undefined) return null;
   let u: URL;
   try { u = new URL(url); } catch { throw invalid('parameter_invalid', 'Invalid return_url: it must be an absolute http or https URL.', 'return_url'); }

@@ -241,7 +241,7 @@ export function subscriptionOpening(deps: Deps, input: SubscriptionInput, opts: 
       automatic_tax: input.automatic_tax?.enabled ?? false,
       minimum_amount: input.minimum_amount === undefined || input.minimum_amount === null ? null : BigInt(input.minimum_amount),
       billing_threshold_amount: input.billing_thresholds?.amount_gte === undefined ? null : BigInt(input.billing_thresholds.amount_gte),
-      created_at: now, updated_at: now, version: 1,
+      cancellation_details: null, created_at: now, updated_at: now, version: 1,
     };
     const items: ItemWithPrice[] = prices.map((p, i) => ({
       item: { account_id: u.accountId, id: newId('subscriptionItem'), subscription_id: id, price_id: p.price.id, quantity: p.quantity, created_at: now,
@@ -309,7 +309,10 @@ export async function listSubscriptions(deps: Deps, accountId: string, page: Pag
 }
 
 /** Cancels now, or at the end of the current period (trial included) with `at_period_end`. */
-export async function cancelSubscription(deps: Deps, actor: Actor, id: string, input: { at_period_end?: boolean }) {
+/** Why a customer canceled (the billing portal asks); kept on the subscription as cancellation_details. */
+export type CancellationDetails = { reason: 'cancellation_requested'; feedback: string | null; comment: string | null };
+
+export async function cancelSubscription(deps: Deps, actor: Actor, id: string, input: { at_period_end?: boolean; cancellation_details?: CancellationDetails }) {
   await command(deps, actor, async (u) => {
     const s = await u.tx.selectFrom('subscriptions').selectAll().where('account_id', '=', u.accountId).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!s) throw notFound('subscription', id, 'id');
@@ -320,11 +323,12 @@ export async function cancelSubscription(deps: Deps, actor: Actor, id: string, i
       ? { cancel_at_period_end: true, canceled_at: now }
       // The usage of the part-period it ran is billed by the billing duty, at once.
       : { status: to, canceled_at: now, ended_at: now, next_action_at: await endedUsageAt(u.tx, s, now) };
-    const after = await u.tx.updateTable('subscriptions').set({ ...set, updated_at: now, version: s.version + 1 })
+    const details = input.cancellation_details ? { cancellation_details: JSON.stringify(input.cancellation_details) } : {};
+    const after = await u.tx.updateTable('subscriptions').set({ ...set, ...details, updated_at: now, version: s.version + 1 })
       .where('account_id', '=', u.accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     const before = { status: from, cancel_at_period_end: s.cancel_at_period_end, canceled_at: s.canceled_at };
     u.audit(input.at_period_end ? 'subscription.cancel_scheduled' : 'subscription.canceled', 'subscription', id, before,
-      { status: after.status, cancel_at_period_end: after.cancel_at_period_end, canceled_at: after.canceled_at }, now);
+      { status: after.status, cancel_at_period_end: after.cancel_at_period_end, canceled_at: after.canceled_at, ...(input.cancellation_details ? { cancellation_details: input.cancellation_details } : {}) }, now);
     const view = await subscriptionWithItems(u.tx, after);
     u.emit(input.at_period_end ? 'subscription.updated' : 'subscription.deleted', id, view, now, { previous_attributes: before });
   });

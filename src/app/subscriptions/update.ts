@@ -5,7 +5,7 @@ import { finalizeAndWrite } from '../invoicing/finalize.ts';
 import { sendAttempts, type PendingCharge } from '../payments/collect.ts';
 import type { Actor, Deps } from '../ports.ts';
 import { command, type UnitOfWork } from '../unit-of-work.ts';
-import { invoiceItemView } from '../views.ts';
+import { invoiceItemView, type Row } from '../views.ts';
 import { subscriptionViewWith } from '../billing/load.ts';
 import { loadChangeState, planChange, type ChangePlan, type SubscriptionChange } from './change.ts';
 import { getSubscription, periodAmount } from './subscriptions.ts';
@@ -17,10 +17,12 @@ import { checkMinimums } from '../catalog/promotion-redemption.ts';
  * writes it in one transaction — items, pending prorations, an invoice due now with its payment
  * attempt, the subscription, audit and events — then charges the invoice, if any, after commit.
  */
-export async function updateSubscription(deps: Deps, actor: Actor, id: string, change: SubscriptionChange) {
+/** `opts.check`: a caller's condition on the subscription as locked, thrown before anything is written (the portal's offer-once rule). */
+export async function updateSubscription(deps: Deps, actor: Actor, id: string, change: SubscriptionChange, opts: { check?: (sub: Row<'subscriptions'>) => void } = {}) {
   let charges: PendingCharge[] = [];
   await command(deps, actor, async (u) => {
     const state = await loadChangeState(u.tx, deps.clock.now(), u.accountId, id, change, { lock: true, idParam: 'id', taxCalculator: deps.taxCalculator });
+    opts.check?.(state.sub);
     // New discounts replace the old ones, from this change on (an invoice issued now takes them).
     const redeemed = change.discounts === undefined ? null : await redeemCoupons(u, change.discounts, state.sub, state.now);
     if (redeemed) {

@@ -6,7 +6,8 @@ import { Action, Loading, Page, Status, Table, canWrite, message, useLoad } from
 
 type Price = { id: string; nickname: string | null; unit_amount: number | null; currency: string; product: string; active: boolean; recurring: { interval: string; usage_type: string } | null };
 type Item = { id: string; price: Price | string; quantity: number };
-type Sub = { id: string; customer: string; status: string; currency: string; items: { data: Item[] }; current_period_end: string | null; cancel_at_period_end: boolean; pause_collection: unknown };
+type Sub = { id: string; customer: string; status: string; currency: string; items: { data: Item[] }; current_period_end: string | null; cancel_at_period_end: boolean; pause_collection: unknown;
+  cancellation_details: { feedback: string | null; comment: string | null } | null };
 type Preview = { total: number; amount_due: number; currency: string; lines: { data: { description: string; amount: number }[] } };
 
 const STATUSES = ['', 'active', 'trialing', 'past_due', 'paused', 'unpaid', 'canceled'];
@@ -61,7 +62,8 @@ export function Subscriptions() {
       <Loading state={list}>{(l) => (
         <Table rows={l.data} empty="No subscriptions." onRow={(s) => setOpen(open === s.id ? null : s.id)} columns={[
           { title: 'Customer', cell: (s) => <code>{s.customer}</code> },
-          { title: 'Status', cell: (s) => <><Status value={s.status} />{s.cancel_at_period_end ? ' ends at period end' : ''}{s.pause_collection ? ' collection paused' : ''}</> },
+          { title: 'Status', cell: (s) => <><Status value={s.status} />{s.cancel_at_period_end ? ' ends at period end' : ''}{s.pause_collection ? ' collection paused' : ''}{s.cancellation_details && (
+            <div className="muted" data-testid="cancellation-details">Customer's reason: {s.cancellation_details.feedback?.replace(/_/g, ' ') ?? 'none given'}{s.cancellation_details.comment ? ` — “${s.cancellation_details.comment}”` : ''}</div>)}</> },
           { title: 'Plan', cell: (s) => s.items.data.map((i) => `${priceName(i.price)} × ${i.quantity}`).join(', ') },
           { title: 'Period ends', cell: (s) => when(s.current_period_end) },
           { title: '', cell: (s) => (open === s.id && canWrite() && !['canceled', 'incomplete_expired'].includes(s.status) ? (

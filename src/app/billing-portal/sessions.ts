@@ -1,0 +1,91 @@
+// Billing portal sessions (issue 19, point 3): the merchant's server asks for one for a customer
+// and sends the customer to its URL; the token in it is the customer's only credential, for an hour.
+import { BUILT_IN_FEATURES, type PortalFeatures } from '../../domain/billing-portal.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { notFound } from '../errors.ts';
+import { checkedReturnUrl } from '../payment-links/links.ts';
+import type { Actor, Deps, NotificationDeps } from '../ports.ts';
+import type * as R from '../resources.ts';
+import { openToken, PORTAL_SESSION_TOKEN, signToken } from '../signed-tokens.ts';
+import { nowFor } from '../time.ts';
+import { command } from '../unit-of-work.ts';
+import type { Row } from '../views.ts';
+import { featuresOf } from './configurations.ts';
+
+/** Long enough to fix one's billing, short enough that a URL found in a browser history later opens nothing. */
+export const PORTAL_SESSION_MS = 60 * 60 * 1000;
+
+/**
+ * The token rides in the URL's fragment, which browsers send to no server: it stays out of access
+ * logs and Referer headers. The portal page reads it and sends it as a bearer credential.
+ */
+export const portalUrl = (n: NotificationDeps, accountId: string, sessionId: string) =>
+  `${n.publicUrl.replace(/\/+$/, '')}/portal/#${signToken(n, PORTAL_SESSION_TOKEN, accountId, sessionId)}`;
+
+const sessionView = (n: NotificationDeps, s: Row<'billing_portal_sessions'>): R.BillingPortalSessionObject => ({
+  id: s.id, object: 'billing_portal.session', customer: s.customer_id, configuration: s.configuration_id,
+  url: portalUrl(n, s.account_id, s.id), return_url: s.return_url, expires_at: s.expires_at.toISOString(), created: s.created_at.toISOString(),
+});
+
+export async function createPortalSession(deps: Deps, actor: Actor, input: { customer: string; return_url?: string | undefined; configuration?: string | undefined }) {
+  const returnUrl = checkedReturnUrl(input.return_url);
+  return await command(deps, actor, async (u) => {
+    const c = await u.tx.selectFrom('customers').select(['id', 'test_clock_id']).where('account_id', '=', u.accountId).where('id', '=', input.customer).executeTakeFirst();
+    if (!c) throw notFound('customer', input.customer, 'customer');
+    let configurationId: string | null = null;
+    if (input.configuration !== undefined) {
+      const named = await u.tx.selectFrom('billing_portal_configurations').select('id').where('account_id', '=', u.accountId).where('id', '=', input.configuration).executeTakeFirst();
+      if (!named) throw notFound('billing portal configuration', input.configuration, 'configuration');
+      configurationId = named.id;
+    } else {
+      const byDefault = await u.tx.selectFrom('billing_portal_configurations').select('id').where('account_id', '=', u.accountId).where('is_default', '=', true).executeTakeFirst();
+      configurationId = byDefault?.id ?? null;
+    }
+    const n = deps.notifications;
+    if (!n) throw new DomainError('billing_portal_unavailable', 'Billing portal sessions are signed with REBILL_SECRET_KEY, which this installation does not have.');
+    const now = await nowFor(deps, u.tx, u.accountId, c.test_clock_id);
+    const row = await u.tx.insertInto('billing_portal_sessions').values({
+      account_id: u.accountId, id: newId('billingPortalSession'), customer_id: c.id, configuration_id: configurationId, return_url: returnUrl,
+      expires_at: new Date(now.getTime() + PORTAL_SESSION_MS), created_at: now,
+    }).returningAll().executeTakeFirstOrThrow();
+    const view = sessionView(n, row);
+    // The URL is the customer's credential: to the caller only, never into the audit trail or the event stream.
+    const kept = { ...view, url: null };
+    u.audit('portal_session.created', 'billing_portal.session', row.id, null, kept, now);
+    u.emit('portal_session.created', row.id, kept, now);
+    return view;
+  });
+}
+
+/** An open portal session: whose it is, what it offers, and who the audit trail says acts. */
+export type PortalContext = {
+  accountId: string; sessionId: string; customerId: string; testClockId: string | null;
+  returnUrl: string | null; expiresAt: Date; features: PortalFeatures; actor: Actor;
+};
+
+const invalidSession = () => new DomainError('portal_session_invalid', 'This billing portal link is not valid: it was not made by the merchant, or it was changed on the way.');
+
+/**
+ * The session a bearer token opens, or a 401: `portal_session_invalid` for anything Rebill did not
+ * sign as a portal session (an API key, a card-update link's token, an edited one), and
+ * `portal_session_expired` once the customer's business time (their test clock's, if any) passes
+ * its expiry. The features are read afresh, so a configuration's change applies at once.
+ */
+export async function openPortalSession(deps: Deps, token: string, requestId: string | null): Promise<PortalContext> {
+  const opened = openToken(deps.notifications, PORTAL_SESSION_TOKEN, token);
+  if (!opened) throw invalidSession();
+  const s = await deps.db.selectFrom('billing_portal_sessions').selectAll().where('account_id', '=', opened.accountId).where('id', '=', opened.id).executeTakeFirst();
+  if (!s || s.revoked_at) throw invalidSession();
+  const c = await deps.db.selectFrom('customers').select(['id', 'test_clock_id']).where('account_id', '=', s.account_id).where('id', '=', s.customer_id).executeTakeFirstOrThrow();
+  const now = await nowFor(deps, deps.db, s.account_id, c.test_clock_id);
+  if (s.expires_at <= now) throw new DomainError('portal_session_expired', 'This billing portal session has expired; go back to the merchant for a new link.');
+  const configuration = s.configuration_id === null ? null
+    : await deps.db.selectFrom('billing_portal_configurations').selectAll().where('account_id', '=', s.account_id).where('id', '=', s.configuration_id).executeTakeFirstOrThrow();
+  return {
+    accountId: s.account_id, sessionId: s.id, customerId: s.customer_id, testClockId: c.test_clock_id, returnUrl: s.return_url, expiresAt: s.expires_at,
+    features: configuration ? featuresOf(configuration) : BUILT_IN_FEATURES,
+    // The customer acts for themself, through this session: the audit trail says both.
+    actor: { accountId: s.account_id, actor: `customer:${s.customer_id}/billing_portal_session:${s.id}`, requestId },
+  };
+}
