@@ -15,16 +15,51 @@ export type Track = {
   prices: ReadonlyMap<string, MrrPrice>; discounts: ReadonlyMap<string, MrrDiscount>;
 };
 
+type RevisionRow = { subscription_id: string; customer_id: string; at: string; status: string; currency: string; items: string; discount_ids: string };
+
+/**
+ * The revisions of the account before `to`, in time order per subscription, each one that changed
+ * something: a revision the same as the one before it (a renewal's, say: same status, currency,
+ * items, discounts and customer) changes no figure of any report, so it is not read. Narrow on
+ * purpose: what the reports use, times in epoch milliseconds (PostgreSQL's microseconds cut, as
+ * the driver's Date would), JSON and arrays as text to parse once per distinct value.
+ */
+async function changes(db: Db, accountId: string, to: Date): Promise<RevisionRow[]> {
+  const r = await sql<RevisionRow>`
+    SELECT subscription_id, customer_id, at, status, currency, items, discount_ids FROM (
+      SELECT subscription_id, customer_id, floor(extract(epoch FROM at) * 1000)::int8::text AS at, status, currency, items::text AS items,
+             discount_ids::text AS discount_ids, at AS t, id,
+             (status, currency, items, discount_ids, customer_id) IS NOT DISTINCT FROM
+               lag((status, currency, items, discount_ids, customer_id)) OVER (PARTITION BY subscription_id ORDER BY at, id) AS same
+        FROM subscription_revisions WHERE account_id = ${accountId} AND at < ${to}) r
+     WHERE NOT same ORDER BY subscription_id, t, id`.execute(db);
+  return r.rows;
+}
+
+/** A text[] as PostgreSQL writes it, for ids (no quotes, commas or braces in them). */
+const textArray = (v: string): string[] => (v === '{}' ? [] : v.slice(1, -1).split(','));
+
 /**
  * The account's book up to `to`: every subscription's revisions (status, currency, items,
  * discounts, in time order) and its MRR as a step function of time. One read of the revisions,
  * one of their prices, one of their discounts, whatever the book's size.
  */
 export async function loadBook(db: Db, accountId: string, to: Date): Promise<Track[]> {
-  const revisions = await db.selectFrom('subscription_revisions').selectAll().where('account_id', '=', accountId).where('at', '<', to)
-    .orderBy('subscription_id').orderBy('at').orderBy('id').execute();
-  if (revisions.length === 0) return [];
-  const priceIds = [...new Set(revisions.flatMap((r) => (r.items as { price: string }[]).map((i) => i.price)))];
+  const rows = await changes(db, accountId, to);
+  if (rows.length === 0) return [];
+  // Most subscriptions share a handful of item lists and discount lists: parsed once each, shared
+  // (an item list's JSON starts with '[', a text[] with '{': one map holds both).
+  const parsed = new Map<string, MrrRevision['items'] | string[]>();
+  const once = <T extends MrrRevision['items'] | string[]>(text: string, parse: (t: string) => T): T => {
+    let v = parsed.get(text) as T | undefined;
+    if (v === undefined) parsed.set(text, v = parse(text));
+    return v;
+  };
+  const revisions = rows.map((r) => ({
+    subscription_id: r.subscription_id, customer_id: r.customer_id, at: new Date(Number(r.at)), status: r.status, currency: r.currency,
+    items: once(r.items, (t) => JSON.parse(t) as MrrRevision['items']), discount_ids: once(r.discount_ids, textArray),
+  }));
+  const priceIds = [...new Set(revisions.flatMap((r) => r.items.map((i) => i.price)))];
   const discountIds = [...new Set(revisions.flatMap((r) => r.discount_ids))];
   const [priceRows, discountRows] = await Promise.all([
     db.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', '=', sql<string>`any(${priceIds}::text[])`).execute(),
@@ -38,10 +73,12 @@ export async function loadBook(db: Db, accountId: string, to: Date): Promise<Tra
   }]));
   // Prices as billed in each currency their subscriptions are in; licensed recurring ones only.
   const pricesIn = new Map<string, Map<string, MrrPrice>>();
+  const memos = new Map<Map<string, MrrPrice>, Map<string, bigint>>();
   const pricesFor = (currency: string) => {
     let m = pricesIn.get(currency);
     if (m) return m;
     m = new Map();
+    memos.set(m, new Map());
     for (const row of priceRows) {
       const p = priceIn(row, currency);
       if (!p || !p.recurring_interval || p.usage_type === 'metered') continue;
@@ -54,10 +91,10 @@ export async function loadBook(db: Db, accountId: string, to: Date): Promise<Tra
   for (let i = 0; i < revisions.length;) {
     let j = i;
     while (j < revisions.length && revisions[j]!.subscription_id === revisions[i]!.subscription_id) j++;
-    const mine: MrrRevision[] = revisions.slice(i, j).map((r) => ({ at: r.at, status: r.status, currency: r.currency, items: r.items as MrrRevision['items'], discountIds: r.discount_ids }));
+    const mine: MrrRevision[] = revisions.slice(i, j).map((r) => ({ at: r.at, status: r.status, currency: r.currency, items: r.items, discountIds: r.discount_ids }));
     const last = revisions[j - 1]!;
     const prices = pricesFor(last.currency);
-    out.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, steps: mrrSteps(mine, prices, discounts), prices, discounts });
+    out.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, steps: mrrSteps(mine, prices, discounts, memos.get(prices)), prices, discounts });
     i = j;
   }
   return out;

@@ -43,7 +43,9 @@ export function mrrSeries(all: Track[], usage: Awaited<ReturnType<typeof usageLi
       e.tracks.push(t);
       keys.set(k, e);
     }
-    const at = (k: Key, when: Date) => keys.get(k)!.tracks.reduce((s, t) => s + valueAt(t.steps, when), 0n);
+    // Each customer's MRR at every edge, worked out once: a period reads its start and its end.
+    const values = new Map<Key, bigint[]>();
+    for (const [k, e] of keys) values.set(k, edges.map((when) => e.tracks.reduce((s, t) => s + valueAt(t.steps, when), 0n)));
     // When each customer first paid (in any of its subscriptions of this series).
     const firstPaid = new Map<Key, number>();
     for (const [k, e] of keys) {
@@ -51,13 +53,14 @@ export function mrrSeries(all: Track[], usage: Awaited<ReturnType<typeof usageLi
       if (Number.isFinite(first)) firstPaid.set(k, first);
     }
     const conv = (amount: bigint, c: string, when: Date) => (reporting ? convert(amount, c, when) : amount);
-    const total = (when: Date) => [...keys.keys()].reduce((s, k) => s + conv(at(k, when), keys.get(k)!.currency, when), 0n);
+    const total = (i: number) => [...keys].reduce((s, [k, e]) => s + conv(values.get(k)![i]!, e.currency, edges[i]!), 0n);
     const periods = edges.slice(1).map((end, n) => {
       const start = edges[n]!;
       const movements = emptyMovements();
       let paying = 0;
       for (const [k, e] of keys) {
-        const before = at(k, start), after = at(k, end);
+        const v = values.get(k)!;
+        const before = v[n]!, after = v[n + 1]!;
         if (after > 0n) paying++;
         // Movements at the end's rate; what the rate alone did to the start is fx_adjustment.
         const startNow = conv(before, e.currency, end);
@@ -67,14 +70,14 @@ export function mrrSeries(all: Track[], usage: Awaited<ReturnType<typeof usageLi
       }
       const usageRevenue = usage.filter((u) => (reporting || u.currency === currency) && u.period_start >= start && u.period_start < end)
         .reduce((s, u) => s + conv(BigInt(u.net), u.currency, end), 0n);
-      const mrr = total(end);
+      const mrr = total(n + 1);
       return {
         start: start.toISOString(), end: end.toISOString(), mrr: Number(mrr), arr: Number(mrr * 12n), paying_customers: paying,
         movements: Object.fromEntries(Object.entries(movements).map(([k, v]) => [k, Number(v)])) as MrrReportObject['data'][number]['periods'][number]['movements'],
         usage_revenue: Number(usageRevenue),
       };
     });
-    return { currency, starting_mrr: Number(total(edges[0]!)), periods };
+    return { currency, starting_mrr: Number(total(0)), periods };
   });
 }
 

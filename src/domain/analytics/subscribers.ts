@@ -44,18 +44,23 @@ export function subscriberFigures(book: readonly History[], start: Date, end: Da
   // A customer's MRR in each currency is never negative, so "paying" is any of it above zero.
   const customerMrr = new Map<string, { start: bigint; end: bigint }>();
   for (const h of book) {
-    const status = revisionAt(h.revisions, end)?.status;
-    if (status !== undefined && status in byStatus) byStatus[status as ShownStatus]++;
-    h.revisions.forEach((r, i) => {
-      if (!within(r.at)) return;
-      const before = h.revisions[i - 1]?.status;
+    // One pass over the revisions (in time order) up to the period's end: the last of them is the
+    // status then; those after its start are its events.
+    const revs = h.revisions;
+    let status: string | undefined;
+    for (let i = 0; i < revs.length && revs[i]!.at <= end; i++) {
+      const r = revs[i]!;
+      status = r.status;
+      if (!within(r.at)) continue;
+      const before = revs[i - 1]?.status;
       if (i === 0) newSubscriptions++;
       if (ENDED.has(r.status) && !(before !== undefined && ENDED.has(before))) canceled++;
       if (before === 'trialing' && r.status !== 'trialing') {
         trialsEnded++;
         if (PAYING.has(r.status)) trialsConverted++;
       }
-    });
+    }
+    if (status !== undefined && status in byStatus) byStatus[status as ShownStatus]++;
     const c = customerMrr.get(h.customer) ?? { start: 0n, end: 0n };
     customerMrr.set(h.customer, { start: c.start + valueAt(h.steps, start), end: c.end + valueAt(h.steps, end) });
   }
