@@ -18,20 +18,20 @@ export type Track = {
 type RevisionRow = { subscription_id: string; customer_id: string; at: string; status: string; currency: string; items: string; discount_ids: string };
 
 /**
- * The revisions of the account before `to`, in time order per subscription, each one that changed
- * something: a revision the same as the one before it (a renewal's, say: same status, currency,
- * items, discounts and customer) changes no figure of any report, so it is not read. Narrow on
- * purpose: what the reports use, times in epoch milliseconds (PostgreSQL's microseconds cut, as
- * the driver's Date would), JSON and arrays as text to parse once per distinct value.
+ * The revisions of the account, in time order per subscription, each one that changed something:
+ * a revision the same as the one before it (a renewal's, say: same status, currency, items,
+ * discounts and customer) changes no figure of any report, so it is not read. Narrow on purpose:
+ * what the reports use, times in epoch milliseconds (PostgreSQL's microseconds cut, as the
+ * driver's Date would), JSON and arrays as text to parse once per distinct value.
  */
-async function changes(db: Db, accountId: string, to: Date): Promise<RevisionRow[]> {
+async function changes(db: Db, accountId: string): Promise<RevisionRow[]> {
   const r = await sql<RevisionRow>`
     SELECT subscription_id, customer_id, at, status, currency, items, discount_ids FROM (
       SELECT subscription_id, customer_id, floor(extract(epoch FROM at) * 1000)::int8::text AS at, status, currency, items::text AS items,
              discount_ids::text AS discount_ids, at AS t, id,
              (status, currency, items, discount_ids, customer_id) IS NOT DISTINCT FROM
                lag((status, currency, items, discount_ids, customer_id)) OVER (PARTITION BY subscription_id ORDER BY at, id) AS same
-        FROM subscription_revisions WHERE account_id = ${accountId} AND at < ${to}) r
+        FROM subscription_revisions WHERE account_id = ${accountId}) r
      WHERE NOT same ORDER BY subscription_id, t, id`.execute(db);
   return r.rows;
 }
@@ -39,14 +39,18 @@ async function changes(db: Db, accountId: string, to: Date): Promise<RevisionRow
 /** A text[] as PostgreSQL writes it, for ids (no quotes, commas or braces in them). */
 const textArray = (v: string): string[] => (v === '{}' ? [] : v.slice(1, -1).split(','));
 
+/** One subscription's whole history, priced; its track over all of it is made when first asked for. */
+type History = Omit<Track, 'steps'> & { memo: Map<string, bigint>; whole?: Track };
+/** The account's book as of `count` revisions. */
+type Source = { count: number; histories: History[] };
+
 /**
- * The account's book up to `to`: every subscription's revisions (status, currency, items,
- * discounts, in time order) and its MRR as a step function of time. One read of the revisions,
- * one of their prices, one of their discounts, whatever the book's size.
+ * Every subscription's history, whole: one read of the revisions, one of their prices, one of
+ * their discounts, whatever the book's size.
  */
-export async function loadBook(db: Db, accountId: string, to: Date): Promise<Track[]> {
-  const rows = await changes(db, accountId, to);
-  if (rows.length === 0) return [];
+async function loadSource(db: Db, accountId: string, count: number): Promise<Source> {
+  const rows = await changes(db, accountId);
+  if (rows.length === 0) return { count, histories: [] };
   // Most subscriptions share a handful of item lists and discount lists: parsed once each, shared
   // (an item list's JSON starts with '[', a text[] with '{': one map holds both).
   const parsed = new Map<string, MrrRevision['items'] | string[]>();
@@ -72,32 +76,80 @@ export async function loadBook(db: Db, accountId: string, to: Date): Promise<Tra
     startsAt: d.starts_at, endsAt: d.ends_at, recurring: d.duration !== 'once',
   }]));
   // Prices as billed in each currency their subscriptions are in; licensed recurring ones only.
-  const pricesIn = new Map<string, Map<string, MrrPrice>>();
-  const memos = new Map<Map<string, MrrPrice>, Map<string, bigint>>();
+  // With them, the MRR of a revision without discounts, which depends on its status and items only.
+  const pricesIn = new Map<string, { prices: Map<string, MrrPrice>; memo: Map<string, bigint> }>();
   const pricesFor = (currency: string) => {
     let m = pricesIn.get(currency);
     if (m) return m;
-    m = new Map();
-    memos.set(m, new Map());
+    m = { prices: new Map(), memo: new Map() };
     for (const row of priceRows) {
       const p = priceIn(row, currency);
       if (!p || !p.recurring_interval || p.usage_type === 'metered') continue;
-      m.set(p.id, { product: p.product_id, model: priceModelOf(p), interval: p.recurring_interval as Interval, intervalCount: p.recurring_interval_count ?? 1, metered: false });
+      m.prices.set(p.id, { product: p.product_id, model: priceModelOf(p), interval: p.recurring_interval as Interval, intervalCount: p.recurring_interval_count ?? 1, metered: false });
     }
     pricesIn.set(currency, m);
     return m;
   };
-  const out: Track[] = [];
+  const histories: History[] = [];
   for (let i = 0; i < revisions.length;) {
     let j = i;
     while (j < revisions.length && revisions[j]!.subscription_id === revisions[i]!.subscription_id) j++;
     const mine: MrrRevision[] = revisions.slice(i, j).map((r) => ({ at: r.at, status: r.status, currency: r.currency, items: r.items, discountIds: r.discount_ids }));
     const last = revisions[j - 1]!;
-    const prices = pricesFor(last.currency);
-    out.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, steps: mrrSteps(mine, prices, discounts, memos.get(prices)), prices, discounts });
+    const { prices, memo } = pricesFor(last.currency);
+    histories.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, prices, discounts, memo });
     i = j;
   }
-  return out;
+  return { count, histories };
+}
+
+/**
+ * A history up to `to` as a track, or nothing if it had not begun. Its revisions are in time
+ * order, so those before `to` are its first ones: usually all of them, and then the track over
+ * the whole history serves every `to` after its last revision.
+ */
+function trackUpTo(h: History, to: Date): Track | null {
+  const t = to.getTime();
+  const n = h.revisions.at(-1)!.at.getTime() < t ? -1 : h.revisions.findIndex((r) => r.at.getTime() >= t);
+  const track = (revisions: MrrRevision[]): Track => ({
+    subscription: h.subscription, customer: h.customer, currency: revisions.at(-1)!.currency, revisions,
+    steps: mrrSteps(revisions, h.prices, h.discounts, h.memo), prices: h.prices, discounts: h.discounts,
+  });
+  if (n === -1) return h.whole ??= track(h.revisions);
+  return n === 0 ? null : track(h.revisions.slice(0, n));
+}
+
+/**
+ * The books of the last accounts asked for, per database, by the number of revisions they were
+ * read at. Revisions are only ever added (never changed nor deleted) and what they are priced
+ * with (prices; discounts' coupons and dates) never changes, so an account's book is the same
+ * as long as its count of revisions is: a new count reads the book anew.
+ */
+const sources = new WeakMap<Db, Map<string, { count: number; source: Promise<Source> }>>();
+const ACCOUNTS_KEPT = 16;
+
+async function sourceOf(db: Db, accountId: string): Promise<Source> {
+  const { count } = await db.selectFrom('subscription_revisions').select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('account_id', '=', accountId).executeTakeFirstOrThrow();
+  let kept = sources.get(db);
+  if (!kept) sources.set(db, kept = new Map());
+  const hit = kept.get(accountId);
+  kept.delete(accountId);
+  // Requests that arrive together (the overview sends three) share one read.
+  const entry = hit && hit.count === Number(count) ? hit : { count: Number(count), source: loadSource(db, accountId, Number(count)) };
+  kept.set(accountId, entry);
+  if (kept.size > ACCOUNTS_KEPT) kept.delete(kept.keys().next().value!);
+  entry.source.catch(() => { if (kept.get(accountId) === entry) kept.delete(accountId); });
+  return await entry.source;
+}
+
+/**
+ * The account's book up to `to`: every subscription's revisions (status, currency, items,
+ * discounts, in time order) and its MRR as a step function of time.
+ */
+export async function loadBook(db: Db, accountId: string, to: Date): Promise<Track[]> {
+  const source = await sourceOf(db, accountId);
+  return source.histories.flatMap((h) => trackUpTo(h, to) ?? []);
 }
 
 

@@ -107,8 +107,10 @@ export function mrrSteps(revisions: readonly MrrRevision[], prices: ReadonlyMap<
 
 /** The value of a step function at `at` (0 before its first step). */
 export function valueAt(steps: readonly Step[], at: Date): bigint {
+  // Milliseconds compared, not Dates: this runs for every subscription at every edge of a report.
+  const t = at.getTime();
   let v = 0n;
-  for (const s of steps) { if (s.at > at) break; v = s.mrr; }
+  for (const s of steps) { if (s.at.getTime() > t) break; v = s.mrr; }
   return v;
 }
 
