@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type pg from 'pg';
 import pino from 'pino';
 import { chromium } from 'playwright-core';
@@ -23,8 +24,11 @@ export type OverviewResult = {
   subscriptions: number; seedSeconds: number; copySeconds: number;
   /** Per request, then all of them side by side as the page sends them: each run's milliseconds. */
   requests: Map<string, number[]>;
-  /** Navigation start to the MRR figure and its chart drawn, and to every section of the page filled. */
-  render: { mrr: number[]; all: number[] } | null;
+  /**
+   * Navigation start to the MRR figure and its chart drawn, and to every section of the page
+   * filled: with the book kept by the server, and right after a change to it.
+   */
+  render: { mrr: number[]; all: number[]; mrrAnew: number[]; allAnew: number[] } | null;
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -118,27 +122,39 @@ export async function runOverview(admin: pg.Client, serverUrl: string, template:
       if (!r.ok) throw new Error(`(i): GET ${path} answered ${r.status}`);
       return performance.now() - t;
     };
+    // A change to the book (a subscription's metadata: a revision, no figure moves) before a run
+    // makes the server read the book anew; without one, it serves the book it keeps.
+    const list = await (await fetch(`${server.base}/v1/subscriptions?limit=1`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })).json() as { data: { id: string }[] };
+    const touched = list.data[0]!.id;
+    let touches = 0;
+    const touch = async () => { await server.post(`/v1/subscriptions/${touched}`, { metadata: { bench_touch: String(++touches) } }); };
     const requests = new Map<string, number[]>();
-    say(`\n  API, over HTTP against rebill start, one request at a time (one unmeasured first), ${o.runs} runs each:`);
+    say(`\n  API, over HTTP against rebill start, one request at a time, ${o.runs} runs each, right after a change to the book ("read anew")`);
+    say('  and with the book unchanged since the request before ("kept"):');
     for (const path of OVERVIEW_REQUESTS) {
       await get(path);
-      const runs: number[] = [];
-      for (let i = 0; i < o.runs; i++) runs.push(await get(path));
-      requests.set(path, runs);
-      say(`    GET ${path.padEnd(26)} ${ms(runs)}  [load average ${load()}]`);
+      const cold: number[] = [], warm: number[] = [];
+      for (let i = 0; i < o.runs; i++) {
+        await touch();
+        cold.push(await get(path));
+        warm.push(await get(path));
+      }
+      requests.set(`${path} read anew`, cold).set(`${path} kept`, warm);
+      say(`    GET ${path.padEnd(26)} read anew: ${ms(cold)}; kept: ${ms(warm)}  [load average ${load()}]`);
     }
-    const together: number[] = [];
+    const together = async () => { const t = performance.now(); await Promise.all(OVERVIEW_REQUESTS.map(get)); return performance.now() - t; };
+    const cold: number[] = [], warm: number[] = [];
     for (let i = 0; i < o.runs; i++) {
-      const t = performance.now();
-      await Promise.all(OVERVIEW_REQUESTS.map(get));
-      together.push(performance.now() - t);
+      await touch();
+      cold.push(await together());
+      warm.push(await together());
     }
-    requests.set('all three side by side', together);
-    say(`    all three side by side, as the page sends them: ${ms(together)}  [load average ${load()}]`);
+    requests.set('all three side by side, read anew', cold).set('all three side by side, kept', warm);
+    say(`    all three side by side, as the page sends them: read anew: ${ms(cold)}; kept: ${ms(warm)}  [load average ${load()}]`);
 
     let render: OverviewResult['render'] = null;
     if (!existsSync(CHROMIUM)) say(`  render not measured: no chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
-    else render = await measureRender(server.base, o.runs, say);
+    else render = await measureRender(server.base, o.runs, touch, say);
     return { subscriptions: book.subscriptions, seedSeconds: book.seedSeconds, copySeconds: book.copySeconds, requests, render };
   } finally {
     await server.stop();
@@ -149,9 +165,10 @@ export async function runOverview(admin: pg.Client, serverUrl: string, template:
  * The overview in headless Chromium, signed in with the API key as a person would: each run a
  * full navigation to /dashboard/ (assets cached after the first, as for anyone who has opened it
  * before), timed from the navigation's start to the first frame in which the MRR figure and its
- * chart's canvas are on the page, and to the one in which no section is still loading.
+ * chart's canvas are on the page, and to the one in which no section is still loading; each run
+ * once right after a change to the book (`touch`), once with the book kept.
  */
-async function measureRender(base: string, runs: number, say: (l: string) => void) {
+async function measureRender(base: string, runs: number, touch: () => Promise<void>, say: (l: string) => void) {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -159,23 +176,31 @@ async function measureRender(base: string, runs: number, say: (l: string) => voi
     await page.fill('input[aria-label="API key"]', BENCH_KEY);
     await page.click('text=Use key');
     await page.waitForSelector('h1:has-text("Overview")');
-    const mrr: number[] = [], all: number[] = [];
-    for (let i = 0; i <= runs; i++) {
+    let navigations = 0;
+    const open = async () => {
       // A query string makes it a full navigation; the key stays in the tab's sessionStorage.
-      await page.goto(`${base}/dashboard/?run=${i}`, { waitUntil: 'commit' });
+      await page.goto(`${base}/dashboard/?run=${navigations++}`, { waitUntil: 'commit' });
       const shown = await page.waitForFunction(() => (document.querySelector('[data-testid^="mrr-"]') && document.querySelector('.panel canvas')
         ? performance.now() : null), null, { polling: 'raf', timeout: 60_000 });
       const filled = await page.waitForFunction(() => (document.querySelector('[data-testid^="subscribers-"]') && !document.body.textContent!.includes('Loading…')
         ? performance.now() : null), null, { polling: 'raf', timeout: 60_000 });
-      // Run 0 loads the assets into the cache and is not counted.
-      if (i === 0) continue;
-      mrr.push(await shown.jsonValue() as number);
-      all.push(await filled.jsonValue() as number);
+      return [await shown.jsonValue() as number, await filled.jsonValue() as number] as const;
+    };
+    // Not counted: the first loads the assets into the browser's cache.
+    await open();
+    const r = { mrr: [] as number[], all: [] as number[], mrrAnew: [] as number[], allAnew: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      await touch();
+      const [mrrAnew, allAnew] = await open();
+      const [mrr, all] = await open();
+      r.mrrAnew.push(mrrAnew); r.allAnew.push(allAnew); r.mrr.push(mrr); r.all.push(all);
     }
-    say(`\n  overview in Chromium (headless, 1280×900, ${runs} full navigations after an unmeasured first):`);
-    say(`    navigation start → MRR figure and chart on screen: ${ms(mrr)}  (target < ${RENDER_TARGET_MS} ms)  [load average ${load()}]`);
-    say(`    navigation start → every section filled (subscribers, failed payments too): ${ms(all)}`);
-    return { mrr, all };
+    await page.screenshot({ path: path.join(os.tmpdir(), 'rebill-bench-overview.png'), fullPage: true });
+    say(`\n  overview in Chromium (headless, 1280×900, full navigations with the assets cached; screenshot in ${path.join(os.tmpdir(), 'rebill-bench-overview.png')}):`);
+    say(`    navigation start → MRR figure and chart on screen, book kept: ${ms(r.mrr)}  (target < ${RENDER_TARGET_MS} ms)  [load average ${load()}]`);
+    say(`    the same right after a change to the book (read anew): ${ms(r.mrrAnew)}`);
+    say(`    navigation start → every section filled (subscribers, failed payments too), book kept: ${ms(r.all)}; read anew: ${ms(r.allAnew)}`);
+    return r;
   } finally {
     await browser.close();
   }
