@@ -28,7 +28,7 @@ export type LatencyResult = { deployment: Deployment; rate: number; seconds: num
 /** `start`: API and billing worker in one process (the default deployment); `serve`: API only. */
 export type Deployment = 'start' | 'serve';
 
-const KEY = 'rk_bench_0123456789abcdefghijklmnop';
+export const BENCH_KEY = 'rk_bench_0123456789abcdefghijklmnop';
 // A request that has not answered this long after it was due counts as failed.
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 1000);
 
@@ -170,7 +170,7 @@ export type LatencyServer = {
 };
 
 /** The headers of a request as the bench's key. */
-export const authHeaders = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+export const authHeaders = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
 
 /** `rebill <deployment>` running in its own process on its own fresh database. */
 export type RebillProcess = {
@@ -193,7 +193,7 @@ export async function startRebill(admin: pg.Client, serverUrl: string, template:
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=.tmp/prof", goes to the server's node.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(process.execPath, [...nodeArgs, 'bin/rebill.js', deployment], {
-    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'warn', REBILL_BOOTSTRAP_KEY: KEY },
+    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'warn', REBILL_BOOTSTRAP_KEY: BENCH_KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   server.stdout!.resume();

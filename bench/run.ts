@@ -13,6 +13,7 @@ import { runDunning, type DunningResult } from './dunning.ts';
 import { runMeteredBilling } from './metered.ts';
 import { prepareDeliveries, runDeliveries, startReceiver, WEBHOOK_LOOPS, type WebhookResult } from './webhooks.ts';
 import { runIngest } from './ingest-part.ts';
+import { load, median as medianOf, RENDER_TARGET_MS, runOverview } from './overview.ts';
 
 /**
  * `npm run bench`: (a) billing-run renewals per second, engine vs raw-SQL reference, at 1, 2
@@ -24,14 +25,15 @@ import { runIngest } from './ingest-part.ts';
  * (e) webhook deliveries per second to a local receiver at 1 and 2 worker processes, engine vs an
  * undici loop sending the same signed requests without the database; (f) dunning retries per second
  * (retry and its settlement) at 1 and 2 worker processes, against (a)'s renewals per second; (g) usage events ingested per
- * second over HTTP at 1 and 2 client connections, against COPY of the same rows into a bare table. Uses DATABASE_URL's server
+ * second over HTTP at 1 and 2 client connections, against COPY of the same rows into a bare table; (h) metered billing; (i) the
+ * dashboard overview's requests and its render in Chromium with a book of 10,000 subscriptions. Uses DATABASE_URL's server
  * if set, else an embedded PostgreSQL; every run gets a fresh database cloned from a freshly
  * migrated template.
  */
 const RENEWALS = Number(process.env.BENCH_RENEWALS ?? 10_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
-// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all eight.
-const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e,f,g,h';
+// BENCH_PARTS names the parts to run (e.g. "c" or "a,c"), for working on them; `npm run bench` runs all nine.
+const PARTS = process.env.BENCH_PARTS ?? 'a,b,c,d,e,f,g,h,i';
 // This machine's speed drifts from minute to minute; one run of each side would compare spells.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -450,6 +452,22 @@ try {
     const r = await runMeteredBilling(admin, serverUrl, template, workers, subs, perSub, (line) => console.log(line));
     console.log(`  seeded and vacuumed in ${r.seedSeconds.toFixed(0)} s (not timed)`);
     console.log(`  workers=${workers}  aggregated and invoiced ${r.subscriptions.toLocaleString('en-US')} subscriptions (${r.events.toLocaleString('en-US')} events) in ${r.seconds.toFixed(1)} s: ${r.perSecond.toFixed(0)} subscriptions/s, ${(r.events / r.seconds).toFixed(0)} events aggregated/s`);
+  }
+  if (PARTS.includes('i')) {
+    const target = Number(process.env.BENCH_OVERVIEW_SUBSCRIPTIONS ?? 10_000);
+    const customers = Number(process.env.BENCH_OVERVIEW_TEMPLATE_CUSTOMERS ?? 150);
+    const runs = Number(process.env.BENCH_OVERVIEW_RUNS ?? 5);
+    console.log(`\n(i) the dashboard overview with ${target.toLocaleString('en-US')} subscriptions: a template book of ${customers} customers over 12 months made`);
+    console.log('    through the API on test clocks by `rebill demo`\'s generator (USD and EUR plans, monthly and yearly, trials, upgrades and');
+    console.log('    downgrades, cancellations and returns, declined cards in dunning, pauses), copied in SQL with its ids renamed until it');
+    console.log('    holds the subscriptions wanted; then `rebill start` on it, EUR→USD rates uploaded through the API, and the overview\'s');
+    console.log(`    requests timed over HTTP and the page timed in Chromium, medians of ${runs} runs  [load average at the start ${load()}]`);
+    const r = await runOverview(admin, serverUrl, template, { target, customers, runs }, (line) => console.log(line));
+    for (const [state, figures] of r.render ?? []) {
+      const m = medianOf(figures.mrr);
+      judge(`overview renders (MRR figure and chart) in < ${RENDER_TARGET_MS} ms with ${r.subscriptions.toLocaleString('en-US')} subscriptions, ${state}`, m < RENDER_TARGET_MS,
+        `median ${m.toFixed(0)} ms; load average ${load()}`);
+    }
   }
 } finally {
   const rows = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'rebill_bench_%'");

@@ -9,9 +9,22 @@ import { buildServer } from '../http/server.ts';
  * month after month on four plans, trials, upgrades and downgrades, cancellations and returns,
  * and cards that fail — some recovered by dunning retries, some lost. Deterministic for a seed.
  */
-export type DemoOptions = { accountId: string; customers: number; months: number; seed: number; now: Date };
+export type DemoOptions = {
+  accountId: string; customers: number; months: number; seed: number; now: Date;
+  /** The book's currency (default usd). */
+  currency?: string;
+  /**
+   * Also pauses (default off, so `rebill demo` stays as it was): some trials start without a
+   * card and pause when they end (some resume once a card is added), and some living
+   * subscriptions pause their collection for a month.
+   */
+  pauses?: boolean;
+};
 export type DemoProgress = (done: number, total: number, label: string) => void;
-export type DemoSummary = { clock: string; customers: number; subscriptions: number; upgrades: number; downgrades: number; cancellations: number; returns: number };
+export type DemoSummary = {
+  clock: string; customers: number; subscriptions: number; upgrades: number; downgrades: number; cancellations: number; returns: number;
+  paused: number; resumed: number; collectionPauses: number;
+};
 
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -46,23 +59,55 @@ export async function seedDemo(deps: Deps, o: DemoOptions, progress: DemoProgres
     const api = clientOf(app, key.secret);
     const next = random(o.seed);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
-    const product = await api('POST', '/v1/products', { name: 'Coffee subscription (demo)' });
+    const currency = o.currency ?? 'usd';
+    const product = await api('POST', '/v1/products', { name: `Coffee subscription (demo${currency === 'usd' ? '' : `, ${currency.toUpperCase()}`})` });
     const price = async (nickname: string, unit_amount: number, interval: 'month' | 'year') =>
-      await api('POST', '/v1/prices', { product: product.id, currency: 'usd', unit_amount, nickname, recurring: { interval } });
+      await api('POST', '/v1/prices', { product: product.id, currency, unit_amount, nickname, recurring: { interval } });
     const ladder = [await price('Small box', 1500, 'month'), await price('Medium box', 2500, 'month'), await price('Large box', 4000, 'month')];
     const yearly = await price('Medium box, yearly', 25000, 'year');
     const start = new Date(Date.UTC(o.now.getUTCFullYear(), o.now.getUTCMonth() - o.months, 1));
     const clock = await api('POST', '/v1/test_clocks', { frozen_time: start.toISOString(), name: 'Demo book' });
-    const summary: DemoSummary = { clock: clock.id, customers: 0, subscriptions: 0, upgrades: 0, downgrades: 0, cancellations: 0, returns: 0 };
-    type Live = { sub: string; item: string; step: number; customer: string; yearly: boolean };
+    const summary: DemoSummary = { clock: clock.id, customers: 0, subscriptions: 0, upgrades: 0, downgrades: 0, cancellations: 0, returns: 0, paused: 0, resumed: 0, collectionPauses: 0 };
+    type Live = { sub: string; item: string; step: number; customer: string; yearly: boolean; collectionPaused?: boolean };
     let live: Live[] = [];
     const gone: string[] = [];
-    const subscribe = async (customer: string, trial: boolean) => {
+    // Trials without a card that pause at their end, waiting for one.
+    const cardless: Live[] = [];
+    const subscribe = async (customer: string, trial: boolean, pauseAtTrialEnd = false) => {
       const isYearly = next() < 0.08;
       const step = isYearly ? 1 : pick([0, 0, 0, 1, 1, 2]);
-      const s = await api('POST', '/v1/subscriptions', { customer, items: [{ price: (isYearly ? yearly : ladder[step]!).id }], ...(trial ? { trial_period_days: 14 } : {}) });
+      const s = await api('POST', '/v1/subscriptions', {
+        customer, items: [{ price: (isYearly ? yearly : ladder[step]!).id }], ...(trial ? { trial_period_days: 14 } : {}),
+        ...(pauseAtTrialEnd ? { trial_settings: { end_behavior: { missing_payment_method: 'pause' } } } : {}),
+      });
       summary.subscriptions++;
-      if (!['incomplete', 'incomplete_expired'].includes(s.status)) live.push({ sub: s.id, item: s.items.data[0].id, step, customer, yearly: isYearly });
+      const l = { sub: s.id, item: s.items.data[0].id, step, customer, yearly: isYearly };
+      if (pauseAtTrialEnd) cardless.push(l);
+      else if (!['incomplete', 'incomplete_expired'].includes(s.status)) live.push(l);
+    };
+    // Half the paused trials get a card and resume; a few paying subscriptions stop collection for a month.
+    const pausesOfTheMonth = async () => {
+      for (const l of cardless.splice(0)) {
+        const s = await api('GET', `/v1/subscriptions/${l.sub}`);
+        if (s.status === 'trialing') { cardless.push(l); continue; }
+        if (s.status !== 'paused') continue;
+        summary.paused++;
+        if (next() < 0.5) continue;
+        await api('POST', '/v1/payment_methods', { customer: l.customer, token: 'tok_visa' });
+        await api('POST', `/v1/subscriptions/${l.sub}/resume`, {});
+        summary.resumed++;
+        live.push(l);
+      }
+      for (const l of live) {
+        if (l.collectionPaused) {
+          l.collectionPaused = false;
+          await api('POST', `/v1/subscriptions/${l.sub}`, { pause_collection: '' });
+        } else if (next() < 0.02) {
+          l.collectionPaused = true;
+          summary.collectionPauses++;
+          await api('POST', `/v1/subscriptions/${l.sub}`, { pause_collection: { behavior: 'void' } });
+        }
+      }
     };
     for (let m = 0; m < o.months; m++) {
       const monthStart = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + m, 1));
@@ -74,11 +119,17 @@ export async function seedDemo(deps: Deps, o: DemoOptions, progress: DemoProgres
         const i = summary.customers++;
         const card = cardFor(i);
         const customer = await api('POST', '/v1/customers', { email: `${NAMES[i % NAMES.length]!.toLowerCase()}.${i}@demo.example`, name: `${NAMES[i % NAMES.length]} Demo ${i}`, test_clock: clock.id });
+        if (o.pauses && i % 17 === 8) {
+          await subscribe(customer.id, true, true);
+          continue;
+        }
         await api('POST', '/v1/payment_methods', { customer: customer.id, token: card });
         await subscribe(customer.id, card !== 'tok_visa' && card !== 'tok_mastercard' ? true : next() < 0.25);
       }
+      if (o.pauses) await pausesOfTheMonth();
       // Some move up or down a box, some leave at the period's end, some come back.
       for (const l of [...live]) {
+        if (l.collectionPaused) continue;
         const r = next();
         if (!l.yearly && r < 0.06 && l.step < 2) {
           l.step++; summary.upgrades++;

@@ -1,10 +1,12 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../../adapters/postgres/schema.ts';
 import { normalizeCurrency } from '../../domain/currency.ts';
 import { invalid } from '../../domain/errors.ts';
 import { mrrSteps, type Interval, type MrrDiscount, type MrrPrice, type MrrRevision, type Step } from '../../domain/analytics/mrr.ts';
 import { priceModelOf } from '../catalog/catalog.ts';
 import { priceIn } from '../catalog/price-currencies.ts';
 import type { Deps } from '../ports.ts';
+import type { Row } from '../views.ts';
 
 type Db = Deps['db'];
 
@@ -15,20 +17,100 @@ export type Track = {
   prices: ReadonlyMap<string, MrrPrice>; discounts: ReadonlyMap<string, MrrDiscount>;
 };
 
+type RevisionRow = { subscription_id: string; customer_id: string; at: string; status: string; currency: string; items: string; discount_ids: string };
+type Reader = Db | Transaction<DB>;
+
 /**
- * The account's book up to `to`: every subscription's revisions (status, currency, items,
- * discounts, in time order) and its MRR as a step function of time. One read of the revisions,
- * one of their prices, one of their discounts, whatever the book's size.
+ * The revisions of the account (or of some of its subscriptions), in time order per
+ * subscription, each one that changed something: a revision the same as the one before it (a
+ * renewal's, say: same status, currency, items, discounts and customer) changes no figure of any
+ * report, so it is not read. Narrow on purpose: what the reports use, times in epoch milliseconds
+ * (PostgreSQL's microseconds cut, as the driver's Date would), JSON and arrays as text to parse
+ * once per distinct value.
  */
-export async function loadBook(db: Db, accountId: string, to: Date): Promise<Track[]> {
-  const revisions = await db.selectFrom('subscription_revisions').selectAll().where('account_id', '=', accountId).where('at', '<', to)
-    .orderBy('subscription_id').orderBy('at').orderBy('id').execute();
-  if (revisions.length === 0) return [];
-  const priceIds = [...new Set(revisions.flatMap((r) => (r.items as { price: string }[]).map((i) => i.price)))];
-  const discountIds = [...new Set(revisions.flatMap((r) => r.discount_ids))];
+async function changes(db: Reader, accountId: string, only: string[] | null): Promise<RevisionRow[]> {
+  const r = await sql<RevisionRow>`
+    SELECT subscription_id, customer_id, at, status, currency, items, discount_ids FROM (
+      SELECT subscription_id, customer_id, floor(extract(epoch FROM at) * 1000)::int8::text AS at, status, currency, items::text AS items,
+             discount_ids::text AS discount_ids, at AS t, id,
+             (status, currency, items, discount_ids, customer_id) IS NOT DISTINCT FROM
+               lag((status, currency, items, discount_ids, customer_id)) OVER (PARTITION BY subscription_id ORDER BY at, id) AS same
+        FROM subscription_revisions
+       WHERE account_id = ${accountId} AND (${only}::text[] IS NULL OR subscription_id = any(${only}::text[]))) r
+     WHERE NOT same ORDER BY subscription_id, t, id`.execute(db);
+  return r.rows;
+}
+
+/** A text[] as PostgreSQL writes it, for ids (no quotes, commas or braces in them). */
+const textArray = (v: string): string[] => (v === '{}' ? [] : v.slice(1, -1).split(','));
+
+/** One subscription's whole history, priced; its track over all of it is made when first asked for. */
+type History = Omit<Track, 'steps'> & { memo: Map<string, bigint>; whole?: Track };
+/** Prices as billed in one currency (licensed recurring ones), and the MRR of revisions without discounts, which depends on status and items only. */
+type Pricing = { prices: Map<string, MrrPrice>; memo: Map<string, bigint> };
+
+/**
+ * The account's book as read from `count` revisions, the greatest id among them `maxId`: each
+ * subscription's history, and what priced them.
+ */
+type Source = {
+  count: number; maxId: string | null; histories: Map<string, History>;
+  priceRows: Row<'prices'>[]; pricing: Map<string, Pricing>; discounts: Map<string, MrrDiscount>; discountIds: Set<string>;
+};
+
+const statsOf = async (db: Reader, accountId: string) => await db.selectFrom('subscription_revisions')
+  .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.max('id').as('max_id')]).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+
+/** Prices as billed in `currency`, made once per source. */
+function pricingOf(src: Pick<Source, 'priceRows' | 'pricing'>, currency: string): Pricing {
+  let m = src.pricing.get(currency);
+  if (m) return m;
+  m = { prices: new Map(), memo: new Map() };
+  for (const row of src.priceRows) {
+    const p = priceIn(row, currency);
+    if (!p || !p.recurring_interval || p.usage_type === 'metered') continue;
+    m.prices.set(p.id, { product: p.product_id, model: priceModelOf(p), interval: p.recurring_interval as Interval, intervalCount: p.recurring_interval_count ?? 1, metered: false });
+  }
+  src.pricing.set(currency, m);
+  return m;
+}
+
+/** Rows of `changes` as revisions, per subscription in order; item and discount lists parsed once per distinct text. */
+function revisionsOf(rows: RevisionRow[]) {
+  // An item list's JSON starts with '[', a text[] with '{': one map holds both.
+  const parsed = new Map<string, MrrRevision['items'] | string[]>();
+  const once = <T extends MrrRevision['items'] | string[]>(text: string, parse: (t: string) => T): T => {
+    let v = parsed.get(text) as T | undefined;
+    if (v === undefined) parsed.set(text, v = parse(text));
+    return v;
+  };
+  const bySubscription = new Map<string, { customer: string; revisions: MrrRevision[] }>();
+  for (const r of rows) {
+    let h = bySubscription.get(r.subscription_id);
+    if (!h) bySubscription.set(r.subscription_id, h = { customer: r.customer_id, revisions: [] });
+    h.customer = r.customer_id;
+    h.revisions.push({ at: new Date(Number(r.at)), status: r.status, currency: r.currency, items: once(r.items, (t) => JSON.parse(t) as MrrRevision['items']), discountIds: once(r.discount_ids, textArray) });
+  }
+  return bySubscription;
+}
+
+function historiesInto(src: Source, read: ReturnType<typeof revisionsOf>): void {
+  for (const [subscription, { customer, revisions }] of read) {
+    const currency = revisions.at(-1)!.currency;
+    const { prices, memo } = pricingOf(src, currency);
+    src.histories.set(subscription, { subscription, customer, currency, revisions, prices, discounts: src.discounts, memo });
+  }
+}
+
+/** Every subscription's history: one read of the revisions, one of their prices, one of their discounts, whatever the book's size. */
+async function readWhole(tx: Reader, accountId: string, stats: { count: string; max_id: string | null }): Promise<Source> {
+  const read = revisionsOf(await changes(tx, accountId, null));
+  const all = [...read.values()].flatMap((h) => h.revisions);
+  const priceIds = [...new Set(all.flatMap((r) => r.items.map((i) => i.price)))];
+  const discountIds = [...new Set(all.flatMap((r) => r.discountIds))];
   const [priceRows, discountRows] = await Promise.all([
-    db.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', '=', sql<string>`any(${priceIds}::text[])`).execute(),
-    discountIds.length ? db.selectFrom('discounts').innerJoin('coupons', (j) => j.onRef('coupons.account_id', '=', 'discounts.account_id').onRef('coupons.id', '=', 'discounts.coupon_id'))
+    priceIds.length ? tx.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', '=', sql<string>`any(${priceIds}::text[])`).execute() : [],
+    discountIds.length ? tx.selectFrom('discounts').innerJoin('coupons', (j) => j.onRef('coupons.account_id', '=', 'discounts.account_id').onRef('coupons.id', '=', 'discounts.coupon_id'))
       .select(['discounts.id', 'discounts.starts_at', 'discounts.ends_at', 'coupons.percent_off', 'coupons.amount_off', 'coupons.currency', 'coupons.duration', 'coupons.applies_to_products'])
       .where('discounts.account_id', '=', accountId).where('discounts.id', '=', sql<string>`any(${discountIds}::text[])`).execute() : [],
   ]);
@@ -36,31 +118,87 @@ export async function loadBook(db: Db, accountId: string, to: Date): Promise<Tra
     id: d.id, percent_off: d.percent_off, amount_off: d.amount_off, currency: d.currency, products: d.applies_to_products,
     startsAt: d.starts_at, endsAt: d.ends_at, recurring: d.duration !== 'once',
   }]));
-  // Prices as billed in each currency their subscriptions are in; licensed recurring ones only.
-  const pricesIn = new Map<string, Map<string, MrrPrice>>();
-  const pricesFor = (currency: string) => {
-    let m = pricesIn.get(currency);
-    if (m) return m;
-    m = new Map();
-    for (const row of priceRows) {
-      const p = priceIn(row, currency);
-      if (!p || !p.recurring_interval || p.usage_type === 'metered') continue;
-      m.set(p.id, { product: p.product_id, model: priceModelOf(p), interval: p.recurring_interval as Interval, intervalCount: p.recurring_interval_count ?? 1, metered: false });
-    }
-    pricesIn.set(currency, m);
-    return m;
-  };
-  const out: Track[] = [];
-  for (let i = 0; i < revisions.length;) {
-    let j = i;
-    while (j < revisions.length && revisions[j]!.subscription_id === revisions[i]!.subscription_id) j++;
-    const mine: MrrRevision[] = revisions.slice(i, j).map((r) => ({ at: r.at, status: r.status, currency: r.currency, items: r.items as MrrRevision['items'], discountIds: r.discount_ids }));
-    const last = revisions[j - 1]!;
-    const prices = pricesFor(last.currency);
-    out.push({ subscription: last.subscription_id, customer: last.customer_id, currency: last.currency, revisions: mine, steps: mrrSteps(mine, prices, discounts), prices, discounts });
-    i = j;
-  }
-  return out;
+  const src: Source = { count: Number(stats.count), maxId: stats.max_id, histories: new Map(), priceRows, pricing: new Map(), discounts, discountIds: new Set(discountIds) };
+  historiesInto(src, read);
+  return src;
+}
+
+/**
+ * The book after `base`, reading only the subscriptions with a revision added since: those with
+ * an id above base's greatest. That they are all the revisions added is checked by the count (a
+ * revision of an earlier id committed late, or one priced with a price or discount `base` never
+ * read, and the whole book is read instead).
+ */
+async function readSince(tx: Reader, accountId: string, base: Source, stats: { count: string; max_id: string | null }): Promise<Source | null> {
+  if (base.maxId === null) return null;
+  const added = await tx.selectFrom('subscription_revisions').select('subscription_id').where('account_id', '=', accountId).where('id', '>', base.maxId).execute();
+  if (base.count + added.length !== Number(stats.count)) return null;
+  const read = revisionsOf(await changes(tx, accountId, [...new Set(added.map((r) => r.subscription_id))]));
+  const revisions = [...read.values()].flatMap((h) => h.revisions);
+  const known = new Set(base.priceRows.map((p) => p.id));
+  if (!revisions.every((r) => r.items.every((i) => known.has(i.price)) && r.discountIds.every((d) => base.discountIds.has(d)))) return null;
+  const src: Source = { ...base, count: Number(stats.count), maxId: stats.max_id, histories: new Map(base.histories) };
+  historiesInto(src, read);
+  return src;
+}
+
+/** The book now: `base` itself if nothing was added since, else what was added read onto it, else all of it read. */
+async function readSource(db: Db, accountId: string, base: Source | null): Promise<Source> {
+  // One snapshot for the count and the rows: they must be of the same revisions.
+  return await db.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
+    const stats = await statsOf(tx, accountId);
+    if (base && base.count === Number(stats.count) && base.maxId === stats.max_id) return base;
+    return (base ? await readSince(tx, accountId, base, stats) : null) ?? await readWhole(tx, accountId, stats);
+  });
+}
+
+/**
+ * A history up to `to` as a track, or nothing if it had not begun. Its revisions are in time
+ * order, so those before `to` are its first ones: usually all of them, and then the track over
+ * the whole history serves every `to` after its last revision.
+ */
+function trackUpTo(h: History, to: Date): Track | null {
+  const t = to.getTime();
+  const n = h.revisions.at(-1)!.at.getTime() < t ? -1 : h.revisions.findIndex((r) => r.at.getTime() >= t);
+  const track = (revisions: MrrRevision[]): Track => ({
+    subscription: h.subscription, customer: h.customer, currency: revisions.at(-1)!.currency, revisions,
+    steps: mrrSteps(revisions, h.prices, h.discounts, h.memo), prices: h.prices, discounts: h.discounts,
+  });
+  if (n === -1) return h.whole ??= track(h.revisions);
+  return n === 0 ? null : track(h.revisions.slice(0, n));
+}
+
+/**
+ * The books of the last accounts asked for, per database, by the number of revisions they were
+ * read at. Revisions are only ever added (never changed nor deleted) and what they are priced
+ * with (prices; discounts' coupons and dates) never changes, so an account's book is the same
+ * as long as its count of revisions is; when the count moves, what was added is read onto it.
+ */
+const sources = new WeakMap<Db, Map<string, { count: number; source: Promise<Source> }>>();
+const ACCOUNTS_KEPT = 16;
+
+async function sourceOf(db: Db, accountId: string): Promise<Source> {
+  const count = Number((await statsOf(db, accountId)).count);
+  let kept = sources.get(db);
+  if (!kept) sources.set(db, kept = new Map());
+  const hit = kept.get(accountId);
+  kept.delete(accountId);
+  // Requests that arrive together (the overview sends three) share one read.
+  const entry = hit && hit.count === count ? hit
+    : { count, source: (async () => await readSource(db, accountId, hit ? await hit.source.catch(() => null) : null))() };
+  kept.set(accountId, entry);
+  if (kept.size > ACCOUNTS_KEPT) kept.delete(kept.keys().next().value!);
+  entry.source.catch(() => { if (kept.get(accountId) === entry) kept.delete(accountId); });
+  return await entry.source;
+}
+
+/**
+ * The account's book up to `to`: every subscription's revisions (status, currency, items,
+ * discounts, in time order) and its MRR as a step function of time.
+ */
+export async function loadBook(db: Db, accountId: string, to: Date): Promise<Track[]> {
+  const source = await sourceOf(db, accountId);
+  return [...source.histories.values()].flatMap((h) => trackUpTo(h, to) ?? []);
 }
 
 

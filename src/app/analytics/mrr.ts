@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { boundaries, movementOf, valueAt, MOVEMENTS, type MovementKind } from '../../domain/analytics/mrr.ts';
+import { boundaries, movementOf, MOVEMENTS, type MovementKind } from '../../domain/analytics/mrr.ts';
 import { normalizeCurrency } from '../../domain/currency.ts';
 import { invalid } from '../../domain/errors.ts';
 import type { Deps } from '../ports.ts';
@@ -27,54 +27,68 @@ async function usageLines(db: Db, accountId: string, from: Date, to: Date) {
       AND i.status IN ('open', 'paid', 'uncollectible') AND l.period_start >= ${from} AND l.period_start < ${to}`.execute(db).then((r) => r.rows);
 }
 
-type Key = string; // customer and currency
 const emptyMovements = () => Object.fromEntries([...MOVEMENTS, 'fx_adjustment'].map((k) => [k, 0n])) as Record<MovementKind | 'fx_adjustment', bigint>;
+
+/** A customer's subscriptions in one original currency, its MRR at each edge, and when it first paid (Infinity: never). */
+type Customer = { currency: string; tracks: Track[]; values: bigint[]; firstPaid: number };
+
+/**
+ * The customers of `tracks`, per original currency, with their MRR at each of `times` (epoch
+ * ms, in order): each subscription's steps are walked once along the edges. Arrays, not maps:
+ * this runs over the whole book for every report.
+ */
+function customersOf(tracks: readonly Track[], times: readonly number[]): Customer[] {
+  const index = new Map<string, Customer>();
+  for (const t of tracks) {
+    const k = `${t.customer}\u0000${t.currency}`;
+    let c = index.get(k);
+    if (!c) index.set(k, c = { currency: t.currency, tracks: [], values: times.map(() => 0n), firstPaid: Infinity });
+    c.tracks.push(t);
+    let j = 0;
+    for (let i = 0; i < times.length; i++) {
+      while (j < t.steps.length && t.steps[j]!.at.getTime() <= times[i]!) j++;
+      if (j > 0) c.values[i] = c.values[i]! + t.steps[j - 1]!.mrr;
+    }
+    const paid = t.steps.find((s) => s.mrr > 0n);
+    if (paid && paid.at.getTime() < c.firstPaid) c.firstPaid = paid.at.getTime();
+  }
+  return [...index.values()];
+}
 
 /** The MRR report of an account: one series per currency, or, with a converter, one in the reporting currency. */
 export function mrrSeries(all: Track[], usage: Awaited<ReturnType<typeof usageLines>>, edges: Date[], reporting: string | null, convert: Converter) {
   const currencies = reporting ? [reporting] : [...new Set([...all.map((t) => t.currency), ...usage.map((u) => u.currency)])].sort();
+  const times = edges.map((e) => e.getTime());
   return currencies.map((currency) => {
-    const mine = reporting ? all : all.filter((t) => t.currency === currency);
     // A customer's MRR per original currency, as a sum of its subscriptions' steps.
-    const keys = new Map<Key, { currency: string; tracks: Track[] }>();
-    for (const t of mine) {
-      const k = `${t.customer}\u0000${t.currency}`;
-      const e = keys.get(k) ?? { currency: t.currency, tracks: [] };
-      e.tracks.push(t);
-      keys.set(k, e);
-    }
-    const at = (k: Key, when: Date) => keys.get(k)!.tracks.reduce((s, t) => s + valueAt(t.steps, when), 0n);
-    // When each customer first paid (in any of its subscriptions of this series).
-    const firstPaid = new Map<Key, number>();
-    for (const [k, e] of keys) {
-      const first = Math.min(...e.tracks.flatMap((t) => t.steps.filter((s) => s.mrr > 0n).map((s) => s.at.getTime())));
-      if (Number.isFinite(first)) firstPaid.set(k, first);
-    }
+    const customers = customersOf(reporting ? all : all.filter((t) => t.currency === currency), times);
     const conv = (amount: bigint, c: string, when: Date) => (reporting ? convert(amount, c, when) : amount);
-    const total = (when: Date) => [...keys.keys()].reduce((s, k) => s + conv(at(k, when), keys.get(k)!.currency, when), 0n);
+    const total = (i: number) => customers.reduce((s, c) => s + conv(c.values[i]!, c.currency, edges[i]!), 0n);
     const periods = edges.slice(1).map((end, n) => {
       const start = edges[n]!;
       const movements = emptyMovements();
       let paying = 0;
-      for (const [k, e] of keys) {
-        const before = at(k, start), after = at(k, end);
+      for (const e of customers) {
+        const before = e.values[n]!, after = e.values[n + 1]!;
         if (after > 0n) paying++;
+        // Without a reporting currency nothing is converted: an MRR that did not move moved nothing.
+        if (!reporting && before === after) continue;
         // Movements at the end's rate; what the rate alone did to the start is fx_adjustment.
         const startNow = conv(before, e.currency, end);
         movements.fx_adjustment += startNow - conv(before, e.currency, start);
-        const kind = movementOf(before, after, (firstPaid.get(k) ?? Infinity) < start.getTime());
+        const kind = movementOf(before, after, e.firstPaid < times[n]!);
         if (kind) movements[kind] += conv(after, e.currency, end) - startNow;
       }
       const usageRevenue = usage.filter((u) => (reporting || u.currency === currency) && u.period_start >= start && u.period_start < end)
         .reduce((s, u) => s + conv(BigInt(u.net), u.currency, end), 0n);
-      const mrr = total(end);
+      const mrr = total(n + 1);
       return {
         start: start.toISOString(), end: end.toISOString(), mrr: Number(mrr), arr: Number(mrr * 12n), paying_customers: paying,
         movements: Object.fromEntries(Object.entries(movements).map(([k, v]) => [k, Number(v)])) as MrrReportObject['data'][number]['periods'][number]['movements'],
         usage_revenue: Number(usageRevenue),
       };
     });
-    return { currency, starting_mrr: Number(total(edges[0]!)), periods };
+    return { currency, starting_mrr: Number(total(0)), periods };
   });
 }
 

@@ -1,4 +1,4 @@
-import { revenueChurnRates, subscriberFigures } from '../../domain/analytics/subscribers.ts';
+import { revenueChurnRates, subscriberSeries } from '../../domain/analytics/subscribers.ts';
 import type { Deps } from '../ports.ts';
 import type { SubscribersReportObject } from '../resources.ts';
 import { loadBook } from './book.ts';
@@ -15,9 +15,10 @@ export async function getSubscribersReport(deps: Pick<Deps, 'db' | 'clock'>, acc
   const { from, to, interval, edges } = periodsOf(q, deps.clock.now());
   const book = await loadBook(deps.db, accountId, to);
   const series = mrrSeries(book, [], edges, null, (amount) => amount);
+  const figures = subscriberSeries(book, edges);
   const data = edges.slice(1).map((end, n) => {
     const start = edges[n]!;
-    const f = subscriberFigures(book, start, end);
+    const f = figures[n]!;
     return {
       start: start.toISOString(), end: end.toISOString(),
       subscriptions: f.byStatus, new_subscriptions: f.newSubscriptions, canceled: f.canceled,

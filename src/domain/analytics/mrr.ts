@@ -75,8 +75,18 @@ export type Step = { at: Date; mrr: bigint };
 /**
  * A subscription's MRR as a step function of time, from its revisions (in time order): a step at
  * each revision and wherever one of its discounts starts or ends. Consecutive equal values merge.
+ * `memo`, shared by the subscriptions of one currency priced with the same `prices`, keeps the
+ * MRR of revisions without discounts (which does not depend on time) by status and items.
  */
-export function mrrSteps(revisions: readonly MrrRevision[], prices: ReadonlyMap<string, MrrPrice>, discounts: ReadonlyMap<string, MrrDiscount>): Step[] {
+export function mrrSteps(revisions: readonly MrrRevision[], prices: ReadonlyMap<string, MrrPrice>, discounts: ReadonlyMap<string, MrrDiscount>,
+  memo?: Map<string, bigint>): Step[] {
+  const mrrOf = (rev: MrrRevision, at: Date) => {
+    if (!memo || rev.discountIds.length > 0) return revisionMrr(rev, prices, discounts, at);
+    const key = `${rev.status}\u0000${rev.currency}\u0000${JSON.stringify(rev.items)}`;
+    let mrr = memo.get(key);
+    if (mrr === undefined) memo.set(key, mrr = revisionMrr(rev, prices, discounts, at));
+    return mrr;
+  };
   const times = new Set<number>(revisions.map((r) => r.at.getTime()));
   for (const r of revisions) {
     for (const id of r.discountIds) {
@@ -89,7 +99,7 @@ export function mrrSteps(revisions: readonly MrrRevision[], prices: ReadonlyMap<
   for (const t of [...times].sort((a, b) => a - b)) {
     while (k + 1 < revisions.length && revisions[k + 1]!.at.getTime() <= t) k++;
     if (k < 0) continue;
-    const mrr = revisionMrr(revisions[k]!, prices, discounts, new Date(t));
+    const mrr = mrrOf(revisions[k]!, new Date(t));
     if (steps.length === 0 || steps[steps.length - 1]!.mrr !== mrr) steps.push({ at: new Date(t), mrr });
   }
   return steps;
@@ -97,8 +107,10 @@ export function mrrSteps(revisions: readonly MrrRevision[], prices: ReadonlyMap<
 
 /** The value of a step function at `at` (0 before its first step). */
 export function valueAt(steps: readonly Step[], at: Date): bigint {
+  // Milliseconds compared, not Dates: this runs for every subscription at every edge of a report.
+  const t = at.getTime();
   let v = 0n;
-  for (const s of steps) { if (s.at > at) break; v = s.mrr; }
+  for (const s of steps) { if (s.at.getTime() > t) break; v = s.mrr; }
   return v;
 }
 

@@ -38,34 +38,55 @@ export type SubscriberFigures = {
 
 /** The figures of one period (start, end] of a book. */
 export function subscriberFigures(book: readonly History[], start: Date, end: Date): SubscriberFigures {
-  const byStatus = Object.fromEntries(SHOWN_STATUSES.map((s) => [s, 0])) as Record<ShownStatus, number>;
-  const within = (at: Date) => at > start && at <= end;
-  let newSubscriptions = 0, canceled = 0, trialsEnded = 0, trialsConverted = 0;
-  // A customer's MRR in each currency is never negative, so "paying" is any of it above zero.
-  const customerMrr = new Map<string, { start: bigint; end: bigint }>();
+  return subscriberSeries(book, [start, end])[0]!;
+}
+
+/**
+ * The figures of each period between consecutive `edges` (in time order) of a book, in one pass
+ * over each subscription's revisions: the same as subscriberFigures period by period.
+ */
+export function subscriberSeries(book: readonly History[], edges: readonly Date[]): SubscriberFigures[] {
+  // Milliseconds compared, not Dates: this runs for every revision of the book.
+  const t = edges.map((e) => e.getTime());
+  const periods = Array.from({ length: Math.max(0, t.length - 1) }, () => ({
+    byStatus: Object.fromEntries(SHOWN_STATUSES.map((s) => [s, 0])) as Record<ShownStatus, number>,
+    newSubscriptions: 0, canceled: 0, trialsEnded: 0, trialsConverted: 0,
+  }));
+  // Each customer's MRR at each edge. In each currency it is never negative, so "paying" is any of it above zero.
+  const customerMrr = new Map<string, bigint[]>();
   for (const h of book) {
-    const status = revisionAt(h.revisions, end)?.status;
-    if (status !== undefined && status in byStatus) byStatus[status as ShownStatus]++;
-    h.revisions.forEach((r, i) => {
-      if (!within(r.at)) return;
-      const before = h.revisions[i - 1]?.status;
-      if (i === 0) newSubscriptions++;
-      if (ENDED.has(r.status) && !(before !== undefined && ENDED.has(before))) canceled++;
-      if (before === 'trialing' && r.status !== 'trialing') {
-        trialsEnded++;
-        if (PAYING.has(r.status)) trialsConverted++;
+    const revs = h.revisions;
+    let i = 0;
+    let status: string | undefined;
+    periods.forEach((f, n) => {
+      // The revisions up to the period's end: the last of them is the status then; those after its start are its events.
+      for (; i < revs.length && revs[i]!.at.getTime() <= t[n + 1]!; i++) {
+        const r = revs[i]!;
+        status = r.status;
+        if (r.at.getTime() <= t[n]!) continue;
+        const before = revs[i - 1]?.status;
+        if (i === 0) f.newSubscriptions++;
+        if (ENDED.has(r.status) && !(before !== undefined && ENDED.has(before))) f.canceled++;
+        if (before === 'trialing' && r.status !== 'trialing') {
+          f.trialsEnded++;
+          if (PAYING.has(r.status)) f.trialsConverted++;
+        }
       }
+      if (status !== undefined && status in f.byStatus) f.byStatus[status as ShownStatus]++;
     });
-    const c = customerMrr.get(h.customer) ?? { start: 0n, end: 0n };
-    customerMrr.set(h.customer, { start: c.start + valueAt(h.steps, start), end: c.end + valueAt(h.steps, end) });
+    const mrr = customerMrr.get(h.customer) ?? edges.map(() => 0n);
+    edges.forEach((e, k) => { mrr[k] = mrr[k]! + valueAt(h.steps, e); });
+    customerMrr.set(h.customer, mrr);
   }
-  const paying = [...customerMrr.values()].filter((c) => c.start > 0n);
-  const churned = paying.filter((c) => c.end === 0n).length;
-  return {
-    byStatus, newSubscriptions, canceled,
-    payingCustomersStart: paying.length, churnedCustomers: churned, logoChurnRate: rate(BigInt(churned), BigInt(paying.length)),
-    trialsEnded, trialsConverted, trialConversionRate: rate(BigInt(trialsConverted), BigInt(trialsEnded)),
-  };
+  const customers = [...customerMrr.values()];
+  return periods.map((f, n) => {
+    const paying = customers.filter((c) => c[n]! > 0n);
+    const churned = paying.filter((c) => c[n + 1] === 0n).length;
+    return {
+      ...f, payingCustomersStart: paying.length, churnedCustomers: churned, logoChurnRate: rate(BigInt(churned), BigInt(paying.length)),
+      trialsConverted: f.trialsConverted, trialConversionRate: rate(BigInt(f.trialsConverted), BigInt(f.trialsEnded)),
+    };
+  });
 }
 
 /** A currency's MRR movements over a period, as positive amounts (churn and contraction are losses). */

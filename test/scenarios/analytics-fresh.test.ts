@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { advance, clockAt, customerWithCard, monthlyPrice, ok } from '../builders.ts';
+import { harness } from '../support.ts';
+
+type Series = { currency: string; periods: { mrr: number; paying_customers: number }[] };
+const last = (report: { data: Series[] }) => report.data.find((s) => s.currency === 'usd')!.periods.at(-1)!;
+
+/**
+ * The book behind the reports is kept between requests (src/app/analytics/book.ts) until the
+ * account's subscriptions change: every change must show in the very next report.
+ */
+describe('revenue reports after a change', async () => {
+  const h = await harness();
+  const price = await monthlyPrice(h, 1000);
+  const clock = await clockAt(h, '2027-01-05T00:00:00Z');
+  const to = '2027-02-01T00:00:00Z';
+  const report = async (path: string) => await ok(h, 'GET', `/v1/analytics/${path}?from=2027-01-01T00:00:00Z&to=${to}`);
+
+  it('shows a new subscription, a plan change and a cancellation in the next report', async () => {
+    const a = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: a.id, items: [{ price: price.id }] });
+    expect(last(await report('mrr'))).toMatchObject({ mrr: 1000, paying_customers: 1 });
+    const b = await customerWithCard(h, 'tok_visa', clock.id);
+    await ok(h, 'POST', '/v1/subscriptions', { customer: b.id, items: [{ price: price.id }] });
+    expect(last(await report('mrr'))).toMatchObject({ mrr: 2000, paying_customers: 2 });
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { items: [{ id: sub.items.data[0].id, quantity: 3 }] });
+    expect(last(await report('mrr'))).toMatchObject({ mrr: 4000, paying_customers: 2 });
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}/cancel`, {});
+    expect(last(await report('mrr'))).toMatchObject({ mrr: 1000, paying_customers: 1 });
+    const subscribers = await report('subscribers');
+    expect(subscribers.data.at(-1).subscriptions.active).toBe(1);
+    expect(subscribers.data.at(-1).canceled).toBe(1);
+  });
+
+  it('answers for the range asked, whatever was asked before: a change after `to` is not in it', async () => {
+    await advance(h, clock.id, '2027-02-10T00:00:00Z');
+    const c = await customerWithCard(h, 'tok_visa', clock.id);
+    await ok(h, 'POST', '/v1/subscriptions', { customer: c.id, items: [{ price: price.id }] });
+    expect(last(await report('mrr'))).toMatchObject({ mrr: 1000, paying_customers: 1 });
+    const later = await ok(h, 'GET', '/v1/analytics/mrr?from=2027-01-01T00:00:00Z&to=2027-03-01T00:00:00Z');
+    expect(last(later)).toMatchObject({ mrr: 2000, paying_customers: 2 });
+    expect(last(await report('mrr'))).toMatchObject({ mrr: 1000, paying_customers: 1 });
+  });
+});
