@@ -6,6 +6,7 @@ import { connect } from '../adapters/postgres/pool.ts';
 import { createAccount, createApiKey, ensureDefaultAccount, parseRole } from '../app/accounts/accounts.ts';
 import { rangeOf, recoveryFigures, recoveryReportView } from '../app/analytics/recovery.ts';
 import { recoveryTable } from '../app/analytics/recovery-table.ts';
+import { warmBooks } from '../app/analytics/book.ts';
 import { getMrrReport } from '../app/analytics/mrr.ts';
 import { mrrTable } from '../app/analytics/mrr-table.ts';
 import { listAllFailed } from '../app/billing/failures.ts';
@@ -49,6 +50,8 @@ async function run(opts: { api: boolean; worker: boolean }) {
     console.log(`Rebill API listening on ${address}  (OpenAPI: ${address}/v1/openapi.json; dashboard: ${address}/dashboard/)`);
     if (boot.created) console.log(`Account ${boot.account.id} created. Admin API key (shown once): ${boot.key?.secret}`);
     else if (boot.key) console.log(`Bootstrap key added as an admin key of ${boot.account.id}.`);
+    // The dashboard's first page should not wait for a whole book to be read: read them now, in the background.
+    void warmBooks(deps.db).catch((err: unknown) => deps.log.warn({ err }, 'reading the revenue books at start failed; the first report reads its own'));
   }
   const worker = opts.worker ? startWorker(deps, {
     concurrency: config.workerConcurrency, jobConcurrency: config.jobConcurrency, pollMs: config.pollMs,

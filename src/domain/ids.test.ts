@@ -1,6 +1,6 @@
 import { TypeID } from 'typeid-js';
 import { describe, expect, it } from 'vitest';
-import { looksLikeId, newId } from './ids.ts';
+import { idFloorAt, idTime, looksLikeId, newId } from './ids.ts';
 
 describe('newId', () => {
   it('mints TypeIDs that the reference library reads as UUIDv7 of this millisecond', () => {
@@ -23,5 +23,20 @@ describe('newId', () => {
     const ids = Array.from({ length: 50_000 }, () => newId('invoiceLine'));
     expect(new Set(ids).size).toBe(ids.length);
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+  });
+});
+
+describe('id times', () => {
+  it('reads the millisecond an id was minted in, and the floor of a millisecond sorts below its ids and above earlier ones', () => {
+    const before = Date.now();
+    const id = newId('subscriptionRevision');
+    const t = idTime(id);
+    expect(t).toBeGreaterThanOrEqual(before);
+    expect(t).toBeLessThanOrEqual(Date.now());
+    expect(t).toBe(parseInt(TypeID.fromString(id).toUUID().replace(/-/g, '').slice(0, 12), 16));
+    expect(idFloorAt('subscriptionRevision', t) <= id).toBe(true);
+    expect(idFloorAt('subscriptionRevision', t + 1) > id).toBe(true);
+    expect(idTime(idFloorAt('subscriptionRevision', t - 300_000))).toBe(t - 300_000);
+    expect(looksLikeId('subscriptionRevision', idFloorAt('subscriptionRevision', t))).toBe(true);
   });
 });

@@ -109,6 +109,24 @@ function uuidv7Base32(): string {
   return out;
 }
 
+// The suffix's first 10 characters are the 48-bit timestamp (after two zero bits): 50 bits.
+const TIME_CHARS = 10;
+
+/** The millisecond an id was minted in (its UUIDv7 timestamp). */
+export function idTime(id: string): number {
+  const suffix = id.slice(id.lastIndexOf('_') + 1);
+  let ms = 0;
+  for (let c = 0; c < TIME_CHARS; c++) ms = ms * 32 + ALPHABET.indexOf(suffix[c]!);
+  return ms;
+}
+
+/** The least id of this kind minted at `ms` or later: every id minted from then on sorts at or above it. */
+export function idFloorAt(kind: IdKind, ms: number): string {
+  let time = '';
+  for (let c = 0, v = Math.max(0, Math.floor(ms)); c < TIME_CHARS; c++, v = Math.floor(v / 32)) time = ALPHABET[v % 32] + time;
+  return `${ID_PREFIX[kind]}_${time}${'0'.repeat(26 - TIME_CHARS)}`;
+}
+
 const ID_SHAPE = /^[a-z]+_[0-7][0-9a-hjkmnp-tv-z]{25}$/;
 
 /** True when `id` has the shape of an id of this kind (it may still not exist). */

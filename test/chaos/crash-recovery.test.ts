@@ -119,7 +119,8 @@ describe('crash anywhere, recover everything', () => {
     while (!(await settled(d.pool, clockId, target))) {
       if (Date.now() > deadline) {
         const state = await d.pool.query(`SELECT (SELECT json_agg(x) FROM (SELECT status, count(*) FROM payment_attempts GROUP BY status) x) AS attempts,
-          (SELECT count(*) FROM subscriptions WHERE test_clock_id IS NULL AND next_action_at <= now()) AS due,
+          (SELECT json_agg(x) FROM (SELECT id, status, next_action_at, ended_at, current_period_end, billing_failure_count FROM subscriptions
+            WHERE test_clock_id IS NULL AND next_action_at <= now() LIMIT 5) x) AS due,
           (SELECT row_to_json(c) FROM (SELECT status, frozen_time, advance_target, lease_until FROM test_clocks WHERE id = $1) c) AS clock`, [clockId]);
         throw new Error(`not settled by ${target.toISOString()}: ${JSON.stringify(state.rows[0])}`);
       }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { advance, clockAt, customerWithCard, monthlyPrice, ok } from '../builders.ts';
 import { harness } from '../support.ts';
+import { idFloorAt, idTime } from '../../src/domain/ids.ts';
+import { warmBooks } from '../../src/app/analytics/book.ts';
 
 type Series = { currency: string; periods: { mrr: number; paying_customers: number }[] };
 const last = (report: { data: Series[] }) => report.data.find((s) => s.currency === 'usd')!.periods.at(-1)!;
@@ -40,5 +42,33 @@ describe('revenue reports after a change', async () => {
     const later = await ok(h, 'GET', '/v1/analytics/mrr?from=2027-01-01T00:00:00Z&to=2027-03-01T00:00:00Z');
     expect(last(later)).toMatchObject({ mrr: 2000, paying_customers: 2 });
     expect(last(await report('mrr'))).toMatchObject({ mrr: 1000, paying_customers: 1 });
+  });
+
+  const until = '2027-04-01T00:00:00Z';
+  const mrrNow = async () => last(await ok(h, 'GET', `/v1/analytics/mrr?from=2027-01-01T00:00:00Z&to=${until}`)).mrr;
+
+  it('a plan change to a price the kept book never read shows in the next report', async () => {
+    const e = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: e.id, items: [{ price: price.id }] });
+    const before = await mrrNow();
+    const dearer = await monthlyPrice(h, 2500);
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}`, { items: [{ id: sub.items.data[0].id, price: dearer.id }], proration_behavior: 'none' });
+    expect(await mrrNow()).toBe(before + 1500);
+  });
+
+  it('a revision committed after one of a greater id (another writer\'s transaction) shows in the next report', async () => {
+    const f = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: f.id, items: [{ price: price.id }] });
+    await warmBooks(h.deps.db);
+    const before = await mrrNow();
+    // Its cancellation as another process would write it: minted a second before the greatest id the book has read, committed now.
+    const { rows: [{ max }] } = await h.database.pool.query('SELECT max(id) AS max FROM subscription_revisions WHERE account_id = $1', [h.accountId]);
+    const late = `${idFloorAt('subscriptionRevision', idTime(max) - 1000).slice(0, -1)}1`;
+    await h.database.pool.query(`
+      INSERT INTO subscription_revisions (account_id, id, subscription_id, customer_id, at, status, currency, items, discount_ids)
+      SELECT account_id, $2, subscription_id, customer_id, at + interval '1 second', 'canceled', currency, items, discount_ids
+        FROM subscription_revisions WHERE subscription_id = $1 ORDER BY id DESC LIMIT 1`, [sub.id, late]);
+    expect(late < max).toBe(true);
+    expect(await mrrNow()).toBe(before - 1000);
   });
 });

@@ -7,6 +7,7 @@ import { priceModelOf } from '../catalog/catalog.ts';
 import { priceIn } from '../catalog/price-currencies.ts';
 import type { Deps } from '../ports.ts';
 import type { Row } from '../views.ts';
+import { idFloorAt, idTime } from '../../domain/ids.ts';
 
 type Db = Deps['db'];
 
@@ -56,7 +57,40 @@ type Pricing = { prices: Map<string, MrrPrice>; memo: Map<string, bigint> };
 type Source = {
   count: number; maxId: string | null; histories: Map<string, History>;
   priceRows: Row<'prices'>[]; pricing: Map<string, Pricing>; discounts: Map<string, MrrDiscount>; discountIds: Set<string>;
+  /** The ids of its revisions minted in the LOOKBACK before maxId's: a late commit may land among them. */
+  recentIds: Set<string>;
 };
+
+/**
+ * How long a revision may be committed after one of a greater id (another writer's transaction
+ * still open) and still be read onto a kept book; later than that, the book is read whole.
+ */
+const LOOKBACK_MS = 5 * 60_000;
+const windowFloor = (maxId: string) => idFloorAt('subscriptionRevision', idTime(maxId) - LOOKBACK_MS);
+
+/** The account's revisions minted in the lookback before `maxId`, or later. */
+const recentOf = async (db: Reader, accountId: string, maxId: string | null) => (maxId === null ? []
+  : await db.selectFrom('subscription_revisions').select(['id', 'subscription_id']).where('account_id', '=', accountId).where('id', '>=', windowFloor(maxId)).execute());
+
+const recentIdsOf = (recent: { id: string }[], maxId: string | null) => {
+  const floor = maxId === null ? null : windowFloor(maxId);
+  return new Set(floor === null ? [] : recent.filter((r) => r.id >= floor).map((r) => r.id));
+};
+
+/** The prices and discounts (with their coupons) of these ids, as the reports price with them. */
+async function pricingRows(tx: Reader, accountId: string, priceIds: string[], discountIds: string[]) {
+  const [priceRows, discountRows] = await Promise.all([
+    priceIds.length ? tx.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', '=', sql<string>`any(${priceIds}::text[])`).execute() : [],
+    discountIds.length ? tx.selectFrom('discounts').innerJoin('coupons', (j) => j.onRef('coupons.account_id', '=', 'discounts.account_id').onRef('coupons.id', '=', 'discounts.coupon_id'))
+      .select(['discounts.id', 'discounts.starts_at', 'discounts.ends_at', 'coupons.percent_off', 'coupons.amount_off', 'coupons.currency', 'coupons.duration', 'coupons.applies_to_products'])
+      .where('discounts.account_id', '=', accountId).where('discounts.id', '=', sql<string>`any(${discountIds}::text[])`).execute() : [],
+  ]);
+  const discounts = new Map<string, MrrDiscount>(discountRows.map((d) => [d.id, {
+    id: d.id, percent_off: d.percent_off, amount_off: d.amount_off, currency: d.currency, products: d.applies_to_products,
+    startsAt: d.starts_at, endsAt: d.ends_at, recurring: d.duration !== 'once',
+  }]));
+  return { priceRows, discounts };
+}
 
 const statsOf = async (db: Reader, accountId: string) => await db.selectFrom('subscription_revisions')
   .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.max('id').as('max_id')]).where('account_id', '=', accountId).executeTakeFirstOrThrow();
@@ -104,40 +138,42 @@ function historiesInto(src: Source, read: ReturnType<typeof revisionsOf>): void 
 
 /** Every subscription's history: one read of the revisions, one of their prices, one of their discounts, whatever the book's size. */
 async function readWhole(tx: Reader, accountId: string, stats: { count: string; max_id: string | null }): Promise<Source> {
-  const read = revisionsOf(await changes(tx, accountId, null));
+  const [read, recent] = await Promise.all([changes(tx, accountId, null).then(revisionsOf), recentOf(tx, accountId, stats.max_id)]);
   const all = [...read.values()].flatMap((h) => h.revisions);
-  const priceIds = [...new Set(all.flatMap((r) => r.items.map((i) => i.price)))];
   const discountIds = [...new Set(all.flatMap((r) => r.discountIds))];
-  const [priceRows, discountRows] = await Promise.all([
-    priceIds.length ? tx.selectFrom('prices').selectAll().where('account_id', '=', accountId).where('id', '=', sql<string>`any(${priceIds}::text[])`).execute() : [],
-    discountIds.length ? tx.selectFrom('discounts').innerJoin('coupons', (j) => j.onRef('coupons.account_id', '=', 'discounts.account_id').onRef('coupons.id', '=', 'discounts.coupon_id'))
-      .select(['discounts.id', 'discounts.starts_at', 'discounts.ends_at', 'coupons.percent_off', 'coupons.amount_off', 'coupons.currency', 'coupons.duration', 'coupons.applies_to_products'])
-      .where('discounts.account_id', '=', accountId).where('discounts.id', '=', sql<string>`any(${discountIds}::text[])`).execute() : [],
-  ]);
-  const discounts = new Map<string, MrrDiscount>(discountRows.map((d) => [d.id, {
-    id: d.id, percent_off: d.percent_off, amount_off: d.amount_off, currency: d.currency, products: d.applies_to_products,
-    startsAt: d.starts_at, endsAt: d.ends_at, recurring: d.duration !== 'once',
-  }]));
-  const src: Source = { count: Number(stats.count), maxId: stats.max_id, histories: new Map(), priceRows, pricing: new Map(), discounts, discountIds: new Set(discountIds) };
+  const { priceRows, discounts } = await pricingRows(tx, accountId, [...new Set(all.flatMap((r) => r.items.map((i) => i.price)))], discountIds);
+  const src: Source = {
+    count: Number(stats.count), maxId: stats.max_id, histories: new Map(), priceRows, pricing: new Map(), discounts, discountIds: new Set(discountIds),
+    recentIds: recentIdsOf(recent, stats.max_id),
+  };
   historiesInto(src, read);
   return src;
 }
 
 /**
- * The book after `base`, reading only the subscriptions with a revision added since: those with
- * an id above base's greatest. That they are all the revisions added is checked by the count (a
- * revision of an earlier id committed late, or one priced with a price or discount `base` never
- * read, and the whole book is read instead).
+ * The book after `base`, reading only the subscriptions with a revision added since: the ids at
+ * or above the lookback before base's greatest that base has not read (a revision committed a
+ * little after one of a greater id is among them). That they are all the revisions added is
+ * checked by the count; if not, the whole book is read instead. Prices and discounts the new
+ * revisions name that base never read are read too.
  */
 async function readSince(tx: Reader, accountId: string, base: Source, stats: { count: string; max_id: string | null }): Promise<Source | null> {
   if (base.maxId === null) return null;
-  const added = await tx.selectFrom('subscription_revisions').select('subscription_id').where('account_id', '=', accountId).where('id', '>', base.maxId).execute();
+  const recent = await recentOf(tx, accountId, base.maxId);
+  const added = recent.filter((r) => !base.recentIds.has(r.id));
   if (base.count + added.length !== Number(stats.count)) return null;
   const read = revisionsOf(await changes(tx, accountId, [...new Set(added.map((r) => r.subscription_id))]));
   const revisions = [...read.values()].flatMap((h) => h.revisions);
   const known = new Set(base.priceRows.map((p) => p.id));
-  if (!revisions.every((r) => r.items.every((i) => known.has(i.price)) && r.discountIds.every((d) => base.discountIds.has(d)))) return null;
-  const src: Source = { ...base, count: Number(stats.count), maxId: stats.max_id, histories: new Map(base.histories) };
+  const newPrices = [...new Set(revisions.flatMap((r) => r.items.map((i) => i.price)))].filter((id) => !known.has(id));
+  const newDiscounts = [...new Set(revisions.flatMap((r) => r.discountIds))].filter((id) => !base.discountIds.has(id));
+  const more = await pricingRows(tx, accountId, newPrices, newDiscounts);
+  const src: Source = {
+    ...base, count: Number(stats.count), maxId: stats.max_id, histories: new Map(base.histories), recentIds: recentIdsOf(recent, stats.max_id),
+    // Histories kept go on with the pricing they were made with: none of their revisions names what is new.
+    ...(more.priceRows.length ? { priceRows: [...base.priceRows, ...more.priceRows], pricing: new Map() } : {}),
+    ...(newDiscounts.length ? { discounts: new Map([...base.discounts, ...more.discounts]), discountIds: new Set([...base.discountIds, ...newDiscounts]) } : {}),
+  };
   historiesInto(src, read);
   return src;
 }
@@ -190,6 +226,18 @@ async function sourceOf(db: Db, accountId: string): Promise<Source> {
   if (kept.size > ACCOUNTS_KEPT) kept.delete(kept.keys().next().value!);
   entry.source.catch(() => { if (kept.get(accountId) === entry) kept.delete(accountId); });
   return await entry.source;
+}
+
+/**
+ * Reads the books of the accounts whose subscriptions changed last (as many as are kept), so
+ * that the first dashboard page after a start does not wait for a whole book. Least recent
+ * first: the most recent end up kept longest.
+ */
+export async function warmBooks(db: Db): Promise<number> {
+  const accounts = await db.selectFrom('subscription_revisions').select('account_id').groupBy('account_id')
+    .orderBy((eb) => eb.fn.max('id'), 'desc').limit(ACCOUNTS_KEPT).execute();
+  for (const a of accounts.reverse()) await sourceOf(db, a.account_id);
+  return accounts.length;
 }
 
 /**
