@@ -178,6 +178,11 @@ export type RebillProcess = {
   name: string; url: string; base: string; port: number; pid: number;
   post: Post;
   stop: () => Promise<void>;
+  /**
+   * Stops the process and starts another on the same database and port; resolves once `waitFor`
+   * answers 200 (`/health`: serving; `/health/ready`: also done with what it does at start).
+   */
+  restart: (waitFor?: '/health' | '/health/ready') => Promise<void>;
 };
 
 /**
@@ -190,38 +195,51 @@ export async function startRebill(admin: pg.Client, serverUrl: string, template:
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = new URL(serverUrl); url.pathname = `/${name}`;
   const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=.tmp/prof", goes to the server's node.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = spawn(process.execPath, [...nodeArgs, 'bin/rebill.js', deployment], {
-    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'warn', REBILL_BOOTSTRAP_KEY: BENCH_KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  server.stdout!.resume();
-  const exited = new Promise((r) => server.once('exit', r));
-  const stop = async () => {
-    // The database stays until the whole run ends (run.ts drops every bench database then).
-    // Dropping it here would delete hundreds of megabytes just before the next measurement: on
-    // a disk that discards freed blocks, that holds up every commit's fsync for a while.
-    server.kill('SIGTERM');
-    await exited;
-  };
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not up yet */ }
-      if (i > 300) throw new Error(`rebill ${deployment} did not start`);
-      await sleep(100);
+  const spawnServer = async (waitFor: string) => {
+    const server = spawn(process.execPath, [...nodeArgs, 'bin/rebill.js', deployment], {
+      env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'warn', REBILL_BOOTSTRAP_KEY: BENCH_KEY },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    server.stdout!.resume();
+    const exited = new Promise((r) => server.once('exit', r));
+    const stop = async () => {
+      // The database stays until the whole run ends (run.ts drops every bench database then).
+      // Dropping it here would delete hundreds of megabytes just before the next measurement: on
+      // a disk that discards freed blocks, that holds up every commit's fsync for a while.
+      server.kill('SIGTERM');
+      await exited;
+    };
+    try {
+      for (let i = 0; ; i++) {
+        try { if ((await fetch(base + waitFor)).ok) break; } catch { /* not up yet */ }
+        if (i > 3000) throw new Error(`rebill ${deployment} did not answer ${waitFor}`);
+        await sleep(10);
+      }
+    } catch (err) {
+      await stop();
+      throw err;
     }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+    return { pid: server.pid ?? -1, stop };
+  };
+  let current = await spawnServer('/health');
   const post: Post = async (path, body) => {
     const r = await fetch(base + path, { method: 'POST', headers: authHeaders, body: JSON.stringify(body) });
     if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     return await r.json() as Record<string, unknown> & { id: string };
   };
-  return { name, url: url.toString(), base, port, pid: server.pid ?? -1, post, stop };
+  const process_: RebillProcess = {
+    name, url: url.toString(), base, port, pid: current.pid, post,
+    stop: async () => { await current.stop(); },
+    restart: async (waitFor = '/health') => {
+      await current.stop();
+      current = await spawnServer(waitFor);
+      process_.pid = current.pid;
+    },
+  };
+  return process_;
 }
 
 /**

@@ -125,6 +125,10 @@ describe('npm start on a machine without DATABASE_URL', () => {
 
     const second = await start(dir);
     expect(second.output()).not.toContain('Admin API key');
+    // Ready once the revenue books are read (a load balancer waits for this before sending traffic).
+    let ready = await fetch(`${second.base}/health/ready`);
+    for (let i = 0; i < 100 && ready.status === 503; i++) ready = await new Promise((r) => setTimeout(r, 100)).then(() => fetch(`${second.base}/health/ready`));
+    expect([ready.status, await ready.json()]).toEqual([200, { ready: true }]);
     const list = await fetch(`${second.base}/v1/customers`, { headers: { authorization: `Bearer ${key}` } });
     expect((await list.json()).data.map((c: { email: string }) => c.email)).toEqual(['kept@example.com']);
     await second.stop();

@@ -45,13 +45,16 @@ async function run(opts: { api: boolean; worker: boolean }) {
     const built = await ensureWebBuilt();
     if (built.length) console.log(`Built ${built.join(', ')} (web/ changed or was never built).`);
     const boot = await ensureDefaultAccount(deps.db, config.bootstrapKey);
-    app = await buildServer(deps, { logLevel: config.logLevel });
+    let warmed = false;
+    app = await buildServer(deps, { logLevel: config.logLevel, ready: () => warmed });
     const address = await app.listen({ port: config.port, host: config.host });
     console.log(`Rebill API listening on ${address}  (OpenAPI: ${address}/v1/openapi.json; dashboard: ${address}/dashboard/)`);
     if (boot.created) console.log(`Account ${boot.account.id} created. Admin API key (shown once): ${boot.key?.secret}`);
     else if (boot.key) console.log(`Bootstrap key added as an admin key of ${boot.account.id}.`);
-    // The dashboard's first page should not wait for a whole book to be read: read them now, in the background.
-    void warmBooks(deps.db).catch((err: unknown) => deps.log.warn({ err }, 'reading the revenue books at start failed; the first report reads its own'));
+    // The dashboard's first page should not wait for a whole book to be read: read them now, and
+    // answer /health/ready once done (a failure only costs the first report its own read).
+    void warmBooks(deps.db).catch((err: unknown) => deps.log.warn({ err }, 'reading the revenue books at start failed; the first report reads its own'))
+      .finally(() => { warmed = true; });
   }
   const worker = opts.worker ? startWorker(deps, {
     concurrency: config.workerConcurrency, jobConcurrency: config.jobConcurrency, pollMs: config.pollMs,

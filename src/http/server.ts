@@ -56,7 +56,11 @@ import { serveWebApps } from './web-apps.ts';
 
 /** The HTTP API: thin routes over the application services. */
 /** `logStream`: where the request log goes (stdout when not given); tests read it back. */
-export async function buildServer(deps: Deps, opts: { logLevel?: string; checkResponses?: boolean; logStream?: DestinationStream } = {}) {
+/**
+ * `ready`: whether the process has finished what it does at start (reading the revenue books);
+ * `GET /health/ready` answers 503 until it has, so that a load balancer sends it no traffic yet.
+ */
+export async function buildServer(deps: Deps, opts: { logLevel?: string; checkResponses?: boolean; logStream?: DestinationStream; ready?: () => boolean } = {}) {
   const app = Fastify({
     logger: {
       level: opts.logLevel ?? 'info',
@@ -109,6 +113,11 @@ export async function buildServer(deps: Deps, opts: { logLevel?: string; checkRe
   app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => {
     await deps.db.selectFrom('accounts').select('id').limit(1).execute();
     return { ok: true };
+  });
+  app.get('/health/ready', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
+    await deps.db.selectFrom('accounts').select('id').limit(1).execute();
+    const ready = opts.ready?.() ?? true;
+    return reply.code(ready ? 200 : 503).send({ ready });
   });
 
   customerRoutes(app, deps);

@@ -3,6 +3,7 @@ import { advance, clockAt, customerWithCard, monthlyPrice, ok } from '../builder
 import { harness } from '../support.ts';
 import { idFloorAt, idTime } from '../../src/domain/ids.ts';
 import { warmBooks } from '../../src/app/analytics/book.ts';
+import { buildServer } from '../../src/http/server.ts';
 
 type Series = { currency: string; periods: { mrr: number; paying_customers: number }[] };
 const last = (report: { data: Series[] }) => report.data.find((s) => s.currency === 'usd')!.periods.at(-1)!;
@@ -70,5 +71,23 @@ describe('revenue reports after a change', async () => {
         FROM subscription_revisions WHERE subscription_id = $1 ORDER BY id DESC LIMIT 1`, [sub.id, late]);
     expect(late < max).toBe(true);
     expect(await mrrNow()).toBe(before - 1000);
+  });
+});
+
+describe('GET /health/ready', async () => {
+  const h = await harness();
+  it('answers 503 until the books read at start are in, then 200; /health answers all along', async () => {
+    let warmed = false;
+    const app = await buildServer(h.deps, { logLevel: 'silent', ready: () => warmed });
+    try {
+      const ask = async (url: string) => { const r = await app.inject({ method: 'GET', url }); return [r.statusCode, r.json()]; };
+      expect(await ask('/health/ready')).toEqual([503, { ready: false }]);
+      expect(await ask('/health')).toEqual([200, { ok: true }]);
+      await warmBooks(h.deps.db);
+      warmed = true;
+      expect(await ask('/health/ready')).toEqual([200, { ready: true }]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -17,7 +17,7 @@ function SeriesPanel({ s }: { s: Series }) {
   const last = s.periods[s.periods.length - 1];
   const option = useMemo(() => ({
     animation: false, tooltip: { trigger: 'axis' }, legend: { bottom: 0 },
-    grid: { left: 70, right: 70, top: 20, bottom: 50 },
+    grid: { left: 70, right: 70, top: 36, bottom: 50 },
     xAxis: { type: 'category', data: s.periods.map((p) => p.start.slice(0, 10)) },
     yAxis: [{ type: 'value', name: 'movements' }, { type: 'value', name: 'MRR' }],
     series: [
