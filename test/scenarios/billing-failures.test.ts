@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { processNextDue } from '../../src/app/billing/process-due.ts';
-import { advance, billedInvoicesOf, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, ok } from '../builders.ts';
+import { advance, billedInvoicesOf, clockAt, customerWithCard, eventsOf, invoicesOf, monthlyPrice, ok, parkSubscription } from '../builders.ts';
 import { harness, type Harness } from '../support.ts';
 
 /**
@@ -104,5 +104,20 @@ describe('a subscription that cannot be billed', () => {
     const caught = await billedInvoicesOf(h, broken.id);
     expect(caught.map((i) => i.period_start)).toEqual(['2027-01-13T00:00:00.000Z', '2027-02-13T00:00:00.000Z', '2027-03-13T00:00:00.000Z', '2027-04-13T00:00:00.000Z']);
     expect(caught.every((i) => i.status === 'paid' && i.amount_due === 1000)).toBe(true);
+  });
+
+  it('canceled after it was parked: a retry leaves it alone, with nothing to bill', async () => {
+    const h = await harness();
+    const price = await monthlyPrice(h);
+    const c = await customerWithCard(h, 'tok_visa');
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: c.id, items: [{ price: price.id }] });
+    const failure = await parkSubscription(h.deps, h.accountId, sub.id);
+    h.clock.advanceMs(60_000);
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}/cancel`, {});
+    expect(await ok(h, 'POST', `/v1/billing_failures/${failure}/retry`, {})).toMatchObject({ status: 'retried' });
+    expect((await subRow(h, sub.id)).next_action_at).toBeNull();
+    h.clock.advanceMs(40 * 86_400_000);
+    expect(await processNextDue(h.deps)).toBe(0);
+    expect(await billedInvoicesOf(h, sub.id)).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, clockAt, customerWithCard, invoicesOf, ok } from '../builders.ts';
+import { advance, clockAt, customerWithCard, invoicesOf, ok, parkSubscription } from '../builders.ts';
 import { harness } from '../support.ts';
 
 type Line = { kind: string; amount: number; quantity_decimal: string; period: { start: string; end: string }; description: string };
@@ -158,5 +158,23 @@ describe('late and corrected usage', async () => {
     const late = (await invoicesOf(h, sub.id)).at(-1) as unknown as Invoice;
     expect(late).toMatchObject({ billing_reason: 'usage_correction', total: 25 });
     expect(usageSpans(late)).toEqual([{ kind: 'usage_adjustment', amount: 25, quantity: '25', from: '2027-01-01', to: '2027-02-01' }]);
+  });
+
+  it('an ended subscription parked while billing its usage is billed when an operator retries it', async () => {
+    const clock = await clockAt(h, '2027-01-01T00:00:00Z');
+    const customer = await customerWithCard(h, 'tok_visa', clock.id);
+    const sub = await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: flat.id }, { price: perMessage.id }] });
+    await advance(h, clock.id, '2027-01-15T00:00:00Z');
+    await send(customer.id, 'parked-a', '2027-01-05T00:00:00Z', 70);
+    await ok(h, 'POST', `/v1/subscriptions/${sub.id}/cancel`, {});
+    // Its final usage bill fails three times (as a bug would make it) and it is parked.
+    const failure = await parkSubscription(h.deps, h.accountId, sub.id);
+    await advance(h, clock.id, '2027-01-16T00:00:00Z');
+    expect(await invoicesOf(h, sub.id)).toHaveLength(1);
+    await ok(h, 'POST', `/v1/billing_failures/${failure}/retry`, {});
+    await advance(h, clock.id, '2027-01-16T00:00:01Z');
+    const final = (await invoicesOf(h, sub.id)).at(-1) as unknown as Invoice;
+    expect(final).toMatchObject({ billing_reason: 'subscription_final', total: 70 });
+    expect(usageSpans(final)).toEqual([{ kind: 'usage', amount: 70, quantity: '70', from: '2027-01-01', to: '2027-01-15' }]);
   });
 });

@@ -150,6 +150,19 @@ describe('metered billing in arrears', async () => {
     expect((await ok(h, 'POST', '/v1/subscriptions', { customer: customer.id, items: [{ price: dear.id }] })).status).toBe('active');
   });
 
+  it('two subscriptions on one meter created at the same moment for one customer: one is made, the other refused', async () => {
+    const calls = await meter();
+    const perCall = await metered(calls, { unit_amount: 1 });
+    // The check runs before either commits; the second's write of the customer's invoice sequence
+    // finds it moved on, and its rerun sees the first subscription (with or without a trial).
+    for (let round = 0; round < 6; round++) {
+      const customer = await customerWithCard(h, 'tok_visa');
+      const body = { customer: customer.id, items: [{ price: flat.id }, { price: perCall.id }], ...(round % 2 ? { trial_period_days: 7 } : {}) };
+      const both = await Promise.all([0, 1].map(() => h.call('POST', '/v1/subscriptions', body)));
+      expect(both.map((r) => (r.status === 200 ? 'made' : r.body.error.code)).sort()).toEqual(['made', 'meter_already_billed']);
+    }
+  });
+
   it('threshold billing: crossing 100.00 mid-period invoices once at that point; the period-end invoice bills only the rest', async () => {
     const calls = await meter();
     const perCall = await metered(calls, { unit_amount: 1 });

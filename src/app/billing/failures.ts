@@ -71,7 +71,8 @@ export async function getBillingFailure(deps: Deps, accountId: string, id: strin
 /**
  * Sends a parked subscription back to billing: it is due again when it was due (so the period it
  * missed is billed), with a fresh count of tries. Once a fix is deployed, this is how the
- * subscription catches up. A subscription canceled meanwhile has nothing left to bill.
+ * subscription catches up. A subscription canceled meanwhile has nothing left to bill; one
+ * parked after it ended (while billing its usage) is due again.
  */
 export async function retryBillingFailure(deps: Deps, actor: Actor, id: string) {
   return await command(deps, actor, async (u) => {
@@ -82,7 +83,10 @@ export async function retryBillingFailure(deps: Deps, actor: Actor, id: string) 
       .where('id', '=', f.subscription_id).forUpdate().executeTakeFirstOrThrow();
     if (s.next_action_at) throw invalid('subscription_not_parked', `Subscription '${s.id}' is already scheduled for billing.`, 'id');
     const now = await nowFor(deps, u.tx, u.accountId, s.test_clock_id);
-    const due = nextActionAt({ ...s, status: s.status as SubscriptionStatus }) ? f.due_at : null;
+    // Canceled: due again only if it had already ended when it was parked (its usage still to
+    // bill, an `ended_usage` look); ended since, there is nothing left of the missed period.
+    const endedBefore = s.status === 'canceled' && s.ended_at !== null && s.ended_at.getTime() <= f.failed_at.getTime();
+    const due = endedBefore || nextActionAt({ ...s, status: s.status as SubscriptionStatus }) ? f.due_at : null;
     await u.tx.updateTable('subscriptions').set({ next_action_at: due, billing_failure_count: 0, updated_at: now, version: s.version + 1 })
       .where('account_id', '=', u.accountId).where('id', '=', s.id).execute();
     const after = await u.tx.updateTable('billing_failures').set({ status: 'retried', retried_at: now, updated_at: now })
