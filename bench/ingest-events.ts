@@ -93,7 +93,7 @@ export function copyChunks(set: EventSet, size: number, accountId: string, meter
     for (let i = from; i < Math.min(set.count, from + size); i++) {
       const m = METERS[set.meter[i]!]!;
       const payload = 'dimensions' in m ? JSON.stringify({ region: REGIONS[set.region[i]!] }) : '{}';
-      text += [accountId, set.identifiers[i]!, meterIds[set.meter[i]!]!, m.event_name, customerIds[set.customer[i]!]!,
+      text += [accountId, set.identifiers[i]!, meterIds[set.meter[i]!]!, customerIds[set.customer[i]!]!,
         new Date(set.unixSeconds[i]! * 1000).toISOString(), set.values[i] ?? '1', null, payload, created].map(copyText).join('\t') + '\n';
     }
     out.push(Buffer.from(text));

@@ -157,7 +157,7 @@ export async function copyFloor(admin: pg.Client, serverUrl: string, template: s
     await first.query('CREATE TABLE floor_events (LIKE meter_events INCLUDING DEFAULTS, PRIMARY KEY (account_id, identifier))');
     await first.query('CHECKPOINT').catch(() => undefined);
     const settings = await durability(first);
-    const statement = 'COPY floor_events (account_id, identifier, meter_id, event_name, customer_id, "timestamp", value, unique_key, payload, created_at) FROM STDIN';
+    const statement = 'COPY floor_events (account_id, identifier, meter_id, customer_id, "timestamp", value, unique_key, payload, created_at) FROM STDIN';
     let copied = 0;
     const done = await meter(admin, name, null);
     await Promise.all(clients.map(async (client, lane) => {

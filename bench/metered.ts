@@ -40,8 +40,8 @@ export async function runMeteredBilling(admin: pg.Client, serverUrl: string, tem
     const chunk = Math.max(1, Math.floor(1_000_000 / perSub));
     for (let from = 1; from <= subscriptions; from += chunk) {
       const to = Math.min(subscriptions, from + chunk - 1);
-      await d.pool.query(`INSERT INTO meter_events (account_id, identifier, meter_id, event_name, customer_id, "timestamp", value, payload, created_at)
-        SELECT $1, 'ev-' || s || '-' || g, 'mtr_bench', 'api_calls', 'cus_seed' || $2 || s,
+      await d.pool.query(`INSERT INTO meter_events (account_id, identifier, meter_id, customer_id, "timestamp", value, payload, created_at)
+        SELECT $1, 'ev-' || s || '-' || g, 'mtr_bench', 'cus_seed' || $2 || s,
           $3::timestamptz + (g * $4::double precision / $5) * interval '1 millisecond', (g % 7) + 1, '{}', $6
         FROM generate_series($7::int, $8::int) s, generate_series(1, $5::int) g`, [account.id, tag, periodStart, span, perSub, periodEnd, from, to]);
       if (to % (chunk * 2) === 0 || to === subscriptions) progress(`    seeded ${(to * perSub).toLocaleString('en-US')} events`);

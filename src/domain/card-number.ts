@@ -126,8 +126,20 @@ function mayHoldCard(text: string): boolean {
   return false;
 }
 
+/** Exactly a UUID, 8-4-4-4-12 hex digits (a usage event's identifier, most often): told without a regex. */
+function isUuid(text: string): boolean {
+  if (text.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102))) return false; // | 0x20: A–F as a–f
+  }
+  return true;
+}
+
 export function containsCardNumber(input: string): boolean {
-  if (!mayHoldCard(input)) return false;
+  if (!mayHoldCard(input) || isUuid(input)) return false;
   const normal = NON_ASCII.test(input) ? input.normalize('NFKC') : input;
   const text = normal.length >= 36 && normal.includes('-') ? normal.replace(UUID, 'u') : normal;
   let run: Group[] = [];

@@ -13,7 +13,27 @@ export const MAX_INPUT_DEPTH = 32;
 /** What was refused and where: the API path of the value, e.g. `metadata[note]`, `items[1][price]`. */
 export type Finding<P extends string> = { problem: P | 'too_deep'; param: string };
 
-type Frame = { value: unknown; path: string; top: string; depth: number };
+/**
+ * One value to look at. Its path is made from its parent's only when something is refused: a
+ * usage batch holds tens of thousands of values, and building every one's path cost more than
+ * looking at it.
+ */
+type Frame = { value: unknown; parent: Frame | null; key: string | number; depth: number };
+
+/** `items[1][price]`: the API path of a frame's value; '' for the whole input. */
+function pathOf(frame: Frame): string {
+  const keys: (string | number)[] = [];
+  for (let f: Frame | null = frame; f && f.parent; f = f.parent) keys.push(f.key);
+  keys.reverse();
+  return keys.map((k, i) => (i === 0 && typeof k === 'string' ? k : `[${k}]`)).join('');
+}
+
+/** The top-level key a frame's value is under ('' for the input itself or an array's elements). */
+function topOf(frame: Frame): string {
+  let f = frame;
+  while (f.parent && f.parent.parent) f = f.parent;
+  return f.parent && typeof f.key === 'string' ? f.key : '';
+}
 
 /**
  * The first string, safe integer or object key for which `check` names a problem, or the first
@@ -24,30 +44,29 @@ type Frame = { value: unknown; path: string; top: string; depth: number };
 export function scanInput<P extends string>(
   value: unknown, check: (text: string) => P | null, maxDepth = MAX_INPUT_DEPTH,
 ): Finding<P> | null {
-  const stack: Frame[] = [{ value, path: '', top: '', depth: 0 }];
+  const stack: Frame[] = [{ value, parent: null, key: '', depth: 0 }];
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
-    const { value: v, path, top, depth } = frame;
-    const here = path || 'body';
+    const { value: v, depth } = frame;
     if (typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v))) {
-      const problem = check(String(v));
-      if (problem) return { problem, param: here };
+      const problem = check(typeof v === 'string' ? v : String(v));
+      if (problem) return { problem, param: pathOf(frame) || 'body' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= maxDepth) return { problem: 'too_deep', param: top || 'body' };
+    if (depth >= maxDepth) return { problem: 'too_deep', param: topOf(frame) || 'body' };
     // Children are pushed last-first so they are looked at in document order.
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: `${path}[${i}]`, top, depth: depth + 1 });
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], parent: frame, key: i, depth: depth + 1 });
       continue;
     }
-    const entries = Object.entries(v);
-    for (const [key] of entries) {
+    const keys = Object.keys(v);
+    for (const key of keys) {
       const problem = check(key);
-      if (problem) return { problem, param: here };
+      if (problem) return { problem, param: pathOf(frame) || 'body' };
     }
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i]!;
-      stack.push({ value: child, path: path ? `${path}[${key}]` : key, top: top || key, depth: depth + 1 });
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      stack.push({ value: (v as Record<string, unknown>)[key], parent: frame, key, depth: depth + 1 });
     }
   }
   return null;

@@ -25,11 +25,25 @@ function withoutCardField(req: FastifyRequest): unknown {
 
 /** What is wrong with one piece of input text. Cards come first, so a PAN is never echoed. */
 function textProblem(text: string): Problem | null {
+  if (plainShortOfCard(text)) return null;
   if (containsCardNumber(text)) return 'card_number';
   // PostgreSQL text cannot hold U+0000: refuse it here rather than fail with a 500 at the insert.
   if (text.includes('\u0000')) return 'nul';
   if (!isWellFormed(text)) return 'ill_formed';
   return null;
+}
+
+/**
+ * ASCII without NUL and with fewer than 13 digits: nothing to refuse, told in one pass. Nearly
+ * all input is such text (ids, names, amounts), and a usage batch holds tens of thousands of them.
+ */
+function plainShortOfCard(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0 || c > 0x7f || (c >= 48 && c <= 57 && ++digits >= 13)) return false;
+  }
+  return true;
 }
 
 function refusal({ problem, param }: Finding<Problem>): DomainError {

@@ -101,13 +101,13 @@ describe('usage meters and event ingestion', async () => {
   });
 
   it('identifiers, unique keys and dimensions of any text are stored as sent (quotes, backslashes, braces, commas, "NULL")', async () => {
-    await ok(h, 'POST', '/v1/billing/meters', { event_name: 'visitors', display_name: 'Visitors', default_aggregation: { formula: 'unique_count' }, dimensions: ['page'] });
+    const visitors = await ok(h, 'POST', '/v1/billing/meters', { event_name: 'visitors', display_name: 'Visitors', default_aggregation: { formula: 'unique_count' }, dimensions: ['page'] });
     const awkward = ['a"b', 'back\\slash', '{x,y}', 'NULL', ' spaced ', 'ünï\tcode', 'line\nbreak', 'carriage\rreturn', '\\N'];
     const r = await ok(h, 'POST', '/v1/billing/meter_event_batches', { events: awkward.map((t, i) => (
       { event_name: 'visitors', identifier: `odd-${t}`, timestamp: '2026-12-31T12:00:00Z', payload: { customer: customer.id, value: t, page: `${t}${i}` } })) });
     expect(r.accepted).toBe(awkward.length);
     const stored = (await h.database.pool.query<{ identifier: string; unique_key: string; value: string | null; page: string }>(
-      "SELECT identifier, unique_key, value, payload->>'page' AS page FROM meter_events WHERE account_id = $1 AND event_name = 'visitors'", [h.accountId])).rows;
+      "SELECT identifier, unique_key, value, payload->>'page' AS page FROM meter_events WHERE account_id = $1 AND meter_id = $2", [h.accountId, visitors.id])).rows;
     expect(stored.map((s) => [s.identifier, s.unique_key, s.value, s.page]).sort())
       .toEqual(awkward.map((t, i) => [`odd-${t}`, t, null, `${t}${i}`]).sort());
   });

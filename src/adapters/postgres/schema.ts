@@ -246,7 +246,7 @@ export interface MetersTable {
   dimensions: ColumnType<string[], string | undefined, string>; status: Defaulted<string>; created_at: Ts; updated_at: Ts; version: Defaulted<number>;
 }
 export interface MeterEventsTable {
-  account_id: string; identifier: string; meter_id: string; event_name: string; customer_id: string; timestamp: Ts;
+  account_id: string; identifier: string; meter_id: string; customer_id: string; timestamp: Ts;
   value: string | null; unique_key: string | null; payload: ColumnType<unknown, string | undefined, string>; created_at: Ts;
 }
 /** Migration 039 (issue 18): credit grants and their ledger. */
