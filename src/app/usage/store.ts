@@ -63,9 +63,10 @@ export class PostgresUsageStore implements UsageStore {
    * A batch of new events is COPYed: PostgreSQL's cheapest way in (measured: 4 µs less backend
    * CPU per event than the INSERT below). COPY cannot skip a duplicate, so a batch that holds
    * one fails whole (the unique key still decides: nothing is stored twice) and goes in again
-   * by INSERT … ON CONFLICT DO NOTHING. A client's retry of a batch already stored would pay for
-   * both; three of its identifiers are looked up first, and a batch with any of them stored skips
-   * the COPY.
+   * by INSERT … ON CONFLICT DO NOTHING, of the events not found stored. A client's retry of a
+   * batch already stored would pay for both; three of its identifiers are looked up first, and a
+   * batch with any of them stored skips the COPY. An event stored by another batch between the
+   * look-up and the INSERT is still skipped by the INSERT's ON CONFLICT.
    */
   async insertEvents(accountId: string, events: readonly NewUsageEvent[], now: Date): Promise<Set<string>> {
     if (events.length === 0) return new Set();
@@ -76,7 +77,17 @@ export class PostgresUsageStore implements UsageStore {
       const copied = await this.copyEvents(accountId, sorted, now);
       if (copied) return new Set(sorted.map((e) => e.identifier));
     }
-    return await this.insertNew(accountId, sorted, now);
+    // A batch sent again (a client's retry) is mostly or wholly stored: asking which of its
+    // identifiers are sends only those, and the INSERT below only the rows still missing, if any.
+    const stored = await this.storedOf(accountId, sorted);
+    const missing = sorted.filter((e) => !stored.has(e.identifier));
+    return missing.length ? await this.insertNew(accountId, missing, now) : new Set();
+  }
+
+  private async storedOf(accountId: string, sorted: readonly NewUsageEvent[]): Promise<Set<string>> {
+    const r = await sql<{ identifier: string }>`SELECT identifier FROM meter_events
+      WHERE account_id = ${accountId} AND identifier = any(${sorted.map((e) => e.identifier)}::text[])`.execute(this.db);
+    return new Set(r.rows.map((x) => x.identifier));
   }
 
   private async anyStored(accountId: string, sorted: readonly NewUsageEvent[]): Promise<boolean> {
