@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadConfig, trustProxyOf } from './config.ts';
 
 describe('webhook timeout and lease', () => {
   it('default to 10 s and 60 s', () => {
@@ -18,5 +18,15 @@ describe('webhook timeout and lease', () => {
     expect(() => loadConfig({ REBILL_WEBHOOK_LEASE_MS: '15000' })).toThrow(/REBILL_WEBHOOK_LEASE_MS must be at least 2× REBILL_WEBHOOK_TIMEOUT_MS \(20000\)/);
     expect(() => loadConfig({ REBILL_WEBHOOK_TIMEOUT_MS: '1000', REBILL_WEBHOOK_LEASE_MS: '1999' })).toThrow(/at least 2×/);
     expect(() => loadConfig({ REBILL_WEBHOOK_TIMEOUT_MS: '50' })).toThrow(/REBILL_WEBHOOK_TIMEOUT_MS must be at least 100/);
+  });
+});
+
+describe('REBILL_TRUST_PROXY', () => {
+  it('takes a hop count or proxy addresses and ranges; unset trusts none; anything else is refused', () => {
+    expect(trustProxyOf(undefined)).toBe(false);
+    expect(trustProxyOf('')).toBe(false);
+    expect(trustProxyOf('1')).toBe(1);
+    expect(trustProxyOf('127.0.0.1, 10.0.0.0/8,::1, fd00::/8')).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
+    for (const bad of ['true', 'proxy.example.com', '10.0.0.0/8; rm', ',']) expect(() => trustProxyOf(bad), bad).toThrow(/REBILL_TRUST_PROXY/);
   });
 });

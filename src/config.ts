@@ -40,6 +40,12 @@ export type Config = {
   mailFrom: string;
   /** Where customers reach this Rebill (unsubscribe links). */
   publicUrl: string;
+  /**
+   * Which proxies in front of Rebill may name the client (X-Forwarded-For, -Proto, -Host): their
+   * addresses or CIDR ranges, or how many hops to trust; unset: none, the client is the socket's
+   * peer. Login throttling and the audit trail key on that client address.
+   */
+  trustProxy: string[] | number | false;
   /** Twilio-compatible SMS settings; all three of sid, token and from, or no SMS. */
   twilio: { accountSid: string; authToken: string; from: string; apiBase: string } | undefined;
 };
@@ -71,6 +77,24 @@ function webhookTimings(env: NodeJS.ProcessEnv): Pick<Config, 'webhookTimeoutMs'
   return { webhookTimeoutMs: timeoutMs, webhookLeaseMs: leaseMs };
 }
 
+const ADDRESS_OR_RANGE = /^(?:[0-9.]+|[0-9a-f:.]*:[0-9a-f:.]*)(?:\/[0-9]{1,3})?$/i;
+
+/**
+ * REBILL_TRUST_PROXY: a hop count ("1": the nearest proxy), or a comma-separated list of proxy
+ * addresses and CIDR ranges ("127.0.0.1,10.0.0.0/8"). Trusting every sender ("true") is refused:
+ * then any client could name itself in X-Forwarded-For and dodge the login limits.
+ */
+export function trustProxyOf(raw: string | undefined): Config['trustProxy'] {
+  if (raw === undefined || raw.trim() === '') return false;
+  if (/^[0-9]+$/.test(raw.trim())) return Number(raw.trim());
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  const bad = list.find((a) => !ADDRESS_OR_RANGE.test(a));
+  if (bad !== undefined || list.length === 0) {
+    throw new Error(`REBILL_TRUST_PROXY must be a hop count or proxy addresses/CIDR ranges separated by commas, got '${bad ?? raw}'`);
+  }
+  return list;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -96,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.REBILL_MAIL_FROM || 'billing@rebill.local',
     publicUrl: env.REBILL_PUBLIC_URL || `http://${env.HOST || '127.0.0.1'}:${int('PORT', 4000, env)}`,
+    trustProxy: trustProxyOf(env.REBILL_TRUST_PROXY),
     twilio: env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
       ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM, apiBase: env.TWILIO_API_BASE || 'https://api.twilio.com' }
       : undefined,

@@ -46,7 +46,7 @@ async function run(opts: { api: boolean; worker: boolean }) {
     if (built.length) console.log(`Built ${built.join(', ')} (web/ changed or was never built).`);
     const boot = await ensureDefaultAccount(deps.db, config.bootstrapKey);
     let warmed = false;
-    app = await buildServer(deps, { logLevel: config.logLevel, ready: () => warmed });
+    app = await buildServer(deps, { logLevel: config.logLevel, ready: () => warmed, trustProxy: config.trustProxy });
     const address = await app.listen({ port: config.port, host: config.host });
     console.log(`Rebill API listening on ${address}  (OpenAPI: ${address}/v1/openapi.json; dashboard: ${address}/dashboard/)`);
     if (boot.created) console.log(`Account ${boot.account.id} created. Admin API key (shown once): ${boot.key?.secret}`);

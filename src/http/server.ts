@@ -60,8 +60,14 @@ import { serveWebApps } from './web-apps.ts';
  * `ready`: whether the process has finished what it does at start (reading the revenue books);
  * `GET /health/ready` answers 503 until it has, so that a load balancer sends it no traffic yet.
  */
-export async function buildServer(deps: Deps, opts: { logLevel?: string; checkResponses?: boolean; logStream?: DestinationStream; ready?: () => boolean } = {}) {
+export async function buildServer(deps: Deps, opts: {
+  logLevel?: string; checkResponses?: boolean; logStream?: DestinationStream; ready?: () => boolean;
+  /** Proxies trusted to name the client (REBILL_TRUST_PROXY); by default none. */
+  trustProxy?: string[] | number | false;
+} = {}) {
   const app = Fastify({
+    // A hop count as proxy-addr counts hops: the nearest n senders are proxies.
+    trustProxy: typeof opts.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (opts.trustProxy as number)) : opts.trustProxy ?? false,
     logger: {
       level: opts.logLevel ?? 'info',
       ...(opts.logStream ? { stream: opts.logStream } : {}),
