@@ -772,9 +772,17 @@ export const BillingPortalConfiguration = Type.Object({
 export const BillingPortalSession = Type.Object({
   id: Type.String(), object: Type.Literal('billing_portal.session'), customer: Ref('cus', 'customer'),
   configuration: Nullable(Ref('bpc', 'configuration; null: the built-in one (invoice history, payment method update, cancel at period end)')),
-  url: Type.String({ description: 'The portal address to send the customer to (REBILL_PUBLIC_URL/portal/#…): their credential, answered once' }),
+  url: Type.Optional(Type.String({
+    description: 'The portal address to send the customer to (REBILL_PUBLIC_URL/portal/#…): their credential, only in the answer that created the session',
+  })),
   return_url: Nullable(Type.String({ description: 'Where the portal links back to' })),
-  expires_at: Type.String({ format: 'date-time', description: "An hour after creation, in the customer's business time" }), created: Time,
+  expires_at: Type.String({ format: 'date-time', description: "An hour after creation, in the customer's business time" }),
+  revoked_at: Nullable(Type.String({
+    format: 'date-time',
+    description: "When the merchant ended it (POST /v1/billing_portal/sessions/:id/revoke), in the customer's business time; null: not revoked. "
+      + 'The session opens the portal while this is null and expires_at is ahead',
+  })),
+  created: Time,
 });
 
 export const Event = Type.Object({

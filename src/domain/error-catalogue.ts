@@ -139,6 +139,7 @@ export const ERRORS = {
   payment_in_progress: { status: 409, type: 'conflict_error', message: 'A payment for the invoice is still in progress.' },
   test_clock_advancing: { status: 409, type: 'conflict_error', message: 'The test clock is already advancing.' },
   billing_failure_retried: { status: 409, type: 'conflict_error', message: 'The billing failure was already retried.' },
+  billing_portal_session_revoked: { status: 409, type: 'conflict_error', message: 'The billing portal session was already revoked.' },
   // Not work in progress: the conflict is with history, which is never rewritten.
   exchange_rate_exists: { status: 409, type: 'conflict_error', message: 'The pair already has a rate on this effective_date; rates are history and are not replaced (upload a rate for a later day instead).' },
 

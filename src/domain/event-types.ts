@@ -21,7 +21,7 @@ export const EVENT_TYPES = [
   'meter.created', 'meter.updated', 'billing.meter_event_adjustment.created',
   'payment.succeeded', 'payment.failed', 'payment.processing', 'payment.requires_action',
   'payment_link.created', 'payment_link.used',
-  'portal_configuration.created', 'portal_configuration.updated', 'portal_session.created',
+  'portal_configuration.created', 'portal_configuration.updated', 'portal_session.created', 'portal_session.revoked',
   'payment_method.attached',
   'price.created',
   'product.created',

@@ -114,6 +114,7 @@ describe('roles', async () => {
   const alert = await ok(h, 'POST', '/v1/billing/alerts', alertBody);
   const fxRate = await ok(h, 'POST', '/v1/exchange_rates', { base_currency: 'eur', quote_currency: 'usd', rate: '1.085', effective_date: '2027-01-01' });
   const portalConfig = await ok(h, 'POST', '/v1/billing_portal/configurations', { features: { invoice_history: { enabled: true } } });
+  const portalSession = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: customer.id });
   const staff = await ok(h, 'POST', '/v1/users', { email: 'roles-staff@example.com', password: 'roles passphrase', role: 'support' });
   // A message about the subscription's invoice, made when the delivery above sequenced the events.
   const notification = (await ok(h, 'GET', '/v1/notifications')).data[0].id as string;
@@ -137,7 +138,8 @@ describe('roles', async () => {
     '/v1/billing/credit_grants', `/v1/billing/credit_grants/${grant.id}`, `/v1/billing/credit_balance_summary?customer=${customer.id}`,
     '/v1/billing/alerts', `/v1/billing/alerts?customer=${customer.id}&meter=${meter.id}`, `/v1/billing/alerts/${alert.id}`,
     '/v1/exchange_rates', '/v1/exchange_rates?base_currency=eur&quote_currency=usd', `/v1/exchange_rates/${fxRate.id}`,
-    '/v1/billing_portal/configurations', '/v1/billing_portal/configurations?is_default=false', `/v1/billing_portal/configurations/${portalConfig.id}`];
+    '/v1/billing_portal/configurations', '/v1/billing_portal/configurations?is_default=false', `/v1/billing_portal/configurations/${portalConfig.id}`,
+    '/v1/billing_portal/sessions', `/v1/billing_portal/sessions?customer=${customer.id}`, `/v1/billing_portal/sessions/${portalSession.id}`];
 
   it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('%s can read everything', async (role) => {
     for (const url of reads) {
@@ -204,6 +206,7 @@ describe('roles', async () => {
     { name: 'configure the billing portal', url: '/v1/billing_portal/configurations', body: { features: { payment_method_update: { enabled: true } } }, needs: 'catalog' },
     { name: 'change a billing portal configuration', url: `/v1/billing_portal/configurations/${portalConfig.id}`, body: { is_default: true }, needs: 'catalog' },
     { name: 'open the billing portal for a customer', url: '/v1/billing_portal/sessions', body: { customer: customer.id }, needs: 'write' },
+    { name: 'revoke a billing portal session', url: `/v1/billing_portal/sessions/${portalSession.id}/revoke`, body: {}, needs: 'write' },
     { name: 'define a feature', url: '/v1/features', body: { lookup_key: 'exports', name: 'Exports' }, needs: 'catalog' },
     { name: 'archive a feature', url: `/v1/features/${feature.id}`, body: { name: 'Renamed' }, needs: 'catalog' },
     { name: 'attach a feature to a product', url: `/v1/products/${product.id}/features`, body: { feature: feature.id }, needs: 'catalog' },
@@ -247,6 +250,12 @@ describe('roles', async () => {
     const before = await tableCounts(h);
     expectError(await h.call('DELETE', `/v1/products/${product.id}/features/${feature.id}`, undefined, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
     expect(await tableCounts(h)).toEqual(before);
+  });
+
+  it.each(['read_only', 'agent'] as const)('a %s key cannot revoke a billing portal session: it stays open', async (role) => {
+    expectError(await h.call('POST', `/v1/billing_portal/sessions/${portalSession.id}/revoke`, {}, { key: keys[role] }), 403, 'permission_error', 'insufficient_role');
+    expect((await ok(h, 'GET', `/v1/billing_portal/sessions/${portalSession.id}`)).revoked_at).toBeNull();
+    expect((await h.call('GET', '/v1/portal/session', undefined, { key: portalSession.url.split('#')[1] })).status).toBe(200);
   });
 
   describe.each(['read_only', 'agent', 'support', 'finance'] as const)('a %s key', (role) => {

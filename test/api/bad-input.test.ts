@@ -69,6 +69,11 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const bPrice = await asOther('POST', '/v1/prices', { product: bProduct.id, currency: 'usd', unit_amount: 100, recurring: { interval: 'month' } });
   const bClock = await asOther('POST', '/v1/test_clocks', { frozen_time: '2027-03-01T00:00:00Z' });
   const bCustomer = await asOther('POST', '/v1/customers', { name: 'Other customer' });
+  // Portal sessions are signed with the notifications key, which this installation otherwise lacks (a case below needs that).
+  h.deps.notifications = { from: 'billing@bad.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 9) };
+  const portalSession = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: noCard.id });
+  const bPortalSession = await asOther('POST', '/v1/billing_portal/sessions', { customer: bCustomer.id });
+  delete h.deps.notifications;
   const bEvent = (await asOther('GET', `/v1/events?object_id=${bCustomer.id}`)).data[0];
   const bPm = await asOther('POST', '/v1/payment_methods', { customer: bCustomer.id, token: 'tok_visa' });
   const bSub = await asOther('POST', '/v1/subscriptions', { customer: bCustomer.id, items: [{ price: bPrice.id }] });
@@ -1127,6 +1132,19 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'a return URL that is not http(s)', url: '/v1/billing_portal/sessions', body: { customer: noCard.id, return_url: 'javascript:alert(1)' }, code: 'parameter_invalid', param: 'return_url' },
       { name: 'no secret key to sign it with', url: '/v1/billing_portal/sessions', body: { customer: noCard.id }, code: 'billing_portal_unavailable', param: null },
       { name: 'unknown field', url: '/v1/billing_portal/sessions', body: { customer: noCard.id, expires_at: '2027-01-01T02:00:00Z' }, code: 'parameter_unknown', param: 'expires_at' },
+      { name: 'list: an empty customer filter', method: 'GET', url: '/v1/billing_portal/sessions?customer=', code: 'parameter_invalid', param: 'customer' },
+      { name: 'list: a customer filter of 65 characters', method: 'GET', url: `/v1/billing_portal/sessions?customer=cus_${'x'.repeat(61)}`, code: 'parameter_invalid', param: 'customer' },
+      { name: 'list: a customer filter given twice', method: 'GET', url: `/v1/billing_portal/sessions?customer=${noCard.id}&customer=${payer.id}`, code: 'parameter_invalid', param: 'customer' },
+      { name: 'list: an unknown filter', method: 'GET', url: '/v1/billing_portal/sessions?revoked=true', code: 'parameter_unknown', param: 'revoked' },
+      { name: 'retrieve: unknown id', method: 'GET', url: '/v1/billing_portal/sessions/bps_nope', code: 'resource_missing', param: 'id' },
+      { name: "retrieve: another account's session", method: 'GET', url: `/v1/billing_portal/sessions/${bPortalSession.id}`, code: 'resource_missing', param: 'id' },
+      { name: 'retrieve: an id of 65 characters', method: 'GET', url: `/v1/billing_portal/sessions/bps_${'x'.repeat(61)}`, code: 'parameter_invalid', param: 'id' },
+    ],
+    'POST /v1/billing_portal/sessions/:id/revoke': [
+      { name: 'unknown id', url: '/v1/billing_portal/sessions/bps_nope/revoke', body: {}, code: 'resource_missing', param: 'id' },
+      { name: "another account's session", url: `/v1/billing_portal/sessions/${bPortalSession.id}/revoke`, body: {}, code: 'resource_missing', param: 'id' },
+      { name: 'an id of 65 characters', url: `/v1/billing_portal/sessions/bps_${'x'.repeat(61)}/revoke`, body: {}, code: 'parameter_invalid', param: 'id' },
+      { name: 'a field (it takes none)', url: `/v1/billing_portal/sessions/${portalSession.id}/revoke`, body: { at: '2027-01-01T00:00:00Z' }, code: 'parameter_unknown', param: 'at' },
     ],
     'POST /v1/payment_links/update_payment_method': [
       { name: 'no customer', url: '/v1/payment_links/update_payment_method', body: {}, code: 'parameter_missing', param: 'customer' },
@@ -1220,6 +1238,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
     ['POST /v1/billing_portal/configurations', '/v1/billing_portal/configurations', { features: { invoice_history: { enabled: true } } }],
     ['POST /v1/billing_portal/configurations/:id', `/v1/billing_portal/configurations/${portalConfig.id}`, {}],
     ['POST /v1/billing_portal/sessions', '/v1/billing_portal/sessions', { customer: noCard.id }],
+    ['POST /v1/billing_portal/sessions/:id/revoke', `/v1/billing_portal/sessions/${portalSession.id}/revoke`, {}],
     ['POST /v1/credit_notes', '/v1/credit_notes', { ...note, amount: 50 }],
     ['POST /v1/credit_notes/:id/void', `/v1/credit_notes/${issuedNote.id}/void`, {}],
     ['POST /v1/subscription_schedules', '/v1/subscription_schedules', plan],

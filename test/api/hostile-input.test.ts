@@ -197,6 +197,11 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
 
   const portalConfig = await ok(h, 'POST', '/v1/billing_portal/configurations', { features: { invoice_history: { enabled: true } } });
   const bPortalConfig = await asB('/v1/billing_portal/configurations', { features: { invoice_history: { enabled: true } } });
+  // Portal sessions are signed with the notifications key, which this installation otherwise lacks.
+  h.deps.notifications = { from: 'billing@hostile.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 11) };
+  const portalSession = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: customer.id });
+  const bPortalSession = await asB('/v1/billing_portal/sessions', { customer: bCustomer.id });
+  delete h.deps.notifications;
   const user = await ok(h, 'POST', '/v1/users', { email: 'hostile@example.com', password: 'hostile passphrase', role: 'support' });
   const bUser = await asB('/v1/users', { email: 'b-hostile@example.com', password: 'hostile passphrase', role: 'support' });
 
@@ -219,6 +224,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     notifications: { own: notification, other: bNotification },
     users: { own: user.id, other: bUser.id },
     'billing_portal/configurations': { own: portalConfig.id, other: bPortalConfig.id },
+    'billing_portal/sessions': { own: portalSession.id, other: bPortalSession.id },
   };
   // Path parameters that are not ids: a message kind, and the signed token of an unsubscribe link.
   const named: Record<string, string> = { kind: 'receipt', token: 'not-a-signed-token' };

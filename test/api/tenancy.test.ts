@@ -20,7 +20,7 @@ const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'su
   'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions', 'usage_checks', 'billing_alerts', 'alert_triggers',
   'exchange_rates', 'users', 'sessions', 'billing_portal_configurations', 'billing_portal_sessions'];
 /** Routes that need no key and hold no tenant data. */
-const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /health/ready', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
 const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
 /** The dashboard's built files: public, the same for everyone, holding no data (its pages read the API with the user's own credentials). */
@@ -191,6 +191,9 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'GET /v1/billing_portal/configurations/:id', url: `/v1/billing_portal/configurations/${portalConfig.id}`, expect: 'missing' },
     { route: 'GET /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations?limit=100', expect: 'empty' },
     { route: 'GET /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations?is_default=true', expect: 'empty' },
+    { route: 'GET /v1/billing_portal/sessions/:id', url: `/v1/billing_portal/sessions/${portalSession.id}`, expect: 'missing' },
+    { route: 'GET /v1/billing_portal/sessions', url: '/v1/billing_portal/sessions?limit=100', expect: 'empty' },
+    { route: 'GET /v1/billing_portal/sessions', url: `/v1/billing_portal/sessions?customer=${customer.id}`, expect: 'empty' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?customer=${dunCustomer.id}`, expect: 'empty' },
     { route: 'GET /v1/dunning_cases', url: `/v1/dunning_cases?invoice=${dunningCase.invoice}`, expect: 'empty' },
     // A's case opened in this range; B's report has no currency at all.
@@ -410,6 +413,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     { route: 'POST /v1/notification_templates/:kind', url: '/v1/notification_templates/receipt', body: { subject: 'B receipt' }, expect: 'defaults' },
     { route: 'POST /v1/payment_links/update_payment_method', url: '/v1/payment_links/update_payment_method', body: { customer: unpaidCustomer.id }, expect: 'missing', param: 'customer' },
     { route: 'POST /v1/billing_portal/sessions', url: '/v1/billing_portal/sessions', body: { customer: customer.id }, expect: 'missing', param: 'customer' },
+    // A's session stays open: its row is compared below with the rest of A's data.
+    { route: 'POST /v1/billing_portal/sessions/:id/revoke', url: `/v1/billing_portal/sessions/${portalSession.id}/revoke`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/billing_portal/configurations/:id', url: `/v1/billing_portal/configurations/${portalConfig.id}`, body: { is_default: true }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations', body: { features: { subscription_update: { enabled: true, products: [{ product: product.id, prices: [price.id] }] } } }, expect: 'missing', param: 'features[subscription_update][products][0][product]' },
     { route: 'POST /v1/billing_portal/configurations', url: '/v1/billing_portal/configurations', body: { features: { subscription_cancel: { enabled: true, retention: { coupon: coupon.id } } } }, expect: 'missing', param: 'features[subscription_cancel][retention][coupon]' },
@@ -475,6 +480,7 @@ describe('one account cannot see or touch another account\'s objects', async () 
 
   it('the public routes hold no tenant data', async () => {
     expect((await h.call('GET', '/health', undefined, { key: null })).body).toEqual({ ok: true });
+    expect((await h.call('GET', '/health/ready', undefined, { key: null })).body).toEqual({ ready: true });
     const doc = await h.call('GET', '/v1/openapi.json', undefined, { key: null });
     for (const id of aIds) expect(JSON.stringify(doc.body)).not.toContain(id);
   });

@@ -44,7 +44,7 @@ describe('the billing portal', async () => {
   describe('sessions and configurations (merchant API)', () => {
     it('a session answers a URL with the token in its fragment, valid an hour in the customer\'s business time, under the default configuration', async () => {
       const s = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: alice.id, return_url: 'https://shop.example/account' });
-      expect(s).toMatchObject({ object: 'billing_portal.session', customer: alice.id, configuration: config.id, return_url: 'https://shop.example/account', expires_at: '2027-01-10T01:00:00.000Z' });
+      expect(s).toMatchObject({ object: 'billing_portal.session', customer: alice.id, configuration: config.id, return_url: 'https://shop.example/account', expires_at: '2027-01-10T01:00:00.000Z', revoked_at: null });
       expect(s.id).toMatch(/^bps_/);
       expect(s.url).toMatch(new RegExp(`^${base}/portal/#${h.accountId}\\.${s.id}\\.[A-Za-z0-9_-]+$`));
       expect(builtIn.configuration).toBeNull();
@@ -107,6 +107,113 @@ describe('the billing portal', async () => {
       expect(back.features).toEqual({ ...features, subscription_pause: { enabled: true } });
       expect((await ok(h, 'GET', '/v1/billing_portal/configurations?is_default=true')).data.map((c: { id: string }) => c.id)).toEqual([config.id]);
       expect((await ok(h, 'GET', `/v1/billing_portal/configurations/${second.id}`)).is_default).toBe(false);
+    });
+  });
+
+  describe('reading and revoking sessions (merchant API)', () => {
+    // Every route of the portal API, each with a body it would accept from a live session.
+    const portalCalls = (): [string, string, unknown?][] => [
+      ['GET', '/v1/portal/session'], ['GET', '/v1/portal/subscriptions'], ['GET', '/v1/portal/invoices'],
+      ['GET', `/v1/portal/invoices/${aliceSub.latest_invoice}/pdf`], ['POST', '/v1/portal/payment_method', { token: 'tok_mastercard' }],
+      ...(['preview', 'update'] as const).map((a): [string, string, unknown] => ['POST', `/v1/portal/subscriptions/${aliceSub.id}/${a}`, { price: large.id }]),
+      ...(['pause', 'resume', 'accept_retention'] as const).map((a): [string, string, unknown] => ['POST', `/v1/portal/subscriptions/${aliceSub.id}/${a}`, {}]),
+      ['POST', `/v1/portal/subscriptions/${aliceSub.id}/cancel`, { feedback: 'other' }],
+    ];
+    const withoutUrl = ({ url, ...rest }: { url: string }) => rest;
+
+    it('lists them newest first, by customer and by page, and shows one by id, never with its URL', async () => {
+      const dora = await customerWithCard(h, 'tok_visa', clock.id);
+      const first = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: dora.id, return_url: 'https://shop.example/a' });
+      const alices = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: alice.id });
+      const second = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: dora.id });
+      const doras = await ok(h, 'GET', `/v1/billing_portal/sessions?customer=${dora.id}`);
+      expect(doras).toEqual({ object: 'list', data: [withoutUrl(second), withoutUrl(first)], has_more: false });
+      expect(doras.data[1]).toEqual({
+        id: first.id, object: 'billing_portal.session', customer: dora.id, configuration: config.id, return_url: 'https://shop.example/a',
+        expires_at: '2027-01-10T01:00:00.000Z', revoked_at: null, created: '2027-01-10T00:00:00.000Z',
+      });
+      const page1 = await ok(h, 'GET', `/v1/billing_portal/sessions?customer=${dora.id}&limit=1`);
+      const page2 = await ok(h, 'GET', `/v1/billing_portal/sessions?customer=${dora.id}&limit=1&starting_after=${page1.data[0].id}`);
+      expect([page1.data.map((x: { id: string }) => x.id), page1.has_more, page2.data.map((x: { id: string }) => x.id), page2.has_more])
+        .toEqual([[second.id], true, [first.id], false]);
+      const all = (await ok(h, 'GET', '/v1/billing_portal/sessions?limit=100')).data as { id: string }[];
+      expect(all.slice(0, 3).map((x) => x.id)).toEqual([second.id, alices.id, first.id]);
+      expect(all.map((x) => x.id)).toEqual(expect.arrayContaining([builtIn.id]));
+      expect(await ok(h, 'GET', `/v1/billing_portal/sessions/${alices.id}`)).toEqual(withoutUrl(alices));
+      // No read carries a credential: not the URL, not the token's signature.
+      for (const body of [doras, all, await ok(h, 'GET', `/v1/billing_portal/sessions/${alices.id}`)]) {
+        expect(JSON.stringify(body)).not.toContain('"url"');
+        for (const s of [first, alices, second]) expect(JSON.stringify(body)).not.toContain(tokenOf(s).split('.')[2]);
+      }
+      expect(await ok(h, 'GET', '/v1/billing_portal/sessions?customer=cus_01kzzzzzzzzzzzzzzzzzzzzzzz')).toEqual({ object: 'list', data: [], has_more: false });
+    });
+
+    it("revoking ends a session at once, in the customer's business time: its token then opens no portal route, and nothing changes", async () => {
+      const made = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: alice.id });
+      const token = tokenOf(made);
+      expect((await as(token)('GET', '/v1/portal/session')).status).toBe(200);
+      const r = await h.call('POST', `/v1/billing_portal/sessions/${made.id}/revoke`, {});
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      // The clock's time, not the server's: the session's expiry and its end compare on one clock.
+      expect(r.body).toEqual({ ...withoutUrl(made), revoked_at: '2027-01-10T00:00:00.000Z' });
+      expect(await ok(h, 'GET', `/v1/billing_portal/sessions/${made.id}`)).toEqual(r.body);
+
+      const before = await tableCounts(h);
+      const subBefore = await ok(h, 'GET', `/v1/subscriptions/${aliceSub.id}`);
+      for (const [method, url, body] of portalCalls()) {
+        const refused = await as(token)(method, url, body);
+        expect([url, refused.status, refused.body.error?.code]).toEqual([url, 401, 'portal_session_invalid']);
+        expect(refused.body.error.message).toContain('ended by the merchant');
+      }
+      expect(await tableCounts(h)).toEqual(before);
+      expect(await ok(h, 'GET', `/v1/subscriptions/${aliceSub.id}`)).toEqual(subBefore);
+      // Only that session: the customer's others still open the portal.
+      expect((await asAlice('GET', '/v1/portal/session')).status).toBe(200);
+
+      const audit = await ok(h, 'GET', `/v1/audit_log?object_id=${made.id}`);
+      expect(audit.data.map((e: { action: string }) => e.action)).toEqual(['portal_session.revoked', 'portal_session.created']);
+      expect(audit.data[0]).toMatchObject({
+        actor: expect.stringMatching(/^api_key:/), before: { revoked_at: null }, after: { revoked_at: '2027-01-10T00:00:00.000Z' }, request_id: r.headers['request-id'],
+      });
+      const events = await ok(h, 'GET', `/v1/events?object_id=${made.id}`);
+      expect(events.data.map((e: { type: string }) => e.type)).toEqual(['portal_session.revoked', 'portal_session.created']);
+      expect(events.data[0].data.object).toEqual(r.body);
+      expect(JSON.stringify([audit, events])).not.toContain(token.split('.')[2]);
+    });
+
+    it('revoking a session twice is a 409 billing_portal_session_revoked that changes nothing; of two at once, one wins', async () => {
+      const made = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: bob.id });
+      const first = await ok(h, 'POST', `/v1/billing_portal/sessions/${made.id}/revoke`, {});
+      const before = await tableCounts(h);
+      const again = await h.call('POST', `/v1/billing_portal/sessions/${made.id}/revoke`, {});
+      expect([again.status, again.body.error])
+        .toEqual([409, { type: 'conflict_error', code: 'billing_portal_session_revoked', param: 'id', message: expect.stringContaining(made.id) }]);
+      expect(await tableCounts(h)).toEqual(before);
+      expect(await ok(h, 'GET', `/v1/billing_portal/sessions/${made.id}`)).toEqual(first);
+
+      const raced = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: bob.id });
+      const both = await Promise.all([0, 1].map(() => h.call('POST', `/v1/billing_portal/sessions/${raced.id}/revoke`, {})));
+      expect(both.map((x) => x.status).sort()).toEqual([200, 409]);
+      const revocations = await h.database.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE object_id = $1 AND action = 'portal_session.revoked'", [raced.id]);
+      expect(revocations.rows[0].n).toBe(1);
+    });
+
+    it("an unknown id or another account's session is a 404 to read or revoke, like an unknown one, and theirs keeps working", async () => {
+      const other = await createAccount(h.database.db, 'Third merchant');
+      const asOther = async (method: string, url: string, body?: unknown) => await h.call(method, url, body, { key: other.key.secret });
+      const theirCustomer = (await asOther('POST', '/v1/customers', { email: 'theirs@example.com' })).body;
+      const theirs = (await asOther('POST', '/v1/billing_portal/sessions', { customer: theirCustomer.id })).body;
+      const before = await tableCounts(h);
+      for (const [method, path] of [['GET', ''], ['POST', '/revoke']] as const) {
+        const r = await h.call(method, `/v1/billing_portal/sessions/${theirs.id}${path}`, method === 'POST' ? {} : undefined);
+        const unknown = await h.call(method, `/v1/billing_portal/sessions/bps_01kzzzzzzzzzzzzzzzzzzzzzzz${path}`, method === 'POST' ? {} : undefined);
+        for (const x of [r, unknown]) expect([method, x.status, x.body.error.code, x.body.error.param]).toEqual([method, 404, 'resource_missing', 'id']);
+        expect(r.body.error.message.replace(/'[^']*'/, '?')).toBe(unknown.body.error.message.replace(/'[^']*'/, '?'));
+      }
+      expect(await ok(h, 'GET', `/v1/billing_portal/sessions?customer=${theirCustomer.id}`)).toEqual({ object: 'list', data: [], has_more: false });
+      expect(await tableCounts(h)).toEqual(before);
+      expect((await asOther('GET', `/v1/billing_portal/sessions/${theirs.id}`)).body.revoked_at).toBeNull();
+      expect((await as(tokenOf(theirs))('GET', '/v1/portal/session')).status).toBe(200);
     });
   });
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createConfiguration, getConfiguration, listConfigurations, updateConfiguration } from '../../app/billing-portal/configurations.ts';
-import { createPortalSession } from '../../app/billing-portal/sessions.ts';
+import { createPortalSession, getPortalSession, listPortalSessions, revokePortalSession } from '../../app/billing-portal/sessions.ts';
 import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
 import { CANCEL_MODES, CANCELLATION_REASONS, PORTAL_PRORATIONS } from '../../domain/billing-portal.ts';
@@ -77,4 +77,25 @@ export function billingPortalRoutes(app: App, deps: Deps) {
       }, { additionalProperties: false }),
     },
   }, async (req) => await createPortalSession(deps, actorOf(req), req.body));
+
+  // Reads never show the URL: it is answered once, at creation.
+  app.get('/v1/billing_portal/sessions', {
+    schema: {
+      tags, summary: 'List billing portal sessions, newest first (without their URLs)', response: replies(R.ListOf(ref('BillingPortalSession'))),
+      querystring: ListQuery({ customer: Type.Optional(Id('cus')) }),
+    },
+  }, async (req) => await listPortalSessions(deps, actorOf(req).accountId, { ...pageOf(req.query), customer: req.query.customer }));
+
+  app.get('/v1/billing_portal/sessions/:id', {
+    schema: { tags, summary: 'Retrieve a billing portal session (without its URL)', response: replies(ref('BillingPortalSession')), params: IdParams },
+  }, async (req) => await getPortalSession(deps, actorOf(req).accountId, req.params.id));
+
+  // Whoever may open the portal for a customer may close it again.
+  app.post('/v1/billing_portal/sessions/:id/revoke', {
+    config: { permission: 'write' },
+    schema: {
+      tags, summary: 'End a billing portal session at once: its URL opens nothing from now on', response: replies(ref('BillingPortalSession')),
+      params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })),
+    },
+  }, async (req) => await revokePortalSession(deps, actorOf(req), req.params.id));
 }
