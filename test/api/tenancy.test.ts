@@ -20,7 +20,7 @@ const TENANT_TABLES = ['customers', 'products', 'prices', 'payment_methods', 'su
   'meter_event_adjustments', 'usage_billings', 'credit_grants', 'credit_grant_transactions', 'usage_checks', 'billing_alerts', 'alert_triggers',
   'exchange_rates', 'users', 'sessions', 'billing_portal_configurations', 'billing_portal_sessions'];
 /** Routes that need no key and hold no tenant data. */
-const PUBLIC_ROUTES = ['GET /health', 'GET /v1/openapi.json'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /health/ready', 'GET /v1/openapi.json'];
 /** The hosted card-update page: no key, its signed token is the credential (checked below), and not part of the API document. */
 const PAGE_ROUTES = ['GET /pay/update/:token', 'POST /pay/update/:token'];
 /** The dashboard's built files: public, the same for everyone, holding no data (its pages read the API with the user's own credentials). */
