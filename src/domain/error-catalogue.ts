@@ -124,8 +124,10 @@ export const ERRORS = {
   portal_session_expired: { status: 401, type: 'authentication_error', message: 'The billing portal session has expired (an hour after it was made, in the customer\'s business time); the merchant makes a new one.' },
   portal_feature_disabled: { status: 403, type: 'permission_error', message: 'The portal\'s configuration does not offer this action.' },
   session_required: { status: 400, type: 'invalid_request_error', message: 'This endpoint is about the session of a signed-in user; the request was made with an API key.' },
+  current_password_incorrect: { status: 400, type: 'invalid_request_error', message: 'The current_password given to change one\'s own password is not the signed-in user\'s password; it counts as a failed sign-in.' },
+  password_unchanged: { status: 400, type: 'invalid_request_error', message: 'The new password is the same as the current one.' },
   email_taken: { status: 400, type: 'invalid_request_error', message: 'A user with this email already exists (emails are unique across all accounts).' },
-  login_rate_limited: { status: 429, type: 'rate_limit_error', message: 'Too many failed sign-ins for this email (5) or from this address (20) in 15 minutes; retry after Retry-After seconds.' },
+  login_rate_limited: { status: 429, type: 'rate_limit_error', message: 'Too many failed sign-ins (or wrong current passwords) for this email (5) or from this address (20) in 15 minutes; retry after Retry-After seconds.' },
 
   // Idempotency keys.
   idempotency_key_invalid: { status: 400, type: 'invalid_request_error', message: 'The Idempotency-Key header is not 1–255 characters long.' },

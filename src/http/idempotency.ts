@@ -39,7 +39,7 @@ const sealsAnswer = (req: FastifyRequest) => req.routeOptions.config.secretInAns
 /**
  * Idempotency-Key on writes: the first request with a key reserves it and stores its response;
  * a repeat with the same body gets that response again and writes nothing; a repeat with another
- * body is refused with 409. Server errors and conflicts release the key so the client can retry.
+ * body is refused with 409. Server errors, conflicts and rate limits release the key so the client can retry.
  */
 export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>, sealer?: SecretSealer) {
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -103,9 +103,10 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<DB>, sealer
     const idem = req.idempotency;
     if (!idem || idem.replay || !req.principal) return payload;
     const accountId = req.principal.accountId;
-    // A conflict (409: a payment in flight, a clock advancing, a concurrent write) is transient:
-    // it is not the request's result, so the key is released for the client's retry.
-    if (reply.statusCode >= 500 || reply.statusCode === 409) {
+    // A conflict (409: a payment in flight, a clock advancing, a concurrent write) or a rate limit
+    // (429: too many wrong current passwords) is transient: it is not the request's result, so the
+    // key is released for the client's retry.
+    if (reply.statusCode >= 500 || reply.statusCode === 409 || reply.statusCode === 429) {
       await db.deleteFrom('idempotency_keys').where('account_id', '=', accountId).where('key', '=', idem.key).execute();
     } else {
       const text = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);

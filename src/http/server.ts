@@ -74,7 +74,7 @@ export async function buildServer(deps: Deps, opts: {
       // Query strings and headers stay out of logs: they may carry keys or card data.
       serializers: { req: (req: FastifyRequest) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
       // Never a password, a session cookie or a CSRF token, whatever a later serializer adds.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.body.password', 'res.headers["set-cookie"]'],
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.body.password', 'req.body.current_password', 'res.headers["set-cookie"]'],
     },
     genReqId: () => newId('request'),
     bodyLimit: 1_048_576,

@@ -125,7 +125,7 @@ describe('audit log, events, OpenAPI document and pagination', async () => {
       '/v1/billing/alerts': ['get', 'post'], '/v1/billing/alerts/{id}': ['get'], '/v1/billing/alerts/{id}/activate': ['post'], '/v1/billing/alerts/{id}/deactivate': ['post'], '/v1/billing/alerts/{id}/archive': ['post'],
       '/v1/products/{id}/features': ['get', 'post'], '/v1/products/{id}/features/{feature}': ['delete'],
       '/v1/customers/{id}/entitlements': ['get'], '/v1/customers/{id}/entitlement_overrides': ['get', 'post'],
-      '/v1/users': ['get', 'post'], '/v1/users/{id}': ['get', 'post'], '/v1/sessions': ['post'], '/v1/sessions/current': ['delete', 'get'],
+      '/v1/users': ['get', 'post'], '/v1/users/{id}': ['get', 'post'], '/v1/sessions': ['post'], '/v1/sessions/current': ['delete', 'get'], '/v1/sessions/current/password': ['post'],
     };
 
     it('is served without a key as an OpenAPI 3.1 document covering every endpoint', async () => {

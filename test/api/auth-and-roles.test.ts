@@ -232,6 +232,19 @@ describe('roles', async () => {
     }
   });
 
+  it.each(['admin', 'finance', 'support', 'read_only', 'agent'] as const)('a %s user changes their own password; a key of that role has none to change', async (role) => {
+    const email = `own-${role}@example.com`;
+    await ok(h, 'POST', '/v1/users', { email, password: 'roles passphrase', role });
+    const signed = await h.call('POST', '/v1/sessions', { email, password: 'roles passphrase' }, { key: null });
+    const headers = { cookie: String(signed.headers['set-cookie']).split(';')[0]!, 'x-csrf-token': signed.body.csrf_token };
+    const body = { current_password: 'roles passphrase', password: 'a passphrase of my own' };
+    const before = await tableCounts(h);
+    expectError(await h.call('POST', '/v1/sessions/current/password', body, { key: keys[role] }), 400, 'invalid_request_error', 'session_required');
+    expect(await tableCounts(h)).toEqual(before);
+    const changed = await h.call('POST', '/v1/sessions/current/password', body, { key: null, headers });
+    expect([changed.status, changed.body.email, changed.body.role]).toEqual([200, email, role]);
+  });
+
   it.each(['read_only', 'agent'] as const)('a %s key can preview a template: it changes nothing', async (role) => {
     const before = await tableCounts(h);
     const r = await h.call('POST', '/v1/notification_templates/receipt/preview', {}, { key: keys[role] });

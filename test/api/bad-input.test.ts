@@ -12,12 +12,12 @@ import { harness, registeredRoutes, tableCounts, type Harness } from '../support
  */
 
 type Expect = { status?: number; code: string; param: string | null };
-type Case = { name: string; method?: string; url: string; body?: unknown; json?: string; headers?: Record<string, string>; key?: string } & Expect;
+type Case = { name: string; method?: string; url: string; body?: unknown; json?: string; headers?: Record<string, string>; key?: string | null } & Expect;
 
 async function expectRejected(h: Harness, c: Case) {
   const before = await tableCounts(h);
   const headers = { ...(c.headers ?? {}), ...(c.json !== undefined ? { 'content-type': 'application/json' } : {}) };
-  const r = await h.call(c.method ?? 'POST', c.url, c.json ?? c.body, { headers, ...(c.key ? { key: c.key } : {}) });
+  const r = await h.call(c.method ?? 'POST', c.url, c.json ?? c.body, { headers, ...(c.key !== undefined ? { key: c.key } : {}) });
   expect(r.status, JSON.stringify(r.body)).toBe(c.status ?? (c.code === 'resource_missing' ? 404 : 400));
   expectErrorShape(r.body);
   expect(r.body.error.type).toBe('invalid_request_error');
@@ -168,6 +168,10 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const user = await ok(h, 'POST', '/v1/users', { email: 'staff@example.com', password: 'staff passphrase', role: 'support' });
   const bUser = await asOther('POST', '/v1/users', { email: 'b-staff@example.com', password: 'staff passphrase', role: 'support' });
   const newUser = { email: 'new-staff@example.com', password: 'new passphrase', role: 'finance' };
+  // The user signed in, as the dashboard calls the API: the cookie and the CSRF token, no key.
+  const signedIn = await h.call('POST', '/v1/sessions', { email: 'staff@example.com', password: 'staff passphrase' }, { key: null });
+  const asStaff = { key: null, headers: { cookie: String(signedIn.headers['set-cookie']).split(';')[0]!, 'x-csrf-token': signedIn.body.csrf_token } };
+  const ownPassword = { current_password: 'staff passphrase', password: 'my new passphrase' };
 
   it('has the fixtures it relies on', () => {
     expect([running.status, notStarted.status, canceledSchedule.status, bSchedule.status]).toEqual(['active', 'not_started', 'canceled', 'active']);
@@ -205,6 +209,19 @@ describe('bad input is refused with a precise error and changes nothing', async 
       { name: 'missing email', url: '/v1/sessions', body: { password: 'staff passphrase' }, code: 'parameter_missing', param: 'email' },
       { name: 'a password of 201 characters', url: '/v1/sessions', body: { email: 'staff@example.com', password: 'x'.repeat(201) }, code: 'parameter_invalid', param: 'password' },
       { name: 'a remember-me flag', url: '/v1/sessions', body: { email: 'staff@example.com', password: 'staff passphrase', remember: true }, code: 'parameter_unknown', param: 'remember' },
+    ],
+    'POST /v1/sessions/current/password': [
+      { name: 'with an API key (no session)', url: '/v1/sessions/current/password', body: ownPassword, code: 'session_required', param: null },
+      { name: 'missing current password', url: '/v1/sessions/current/password', body: { password: 'my new passphrase' }, code: 'parameter_missing', param: 'current_password' },
+      { name: 'missing new password', url: '/v1/sessions/current/password', body: { current_password: 'staff passphrase' }, code: 'parameter_missing', param: 'password' },
+      { name: 'an empty current password', url: '/v1/sessions/current/password', body: { ...ownPassword, current_password: '' }, code: 'parameter_invalid', param: 'current_password' },
+      { name: 'a current password as a number', url: '/v1/sessions/current/password', body: { ...ownPassword, current_password: 123456789012 }, code: 'parameter_invalid', param: 'current_password' },
+      { name: 'a new password of 11 characters', url: '/v1/sessions/current/password', body: { ...ownPassword, password: 'x'.repeat(11) }, code: 'parameter_invalid', param: 'password' },
+      { name: 'a new password of 201 characters', url: '/v1/sessions/current/password', body: { ...ownPassword, password: 'x'.repeat(201) }, code: 'parameter_invalid', param: 'password' },
+      { name: 'a new password as a list', url: '/v1/sessions/current/password', body: { ...ownPassword, password: ['my new passphrase'] }, code: 'parameter_invalid', param: 'password' },
+      { name: 'a user id to aim at another user', url: '/v1/sessions/current/password', body: { ...ownPassword, user: bUser.id }, code: 'parameter_unknown', param: 'user' },
+      { name: 'signed in: the new password is the current one', url: '/v1/sessions/current/password', body: { ...ownPassword, password: 'staff passphrase' }, ...asStaff, code: 'password_unchanged', param: 'password' },
+      { name: 'signed in: a short new password', url: '/v1/sessions/current/password', body: { ...ownPassword, password: 'short' }, ...asStaff, code: 'parameter_invalid', param: 'password' },
     ],
     'POST /v1/customers': [
       { name: 'a time zone that is not one', url: '/v1/customers', body: { time_zone: 'Mars/Olympus' }, code: 'parameter_invalid', param: 'time_zone' },
@@ -1177,6 +1194,7 @@ describe('bad input is refused with a precise error and changes nothing', async 
   const endpoints: [string, string, Record<string, unknown>][] = [
     ['POST /v1/users', '/v1/users', newUser], ['POST /v1/users/:id', `/v1/users/${user.id}`, {}],
     ['POST /v1/sessions', '/v1/sessions', { email: 'staff@example.com', password: 'staff passphrase' }],
+    ['POST /v1/sessions/current/password', '/v1/sessions/current/password', ownPassword],
     ['POST /v1/customers', '/v1/customers', {}], ['POST /v1/customers/:id', `/v1/customers/${noCard.id}`, {}],
     ['POST /v1/account', '/v1/account', {}],
     ['POST /v1/customers/:id/balance_transactions', `/v1/customers/${noCard.id}/balance_transactions`, { amount: -500, currency: 'usd' }],

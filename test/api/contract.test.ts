@@ -42,7 +42,7 @@ describe('response schemas', () => {
         }
       }
     }
-    expect(operations).toBe(169);
+    expect(operations).toBe(170);
     const sub = resolve(doc.paths['/v1/subscriptions/{id}'].get.responses['200'].content['application/json'].schema);
     expect(sub.properties.status.anyOf.flatMap((s: { enum: string[] }) => s.enum)).toEqual(expect.arrayContaining(['trialing', 'active', 'past_due', 'incomplete_expired']));
     expect(sub.properties.current_period_end.anyOf).toEqual(expect.arrayContaining([expect.objectContaining({ format: 'date-time' })]));

@@ -124,9 +124,10 @@ function asUnsubscribe(a: Attack): Attack {
   return a;
 }
 
-async function send(h: Harness, url: string, a: Attack) {
-  const headers = { ...(a.headers ?? {}), ...(a.json !== undefined ? { 'content-type': a.contentType ?? 'application/json' } : {}) };
-  return await h.call('POST', url + (a.query ?? ''), a.json ?? a.body, { headers });
+/** `session`: sent as the dashboard sends it, with a user's cookie and CSRF token instead of the API key. */
+async function send(h: Harness, url: string, a: Attack, session?: Record<string, string>) {
+  const headers = { ...(session ?? {}), ...(a.headers ?? {}), ...(a.json !== undefined ? { 'content-type': a.contentType ?? 'application/json' } : {}) };
+  return await h.call('POST', url + (a.query ?? ''), a.json ?? a.body, { headers, ...(session ? { key: null } : {}) });
 }
 
 describe('every write endpoint refuses hostile input with a 4xx and changes nothing', async () => {
@@ -204,6 +205,11 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   delete h.deps.notifications;
   const user = await ok(h, 'POST', '/v1/users', { email: 'hostile@example.com', password: 'hostile passphrase', role: 'support' });
   const bUser = await asB('/v1/users', { email: 'b-hostile@example.com', password: 'hostile passphrase', role: 'support' });
+  // A password change is the signed-in user's own: attacked with the user's session, which reaches the route as the dashboard does.
+  const signedIn = await h.call('POST', '/v1/sessions', { email: 'hostile@example.com', password: 'hostile passphrase' }, { key: null });
+  const sessions: Record<string, Record<string, string>> = {
+    '/v1/sessions/current/password': { cookie: String(signedIn.headers['set-cookie']).split(';')[0]!, 'x-csrf-token': signedIn.body.csrf_token },
+  };
 
   // For each collection with a `:id` route: one of this account's objects and one of another's.
   const ids: Record<string, { own: string; other: string }> = {
@@ -234,6 +240,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/users': { email: 'new-hostile@example.com', password: 'a new passphrase', role: 'read_only' },
     'POST /v1/users/:id': { role: 'finance', disabled: false },
     'POST /v1/sessions': { email: 'hostile@example.com', password: 'hostile passphrase' },
+    'POST /v1/sessions/current/password': { current_password: 'hostile passphrase', password: 'a new hostile passphrase' },
     'POST /v1/products': { name: 'x' }, 'POST /v1/prices': { product: product.id, currency: 'usd', unit_amount: 1 },
     'POST /v1/payment_methods': { customer: customer.id, token: 'tok_visa' },
     'POST /v1/subscriptions': { customer: customer.id, items: [{ price: price.id }] },
@@ -320,7 +327,7 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     describe(`POST ${path}`, () => {
       it.each(attacks.map((a) => [a.name, a] as const))('%s', async (_name, a) => {
         const before = await tableCounts(h);
-        const r = await send(h, a.path ?? base, a);
+        const r = await send(h, a.path ?? base, a, sessions[path]);
         expect(r.status, JSON.stringify(r.body)?.slice(0, 300)).toBeGreaterThanOrEqual(400);
         expect(r.status).toBeLessThan(500);
         if (a.status) expect(r.status).toBe(a.status);

@@ -319,6 +319,8 @@ describe('one account cannot see or touch another account\'s objects', async () 
     // Sign-in takes no key: B's key adds nothing to a guess at A's user's password.
     { route: 'POST /v1/sessions', url: '/v1/sessions', body: { email: 'a-admin@example.com', password: 'B guesses wrong' }, expect: 'bad_credentials' },
     { route: 'DELETE /v1/sessions/current', url: '/v1/sessions/current', method: 'DELETE', expect: 'no_session' },
+    // Only the signed-in user's own password: no id to aim at A's user, and B's key is no session at all.
+    { route: 'POST /v1/sessions/current/password', url: '/v1/sessions/current/password', body: { current_password: 'A long passphrase', password: 'Taken over by B!' }, expect: 'no_session' },
     { route: 'POST /v1/webhook_endpoints/:id', url: `/v1/webhook_endpoints/${endpoint.id}`, body: { disabled: true }, expect: 'missing', param: 'id' },
     { route: 'POST /v1/webhook_endpoints/:id/rotate_secret', url: `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, body: {}, expect: 'missing', param: 'id' },
     { route: 'POST /v1/webhook_endpoints/:id/replay', url: `/v1/webhook_endpoints/${endpoint.id}/replay`, body: {}, expect: 'missing', param: 'id' },
@@ -638,6 +640,11 @@ describe('one account cannot see or touch another account\'s objects', async () 
     const write = await h.call('POST', `/v1/customers/${customer.id}`, { name: 'B was here' }, { key: null, headers });
     expect([write.status, write.body.error?.code]).toEqual([404, 'resource_missing']);
     expect((await h.call('GET', '/v1/customers?limit=100', undefined, { key: null, headers })).body.data.map((c: { id: string }) => c.id)).not.toContain(customer.id);
+    // A password change is B's user's own, whatever A's user's password it names; A's user row (in A's data) is untouched.
+    const change = (current_password: string) =>
+      h.call('POST', '/v1/sessions/current/password', { current_password, password: 'B renewed passphrase' }, { key: null, headers });
+    expect((await change('A long passphrase')).body.error.code).toBe('current_password_incorrect');
+    expect((await change('B reader passphrase')).body).toMatchObject({ object: 'user', email: 'b-reader@example.com' });
     expect(await accountData(h, a.accountId)).toEqual(before);
   });
 

@@ -124,4 +124,54 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', async () => {
     expect((await ok(h, 'GET', `/v1/subscriptions/${sub.id}`)).status).toBe('active');
     await page.close();
   });
+
+  it('a user changes their own password from the sidebar: signed in still, other sessions ended, the new password signs in', async () => {
+    const email = 'keeper@example.com';
+    await ok(h, 'POST', '/v1/users', { email, password: 'first passphrase 123', role: 'support' });
+    const signInStatus = async (password: string) => (await h.call('POST', '/v1/sessions', { email, password }, { key: null })).status;
+    const elsewhere = await h.call('POST', '/v1/sessions', { email, password: 'first passphrase 123' }, { key: null });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${base}/dashboard/`);
+    await page.fill('input[type=email]', email);
+    await page.fill('input[autocomplete=current-password]', 'first passphrase 123');
+    await page.click('button:has-text("Sign in")');
+    await page.waitForSelector('h1:has-text("Overview")');
+    const changeOnScreen = async (current: string, next: string) => {
+      await page.click('nav a:has-text("Change password")');
+      await page.fill('input[autocomplete=current-password]', current);
+      await page.fill('label:has-text("New password") >> nth=0 >> input', next);
+      await page.fill('label:has-text("New password again") input', next);
+      await page.click('form button[type=submit]');
+    };
+    /** A write made from the page by hand, with the CSRF token the page holds. */
+    const postFromPage = (url: string, body: unknown) => page.evaluate(async ([u, b]) => {
+      const csrf = (JSON.parse(sessionStorage.getItem('rebill.dashboard.auth') ?? '{}') as { csrf: string }).csrf;
+      const r = await fetch(u as string, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(b) });
+      return r.status;
+    }, [url, body]);
+
+    // A wrong current password is said so beside the form; the user stays signed in.
+    await changeOnScreen('not my passphrase', 'second passphrase 456');
+    await page.waitForSelector('[role=alert]:has-text("The current password is not right. (current_password)")');
+    expect(await page.textContent('nav .who')).toBe('keeper@example.com (support)');
+    await changeOnScreen('first passphrase 123', 'second passphrase 456');
+    await page.waitForSelector('[role=status]:has-text("Password changed")');
+    await shot(page, 'password-changed');
+    // Still signed in, on a new session whose CSRF token the page read back: its writes go through.
+    expect(await postFromPage('/v1/customers', { name: 'Made after the change' })).toBe(200);
+    const cookie = String(elsewhere.headers['set-cookie']).split(';')[0]!;
+    expect((await h.call('GET', '/v1/customers', undefined, { key: null, headers: { cookie } })).body.error.code).toBe('session_invalid');
+    expect([await signInStatus('first passphrase 123'), await signInStatus('second passphrase 456')]).toEqual([401, 200]);
+    // Changed again from another tab: the browser now holds that tab's new cookie, this page an old
+    // CSRF token. Its next write is refused for it once, reads the new token, and goes through.
+    expect(await postFromPage('/v1/sessions/current/password', { current_password: 'second passphrase 456', password: 'third passphrase 789' })).toBe(200);
+    await changeOnScreen('third passphrase 789', 'fourth passphrase 012');
+    await page.waitForSelector('[role=status]:has-text("Password changed")');
+    expect(await signInStatus('fourth passphrase 012')).toBe(200);
+    await page.close();
+    // Signed in with an API key there is no password: no link.
+    const keyed = await signedIn();
+    expect(await keyed.locator('nav a:has-text("Change password")').count()).toBe(0);
+    await keyed.close();
+  });
 });

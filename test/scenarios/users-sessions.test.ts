@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/app/accounts/accounts.ts';
+import { createAccount, createApiKey } from '../../src/app/accounts/accounts.ts';
 import { verifyPassword } from '../../src/domain/password.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { ok } from '../builders.ts';
@@ -203,6 +203,136 @@ describe('dashboard users and sessions', async () => {
   });
 });
 
+describe('changing one\'s own password', async () => {
+  const h = await harness();
+  const NEW = 'a fresh passphrase of mine';
+  const pat = await ok(h, 'POST', '/v1/users', { email: 'pat@example.com', password: PASSWORD, role: 'support' });
+  const change = (s: { token: string; csrf?: string }, body: unknown, extra: Record<string, string> = {}) =>
+    asUser(h, s)('POST', '/v1/sessions/current/password', body, extra);
+  const hash = async () => (await h.database.pool.query('SELECT password_hash FROM users WHERE id = $1', [pat.id])).rows[0].password_hash as string;
+  const attempts = async () => (await h.database.pool.query('SELECT count(*)::int AS n FROM login_attempts')).rows[0].n as number;
+  const cookieToken = (r: { headers: Record<string, unknown> }) => /^rebill_session=([A-Za-z0-9_-]{43}); Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/.exec(String(r.headers['set-cookie']))?.[1];
+
+  it('takes the new password: the old one no longer signs in, every other session ends, and this one moves to a new cookie', async () => {
+    const s = await signedIn(h, 'pat@example.com', PASSWORD);
+    const elsewhere = await signedIn(h, 'pat@example.com', PASSWORD);
+    h.clock.advanceMs(60_000);
+    const r = await change(s, { current_password: PASSWORD, password: NEW });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toEqual({ ...pat, last_sign_in: '2027-01-01T00:00:00.000Z', updated: '2027-01-01T00:01:00.000Z' });
+    expect(await verifyPassword(NEW, await hash())).toBe(true);
+    // The signed-in user stays signed in, with a new token and CSRF token; the old cookie and the other session are over.
+    const token = cookieToken(r)!;
+    expect(token).toBeDefined();
+    expect(token).not.toBe(s.token);
+    for (const old of [s, elsewhere]) expect((await asUser(h, old)('GET', '/v1/customers')).body.error.code).toBe('session_invalid');
+    const current = await asUser(h, { token })('GET', '/v1/sessions/current');
+    expect(current.body).toMatchObject({ user: { id: pat.id }, expires_at: '2027-01-01T12:01:00.000Z' });
+    expect(current.body.csrf_token).not.toBe(s.csrf);
+    expect((await asUser(h, { token, csrf: s.csrf })('POST', '/v1/customers', {})).body.error.code).toBe('csrf_token_invalid');
+    expect((await asUser(h, { token, csrf: current.body.csrf_token })('POST', '/v1/customers', {})).status).toBe(200);
+    expect((await signIn(h, 'pat@example.com', PASSWORD)).status).toBe(401);
+    expect((await signIn(h, 'pat@example.com', NEW)).status).toBe(200);
+    const audit = (await ok(h, 'GET', `/v1/audit_log?object_id=${pat.id}`)).data;
+    expect(audit[0]).toMatchObject({ action: 'user.password_changed', actor: `user:${pat.id}`, after: { id: pat.id, sessions_ended: 2, session: current.body.id } });
+    expect((await ok(h, 'GET', `/v1/audit_log?object_id=${current.body.id}`)).data[0]).toMatchObject({ action: 'session.created', after: { replaces: s.body.id } });
+    // Neither password nor any hash in the answer, the audit log, the events or the idempotency records.
+    expect(JSON.stringify(r.body)).not.toMatch(/passphrase|scrypt/);
+    const stored = await h.database.pool.query(`SELECT count(*)::int AS n FROM (SELECT x::text AS t FROM audit_log x UNION ALL SELECT y::text FROM events y
+      UNION ALL SELECT z::text FROM idempotency_keys z) s WHERE t LIKE '%passphrase%' OR t LIKE '%$scrypt$%'`);
+    expect(stored.rows[0].n).toBe(0);
+    await ok(h, 'POST', `/v1/users/${pat.id}`, { password: PASSWORD });
+  });
+
+  it('keeps the passwords out of the Idempotency-Key fingerprint: a retry with other passwords is a replay that changes nothing', async () => {
+    const s = await signedIn(h, 'pat@example.com', PASSWORD);
+    const first = await change(s, { current_password: PASSWORD, password: NEW }, { 'idempotency-key': 'own-password-1' });
+    expect(first.status).toBe(200);
+    const next = await asUser(h, { token: cookieToken(first)! })('GET', '/v1/sessions/current');
+    const again = await change({ token: cookieToken(first)!, csrf: next.body.csrf_token }, { current_password: NEW, password: 'yet another passphrase' }, { 'idempotency-key': 'own-password-1' });
+    expect([again.status, again.headers['idempotent-replayed'], again.body]).toEqual([200, 'true', first.body]);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    expect(await verifyPassword(NEW, await hash())).toBe(true);
+    await ok(h, 'POST', `/v1/users/${pat.id}`, { password: PASSWORD });
+  });
+
+  it('refuses a wrong current password as a failed sign-in: the 6th try is throttled even when right, sign-in too, and nothing changes', async () => {
+    h.clock.advanceMs(16 * 60_000);
+    const s = await signedIn(h, 'pat@example.com', PASSWORD);
+    const before = await hash();
+    for (let i = 0; i < 5; i++) {
+      const r = await change(s, { current_password: `wrong guess ${i}`, password: NEW });
+      expect([r.status, r.body.error.type, r.body.error.code, r.body.error.param]).toEqual([400, 'invalid_request_error', 'current_password_incorrect', 'current_password']);
+      expect(r.headers['set-cookie']).toBeUndefined();
+    }
+    expect(await attempts()).toBe(5);
+    // With an Idempotency-Key: a rate limit is no result, so the key is not spent on it.
+    const key = { 'idempotency-key': 'own-password-after-block' };
+    const limited = await change(s, { current_password: PASSWORD, password: NEW }, key);
+    expect([limited.status, limited.body.error.code, limited.headers['retry-after']]).toEqual([429, 'login_rate_limited', '900']);
+    expect((await signIn(h, 'pat@example.com', PASSWORD)).status).toBe(429);
+    // A wrong guess does not sign the user out, and the password is what it was.
+    expect((await asUser(h, s)('GET', '/v1/sessions/current')).status).toBe(200);
+    expect(await hash()).toBe(before);
+    h.clock.advanceMs(15 * 60_000);
+    const r = await change(s, { current_password: PASSWORD, password: NEW }, key);
+    expect([r.status, r.headers['idempotent-replayed']], JSON.stringify(r.body)).toEqual([200, undefined]);
+    // Succeeded: the email's failures are forgiven, as after a sign-in.
+    expect(await attempts()).toBe(0);
+    await ok(h, 'POST', `/v1/users/${pat.id}`, { password: PASSWORD });
+  });
+
+  it('refuses a new password equal to the current one, too short or too long, and fields of the wrong type, changing nothing', async () => {
+    const s = await signedIn(h, 'pat@example.com', PASSWORD);
+    const before = await tableCounts(h);
+    const cases: [unknown, string, string][] = [
+      [{ current_password: PASSWORD, password: PASSWORD }, 'password_unchanged', 'password'],
+      [{ current_password: PASSWORD, password: 'elevenchars' }, 'parameter_invalid', 'password'],
+      [{ current_password: PASSWORD, password: 'x'.repeat(201) }, 'parameter_invalid', 'password'],
+      [{ current_password: PASSWORD, password: 123456789012345 }, 'parameter_invalid', 'password'],
+      [{ current_password: 123456789012345, password: NEW }, 'parameter_invalid', 'current_password'],
+      [{ current_password: '', password: NEW }, 'parameter_invalid', 'current_password'],
+      [{ current_password: [PASSWORD], password: NEW }, 'parameter_invalid', 'current_password'],
+      [{ password: NEW }, 'parameter_missing', 'current_password'],
+      [{ current_password: PASSWORD }, 'parameter_missing', 'password'],
+      [{ current_password: PASSWORD, password: NEW, email: 'other@example.com' }, 'parameter_unknown', 'email'],
+    ];
+    for (const [body, code, param] of cases) {
+      const r = await change(s, body);
+      expect([r.status, r.body.error.code, r.body.error.param], JSON.stringify(body)).toEqual([400, code, param]);
+    }
+    expect(await tableCounts(h)).toEqual(before);
+    expect(await verifyPassword(PASSWORD, await hash())).toBe(true);
+  });
+
+  it('is for a signed-in user only: an API key of any role gets 400 session_required, and no cookie a 401', async () => {
+    const before = await tableCounts(h);
+    const body = { current_password: PASSWORD, password: NEW };
+    for (const role of ['admin', 'read_only'] as const) {
+      const key = (await createApiKey(h.database.db, h.accountId, role)).secret;
+      const r = await h.call('POST', '/v1/sessions/current/password', body, { key });
+      expect([r.status, r.body.error.code]).toEqual([400, 'session_required']);
+    }
+    const none = await h.call('POST', '/v1/sessions/current/password', body, { key: null });
+    expect([none.status, none.body.error.code]).toEqual([401, 'api_key_missing']);
+    expect(await tableCounts(h)).toEqual({ ...before, api_keys: before.api_keys! + 2 });
+    expect(await verifyPassword(PASSWORD, await hash())).toBe(true);
+  });
+
+  it('needs the CSRF token like every write made with the cookie: without it, no password is even checked', async () => {
+    const s = await signedIn(h, 'pat@example.com', PASSWORD);
+    const before = await tableCounts(h);
+    for (const csrf of [undefined, 'wrong', `${s.csrf}x`]) {
+      const r = await change({ token: s.token, csrf }, { current_password: PASSWORD, password: NEW });
+      expect([r.status, r.body.error.code, r.body.error.param]).toEqual([403, 'csrf_token_invalid', 'x-csrf-token']);
+      expect(r.headers['set-cookie']).toBeUndefined();
+    }
+    expect(await tableCounts(h)).toEqual(before);
+    expect(await verifyPassword(PASSWORD, await hash())).toBe(true);
+    expect((await asUser(h, s)('GET', '/v1/sessions/current')).status).toBe(200);
+  });
+});
+
 describe('sign-in throttling and enumeration', async () => {
   const h = await harness();
   await ok(h, 'POST', '/v1/users', { email: 'sam@example.com', password: PASSWORD, role: 'support' });
@@ -275,7 +405,7 @@ describe('cookie attributes and logs', async () => {
     delete h.deps.publicUrl;
   });
 
-  it('logs no password, session token nor CSRF token of a user creation, a sign-in and a write made with the cookie', async () => {
+  it('logs no password, session token nor CSRF token of a user creation, a sign-in, a write made with the cookie and a password change', async () => {
     const lines: string[] = [];
     const app = await buildServer(h.deps, { logLevel: 'trace', logStream: { write: (line: string) => { lines.push(line); } } });
     const secret = 'logged nowhere, ever 123';
@@ -287,10 +417,15 @@ describe('cookie attributes and logs', async () => {
     const wrote = await app.inject({ method: 'POST', url: '/v1/customers', headers: { cookie: `rebill_session=${token}`, 'x-csrf-token': csrf }, payload: { name: 'Logged' } });
     expect(wrote.statusCode).toBe(200);
     await app.inject({ method: 'POST', url: '/v1/sessions', payload: { email: 'log@example.com', password: `${secret}!` } });
+    const renewed = 'renewed and still unlogged 456';
+    const changed = await app.inject({ method: 'POST', url: '/v1/sessions/current/password', headers: { cookie: `rebill_session=${token}`, 'x-csrf-token': csrf },
+      payload: { current_password: secret, password: renewed } });
+    expect(changed.statusCode).toBe(200);
+    const newToken = /^rebill_session=([^;]+)/.exec(String(changed.headers['set-cookie']))![1]!;
     await app.close();
     const text = lines.join('');
-    expect(lines.length).toBeGreaterThan(6);
-    expect(text).toContain('/v1/sessions');
-    for (const s of [secret, token, csrf, h.key]) expect(text).not.toContain(s);
+    expect(lines.length).toBeGreaterThan(8);
+    expect(text).toContain('/v1/sessions/current/password');
+    for (const s of [secret, renewed, token, newToken, csrf, h.key]) expect(text).not.toContain(s);
   });
 });

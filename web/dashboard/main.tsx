@@ -5,6 +5,7 @@ import { AuditLog, Dunning, Jobs, Webhooks } from './pages/operations.tsx';
 import { CustomerDetail, Customers } from './pages/customers.tsx';
 import { Invoices } from './pages/invoices.tsx';
 import { Overview } from './pages/overview.tsx';
+import { ChangePassword } from './pages/password.tsx';
 import { Subscriptions } from './pages/subscriptions.tsx';
 import { go, useRoute } from './router.ts';
 import { message } from './ui.tsx';
@@ -60,13 +61,14 @@ function App() {
   };
   const [, section, id] = path.split('/');
   const page = section === 'customers' && id ? <CustomerDetail id={id} />
-    : { '': <Overview />, customers: <Customers />, subscriptions: <Subscriptions />, invoices: <Invoices />, dunning: <Dunning />, webhooks: <Webhooks />, jobs: <Jobs />, audit: <AuditLog /> }[section ?? ''] ?? <p>No such page.</p>;
+    : { '': <Overview />, customers: <Customers />, subscriptions: <Subscriptions />, invoices: <Invoices />, dunning: <Dunning />, webhooks: <Webhooks />, jobs: <Jobs />, audit: <AuditLog />, password: <ChangePassword /> }[section ?? ''] ?? <p>No such page.</p>;
   return (
     <div className="shell">
       <nav>
         <strong className="brand">Rebill</strong>
         {NAV.map(([to, label]) => <a key={to} href={`#${to}`} className={(`/${section ?? ''}`) === to ? 'current' : undefined}>{label}</a>)}
         <span className="who">{auth.kind === 'session' ? `${auth.email} (${auth.role})` : 'API key'}</span>
+        {auth.kind === 'session' && <a href="#/password" className={section === 'password' ? 'link current' : 'link'}>Change password</a>}
         <button className="link" onClick={signOut}>Sign out</button>
       </nav>
       <main>{page}</main>

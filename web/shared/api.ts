@@ -18,6 +18,22 @@ export class ApiError extends Error {
 }
 
 export async function api<T = any>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  try {
+    return await send<T>(method, path, body);
+  } catch (err) {
+    // The password was changed in another tab: the browser holds that tab's new session cookie,
+    // and this tab an old CSRF token. Read the new one (a GET needs none) and send once more: a
+    // request refused for its CSRF token was refused before anything ran. Only for the same user:
+    // a cookie of someone who signed in since in another tab must not act for this tab's user.
+    if (!(err instanceof ApiError && err.code === 'csrf_token_invalid' && auth?.kind === 'session')) throw err;
+    const s = await send<{ csrf_token: string; user: { email: string } }>('GET', '/v1/sessions/current');
+    if (s.user.email !== auth.email) throw err;
+    setAuth({ ...auth, csrf: s.csrf_token });
+    return await send<T>(method, path, body);
+  }
+}
+
+async function send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (auth?.kind === 'key') headers.authorization = `Bearer ${auth.key}`;

@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../../domain/password.ts';
 import type { Actor, Deps } from '../ports.ts';
-import { command } from '../unit-of-work.ts';
+import { command, type UnitOfWork } from '../unit-of-work.ts';
 import { iso, userView, type Row } from '../views.ts';
 import type { SessionObject } from '../resources.ts';
 import { reserveAttempt, succeeded } from './login-throttle.ts';
@@ -37,6 +37,19 @@ function sessionView(s: { id: string; createdAt: Date; expiresAt: Date }, user: 
 }
 
 /**
+ * A new session of the user, lasting SESSION_TTL_MS from `now`, and its token (for the cookie):
+ * 32 random bytes, of which only the sha256 is stored.
+ */
+export async function openSession(u: UnitOfWork, userId: string, now: Date) {
+  const token = randomBytes(32).toString('base64url');
+  const session = await u.tx.insertInto('sessions').values({
+    account_id: u.accountId, id: newId('session'), user_id: userId, token_hash: tokenHash(token),
+    created_at: now, expires_at: new Date(now.getTime() + SESSION_TTL_MS), last_seen_at: now,
+  }).returningAll().executeTakeFirstOrThrow();
+  return { token, session };
+}
+
+/**
  * Signs a user in by email and password; answers a new session and its token (for the cookie).
  * The token is always new: whatever cookie came with the request is ignored, so a value planted
  * by someone else before sign-in can never become a session (fixation). An unknown email, a wrong
@@ -52,13 +65,9 @@ export async function signIn(deps: Deps, input: { email: string; password: strin
   await succeeded(deps.db, attempt, email);
   // Parameters raised since this hash was made: keep the stronger one from now on.
   const rehashed = needsRehash(user.password_hash) ? await hashPassword(input.password) : null;
-  const token = randomBytes(32).toString('base64url');
   const actor: Actor = { accountId: user.account_id, actor: `user:${user.id}`, requestId };
   return await command(deps, actor, async (u) => {
-    const session = await u.tx.insertInto('sessions').values({
-      account_id: user.account_id, id: newId('session'), user_id: user.id, token_hash: tokenHash(token),
-      created_at: now, expires_at: new Date(now.getTime() + SESSION_TTL_MS), last_seen_at: now,
-    }).returningAll().executeTakeFirstOrThrow();
+    const { token, session } = await openSession(u, user.id, now);
     const signedIn = await u.tx.updateTable('users').set({ last_sign_in_at: now, ...(rehashed ? { password_hash: rehashed } : {}) })
       .where('account_id', '=', user.account_id).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
     u.audit('session.created', 'session', session.id, null, { user: user.id, ip, expires_at: iso(session.expires_at) }, now);

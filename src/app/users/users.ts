@@ -48,8 +48,8 @@ export async function listUsers(deps: Deps, accountId: string, page: Page) {
   return await paginate(deps.db.selectFrom('users').selectAll().where('account_id', '=', accountId), 'id', page, userView);
 }
 
-/** Ends every open session of a user (a new password or a disabled user). */
-async function revokeSessions(u: UnitOfWork, userId: string, now: Date): Promise<number> {
+/** Ends every open session of a user (a new password or a disabled user); answers how many. */
+export async function revokeSessions(u: UnitOfWork, userId: string, now: Date): Promise<number> {
   const r = await u.tx.updateTable('sessions').set({ revoked_at: now }).where('account_id', '=', u.accountId)
     .where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(r.numUpdatedRows);

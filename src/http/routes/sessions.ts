@@ -2,13 +2,16 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/ports.ts';
 import * as R from '../../app/resources.ts';
+import { changeOwnPassword } from '../../app/users/own-password.ts';
 import { currentSession, SESSION_TTL_MS, signIn, signOut } from '../../app/users/sessions.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { PASSWORD_MAX } from '../../domain/password.ts';
 import { actorOf } from '../auth.ts';
 import { ref } from '../components.ts';
 import { replies } from '../schemas.ts';
 import { clearSessionCookie, cookieIsSecure, setSessionCookie } from '../session-cookie.ts';
 import type { App } from './types.ts';
+import { Password } from './users.ts';
 
 /** The session the request was made with; an API key has none. */
 function sessionOf(req: FastifyRequest) {
@@ -40,5 +43,21 @@ export function sessionRoutes(app: App, deps: Deps) {
     const result = await signOut(deps, actorOf(req), sessionOf(req).sessionId);
     clearSessionCookie(reply, cookieIsSecure(req, deps.publicUrl));
     return result;
+  });
+
+  // Any role may change its own password: the session is the permission, the current password the proof.
+  app.post('/v1/sessions/current/password', {
+    config: { secretFields: ['current_password', 'password'] },
+    schema: {
+      tags, response: replies(ref('User')),
+      summary: 'Change the signed-in user\'s own password; ends their other sessions, replaces this one (a new cookie)',
+      body: Type.Object({
+        current_password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }), password: Password,
+      }, { additionalProperties: false }),
+    },
+  }, async (req, reply) => {
+    const { token, user } = await changeOwnPassword(deps, actorOf(req), sessionOf(req), req.body, req.ip);
+    setSessionCookie(reply, token, SESSION_TTL_MS / 1000, cookieIsSecure(req, deps.publicUrl));
+    return user;
   });
 }

@@ -10,7 +10,8 @@ import { IdParams, ListQuery, pageOf, replies } from '../schemas.ts';
 import type { App } from './types.ts';
 
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)), { description: 'The same roles, with the same grants, as API keys' });
-const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: `${PASSWORD_MIN}–${PASSWORD_MAX} characters; stored only as an scrypt hash` });
+/** A new password, wherever one is set: by an admin, or by its user (POST /v1/sessions/current/password). */
+export const Password = Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, description: `${PASSWORD_MIN}–${PASSWORD_MAX} characters; stored only as an scrypt hash` });
 
 /** The dashboard's users: managed by admins only (permission `users`). */
 export function userRoutes(app: App, deps: Deps) {
