@@ -157,6 +157,19 @@ describe.skipIf(!haveChromium)('the billing portal in a real browser', async () 
     }
   });
 
+  it('shows the closed page once the merchant revokes the session, also on reload', async () => {
+    const made = await session(alice);
+    const page = await portal(made.url);
+    await page.waitForSelector('h1:has-text("Your billing")');
+    await ok(h, 'POST', `/v1/billing_portal/sessions/${made.id}/revoke`, {});
+    await page.reload();
+    await page.waitForSelector('[data-testid="revoked"]');
+    expect(await page.textContent('h1')).toBe('This link was closed');
+    expect(await page.content()).not.toContain('Alice Martin');
+    await shot(page, 'revoked');
+    await page.close();
+  });
+
   it('shows the expired page once the customer\'s business time passes the hour, also on reload', async () => {
     const page = await portal((await session(alice)).url);
     await page.waitForSelector('h1:has-text("Your billing")');

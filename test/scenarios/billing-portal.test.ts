@@ -162,7 +162,7 @@ describe('the billing portal', async () => {
       const subBefore = await ok(h, 'GET', `/v1/subscriptions/${aliceSub.id}`);
       for (const [method, url, body] of portalCalls()) {
         const refused = await as(token)(method, url, body);
-        expect([url, refused.status, refused.body.error?.code]).toEqual([url, 401, 'portal_session_invalid']);
+        expect([url, refused.status, refused.body.error?.code]).toEqual([url, 401, 'portal_session_revoked']);
         expect(refused.body.error.message).toContain('ended by the merchant');
       }
       expect(await tableCounts(h)).toEqual(before);

@@ -7,15 +7,24 @@ import type { Info, Invoice, List, Subscription } from './types.ts';
 import './style.css';
 
 type Loaded = { info: Info; subs: Subscription[]; invoices: Invoice[] };
-type State = { kind: 'loading' } | { kind: 'gone'; expired: boolean } | { kind: 'error'; message: string } | { kind: 'ready'; data: Loaded };
+/** Why the link opens nothing: never valid, past its hour, or closed by the merchant. */
+type GoneWhy = 'invalid' | 'expired' | 'revoked';
+type State = { kind: 'loading' } | { kind: 'gone'; why: GoneWhy } | { kind: 'error'; message: string } | { kind: 'ready'; data: Loaded };
 
 const TEST_CARDS: [string, string][] = [['tok_visa', 'Visa ending 4242'], ['tok_mastercard', 'Mastercard ending 4444'], ['tok_chargeDeclined', 'A card that is declined']];
 
-function Gone({ expired }: { expired: boolean }) {
+const GONE: Record<GoneWhy, [string, string]> = {
+  invalid: ['This link is not valid', 'It was not made for you, or it was changed on the way.'],
+  expired: ['This page has expired', 'For your security, billing links work for a short time only.'],
+  revoked: ['This link was closed', 'The merchant ended this billing session.'],
+};
+
+function Gone({ why }: { why: GoneWhy }) {
+  const [title, reason] = GONE[why];
   return (
-    <main className="narrow" data-testid={expired ? 'expired' : 'invalid'}>
-      <h1>{expired ? 'This page has expired' : 'This link is not valid'}</h1>
-      <p>{expired ? 'For your security, billing links work for a short time only.' : 'It was not made for you, or it was changed on the way.'}</p>
+    <main className="narrow" data-testid={why}>
+      <h1>{title}</h1>
+      <p>{reason}</p>
       <p>Go back to the website you came from and open your billing page again.</p>
     </main>
   );
@@ -76,7 +85,7 @@ function Invoices({ invoices }: { invoices: Invoice[] }) {
 function Portal() {
   const [state, setState] = useState<State>({ kind: 'loading' });
   const load = useCallback(async () => {
-    if (!hasToken()) { setState({ kind: 'gone', expired: false }); return; }
+    if (!hasToken()) { setState({ kind: 'gone', why: 'invalid' }); return; }
     try {
       const info = await api<Info>('GET', '/v1/portal/session');
       const [subs, invoices] = await Promise.all([
@@ -85,13 +94,13 @@ function Portal() {
       ]);
       setState({ kind: 'ready', data: { info, subs: subs.data, invoices: invoices.data } });
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) setState({ kind: 'gone', expired: e.code === 'portal_session_expired' });
+      if (e instanceof ApiError && e.status === 401) setState({ kind: 'gone', why: e.code === 'portal_session_expired' ? 'expired' : e.code === 'portal_session_revoked' ? 'revoked' : 'invalid' });
       else setState({ kind: 'error', message: errorText(e) });
     }
   }, []);
   useEffect(() => { void load(); }, [load]);
   if (state.kind === 'loading') return <main className="narrow"><p className="muted">Loading…</p></main>;
-  if (state.kind === 'gone') return <Gone expired={state.expired} />;
+  if (state.kind === 'gone') return <Gone why={state.why} />;
   if (state.kind === 'error') return <main className="narrow"><p className="note error" role="alert">{state.message}</p></main>;
   const { info, subs, invoices } = state.data;
   // After a change the page reads everything again: an invoice or a card may have come with it.

@@ -108,7 +108,7 @@ export type PortalContext = {
 
 const invalidSession = () => new DomainError('portal_session_invalid', 'This billing portal link is not valid: it was not made by the merchant, or it was changed on the way.');
 // Only a token Rebill signed gets this far, so saying that it was revoked tells its bearer nothing new.
-const revokedSession = () => new DomainError('portal_session_invalid', 'This billing portal session was ended by the merchant; go back to the merchant for a new link.');
+const revokedSession = () => new DomainError('portal_session_revoked', 'This billing portal session was ended by the merchant; go back to the merchant for a new link.');
 
 /**
  * The session a bearer token opens, or a 401: `portal_session_invalid` for anything Rebill did not
