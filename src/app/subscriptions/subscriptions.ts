@@ -144,6 +144,9 @@ async function pricesFor(u: UnitOfWork, customer: { id: string; currency: string
 /**
  * Usage is the customer's, not a subscription's: a meter billed by one of the customer's
  * subscriptions that has not ended would be billed twice by another. Such a price is refused.
+ * Two creations at once both read the meter as free (the write runs without a transaction); every
+ * creation writes its first invoice's number to the customer's row under its read version, so the
+ * second's flush is stale, it reruns, and this check then sees the first (metered-billing.test.ts).
  */
 async function checkMetersFree(u: UnitOfWork, customerId: string, prices: Row<'prices'>[]) {
   const meters = prices.flatMap((p) => (p.meter_id === null ? [] : [p.meter_id]));
