@@ -198,11 +198,21 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
 
   const portalConfig = await ok(h, 'POST', '/v1/billing_portal/configurations', { features: { invoice_history: { enabled: true } } });
   const bPortalConfig = await asB('/v1/billing_portal/configurations', { features: { invoice_history: { enabled: true } } });
-  // Portal sessions are signed with the notifications key, which this installation otherwise lacks.
-  h.deps.notifications = { from: 'billing@hostile.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 11) };
+  // Portal sessions are signed with the notifications key, which this installation otherwise lacks:
+  // it is there only while a portal session is made or a portal route is attacked.
+  const portalSigning = { from: 'billing@hostile.example', publicUrl: 'http://127.0.0.1:9', signingKey: Buffer.alloc(32, 11) };
+  h.deps.notifications = portalSigning;
   const portalSession = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: customer.id });
   const bPortalSession = await asB('/v1/billing_portal/sessions', { customer: bCustomer.id });
+  // The portal's routes are attacked under a configuration that offers every action, so that only the attack can refuse them.
+  const everything = await ok(h, 'POST', '/v1/billing_portal/configurations', { features: {
+    invoice_history: { enabled: true }, payment_method_update: { enabled: true }, subscription_pause: { enabled: true },
+    subscription_cancel: { enabled: true, mode: 'at_period_end', cancellation_reason: { enabled: true, options: ['too_expensive', 'other'] }, retention: { coupon: coupon.id } },
+    subscription_update: { enabled: true, products: [{ product: product.id, prices: [price.id] }], proration_behavior: 'create_prorations' },
+  } });
+  const attackedSession = await ok(h, 'POST', '/v1/billing_portal/sessions', { customer: customer.id, configuration: everything.id });
   delete h.deps.notifications;
+  const portalBearer = { authorization: `Bearer ${String(attackedSession.url).split('#')[1]}` };
   const user = await ok(h, 'POST', '/v1/users', { email: 'hostile@example.com', password: 'hostile passphrase', role: 'support' });
   const bUser = await asB('/v1/users', { email: 'b-hostile@example.com', password: 'hostile passphrase', role: 'support' });
   // A password change is the signed-in user's own: attacked with the user's session, which reaches the route as the dashboard does.
@@ -231,6 +241,8 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     users: { own: user.id, other: bUser.id },
     'billing_portal/configurations': { own: portalConfig.id, other: bPortalConfig.id },
     'billing_portal/sessions': { own: portalSession.id, other: bPortalSession.id },
+    // The portal's own customer's subscription, and another account's.
+    'portal/subscriptions': { own: sub.id, other: bSub.id },
   };
   // Path parameters that are not ids: a message kind, and the signed token of an unsubscribe link.
   const named: Record<string, string> = { kind: 'receipt', token: 'not-a-signed-token' };
@@ -278,6 +290,10 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
     'POST /v1/notification_templates/:kind/preview': { html: '<p>{{customer_name}}</p>' },
     'POST /v1/payment_links/update_payment_method': { customer: customer.id, expires_at: '2027-01-05T00:00:00Z', return_url: 'https://shop.example/account' },
     'POST /v1/billing_portal/sessions': { customer: customer.id, return_url: 'https://shop.example/account' },
+    'POST /v1/portal/payment_method': { token: 'tok_visa' },
+    'POST /v1/portal/subscriptions/:id/preview': { price: price.id, quantity: 2 },
+    'POST /v1/portal/subscriptions/:id/update': { price: price.id, quantity: 2 },
+    'POST /v1/portal/subscriptions/:id/cancel': { feedback: 'too_expensive', comment: 'hostile' },
     'POST /v1/billing_portal/configurations': { features: { invoice_history: { enabled: true } }, is_default: false, metadata: { team: 'support' } },
     'POST /v1/billing_portal/configurations/:id': { features: { payment_method_update: { enabled: true } }, metadata: { team: 'support' } },
     'POST /v1/webhook_endpoints/:id/replay': { types: ['customer.created'], created: { gte: '2027-01-01T00:00:00Z', lte: '2027-12-31T00:00:00Z' }, status: 'failed' },
@@ -294,10 +310,11 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   const WEBHOOK = '/v1/gateway_webhooks/:gateway_id';
   // The hosted card-update page answers people with HTML, not the API's JSON: its own corpus below too.
   const PAGE = '/pay/update/:token';
-  // The customer portal's API takes only a portal session: its hostile input is in test/scenarios/billing-portal.test.ts.
+  // The customer portal's API takes only a portal session: attacked with the customer's bearer token.
   const PORTAL = '/v1/portal/';
-  const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length)).filter((p) => p !== WEBHOOK && p !== PAGE && !p.startsWith(PORTAL));
-  const collection = (path: string) => /^\/v1\/((?:billing\/|billing_portal\/)?[a-z_]+)\/:id\b/.exec(path)?.[1];
+  const writes = registeredRoutes(h.app).filter((r) => r.startsWith('POST ')).map((r) => r.slice('POST '.length)).filter((p) => p !== WEBHOOK && p !== PAGE);
+  for (const p of writes.filter((w) => w.startsWith(PORTAL))) sessions[p] = portalBearer;
+  const collection = (path: string) => /^\/v1\/((?:billing\/|billing_portal\/|portal\/)?[a-z_]+)\/:id\b/.exec(path)?.[1];
   // Meter events carry their own idempotency keys (identifier): the header is ignored there, not
   // refused (docs/api.md), and a batch may be 16 MiB, so 2 MB is refused by its schema instead.
   const OWN_IDEMPOTENCY = ['/v1/billing/meter_events', '/v1/billing/meter_event_batches'];
@@ -307,6 +324,9 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
   // Sign-in takes no key, so an Idempotency-Key means nothing to it (no principal to keep it
   // under): those attacks would reach the password check, which is tested in users-sessions.test.ts.
   const signInAttack = (a: Attack): Attack | null => (a.name.startsWith('an Idempotency-Key') ? null : a);
+  // The portal's writes take no Idempotency-Key (src/http/routes/portal.ts): with one, the valid
+  // body underneath is simply done, which is no attack.
+  const portalAttack = signInAttack;
   const unfillable = writes.filter((p) => fillNamed(p).includes(':') && !ids[collection(p) ?? '']);
 
   it('knows the write endpoints, and how to fill every path parameter of them', () => {
@@ -322,12 +342,14 @@ describe('every write endpoint refuses hostile input with a 4xx and changes noth
       ...requestAttacks(body), ...fieldAttacks(body, bodySchema(path)), ...(fixture ? pathAttacks(path, fixture.other, body) : []),
     ].map((a) => (path === '/v1/unsubscribe/:token' ? asUnsubscribe(a) : a))
       .map((a) => (OWN_IDEMPOTENCY.includes(path) ? meterEventAttack(path, a) : a))
-      .map((a) => (a && path === '/v1/sessions' ? signInAttack(a) : a)).filter((a): a is Attack => a !== null);
+      .map((a) => (a && path === '/v1/sessions' ? signInAttack(a) : a))
+      .map((a) => (a && path.startsWith(PORTAL) ? portalAttack(a) : a)).filter((a): a is Attack => a !== null);
 
     describe(`POST ${path}`, () => {
       it.each(attacks.map((a) => [a.name, a] as const))('%s', async (_name, a) => {
         const before = await tableCounts(h);
-        const r = await send(h, a.path ?? base, a, sessions[path]);
+        if (path.startsWith(PORTAL)) h.deps.notifications = portalSigning;
+        const r = await send(h, a.path ?? base, a, sessions[path]).finally(() => { delete h.deps.notifications; });
         expect(r.status, JSON.stringify(r.body)?.slice(0, 300)).toBeGreaterThanOrEqual(400);
         expect(r.status).toBeLessThan(500);
         if (a.status) expect(r.status).toBe(a.status);
