@@ -111,7 +111,8 @@ export async function backendPids(admin: pg.Client, database: string): Promise<n
 function cpuSpent(before: Map<number, number>, after: Map<number, number>, serverPid: number, loadGenerator: number): Cpu | undefined {
   let server = 0, database = 0, seen = false;
   for (const [pid, t] of after) {
-    const t0 = before.get(pid);
+    // A backend the pool opened during the window spent all of its CPU in it.
+    const t0 = before.get(pid) ?? (pid === serverPid ? undefined : 0);
     if (t0 === undefined) continue;
     seen = true;
     if (pid === serverPid) server += t - t0; else database += t - t0;
@@ -347,7 +348,9 @@ export async function startLatencyServer(
       await Promise.all(inflight);
       const own = process.cpuUsage(ownBefore);
       const pageCache = stopWatching();
-      const cpu = cpuSpent(cpuBefore, cpuSeconds(pids), rebill.pid, (own.user + own.system) / 1e6);
+      // Backends read again: a pool that replaced connections during the window has new ones.
+      const pidsAfter = [...new Set([...pids, ...await backendPids(admin, name)])];
+      const cpu = cpuSpent(cpuBefore, cpuSeconds(pidsAfter), rebill.pid, (own.user + own.system) / 1e6);
       const after = await walTotals(admin);
       const checkpointsAfter = await checkpointCount(admin);
       const wal = before && after
